@@ -1,0 +1,144 @@
+"""`analyze(source, path, config) -> findings`: the one entry point every front calls.
+
+Pure: no I/O, no global state. Suppression, selection and severity are applied here,
+once, so a rule never looks at `noqa` comments or settings itself.
+"""
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+from typing import Iterable, Mapping
+
+from .config import Config
+from .dataflow.facts import ModuleFacts, build_facts
+from .findings import Finding, JSONValue, Related, Span
+from .rules import RULES, Rule
+
+DEFAULT_CONFIG = Config()
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
+NOQA = re.compile(r"#[ \t]*noqa(?::[ \t]*(?P<codes>[A-Za-z]+\d+(?:[ \t]*,[ \t]*[A-Za-z]+\d+)*))?", re.IGNORECASE)
+IGNORE_COMMENT = re.compile(r"#[ \t]*gradguard:[ \t]*ignore\[(?P<codes>[^\]]*)\]")
+# Every finding involves one of these names; a file without any of them is skipped unparsed.
+GATE = re.compile(r"torch|no_grad|inference_mode|grad_enabled|enable_grad|\.eval\b|\.train\b|backward")
+
+
+class AnalysisError(Exception):
+    """The source cannot be analysed (it does not parse, or nests too deeply)."""
+
+    def __init__(self, message: str, line: int = 0, col: int = 0) -> None:
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col  # 0-based position
+
+
+def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG) -> list[Finding]:
+    if not GATE.search(source) or SKIP_FILE.search(source):
+        return []
+    rules = enabled_rules(config, path)
+    if not rules:
+        return []
+    tree = parse(source, path)
+    lines = LINE_BREAK.split(source)
+    report = Report(lines, config)
+    try:
+        facts = build_facts(tree, config, path)
+        for rule in rules:
+            rule.check(facts, report)
+    except RecursionError:
+        raise AnalysisError("code nests too deeply to analyse") from None
+    return report.findings(rules)
+
+
+def parse(source: str, path: str) -> ast.Module:
+    try:
+        return ast.parse(source, filename=path)
+    except SyntaxError as error:
+        line = max((error.lineno or 1) - 1, 0)
+        col = max((error.offset or 1) - 1, 0)
+        raise AnalysisError(f"syntax error: {error.msg}", line, col) from None
+    except (RecursionError, MemoryError):
+        raise AnalysisError("code nests too deeply to parse") from None
+    except ValueError as error:  # e.g. source with NUL bytes
+        raise AnalysisError(f"cannot parse: {error}") from None
+
+
+def matches(code_or_slug: str, rule: Rule) -> bool:
+    """`GG2` selects every GG2xx rule; a slug selects its rule."""
+    token = code_or_slug.strip()
+    return rule.code.startswith(token.upper()) if token[:2].upper() == "GG" else token == rule.slug
+
+
+def enabled_rules(config: Config, path: str) -> list[Rule]:
+    ignored = list(config.ignore)
+    for glob, codes in config.per_file_ignores.items():
+        if fnmatch.fnmatch(path.replace("\\", "/"), glob) or fnmatch.fnmatch(path, f"*/{glob}"):
+            ignored.extend(codes)
+    return [
+        rule for rule in RULES
+        if (not config.select or any(matches(s, rule) for s in config.select))
+        and not any(matches(i, rule) for i in ignored)
+    ]
+
+
+class Report:
+    """Collects what rules find; converts `ast` positions (UTF-8 byte columns) to code points."""
+
+    def __init__(self, lines: list[str], config: Config) -> None:
+        self.lines = lines
+        self.config = config
+        self._found: list[tuple[Rule, Span, str, tuple[Related, ...], Mapping[str, JSONValue]]] = []
+
+    def add(
+        self,
+        rule: Rule,
+        node: ast.AST,
+        message: str,
+        related: Iterable[tuple[ast.AST, str]] = (),
+        data: Mapping[str, JSONValue] | None = None,
+    ) -> None:
+        links = tuple(Related(self.span(n), text) for n, text in related)
+        self._found.append((rule, self.span(node), message, links, data or {}))
+
+    def span(self, node: ast.AST) -> Span:
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return Span(
+            node.lineno - 1, self._column(node.lineno - 1, node.col_offset),
+            end_line - 1, self._column(end_line - 1, end_col),
+        )
+
+    def _column(self, line: int, byte_col: int) -> int:
+        text = self.lines[line] if line < len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def findings(self, rules: list[Rule]) -> list[Finding]:
+        enabled = {rule.code for rule in rules}
+        result = []
+        for rule, span, message, related, data in self._found:
+            if rule.code not in enabled or self._suppressed(rule, span.start_line):
+                continue
+            severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or rule.severity
+            result.append(Finding(rule.code, rule.slug, severity, message, span, related, data))  # type: ignore[arg-type]
+        return sorted(set(result), key=lambda f: (f.span, f.code))
+
+    def _suppressed(self, rule: Rule, line: int) -> bool:
+        text = self.lines[line] if line < len(self.lines) else ""
+        if "#" not in text:
+            return False
+        for match in NOQA.finditer(text):
+            codes = match.group("codes")
+            if codes is None or rule.code in _codes(codes):
+                return True
+        return any(
+            rule.code in _codes(m.group("codes")) or rule.slug in _codes(m.group("codes"))
+            for m in IGNORE_COMMENT.finditer(text)
+        )
+
+
+def _codes(text: str) -> set[str]:
+    return {token.strip().upper() if token.strip()[:2].upper() == "GG" else token.strip() for token in text.split(",")}

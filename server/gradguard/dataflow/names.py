@@ -1,0 +1,80 @@
+"""Our own import/alias resolver: what torch API an expression names, whatever the spelling.
+
+`import torch as T`, `from torch import no_grad as ng`, `torch.autograd.grad_mode.no_grad`
+and `from torch.autograd import grad_mode` all resolve to the canonical `torch.no_grad`.
+"""
+from __future__ import annotations
+
+import ast
+
+# Re-exports that are the same object as the canonical name (TORCH-FACTS 24g).
+CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("torch.autograd.grad_mode.", "torch."),
+    ("torch.autograd.", "torch."),
+    ("torch.nn.modules.module.Module", "torch.nn.Module"),
+)
+GRAD_MODE_APIS = frozenset({"torch.no_grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"})
+CANONICAL_EXEMPT = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional", "torch.autograd.Function"})
+
+
+def canonical(qualified: str) -> str:
+    if qualified in CANONICAL_EXEMPT or any(qualified.startswith(e + ".") for e in CANONICAL_EXEMPT):
+        return qualified
+    for prefix, replacement in CANONICAL_PREFIXES:
+        if qualified.startswith(prefix):
+            candidate = replacement + qualified[len(prefix):]
+            if candidate in GRAD_MODE_APIS or prefix.endswith("Module"):
+                return candidate
+    return qualified
+
+
+class Names:
+    """Maps the names a module binds by import to the qualified names they stand for."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.imported: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imported[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".", 1)[0]
+                        self.imported[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                for alias in node.names:
+                    self.imported[alias.asname or alias.name] = "." * node.level + f"{node.module or ''}.{alias.name}"
+
+    def qualified(self, expr: ast.expr) -> str | None:
+        """`T.autograd.no_grad` -> `torch.no_grad`; None when the root is not an import."""
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name) or expr.id not in self.imported:
+            return None
+        parts.append(self.imported[expr.id])
+        return canonical(".".join(reversed(parts)))
+
+    def torch_spelling(self) -> str | None:
+        """How this module spells `torch` (`torch`, `T`), for fixes; None when not imported."""
+        for local, qualified in self.imported.items():
+            if qualified == "torch":
+                return local
+        return None
+
+
+def dotted(expr: ast.expr) -> str | None:
+    """`self.model.net` -> "self.model.net"; None for anything but a chain of names."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))

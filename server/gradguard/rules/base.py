@@ -1,0 +1,70 @@
+"""The shape of a rule: one object holds its code, slug, texts, examples and check."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from ..findings import Severity
+
+if TYPE_CHECKING:
+    from ..analysis import Report
+    from ..dataflow.facts import ModuleFacts
+
+DOCS_URL = "https://github.com/gradguard/gradguard/blob/main/docs/rules/{code}-{slug}.md"
+EXPECT_MARK = "# expect"  # in a `fires` example, marks each line where the rule must report
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    slug: str
+    severity: Severity
+    summary: str  # one line: what it finds (for --list-rules and SARIF shortDescription)
+    why: str  # Markdown: why it is wrong, citing the measured PyTorch behaviour
+    fix_safety: str  # Markdown: what the fix does and when it can change behaviour
+    references: tuple[str, ...]  # official PyTorch documentation
+    fires: tuple[str, ...]  # examples that must report, `# expect` on each reported line
+    silent: tuple[str, ...]  # examples that must stay silent
+    check: Callable[["ModuleFacts", "Report"], None]
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code, slug=self.slug)
+
+    def explanation(self) -> str:
+        """The one long text behind `--explain`, `docs/rules/`, hover and SARIF help."""
+        example = _strip_marks(self.fires[0])
+        use_instead = self.silent[0]
+        refs = "\n".join(f"- <{url}>" for url in self.references)
+        return (
+            f"# {self.code} `{self.slug}` ({self.severity})\n\n"
+            f"## What it does\n\n{self.summary}\n\n"
+            f"## Why is this bad?\n\n{_dedent(self.why)}\n\n"
+            f"## Example\n\n```python\n{example}```\n\n"
+            f"## Use instead\n\n```python\n{use_instead}```\n\n"
+            f"## Fix safety\n\n{_dedent(self.fix_safety)}\n\n"
+            f"## References\n\n{refs}\n"
+        )
+
+
+def _dedent(text: str) -> str:
+    return textwrap.dedent(text).strip()
+
+
+def _strip_marks(source: str) -> str:
+    lines = []
+    for line in source.splitlines(keepends=True):
+        head, sep, _ = line.partition("  " + EXPECT_MARK)
+        lines.append(head.rstrip() + "\n" if sep else line)
+    return "".join(lines)
+
+
+def example(source: str) -> str:
+    """Examples are written indented inside the rule module; store them flush left."""
+    return textwrap.dedent(source).lstrip("\n")
+
+
+def expected_lines(source: str) -> list[int]:
+    """0-based lines of a `fires` example that carry the expect mark."""
+    return [i for i, line in enumerate(source.splitlines()) if EXPECT_MARK in line]
