@@ -2,44 +2,8 @@
 from __future__ import annotations
 
 from .base import Rule
-from . import (
-    gg101_no_grad_not_called,
-    gg102_grad_mode_call_discarded,
-    gg103_mode_switch_not_called,
-    gg104_backward_under_no_grad,
-    gg105_global_grad_disabled,
-    gg106_grad_reenabled_in_no_grad,
-    gg107_no_grad_on_coroutine,
-    gg108_grad_mode_across_yield,
-    gg109_grad_mode_in_new_thread,
-    gg201_forward_without_no_grad,
-    gg202_missing_eval,
-    gg203_train_mode_not_restored,
-    gg204_train_under_no_grad,
-    gg205_mode_unset_after_load,
-    gg206_functional_dropout_ignores_eval,
-)
 
-RULES: tuple[Rule, ...] = tuple(
-    module.RULE
-    for module in (
-        gg101_no_grad_not_called,
-        gg102_grad_mode_call_discarded,
-        gg103_mode_switch_not_called,
-        gg104_backward_under_no_grad,
-        gg105_global_grad_disabled,
-        gg106_grad_reenabled_in_no_grad,
-        gg107_no_grad_on_coroutine,
-        gg108_grad_mode_across_yield,
-        gg109_grad_mode_in_new_thread,
-        gg201_forward_without_no_grad,
-        gg202_missing_eval,
-        gg203_train_mode_not_restored,
-        gg204_train_under_no_grad,
-        gg205_mode_unset_after_load,
-        gg206_functional_dropout_ignores_eval,
-    )
-)
+RULES: tuple[Rule, ...] = ()
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 BY_SLUG: dict[str, Rule] = {rule.slug: rule for rule in RULES}
 
