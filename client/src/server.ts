@@ -1,0 +1,55 @@
+/** Starting the GradGuard language server process and its LanguageClient. */
+import {
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import type { LogOutputChannel } from 'vscode';
+import { ServerCommand } from './interpreter';
+import { ServerSettings } from './settings';
+import { SECTION } from './configuration';
+
+/**
+ * `cwd` is the extension's own folder, never the workspace: `python -m` puts the working directory
+ * first on sys.path, so a `gradguard/` folder in an untrusted workspace would otherwise be imported.
+ */
+export function createClient(
+  command: ServerCommand,
+  cwd: string,
+  output: LogOutputChannel,
+  initialSettings: ServerSettings,
+  settingsFor: (scopeUri: string | undefined) => ServerSettings,
+): LanguageClient {
+  const serverOptions: ServerOptions = {
+    command: command.command,
+    args: command.args,
+    transport: TransportKind.stdio,
+    options: { cwd, env: process.env },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'python' },
+      { notebook: 'jupyter-notebook', language: 'python' },
+    ],
+    initializationOptions: initialSettings,
+    outputChannel: output,
+    traceOutputChannel: output,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    middleware: {
+      workspace: {
+        // The server asks for `gradguard`; answer with the mapped, trust-filtered settings.
+        configuration: async (params, token, next) => {
+          const answers = await next(params, token);
+          if (!Array.isArray(answers)) return answers;
+          return params.items.map((item, index) =>
+            item.section === SECTION ? settingsFor(item.scopeUri) : answers[index],
+          );
+        },
+      },
+    },
+  };
+  return new LanguageClient(SECTION, 'GradGuard', serverOptions, clientOptions);
+}

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { scopedValue, untrustedNotice } from '../src/trust';
+
+test('trusted: the most specific scope wins', () => {
+  const value = scopedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: 'w', workspaceFolderValue: 'f' }, true);
+  assert.deepEqual(value, { value: 'f', explicit: true, ignoredFromWorkspace: false });
+});
+
+test('untrusted: workspace values are ignored and reported, the user value is used', () => {
+  const value = scopedValue({ defaultValue: '', globalValue: '/usr/bin/python3.12', workspaceValue: './evil' }, false);
+  assert.deepEqual(value, { value: '/usr/bin/python3.12', explicit: true, ignoredFromWorkspace: true });
+});
+
+test('untrusted with only a workspace value falls back to the default', () => {
+  const value = scopedValue({ defaultValue: '', workspaceFolderValue: './evil' }, false);
+  assert.deepEqual(value, { value: '', explicit: false, ignoredFromWorkspace: true });
+});
+
+test('nothing set: the default, not explicit', () => {
+  assert.deepEqual(scopedValue({ defaultValue: [] }, true), { value: [], explicit: false, ignoredFromWorkspace: false });
+  assert.deepEqual(scopedValue(undefined, false), { value: undefined, explicit: false, ignoredFromWorkspace: false });
+});
+
+test('the untrusted notice names the ignored settings and the interpreter that runs', () => {
+  const notice = untrustedNotice(['interpreter', 'args'], 'python3');
+  assert.match(notice, /not trusted/);
+  assert.match(notice, /`gradguard\.interpreter` and `gradguard\.args`/);
+  assert.match(notice, /runs python3/);
+  assert.doesNotMatch(untrustedNotice([], 'python3'), /gradguard\.interpreter/);
+});
