@@ -1,0 +1,231 @@
+"""Checking one file, and many in parallel: read, analyse, pick fixes, apply them.
+
+`check_file` runs in worker processes, so it takes and returns plain picklable data.
+Results come back in the order the files were given, whatever `jobs` is.
+"""
+from __future__ import annotations
+
+import ast
+import multiprocessing
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .analysis import AnalysisError, analyze
+from .cache import Cache, cache_key
+from .config import Config
+from .findings import Edit, Finding, Fix, Related, Span
+from .files import FileProblem, SourceFile, decode_source
+from .noqa import add_noqa_comments
+
+MAX_FIX_ROUNDS = 10  # fixes whose edits overlap land in later rounds, as in Ruff
+
+
+@dataclass(frozen=True)
+class Options:
+    with_fixes: bool = False  # attach each finding's preferred fix (json, sarif)
+    apply_fixes: bool = False  # compute the fixed text (--fix, --diff)
+    unsafe_fixes: bool = False
+    add_noqa: bool = False
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str  # as shown to the user
+    analysis_path: str  # relative to the project root: what per-file-ignores match
+    config: Config
+    options: Options
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    line: int | None = None  # 0-based
+    col: int | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    findings: tuple[Finding, ...] = ()
+    fixes: tuple[Fix | None, ...] = ()  # aligned with findings (only with Options.with_fixes)
+    problem: Problem | None = None
+    cell_starts: tuple[int, ...] | None = None  # notebooks: joined line where each code cell starts
+    cell_indexes: tuple[int, ...] = ()  # notebooks: index of each code cell in the `cells` array
+    original_text: str | None = None  # set when `new_text` is
+    new_text: str | None = None  # after --fix / --add-noqa, when it differs
+    encoding: str = "utf-8"
+    changes: int = 0  # fixes applied or noqa comments added
+    notes: tuple[str, ...] = field(default=())
+
+    def locate(self, span: Span) -> tuple[int | None, Span]:
+        """A span of the analysed text -> (notebook cell index or None, span within that cell)."""
+        if self.cell_starts is None:
+            return None, span
+        code_cell = max(i for i, start in enumerate(self.cell_starts) if start <= span.start_line)
+        offset = self.cell_starts[code_cell]
+        return self.cell_indexes[code_cell], Span(
+            span.start_line - offset, span.start_col, span.end_line - offset, span.end_col)
+
+
+def check_all(tasks: list[Task], jobs: int) -> Iterator[FileResult]:
+    if jobs <= 1 or len(tasks) < 2:
+        yield from map(check_file, tasks)
+        return
+    with multiprocessing.get_context("spawn").Pool(min(jobs, len(tasks))) as pool:
+        yield from pool.imap(check_file, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+
+
+def check_file(task: Task) -> FileResult:
+    options = task.options
+    try:
+        with open(task.path, "rb") as stream:
+            data = stream.read()
+    except OSError as error:
+        return FileResult(task.path, problem=Problem(f"cannot read: {error.strerror or error}"))
+    cache = Cache(Path(options.cache_dir)) if options.cache_dir and not _writes(options) else None
+    key = cache_key(repr((task.config, options.with_fixes)), task.analysis_path, data) if cache else ""
+    if cache and (stored := cache.get(key)) is not None:
+        return replace(result_from_json(stored), path=task.path)
+    try:
+        result = _check_data(task, data)
+    except Exception as error:  # a bug in one rule or fix must not stop the run or hide other files
+        return FileResult(task.path, problem=Problem(f"internal error, please report: {type(error).__name__}: {error}"))
+    if cache:
+        cache.put(key, result_to_json(result))
+    return result
+
+
+def _writes(options: Options) -> bool:
+    return options.apply_fixes or options.add_noqa
+
+
+def _check_data(task: Task, data: bytes) -> FileResult:
+    try:
+        source = decode_source(task.path, data)
+    except FileProblem as problem:
+        return FileResult(task.path, problem=Problem(problem.message, problem.line, problem.col))
+    cells = dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
+    try:
+        findings = analyze(source.text, task.analysis_path, task.config)
+    except AnalysisError as error:
+        return FileResult(task.path, problem=Problem(error.message, error.line, error.col), **cells)
+    result = FileResult(task.path, tuple(findings), encoding=source.encoding, **cells)
+    if task.options.with_fixes:
+        result = replace(result, fixes=tuple(_preferred(_fixes_for(source.text, f, task.config)) for f in findings))
+    if task.options.apply_fixes:
+        result = _apply_fixes(task, source, result)
+    elif task.options.add_noqa:
+        result = _add_noqa(source, result)
+    return result
+
+
+def _apply_fixes(task: Task, source: SourceFile, result: FileResult) -> FileResult:
+    if source.is_notebook:
+        return replace(result, notes=("fixes are not applied to notebooks yet",) if result.findings else ())
+    allowed = ("safe", "unsafe") if task.options.unsafe_fixes else ("safe",)
+    text, findings, applied = source.text, list(result.findings), 0
+    for _ in range(MAX_FIX_ROUNDS):
+        chosen = [fix for finding in findings
+                  if (fix := _preferred(f for f in _fixes_for(text, finding, task.config) if f.applicability in allowed))]
+        if not chosen:
+            break
+        fixed = _compose(text, chosen)
+        if fixed == text or not _parses(fixed):
+            break
+        text, applied = fixed, applied + len(chosen)
+        findings = analyze(text, task.analysis_path, task.config)
+    if text == source.text:
+        return result
+    return replace(result, findings=tuple(findings), fixes=(), original_text=source.text, new_text=text,
+                   changes=applied)
+
+
+def _add_noqa(source: SourceFile, result: FileResult) -> FileResult:
+    if source.is_notebook or not result.findings:
+        return result
+    text, added = add_noqa_comments(source.text, result.findings)
+    if not added:
+        return result
+    return replace(result, original_text=source.text, new_text=text, changes=added)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _preferred(fixes: Iterable[Fix]) -> Fix | None:
+    candidates = list(fixes)
+    return next((fix for fix in candidates if fix.preferred), candidates[0] if candidates else None)
+
+
+def _fixes_for(text: str, finding: Finding, config: Config) -> tuple[Fix, ...]:
+    from .fixes import fixes_for
+
+    return fixes_for(text, finding, config)
+
+
+def _compose(text: str, fixes: list[Fix]) -> str:
+    from .fixes import apply_fixes
+
+    return apply_fixes(text, fixes)
+
+
+# Cache entries: FileResult as JSON, without the fields that only writing modes fill.
+
+def result_to_json(result: FileResult) -> dict[str, Any]:
+    return {
+        "findings": [_finding_to_json(f) for f in result.findings],
+        "fixes": [_fix_to_json(f) if f else None for f in result.fixes],
+        "problem": [result.problem.message, result.problem.line, result.problem.col] if result.problem else None,
+        "cell_starts": list(result.cell_starts) if result.cell_starts is not None else None,
+        "cell_indexes": list(result.cell_indexes),
+        "encoding": result.encoding,
+    }
+
+
+def result_from_json(entry: dict[str, Any]) -> FileResult:
+    return FileResult(
+        path="",
+        findings=tuple(_finding_from_json(f) for f in entry["findings"]),
+        fixes=tuple(_fix_from_json(f) if f else None for f in entry["fixes"]),
+        problem=Problem(*entry["problem"]) if entry["problem"] else None,
+        cell_starts=tuple(entry["cell_starts"]) if entry["cell_starts"] is not None else None,
+        cell_indexes=tuple(entry["cell_indexes"]),
+        encoding=entry["encoding"],
+    )
+
+
+def _span_to_json(span: Span) -> list[int]:
+    return [span.start_line, span.start_col, span.end_line, span.end_col]
+
+
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code, "slug": finding.slug, "severity": finding.severity, "message": finding.message,
+        "span": _span_to_json(finding.span),
+        "related": [[_span_to_json(r.span), r.message] for r in finding.related],
+        "data": dict(finding.data),
+    }
+
+
+def _finding_from_json(entry: dict[str, Any]) -> Finding:
+    return Finding(
+        entry["code"], entry["slug"], entry["severity"], entry["message"], Span(*entry["span"]),
+        tuple(Related(Span(*span), message) for span, message in entry["related"]), entry["data"],
+    )
+
+
+def _fix_to_json(fix: Fix) -> dict[str, Any]:
+    return {"title": fix.title, "applicability": fix.applicability, "preferred": fix.preferred,
+            "edits": [[_span_to_json(e.span), e.new_text] for e in fix.edits]}
+
+
+def _fix_from_json(entry: dict[str, Any]) -> Fix:
+    edits = tuple(Edit(Span(*span), text) for span, text in entry["edits"])
+    return Fix(entry["title"], entry["applicability"], edits, entry["preferred"])

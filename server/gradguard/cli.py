@@ -1,0 +1,194 @@
+"""`gradguard --check`, `--add-noqa`, `--explain`, `--list-rules`, `--version`.
+
+Findings go to stdout in the chosen format. Everything else goes to stderr, one line
+each, so stdout stays machine-readable:
+
+    path: error: message              a file that could not be read, decoded or walked
+    path:line:col: error: message     a file that does not parse (or nests too deeply)
+    path: warning: message            e.g. an unknown key in [tool.gradguard]
+
+Exit status: 0 no findings, 1 findings (or, with --diff, changes to show), 2 a usage
+error or any file that could not be checked; the other files are checked all the same.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from . import __version__
+from .checking import FileResult, Options, Problem, Task, check_all
+from .files import glob_matches, walk, write_atomically
+from .formats import problem_line, render
+from .project import Project, ProjectProblem, Projects
+from .rules import RULES, find_rule
+
+CODE_PREFIX = re.compile(r"GG\d{0,3}", re.IGNORECASE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradguard", description="Find and fix autograd-scope mistakes in PyTorch code.")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="check PATHs and report findings")
+    mode.add_argument("--add-noqa", action="store_true", help="append `# noqa: GGnnn` to every finding's line")
+    mode.add_argument("--explain", metavar="CODE|SLUG", help="print a rule's explanation")
+    mode.add_argument("--list-rules", action="store_true", help="list every rule")
+    mode.add_argument("--version", action="store_true", help="print the version")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: also apply unsafe fixes")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    parser.add_argument("--select", type=_codes, help="only these rules: codes, prefixes (GG2) or slugs, comma-separated")
+    parser.add_argument("--ignore", type=_codes, help="skip these rules (codes, prefixes or slugs)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this file's [tool.gradguard]")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write .gradguard_cache/")
+    parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N")
+    return parser
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    codes = tuple(token.strip() for token in text.split(",") if token.strip())
+    unknown = [c for c in codes if not CODE_PREFIX.fullmatch(c) and find_rule(c) is None]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown rule code or slug: {', '.join(unknown)}")
+    return codes
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return int(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exit:  # argparse: --help (0) or a usage error (2)
+        return int(exit.code or 0)
+    if args.version:
+        print(f"gradguard {__version__}")
+        return 0
+    if args.list_rules:
+        for rule in RULES:
+            print(f"{rule.code}  {rule.slug:<34} {rule.severity:<8} {rule.summary}")
+        return 0
+    if args.explain:
+        rule = find_rule(args.explain)
+        if rule is None:
+            print(f"gradguard: error: no rule {args.explain!r}; see --list-rules", file=sys.stderr)
+            return 2
+        print(rule.explanation(), end="")
+        return 0
+    if args.config is not None and not args.config.is_file():
+        print(f"gradguard: error: --config {args.config}: no such file", file=sys.stderr)
+        return 2
+    return run_check(args)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    overrides = {"select": args.select, "ignore": args.ignore}
+    projects = Projects(overrides, args.config)
+    options = Options(
+        with_fixes=args.format in ("json", "sarif"),
+        apply_fixes=args.fix or args.diff,
+        unsafe_fixes=args.unsafe_fixes,
+        add_noqa=args.add_noqa,
+        cache_dir=None if args.no_cache else str(Path.cwd() / ".gradguard_cache"),
+    )
+    extra_excludes = tuple(glob for item in args.exclude for glob in item.split(",") if glob)
+    entries = list(_plan(args.paths or ["."], projects, options, extra_excludes))
+    tasks = [entry for entry in entries if isinstance(entry, Task)]
+    checked = iter(check_all(tasks, args.jobs))
+    results = [next(checked) if isinstance(entry, Task) else entry for entry in entries]
+    results = [_write(result, args) for result in results]
+
+    for result in results:
+        for note in result.notes:
+            print(f"{result.path}: note: {note}", file=sys.stderr)
+        if result.problem:
+            print(problem_line(result), file=sys.stderr)
+    changed = [r for r in results if r.new_text is not None]
+    if args.diff:
+        sys.stdout.write("".join(_diff(r) for r in changed))
+        print(f"Would fix {sum(r.changes for r in changed)} findings in {len(changed)} files.", file=sys.stderr)
+    elif args.add_noqa:
+        print(f"Added {sum(r.changes for r in changed)} noqa comments to {len(changed)} files.", file=sys.stderr)
+    else:
+        if args.fix:
+            print(f"Fixed {sum(r.changes for r in changed)} findings in {len(changed)} files.", file=sys.stderr)
+        sys.stdout.write(render(args.format, [r for r in results if r.problem is None or r.findings]))
+    if any(r.problem for r in results):
+        return 2
+    if args.add_noqa:
+        return 0
+    return 1 if (changed if args.diff else any(r.findings for r in results)) else 0
+
+
+def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]) -> Iterator[Task | FileResult]:
+    warned: set[Path] = set()
+    reported: set[Path] = set()
+    seen: set[str] = set()
+
+    def is_excluded(path: str) -> bool:
+        try:
+            project = projects.for_file(path)
+        except ProjectProblem:
+            return False
+        return glob_matches(_relative(path, project.root), project.config.exclude + extra_excludes)
+
+    for path, error in walk(paths, is_excluded):
+        if path in seen:
+            continue
+        seen.add(path)
+        if error is not None:
+            yield FileResult(path, problem=Problem(f"cannot read: {error.strerror or error}"))
+            continue
+        try:
+            project = projects.for_file(path)
+        except ProjectProblem as problem:
+            if problem.path not in reported:
+                reported.add(problem.path)
+                yield FileResult(str(problem.path), problem=Problem(f"{problem.message}; files under it not checked"))
+            continue
+        _warn_once(project, warned)
+        yield Task(path, _relative(path, project.root), project.config, options)
+
+
+def _warn_once(project: Project, warned: set[Path]) -> None:
+    if project.source is not None and project.source not in warned:
+        warned.add(project.source)
+        for warning in project.warnings:
+            print(f"{project.source}: warning: {warning}", file=sys.stderr)
+
+
+def _relative(path: str, root: Path) -> str:
+    absolute = Path(path).absolute()
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _write(result: FileResult, args: argparse.Namespace) -> FileResult:
+    if result.new_text is None or args.diff:
+        return result
+    try:
+        write_atomically(result.path, result.new_text, result.encoding)
+    except (OSError, UnicodeEncodeError) as error:
+        return FileResult(result.path, result.findings, problem=Problem(f"cannot write the fixed file: {error}"))
+    return result
+
+
+def _diff(result: FileResult) -> str:
+    assert result.original_text is not None and result.new_text is not None
+    lines = difflib.unified_diff(
+        result.original_text.splitlines(keepends=True), result.new_text.splitlines(keepends=True),
+        fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
+    )
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -1,0 +1,168 @@
+"""Finding the files to check and reading them without losing a byte.
+
+Walking: directories are walked in sorted order for `*.py` and `*.ipynb`, skipping
+version-control folders, virtual environments (any folder holding `pyvenv.cfg`),
+build output, caches and whatever `exclude` names. Symlinked folders are not followed,
+so a symlink loop cannot trap the walk.
+
+Reading: a Python file is decoded the way Python itself does (PEP 263 coding cookie,
+UTF-8 BOM, UTF-8 otherwise) with line endings kept as they are, so a fix can be written
+back byte-for-byte except where it edits. A notebook's code cells are joined into one
+program (see `notebook.join_cells`).
+
+A file that cannot be read raises `FileProblem`; the caller reports it and goes on.
+"""
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import io
+import json
+import os
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .notebook import JoinedCells, join_cells
+
+SOURCE_SUFFIXES = (".py", ".ipynb")
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "build", "dist", "__pycache__", ".gradguard_cache",
+                          ".venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+
+
+class FileProblem(Exception):
+    """A file that cannot be read or decoded; `line`/`col` are 0-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    text: str  # decoded, line endings as in the file
+    encoding: str  # codec to write it back with ("utf-8-sig" keeps a BOM)
+    cells: JoinedCells | None = None  # set for notebooks: `text` is then the joined program
+    cell_indexes: tuple[int, ...] = ()  # for each joined cell, its index in the notebook's `cells`
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.cells is not None
+
+
+def walk(paths: list[str], is_excluded: Callable[[str], bool]) -> Iterator[tuple[str, OSError | None]]:
+    """Yield (path, None) for each file to check, (path, error) for what could not be walked."""
+    for given in paths:
+        path = os.path.normpath(given)
+        if os.path.isdir(path):
+            yield from _walk_dir(path, is_excluded)
+        elif os.path.lexists(path):
+            if not is_excluded(path):
+                yield path, None
+        else:
+            yield path, FileNotFoundError(f"no such file or directory: {given}")
+
+
+def _walk_dir(root: str, is_excluded: Callable[[str], bool]) -> Iterator[tuple[str, OSError | None]]:
+    errors: list[OSError] = []
+    for folder, dirs, files in os.walk(root, onerror=errors.append):
+        while errors:
+            error = errors.pop()
+            yield error.filename or folder, error
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in SKIPPED_DIRS
+            and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
+            and not is_excluded(os.path.join(folder, d))
+        )
+        for name in sorted(files):
+            path = os.path.normpath(os.path.join(folder, name))
+            if name.endswith(SOURCE_SUFFIXES) and not is_excluded(path):
+                yield path, None
+    while errors:
+        error = errors.pop()
+        yield error.filename or root, error
+
+
+def glob_matches(relative_path: str, globs: tuple[str, ...]) -> bool:
+    """`relative_path` (posix) or one of its folders or its name matches one of `globs`."""
+    if not globs:
+        return False
+    parts = relative_path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))] + parts
+    return any(fnmatch.fnmatch(candidate, glob.rstrip("/")) for glob in globs for candidate in candidates)
+
+
+def decode_source(path: str, data: bytes) -> SourceFile:
+    return read_notebook(data) if path.endswith(".ipynb") else decode_python(data)
+
+
+def decode_python(data: bytes) -> SourceFile:
+    if b"\0" in data:
+        raise FileProblem("binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if not str(error).startswith("invalid or missing encoding declaration"):
+            raise FileProblem(f"bad coding cookie: {error}") from None
+        encoding = "utf-8"  # no cookie and the first lines are not UTF-8: reported below
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start)
+        col = error.start - (data.rfind(b"\n", 0, error.start) + 1)
+        if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+            message = (f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; "
+                       "save the file as UTF-8 or declare its encoding (PEP 263)")
+        else:
+            message = f"cannot decode as {encoding} (from its coding cookie): {error.reason}"
+        raise FileProblem(message, line, col) from None
+    return SourceFile(text, encoding)
+
+
+def read_notebook(data: bytes) -> SourceFile:
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise FileProblem(f"notebook is not valid JSON: {error}") from None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise FileProblem("notebook has no `cells` list (nbformat 4 expected)")
+    if not _is_python_notebook(notebook):
+        return SourceFile("", "utf-8", join_cells([]), ())
+    sources, indexes = [], []
+    for index, cell in enumerate(cells):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            if isinstance(source, list) and all(isinstance(part, str) for part in source):
+                source = "".join(source)
+            if not isinstance(source, str):
+                raise FileProblem(f"cell {index}: `source` is neither a string nor a list of strings")
+            sources.append(source)
+            indexes.append(index)
+    joined = join_cells(sources)
+    return SourceFile(joined.source, "utf-8", joined, tuple(indexes))
+
+
+def _is_python_notebook(notebook: dict) -> bool:
+    metadata = notebook.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    language_info, kernelspec = metadata.get("language_info"), metadata.get("kernelspec")
+    language = (language_info.get("name") if isinstance(language_info, dict) else None) or (
+        kernelspec.get("language") if isinstance(kernelspec, dict) else None)
+    return not isinstance(language, str) or language.lower() in ("python", "python3", "ipython", "ipython3")
+
+
+def write_atomically(path: str, text: str, encoding: str) -> None:
+    """Replace `path` with `text` so a crash leaves either the old or the new file, never half."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.gradguard-tmp-{os.getpid()}")
+    try:
+        with open(temporary, "w", encoding=encoding, newline="") as stream:
+            stream.write(text)
+        os.chmod(temporary, target.stat().st_mode & 0o7777)
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()

@@ -1,0 +1,199 @@
+"""Output formats of `--check`: text, json, sarif, github. Rows and columns are 1-based here.
+
+Positions arrive 0-based with columns in code points (see `findings`); each format adds
+one at its edge. Notebook findings carry the index of their cell in the notebook's
+`cells` array (`cell` in json, `properties.cell` in sarif); text and github name it as
+`cell N`, counted from 1 like every other number a person reads there.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePath
+from typing import Any, Callable
+from urllib.parse import quote
+
+from . import __version__
+from .checking import FileResult
+from .findings import Finding, Fix, Span
+from .rules import RULES, find_rule
+
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
+INFORMATION_URI = "https://github.com/gradguard/gradguard"
+
+
+def render(format_name: str, results: list[FileResult]) -> str:
+    renderer: Callable[[list[FileResult]], str] = {
+        "text": render_text, "json": render_json, "sarif": render_sarif, "github": render_github,
+    }[format_name]
+    return renderer(results)
+
+
+def problem_line(result: FileResult) -> str:
+    """How an unreadable or unparsable file is reported (on stderr, whatever the format)."""
+    problem = result.problem
+    assert problem is not None
+    if problem.line is None:
+        return f"{result.path}: error: {problem.message}"
+    cell, span = result.locate(Span(problem.line, problem.col or 0, problem.line, problem.col or 0))
+    return f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: error: {problem.message}"
+
+
+def render_text(results: list[FileResult]) -> str:
+    lines = []
+    for result in results:
+        for finding in result.findings:
+            cell, span = result.locate(finding.span)
+            lines.append(f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+                         f"{finding.code} [{finding.slug}] {finding.message}")
+    count = sum(len(r.findings) for r in results)
+    with_findings = sum(1 for r in results if r.findings)
+    checked = f"{_plural(len(results), 'file')} checked"
+    lines.append(f"Found {_plural(count, 'finding')} in {_plural(with_findings, 'file')} ({checked})."
+                 if count else f"No findings ({checked}).")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(results: list[FileResult]) -> str:
+    items = []
+    for result in results:
+        fixes = result.fixes or (None,) * len(result.findings)
+        for finding, fix in zip(result.findings, fixes):
+            cell, span = result.locate(finding.span)
+            rule = find_rule(finding.code)
+            item: dict[str, Any] = {
+                "filename": result.path, "code": finding.code, "rule": finding.slug,
+                "severity": finding.severity, "message": finding.message,
+                "location": _row_column(span.start_line, span.start_col),
+                "end_location": _row_column(span.end_line, span.end_col),
+                "fix": _json_fix(result, fix) if fix else None,
+                "url": rule.url if rule else None,
+            }
+            if cell is not None:
+                item["cell"] = cell
+            items.append(item)
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_fix(result: FileResult, fix: Fix) -> dict[str, Any]:
+    edits = []
+    for edit in fix.edits:
+        cell, span = result.locate(edit.span)
+        entry: dict[str, Any] = {"content": edit.new_text, "location": _row_column(span.start_line, span.start_col),
+                                 "end_location": _row_column(span.end_line, span.end_col)}
+        if cell is not None:
+            entry["cell"] = cell
+        edits.append(entry)
+    return {"message": fix.title, "applicability": fix.applicability, "edits": edits}
+
+
+def _row_column(line: int, col: int) -> dict[str, int]:
+    return {"row": line + 1, "column": col + 1}
+
+
+def render_github(results: list[FileResult]) -> str:
+    lines = []
+    for result in results:
+        for finding in result.findings:
+            cell, span = result.locate(finding.span)
+            where = f"cell {cell + 1}: " if cell is not None else ""
+            properties = ",".join(f"{key}={_github_escape(str(value), True)}" for key, value in (
+                ("file", result.path), ("line", span.start_line + 1), ("col", span.start_col + 1),
+                ("endLine", span.end_line + 1), ("endColumn", span.end_col + 1), ("title", finding.code)))
+            message = _github_escape(f"{where}{finding.message} [{finding.slug}]", False)
+            lines.append(f"::{GITHUB_COMMAND[finding.severity]} {properties}::{message}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _github_escape(text: str, is_property: bool) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if is_property else text
+
+
+def render_sarif(results: list[FileResult]) -> str:
+    rule_index = {rule.code: index for index, rule in enumerate(RULES)}
+    sarif_results = [
+        _sarif_result(result, finding, fix, rule_index)
+        for result in results
+        for finding, fix in zip(result.findings, result.fixes or (None,) * len(result.findings))
+    ]
+    notifications = [
+        {"level": "error", "message": {"text": problem_line(r)},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}]}
+        for r in results if r.problem
+    ]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "GradGuard", "version": __version__, "informationUri": INFORMATION_URI,
+                "rules": [_sarif_rule(rule) for rule in RULES],
+            }},
+            "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
+            "columnKind": "unicodeCodePoints",
+            "results": sarif_results,
+        }],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_rule(rule: Any) -> dict[str, Any]:
+    explanation = rule.explanation()
+    return {
+        "id": rule.code, "name": rule.slug,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": explanation, "markdown": explanation},
+        "help": {"text": explanation, "markdown": explanation},
+        "helpUri": rule.url,
+        "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
+    }
+
+
+def _sarif_result(result: FileResult, finding: Finding, fix: Fix | None, rule_index: dict[str, int]) -> dict[str, Any]:
+    cell, span = result.locate(finding.span)
+    entry: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": SARIF_LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [_sarif_location(result.path, span)],
+    }
+    if finding.code in rule_index:
+        entry["ruleIndex"] = rule_index[finding.code]
+    if finding.related:
+        entry["relatedLocations"] = [
+            {"id": number, "message": {"text": related.message}, **_sarif_location(result.path, result.locate(related.span)[1])}
+            for number, related in enumerate(finding.related, start=1)
+        ]
+    if fix:
+        replacements = [{"deletedRegion": _sarif_region(result.locate(edit.span)[1]),
+                         "insertedContent": {"text": edit.new_text}} for edit in fix.edits]
+        entry["fixes"] = [{"description": {"text": fix.title},
+                           "artifactChanges": [{"artifactLocation": {"uri": _uri(result.path)},
+                                                "replacements": replacements}]}]
+    if cell is not None:
+        entry["properties"] = {"cell": cell}
+    return entry
+
+
+def _sarif_location(path: str, span: Span) -> dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": {"uri": _uri(path)}, "region": _sarif_region(span)}}
+
+
+def _sarif_region(span: Span) -> dict[str, int]:
+    return {"startLine": span.start_line + 1, "startColumn": span.start_col + 1,
+            "endLine": span.end_line + 1, "endColumn": span.end_col + 1}
+
+
+def _uri(path: str) -> str:
+    if PurePath(path).is_absolute():
+        return Path(path).as_uri()
+    return quote(PurePath(path).as_posix())
+
+
+def _cell_prefix(cell: int | None) -> str:
+    return f"cell {cell + 1}:" if cell is not None else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
