@@ -1,14 +1,404 @@
+"""Module-level orchestration: functions, their entry states, summaries, and the rounds.
+
+Every function (and the module body) is walked with an entry state: grad mode from its
+decorator, or else the join of the states at its call sites in the analysed code (a
+function only ever called inside `no_grad` runs without gradients). A walk leaves a
+summary: how the function changes grad mode and the training mode of its parameters,
+`self.` attributes and globals. Call sites apply callee summaries, so `evaluate(model)`
+carries "model is in eval mode now" back to the training loop. Rounds repeat until the
+entry states settle (at most MAX_ROUNDS).
+"""
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
+from typing import Iterator, Optional, Union
 
 from ..config import Config
+from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
+from .models import ModelKinds, module_classes, module_method_receiver
+from .names import GRAD_MODE_APIS, Names, dotted
+from .state import DEFAULT_GRAD, ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
+from .walker import Walker
+
+MAX_ROUNDS = 3
+GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
+# Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
+FRAMEWORK_EVAL_HOOKS = frozenset({
+    "validation_step", "test_step", "predict_step", "on_validation_epoch_end", "on_test_epoch_end",
+    "on_predict_epoch_end", "validation_epoch_end", "test_epoch_end", "on_validation_batch_end", "on_test_batch_end",
+})
+
+
+@dataclass
+class Summary:
+    grad_exit: Optional[Possible] = None  # grad mode at exit, when the function changes it
+    mode_exit: dict[str, Possible] = field(default_factory=dict)  # parameter/self./global key -> mode at exit
+    trains_unset: bool = False  # backpropagates or steps an optimizer before setting any training mode
+
+
+@dataclass
+class FunctionFacts:
+    node: FunctionNode
+    name: str
+    cls: Optional[ast.ClassDef]
+    parent: Optional["FunctionFacts"]
+    params: list[str]
+    model_keys: set[str]
+    entry_grad_fixed: Optional[Possible] = None  # from a decorator or a framework hook
+    entry_regions: tuple[Region, ...] = ()
+    entry: State = field(default_factory=lambda: State(DEFAULT_GRAD, {}, {}))
+    calls: dict[int, CallEvent] = field(default_factory=dict)
+    suspends: list[SuspendEvent] = field(default_factory=list)
+    loops: dict[int, LoopFacts] = field(default_factory=dict)  # by id(loop node): the last walk wins
+    exits: list[State] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+    nested: dict[str, "FunctionFacts"] = field(default_factory=dict)
+    escapes: bool = False  # referenced as a value: called from places we cannot see
+    framework_hook: bool = False
+
+    @property
+    def is_method(self) -> bool:
+        return self.cls is not None and self.parent is None
+
+    def call_events(self) -> Iterator[CallEvent]:
+        return iter(self.calls.values())
 
 
 class ModuleFacts:
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, config: Config, path: str) -> None:
         self.tree = tree
+        self.config = config
+        self.path = path
+        self.names = Names(tree)
+        self.module_classes = module_classes(tree, self.names)
+        self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
+        self.functions: list[FunctionFacts] = []
+        self.by_name: dict[str, FunctionFacts] = {}
+        self.methods: dict[str, dict[str, FunctionFacts]] = {}
+        self.local_decorators: dict[str, Possible] = {}
+        self.body = self._collect(tree, "<module>", None, None, set())
+
+    # ---- collection ---------------------------------------------------------------------------
+    def _collect(self, node: FunctionNode, name: str, cls: Optional[ast.ClassDef],
+                 parent: Optional[FunctionFacts], outer_models: set[str]) -> FunctionFacts:
+        params = _params(node)
+        facts = FunctionFacts(node, name, cls, parent, params, set())
+        facts.model_keys = self._model_keys(node, facts, outer_models)
+        self.functions.append(facts)
+        for child in _local_definitions(node):
+            if isinstance(child, ast.ClassDef):
+                methods = self.methods.setdefault(child.name, {})
+                class_models = self._class_model_attrs(child)
+                for item in child.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        method = self._collect(item, item.name, child, None, facts.model_keys | class_models)
+                        methods[item.name] = method
+                        self._set_decorator_entry(method, child)
+            else:
+                inner = self._collect(child, child.name, None, facts if parent or node is not self.tree else None,
+                                      facts.model_keys)
+                if node is self.tree:
+                    self.by_name[child.name] = inner
+                    inner.parent = None
+                else:
+                    facts.nested[child.name] = inner
+                self._set_decorator_entry(inner, None)
+        return facts
+
+    def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: set[str]) -> set[str]:
+        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key.startswith("self.")}
+        keys.update(self.config.model_names)
+        args = node.args if not isinstance(node, ast.Module) else None
+        if args is not None:
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                if self.kinds.is_annotated_model(arg.annotation):
+                    keys.add(arg.arg)
+        body = list(_own_nodes(node))
+        for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
+            for child in body:
+                if isinstance(child, ast.Call):
+                    receiver = module_method_receiver(child)
+                    if receiver is not None:
+                        keys.add(receiver)
+                elif isinstance(child, (ast.Assign, ast.AnnAssign)) and child.value is not None:
+                    targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                    if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(child.value, keys):
+                        keys.update(k for k in map(dotted, targets) if k)
+        return keys
+
+    def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
+        found: set[str] = set()
+        if cls.name in self.module_classes:
+            found.add("self")
+        for child in ast.walk(cls):
+            if isinstance(child, ast.Call):
+                receiver = module_method_receiver(child)
+                if receiver and receiver.startswith("self."):
+                    found.add(receiver)
+            elif isinstance(child, ast.Assign) and (self.kinds.created_mode(child.value, found) is not None
+                                                    or _switches_mode(child.value)):
+                found.update(k for k in map(dotted, child.targets) if k and k.startswith("self."))
+        return found
+
+    def _set_decorator_entry(self, facts: FunctionFacts, cls: Optional[ast.ClassDef]) -> None:
+        node = facts.node
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if cls is not None and facts.name in FRAMEWORK_EVAL_HOOKS and cls.name in self.module_classes:
+            facts.framework_hook = True
+            facts.entry_grad_fixed = frozenset({Setting(Grad.DISABLED, node, "framework")})
+            return
+        for decorator in node.decorator_list:
+            grad = self.grad_of_decorator(decorator)
+            if grad is not None:
+                setting = frozenset(Setting(s.value, decorator, "decorator") for s in grad)
+                facts.entry_grad_fixed = setting
+                facts.entry_regions = (Region(decorator, setting),)
+
+    # ---- queries the walker asks --------------------------------------------------------------
+    def grad_of_context(self, expr: ast.expr, cm_vars: dict[str, Possible]) -> Optional[Possible]:
+        """Grad mode inside `with <expr>:`; None when `expr` does not touch grad mode."""
+        call = expr if isinstance(expr, ast.Call) else None
+        target = call.func if call is not None else expr
+        qualified = self.names.qualified(target)
+        if qualified in GRAD_MODE_APIS:
+            return frozenset({Setting(_grad_value(qualified, call), None, "with")})
+        if call is None:
+            key = dotted(expr)
+            return cm_vars.get(key) if key else None
+        name = (dotted(target) or "").rsplit(".", 1)[-1].lower()
+        if "grad" in name or "inference" in name:
+            return frozenset({Setting(Grad.UNKNOWN, None, "with")})  # a helper we cannot see into
+        return None
+
+    def grad_of_decorator(self, decorator: ast.expr) -> Optional[Possible]:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        qualified = self.names.qualified(target)
+        if qualified in GRAD_MODE_APIS:
+            return frozenset({Setting(_grad_value(qualified, decorator if isinstance(decorator, ast.Call) else None), None, "decorator")})
+        name = dotted(target) or ""
+        local = self.by_name.get(name)
+        if local is not None:  # a decorator of the analysed code that wraps no_grad / inference_mode
+            used = {self.names.qualified(n.func if isinstance(n, ast.Call) else n) for n in ast.walk(local.node)
+                    if isinstance(n, (ast.Call, ast.Attribute, ast.Name))}
+            if used & set(GRAD_OFF_APIS) and "torch.enable_grad" not in used:
+                return frozenset({Setting(Grad.DISABLED, None, "decorator")})
+        lowered = name.rsplit(".", 1)[-1].lower()
+        if "no_grad" in lowered or "inference" in lowered:
+            return frozenset({Setting(Grad.UNKNOWN, None, "decorator")})
+        return None
+
+    def forward_model(self, call: ast.Call, fn: FunctionFacts) -> Optional[str]:
+        func = call.func
+        key = dotted(func)
+        if key is not None and key in fn.model_keys:
+            return key
+        if isinstance(func, ast.Attribute) and func.attr == "forward":
+            inner = dotted(func.value)
+            if inner is not None and inner in fn.model_keys:
+                return inner
+        return None
+
+    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> Optional[FunctionFacts]:
+        func = call.func
+        if isinstance(func, ast.Name):
+            scope: Optional[FunctionFacts] = fn
+            while scope is not None:
+                if func.id in scope.nested:
+                    return scope.nested[func.id]
+                scope = scope.parent
+            return self.by_name.get(func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" and fn.cls:
+            return self.methods.get(fn.cls.name, {}).get(func.attr)
+        return None
+
+    def argument_map(self, callee: FunctionFacts, call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
+        """Callee key -> caller key, for the keys a summary speaks of."""
+        params = callee.params[1:] if callee.is_method and isinstance(call.func, ast.Attribute) else callee.params
+        mapping: dict[str, str] = {}
+        for param, arg in zip(params, call.args):
+            key = dotted(arg)
+            if key is not None:
+                mapping[param] = key
+        for keyword in call.keywords:
+            key = dotted(keyword.value)
+            if keyword.arg and key is not None:
+                mapping[keyword.arg] = key
+        return mapping
+
+    def caller_key(self, key: str, mapping: dict[str, str]) -> Optional[str]:
+        head, _, rest = key.partition(".")
+        if head in mapping:
+            return mapping[head] + ("." + rest if rest else "")
+        return key  # `self.` attributes and globals keep their name
+
+    def apply_summary(self, callee: FunctionFacts, call: ast.Call, state: State, caller: FunctionFacts) -> State:
+        summary = callee.summary
+        if summary.grad_exit is not None:
+            state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
+        if summary.mode_exit:
+            mapping = self.argument_map(callee, call, caller)
+            changes = {}
+            for key, mode in summary.mode_exit.items():
+                target = self.caller_key(key, mapping)
+                if target is not None:
+                    changes[target] = _substitute(mode, callee.entry.mode(key), state.mode(target), call)
+            state = state.with_modes(changes)
+        return state
+
+    # ---- the rounds ---------------------------------------------------------------------------
+    def solve(self) -> None:
+        self._mark_escaping()
+        order = [f for f in self.functions if f is not self.body] + [self.body]
+        for _ in range(MAX_ROUNDS):
+            for facts in order:
+                self._walk(facts)
+            if not self._update_entries():
+                break
+
+    def _walk(self, facts: FunctionFacts) -> None:
+        facts.calls, facts.suspends, facts.loops, facts.exits = {}, [], {}, []
+        walker = Walker(self, facts, facts.calls)
+        body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
+        end = walker.block(body, facts.entry)  # type: ignore[arg-type]
+        if end is not None:
+            facts.exits.append(end)
+        facts.summary = self._summarise(facts)
+
+    def _summarise(self, facts: FunctionFacts) -> Summary:
+        exit_state = join_all(facts.exits)
+        summary = Summary(trains_unset=any(
+            is_parameter_update(event) and any(s.via == "entry" for key in facts.model_keys for s in event.state.mode(key))
+            for event in facts.call_events()))
+        if exit_state is None or facts is self.body:
+            return summary
+        if facts.entry_grad_fixed is None and exit_state.grad != facts.entry.grad:
+            summary.grad_exit = exit_state.grad
+        for key, mode in exit_state.modes.items():
+            head = key.split(".", 1)[0]
+            visible = head in facts.params or head == "self" or head in self.body.model_keys
+            if visible and mode != facts.entry.mode(key):
+                summary.mode_exit[key] = mode
+        return summary
+
+    def _mark_escaping(self) -> None:
+        called = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called:
+                target = self.by_name.get(node.id)
+                if target is not None:
+                    target.escapes = True
+
+    def _update_entries(self) -> bool:
+        sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
+        for facts in self.functions:
+            for event in facts.call_events():
+                callee = self.resolve_call(event.node, facts)
+                if callee is not None:
+                    sites.setdefault(id(callee), []).append((facts, event))
+        changed = False
+        for facts in self.functions:
+            if facts is self.body:
+                continue
+            entry = self._entry(facts, sites.get(id(facts), []))
+            if entry != facts.entry:
+                facts.entry, changed = entry, True
+        return changed
+
+    def _entry(self, facts: FunctionFacts, sites: list[tuple[FunctionFacts, CallEvent]]) -> State:
+        modes: dict[str, Possible] = {}
+        if facts.framework_hook:
+            modes["self"] = frozenset({Setting(Mode.EVAL, facts.node, "framework")})
+        if not sites or facts.escapes:
+            return State(facts.entry_grad_fixed or DEFAULT_GRAD, modes, {})
+        grad = facts.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites))
+        for caller, event in sites:
+            mapping = self.argument_map(facts, event.node, caller)
+            for param, key in mapping.items():
+                if key in caller.model_keys:
+                    facts.model_keys.add(param)
+                    modes[param] = modes.get(param, frozenset()) | event.state.mode(key)
+        complete = {p for p in modes if all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
+        return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
 
 
 def build_facts(tree: ast.Module, config: Config, path: str) -> ModuleFacts:
-    return ModuleFacts(tree)
+    facts = ModuleFacts(tree, config, path)
+    facts.solve()
+    return facts
+
+
+def is_training_step(event: CallEvent) -> bool:
+    """`loss.backward()`, `accelerator.backward(loss)`, `torch.autograd.backward(...)`, or a parameter update."""
+    func = event.node.func
+    if event.qualified == "torch.autograd.backward":
+        return True
+    return isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward") or is_parameter_update(event)
+
+
+def is_parameter_update(event: CallEvent) -> bool:
+    """`optimizer.step()`, `scaler.step(optimizer)`: training, as opposed to backpropagating for an attack."""
+    func = event.node.func
+    if not isinstance(func, ast.Attribute) or func.attr != "step":
+        return False
+    receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
+    return "optim" in receiver or receiver in ("opt", "scaler") or receiver.startswith("opt_")
+
+
+def _grad_value(qualified: str, call: Optional[ast.Call]) -> Grad:
+    if qualified == "torch.no_grad":
+        return Grad.DISABLED
+    if qualified == "torch.enable_grad":
+        return Grad.ENABLED
+    args = [] if call is None else [*call.args, *(k.value for k in call.keywords if k.arg == "mode")]
+    if qualified == "torch.inference_mode" and not args:
+        return Grad.DISABLED
+    if not args or not isinstance(args[0], ast.Constant) or not isinstance(args[0].value, bool):
+        return Grad.UNKNOWN
+    enabled = args[0].value if qualified == "torch.set_grad_enabled" else not args[0].value
+    return Grad.ENABLED if enabled else Grad.DISABLED
+
+
+def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, call: ast.Call) -> Possible:
+    """Callee exit settings in the caller's terms: what passed through unchanged is the caller's own."""
+    result = set()
+    for setting in exit_mode:
+        if setting in entry_mode:
+            result |= current
+        else:
+            result.add(Setting(setting.value, call, "callee"))
+    return frozenset(result)
+
+
+def _switches_mode(value: ast.expr) -> bool:
+    """`model.eval()` returns the model: `self.net = net.eval()` makes `self.net` a model."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
+
+
+def _params(node: FunctionNode) -> list[str]:
+    if isinstance(node, ast.Module):
+        return []
+    args = node.args
+    return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+
+
+def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]]:
+    """Functions and classes defined in this body (at any depth of blocks, not inside other defs)."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child
+        elif isinstance(child, ast.stmt):
+            stack.extend(ast.iter_child_nodes(child))
+
+
+def _own_nodes(node: FunctionNode) -> Iterator[ast.AST]:
+    """Every node of this function's body, not descending into nested defs, classes or lambdas."""
+    stack = list(ast.iter_child_nodes(node)) if not isinstance(node, ast.Lambda) else [node.body]
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield child
+        stack.extend(ast.iter_child_nodes(child))

@@ -1,0 +1,108 @@
+"""What is a model: the expressions whose calls are forward passes, and the mode they start in."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Optional
+
+from .names import Names, dotted
+from .state import Mode
+
+MODULE_BASES = ("torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
+FRAMEWORK_MODULE_SUFFIXES = ("LightningModule", "PreTrainedModel", "ModelMixin")
+# Methods that only a module has (called with these argument counts): the receiver is a model.
+MODULE_METHODS = {"eval": (0,), "train": (0, 1), "parameters": (0, 1), "named_parameters": (0, 1, 2),
+                  "state_dict": (0,), "load_state_dict": (1, 2), "modules": (0,), "children": (0,),
+                  }
+# Calls that return their (model) argument or receiver, mode unchanged.
+SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                        "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+                        "copy.deepcopy")
+SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_", "share_memory")
+PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
+
+
+def module_classes(tree: ast.Module, names: Names) -> set[str]:
+    """Classes of this module that are `nn.Module`s, directly or through other classes here."""
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for cls in classes:
+            if cls.name not in found and any(_is_module_base(base, names, found) for base in cls.bases):
+                found.add(cls.name)
+                changed = True
+    return found
+
+
+def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
+    if isinstance(base, ast.Name) and base.id in local:
+        return True
+    qualified = names.qualified(base) or ""
+    return qualified in MODULE_BASES or (qualified.startswith("torch.nn.") and qualified[9:10].isupper()) \
+        or qualified.endswith(FRAMEWORK_MODULE_SUFFIXES)
+
+
+class ModelKinds:
+    """Answers "is this expression a model, and in what mode is a new one?" for one module."""
+
+    def __init__(self, names: Names, classes: set[str], extra_names: Iterable[str]) -> None:
+        self.names = names
+        self.classes = classes
+        self.extra_names = frozenset(extra_names)
+
+    def created_mode(self, value: ast.expr, known: set[str]) -> Optional[Mode]:
+        """Mode of the model a call creates (TRAIN for a fresh module), UNKNOWN for a loaded one,
+        None when the value is not a model. `known` are the model expressions in scope."""
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in self.classes:
+            return Mode.TRAIN
+        qualified = self.names.qualified(func) or ""
+        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES):
+            return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
+        if qualified.startswith("torchvision.models.") or qualified == "timm.create_model":
+            return Mode.TRAIN
+        if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
+                and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
+            return Mode.TRAIN
+        if qualified in ("torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"):
+            return Mode.UNKNOWN
+        return None
+
+    def wrapped_model(self, value: ast.expr, known: set[str]) -> Optional[str]:
+        """`torch.compile(model)`, `model.to(device)`, `DDP(model)`: the model expression it returns."""
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in SAME_MODEL_METHODS:
+            inner = dotted(func.value)
+            if inner in known:
+                return inner
+            if isinstance(func.value, ast.Call):
+                return self.wrapped_model(func.value, known)
+        qualified = self.names.qualified(func) or ""
+        if qualified in SAME_MODEL_FUNCTIONS and value.args:
+            inner = dotted(value.args[0])
+            return inner if inner in known else None
+        return None
+
+    def is_annotated_model(self, annotation: Optional[ast.expr]) -> bool:
+        if annotation is None:
+            return False
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            return annotation.value.rsplit(".", 1)[-1] in ("Module", *self.classes)
+        if isinstance(annotation, ast.Name) and annotation.id in self.classes:
+            return True
+        return _is_module_base(annotation, self.names, self.classes)
+
+
+def module_method_receiver(call: ast.Call) -> Optional[str]:
+    """`model.eval()` -> "model": calls only a module answers to make their receiver a model."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in MODULE_METHODS:
+        return None
+    if len(call.args) + len(call.keywords) not in MODULE_METHODS[func.attr]:
+        return None
+    return dotted(func.value)

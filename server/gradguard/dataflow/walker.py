@@ -1,0 +1,312 @@
+"""The walk of one function's control flow, carrying grad mode and training modes.
+
+Structured abstract interpretation over the `ast`: branches join, loops iterate their
+back edge to a fixed point, `break`/`continue`/`return`/`raise` end their path, `with`
+blocks that set grad mode restore it on exit (TORCH-FACTS 10c, 10f). Calls apply their
+effects: `set_grad_enabled`, `eval()`/`train()`, `load_state_dict()`, and the summaries
+of functions of the analysed code. Nested functions and lambdas are walked on their own.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING, Optional
+
+from .events import CallEvent, LoopFacts, Region, SuspendEvent
+from .names import dotted
+from .state import ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
+
+if TYPE_CHECKING:
+    from .facts import FunctionFacts, ModuleFacts
+
+MAX_LOOP_ROUNDS = 4
+VAL_LOADER = re.compile(
+    r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)_?"
+    r"(?:loader|dl|dataloader|data_loader|iter|batches|set|ds|dataset|data|gen)s?(?:$|_)"
+    r"|(?:^|_)(?:loader|dataloader|dl)_?(?:val|valid|test|eval)(?:$|_)",
+    re.IGNORECASE,
+)
+# Calls that read a model but never change its mode: handing a model to them keeps what we know.
+MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
+                                "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
+BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
+
+
+class LoopContext:
+    def __init__(self) -> None:
+        self.breaks: list[State] = []
+        self.continues: list[State] = []
+
+
+class Walker:
+    def __init__(self, module: "ModuleFacts", fn: "FunctionFacts", record: dict[int, CallEvent], probing: bool = False) -> None:
+        self.module = module
+        self.fn = fn
+        self.calls = record
+        self.probing = probing
+        self.loops: list[LoopContext] = []
+        self.regions: tuple[Region, ...] = fn.entry_regions
+        self.loop_val: Optional[ast.AST] = None
+        self.grad_cm_vars: dict[str, Possible] = {}
+        self.finally_blocks: list[list[ast.stmt]] = []  # enclosing `finally:` bodies, innermost last
+
+    # ---- statements -------------------------------------------------------------------------
+    def block(self, body: list[ast.stmt], state: Optional[State]) -> Optional[State]:
+        for stmt in body:
+            if state is None:
+                return None
+            state = self.stmt(stmt, state)
+        return state
+
+    def stmt(self, node: ast.stmt, state: State) -> Optional[State]:
+        if isinstance(node, ast.Expr):
+            return self.expr(node.value, state)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            return self.assign(node, state)
+        if isinstance(node, ast.If):
+            state = self.expr(node.test, state)
+            return join_all([self.block(node.body, state), self.block(node.orelse, state)])
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            state = self.expr(node.iter, state)
+            return self.loop(node, state, val=any(VAL_LOADER.search(name) for name in _identifiers(node.iter)))
+        if isinstance(node, ast.While):
+            state = self.expr(node.test, state)
+            return self.loop(node, state, val=False)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            return self.with_block(node, state)
+        if isinstance(node, ast.Return):
+            if node.value is not None:
+                state = self.expr(node.value, state)
+            exit_state: Optional[State] = state
+            pending, self.finally_blocks = self.finally_blocks, []
+            for final in reversed(pending):  # a return runs the enclosing `finally:` blocks first
+                exit_state = self.block(final, exit_state)
+            self.finally_blocks = pending
+            if exit_state is not None:
+                self.fn.exits.append(exit_state)
+            return None
+        if isinstance(node, ast.Raise):
+            if node.exc is not None:
+                self.expr(node.exc, state)
+            return None
+        if isinstance(node, ast.Break):
+            if self.loops:
+                self.loops[-1].breaks.append(state)
+            return None
+        if isinstance(node, ast.Continue):
+            if self.loops:
+                self.loops[-1].continues.append(state)
+            return None
+        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            return self.try_block(node, state)
+        if isinstance(node, getattr(ast, "Match", ())):
+            state = self.expr(node.subject, state)
+            outs = [self.block(case.body, state) for case in node.cases]
+            return join_all([*outs, state])
+        if isinstance(node, (ast.Assert, ast.Delete)):
+            for child in ast.iter_child_nodes(node):
+                state = self.expr(child, state) if isinstance(child, ast.expr) else state
+            return state
+        return state  # def, class, import, pass, global: nothing runs here that we track
+
+    def assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, state: State) -> State:
+        value = node.value
+        if value is None:
+            return state
+        state = self.expr(value, state)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            for name_node in _bound_names(target):
+                state = state.with_def(name_node)
+            key = dotted(target)
+            if key is None:
+                continue
+            grad_cm = self.module.grad_of_context(value, self.grad_cm_vars)
+            if grad_cm is not None and isinstance(value, ast.Call):
+                self.grad_cm_vars[key] = grad_cm
+            if key in self.fn.model_keys or isinstance(node, ast.AugAssign):
+                state = state.with_modes(self.assigned_modes(key, value, node, state))
+        return state
+
+    def assigned_modes(self, key: str, value: ast.expr, node: ast.stmt, state: State) -> dict[str, Possible]:
+        kinds = self.module.kinds
+        created = kinds.created_mode(value, self.fn.model_keys)
+        if created is not None:
+            return {key: frozenset({Setting(created, node, "constructed")})}
+        inner = kinds.wrapped_model(value, self.fn.model_keys)
+        if inner is not None:
+            return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
+        return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
+
+    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: bool) -> Optional[State]:
+        outer_val = self.loop_val
+        if val:
+            self.loop_val = node
+        head = entry
+        context = LoopContext()
+        for _ in range(MAX_LOOP_ROUNDS):
+            context = LoopContext()
+            self.loops.append(context)
+            body_out = self.block(node.body, head)
+            self.loops.pop()
+            back = join_all([body_out, *context.continues])
+            new_head = join_all([entry, back])
+            if new_head == head:
+                break
+            head = new_head  # type: ignore[assignment]
+        self.loop_val = outer_val
+        if not self.probing:
+            self.record_loop(node, back)
+        exhausted = self.block(node.orelse, head)
+        if isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and node.test.value:
+            exhausted = None  # `while True:` ends only by break
+        return join_all([exhausted, *context.breaks])
+
+    def record_loop(self, node: ast.AST, back: Optional[State]) -> None:
+        facts = LoopFacts(node, back)  # type: ignore[arg-type]
+        if back is not None:
+            inside = _node_ids(node)
+            switched = {key: frozenset(s for s in mode if s.value is Mode.EVAL and id(s.origin) in inside)
+                        for key, mode in back.modes.items()}
+            switched = {key: mode for key, mode in switched.items() if mode}
+            if switched:
+                probe = Walker(self.module, self.fn, facts.next_iteration, probing=True)
+                probe.regions, probe.loop_val = self.regions, self.loop_val
+                probe.block(node.body, back.with_modes(switched))  # type: ignore[attr-defined]
+        self.fn.loops[id(node)] = facts
+
+    def with_block(self, node: ast.With | ast.AsyncWith, state: State) -> Optional[State]:
+        before = state.grad
+        outer_regions = self.regions
+        for item in node.items:
+            grad = self.module.grad_of_context(item.context_expr, self.grad_cm_vars)
+            state = self.expr(item.context_expr, state)
+            if grad is not None:
+                setting = frozenset(Setting(s.value, node, "with") for s in grad)
+                state = state.with_grad(setting)
+                self.regions = (*self.regions, Region(node, setting))
+            if item.optional_vars is not None:
+                for name in _bound_names(item.optional_vars):
+                    state = state.with_def(name)
+        sets_grad = self.regions is not outer_regions
+        out = self.block(node.body, state)
+        self.regions = outer_regions
+        if out is not None and sets_grad:
+            out = out.with_grad(before)  # the block's __exit__ restores the mode it entered with
+        return out
+
+    def try_block(self, node: ast.Try, state: State) -> Optional[State]:
+        if node.finalbody:
+            self.finally_blocks.append(node.finalbody)
+        body_out = self.block(node.body, state)
+        raised = join_all([state, body_out])  # an exception may leave from anywhere in the body
+        handled = [self.block(handler.body, raised) for handler in node.handlers]
+        normal = join_all([self.block(node.orelse, body_out), *handled])
+        if node.finalbody:
+            self.finally_blocks.pop()
+            return self.block(node.finalbody, normal if normal is not None else raised)
+        return normal
+
+    # ---- expressions ---------------------------------------------------------------------------
+    def expr(self, node: ast.expr, state: State) -> State:
+        """Apply the calls of an expression in evaluation order (arguments before the call)."""
+        stack: list[tuple[ast.AST, bool]] = [(node, False)]
+        while stack:
+            current, children_done = stack.pop()
+            if children_done:
+                if isinstance(current, ast.Call):
+                    state = self.call(current, state)
+                elif isinstance(current, (ast.Yield, ast.YieldFrom, ast.Await)) and not self.probing:
+                    self.fn.suspends.append(SuspendEvent(current, self.regions))
+                elif isinstance(current, ast.NamedExpr):
+                    state = state.with_def(current.target.id)
+                continue
+            if isinstance(current, ast.Lambda):
+                continue  # its body runs later, walked as a function of its own
+            stack.append((current, True))
+            stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(current))))
+        return state
+
+    def call(self, node: ast.Call, state: State) -> State:
+        module = self.module
+        qualified = module.names.qualified(node.func)
+        model = module.forward_model(node, self.fn)
+        self.calls[id(node)] = CallEvent(node, state, qualified, self.regions, self.loop_val, model)
+        if qualified == "torch.set_grad_enabled":
+            # constructing it switches the mode at once, used in a `with` or not (TORCH-FACTS 4)
+            value = _bool_argument(node, "mode")
+            grad = BOOL_LITERALS.get(value, Grad.UNKNOWN) if isinstance(value, bool) else Grad.UNKNOWN
+            return state.with_grad(frozenset({Setting(grad, node, "call")}))
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = dotted(func.value)
+            if receiver is not None:
+                switched = _mode_switch(node, func.attr)
+                if switched is not None:
+                    return state.with_modes(self.switch_modes(receiver, switched, node, state))
+                if func.attr == "load_state_dict" and receiver in self.fn.model_keys:
+                    loaded = frozenset(Setting(s.value, node, "loaded") for s in state.mode(receiver))
+                    return state.with_mode(receiver, loaded)
+        callee = module.resolve_call(node, self.fn)
+        if callee is not None:
+            return module.apply_summary(callee, node, state, self.fn)
+        return self.hand_over_models(node, state)
+
+    def switch_modes(self, receiver: str, mode: Mode, node: ast.Call, state: State) -> dict[str, Possible]:
+        setting = frozenset({Setting(mode, node, "call")})
+        changes = {receiver: setting}
+        prefix = receiver + "."
+        for key in state.modes:  # eval()/train() reach every submodule (TORCH-FACTS 18)
+            if key.startswith(prefix):
+                changes[key] = setting
+        return changes
+
+    def hand_over_models(self, node: ast.Call, state: State) -> State:
+        """A model handed to code we cannot see may come back in any mode."""
+        if isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS:
+            return state
+        changes = {}
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            key = dotted(arg)
+            if key is not None and key in self.fn.model_keys:
+                changes[key] = frozenset({Setting(Mode.UNKNOWN, node, "passed")})
+        return state.with_modes(changes)
+
+
+def _mode_switch(node: ast.Call, attr: str) -> Optional[Mode]:
+    if attr == "eval" and not node.args and not node.keywords:
+        return Mode.EVAL
+    if attr == "train" and len(node.args) + len(node.keywords) <= 1:
+        value = _bool_argument(node, "mode", default=True)
+        if value is True:
+            return Mode.TRAIN
+        if value is False:
+            return Mode.EVAL
+        return Mode.UNKNOWN
+    return None
+
+
+def _bool_argument(node: ast.Call, keyword: str, default: object = None) -> object:
+    args = [*node.args, *(k.value for k in node.keywords if k.arg == keyword)]
+    if not args:
+        return default
+    value = args[0]
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, bool) else None
+
+
+def _bound_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound_names(element)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
+
+
+def _identifiers(node: ast.AST) -> list[str]:
+    return [n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))]
+
+
+def _node_ids(node: ast.AST) -> set[int]:
+    return {id(n) for n in ast.walk(node)}

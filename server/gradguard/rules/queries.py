@@ -1,0 +1,99 @@
+"""Questions several rules ask of the dataflow facts, answered once."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from typing import Iterator
+
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts, _own_nodes, is_training_step
+from ..dataflow.names import dotted
+from ..dataflow.state import Grad, Mode, Setting, first_origin, only
+
+GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
+                      "torch.func.jacrev", "torch.func.grad_and_value")
+GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
+                            "register_backward_hook", "requires_grad_", "retain_grad"})
+TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])tests?[\\/]")
+
+
+def needs_gradients(facts: ModuleFacts, fn: FunctionFacts) -> bool:
+    """The function backpropagates, reads `.grad`, or asks autograd for gradients (SPEC "Gradients needed")."""
+    return any(_consumes_gradients(facts, node) for node in _own_nodes(fn.node)) or any(
+        is_training_step(event) for event in fn.call_events())
+
+
+def _consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr in GRADIENT_ATTRS or (node.attr == "grad" and isinstance(node.ctx, ast.Load))
+    if isinstance(node, ast.Call):
+        qualified = facts.names.qualified(node.func) or ""
+        return qualified in GRADIENT_CONSUMERS or qualified.startswith("torch.autograd.functional.")
+    return False
+
+
+def is_evaluation_function(facts: ModuleFacts, fn: FunctionFacts) -> bool:
+    """Named for evaluation or inference; pytest test functions in test files are not."""
+    if isinstance(fn.node, ast.Module):
+        return False
+    if fn.name.startswith("test") and TEST_FILE.search(facts.path.replace(os.sep, "/")):
+        return False
+    return facts.config.is_eval_function_name(fn.name)
+
+
+def forward_passes(facts: ModuleFacts) -> Iterator[tuple[FunctionFacts, CallEvent]]:
+    """Forward passes outside modules' own `forward` (submodule calls there are not evaluation code)."""
+    for fn in facts.functions:
+        if fn.framework_hook or (fn.cls is not None and fn.name == "forward"):
+            continue
+        for event in fn.call_events():
+            if event.model is not None:
+                yield fn, event
+
+
+def grad_disabled(event: CallEvent) -> bool:
+    return only(event.state.grad, Grad.DISABLED)
+
+
+def grad_enabled(event: CallEvent) -> bool:
+    return only(event.state.grad, Grad.ENABLED)
+
+
+def describe_grad(setting: Setting) -> str:
+    """'`with torch.no_grad()` (line 12)' for messages and related locations."""
+    origin = setting.origin
+    line = getattr(origin, "lineno", None)
+    where = f" (line {line})" if line else ""
+    if setting.via == "decorator":
+        return f"the function's decorator{where}"
+    if setting.via == "framework":
+        return "the framework hook"
+    if setting.via == "call":
+        return f"`set_grad_enabled(...)`{where}"
+    if setting.via == "callee":
+        return f"the call{where}"
+    if setting.via == "with":
+        return f"the `with` block{where}"
+    return f"the callers' context{where}"
+
+
+def mode_switched_by(setting: Setting) -> str:
+    line = getattr(setting.origin, "lineno", "?")
+    if setting.via == "callee":
+        call = setting.origin
+        name = dotted(call.func) if isinstance(call, ast.Call) else None
+        return f"`{name}()` (called at line {line})"
+    return f"the call at line {line}"
+
+
+def origin_of(possible: frozenset) -> Setting:
+    return first_origin(possible)
+
+
+def all_eval(possible: frozenset) -> bool:
+    return only(possible, Mode.EVAL)
+
+
+def all_train(possible: frozenset) -> bool:
+    return only(possible, Mode.TRAIN)
