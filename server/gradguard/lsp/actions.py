@@ -1,0 +1,80 @@
+"""Code actions from the fix engine: each finding's fixes as quick fixes, and `source.fixAll.gradguard`.
+
+Runs in a worker thread (fixes parse with libcst); takes plain snapshots, returns edits per
+document URI in code points. The server converts them to the client's encoding.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Optional
+
+from ..config import Config
+from ..findings import Edit, Finding, Fix, Span
+from .documents import Layout
+
+FIX_ALL_KIND = "source.fixAll.gradguard"
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    title: str
+    kind: str  # "quickfix" or FIX_ALL_KIND
+    preferred: bool
+    edits: dict  # uri -> list[Edit] in that document's code points
+    finding: Optional[Finding] = None
+
+
+def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -> list[PlannedAction]:
+    from ..fixes import fixes_for
+
+    return [
+        PlannedAction(f"GradGuard: {fix.title}", "quickfix", fix.preferred, _per_document(fix.edits, layout), finding)
+        for fix in fixes_for(source, finding, config)
+    ]
+
+
+def fix_all(source: str, path: str, config: Config, layout: Layout, findings: list[Finding]) -> Optional[PlannedAction]:
+    """Safe fixes only. A file gets the fix engine's whole-file result as minimal line edits; notebook cells
+    get each finding's preferred safe fix (non-overlapping), since the joined program blanks magics."""
+    from ..fixes import fix_all as fix_whole_file, fixes_for
+
+    if layout.joined is None:
+        fixed = fix_whole_file(source, path, config, unsafe=False)
+        edits = line_edits(source, fixed)
+    else:
+        edits = []
+        for finding in findings:
+            fix = _preferred_safe(fixes_for(source, finding, config))
+            if fix and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
+                edits.extend(fix.edits)
+    if not edits:
+        return None
+    return PlannedAction("GradGuard: fix all safe fixes", FIX_ALL_KIND, False, _per_document(edits, layout))
+
+
+def line_edits(before: str, after: str) -> list[Edit]:
+    """The smallest whole-line replacements turning `before` into `after`."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(Edit(Span(i1, 0, i2, 0), "".join(new[j1:j2])))
+    return edits
+
+
+def _preferred_safe(fixes: tuple[Fix, ...]) -> Optional[Fix]:
+    return next((fix for fix in fixes if fix.preferred and fix.applicability == "safe"), None)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return (a.start_line, a.start_col) < (b.end_line, b.end_col) and (b.start_line, b.start_col) < (a.end_line, a.end_col)
+
+
+def _per_document(edits: tuple[Edit, ...] | list[Edit], layout: Layout) -> dict:
+    by_uri: dict[str, list[Edit]] = {}
+    for edit in edits:
+        uri, span = layout.place(edit.span)
+        by_uri.setdefault(uri, []).append(Edit(span, edit.new_text))
+    return by_uri

@@ -1,0 +1,104 @@
+"""Findings -> LSP diagnostics. Positions are converted here, once, to the negotiated encoding."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from lsprotocol import types
+from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange
+
+from ..analysis import AnalysisError
+from ..findings import Finding, Span
+from ..rules import find_rule
+
+SOURCE = "gradguard"
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+# Where a span of the analysed program lands: (document URI, span inside that document).
+Place = Callable[[Span], "tuple[str, Span]"]
+LinesOf = Callable[[str], Sequence[str]]
+
+
+def to_range(codec: PositionCodec, lines: Sequence[str], span: Span) -> types.Range:
+    return codec.range_to_client_units(
+        lines,
+        ServerTextRange(
+            ServerTextPosition(span.start_line, span.start_col),
+            ServerTextPosition(span.end_line, span.end_col),
+        ),
+    )
+
+
+def finding_data(finding: Finding) -> dict:
+    """What a code action needs to rebuild the finding without re-analysing (program coordinates)."""
+    span = finding.span
+    return {
+        "code": finding.code,
+        "slug": finding.slug,
+        "severity": finding.severity,
+        "message": finding.message,
+        "span": [span.start_line, span.start_col, span.end_line, span.end_col],
+        "data": dict(finding.data),
+    }
+
+
+def finding_from_data(data: object) -> Finding | None:
+    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+        return None
+    try:
+        return Finding(
+            code=data["code"],
+            slug=data["slug"],
+            severity=data["severity"],
+            message=data["message"],
+            span=Span(*(int(n) for n in data["span"])),
+            data=dict(data.get("data") or {}),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def to_diagnostic(
+    finding: Finding, place: Place, lines_of: LinesOf, codec: PositionCodec
+) -> tuple[str, types.Diagnostic]:
+    uri, span = place(finding.span)
+    rule = find_rule(finding.code)
+    related = []
+    for item in finding.related:
+        related_uri, related_span = place(item.span)
+        related.append(
+            types.DiagnosticRelatedInformation(
+                location=types.Location(related_uri, to_range(codec, lines_of(related_uri), related_span)),
+                message=item.message,
+            )
+        )
+    diagnostic = types.Diagnostic(
+        range=to_range(codec, lines_of(uri), span),
+        message=finding.message,
+        severity=SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
+        code=finding.code,
+        code_description=types.CodeDescription(href=rule.url) if rule else None,
+        source=SOURCE,
+        related_information=related or None,
+        data=finding_data(finding),
+    )
+    return uri, diagnostic
+
+
+def syntax_note(error: AnalysisError, place: Place, lines_of: LinesOf, codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+    """One note where parsing stopped; the findings shown beside it are from the last version that parsed."""
+    uri, span = place(Span(error.line, error.col, error.line, error.col))
+    lines = lines_of(uri)
+    line_length = len(lines[span.start_line].rstrip("\r\n")) if span.start_line < len(lines) else 0
+    end_col = min(span.start_col + 1, line_length) if line_length > span.start_col else span.start_col
+    note = types.Diagnostic(
+        range=to_range(codec, lines, Span(span.start_line, span.start_col, span.start_line, end_col)),
+        message=f"GradGuard paused here ({error.message}); findings shown are from the last version that parsed",
+        severity=types.DiagnosticSeverity.Information,
+        source=SOURCE,
+        data={"syntax": True},
+    )
+    return uri, note

@@ -1,0 +1,119 @@
+"""What the server knows about each analysed program: a Python file, or a notebook's code cells joined.
+
+A program keeps its last good findings while the code does not parse; they are moved
+through the editor's edits (line shifts) so they stay on the statements they describe.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Sequence
+
+from lsprotocol import types
+
+from ..analysis import AnalysisError
+from ..findings import Finding, Related, Span
+from ..notebook import JoinedCells, join_cells
+from .regions import GradRegion
+
+Stamp = tuple  # versions of the documents analysed + settings generation
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Maps spans of the analysed program to the documents the editor knows (one file, or cells)."""
+
+    uris: tuple[str, ...]
+    joined: Optional[JoinedCells] = None  # None for a plain file
+
+    def place(self, span: Span) -> tuple[str, Span]:
+        if self.joined is None:
+            return self.uris[0], span
+        cell, local = self.joined.span_in_cell(span)
+        return self.uris[cell], local
+
+    def to_program(self, uri: str, line: int, col: int) -> Optional[tuple[int, int]]:
+        if self.joined is None:
+            return (line, col) if uri == self.uris[0] else None
+        if uri not in self.uris:
+            return None
+        return self.joined.starts[self.uris.index(uri)] + line, col
+
+    def line_offset(self, uri: str) -> Optional[int]:
+        located = self.to_program(uri, 0, 0)
+        return located[0] if located else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The text to analyse, taken on the event loop so the worker thread never reads live documents."""
+
+    key: str
+    path: str
+    source: str
+    layout: Layout
+    versions: tuple
+
+
+def file_snapshot(key: str, path: str, source: str, version: int) -> Snapshot:
+    return Snapshot(key, path, source, Layout((key,)), (version,))
+
+
+def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int]]) -> Snapshot:
+    """`cells`: (uri, text, version) of the code cells, in notebook order."""
+    joined = join_cells([text for _, text, _ in cells])
+    uris = tuple(uri for uri, _, _ in cells)
+    return Snapshot(key, path, joined.source, Layout(uris, joined), tuple(v for _, _, v in cells))
+
+
+@dataclass
+class Program:
+    key: str
+    layout: Layout
+    source: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    syntax_error: Optional[AnalysisError] = None
+    regions: list[GradRegion] = field(default_factory=list)
+    analysed: Optional[Stamp] = None
+    regions_of: Optional[Stamp] = None
+    published_uris: set[str] = field(default_factory=set)
+
+    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: "list[Finding] | AnalysisError") -> None:
+        self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
+        if isinstance(outcome, AnalysisError):
+            self.syntax_error = outcome  # keep the last good findings, already moved through the edits
+        else:
+            self.findings, self.syntax_error = list(outcome), None
+
+    def follow_edit(self, uri: str, change: types.TextDocumentContentChangeEvent) -> None:
+        """Move findings and regions below an edit by the number of lines it added or removed."""
+        offset = self.layout.line_offset(uri)
+        if offset is None or not isinstance(change, types.TextDocumentContentChangePartial):
+            return
+        first, last = offset + change.range.start.line, offset + change.range.end.line
+        delta = change.text.count("\n") - (last - first)
+        if delta == 0:
+            return
+        self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]
+        self.regions = [
+            replace(r, first_line=_move_line(r.first_line, last, delta), last_line=_move_line(r.last_line, last, delta),
+                    anchor_line=_move_line(r.anchor_line, last, delta))
+            for r in self.regions
+        ]
+
+
+def _move_line(line: int, last_edited: int, delta: int) -> int:
+    return line + delta if line > last_edited else line
+
+
+def _move_span(span: Span, last_edited: int, delta: int) -> Span:
+    return Span(
+        _move_line(span.start_line, last_edited, delta), span.start_col,
+        _move_line(span.end_line, last_edited, delta), span.end_col,
+    )
+
+
+def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Optional[Finding]:
+    if first < finding.span.start_line <= last:  # its line was replaced by the edit
+        return None
+    related = tuple(Related(_move_span(r.span, last, delta), r.message) for r in finding.related)
+    return replace(finding, span=_move_span(finding.span, last, delta), related=related)

@@ -1,0 +1,142 @@
+"""Where gradients are disabled, and by which statement: the text of the "region" hover.
+
+A small `ast` walk over `with` blocks, decorators and plain `torch.set_grad_enabled(False)`
+calls, until the dataflow engine exposes the same as a query.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from ..dataflow.names import Names
+
+DISABLING = frozenset({"torch.no_grad", "torch.inference_mode"})
+ENABLING = frozenset({"torch.enable_grad"})
+SWITCH = "torch.set_grad_enabled"
+DECORATOR_BARE_FORMS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
+GATE = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
+
+
+@dataclass(frozen=True)
+class GradRegion:
+    """0-based lines [first_line, last_line] run with gradients off (or back on, when `disables` is False)."""
+
+    first_line: int
+    last_line: int
+    disables: bool
+    statement: str  # as written, e.g. "with torch.no_grad()"
+    anchor_line: int  # 0-based line of that statement
+
+    def describe(self, anchor_label: str) -> str:
+        return f"gradients are disabled here by `{self.statement}` ({anchor_label})"
+
+
+def grad_disabled_region(source: str, line: int, col: int) -> Optional[str]:
+    """The region hover for a 0-based position of `source`, or None where gradients are not disabled."""
+    region = innermost(find_regions(source), line)
+    return region.describe(f"line {region.anchor_line + 1}") if region and region.disables else None
+
+
+def innermost(regions: list[GradRegion], line: int) -> Optional[GradRegion]:
+    containing = [r for r in regions if r.first_line <= line <= r.last_line]
+    return max(containing, key=lambda r: (r.first_line, -r.last_line), default=None)
+
+
+def find_regions(source: str) -> list[GradRegion]:
+    if not any(name in source for name in GATE):
+        return []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return list(_regions(tree, Names(tree), source.splitlines()))
+
+
+def _regions(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[GradRegion]:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                disables = _mode_of_call(item.context_expr, names)
+                if disables is not None:
+                    yield _body_region(node, disables, f"with {_text(lines, item.context_expr)}")
+        elif isinstance(node, ast.FunctionDef):  # on `async def` the decorator has no effect inside
+            for decorator in node.decorator_list:
+                disables = _mode_of_decorator(decorator, names)
+                if disables is not None:
+                    yield _body_region(node, disables, f"@{_text(lines, decorator)}", decorator.lineno - 1)
+        if hasattr(node, "body") and isinstance(node.body, list):
+            yield from _switched_off(node.body, names, lines)
+
+
+def _switched_off(body: list[ast.stmt], names: Names, lines: list[str]) -> Iterator[GradRegion]:
+    """A plain `torch.set_grad_enabled(False)` statement is not scoped: it lasts until switched back."""
+    for index, statement in enumerate(body):
+        if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+            continue
+        call = statement.value
+        if names.qualified(call.func) != SWITCH or _flag(call) is not False:
+            continue
+        rest = body[index + 1:]
+        if not rest:
+            continue
+        switched_back = next((s for s in rest if _is_switch(s, names, True)), None)
+        last_line = switched_back.lineno - 2 if switched_back else (rest[-1].end_lineno or rest[-1].lineno) - 1
+        if last_line >= rest[0].lineno - 1:
+            yield GradRegion(rest[0].lineno - 1, last_line, True, _text(lines, call), statement.lineno - 1)
+
+
+def _is_switch(statement: ast.stmt, names: Names, flag: bool) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and names.qualified(statement.value.func) == SWITCH
+        and _flag(statement.value) is flag
+    )
+
+
+def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: Optional[int] = None) -> GradRegion:
+    body = node.body  # type: ignore[attr-defined]
+    return GradRegion(
+        body[0].lineno - 1, (node.end_lineno or node.lineno) - 1, disables, statement,
+        node.lineno - 1 if anchor_line is None else anchor_line,
+    )
+
+
+def _mode_of_call(expr: ast.expr, names: Names) -> Optional[bool]:
+    """True: the call disables gradients; False: it enables them; None: not a grad-mode call."""
+    if not isinstance(expr, ast.Call):
+        return None
+    name = names.qualified(expr.func)
+    if name in DISABLING:
+        return _flag(expr) is not False  # inference_mode(False) leaves inference mode
+    if name in ENABLING:
+        return False
+    if name == SWITCH:
+        flag = _flag(expr)
+        return None if flag is None else not flag
+    return None
+
+
+def _mode_of_decorator(decorator: ast.expr, names: Names) -> Optional[bool]:
+    if not isinstance(decorator, ast.Call) and names.qualified(decorator) in DECORATOR_BARE_FORMS:
+        return names.qualified(decorator) in DISABLING
+    return _mode_of_call(decorator, names)
+
+
+def _flag(call: ast.Call) -> Optional[bool]:
+    """The literal bool passed as the first argument (or `mode=`), True when absent, None when unknown."""
+    argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if argument is None:
+        return True
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, bool):
+        return argument.value
+    return None
+
+
+def _text(lines: list[str], node: ast.AST) -> str:
+    """The node as written when it fits on one line (`ast` columns count UTF-8 bytes), else unparsed."""
+    if node.lineno == node.end_lineno and node.lineno <= len(lines):
+        encoded = lines[node.lineno - 1].encode("utf-8")
+        return encoded[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+    return " ".join(ast.unparse(node).split())

@@ -1,0 +1,368 @@
+"""`gradguard` over LSP: thin handlers around `GradGuardServer` (state.py). stdio by default, or `--tcp`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import logging
+import sys
+from typing import Any, Callable, Optional
+
+from lsprotocol import types
+
+from ..findings import Span
+from ..rules import find_rule
+from .actions import FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
+from .convert import SOURCE, finding_from_data, to_range
+from .hover import api_hover
+from .regions import innermost
+from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
+
+server = GradGuardServer()
+
+
+def guarded(default: Any) -> Callable:
+    """A failing handler logs to the client's output and answers `default`; the server stays up."""
+
+    def decorate(handler: Callable) -> Callable:
+        if asyncio.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def run_async(ls: GradGuardServer, params: Any) -> Any:
+                try:
+                    return await handler(ls, params)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    ls.log_exception(handler.__name__)
+                    return default
+            return run_async
+
+        @functools.wraps(handler)
+        def run(ls: GradGuardServer, params: Any) -> Any:
+            try:
+                return handler(ls, params)
+            except Exception:
+                ls.log_exception(handler.__name__)
+                return default
+        return run
+
+    return decorate
+
+
+# ---------------------------------------------------------------------- lifecycle and settings
+
+
+@server.feature(types.INITIALIZE)
+@guarded(None)
+def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
+    # Runs before capabilities are computed: settings are in place for the first didOpen (no race),
+    # and pull diagnostics are advertised only to clients that can pull.
+    ls.settings.set_editor(params.initialization_options)
+    text_caps = params.capabilities.text_document
+    ls.pull = bool(text_caps and text_caps.diagnostic)
+    if ls.pull:
+        ls.feature(
+            types.TEXT_DOCUMENT_DIAGNOSTIC,
+            types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False),
+        )(pull_diagnostics)
+
+
+@server.feature(types.INITIALIZED)
+@guarded(None)
+async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> None:
+    encoding = ls.workspace.position_encoding
+    ls.log(f"GradGuard {ls.version} ready: position encoding {getattr(encoding, 'value', encoding)}, "
+           f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
+    if await fetch_configuration(ls):
+        ls.reanalyse_all()
+
+
+async def fetch_configuration(ls: GradGuardServer) -> bool:
+    """Ask the client for the `gradguard` section; True when the settings changed."""
+    workspace_caps = ls.client_capabilities.workspace
+    if not (workspace_caps and workspace_caps.configuration):
+        return False
+    (section,) = await ls.workspace_configuration_async(
+        types.ConfigurationParams(items=[types.ConfigurationItem(section=SOURCE)])
+    )
+    return isinstance(section, dict) and ls.settings.set_editor(section)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded(None)
+async def did_change_configuration(ls: GradGuardServer, params: types.DidChangeConfigurationParams) -> None:
+    workspace_caps = ls.client_capabilities.workspace
+    if workspace_caps and workspace_caps.configuration:
+        changed = await fetch_configuration(ls)
+    else:
+        changed = ls.settings.set_editor(params.settings)
+    if changed:
+        ls.reanalyse_all()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded(None)
+def did_change_watched_files(ls: GradGuardServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if any(change.uri.endswith("pyproject.toml") for change in params.changes):
+        ls.settings.reload()
+        ls.reanalyse_all()
+
+
+# ---------------------------------------------------------------------- text documents
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded(None)
+def did_open(ls: GradGuardServer, params: types.DidOpenTextDocumentParams) -> None:
+    key = ls.program_key(params.text_document.uri)
+    if key:
+        ls.schedule(key, 0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded(None)
+def did_change(ls: GradGuardServer, params: types.DidChangeTextDocumentParams) -> None:
+    # pygls has already applied the changes to the workspace document.
+    key = ls.program_key(params.text_document.uri)
+    if not key:
+        return
+    program = ls.programs.get(key)
+    if program is not None:
+        for change in params.content_changes:
+            program.follow_edit(params.text_document.uri, change)
+    if ls.settings.run_on_type:
+        ls.schedule(key, CHANGE_DEBOUNCE_SECONDS)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@guarded(None)
+def did_save(ls: GradGuardServer, params: types.DidSaveTextDocumentParams) -> None:
+    if params.text_document.uri.endswith("pyproject.toml"):
+        ls.settings.reload()
+        ls.reanalyse_all()
+        return
+    key = ls.program_key(params.text_document.uri)
+    if key:
+        ls.schedule(key, 0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded(None)
+def did_close(ls: GradGuardServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if ls.workspace.get_notebook_document(cell_uri=uri) is None:
+        ls.forget(uri)
+        ls.clear([uri])
+
+
+# ---------------------------------------------------------------------- notebooks
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+@guarded(None)
+def notebook_did_open(ls: GradGuardServer, params: types.DidOpenNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri, 0)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+@guarded(None)
+def notebook_did_change(ls: GradGuardServer, params: types.DidChangeNotebookDocumentParams) -> None:
+    key = params.notebook_document.uri
+    program = ls.programs.get(key)
+    cells = params.change.cells
+    if program is not None and cells is not None and cells.structure is None:
+        for text in cells.text_content or []:
+            for change in text.changes:
+                program.follow_edit(text.document.uri, change)
+    if ls.settings.run_on_type:
+        ls.schedule(key, CHANGE_DEBOUNCE_SECONDS)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+@guarded(None)
+def notebook_did_save(ls: GradGuardServer, params: types.DidSaveNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri, 0)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+@guarded(None)
+def notebook_did_close(ls: GradGuardServer, params: types.DidCloseNotebookDocumentParams) -> None:
+    program = ls.forget(params.notebook_document.uri)
+    published = program.published_uris if program else set()
+    ls.clear(sorted(published | {cell.uri for cell in params.cell_text_documents}))
+
+
+# ---------------------------------------------------------------------- pull diagnostics
+
+
+@guarded(types.FullDocumentDiagnosticReport(items=[]))
+async def pull_diagnostics(ls: GradGuardServer, params: types.DocumentDiagnosticParams):
+    uri = params.text_document.uri
+    key = ls.program_key(uri)
+    program = None
+    for _ in range(3):  # the document may change while it is analysed; try again on the newer text
+        if not key:
+            break
+        program = await ls.refresh(key)
+        if program is not None:
+            break
+        key = ls.program_key(uri)
+    if program is None:
+        return types.FullDocumentDiagnosticReport(items=[])
+    result_id = repr(program.analysed)
+    if params.previous_result_id == result_id:
+        return types.UnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.FullDocumentDiagnosticReport(items=ls.diagnostics(program).get(uri, []), result_id=result_id)
+
+
+# ---------------------------------------------------------------------- hover
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded(None)
+def hover(ls: GradGuardServer, params: types.HoverParams) -> Optional[types.Hover]:
+    uri, position = params.text_document.uri, params.position
+    doc = ls.open_document(uri)
+    if doc is None:
+        return None
+    lines = doc.lines
+    if not 0 <= position.line < len(lines):
+        return None
+    codec = ls.workspace.position_codec
+    col = codec.position_from_client_units(lines, types.Position(position.line, position.character)).character
+    sections: list[str] = []
+    hover_range = None
+
+    program = ls.programs.get(ls.program_key(uri) or "")
+    if program is not None:
+        for finding in program.findings:
+            finding_uri, span = program.layout.place(finding.span)
+            rule = find_rule(finding.code)
+            if finding_uri == uri and rule and _contains(span, position.line, col):
+                sections.append(rule.explanation())
+                hover_range = to_range(codec, lines, span)
+
+    api = api_hover(lines[position.line], col)
+    if api is not None:
+        text, start, end = api
+        sections.append(text)
+        hover_range = hover_range or to_range(codec, lines, Span(position.line, start, position.line, end))
+
+    if program is not None:
+        located = program.layout.to_program(uri, position.line, col)
+        region = innermost(program.regions, located[0]) if located else None
+        if region is not None and region.disables:
+            anchor_uri, anchor = program.layout.place(Span(region.anchor_line, 0, region.anchor_line, 0))
+            label = f"line {anchor.start_line + 1}"
+            if anchor_uri != uri:
+                label = f"cell {program.layout.uris.index(anchor_uri) + 1}, {label}"
+            text = region.describe(label)
+            sections.append(text[:1].upper() + text[1:])
+
+    if not sections:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(sections)),
+        range=hover_range,
+    )
+
+
+def _contains(span: Span, line: int, col: int) -> bool:
+    return (span.start_line, span.start_col) <= (line, col) <= (span.end_line, span.end_col)
+
+
+# ---------------------------------------------------------------------- code actions
+
+
+def _kind_value(kind: Any) -> str:
+    # CodeActionKind is a str Enum; str() gives "CodeActionKind.QuickFix" on Python 3.11.
+    return kind.value if isinstance(kind, types.CodeActionKind) else str(kind)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+)
+@guarded([])
+async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    key = ls.program_key(uri)
+    snapshot = ls.snapshot(key) if key else None
+    if snapshot is None:
+        return []
+    config = ls.settings.config_for(snapshot.path)
+    if config is None:
+        return []
+    only = [_kind_value(kind) for kind in params.context.only or []]
+
+    def wanted(kind: str) -> bool:
+        return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
+
+    loop = asyncio.get_running_loop()
+    actions: list[types.CodeAction] = []
+    if wanted(types.CodeActionKind.QuickFix.value):
+        for diagnostic in params.context.diagnostics:
+            finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
+            if finding is None:
+                continue
+            planned = await loop.run_in_executor(ls.worker, quick_fixes, snapshot.source, finding, config, snapshot.layout)
+            actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
+
+    program = ls.programs.get(key or "")
+    current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
+    if wanted(FIX_ALL_KIND) and current and program.findings:
+        plan = await loop.run_in_executor(
+            ls.worker, fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
+        )
+        if plan is not None:
+            actions.append(_code_action(ls, plan, []))
+    if ls.stamp(snapshot) != ls.stamp(ls.snapshot(key) or snapshot):
+        return []  # the text changed while fixes were computed: these edits would land in the wrong place
+    return actions
+
+
+def _code_action(ls: GradGuardServer, plan: PlannedAction, diagnostics: list[types.Diagnostic]) -> types.CodeAction:
+    codec = ls.workspace.position_codec
+    document_edits = []
+    for uri, edits in plan.edits.items():
+        doc = ls.open_document(uri)
+        lines = doc.lines if doc else []
+        text_edits = [types.TextEdit(range=to_range(codec, lines, edit.span), new_text=edit.new_text) for edit in edits]
+        document_edits.append((uri, doc.version if doc else None, text_edits))
+    workspace_caps = ls.client_capabilities.workspace
+    if workspace_caps and workspace_caps.workspace_edit and workspace_caps.workspace_edit.document_changes:
+        edit = types.WorkspaceEdit(document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=text_edits
+            )
+            for uri, version, text_edits in document_edits
+        ])
+    else:
+        edit = types.WorkspaceEdit(changes={uri: text_edits for uri, _, text_edits in document_edits})
+    return types.CodeAction(
+        title=plan.title,
+        kind=plan.kind,
+        diagnostics=diagnostics or None,
+        is_preferred=plan.preferred or None,
+        edit=edit,
+    )
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="gradguard", description="GradGuard language server (stdio by default).")
+    parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
+    parser.add_argument("--tcp", action="store_true", help="serve over TCP instead of stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="TCP host (default: loopback only)")
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default: 2087)")
+    args = parser.parse_args(argv)
+    # stdout is the JSON-RPC pipe: Python logging goes to stderr, and pygls' per-message INFO logs stay off.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="gradguard %(levelname)s %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    if args.tcp:
+        server.start_tcp(args.host, args.port)
+    else:
+        server.start_io()
+    return 0

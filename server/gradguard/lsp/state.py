@@ -1,0 +1,212 @@
+"""The running server's view of the editor: which programs are open, analysing them, publishing results."""
+from __future__ import annotations
+
+import asyncio
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from .. import __version__
+from ..analysis import AnalysisError, analyze
+from ..config import Config
+from ..findings import Finding
+from .convert import syntax_note, to_diagnostic
+from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
+from .regions import find_regions
+from .settings import Settings
+
+CHANGE_DEBOUNCE_SECONDS = 0.15
+PYTHON_SUFFIXES = (".py", ".pyi")
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        types.NotebookDocumentFilterWithCells(
+            notebook="jupyter-notebook", cells=[types.NotebookCellLanguage(language="python")]
+        )
+    ],
+    save=True,
+)
+
+
+def run_analysis(snapshot: Snapshot, config: Optional[Config]) -> "list[Finding] | AnalysisError":
+    """Worker-thread side: pure, reads only the snapshot."""
+    if config is None:
+        return []
+    try:
+        return analyze(snapshot.source, snapshot.path, config)
+    except AnalysisError as error:
+        return error
+
+
+class GradGuardServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "gradguard", __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
+        )
+        self.settings = Settings(self.log)
+        self.programs: dict[str, Program] = {}
+        self.pending: dict[str, asyncio.Task] = {}
+        self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
+        # Analyses and fixes run off the event loop so hovers and cancellations stay responsive.
+        self.worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gradguard")
+
+    # ------------------------------------------------------------------ logging
+
+    def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(types.LogMessageParams(type=level, message=f"[gradguard] {message}"))
+
+    def log_exception(self, context: str) -> None:
+        self.log(f"{context} failed:\n{traceback.format_exc()}", types.MessageType.Error)
+
+    def report_server_error(self, error: Exception, source: object) -> None:
+        """Errors go to the output channel, never as pop-ups: one bad handler must not spam the user."""
+        detail = getattr(error, "data", None) or error
+        self.log(f"internal error ({getattr(source, '__name__', source)}): {detail}", types.MessageType.Error)
+
+    # ------------------------------------------------------------------ documents
+
+    def open_document(self, uri: str) -> Optional[TextDocument]:
+        """Only documents the editor opened; `workspace.get_text_document` would invent one from disk."""
+        return self.workspace.text_documents.get(unquote(uri))
+
+    def program_key(self, uri: str) -> Optional[str]:
+        """The program a document belongs to: its notebook, or itself when it is a Python file."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            return notebook.uri
+        doc = self.open_document(uri)
+        if doc is None or not (doc.language_id == "python" or doc.uri.endswith(PYTHON_SUFFIXES)):
+            return None
+        return doc.uri
+
+    def open_program_keys(self) -> list[str]:
+        keys = {self.program_key(doc.uri) for doc in list(self.workspace.text_documents.values())}
+        return sorted(key for key in keys if key)
+
+    def snapshot(self, key: str) -> Optional[Snapshot]:
+        notebook = self.workspace.get_notebook_document(notebook_uri=key)
+        if notebook is not None:
+            cells = []
+            for cell in notebook.cells:
+                doc = self.open_document(cell.document)
+                if cell.kind == types.NotebookCellKind.Code and doc is not None:
+                    cells.append((cell.document, doc.source, doc.version))
+            return notebook_snapshot(notebook.uri, to_fs_path(notebook.uri) or notebook.uri, cells) if cells else None
+        doc = self.open_document(key)
+        if doc is None:
+            return None
+        return file_snapshot(doc.uri, to_fs_path(doc.uri) or doc.uri, doc.source, doc.version or 0)
+
+    def stamp(self, snapshot: Snapshot) -> Stamp:
+        return (snapshot.layout.uris, snapshot.versions, self.settings.generation)
+
+    def forget(self, key: str) -> Optional[Program]:
+        task = self.pending.pop(key, None)
+        if task is not None:
+            task.cancel()
+        return self.programs.pop(key, None)
+
+    # ------------------------------------------------------------------ analysis
+
+    async def refresh(self, key: str) -> Optional[Program]:
+        """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped)."""
+        snapshot = self.snapshot(key)
+        if snapshot is None:
+            return None
+        program = self.programs.setdefault(key, Program(key, snapshot.layout))
+        stamp = self.stamp(snapshot)
+        if program.analysed == stamp:
+            return program
+        config = self.settings.config_for(snapshot.path)
+        outcome = await asyncio.get_running_loop().run_in_executor(self.worker, run_analysis, snapshot, config)
+        latest = self.snapshot(key)
+        if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
+            return None
+        program.record(snapshot, stamp, outcome)
+        return program
+
+    async def refresh_regions(self, program: Program) -> None:
+        if program.regions_of == program.analysed or program.syntax_error is not None:
+            return
+        stamp = program.analysed
+        regions = await asyncio.get_running_loop().run_in_executor(self.worker, find_regions, program.source)
+        if program.analysed == stamp:
+            program.regions, program.regions_of = regions, stamp
+
+    def schedule(self, key: str, delay: float = CHANGE_DEBOUNCE_SECONDS) -> None:
+        """(Re)start the analysis of a program after `delay`; a newer request supersedes a pending one."""
+        previous = self.pending.pop(key, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[key] = asyncio.ensure_future(self._analyse_later(key, delay))
+
+    async def _analyse_later(self, key: str, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            program = await self.refresh(key)
+            if program is None:
+                return
+            if not self.pull:
+                self.publish(program)
+            await self.refresh_regions(program)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log_exception(f"analysis of {key}")
+        finally:
+            if self.pending.get(key) is asyncio.current_task():
+                del self.pending[key]
+
+    def reanalyse_all(self) -> None:
+        for key in self.open_program_keys():
+            self.schedule(key, 0)
+        workspace_caps = self.client_capabilities.workspace
+        refresh = workspace_caps and workspace_caps.diagnostics and workspace_caps.diagnostics.refresh_support
+        if self.pull and refresh:
+            self.workspace_diagnostic_refresh(None)
+
+    # ------------------------------------------------------------------ diagnostics
+
+    def diagnostics(self, program: Program) -> dict[str, list[types.Diagnostic]]:
+        codec = self.workspace.position_codec
+        lines_cache: dict[str, list[str]] = {}
+
+        def lines_of(uri: str) -> list[str]:
+            if uri not in lines_cache:
+                doc = self.open_document(uri)
+                lines_cache[uri] = doc.lines if doc is not None else []
+            return lines_cache[uri]
+
+        by_uri: dict[str, list[types.Diagnostic]] = {uri: [] for uri in program.layout.uris}
+        for finding in program.findings:
+            uri, diagnostic = to_diagnostic(finding, program.layout.place, lines_of, codec)
+            by_uri.setdefault(uri, []).append(diagnostic)
+        if program.syntax_error is not None:
+            uri, note = syntax_note(program.syntax_error, program.layout.place, lines_of, codec)
+            by_uri.setdefault(uri, []).append(note)
+        return by_uri
+
+    def publish(self, program: Program) -> None:
+        """Called with no `await` since the stamp check, so the versions sent are the analysed ones."""
+        by_uri = self.diagnostics(program)
+        for uri in sorted(set(by_uri) | program.published_uris):
+            doc = self.open_document(uri)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(
+                    uri=uri, version=doc.version if doc else None, diagnostics=by_uri.get(uri, [])
+                )
+            )
+        program.published_uris = set(by_uri)
+
+    def clear(self, uris: list[str]) -> None:
+        if self.pull:
+            return
+        for uri in uris:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
