@@ -1,0 +1,98 @@
+"""Text positions and text edits: the one place where (line, column) meets string offsets.
+
+Lines break at `\\r\\n`, `\\r` and `\\n` only, as in Python's tokenizer and in LSP; columns count
+code points, which is what Python string indexing counts.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from difflib import SequenceMatcher
+from typing import Iterable
+
+from ..findings import Edit, Fix, Span
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, each with its own line break."""
+    starts = line_starts(text)
+    ends = [*starts[1:], len(text)]
+    return [text[start:end] for start, end in zip(starts, ends) if start < end]
+
+
+def line_text(text: str, line: int) -> str:
+    """Line `line` (0-based) without its line break; "" past the end."""
+    lines = split_lines(text)
+    return LINE_BREAK.sub("", lines[line]) if line < len(lines) else ""
+
+
+def to_offset(starts: list[int], text_length: int, line: int, col: int) -> int:
+    if line >= len(starts):
+        return text_length
+    return min(starts[line] + col, text_length)
+
+
+def to_position(starts: list[int], offset: int) -> tuple[int, int]:
+    line = bisect_right(starts, offset) - 1
+    return line, offset - starts[line]
+
+
+def edits_between(old: str, new: str) -> tuple[Edit, ...]:
+    """Minimal line-level edits turning `old` into `new`; a one-line change shrinks to the changed characters."""
+    old_lines, new_lines = split_lines(old), split_lines(new)
+    starts = line_starts(old)
+    edits = []
+    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        start, end = to_offset(starts, len(old), i1, 0), to_offset(starts, len(old), i2, 0)
+        replacement = "".join(new_lines[j1:j2])
+        if i2 - i1 == 1 and j2 - j1 == 1:
+            start, end, replacement = _trim_common(old, start, end, replacement)
+        edits.append(Edit(Span(*to_position(starts, start), *to_position(starts, end)), replacement))
+    return tuple(edits)
+
+
+def _trim_common(old: str, start: int, end: int, new: str) -> tuple[int, int, str]:
+    chunk = old[start:end]
+    prefix = 0
+    while prefix < min(len(chunk), len(new)) and chunk[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(chunk), len(new)) - prefix and chunk[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    return start + prefix, end - suffix, new[prefix:len(new) - suffix]
+
+
+def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
+    """Apply every fix whose edits overlap no edit taken before it; the others wait for the next round.
+
+    An edit identical to one already taken (two fixes adding the same `import torch`) is shared.
+    """
+    starts = line_starts(source)
+    taken: set[tuple[int, int, str]] = set()
+    for fix in fixes:
+        ranges = {
+            (to_offset(starts, len(source), e.span.start_line, e.span.start_col),
+             to_offset(starts, len(source), e.span.end_line, e.span.end_col), e.new_text)
+            for e in fix.edits
+        }
+        fresh = ranges - taken
+        if not any(_overlap(a, b) for a in fresh for b in taken):
+            taken |= fresh
+    for start, end, new_text in sorted(taken, reverse=True):
+        source = source[:start] + new_text + source[end:]
+    return source
+
+
+def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    if a[0] == a[1] == b[0] == b[1]:  # two insertions at one point: their order would be a guess
+        return True
+    return a[0] < b[1] and b[0] < a[1]

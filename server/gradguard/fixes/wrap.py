@@ -1,0 +1,172 @@
+"""Fixes that put statements under a grad-mode `with` (GG102, GG105, GG201) or decorate a function (GG201)."""
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..findings import Fix
+from .context import FixContext
+from .names import assigned_names, suspends, used_names
+from .tree import Block
+
+# A loop over data named for evaluation (`val_loader`, `test_dl`, `self.eval_dataloader`, `testloader`).
+EVALUATION_DATA = re.compile(r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)(?:_|$)"
+                             r"|^(?:val|valid|test|eval)(?:loader|dl|data|set)", re.IGNORECASE)
+
+
+def wrap_forward(ctx: FixContext) -> list[Fix]:
+    """GG201: the forward pass and the statements that use its result; a whole evaluation loop."""
+    call = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Call))
+    held = ctx.tree.statement_of(call) if call is not None else None
+    if call is None or held is None:
+        return []
+    loop = _evaluation_loop(ctx, call)
+    _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]
+    end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start)
+    fixes = []
+    if not suspends(block.body[start]):
+        fixes.append(_wrap(ctx, block, start, end, "no_grad", preferred=True))
+    fixes.append(_decorate(ctx, call))
+    if ctx.allows_inference_mode() and not suspends(block.body[start]):
+        fixes.append(_wrap(ctx, block, start, end, "inference_mode", preferred=False))
+    return [fix for fix in fixes if fix]
+
+
+def wrap_following(ctx: FixContext) -> list[Fix]:
+    """GG102 / GG105: the bare grad-mode call becomes a `with` around the statements after it."""
+    found = _bare_call_statement(ctx)
+    if found is None:
+        return []
+    statement, block, index = found
+    end = _end_of_following(ctx, block.body, index)
+    if end == index + 1:
+        return []
+    call = statement.body[0].value  # type: ignore[attr-defined]
+    inner = _indented([_without_leading_blank_lines(block.body[index + 1]), *block.body[index + 2:end]])
+    with_block = cst.With(
+        items=[cst.WithItem(call)],
+        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace),  # type: ignore[attr-defined]
+        leading_lines=statement.leading_lines,
+    )
+    module = ctx.tree.replace_block_body(block, [*block.body[:index], with_block, *block.body[end:]])
+    title = f"Turn it into `with {cst.Module(body=[]).code_for_node(call)}:` around the statements that follow"
+    fix = ctx.tree.fix(title, "unsafe", module, preferred=True)
+    return [fix] if fix else []
+
+
+def delete_statement(ctx: FixContext) -> list[Fix]:
+    """GG102: the discarded call has no effect, so removing it changes nothing."""
+    found = _bare_call_statement(ctx, alone=False)
+    if found is None:
+        return []
+    statement, block, index = found
+    expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
+    rest = [s for s in statement.body if s is not expression]  # type: ignore[attr-defined]
+    body = list(block.body)
+    if rest:
+        body[index] = statement.with_changes(body=[*rest[:-1], rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+    elif index + 1 < len(body):  # the comments above the statement stay, above the next one
+        follower = body[index + 1]
+        body[index:index + 2] = [follower.with_changes(leading_lines=[*statement.leading_lines, *follower.leading_lines])]
+    elif len(body) == 1:  # a block cannot be empty
+        body[index] = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=statement.leading_lines)
+    else:
+        del body[index]
+    module = ctx.tree.replace_block_body(block, body)
+    fix = ctx.tree.fix("Remove the statement (it has no effect)", "safe", module)
+    return [fix] if fix else []
+
+
+def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Optional[Fix]:
+    call, needs_import = ctx.grad_mode_call(api, block)
+    statements = _indented(block.body[start:end])
+    with_block = cst.With(
+        items=[cst.WithItem(cst.parse_expression(call))],
+        body=cst.IndentedBlock(body=[statements[0].with_changes(leading_lines=[]), *statements[1:]]),
+        leading_lines=statements[0].leading_lines,
+    )
+    module = ctx.tree.replace_block_body(block, [*block.body[:start], with_block, *block.body[end:]])
+    return ctx.tree.fix(f"Wrap in `with {call}:`", "unsafe", ctx.finish(module, needs_import), preferred=preferred)
+
+
+def _decorate(ctx: FixContext, call: cst.CSTNode) -> Optional[Fix]:
+    function = next((n for n in ctx.tree.ancestors(call) if isinstance(n, cst.FunctionDef)), None)
+    if function is None or function.asynchronous is not None:  # on a coroutine the decorator does nothing (GG107)
+        return None
+    decorator, needs_import = ctx.grad_mode_call("no_grad", function)
+    # Closest to `def`, so `@staticmethod` / `@property` above it still wrap the no-grad function.
+    decorated = function.with_changes(decorators=[*function.decorators, cst.Decorator(cst.parse_expression(decorator))])
+    module = ctx.tree.module.deep_replace(function, decorated)
+    return ctx.tree.fix(f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe",
+                        ctx.finish(module, needs_import))  # type: ignore[arg-type]
+
+
+def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> Optional[cst.For]:
+    for node in ctx.tree.ancestors(call):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if isinstance(node, cst.For) and node.asynchronous is None and any(
+            EVALUATION_DATA.search(name.value) for name in m.findall(node.iter, m.Name())  # type: ignore[union-attr]
+        ):
+            return node
+    return None
+
+
+def _end_of_uses(ctx: FixContext, body: Sequence[cst.BaseStatement], start: int) -> int:
+    """End of the smallest run from `start` that holds every later statement using what the run assigns."""
+    names = assigned_names(body[start])
+    end = start + 1
+    for index in range(start + 1, len(body)):
+        statement = body[index]
+        if _ends_run(ctx, body[start], statement):
+            break
+        if used_names(statement) & names:
+            names |= assigned_names(statement)
+            end = index + 1
+    return end
+
+
+def _end_of_following(ctx: FixContext, body: Sequence[cst.BaseStatement], index: int) -> int:
+    end = index + 1
+    while end < len(body) and not _ends_run(ctx, body[index], body[end]):
+        end += 1
+    return end
+
+
+def _ends_run(ctx: FixContext, first: cst.BaseStatement, statement: cst.BaseStatement) -> bool:
+    """Definitions stay out of a `with` block; so do `yield`/`await` (GG108) and other notebook cells."""
+    return (
+        isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+        or suspends(statement)
+        or not ctx.same_cell(ctx.tree.start_line(first), ctx.tree.start_line(statement))
+    )
+
+
+def _bare_call_statement(ctx: FixContext, alone: bool = True) -> Optional[tuple[cst.SimpleStatementLine, Block, int]]:
+    expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
+    held = ctx.tree.statement_of(expression) if expression is not None else None
+    if held is None or not isinstance(held[0], cst.SimpleStatementLine):
+        return None
+    if alone and len(held[0].body) != 1:
+        return None
+    return held  # type: ignore[return-value]
+
+
+def _without_leading_blank_lines(statement: cst.BaseStatement) -> cst.BaseStatement:
+    lines = list(statement.leading_lines)  # type: ignore[attr-defined]
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return statement.with_changes(leading_lines=lines)
+
+
+class _BlankLinesUnindented(cst.CSTTransformer):
+    def leave_EmptyLine(self, original: cst.EmptyLine, updated: cst.EmptyLine) -> cst.EmptyLine:
+        return updated.with_changes(indent=False) if updated.comment is None else updated
+
+
+def _indented(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """Statements moving one block deeper: blank lines among them stay empty, not indented."""
+    return [statement.visit(_BlankLinesUnindented()) for statement in statements]  # type: ignore[misc]

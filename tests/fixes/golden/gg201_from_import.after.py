@@ -1,0 +1,8 @@
+from torch import no_grad
+import torch.nn as nn
+
+
+def predict(model: nn.Module, x):
+    model.eval()
+    with no_grad():
+        return model(x)

@@ -1,0 +1,13 @@
+#!/usr/bin/env python
+"""Embeds sentences."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+def embed(encoder: nn.Module, batch):
+    encoder.eval()
+    with torch.no_grad():
+        vectors = encoder(batch)
+        return vectors

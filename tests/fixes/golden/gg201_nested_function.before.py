@@ -1,0 +1,11 @@
+import torch
+
+
+def make_scorer(model):
+    model.eval()
+
+    def score(x):
+        logits = model(x)
+        return logits.softmax(-1)
+
+    return score

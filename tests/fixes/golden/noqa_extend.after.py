@@ -1,0 +1,5 @@
+import torch
+
+
+def evaluate(model, x):
+    return model(x)  # noqa: E501, GG201
