@@ -9,17 +9,15 @@ import ast
 import multiprocessing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from .analysis import AnalysisError, analyze
 from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
+from .fixes import code_fixes, fix_all
 from .files import FileProblem, SourceFile, decode_source
 from .noqa import add_noqa_comments
-
-MAX_FIX_ROUNDS = 10  # fixes whose edits overlap land in later rounds, as in Ruff
-
 
 @dataclass(frozen=True)
 class Options:
@@ -113,7 +111,7 @@ def _check_data(task: Task, data: bytes) -> FileResult:
         return FileResult(task.path, problem=Problem(error.message, error.line, error.col), **cells)
     result = FileResult(task.path, tuple(findings), encoding=source.encoding, **cells)
     if task.options.with_fixes:
-        result = replace(result, fixes=tuple(_preferred(_fixes_for(source.text, f, task.config)) for f in findings))
+        result = replace(result, fixes=tuple(_first_fix(source, f, task.config) for f in findings))
     if task.options.apply_fixes:
         result = _apply_fixes(task, source, result)
     elif task.options.add_noqa:
@@ -124,22 +122,14 @@ def _check_data(task: Task, data: bytes) -> FileResult:
 def _apply_fixes(task: Task, source: SourceFile, result: FileResult) -> FileResult:
     if source.is_notebook:
         return replace(result, notes=("fixes are not applied to notebooks yet",) if result.findings else ())
-    allowed = ("safe", "unsafe") if task.options.unsafe_fixes else ("safe",)
-    text, findings, applied = source.text, list(result.findings), 0
-    for _ in range(MAX_FIX_ROUNDS):
-        chosen = [fix for finding in findings
-                  if (fix := _preferred(f for f in _fixes_for(text, finding, task.config) if f.applicability in allowed))]
-        if not chosen:
-            break
-        fixed = _compose(text, chosen)
-        if fixed == text or not _parses(fixed):
-            break
-        text, applied = fixed, applied + len(chosen)
-        findings = analyze(text, task.analysis_path, task.config)
+    text = fix_all(source.text, task.analysis_path, task.config, unsafe=task.options.unsafe_fixes)
     if text == source.text:
         return result
-    return replace(result, findings=tuple(findings), fixes=(), original_text=source.text, new_text=text,
-                   changes=applied)
+    if not _parses(text):
+        return replace(result, notes=("fixes skipped: the fixed code would not parse (a GradGuard bug, please report)",))
+    remaining = analyze(text, task.analysis_path, task.config)
+    return replace(result, findings=tuple(remaining), fixes=(), original_text=source.text, new_text=text,
+                   changes=max(len(result.findings) - len(remaining), 1))
 
 
 def _add_noqa(source: SourceFile, result: FileResult) -> FileResult:
@@ -159,21 +149,10 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _preferred(fixes: Iterable[Fix]) -> Fix | None:
-    candidates = list(fixes)
-    return next((fix for fix in candidates if fix.preferred), candidates[0] if candidates else None)
-
-
-def _fixes_for(text: str, finding: Finding, config: Config) -> tuple[Fix, ...]:
-    from .fixes import fixes_for
-
-    return fixes_for(text, finding, config)
-
-
-def _compose(text: str, fixes: list[Fix]) -> str:
-    from .fixes import apply_fixes
-
-    return apply_fixes(text, fixes)
+def _first_fix(source: SourceFile, finding: Finding, config: Config) -> Fix | None:
+    """The preferred code fix; the "ignore on this line" fix is not offered as *the* fix."""
+    cell_starts = source.cells.starts if source.cells else ()
+    return next(iter(code_fixes(source.text, finding, config, cell_starts)), None)
 
 
 # Cache entries: FileResult as JSON, without the fields that only writing modes fill.

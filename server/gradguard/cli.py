@@ -122,7 +122,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         if args.fix:
             print(f"Fixed {sum(r.changes for r in changed)} findings in {len(changed)} files.", file=sys.stderr)
-        sys.stdout.write(render(args.format, [r for r in results if r.problem is None or r.findings]))
+        sys.stdout.write(render(args.format, results))
     if any(r.problem for r in results):
         return 2
     if args.add_noqa:

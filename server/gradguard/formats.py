@@ -48,7 +48,8 @@ def render_text(results: list[FileResult]) -> str:
                          f"{finding.code} [{finding.slug}] {finding.message}")
     count = sum(len(r.findings) for r in results)
     with_findings = sum(1 for r in results if r.findings)
-    checked = f"{_plural(len(results), 'file')} checked"
+    failed = sum(1 for r in results if r.problem)
+    checked = f"{_plural(len(results) - failed, 'file')} checked" + (f", {failed} could not be" if failed else "")
     lines.append(f"Found {_plural(count, 'finding')} in {_plural(with_findings, 'file')} ({checked})."
                  if count else f"No findings ({checked}).")
     return "\n".join(lines) + "\n"

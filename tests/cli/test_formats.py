@@ -1,0 +1,116 @@
+"""Every output format and every exit status."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from gradguard.rules import RULES
+
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, run_gradguard
+
+SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
+
+
+def test_text_lists_findings_one_based_with_summary(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", cwd=project)
+    assert result.returncode == 1, result.stderr
+    first, summary = result.stdout.splitlines()
+    assert first.startswith("loop.py:2:")
+    assert " GG101 [no-grad-not-called] " in first
+    assert summary == "Found 1 finding in 1 file (1 file checked)."
+
+
+def test_exit_0_when_clean(project: Path) -> None:
+    (project / "clean.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", ".", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "No findings (1 file checked).\n"
+
+
+def test_exit_2_on_usage_error(project: Path) -> None:
+    result = run_gradguard("--check", "--format", "xml", cwd=project)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+    assert run_gradguard("--check", "--select", "NOPE1", cwd=project).returncode == 2
+    assert run_gradguard("--check", "--jobs", "0", cwd=project).returncode == 2
+
+
+def test_exit_2_on_missing_path_but_other_files_still_checked(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", "missing.py", "loop.py", cwd=project)
+    assert result.returncode == 2
+    assert "missing.py: error: cannot read: no such file or directory" in result.stderr
+    assert "loop.py:2:" in result.stdout
+
+
+def test_json_shape(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", "--format", "json", cwd=project)
+    assert result.returncode == 1, result.stderr
+    [item] = json.loads(result.stdout)
+    assert set(item) == {"filename", "code", "rule", "severity", "message", "location", "end_location", "fix", "url"}
+    assert (item["filename"], item["code"], item["rule"], item["severity"]) == (
+        "loop.py", "GG101", "no-grad-not-called", "error")
+    assert item["location"]["row"] == 2 and item["location"]["column"] >= 1
+    assert set(item["end_location"]) == {"row", "column"}
+    assert item["url"].endswith("GG101-no-grad-not-called.md")
+    if item["fix"] is not None:
+        assert set(item["fix"]) == {"message", "applicability", "edits"}
+        assert item["fix"]["applicability"] in ("safe", "unsafe")
+        for edit in item["fix"]["edits"]:
+            assert set(edit) == {"content", "location", "end_location"}
+
+
+def test_json_empty_array_when_clean(project: Path) -> None:
+    (project / "clean.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", "--format", "json", cwd=project)
+    assert (result.returncode, json.loads(result.stdout)) == (0, [])
+
+
+def test_sarif_validates_against_the_schema(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    (project / "broken.py").write_text("import torch\nx = (\n", encoding="utf-8")
+    result = run_gradguard("--check", "--format", "sarif", cwd=project)
+    assert result.returncode == 2, result.stderr
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(log)
+    [run] = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == [rule.code for rule in RULES]
+    gg101 = next(rule for rule in rules if rule["id"] == "GG101")
+    assert gg101["name"] == "no-grad-not-called"
+    assert gg101["help"]["markdown"].startswith("# GG101")
+    assert gg101["helpUri"].endswith("GG101-no-grad-not-called.md")
+    [finding] = run["results"]
+    assert finding["ruleId"] == "GG101" and finding["level"] == "error"
+    assert finding["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "loop.py"
+    assert finding["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert "broken.py" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_github_annotations(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", "--format", "github", cwd=project)
+    assert result.returncode == 1, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith("::error file=loop.py,line=2,col=")
+    assert ",title=GG101::" in line
+
+
+def test_meta_commands(project: Path) -> None:
+    version = run_gradguard("--version", cwd=project)
+    assert version.returncode == 0 and version.stdout.startswith("gradguard ")
+    listed = run_gradguard("--list-rules", cwd=project)
+    assert listed.returncode == 0
+    assert len(listed.stdout.splitlines()) == len(RULES)
+    assert any(line.split()[:3] == ["GG101", "no-grad-not-called", "error"] for line in listed.stdout.splitlines())
+    for name in ("GG101", "gg101", "no-grad-not-called"):
+        explained = run_gradguard("--explain", name, cwd=project)
+        assert explained.returncode == 0 and explained.stdout.startswith("# GG101 `no-grad-not-called`")
+    unknown = run_gradguard("--explain", "GG999", cwd=project)
+    assert unknown.returncode == 2 and "no rule" in unknown.stderr
+    assert run_gradguard("--help", cwd=project).returncode == 0
