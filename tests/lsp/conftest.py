@@ -1,4 +1,30 @@
+"""Fixtures: a real `python -m gradguard` subprocess per test, driven by pytest-lsp."""
 import sys
 from pathlib import Path
 
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import SERVER  # noqa: E402
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient):
+    """VS Code 1.65.2 as recorded by pytest-lsp: push diagnostics, utf-16, workspace/configuration."""
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def pull_client(lsp_client: LanguageClient):
+    """Neovim 0.10: pulls diagnostics with textDocument/diagnostic."""
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("neovim@v0.10.0"))
+    )
+    assert result.capabilities.diagnostic_provider is not None
+    yield
+    await lsp_client.shutdown_session()

@@ -74,3 +74,44 @@ def apply_edits(text: str, edits) -> str:
     for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
         text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
     return text
+
+
+def record_publications(client: LanguageClient) -> list[types.PublishDiagnosticsParams]:
+    """Every publishDiagnostics from now on, in order (pytest-lsp keeps only the latest per URI)."""
+    history: list[types.PublishDiagnosticsParams] = []
+    features = client.protocol.fm.features
+    keep_latest = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def record(params: types.PublishDiagnosticsParams) -> None:
+        history.append(params)
+        keep_latest(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
+    return history
+
+
+async def hover_text(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character)
+        )
+    )
+    return result.contents.value if result else ""
+
+
+async def code_actions(client: LanguageClient, uri: str, diagnostics, only=None, rng=None):
+    rng = rng or (diagnostics[0].range if diagnostics else types.Range(types.Position(0, 0), types.Position(0, 0)))
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=rng,
+            context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+        )
+    )
+
+
+def edits_of(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
+    edit = action.edit
+    if edit.document_changes:
+        return [e for change in edit.document_changes if change.text_document.uri == uri for e in change.edits]
+    return list(edit.changes.get(uri, []))

@@ -30,7 +30,7 @@ def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -
 
     return [
         PlannedAction(f"GradGuard: {fix.title}", "quickfix", fix.preferred, _per_document(fix.edits, layout), finding)
-        for fix in fixes_for(source, finding, config)
+        for fix in fixes_for(source, finding, config, _cell_starts(layout))
     ]
 
 
@@ -45,7 +45,7 @@ def fix_all(source: str, path: str, config: Config, layout: Layout, findings: li
     else:
         edits = []
         for finding in findings:
-            fix = _preferred_safe(fixes_for(source, finding, config))
+            fix = _preferred_safe(fixes_for(source, finding, config, _cell_starts(layout)))
             if fix and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
                 edits.extend(fix.edits)
     if not edits:
@@ -62,6 +62,10 @@ def line_edits(before: str, after: str) -> list[Edit]:
         if tag != "equal":
             edits.append(Edit(Span(i1, 0, i2, 0), "".join(new[j1:j2])))
     return edits
+
+
+def _cell_starts(layout: Layout) -> tuple[int, ...]:
+    return layout.joined.starts if layout.joined is not None else ()
 
 
 def _preferred_safe(fixes: tuple[Fix, ...]) -> Optional[Fix]:

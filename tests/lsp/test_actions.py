@@ -1,0 +1,47 @@
+"""Code actions: quick fixes from the fix engine, ignore-on-line, source.fixAll.gradguard."""
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from helpers import NOT_CALLED, apply_edits, code_actions, edits_of, file_uri, open_doc, published, wait_until
+
+FIX_ALL = "source.fixAll.gradguard"
+
+
+async def test_quick_fix_is_preferred_and_adds_the_call(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+    diagnostics = published(client, uri)
+
+    actions = await code_actions(client, uri, diagnostics, only=[types.CodeActionKind.QuickFix])
+    assert all(a.kind == types.CodeActionKind.QuickFix for a in actions)
+    preferred = [a for a in actions if a.is_preferred]
+    assert len(preferred) == 1 and actions[0] is preferred[0]
+    assert apply_edits(NOT_CALLED, edits_of(preferred[0], uri)) == "import torch\nwith torch.no_grad():\n    pass\n"
+    assert preferred[0].diagnostics[0].code == "GG101"
+    # VS Code supports versioned documentChanges: the edit names the version it was computed for
+    assert preferred[0].edit.document_changes[0].text_document.version == 1
+
+    ignore = actions[-1]
+    assert "Ignore GG101" in ignore.title
+    assert "GG101" in apply_edits(NOT_CALLED, edits_of(ignore, uri)).splitlines()[1]
+
+
+async def test_fix_all(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    text = NOT_CALLED + "with torch.inference_mode:\n    pass\n"
+    open_doc(client, uri, text)
+    await wait_until(lambda: len(published(client, uri)) == 2)
+
+    actions = await code_actions(client, uri, [], only=[types.CodeActionKind.SourceFixAll])
+    (fix_all,) = actions
+    assert fix_all.kind == FIX_ALL
+    fixed = apply_edits(text, edits_of(fix_all, uri))
+    assert "with torch.no_grad():" in fixed and "with torch.inference_mode():" in fixed
+
+
+async def test_no_fix_all_without_findings(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, "import torch\n")
+    await wait_until(lambda: uri in client.diagnostics)
+    assert len(await code_actions(client, uri, [], only=[FIX_ALL])) == 0

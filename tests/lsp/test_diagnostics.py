@@ -1,0 +1,102 @@
+"""Diagnostics: pushed and pulled, debounced bursts, code that stops parsing, close."""
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from helpers import (
+    NOT_CALLED, change, codes, file_uri, open_doc, published, record_publications, wait_until,
+)
+
+
+async def test_push_carries_code_link_source_and_data(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+
+    (diagnostic,) = published(client, uri)
+    assert diagnostic.code == "GG101" and diagnostic.source == "gradguard"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    assert diagnostic.range == types.Range(types.Position(1, 5), types.Position(1, 18))
+    assert "GG101-no-grad-not-called" in diagnostic.code_description.href
+    assert diagnostic.data["code"] == "GG101" and diagnostic.data["span"] == [1, 5, 1, 18]
+
+
+async def test_close_clears(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    await wait_until(lambda: uri in client.diagnostics and not published(client, uri))
+
+
+async def test_fixing_the_code_clears_the_finding(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+    history = record_publications(client)
+    change(client, uri, 2, (1, 18), (1, 18), "()")
+    await wait_until(lambda: history and history[-1].version == 2)
+    assert len(history[-1].diagnostics) == 0
+
+
+async def test_burst_of_50_edits_publishes_only_the_last_version(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+    history = record_publications(client)
+
+    for version in range(2, 52):  # each edit adds a line on top: the finding moves down one line
+        change(client, uri, version, (0, 0), (0, 0), f"x{version} = {version}\n")
+
+    await wait_until(lambda: history and history[-1].version == 51)
+    assert [p.version for p in history] == [51]
+    (diagnostic,) = history[-1].diagnostics
+    assert diagnostic.range.start.line == 51
+
+
+async def test_syntax_error_keeps_the_last_findings_and_adds_one_note(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    text = "import torch\n\nx = 1\nwith torch.no_grad:\n    pass\n"
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri))
+    history = record_publications(client)
+
+    # mid-typing: an unclosed call on line 2, and a new line above the finding (it moves to line 4)
+    change(client, uri, 2, (1, 0), (1, 0), "y = foo(\n")
+    await wait_until(lambda: history and history[-1].version == 2)
+    diagnostics = history[-1].diagnostics
+    assert sorted(codes(diagnostics), key=str) == ["GG101", None]
+    finding = next(d for d in diagnostics if d.code == "GG101")
+    assert finding.range.start.line == 4  # moved with the edit
+    note = next(d for d in diagnostics if d.code is None)
+    assert note.severity in (types.DiagnosticSeverity.Information, types.DiagnosticSeverity.Hint)
+    assert "syntax" in note.message.lower()
+
+    change(client, uri, 3, (1, 8), (1, 8), ")")  # finishes typing: parses again
+    await wait_until(lambda: history[-1].version == 3)
+    assert codes(history[-1].diagnostics) == ["GG101"]
+
+
+async def test_save_analyses(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+    history = record_publications(client)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    await wait_until(lambda: history)
+    assert codes(history[-1].diagnostics) == ["GG101"]
+
+
+async def test_pull_diagnostics(pull_client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(pull_client, uri, NOT_CALLED)
+    report = await pull_client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert codes(report.items) == ["GG101"]
+    again = await pull_client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id
+        )
+    )
+    assert again.kind == "unchanged"
+    assert uri not in pull_client.diagnostics  # nothing pushed to a client that pulls
