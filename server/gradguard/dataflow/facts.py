@@ -73,6 +73,7 @@ class ModuleFacts:
         self.names = Names(tree)
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
+        self.kinds.note_factories(tree)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
@@ -268,7 +269,7 @@ class ModuleFacts:
     def _summarise(self, facts: FunctionFacts) -> Summary:
         exit_state = join_all(facts.exits)
         summary = Summary(trains_unset=any(
-            is_parameter_update(event) and any(s.via == "entry" for key in facts.model_keys for s in event.state.mode(key))
+            is_parameter_update(event) and any(s in facts.entry.mode(key) for key in facts.model_keys for s in event.state.mode(key))
             for event in facts.call_events()))
         if exit_state is None or facts is self.body:
             return summary

@@ -18,6 +18,16 @@ SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.para
                         "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
                         "copy.deepcopy")
 SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_", "share_memory")
+STATELESS_LAYERS = frozenset({
+    "ReLU", "ReLU6", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softplus", "Mish", "Hardswish",
+    "Hardsigmoid", "ELU", "LeakyReLU", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "Dropout", "Dropout1d",
+    "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
+    "ReflectionPad2d", "CosineSimilarity", "PairwiseDistance", "Softmax2d", "GLU",
+})
+MODE_DEPENDENT_LAYERS = ("BatchNorm", "SyncBatchNorm", "Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention",
+                         "Sequential", "ModuleList", "ModuleDict")
 PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
 
 
@@ -50,6 +60,12 @@ class ModelKinds:
         self.names = names
         self.classes = classes
         self.extra_names = frozenset(extra_names)
+        self.factories: set[str] = set()  # functions of this module annotated to return a module
+
+    def note_factories(self, tree: ast.Module) -> None:
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self.is_annotated_model(node.returns):
+                self.factories.add(node.name)
 
     def created_mode(self, value: ast.expr, known: set[str]) -> Optional[Mode]:
         """Mode of the model a call creates (TRAIN for a fresh module), UNKNOWN for a loaded one,
@@ -59,6 +75,11 @@ class ModelKinds:
         func = value.func
         if isinstance(func, ast.Name) and func.id in self.classes:
             return Mode.TRAIN
+        if isinstance(func, ast.Attribute) and func.attr in SAME_MODEL_METHODS and isinstance(func.value, ast.Call):
+            inner = self.created_mode(func.value, known)  # `Net().eval()`, `Net().to(device)`
+            if inner is None or func.attr not in ("eval", "train"):
+                return inner
+            return Mode.EVAL if func.attr == "eval" or _false_argument(value) else Mode.TRAIN
         qualified = self.names.qualified(func) or ""
         if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
@@ -66,6 +87,8 @@ class ModelKinds:
             return Mode.TRAIN
         if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
                 and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
+            return _layer_mode(qualified.rsplit(".", 1)[-1])
+        if isinstance(func, ast.Name) and func.id in self.factories:
             return Mode.TRAIN
         if qualified in ("torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"):
             return Mode.UNKNOWN
@@ -96,6 +119,19 @@ class ModelKinds:
         if isinstance(annotation, ast.Name) and annotation.id in self.classes:
             return True
         return _is_module_base(annotation, self.names, self.classes)
+
+
+def _false_argument(call: ast.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
+
+
+def _layer_mode(name: str) -> Optional[Mode]:
+    """A fresh `torch.nn` layer: None when it is not a model (losses, activations, pooling: no
+    parameters), TRAIN when its behaviour depends on the mode, UNKNOWN otherwise (a `Linear` in
+    training mode computes the same as in eval mode: never a GG202 finding)."""
+    if name.endswith("Loss") or name in STATELESS_LAYERS:
+        return None
+    return Mode.TRAIN if name.startswith(MODE_DEPENDENT_LAYERS) else Mode.UNKNOWN
 
 
 def module_method_receiver(call: ast.Call) -> Optional[str]:

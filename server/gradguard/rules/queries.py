@@ -18,10 +18,22 @@ GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "reg
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])tests?[\\/]")
 
 
-def needs_gradients(facts: ModuleFacts, fn: FunctionFacts) -> bool:
-    """The function backpropagates, reads `.grad`, or asks autograd for gradients (SPEC "Gradients needed")."""
-    return any(_consumes_gradients(facts, node) for node in _own_nodes(fn.node)) or any(
-        is_training_step(event) for event in fn.call_events())
+def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> bool:
+    """Code that may consume this forward pass's graph backpropagates, reads `.grad`, or asks
+    autograd for gradients (SPEC "Gradients needed"): code after it in its function, or anywhere
+    in a loop around it (the next iteration). Training code that ran *before* an evaluation
+    (a notebook, a script) does not count."""
+    line = event.node.lineno
+    loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
+    if event.loop_val is not None:
+        loops = [event.loop_val]  # a validation loop is its own scope
+    start = min([line, *(loop.lineno for loop in loops)])
+
+    def after(node: ast.AST) -> bool:
+        return getattr(node, "lineno", 0) >= start
+
+    return any(after(node) and _consumes_gradients(facts, node) for node in _own_nodes(fn.node)) or any(
+        after(e.node) and is_training_step(e) for e in fn.call_events())
 
 
 def _consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
@@ -97,3 +109,32 @@ def all_eval(possible: frozenset) -> bool:
 
 def all_train(possible: frozenset) -> bool:
     return only(possible, Mode.TRAIN)
+
+
+def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> str | None:
+    """Why this forward pass is evaluation code, in words for the message; None when it is not."""
+    if is_evaluation_function(facts, fn):
+        return f"function `{fn.name}`"
+    if event.loop_val is not None:
+        names = [n.id for n in ast.walk(event.loop_val.iter) if isinstance(n, ast.Name)]  # type: ignore[attr-defined]
+        loader = next((n for n in reversed(names) if n not in ("enumerate", "tqdm", "zip", "iter")), "the loader")
+        return f"loop over `{loader}`"
+    if explicit_eval_counts and event.model is not None:
+        mode = event.state.mode(event.model)
+        if only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
+            origin = first_origin(mode)
+            return f"after `{event.model}.eval()` at line {getattr(origin.origin, 'lineno', '?')}"
+    return None
+
+
+def statement_line(fn: FunctionFacts, node: ast.AST) -> int:
+    """0-based first line of the innermost statement of `fn` that holds `node`."""
+    if isinstance(node, ast.stmt):
+        return node.lineno - 1
+    best = None
+    for stmt in ast.walk(fn.node):
+        if isinstance(stmt, ast.stmt) and stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno):
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is fn.node:
+                if best is None or stmt.lineno >= best.lineno:
+                    best = stmt
+    return (best.lineno if best is not None else node.lineno) - 1

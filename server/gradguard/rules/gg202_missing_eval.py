@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import ast
+
+from ..dataflow.state import Mode, first_origin, only
+from .base import Rule, example
+from .gg204_train_under_no_grad import train_calls_followed_by_forwards
+from .queries import evaluation_reason, forward_passes, needs_gradients, statement_line
+
+TRAIN_ORIGINS = ("constructed", "call", "callee")
+
+
+def check(facts, report) -> None:
+    explicit_train = {id(event.node) for fn in facts.functions for event, _ in train_calls_followed_by_forwards(fn)}
+    for fn, event in forward_passes(facts):
+        mode = event.state.mode(event.model)
+        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS for s in mode):
+            continue  # loaded models are GG205's; unknown never reports
+        if any(id(s.origin) in explicit_train for s in mode):
+            continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
+        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=False)
+        if reason is None or needs_gradients(facts, fn, event):
+            continue
+        origin = first_origin(mode)
+        how = "was created in training mode" if origin.via == "constructed" else "was put in training mode"
+        report.add(RULE, event.node, f"`{event.model}` {how} (line {origin.origin.lineno}) and nothing switched it to eval "
+                   f"mode before this evaluation forward pass ({reason}): Dropout still drops and BatchNorm uses and "
+                   f"updates batch statistics, even under `no_grad`; call `{event.model}.eval()` first",
+                   related=[(origin.origin, "training mode set here")],
+                   data={"receiver": event.model, "anchor_line": _anchor(fn, event)})
+
+
+def _anchor(fn, event) -> int:
+    """0-based line of the statement before which `model.eval()` belongs: before the evaluation loop."""
+    loop = event.loop_val
+    return statement_line(fn, loop if loop is not None else event.node)
+
+
+RULE = Rule(
+    code="GG202",
+    slug="missing-eval",
+    severity="warning",
+    summary="Evaluation or inference forward passes while the model is still in training mode.",
+    why="""
+        A module starts in training mode and stays there until `model.eval()` (or `train(False)`).
+        `torch.no_grad()` does not change that: under `no_grad`, a train-mode model still drops units
+        in Dropout and normalises with batch statistics in BatchNorm, and BatchNorm **updates its
+        running statistics from the evaluation data** (measured with torch 2.13.0). Validation scores
+        come out noisy and too low, and the model's statistics drift towards the validation set. The
+        PyTorch docs: "You are responsible for calling model.eval() and model.train() if your model
+        relies on modules such as torch.nn.Dropout and torch.nn.BatchNorm".
+    """,
+    fix_safety="Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, which is the point; code after it that trains needs `model.train()` again.",
+    references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",
+                "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
+    fires=(
+        example("""
+            import torch
+            import torch.nn as nn
+            @torch.no_grad()
+            def evaluate(model: nn.Module, loader):
+                return [model(x) for x in loader]  # expect
+            def fit(model: nn.Module, loader, val_loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                evaluate(model, val_loader)
+        """),
+        example("""
+            import torch
+            import torchvision
+            @torch.inference_mode()
+            def predict(images):
+                model = torchvision.models.resnet18()
+                return model(images).argmax(1)  # expect
+        """),
+        example("""
+            import torch
+            model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
+            with torch.no_grad():
+                for x, y in test_loader:
+                    pred = model(x)  # expect
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    return x
+            def validate(x):
+                net = Net()
+                with torch.no_grad():
+                    return net(x)  # expect
+        """),
+        example("""
+            import torch
+            def run(model, train_loader, val_loader):
+                model.train()
+                for x in train_loader:
+                    pass
+                with torch.no_grad():
+                    for x in val_loader:
+                        model(x)  # expect
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self):
+                    self.model = torch.nn.Linear(2, 2)
+                def evaluate(self, xs):
+                    self.model.train()
+                    with torch.no_grad():
+                        return [self.model(x) for x in xs]  # expect
+        """),
+    ),
+    silent=(
+        example("""
+            import torch
+            import torch.nn as nn
+            @torch.no_grad()
+            def evaluate(model: nn.Module, loader):
+                model.eval()
+                return [model(x) for x in loader]
+        """),
+        example("""
+            import torch
+            @torch.no_grad()
+            def evaluate(model, loader):
+                return [model(x) for x in loader]
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt):
+                model.train()
+                for x in loader:
+                    with torch.no_grad():
+                        target = model(x)
+                    loss = (model(x) - target).sum()
+                    loss.backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            from transformers import AutoModel
+            @torch.no_grad()
+            def predict(x):
+                model = AutoModel.from_pretrained("bert-base-uncased")
+                return model(x)
+        """),
+        example("""
+            import torch
+            def validate(model, loader):
+                was_training = model.training
+                model.eval()
+                with torch.no_grad():
+                    out = [model(x) for x in loader]
+                model.train(was_training)
+                return out
+        """),
+        example("""
+            import torch
+            import torchvision
+            @torch.no_grad()
+            def predict(images, weights):
+                model = torchvision.models.resnet18()
+                prepare(model)
+                return model(images)
+        """),
+    ),
+    check=check,
+)

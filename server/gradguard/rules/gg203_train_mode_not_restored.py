@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import ast
+
+from ..dataflow.facts import is_parameter_update
+from ..dataflow.state import Mode, only
+from .base import Rule, example
+from .queries import mode_switched_by
+
+
+def check(facts, report) -> None:
+    for fn in facts.functions:
+        for loop in fn.loops.values():
+            reported: set[int] = set()
+            for event in loop.next_iteration.values():
+                if not _trains(facts, fn, event):
+                    continue
+                for key, mode in event.state.modes.items():
+                    if not only(mode, Mode.EVAL):
+                        continue  # another path set it back to train mode (`if phase == "train"` loops)
+                    for setting in mode:
+                        if setting.value is not Mode.EVAL or id(setting.origin) in reported:
+                            continue
+                        if id(setting.origin) not in {id(n) for n in ast.walk(loop.node)}:
+                            continue
+                        reported.add(id(setting.origin))
+                        report.add(RULE, setting.origin,
+                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting)} inside this loop, and "
+                                   f"the next iteration trains it (line {event.node.lineno}) without `{key}.train()`: "
+                                   "Dropout stays off and BatchNorm stops updating its statistics",
+                                   related=[(event.node, "training step that runs in eval mode")],
+                                   data={"receiver": key, "loop_body_line": loop.node.body[0].lineno - 1})
+
+
+def _trains(facts, fn, event) -> bool:
+    if is_parameter_update(event):
+        return True
+    callee = facts.resolve_call(event.node, fn)
+    return callee is not None and callee.summary.trains_unset
+
+
+RULE = Rule(
+    code="GG203",
+    slug="train-mode-not-restored",
+    severity="warning",
+    summary="A training loop switches the model to eval mode (directly or through a helper) and later iterations train without `model.train()`.",
+    why="""
+        `model.eval()` lasts until something calls `model.train()`: it is not scoped by a function or a
+        `with` block. A training loop that evaluates every epoch (or every N steps) through a helper
+        that calls `model.eval()`, and calls `model.train()` only once before the loop, trains every
+        later epoch in eval mode: Dropout is off and BatchNorm normalises with frozen running statistics
+        and never updates them (measured with torch 2.13.0: `model.training == False` after `fit()`).
+        Nothing fails; the model just trains worse.
+    """,
+    fix_safety="Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the point.",
+    references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
+    fires=(
+        example("""
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+            def fit(model, loader, val_loader, opt, epochs):
+                model.train()
+                for epoch in range(epochs):
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    evaluate(model, val_loader)  # expect
+        """),
+        example("""
+            import torch
+            def fit(model, batches, opt):
+                model.train()
+                for step, x in enumerate(batches):
+                    model(x).sum().backward()
+                    opt.step()
+                    if step % 100 == 0:
+                        model.eval()  # expect
+                        with torch.no_grad():
+                            model(x)
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def log_samples(self):
+                    self.model.eval()
+                    with torch.no_grad():
+                        self.model(self.x)
+                def fit(self):
+                    self.model.train()
+                    for x in self.loader:
+                        self.model(x).sum().backward()
+                        self.optimizer.step()
+                        self.log_samples()  # expect
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt):
+                while True:
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    model.train(False)  # expect
+        """),
+        example("""
+            import torch
+            def fit(model, loader, optimizer, epochs):
+                model.train()
+                for _ in range(epochs):
+                    for x in loader:
+                        optimizer.zero_grad()
+                        model(x).sum().backward()
+                        optimizer.step()
+                    model.eval()  # expect
+                    torch.save(model.state_dict(), "m.pt")
+        """),
+        example("""
+            import torch
+            def train_one_epoch(model, loader, opt):
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+            def validate(model):
+                model.eval()
+            def fit(model, loader, opt):
+                model.train()
+                for epoch in range(3):
+                    train_one_epoch(model, loader, opt)
+                    validate(model)  # expect
+        """),
+    ),
+    silent=(
+        example("""
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+            def fit(model, loader, val_loader, opt, epochs):
+                for epoch in range(epochs):
+                    model.train()
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    evaluate(model, val_loader)
+        """),
+        example("""
+            import torch
+            def evaluate(model, loader):
+                was = model.training
+                model.eval()
+                out = [model(x) for x in loader]
+                model.train(was)
+                return out
+            def fit(model, loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                    evaluate(model, loader)
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                model.eval()
+        """),
+        example("""
+            import torch
+            def train_one_epoch(model, loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+            def fit(model, loader, opt):
+                for epoch in range(3):
+                    train_one_epoch(model, loader, opt)
+                    model.eval()
+        """),
+        example("""
+            import torch
+            def attack(model, xs):
+                for x in xs:
+                    model.eval()
+                    x = x.requires_grad_()
+                    model(x).sum().backward()
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt):
+                for step, x in enumerate(loader):
+                    if step % 10 == 0:
+                        model.eval()
+                        with torch.no_grad():
+                            model(x)
+                        model.train()
+                    model(x).sum().backward()
+                    opt.step()
+        """),
+    ),
+    check=check,
+)

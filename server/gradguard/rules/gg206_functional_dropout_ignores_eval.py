@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import ast
+
+from .base import Rule, example
+
+DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"))
+
+
+def check(facts, report) -> None:
+    for fn in facts.functions:
+        if fn.cls is None or fn.name != "forward":
+            continue
+        for event in fn.call_events():
+            if event.qualified in DROPOUTS and _ignores_mode(event.node):
+                name = event.qualified.rsplit(".", 1)[-1]
+                report.add(RULE, event.node, f"`{name}` defaults to `training=True` and ignores `model.eval()`: "
+                           "dropout stays on at evaluation; pass `training=self.training`")
+
+
+def _ignores_mode(call: ast.Call) -> bool:
+    for keyword in call.keywords:
+        if keyword.arg == "training":
+            return isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+        if keyword.arg is None:
+            return False  # **kwargs may carry it
+    return len(call.args) < 3 and not any(isinstance(a, ast.Starred) for a in call.args)
+
+
+RULE = Rule(
+    code="GG206",
+    slug="functional-dropout-ignores-eval",
+    severity="warning",
+    summary="Inside a module's `forward`, `F.dropout(x, p)` without `training=self.training` (or with `training=True`).",
+    why="""
+        `torch.nn.functional.dropout(input, p=0.5, training=True, inplace=False)`: the functional form
+        does not know the module's mode, and its default is `training=True`. Called in `forward`
+        without `training=self.training`, it keeps dropping units after `model.eval()` (measured with
+        torch 2.13.0: two eval-mode calls gave different outputs). `nn.Dropout` modules follow
+        `eval()`; the functional form needs the flag passed.
+    """,
+    fix_safety="Adds `training=self.training` (or replaces `training=True`). Unsafe: evaluation results change, which is the point; a module meant for MC dropout passes `training=True` on purpose.",
+    references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html",),
+    fires=(
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Attention(nn.Module):
+                def forward(self, x):
+                    att = x.softmax(-1)
+                    return F.dropout(att, 0.1)  # expect
+        """),
+        example("""
+            import torch
+            class GCN(torch.nn.Module):
+                def forward(self, x):
+                    return torch.nn.functional.dropout(x, p=0.5)  # expect
+        """),
+        example("""
+            from torch import nn
+            class Head(nn.Module):
+                def forward(self, h):
+                    return nn.functional.dropout(h, 0.2, training=True)  # expect
+        """),
+        example("""
+            from torch.nn.functional import dropout2d
+            import torch.nn as nn
+            class Conv(nn.Module):
+                def forward(self, x):
+                    return dropout2d(x, 0.1)  # expect
+        """),
+        example("""
+            import torch.nn.functional as F
+            class Block(Base):
+                def forward(self, x):
+                    return F.alpha_dropout(x, p=0.1)  # expect
+        """),
+        example("""
+            import torch.nn.functional as F
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    if self.use_drop:
+                        x = F.dropout(x)  # expect
+                    return x
+        """),
+    ),
+    silent=(
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Attention(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x.softmax(-1), 0.1, training=self.training)
+        """),
+        example("""
+            import torch.nn.functional as F
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, 0.1, self.training)
+        """),
+        example("""
+            import torch.nn.functional as F
+            def augment(x):
+                return F.dropout(x, 0.1, training=True)
+        """),
+        example("""
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.1)
+                def forward(self, x):
+                    return self.drop(x)
+        """),
+        example("""
+            import torch.nn.functional as F
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x, **kw):
+                    return F.dropout(x, **kw)
+        """),
+        example("""
+            import torch.nn.functional as F
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, p=0.1, training=self.training and self.mc)
+        """),
+    ),
+    check=check,
+)
