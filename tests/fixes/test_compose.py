@@ -1,0 +1,120 @@
+"""Fixes compose: non-overlapping edits apply together, overlapping ones wait, fix-all reaches a fixed point."""
+from __future__ import annotations
+
+import ast
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gradguard.fixes as engine
+from gradguard import Config, Edit, Fix, Span
+from gradguard.fixes import apply_fixes, fix_all, fixes_for
+
+from fake_rules import fake_analyze
+
+
+def insert(line: int, col: int, text: str) -> Fix:
+    return Fix("insert", "safe", (Edit(Span(line, col, line, col), text),))
+
+
+def test_non_overlapping_edits_apply_together() -> None:
+    assert apply_fixes("ab\ncd\n", [insert(0, 1, "X"), insert(1, 2, "Y")]) == "aXb\ncdY\n"
+
+
+def test_overlapping_fix_waits_for_the_next_round() -> None:
+    replace = Fix("replace", "safe", (Edit(Span(0, 0, 0, 2), "zz"),))
+    assert apply_fixes("ab\n", [replace, insert(0, 1, "X")]) == "zz\n"
+    assert apply_fixes("ab\n", [insert(0, 1, "X"), insert(0, 1, "Y")]) == "aXb\n"
+
+
+def test_identical_edits_are_shared() -> None:
+    both = Fix("two", "safe", (Edit(Span(0, 0, 0, 0), "import torch\n"), Edit(Span(1, 0, 1, 1), "y")))
+    other = Fix("one", "safe", (Edit(Span(0, 0, 0, 0), "import torch\n"), Edit(Span(2, 0, 2, 1), "z")))
+    assert apply_fixes("a\nb\nc\n", [both, other]) == "import torch\na\ny\nz\n"
+
+
+def test_a_fix_is_applied_whole_or_not_at_all() -> None:
+    first = Fix("first", "safe", (Edit(Span(0, 0, 0, 1), "A"),))
+    second = Fix("second", "safe", (Edit(Span(0, 0, 0, 1), "B"), Edit(Span(1, 0, 1, 1), "C")))
+    assert apply_fixes("a\nb\n", [first, second]) == "A\nb\n"
+
+
+@pytest.fixture
+def fake_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "analyze", fake_analyze)
+
+
+SCRIPT = """\
+import torch as T
+
+
+def evaluate(model, val_loader):
+    model.eval
+    total = 0
+    for x in val_loader:
+        total += model(x).sum()
+    with T.no_grad:
+        y = model(total)
+    return total
+
+
+def predict(model, x):
+    T.no_grad()
+    out = model(x)
+    return out
+"""
+
+
+def test_fix_all_safe_only(fake_rules: None) -> None:
+    fixed = fix_all(SCRIPT, "s.py", Config(), unsafe=False)
+    assert "    model.eval()\n" in fixed and "    with T.no_grad():\n" in fixed
+    assert "T.no_grad()\n    out" not in fixed  # the safe GG102 fix removes the discarded call
+    assert [f.code for f in fake_analyze(fixed)] == ["GG201", "GG201"]  # wrapping is unsafe: not applied
+
+
+def test_fix_all_unsafe_leaves_nothing(fake_rules: None) -> None:
+    fixed = fix_all(SCRIPT, "s.py", Config(), unsafe=True)
+    assert fake_analyze(fixed) == []
+    assert "    with T.no_grad():\n        for x in val_loader:\n" in fixed
+    assert "    with T.no_grad():\n        out = model(x)\n        return out\n" in fixed
+    assert fix_all(fixed, "s.py", Config(), unsafe=True) == fixed
+
+
+# Generated programs: functions built from statements the fake rules report on.
+STATEMENTS = st.sampled_from([
+    "model.eval", "model.train", "torch.no_grad()", "y = model(x)", "print(y)", "z = model(y) + 1",
+    "x = x + 1", "# a comment", "", "for x in val_loader:\n    y = model(x)",
+    "with torch.no_grad:\n    y = model(x)", "if x:\n    model.eval\n    q = model(x); print(q)",
+    "return y", "r = model(\n    x,\n)",
+])
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> str:
+    functions = []
+    for index in range(draw(st.integers(1, 3))):
+        body = draw(st.lists(STATEMENTS, min_size=1, max_size=6))
+        if "return y" in body:  # nothing after a return
+            body = body[:body.index("return y") + 1]
+        lines = [f"def f{index}(model, x, y, val_loader):"]
+        lines += ["    " + line if line else "" for stmt in body for line in stmt.split("\n")]
+        lines.append("    pass")
+        functions.append("\n".join(lines))
+    header = draw(st.sampled_from(["import torch\n\n\n", "import torch as torch\n\n\n", '"""doc"""\nimport torch\n\n\n']))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return (header + "\n\n\n".join(functions) + "\n").replace("\n", newline)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(programs())
+def test_every_fix_parses_and_fix_all_is_stable(fake_rules: None, source: str) -> None:
+    for finding in fake_analyze(source):
+        for fix in fixes_for(source, finding, Config()):
+            ast.parse(apply_fixes(source, [fix]))
+    fixed = fix_all(source, "gen.py", Config(), unsafe=True)
+    ast.parse(fixed)
+    assert fake_analyze(fixed) == []
+    assert fix_all(fixed, "gen.py", Config(), unsafe=True) == fixed
+    if "\r\n" in source:  # CRLF files stay CRLF throughout
+        assert "\n" not in fixed.replace("\r\n", "")

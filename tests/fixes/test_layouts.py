@@ -1,0 +1,89 @@
+"""Fixes keep the file's own layout: CRLF line endings, tabs, non-ASCII text, notebook cells."""
+from __future__ import annotations
+
+from gradguard import Config
+from gradguard.fixes import apply_fixes, fixes_for
+from gradguard.notebook import join_cells
+
+from support import apply, finding, line_of
+
+EVALUATE = (
+    "import torch\n"
+    "\n"
+    "\n"
+    "def evaluate(model, val_loader):\n"
+    "    model.eval()\n"
+    "    # whole validation set\n"
+    "    for x, y in val_loader:\n"
+    "        out = model(x)\n"
+    "        print(out.sum())\n"
+    "    return 1\n"
+)
+EVALUATE_WRAPPED = (
+    "import torch\n"
+    "\n"
+    "\n"
+    "def evaluate(model, val_loader):\n"
+    "    model.eval()\n"
+    "    # whole validation set\n"
+    "    with torch.no_grad():\n"
+    "        for x, y in val_loader:\n"
+    "            out = model(x)\n"
+    "            print(out.sum())\n"
+    "    return 1\n"
+)
+
+
+def test_crlf_file_keeps_crlf() -> None:
+    before = EVALUATE.replace("\n", "\r\n")
+    fixed = apply(before, finding("GG201", before, "model(x)", function="evaluate"), "Wrap")
+    assert fixed == EVALUATE_WRAPPED.replace("\n", "\r\n")
+
+
+def test_crlf_insert_and_noqa() -> None:
+    before = EVALUATE.replace("\n", "\r\n")
+    found = finding("GG202", before, "model(x)", receiver="model", anchor_line=line_of(before, "for x"))
+    inserted = before.replace("set\r\n    for", "set\r\n    model.eval()\r\n    for")
+    assert apply(before, found, "Insert") == inserted
+    assert apply(before, found, "Ignore") == before.replace("model(x)\r\n", "model(x)  # noqa: GG202\r\n")
+
+
+def test_tab_indented_file_keeps_tabs() -> None:
+    before = EVALUATE.replace("    ", "\t")
+    fixed = apply(before, finding("GG201", before, "model(x)", function="evaluate"), "Wrap")
+    assert fixed == EVALUATE_WRAPPED.replace("    ", "\t")
+
+
+def test_tab_indented_insert() -> None:
+    before = "def f(model, loader):\n\tfor x in loader:\n\t\tmodel(x)\n"
+    found = finding("GG202", before, "model(x)", receiver="model", anchor_line=1)
+    assert apply(before, found, "Insert") == "def f(model, loader):\n\tmodel.eval()\n\tfor x in loader:\n\t\tmodel(x)\n"
+
+
+def test_non_ascii_columns_count_code_points() -> None:
+    before = 'import torch\n\ndef predict(model, x):\n    y = model(x); print("température ✓")  # é\n    return y\n'
+    found = finding("GG201", before, "model(x)", function="predict")
+    assert apply(before, found, "Ignore").splitlines()[3].endswith("# é  # noqa: GG201")
+    assert "    with torch.no_grad():\n        y = model(x)" in apply(before, found, "Wrap")
+
+
+def test_notebook_wrap_stays_in_its_cell() -> None:
+    cells = [
+        "import torch\nmodel = torch.nn.Linear(2, 2)\n",
+        "%matplotlib inline\ntorch.no_grad()\nout = model(torch.ones(2))\n",
+        "loss = model(torch.ones(2)).sum()\nloss.backward()\n",
+    ]
+    joined = join_cells(cells)
+    found = finding("GG102", joined.source, "torch.no_grad()")
+    fixes = fixes_for(joined.source, found, Config(), joined.starts)
+    fixed = apply_fixes(joined.source, [fixes[0]])
+    assert fixed.splitlines()[3:] == [
+        "with torch.no_grad():", "    out = model(torch.ones(2))", "loss = model(torch.ones(2)).sum()", "loss.backward()",
+    ]
+    for edit in fixes[0].edits:  # every edit maps back into one cell
+        assert joined.locate(edit.span.start_line)[0] == joined.locate(max(edit.span.end_line - 1, 0))[0] == 1
+
+
+def test_form_feed_is_not_a_line_break() -> None:
+    before = "import torch\n\x0c\ndef f(model):\n    model.eval\n"
+    assert apply(before, finding("GG103", before, "model.eval")) == before.replace("model.eval", "model.eval()")
