@@ -5,6 +5,9 @@
 //   PY_FILE, PROBLEM_RE, HOVER_RE     file to open; regexes the Problems row and the hover must match
 //   FIX_RE, FIXED_RE                  quick-fix title; what the file on disk must contain afterwards
 //   NOTEBOOK, CELL_TEXT               notebook to open; text of the cell that must carry a squiggle
+//   FIXALL_FILE, FIXALL_RE            optional: a file that `editor.codeActionsOnSave` must fix on save
+//   START_ERROR_RE                    instead of all that: the server cannot start, and the one error
+//                                     notification (matching this) opens the output channel
 // Writes vscode-result.json and screenshots to OUT; exit 0 when every step was seen in the UI.
 const { chromium } = require('playwright-core');
 const fs = require('fs');
@@ -56,7 +59,7 @@ async function checkPythonFile(page, result) {
   result.problems = await rows.evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
   log(`problems: ${JSON.stringify(result.problems)}`);
   // opening the finding from the Problems panel scrolls the editor to it (the panel took half the height)
-  await rows.filter({ hasText: problemRe }).first().dblclick();
+  await rows.filter({ hasText: problemRe }).first().click();
   await squiggle.waitFor({ state: 'visible', timeout });
   await page.screenshot({ path: path.join(out, 'vscode-findings.png') });
 
@@ -105,6 +108,30 @@ async function checkPythonFile(page, result) {
   await page.screenshot({ path: path.join(out, 'vscode-after-fix.png') });
 }
 
+/** `editor.codeActionsOnSave: {"source.fixAll.gradguard": "explicit"}` (user settings) fixes the file on save. */
+async function checkFixAllOnSave(page, result) {
+  const file = env('FIXALL_FILE');
+  const fixedRe = regex('FIXALL_RE');
+  await quickOpen(page, file);
+  // the finding may lie below the visible lines; the Problems panel lists it regardless
+  await page.locator('.markers-panel .monaco-list-row', { hasText: file }).first().waitFor({ timeout });
+  // a save participant runs on a real edit: add a blank line at the end, then save
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  // The server offers fix-all only for an analysed version, and analysis is debounced: a save within
+  // milliseconds of the edit gets no fixes (reported as a server issue). Give the analysis time to run.
+  await page.waitForTimeout(Number(process.env.ANALYSIS_SETTLE_MS || 1500));
+  await page.keyboard.press('Control+S');
+  const onDisk = path.join(ws, file);
+  const deadline = Date.now() + timeout;
+  while (!fixedRe.test(fs.readFileSync(onDisk, 'utf8'))) {
+    if (Date.now() > deadline) throw new Error(`${file} was not fixed on save (${fixedRe})`);
+    await page.waitForTimeout(200);
+  }
+  result.fixAllOnSave = fs.readFileSync(onDisk, 'utf8');
+  log(`${file}: fixed on save`);
+}
+
 async function checkNotebook(page, result) {
   const notebook = env('NOTEBOOK');
   const cellText = env('CELL_TEXT');
@@ -130,6 +157,21 @@ async function checkNotebook(page, result) {
   await page.screenshot({ path: path.join(out, 'vscode-notebook.png') });
 }
 
+async function checkStartFailure(page, result) {
+  await quickOpen(page, env('PY_FILE'));
+  const toast = page.locator('.notification-toast', { hasText: regex('START_ERROR_RE') });
+  await toast.first().waitFor({ timeout });
+  result.notifications = await page.locator('.notification-toast').allInnerTexts();
+  log(`notifications: ${JSON.stringify(result.notifications)}`);
+  if (result.notifications.length !== 1) throw new Error('expected exactly one notification');
+  await page.screenshot({ path: path.join(out, 'vscode-start-error.png') });
+  await toast.first().locator('.monaco-button', { hasText: 'Show Output' }).click();
+  const channel = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
+  await channel.locator('.view-lines', { hasText: 'is not installed in' }).first().waitFor({ timeout });
+  result.output = (await channel.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+  log(`output channel: ${JSON.stringify(result.output.slice(0, 300))}`);
+}
+
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
@@ -148,8 +190,13 @@ async function main() {
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout });
     await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } }).catch(() => {});
     log('workbench loaded');
-    await checkPythonFile(page, result);
-    await checkNotebook(page, result);
+    if (process.env.START_ERROR_RE) {
+      await checkStartFailure(page, result);
+    } else {
+      await checkPythonFile(page, result);
+      if (process.env.FIXALL_FILE) await checkFixAllOnSave(page, result);
+      await checkNotebook(page, result);
+    }
     log('OK');
   } catch (e) {
     const page = context.pages()[0];

@@ -3,6 +3,7 @@
 # Tools come from setup.sh (same PREFIX). Exit status 0 when drive.js saw every step in the UI.
 #   GRADGUARD_PYTHON   interpreter with gradguard installed (default: /work/venv/bin/python, else python3)
 #   SERVER=tiny        run the client against the tiny pygls server of ../shared/e2e instead of GradGuard's
+#   SERVER=missing     an interpreter without gradguard: checks the start-failure notification
 #   SCREENSHOTS_DIR    copy the screenshots there (e.g. docs/img)
 #   WORK               scratch folder (default: a new temp dir)
 set -u
@@ -38,9 +39,16 @@ if [ "${SERVER:-gradguard}" = tiny ]; then
   [ -f "$REPO/../shared/e2e/tiny_server.py" ] || sed -i "s#$REPO/../shared#/work/shared#" "$INTERPRETER"
   chmod +x "$INTERPRETER"
   export PROBLEM_RE='TINY001' HOVER_RE='Tiny hover' FIX_RE='Tiny: insert check comment' FIXED_RE='# tiny-fix: checked'
+elif [ "${SERVER:-gradguard}" = missing ]; then
+  # a Python without gradguard (-I -S: no site-packages): the extension must say so once, clearly
+  INTERPRETER="$WORK/python-without-gradguard"
+  printf '#!/bin/sh\nexec python3 -I -S "$@"\n' > "$INTERPRETER" && chmod +x "$INTERPRETER"
+  export START_ERROR_RE="\`gradguard\` is not installed in $INTERPRETER: run \`$INTERPRETER -m pip install gradguard\`"
 else
   INTERPRETER="$PYTHON"
-  export PROBLEM_RE='GG201' HOVER_RE='GG201' FIX_RE='Wrap in' \
+  export FIXALL_FILE=no-grad-not-called__val_loop_missing_parens.py FIXALL_RE='with torch\.no_grad\(\):  # expect'
+  cp "$EXAMPLES/$FIXALL_FILE" "$WORK/ws/"
+  export PROBLEM_RE='GG201' HOVER_RE='GG201[\s\S]*forward-without-no-grad' FIX_RE='Wrap in `with torch\.no_grad' \
     FIXED_RE='with torch\.no_grad\(\):\s*\n\s+logits = model\(images\.to\(device\)\)'
 fi
 export PY_FILE NOTEBOOK CELL_TEXT='probs = model(sample)'
@@ -60,6 +68,7 @@ cat > "$WORK/data/User/settings.json" <<JSON
   "security.workspace.trust.enabled": false,
   "git.enabled": false,
   "editor.hover.delay": 150,
+  "editor.codeActionsOnSave": { "source.fixAll.gradguard": "explicit" },
   "gradguard.interpreter": "$INTERPRETER",
   "gradguard.trace.server": "${TRACE:-off}"
 }
