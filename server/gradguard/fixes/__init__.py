@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..analysis import analyze
 from ..config import Config
@@ -32,13 +32,18 @@ def fixes_for(source: str, finding: Finding, config: Config, cell_starts: Sequen
 
 def code_fixes(source: str, finding: Finding, config: Config, cell_starts: Sequence[int] = ()) -> tuple[Fix, ...]:
     """The fixes that change code (no ignore fix), preferred first."""
+    return tuple(sorted(_code_fixes(source, finding, config, cell_starts), key=lambda fix: not fix.preferred))
+
+
+def _code_fixes(source: str, finding: Finding, config: Config, cell_starts: Sequence[int] = ()) -> Iterator[Fix]:
+    """Computed one at a time, in builder order (each builder yields its preferred fix first)."""
     builders = BUILDERS.get(finding.code, ())
     tree = source_tree(source) if builders else None
     if tree is None:
-        return ()
+        return
     context = FixContext(source, finding, config, tree, tuple(cell_starts))
-    fixes = [fix for build in builders for fix in build(context)]
-    return tuple(sorted(fixes, key=lambda fix: not fix.preferred))
+    for build in builders:
+        yield from build(context)
 
 
 def fix_all(source: str, path: str = "<string>", config: Config = Config(), unsafe: bool = False) -> str:
@@ -53,4 +58,4 @@ def fix_all(source: str, path: str = "<string>", config: Config = Config(), unsa
 
 
 def _first_allowed(source: str, finding: Finding, config: Config, unsafe: bool) -> Fix | None:
-    return next((fix for fix in code_fixes(source, finding, config) if unsafe or fix.applicability == "safe"), None)
+    return next((fix for fix in _code_fixes(source, finding, config) if unsafe or fix.applicability == "safe"), None)

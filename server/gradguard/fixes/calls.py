@@ -18,7 +18,7 @@ def add_call_parentheses(ctx: FixContext) -> list[Fix]:
     if target is None:
         return []
     called = cst.Call(func=target.with_changes(lpar=[], rpar=[]), lpar=target.lpar, rpar=target.rpar)  # type: ignore[attr-defined]
-    module = ctx.tree.module.deep_replace(target, called)
+    module = ctx.tree.replace(target, called)
     callee = code_of(target.with_changes(lpar=[], rpar=[]))
     fix = ctx.tree.fix(f"Call it: `{callee}()`", "safe", module, preferred=True)  # type: ignore[arg-type]
     return [fix] if fix else []
@@ -36,7 +36,7 @@ def pass_training_flag(ctx: FixContext) -> list[Fix]:
     else:
         args = _append_keyword(args, cst.Arg(value=flag, keyword=cst.Name("training"), equal=cst.AssignEqual(
             whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))))
-    module = ctx.tree.module.deep_replace(call, call.with_changes(args=args))
+    module = ctx.tree.replace(call, call.with_changes(args=args))
     fix = ctx.tree.fix(f"Pass `training={code_of(flag)}`", "unsafe", module, preferred=True)  # type: ignore[arg-type]
     return [fix] if fix else []
 

@@ -1,13 +1,14 @@
 """Which fix builders serve which rule, preferred first. Rules not listed get only the ignore fix."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..findings import Fix
 from . import calls, insert, wrap
 from .context import FixContext
 
-Builder = Callable[[FixContext], "list[Fix]"]
+# A builder yields its fixes preferred first; it may be a generator, so unused alternatives cost nothing.
+Builder = Callable[[FixContext], Iterable[Fix]]
 
 BUILDERS: dict[str, tuple[Builder, ...]] = {
     "GG101": (calls.add_call_parentheses,),

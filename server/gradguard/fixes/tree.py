@@ -5,6 +5,7 @@ The conversion happens here and nowhere else.
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from functools import lru_cache
 from typing import Callable, Optional, Sequence, Union
 
@@ -71,13 +72,27 @@ class SourceTree:
         return self.positions[node].start.line - 1
 
     def replace_block_body(self, block: Block, body: Sequence[cst.BaseStatement]) -> cst.Module:
-        if isinstance(block, cst.Module):
-            return block.with_changes(body=list(body))
-        return self.module.deep_replace(block, block.with_changes(body=list(body)))  # type: ignore[return-value]
+        return self.replace(block, block.with_changes(body=list(body)))
+
+    def replace(self, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
+        """The module with `old` replaced: rebuilds only the ancestors (a `deep_replace` walks the whole tree)."""
+        for parent in self.ancestors(old):
+            old, new = parent, _with_child(parent, old, new)
+        return new  # type: ignore[return-value]
 
     def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False) -> Optional[Fix]:
         edits = edits_between(self.source, new_module.code)
         return Fix(title, applicability, edits, preferred) if edits else None
+
+
+def _with_child(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    for field in fields(parent):
+        value = getattr(parent, field.name)
+        if value is old:
+            return parent.with_changes(**{field.name: new})
+        if isinstance(value, (list, tuple)) and any(item is old for item in value):
+            return parent.with_changes(**{field.name: type(value)(new if item is old else item for item in value)})
+    raise LookupError(f"{type(old).__name__} is no child of {type(parent).__name__}")
 
 
 def _index(body: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:

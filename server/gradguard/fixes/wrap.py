@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -17,22 +17,27 @@ EVALUATION_DATA = re.compile(r"(?:^|_)(?:val|valid|validation|test|testing|eval|
                              r"|^(?:val|valid|test|eval)(?:loader|dl|data|set)", re.IGNORECASE)
 
 
-def wrap_forward(ctx: FixContext) -> list[Fix]:
-    """GG201: the forward pass and the statements that use its result; a whole evaluation loop."""
+def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
+    """GG201: the forward pass and the statements that use its result; a whole evaluation loop.
+    A generator: fix-all takes the first fix and never computes the alternatives."""
     call = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Call))
     held = ctx.tree.statement_of(call) if call is not None else None
     if call is None or held is None:
-        return []
+        return
     loop = _evaluation_loop(ctx, call)
     _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]
     end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start)
-    fixes = []
-    if not suspends(block.body[start]):
-        fixes.append(_wrap(ctx, block, start, end, "no_grad", preferred=True))
-    fixes.append(_decorate(ctx, call))
-    if ctx.allows_inference_mode() and not suspends(block.body[start]):
-        fixes.append(_wrap(ctx, block, start, end, "inference_mode", preferred=False))
-    return [fix for fix in fixes if fix]
+    wrappable = not suspends(block.body[start])
+    candidates = (
+        lambda: _wrap(ctx, block, start, end, "no_grad", preferred=True) if wrappable else None,
+        lambda: _decorate(ctx, call),
+        lambda: _wrap(ctx, block, start, end, "inference_mode", preferred=False)
+        if wrappable and ctx.allows_inference_mode() else None,
+    )
+    for build in candidates:
+        fix = build()
+        if fix:
+            yield fix
 
 
 def wrap_following(ctx: FixContext) -> list[Fix]:
@@ -99,7 +104,7 @@ def _decorate(ctx: FixContext, call: cst.CSTNode) -> Optional[Fix]:
     decorator, needs_import = ctx.grad_mode_call("no_grad", function)
     # Closest to `def`, so `@staticmethod` / `@property` above it still wrap the no-grad function.
     decorated = function.with_changes(decorators=[*function.decorators, cst.Decorator(cst.parse_expression(decorator))])
-    module = ctx.tree.module.deep_replace(function, decorated)
+    module = ctx.tree.replace(function, decorated)
     return ctx.tree.fix(f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe",
                         ctx.finish(module, needs_import))  # type: ignore[arg-type]
 
