@@ -65,7 +65,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     { workspaceFolder: folder?.uri.fsPath, userHome: os.homedir(), env: process.env },
   );
   if (!trusted && !untrustedNoticeLogged) {
-    output.warn(untrustedNotice(read.ignoredFromWorkspace, interpreter.path));
+    output.warn(untrustedNotice(interpreter.path));
     untrustedNoticeLogged = true;
   }
   const command = serverCommand(interpreter.path, read.settings.args);

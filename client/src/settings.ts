@@ -28,8 +28,6 @@ export interface ReadSettings {
   settings: ExtensionSettings;
   /** Keys the user set somewhere (not left at the default). */
   explicit: Set<keyof ExtensionSettings>;
-  /** Restricted keys the untrusted workspace tried to set. */
-  ignoredFromWorkspace: string[];
 }
 
 export const DEFAULT_SETTINGS: ExtensionSettings = {
@@ -49,7 +47,6 @@ export type InspectSetting = (key: string) => InspectedSetting<unknown> | undefi
 export function readSettings(inspect: InspectSetting, trusted: boolean): ReadSettings {
   const settings = { ...DEFAULT_SETTINGS } as Record<string, unknown>;
   const explicit = new Set<keyof ExtensionSettings>();
-  const ignoredFromWorkspace: string[] = [];
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof ExtensionSettings)[]) {
     const restricted = RESTRICTED_SETTINGS.includes(key);
     const scoped = scopedValue(inspect(key), trusted || !restricted);
@@ -57,9 +54,8 @@ export function readSettings(inspect: InspectSetting, trusted: boolean): ReadSet
       settings[key] = scoped.value;
     }
     if (scoped.explicit) explicit.add(key);
-    if (scoped.ignoredFromWorkspace) ignoredFromWorkspace.push(key);
   }
-  return { settings: settings as unknown as ExtensionSettings, explicit, ignoredFromWorkspace };
+  return { settings: settings as unknown as ExtensionSettings, explicit };
 }
 
 /**

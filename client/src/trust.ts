@@ -16,35 +16,26 @@ export interface ScopedValue<T> {
   value: T | undefined;
   /** Set anywhere but the default: the user chose it. */
   explicit: boolean;
-  /** The workspace set a value that was not used because the workspace is untrusted. */
-  ignoredFromWorkspace: boolean;
 }
 
 export function scopedValue<T>(
   inspected: InspectedSetting<T> | undefined,
   trusted: boolean,
 ): ScopedValue<T> {
+  // VS Code already hides restricted workspace values in Restricted Mode; this does not rely on it.
   const fromWorkspace = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
-  if (trusted && fromWorkspace !== undefined) {
-    return { value: fromWorkspace, explicit: true, ignoredFromWorkspace: false };
-  }
-  const ignoredFromWorkspace = !trusted && fromWorkspace !== undefined;
-  if (inspected?.globalValue !== undefined) {
-    return { value: inspected.globalValue, explicit: true, ignoredFromWorkspace };
-  }
-  return { value: inspected?.defaultValue, explicit: false, ignoredFromWorkspace };
+  if (trusted && fromWorkspace !== undefined) return { value: fromWorkspace, explicit: true };
+  if (inspected?.globalValue !== undefined) return { value: inspected.globalValue, explicit: true };
+  return { value: inspected?.defaultValue, explicit: false };
 }
 
 /** Settings that choose which program runs; the workspace may not set them unless trusted. */
 export const RESTRICTED_SETTINGS: readonly string[] = ['interpreter', 'args'];
 
-export function untrustedNotice(ignored: readonly string[], interpreter: string): string {
-  const what = ignored.length
-    ? `ignores ${ignored.map((key) => `\`gradguard.${key}\``).join(' and ')} from the workspace settings and`
-    : 'ignores';
+export function untrustedNotice(interpreter: string): string {
   return (
-    `This workspace is not trusted: GradGuard ${what} the Python extension's interpreter, ` +
-    `and runs ${interpreter} (from your user settings or the default). ` +
-    'Trust the workspace to use its interpreter.'
+    'This workspace is not trusted (Restricted Mode): GradGuard does not use `gradguard.interpreter` or ' +
+    "`gradguard.args` from the workspace settings, nor the Python extension's interpreter. " +
+    `It runs ${interpreter}, from your user settings or the default. Trust the workspace to use its interpreter.`
   );
 }

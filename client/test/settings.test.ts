@@ -61,7 +61,6 @@ test('untrusted: interpreter and args from the workspace are dropped, analysis s
   assert.equal(read.settings.interpreter, '');
   assert.deepEqual(read.settings.args, []);
   assert.deepEqual(read.settings.select, ['GG101']);
-  assert.deepEqual(read.ignoredFromWorkspace, ['args', 'interpreter']);
 });
 
 test('untrusted: the user-level interpreter still applies', () => {
@@ -70,5 +69,4 @@ test('untrusted: the user-level interpreter still applies', () => {
     false,
   );
   assert.equal(read.settings.interpreter, '/usr/bin/python3');
-  assert.deepEqual(read.ignoredFromWorkspace, ['interpreter']);
 });

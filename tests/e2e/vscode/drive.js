@@ -8,6 +8,8 @@
 //   FIXALL_FILE, FIXALL_RE            optional: a file that `editor.codeActionsOnSave` must fix on save
 //   START_ERROR_RE                    instead of all that: the server cannot start, and the one error
 //                                     notification (matching this) opens the output channel
+//   UNTRUSTED=1                       instead of all that: in Restricted Mode the findings still come (from the
+//                                     user's interpreter) and the output channel says what was ignored
 // Writes vscode-result.json and screenshots to OUT; exit 0 when every step was seen in the UI.
 const { chromium } = require('playwright-core');
 const fs = require('fs');
@@ -172,6 +174,24 @@ async function checkStartFailure(page, result) {
   log(`output channel: ${JSON.stringify(result.output.slice(0, 300))}`);
 }
 
+async function checkUntrusted(page, result) {
+  await quickOpen(page, env('PY_FILE'));
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel .monaco-list-row', { hasText: regex('PROBLEM_RE') }).first().waitFor({ timeout });
+  await page.keyboard.press('F1');
+  await page.keyboard.type('GradGuard: Show Output');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GradGuard: Show Output' }).first().waitFor({ timeout });
+  await page.keyboard.press('Enter');
+  // the notice is the channel's first line: scroll the output up to it (Monaco renders visible lines only)
+  await page.locator('.panel .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  const lines = page.locator('.panel .view-lines', { hasText: /not\s+trusted/ }).first();
+  await lines.waitFor({ timeout });
+  result.output = (await lines.innerText()).replace(/\u00a0/g, ' ');
+  log(`output channel: ${JSON.stringify(result.output.slice(0, 400))}`);
+  await page.screenshot({ path: path.join(out, 'vscode-untrusted.png') });
+}
+
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
@@ -192,6 +212,8 @@ async function main() {
     log('workbench loaded');
     if (process.env.START_ERROR_RE) {
       await checkStartFailure(page, result);
+    } else if (process.env.UNTRUSTED) {
+      await checkUntrusted(page, result);
     } else {
       await checkPythonFile(page, result);
       if (process.env.FIXALL_FILE) await checkFixAllOnSave(page, result);

@@ -4,6 +4,7 @@
 #   GRADGUARD_PYTHON   interpreter with gradguard installed (default: /work/venv/bin/python, else python3)
 #   SERVER=tiny        run the client against the tiny pygls server of ../shared/e2e instead of GradGuard's
 #   SERVER=missing     an interpreter without gradguard: checks the start-failure notification
+#   SERVER=untrusted   Restricted Mode: interpreter and args from .vscode/settings.json must not run
 #   SCREENSHOTS_DIR    copy the screenshots there (e.g. docs/img)
 #   WORK               scratch folder (default: a new temp dir)
 set -u
@@ -27,6 +28,7 @@ export HOME="$WORK/home"
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_STATE_HOME XDG_RUNTIME_DIR
 mkdir -p "$HOME" "$WORK/ws" "$WORK/data/User" "$WORK/ext" "$WORK/out"
 PY_FILE=forward-without-no-grad__evaluate_collect_logits.py
+TRUST='"security.workspace.trust.enabled": false,'
 NOTEBOOK=notebook__eval_in_cells.ipynb
 cp "$EXAMPLES/$PY_FILE" "$EXAMPLES/$NOTEBOOK" "$WORK/ws/"
 
@@ -44,6 +46,17 @@ elif [ "${SERVER:-gradguard}" = missing ]; then
   INTERPRETER="$WORK/python-without-gradguard"
   printf '#!/bin/sh\nexec python3 -I -S "$@"\n' > "$INTERPRETER" && chmod +x "$INTERPRETER"
   export START_ERROR_RE="\`gradguard\` is not installed in $INTERPRETER: run \`$INTERPRETER -m pip install gradguard\`"
+elif [ "${SERVER:-gradguard}" = untrusted ]; then
+  # Restricted Mode: the workspace names an interpreter and args; they must never run.
+  INTERPRETER="$PYTHON"
+  TRUST='"security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never",'
+  mkdir -p "$WORK/ws/.vscode"
+  printf '#!/bin/sh\ntouch "%s"\nexec "%s" "$@"\n' "$WORK/workspace-interpreter-ran" "$PYTHON" > "$WORK/ws/workspace-python"
+  chmod +x "$WORK/ws/workspace-python"
+  printf '{"gradguard.interpreter": "%s", "gradguard.args": ["--from-workspace"]}\n' "$WORK/ws/workspace-python" \
+    > "$WORK/ws/.vscode/settings.json"
+  TRUST_FLAG=''
+  export UNTRUSTED=1 PROBLEM_RE='GG201'
 else
   INTERPRETER="$PYTHON"
   export FIXALL_FILE=no-grad-not-called__val_loop_missing_parens.py FIXALL_RE='with torch\.no_grad\(\):  # expect'
@@ -65,7 +78,7 @@ cat > "$WORK/data/User/settings.json" <<JSON
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
   "extensions.ignoreRecommendations": true,
-  "security.workspace.trust.enabled": false,
+  $TRUST
   "git.enabled": false,
   "editor.hover.delay": 150,
   "editor.codeActionsOnSave": { "source.fixAll.gradguard": "explicit" },
@@ -80,7 +93,7 @@ export EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":
   --config "$WORK/config.yaml" > "$WORK/install-ext.log" 2>&1 || { cat "$WORK/install-ext.log"; exit 2; }
 # setsid: code-server, its extension host and our server share one process group, stopped together
 setsid "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
-  --disable-workspace-trust --disable-getting-started-override ${CS_EXTRA_ARGS:-} \
+  ${TRUST_FLAG---disable-workspace-trust} --disable-getting-started-override ${CS_EXTRA_ARGS:-} \
   --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" --config "$WORK/config.yaml" \
   "$WORK/ws" > "$WORK/code-server.log" 2>&1 &
 CS_PID=$!
@@ -90,6 +103,12 @@ for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 
 
 NODE_PATH="$TOOLS_DIR/node_modules" CS_PORT=$PORT WS="$WORK/ws" OUT="$WORK/out" node "$HERE/drive.js"
 rc=$?
+if [ -e "$WORK/workspace-interpreter-ran" ]; then
+  echo "FAIL: the untrusted workspace's interpreter was run"; rc=1
+fi
+if [ -n "${UNTRUSTED:-}" ] && ! grep -qs "not trusted" "$WORK"/data/logs/*/exthost*/gradguard.gradguard/GradGuard.log; then
+  echo "FAIL: the output channel does not say that the workspace is not trusted"; rc=1
+fi
 if [ -n "${SCREENSHOTS_DIR:-}" ]; then
   mkdir -p "$SCREENSHOTS_DIR" && cp "$WORK"/out/*.png "$SCREENSHOTS_DIR/"
 fi
