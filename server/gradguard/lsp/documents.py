@@ -76,9 +76,12 @@ class Program:
     analysed: Optional[Stamp] = None
     regions_of: Optional[Stamp] = None
     published_uris: set[str] = field(default_factory=set)
+    # Fixes already computed for this text: editors ask for code actions on every cursor move.
+    fixes: dict = field(default_factory=dict)
 
     def record(self, snapshot: Snapshot, stamp: Stamp, outcome: "list[Finding] | AnalysisError") -> None:
         self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
+        self.fixes.clear()
         if isinstance(outcome, AnalysisError):
             self.syntax_error = outcome  # keep the last good findings, already moved through the edits
         else:

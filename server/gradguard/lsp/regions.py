@@ -53,8 +53,23 @@ def find_regions(source: str) -> list[GradRegion]:
     return list(_regions(tree, Names(tree), source.splitlines()))
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included; expressions are not visited (regions start at statements)."""
+    for statement in body:
+        yield statement
+        for name in ("body", "orelse", "finalbody"):
+            nested = getattr(statement, name, None)
+            if isinstance(nested, list):
+                yield from _statements(nested)
+        for handler in getattr(statement, "handlers", ()):
+            yield from _statements(handler.body)
+        for case in getattr(statement, "cases", ()):
+            yield from _statements(case.body)
+
+
 def _regions(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[GradRegion]:
-    for node in ast.walk(tree):
+    yield from _switched_off(tree.body, names, lines)
+    for node in _statements(tree.body):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 disables = _mode_of_call(item.context_expr, names)
@@ -65,8 +80,10 @@ def _regions(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[GradR
                 disables = _mode_of_decorator(decorator, names)
                 if disables is not None:
                     yield _body_region(node, disables, f"@{_text(lines, decorator)}", decorator.lineno - 1)
-        if hasattr(node, "body") and isinstance(node.body, list):
-            yield from _switched_off(node.body, names, lines)
+        for name in ("body", "orelse", "finalbody"):
+            nested = getattr(node, name, None)
+            if isinstance(nested, list):
+                yield from _switched_off(nested, names, lines)
 
 
 def _switched_off(body: list[ast.stmt], names: Names, lines: list[str]) -> Iterator[GradRegion]:

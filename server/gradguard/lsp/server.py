@@ -298,21 +298,30 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     def wanted(kind: str) -> bool:
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
 
-    loop = asyncio.get_running_loop()
+    program = ls.programs.get(key or "")
+    current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
+
+    async def cached(cache_key: tuple, compute: Callable, *args: Any) -> Any:
+        """Fixes computed for the analysed text are kept until it changes."""
+        if current and cache_key in program.fixes:
+            return program.fixes[cache_key]
+        result = await asyncio.get_running_loop().run_in_executor(ls.fix_worker, compute, *args)
+        if current and program.analysed == ls.stamp(snapshot):
+            program.fixes[cache_key] = result
+        return result
+
     actions: list[types.CodeAction] = []
     if wanted(types.CodeActionKind.QuickFix.value):
         for diagnostic in params.context.diagnostics:
             finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
             if finding is None:
                 continue
-            planned = await loop.run_in_executor(ls.worker, quick_fixes, snapshot.source, finding, config, snapshot.layout)
+            planned = await cached(("quickfix", finding), quick_fixes, snapshot.source, finding, config, snapshot.layout)
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
-    program = ls.programs.get(key or "")
-    current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
     if wanted(FIX_ALL_KIND) and current and program.findings:
-        plan = await loop.run_in_executor(
-            ls.worker, fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
+        plan = await cached(
+            ("fixAll",), fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
         )
         if plan is not None:
             actions.append(_code_action(ls, plan, []))

@@ -54,8 +54,10 @@ class GradGuardServer(LanguageServer):
         self.programs: dict[str, Program] = {}
         self.pending: dict[str, asyncio.Task] = {}
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
-        # Analyses and fixes run off the event loop so hovers and cancellations stay responsive.
-        self.worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gradguard")
+        # Analyses and fixes run off the event loop so hovers and cancellations stay responsive, on
+        # separate threads so a slow fix computation never delays diagnostics.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradguard-analysis")
+        self.fix_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradguard-fixes")
 
     # ------------------------------------------------------------------ logging
 
