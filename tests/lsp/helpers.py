@@ -90,6 +90,16 @@ def record_publications(client: LanguageClient) -> list[types.PublishDiagnostics
     return history
 
 
+async def hover_until(client: LanguageClient, uri: str, line: int, character: int, expected: str) -> str:
+    """Hover until `expected` shows up (regions are computed after the diagnostics are published)."""
+    deadline = time.monotonic() + 20
+    text = await hover_text(client, uri, line, character)
+    while expected not in text and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        text = await hover_text(client, uri, line, character)
+    return text
+
+
 async def hover_text(client: LanguageClient, uri: str, line: int, character: int) -> str:
     result = await client.text_document_hover_async(
         types.HoverParams(

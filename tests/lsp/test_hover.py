@@ -1,7 +1,7 @@
 """Hover: API explanations (corrected FAQ wording), grad-disabled regions, findings' rule explanations."""
 from pytest_lsp import LanguageClient
 
-from helpers import NOT_CALLED, file_uri, hover_text, open_doc, published, wait_until
+from helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
 
 TRAINING = """\
 import torch
@@ -30,15 +30,7 @@ async def test_hover_inside_a_grad_disabled_region(client: LanguageClient, tmp_p
     uri = file_uri(tmp_path)
     open_doc(client, uri, TRAINING)
 
-    async def region_hover() -> str:
-        return await hover_text(client, uri, 5, 8)
-
-    text = ""
-    for _ in range(200):  # regions are computed after the first analysis; poll for them
-        text = await region_hover()
-        if "disabled here" in text:
-            break
-        await wait_until(lambda: True)
+    text = await hover_until(client, uri, 5, 8, "disabled here")
     assert "Gradients are disabled here by `with torch.no_grad()` (line 5)" in text
     assert "disabled here" not in await hover_text(client, uri, 7, 8)  # after the block
 

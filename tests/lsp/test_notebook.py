@@ -3,7 +3,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from helpers import SERVER, apply_edits, code_actions, edits_of, hover_text, published, wait_until
+from helpers import SERVER, apply_edits, code_actions, edits_of, hover_text, hover_until, published, wait_until
 
 NOTEBOOK = "file:///tmp/gradguard-tests/analysis.ipynb"
 CELLS = [
@@ -94,14 +94,5 @@ async def test_cell_edit_republishes_the_cell(notebook_client: LanguageClient):
         )
     )
     await wait_until(lambda: len(published(notebook_client, cell_uri(2))) == 0)
-    assert "disabled here by `with torch.no_grad()` (line 2)" in await _region_hover(notebook_client)
-
-
-async def _region_hover(client: LanguageClient) -> str:
-    text = ""
-    for _ in range(200):
-        text = await hover_text(client, cell_uri(2), 2, 5)
-        if "disabled here" in text:
-            break
-        await wait_until(lambda: True)
-    return text
+    text = await hover_until(notebook_client, cell_uri(2), 2, 5, "disabled here")
+    assert "disabled here by `with torch.no_grad()` (line 2)" in text
