@@ -88,6 +88,12 @@ async def fetch_configuration(ls: GradGuardServer) -> bool:
     return isinstance(section, dict) and ls.settings.set_editor(section)
 
 
+@server.feature(types.SHUTDOWN)
+@guarded(None)
+def shutdown(ls: GradGuardServer, params: None) -> None:
+    ls.stop_workers()
+
+
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 @guarded(None)
 async def did_change_configuration(ls: GradGuardServer, params: types.DidChangeConfigurationParams) -> None:
@@ -374,4 +380,5 @@ def main(argv: list[str]) -> int:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
+    server.stop_workers()  # the client went away without a shutdown request
     return 0

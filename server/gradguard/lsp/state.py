@@ -59,6 +59,14 @@ class GradGuardServer(LanguageServer):
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradguard-analysis")
         self.fix_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradguard-fixes")
 
+    def stop_workers(self) -> None:
+        """Drop pending analyses and queued fix computations so the process can exit promptly."""
+        for task in self.pending.values():
+            task.cancel()
+        self.pending.clear()
+        self.worker.shutdown(wait=False, cancel_futures=True)
+        self.fix_worker.shutdown(wait=False, cancel_futures=True)
+
     # ------------------------------------------------------------------ logging
 
     def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
