@@ -102,7 +102,9 @@ async function stopServer(): Promise<void> {
 function onConfigurationChange(event: vscode.ConfigurationChangeEvent, restart: () => Promise<void>): void {
   const changed = Object.keys(DEFAULT_SETTINGS).filter((key) => event.affectsConfiguration(`${SECTION}.${key}`));
   if (changed.length === 0) return; // e.g. only trace.server, which the LanguageClient applies itself
-  if (!client || changed.some((key) => RESTART_SETTINGS.includes(key))) {
+  const needsRestart = !client || changed.some((key) => RESTART_SETTINGS.includes(key));
+  output.info(`Settings changed (${changed.join(', ')}): ${needsRestart ? 'restarting' : 'sending them to'} the server.`);
+  if (!client || needsRestart) {
     void restart();
     return;
   }

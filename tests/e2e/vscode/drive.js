@@ -6,6 +6,8 @@
 //   FIX_RE, FIXED_RE                  quick-fix title; what the file on disk must contain afterwards
 //   NOTEBOOK, CELL_TEXT               notebook to open; text of the cell that must carry a squiggle
 //   FIXALL_FILE, FIXALL_RE            optional: a file that `editor.codeActionsOnSave` must fix on save
+//   IGNORE_CODE                       optional: adding it to `gradguard.ignore` in the Settings editor
+//                                     clears its findings without reopening anything
 //   START_ERROR_RE                    instead of all that: the server cannot start, and the one error
 //                                     notification (matching this) opens the output channel
 //   UNTRUSTED=1                       instead of all that: in Restricted Mode the findings still come (from the
@@ -192,6 +194,27 @@ async function checkUntrusted(page, result) {
   await page.screenshot({ path: path.join(out, 'vscode-untrusted.png') });
 }
 
+/** A settings change made in the Settings editor reaches the running server: ignoring a code clears its rows. */
+async function checkSettingsChange(page, result) {
+  const code = env('IGNORE_CODE');
+  const rows = page.locator('.markers-panel .monaco-list-row', { hasText: code });
+  await page.keyboard.press('Control+Shift+M');
+  await rows.first().waitFor({ timeout });
+  await page.keyboard.press('Control+,');
+  await page.locator('.settings-editor').first().waitFor({ timeout });
+  await page.waitForTimeout(500); // the search box takes focus once the editor is built
+  await page.keyboard.type('gradguard.ignore');
+  const setting = page.locator('.settings-editor .setting-item-contents', { hasText: 'never to report' }).first();
+  await setting.waitFor({ timeout });
+  await setting.locator('.monaco-button', { hasText: 'Add Item' }).click();
+  await page.keyboard.type(code);
+  await page.keyboard.press('Enter');
+  await page.screenshot({ path: path.join(out, 'vscode-settings.png') });
+  await rows.first().waitFor({ state: 'detached', timeout });
+  result.problemsAfterIgnore = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  log(`after ignoring ${code}: ${JSON.stringify(result.problemsAfterIgnore)}`);
+}
+
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
@@ -218,6 +241,7 @@ async function main() {
       await checkPythonFile(page, result);
       if (process.env.FIXALL_FILE) await checkFixAllOnSave(page, result);
       await checkNotebook(page, result);
+      if (process.env.IGNORE_CODE) await checkSettingsChange(page, result);
     }
     log('OK');
   } catch (e) {
