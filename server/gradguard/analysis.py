@@ -42,7 +42,7 @@ def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG
     lines = LINE_BREAK.split(source)
     report = Report(lines, config)
     try:
-        facts = build_facts(tree, config, path)
+        facts = build_facts(tree, config, path, source)
         for rule in rules:
             rule.check(facts, report)
     except RecursionError:

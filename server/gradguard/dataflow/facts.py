@@ -11,6 +11,8 @@ entry states settle (at most MAX_ROUNDS).
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
@@ -19,9 +21,22 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
-from .walker import Walker
+from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
+NEWLINE = re.compile(r"\r\n|\r|\n")
+WORD = re.compile(r"[A-Za-z_]\w*")
+SELF_ATTRIBUTE = re.compile(r"\bself\.(\w+)")
+# A function whose text has none of these has nothing a rule looks at (see _relevant_definitions).
+# Plain substrings, found with str.find: a regex alternation over every file costs more than the analysis.
+RELEVANT_TOKENS = (
+    # grad mode and training mode: every rule starts from one of them, in this function or, through the
+    # propagation in _relevant_definitions, in one that calls or names it
+    "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
+    "dropout(", "dropout1d(", "dropout2d(", "dropout3d(",
+    "val_loader", "valid_loader", "test_loader", "eval_loader", "val_dl", "test_dl", "valloader", "testloader",
+    "val_data", "test_data", "eval_data", "eval_dataloader", "val_dataloader", "test_dataloader",
+)
 GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
 # Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
 FRAMEWORK_EVAL_HOOKS = frozenset({
@@ -56,6 +71,15 @@ class FunctionFacts:
     nested: dict[str, "FunctionFacts"] = field(default_factory=dict)
     escapes: bool = False  # referenced as a value: called from places we cannot see
     framework_hook: bool = False
+    walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
+    _own_nodes: Optional[list[ast.AST]] = None
+
+    @property
+    def own_nodes(self) -> list[ast.AST]:
+        """Every node of the body, not descending into nested definitions (computed once)."""
+        if self._own_nodes is None:
+            self._own_nodes = list(_own_nodes(self.node))
+        return self._own_nodes
 
     @property
     def is_method(self) -> bool:
@@ -66,26 +90,40 @@ class FunctionFacts:
 
 
 class ModuleFacts:
-    def __init__(self, tree: ast.Module, config: Config, path: str) -> None:
+    def __init__(self, tree: ast.Module, config: Config, path: str, source: str) -> None:
         self.tree = tree
         self.config = config
         self.path = path
-        self.names = Names(tree)
+        self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
+        for stmt in _statements(tree):
+            self.statements.setdefault(type(stmt), []).append(stmt)
+        self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
         self.kinds.note_factories(tree)
+        self.relevant = _relevant_definitions(tree, source, config)
+        self._effects: dict[int, list[ast.expr]] = {}
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
-        self.local_decorators: dict[str, Possible] = {}
         self.body = self._collect(tree, "<module>", None, None, set())
+
+    def effects_in(self, node: ast.expr) -> list[ast.expr]:
+        """`walker.effects_in`, computed once per expression: loops and rounds walk code again."""
+        found = self._effects.get(id(node))
+        if found is None:
+            found = self._effects[id(node)] = effects_in(node)
+        return found
+
+    def of_type(self, *types: type) -> list[ast.stmt]:
+        return [stmt for kind in types for stmt in self.statements.get(kind, ())]
 
     # ---- collection ---------------------------------------------------------------------------
     def _collect(self, node: FunctionNode, name: str, cls: Optional[ast.ClassDef],
                  parent: Optional[FunctionFacts], outer_models: set[str]) -> FunctionFacts:
-        params = _params(node)
-        facts = FunctionFacts(node, name, cls, parent, params, set())
-        facts.model_keys = self._model_keys(node, facts, outer_models)
+        facts = FunctionFacts(node, name, cls, parent, _params(node), set())
+        facts.walked = node is self.tree or id(node) in self.relevant
+        facts.model_keys = self._model_keys(node, facts, outer_models) if facts.walked else set(outer_models)
         self.functions.append(facts)
         for child in _local_definitions(node):
             if isinstance(child, ast.ClassDef):
@@ -97,11 +135,9 @@ class ModuleFacts:
                         methods[item.name] = method
                         self._set_decorator_entry(method, child)
             else:
-                inner = self._collect(child, child.name, None, facts if parent or node is not self.tree else None,
-                                      facts.model_keys)
+                inner = self._collect(child, child.name, None, None if node is self.tree else facts, facts.model_keys)
                 if node is self.tree:
                     self.by_name[child.name] = inner
-                    inner.parent = None
                 else:
                     facts.nested[child.name] = inner
                 self._set_decorator_entry(inner, None)
@@ -115,7 +151,7 @@ class ModuleFacts:
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
                 if self.kinds.is_annotated_model(arg.annotation):
                     keys.add(arg.arg)
-        body = list(_own_nodes(node))
+        body = facts.own_nodes
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
             for child in body:
                 if isinstance(child, ast.Call):
@@ -129,17 +165,15 @@ class ModuleFacts:
         return keys
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
-        found: set[str] = set()
-        if cls.name in self.module_classes:
-            found.add("self")
-        for child in ast.walk(cls):
-            if isinstance(child, ast.Call):
-                receiver = module_method_receiver(child)
+        found: set[str] = {"self"} if cls.name in self.module_classes else set()
+        for stmt in _statements(cls):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                receiver = module_method_receiver(stmt.value)
                 if receiver and receiver.startswith("self."):
                     found.add(receiver)
-            elif isinstance(child, ast.Assign) and (self.kinds.created_mode(child.value, found) is not None
-                                                    or _switches_mode(child.value)):
-                found.update(k for k in map(dotted, child.targets) if k and k.startswith("self."))
+            elif isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
+                                                   or _switches_mode(stmt.value)):
+                found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
 
     def _set_decorator_entry(self, facts: FunctionFacts, cls: Optional[ast.ClassDef]) -> None:
@@ -259,6 +293,8 @@ class ModuleFacts:
 
     def _walk(self, facts: FunctionFacts) -> None:
         facts.calls, facts.suspends, facts.loops, facts.exits = {}, [], {}, []
+        if not facts.walked:
+            return
         walker = Walker(self, facts, facts.calls)
         body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
         end = walker.block(body, facts.entry)  # type: ignore[arg-type]
@@ -283,12 +319,15 @@ class ModuleFacts:
         return summary
 
     def _mark_escaping(self) -> None:
-        called = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called:
-                target = self.by_name.get(node.id)
-                if target is not None:
-                    target.escapes = True
+        """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
+        referenced: set[str] = set()
+        for facts in self.functions:
+            if facts.walked:
+                nodes = facts.own_nodes
+                called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+                referenced.update(n.id for n in nodes if isinstance(n, ast.Name) and id(n) not in called)
+        for name, facts in self.by_name.items():
+            facts.escapes = name in referenced
 
     def _update_entries(self) -> bool:
         sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
@@ -323,8 +362,8 @@ class ModuleFacts:
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
 
 
-def build_facts(tree: ast.Module, config: Config, path: str) -> ModuleFacts:
-    facts = ModuleFacts(tree, config, path)
+def build_facts(tree: ast.Module, config: Config, path: str, source: str) -> ModuleFacts:
+    facts = ModuleFacts(tree, config, path, source)
     facts.solve()
     return facts
 
@@ -374,6 +413,56 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
 def _switches_mode(value: ast.expr) -> bool:
     """`model.eval()` returns the model: `self.net = net.eval()` makes `self.net` a model."""
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
+
+
+def _statements(node: ast.AST) -> Iterator[ast.stmt]:
+    """Every statement inside `node`, at any depth, without walking expressions (cheap)."""
+    stack = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(stmt, field_name, ()):
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                else:  # except handlers and match cases hold statements
+                    stack.extend(getattr(child, "body", ()))
+
+
+def _relevant_definitions(tree: ast.Module, source: str, config: Config) -> set[int]:
+    """ids of the function definitions worth walking: their text names something a rule looks at,
+    their name says evaluation, they call (by name) a function that is relevant (its effects reach
+    them), or a relevant function names them (a helper it calls, a worker it starts)."""
+    offsets = [0, *(match.end() for match in NEWLINE.finditer(source))]
+    defs = [s for s in _statements(tree) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
+                     offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}
+    texts = {key: source[start:end] for key, (start, end) in spans.items()}
+    hits = sorted(_token_positions(source))
+    relevant = {id(d) for d in defs if config.is_eval_function_name(d.name)
+                or bisect.bisect_left(hits, spans[id(d)][0]) < bisect.bisect_left(hits, spans[id(d)][1])}
+    top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    relevant_texts = [texts[id(d)] for d in defs if id(d) in relevant]
+    words = {word for text in relevant_texts for word in WORD.findall(text)}
+    self_attributes = {name for text in relevant_texts for name in SELF_ATTRIBUTE.findall(text)}
+    relevant |= {id(d) for d in defs if (d.name in words and id(d) in top_level) or d.name in self_attributes}
+    while True:
+        names = {d.name for d in defs if id(d) in relevant}
+        if not names:
+            return relevant
+        calls = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\s*\(")
+        added = {id(d) for d in defs if id(d) not in relevant and calls.search(texts[id(d)])}
+        if not added:
+            return relevant
+        relevant |= added
+
+
+def _token_positions(source: str) -> Iterator[int]:
+    for token in RELEVANT_TOKENS:
+        position = source.find(token)
+        while position != -1:
+            yield position
+            position = source.find(token, position + 1)
 
 
 def _params(node: FunctionNode) -> list[str]:

@@ -6,6 +6,7 @@ and `from torch.autograd import grad_mode` all resolve to the canonical `torch.n
 from __future__ import annotations
 
 import ast
+from typing import Iterable
 
 # Re-exports that are the same object as the canonical name (TORCH-FACTS 24g).
 CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -31,9 +32,10 @@ def canonical(qualified: str) -> str:
 class Names:
     """Maps the names a module binds by import to the qualified names they stand for."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, imports: "Iterable[ast.stmt] | ast.Module") -> None:
+        """From the module's import statements (or a whole tree, walked to find them)."""
         self.imported: dict[str, str] = {}
-        for node in ast.walk(tree):
+        for node in ast.walk(imports) if isinstance(imports, ast.Module) else imports:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -75,8 +75,8 @@ class State:
         modes.update(changes)
         return State(self.grad, modes, self.defs)
 
-    def with_def(self, name: str) -> "State":
-        may_be_off = any(s.value is not Grad.ENABLED for s in self.grad)
+    def with_def(self, name: str, computed: bool = True) -> "State":
+        may_be_off = computed and any(s.value is not Grad.ENABLED for s in self.grad)
         if not may_be_off and name not in self.defs:
             return self
         defs = dict(self.defs)

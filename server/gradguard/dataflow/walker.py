@@ -32,6 +32,10 @@ MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "rep
 BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
 
 
+EFFECTS = (ast.Call, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr)
+LEAVES = (ast.Name, ast.Constant, ast.Lambda)
+
+
 class LoopContext:
     def __init__(self) -> None:
         self.breaks: list[State] = []
@@ -115,9 +119,10 @@ class Walker:
             return state
         state = self.expr(value, state)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        computes = _computes(value) or isinstance(node, ast.AugAssign)
         for target in targets:
             for name_node in _bound_names(target):
-                state = state.with_def(name_node)
+                state = state.with_def(name_node, computes)
             key = dotted(target)
             if key is None:
                 continue
@@ -210,21 +215,13 @@ class Walker:
     # ---- expressions ---------------------------------------------------------------------------
     def expr(self, node: ast.expr, state: State) -> State:
         """Apply the calls of an expression in evaluation order (arguments before the call)."""
-        stack: list[tuple[ast.AST, bool]] = [(node, False)]
-        while stack:
-            current, children_done = stack.pop()
-            if children_done:
-                if isinstance(current, ast.Call):
-                    state = self.call(current, state)
-                elif isinstance(current, (ast.Yield, ast.YieldFrom, ast.Await)) and not self.probing:
-                    self.fn.suspends.append(SuspendEvent(current, self.regions))
-                elif isinstance(current, ast.NamedExpr):
-                    state = state.with_def(current.target.id)
-                continue
-            if isinstance(current, ast.Lambda):
-                continue  # its body runs later, walked as a function of its own
-            stack.append((current, True))
-            stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(current))))
+        for current in self.module.effects_in(node):
+            if isinstance(current, ast.Call):
+                state = self.call(current, state)
+            elif isinstance(current, ast.NamedExpr):
+                state = state.with_def(current.target.id)
+            elif not self.probing:
+                self.fn.suspends.append(SuspendEvent(current, self.regions))  # type: ignore[arg-type]
         return state
 
     def call(self, node: ast.Call, state: State) -> State:
@@ -273,6 +270,24 @@ class Walker:
         return state.with_modes(changes)
 
 
+def effects_in(node: ast.expr) -> list[ast.expr]:
+    """The calls, yields, awaits and walrus bindings of an expression, arguments before their call.
+    Lambda bodies are left out: they run later, walked as functions of their own."""
+    found: list[ast.expr] = []
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        if children_done:
+            found.append(current)  # type: ignore[arg-type]
+            continue
+        if isinstance(current, LEAVES):
+            continue
+        if isinstance(current, EFFECTS):
+            stack.append((current, True))
+        stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(current))))
+    return found
+
+
 def _mode_switch(node: ast.Call, attr: str) -> Optional[Mode]:
     if attr == "eval" and not node.args and not node.keywords:
         return Mode.EVAL
@@ -292,6 +307,12 @@ def _bool_argument(node: ast.Call, keyword: str, default: object = None) -> obje
         return default
     value = args[0]
     return value.value if isinstance(value, ast.Constant) and isinstance(value.value, bool) else None
+
+
+def _computes(value: ast.expr) -> bool:
+    """The value is the result of an operation (recorded by autograd or not), not a mere read
+    such as `[p.grad for p in params]`, which keeps whatever graph the tensors had."""
+    return any(isinstance(n, (ast.Call, ast.BinOp, ast.UnaryOp)) for n in ast.walk(value))
 
 
 def _bound_names(target: ast.AST) -> list[str]:

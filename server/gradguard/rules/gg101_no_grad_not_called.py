@@ -9,14 +9,13 @@ APIS = {"torch.no_grad": "no_grad", "torch.inference_mode": "inference_mode",
 
 
 def check(facts, report) -> None:
-    for node in ast.walk(facts.tree):
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                expr = item.context_expr
-                if isinstance(expr, (ast.Name, ast.Attribute)) and facts.names.qualified(expr) in APIS:
-                    name = APIS[facts.names.qualified(expr)]
-                    report.add(RULE, expr, f"`{name}` is a class: `with` needs an instance, `{name}()`; "
-                               "without the parentheses entering the block raises")
+    for node in facts.of_type(ast.With, ast.AsyncWith):
+        for item in node.items:
+            expr = item.context_expr
+            if isinstance(expr, (ast.Name, ast.Attribute)) and facts.names.qualified(expr) in APIS:
+                name = APIS[facts.names.qualified(expr)]
+                report.add(RULE, expr, f"`{name}` is a class: `with` needs an instance, `{name}()`; "
+                           "without the parentheses entering the block raises")
 
 
 RULE = Rule(

@@ -8,8 +8,8 @@ DISCARDED = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
 
 
 def check(facts, report) -> None:
-    for node in ast.walk(facts.tree):
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+    for node in facts.of_type(ast.Expr):
+        if isinstance(node.value, ast.Call):
             qualified = facts.names.qualified(node.value.func)
             if qualified in DISCARDED:
                 name = qualified.split(".")[-1]

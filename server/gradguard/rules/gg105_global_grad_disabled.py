@@ -7,8 +7,8 @@ from .base import Rule, example
 
 
 def check(facts, report) -> None:
+    statements = {id(stmt.value) for stmt in facts.of_type(ast.Expr)}
     for fn in facts.functions:
-        statements = {id(n.value) for n in ast.walk(fn.node) if isinstance(n, ast.Expr)}
         for event in fn.call_events():
             call = event.node
             if event.qualified != "torch.set_grad_enabled" or id(call) not in statements or event.regions:

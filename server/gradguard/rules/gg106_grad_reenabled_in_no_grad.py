@@ -16,10 +16,20 @@ def _reenables(event) -> bool:
     return event.qualified == "torch.set_grad_enabled" and literal is True
 
 
+def _runs_callback(facts, fn, event) -> bool:
+    """`with torch.enable_grad(): loss = closure()` in an optimizer's `step`: the documented idiom
+    for re-evaluating the model, not a graph spent inside inference code."""
+    for node in facts.of_type(ast.With):
+        if any(item.context_expr is event.node for item in node.items):
+            called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            return len(node.body) == 1 and bool(called & set(fn.params))
+    return False
+
+
 def check(facts, report) -> None:
     for fn in facts.functions:
         for event in fn.call_events():
-            if _reenables(event) and grad_disabled(event):
+            if _reenables(event) and grad_disabled(event) and not _runs_callback(facts, fn, event):
                 origin = first_origin(event.state.grad)
                 report.add(RULE, event.node, f"gradients are re-enabled inside a region where {describe_grad(origin)} "
                            "disabled them: operations here are recorded again (intended for gradient steps inside "

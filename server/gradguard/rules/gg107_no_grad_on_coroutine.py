@@ -8,9 +8,7 @@ DECORATORS = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad", "tor
 
 
 def check(facts, report) -> None:
-    for node in ast.walk(facts.tree):
-        if not isinstance(node, ast.AsyncFunctionDef):
-            continue
+    for node in facts.of_type(ast.AsyncFunctionDef):
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             qualified = facts.names.qualified(target)

@@ -13,10 +13,12 @@ THREAD_CLASSES = ("threading.Thread",)
 
 def check(facts, report) -> None:
     for fn in facts.functions:
-        threads = _thread_targets(facts, fn)
+        threads: dict[str, ast.expr] | None = None
         for event in fn.call_events():
             if not grad_disabled(event):
                 continue
+            if threads is None:
+                threads = _thread_targets(facts, fn)
             target = _started_target(facts, event.node, threads)
             if target is None or not _runs_forward(facts, fn, target):
                 continue
@@ -30,7 +32,7 @@ def check(facts, report) -> None:
 def _thread_targets(facts, fn) -> dict[str, ast.expr]:
     """`t = threading.Thread(target=work, ...)` -> {"t": work}."""
     found = {}
-    for node in ast.walk(fn.node):
+    for node in fn.own_nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             target = _thread_target(facts, node.value)
             for name in node.targets:

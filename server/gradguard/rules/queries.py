@@ -7,7 +7,7 @@ import re
 from typing import Iterator
 
 from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts, _own_nodes, is_training_step
+from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 
@@ -32,7 +32,7 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
     def after(node: ast.AST) -> bool:
         return getattr(node, "lineno", 0) >= start
 
-    return any(after(node) and _consumes_gradients(facts, node) for node in _own_nodes(fn.node)) or any(
+    return any(after(node) and _consumes_gradients(facts, node) for node in fn.own_nodes) or any(
         after(e.node) and is_training_step(e) for e in fn.call_events())
 
 
@@ -55,13 +55,17 @@ def is_evaluation_function(facts: ModuleFacts, fn: FunctionFacts) -> bool:
 
 
 def forward_passes(facts: ModuleFacts) -> Iterator[tuple[FunctionFacts, CallEvent]]:
-    """Forward passes outside modules' own `forward` (submodule calls there are not evaluation code)."""
+    """Forward passes, except a module's calls of its own submodules: in `forward` or in a helper
+    method such as `predict_masks`, they are part of the model's computation, whose grad mode and
+    training mode belong to whoever calls the model (not evaluation code of their own)."""
     for fn in facts.functions:
-        if fn.framework_hook or (fn.cls is not None and fn.name == "forward"):
+        if fn.framework_hook:
             continue
+        own_module = fn.cls is not None and fn.cls.name in facts.module_classes
         for event in fn.call_events():
-            if event.model is not None:
-                yield fn, event
+            if event.model is None or (own_module and (fn.name == "forward" or event.model.startswith("self."))):
+                continue
+            yield fn, event
 
 
 def grad_disabled(event: CallEvent) -> bool:
