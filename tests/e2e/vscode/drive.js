@@ -6,6 +6,7 @@
 //   FIX_RE, FIXED_RE                  quick-fix title; what the file on disk must contain afterwards
 //   NOTEBOOK, CELL_TEXT               notebook to open; text of the cell that must carry a squiggle
 //   FIXALL_FILE, FIXALL_RE            optional: a file that `editor.codeActionsOnSave` must fix on save
+//   COMMAND_FILE, COMMAND_RE          optional: a file that the command "GradGuard: Fix All in File" must fix
 //   IGNORE_CODE                       optional: adding it to `gradguard.ignore` in the Settings editor
 //                                     clears its findings without reopening anything
 //   START_ERROR_RE                    instead of all that: the server cannot start, and the one error
@@ -194,6 +195,29 @@ async function checkUntrusted(page, result) {
   await page.screenshot({ path: path.join(out, 'vscode-untrusted.png') });
 }
 
+/** The command palette's "GradGuard: Fix All in File" applies the server's fix-all to the active file. */
+async function checkFixAllCommand(page, result) {
+  const file = env('COMMAND_FILE');
+  const fixedRe = regex('COMMAND_RE');
+  await quickOpen(page, file);
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel .monaco-list-row', { hasText: file }).first().waitFor({ timeout });
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('F1');
+  await page.keyboard.type('GradGuard: Fix All in File');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GradGuard: Fix All in File' }).first().waitFor({ timeout });
+  await page.keyboard.press('Enter');
+  const onDisk = path.join(ws, file);
+  const deadline = Date.now() + timeout;
+  while (!fixedRe.test(fs.readFileSync(onDisk, 'utf8'))) {
+    if (Date.now() > deadline) throw new Error(`${file} was not fixed by the command (${fixedRe})`);
+    // no Ctrl+S: an explicit save would run codeActionsOnSave; code-server's auto save (afterDelay) writes it
+    await page.waitForTimeout(200);
+  }
+  result.fixAllCommand = fs.readFileSync(onDisk, 'utf8');
+  log(`${file}: fixed by the command`);
+}
+
 /** A settings change made in the Settings editor reaches the running server: ignoring a code clears its rows. */
 async function checkSettingsChange(page, result) {
   const code = env('IGNORE_CODE');
@@ -240,6 +264,7 @@ async function main() {
     } else {
       await checkPythonFile(page, result);
       if (process.env.FIXALL_FILE) await checkFixAllOnSave(page, result);
+      if (process.env.COMMAND_FILE) await checkFixAllCommand(page, result);
       await checkNotebook(page, result);
       if (process.env.IGNORE_CODE) await checkSettingsChange(page, result);
     }

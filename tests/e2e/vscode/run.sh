@@ -61,7 +61,8 @@ else
   INTERPRETER="$PYTHON"
   export FIXALL_FILE=no-grad-not-called__val_loop_missing_parens.py FIXALL_RE='with torch\.no_grad\(\):  # expect'
   export IGNORE_CODE=GG201
-  cp "$EXAMPLES/$FIXALL_FILE" "$WORK/ws/"
+  export COMMAND_FILE=no-grad-not-called__inference_mode_handler.py COMMAND_RE='with torch\.inference_mode\(\):  # expect'
+  cp "$EXAMPLES/$FIXALL_FILE" "$EXAMPLES/$COMMAND_FILE" "$WORK/ws/"
   export PROBLEM_RE='GG201' HOVER_RE='GG201[\s\S]*forward-without-no-grad' FIX_RE='Wrap in `with torch\.no_grad' \
     FIXED_RE='with torch\.no_grad\(\):\s*\n\s+logits = model\(images\.to\(device\)\)'
 fi
