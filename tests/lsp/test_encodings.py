@@ -1,5 +1,4 @@
 """Position encodings: the same finding on a line with non-ASCII and astral characters, in utf-16/8/32."""
-import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient

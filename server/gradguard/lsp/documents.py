@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
-from lsprotocol import types
-
 from ..analysis import AnalysisError
 from ..findings import Finding, Related, Span
 from ..notebook import JoinedCells, join_cells
@@ -87,13 +85,14 @@ class Program:
         else:
             self.findings, self.syntax_error = list(outcome), None
 
-    def follow_edit(self, uri: str, change: types.TextDocumentContentChangeEvent) -> None:
-        """Move findings and regions below an edit by the number of lines it added or removed."""
+    def follow_edit(self, uri: str, start_line: int, end_line: int, new_text: str) -> None:
+        """Move findings and regions below an edit of lines [start_line, end_line] of `uri`
+        by the number of lines it added or removed."""
         offset = self.layout.line_offset(uri)
-        if offset is None or not isinstance(change, types.TextDocumentContentChangePartial):
+        if offset is None:
             return
-        first, last = offset + change.range.start.line, offset + change.range.end.line
-        delta = change.text.count("\n") - (last - first)
+        first, last = offset + start_line, offset + end_line
+        delta = new_text.count("\n") - (last - first)
         if delta == 0:
             return
         self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 import sys
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from lsprotocol import types
 
@@ -14,6 +14,7 @@ from ..findings import Span
 from ..rules import find_rule
 from .actions import FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
 from .convert import SOURCE, finding_from_data, to_range
+from .documents import Program
 from .hover import api_hover
 from .regions import innermost
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
@@ -75,6 +76,7 @@ async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> N
            f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
     if await fetch_configuration(ls):
         ls.reanalyse_all()
+    await ls.fix_pool.run(len, "")  # start the fix worker now rather than on the first code action
 
 
 async def fetch_configuration(ls: GradGuardServer) -> bool:
@@ -134,10 +136,16 @@ def did_change(ls: GradGuardServer, params: types.DidChangeTextDocumentParams) -
         return
     program = ls.programs.get(key)
     if program is not None:
-        for change in params.content_changes:
-            program.follow_edit(params.text_document.uri, change)
+        follow_edits(program, params.text_document.uri, params.content_changes)
     if ls.settings.run_on_type:
         ls.schedule(key, CHANGE_DEBOUNCE_SECONDS)
+
+
+def follow_edits(program: Program, uri: str, changes: Sequence[types.TextDocumentContentChangeEvent]) -> None:
+    """Keep the last good findings on their statements while the code does not parse."""
+    for change in changes:
+        if isinstance(change, types.TextDocumentContentChangePartial):  # a whole-text change cannot be followed
+            program.follow_edit(uri, change.range.start.line, change.range.end.line, change.text)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -178,8 +186,7 @@ def notebook_did_change(ls: GradGuardServer, params: types.DidChangeNotebookDocu
     cells = params.change.cells
     if program is not None and cells is not None and cells.structure is None:
         for text in cells.text_content or []:
-            for change in text.changes:
-                program.follow_edit(text.document.uri, change)
+            follow_edits(program, text.document.uri, text.changes)
     if ls.settings.run_on_type:
         ls.schedule(key, CHANGE_DEBOUNCE_SECONDS)
 
@@ -311,7 +318,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
         """Fixes computed for the analysed text are kept until it changes."""
         if current and cache_key in program.fixes:
             return program.fixes[cache_key]
-        result = await asyncio.get_running_loop().run_in_executor(ls.fix_worker, compute, *args)
+        result = await ls.fix_pool.run(compute, *args)
         if current and program.analysed == ls.stamp(snapshot):
             program.fixes[cache_key] = result
         return result

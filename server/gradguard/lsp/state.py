@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 from urllib.parse import unquote
 
@@ -13,13 +12,10 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from .. import __version__
-from ..analysis import AnalysisError, analyze
-from ..config import Config
-from ..findings import Finding
 from .convert import syntax_note, to_diagnostic
 from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
-from .regions import find_regions
 from .settings import Settings
+from .workers import Pool, analyse, outcome, regions
 
 CHANGE_DEBOUNCE_SECONDS = 0.15
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -33,16 +29,6 @@ NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
 )
 
 
-def run_analysis(snapshot: Snapshot, config: Optional[Config]) -> "list[Finding] | AnalysisError":
-    """Worker-thread side: pure, reads only the snapshot."""
-    if config is None:
-        return []
-    try:
-        return analyze(snapshot.source, snapshot.path, config)
-    except AnalysisError as error:
-        return error
-
-
 class GradGuardServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
@@ -54,18 +40,17 @@ class GradGuardServer(LanguageServer):
         self.programs: dict[str, Program] = {}
         self.pending: dict[str, asyncio.Task] = {}
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
-        # Analyses and fixes run off the event loop so hovers and cancellations stay responsive, on
-        # separate threads so a slow fix computation never delays diagnostics.
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradguard-analysis")
-        self.fix_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradguard-fixes")
+        # Separate workers, so a slow fix computation never delays diagnostics.
+        self.analysis_pool = Pool("analysis")
+        self.fix_pool = Pool("fixes")
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
         for task in self.pending.values():
             task.cancel()
         self.pending.clear()
-        self.worker.shutdown(wait=False, cancel_futures=True)
-        self.fix_worker.shutdown(wait=False, cancel_futures=True)
+        self.analysis_pool.stop()
+        self.fix_pool.stop()
 
     # ------------------------------------------------------------------ logging
 
@@ -135,20 +120,20 @@ class GradGuardServer(LanguageServer):
         if program.analysed == stamp:
             return program
         config = self.settings.config_for(snapshot.path)
-        outcome = await asyncio.get_running_loop().run_in_executor(self.worker, run_analysis, snapshot, config)
+        result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
         latest = self.snapshot(key)
         if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
             return None
-        program.record(snapshot, stamp, outcome)
+        program.record(snapshot, stamp, result)
         return program
 
     async def refresh_regions(self, program: Program) -> None:
         if program.regions_of == program.analysed or program.syntax_error is not None:
             return
         stamp = program.analysed
-        regions = await asyncio.get_running_loop().run_in_executor(self.worker, find_regions, program.source)
+        found = await self.analysis_pool.run(regions, program.source)
         if program.analysed == stamp:
-            program.regions, program.regions_of = regions, stamp
+            program.regions, program.regions_of = found, stamp
 
     def schedule(self, key: str, delay: float = CHANGE_DEBOUNCE_SECONDS) -> None:
         """(Re)start the analysis of a program after `delay`; a newer request supersedes a pending one."""
