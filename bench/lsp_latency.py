@@ -158,15 +158,21 @@ class Bench:
             )
         )
 
-    def peak_rss_mib(self) -> float:
-        status = Path(f"/proc/{self.client._server.pid}/status").read_text()
-        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-        return kib / 1024
+    def peak_rss_mib(self) -> tuple[float, float]:
+        """Peak RSS of the server process, and of its worker processes (analysis, fixes) together."""
+        server = self.client._server.pid
+        children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+        return _peak_rss_mib(server), sum(_peak_rss_mib(int(pid)) for pid in children)
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
         self.client.exit(None)
         await self.client.stop()
+
+
+def _peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
 def summary(samples: list[float]) -> str:
@@ -192,7 +198,9 @@ async def main() -> None:
     text = generate(1_000)
     for n in range(OPEN_DOCUMENTS):
         await bench.open((folder / f"open_{n}.py").as_uri(), text)
-    print(f"\npeak RSS of the server with {OPEN_DOCUMENTS} open 1,000-line documents: {bench.peak_rss_mib():.0f} MiB")
+    server, workers = bench.peak_rss_mib()
+    print(f"\npeak RSS with {OPEN_DOCUMENTS} open 1,000-line documents: server {server:.0f} MiB, "
+          f"worker processes {workers:.0f} MiB")
     await bench.stop()
     print("(didChange includes the 150 ms debounce that coalesces bursts of typing; didSave is analysed at once)")
 
