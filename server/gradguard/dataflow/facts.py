@@ -21,10 +21,12 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
+from .traverse import children
 from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
 NEWLINE = re.compile(r"\r\n|\r|\n")
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 WORD = re.compile(r"[A-Za-z_]\w*")
 SELF_ATTRIBUTE = re.compile(r"\bself\.(\w+)")
 # A function whose text has none of these has nothing a rule looks at (see _relevant_definitions).
@@ -151,17 +153,19 @@ class ModuleFacts:
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
                 if self.kinds.is_annotated_model(arg.annotation):
                     keys.add(arg.arg)
-        body = facts.own_nodes
+        assignments = []
+        for child in facts.own_nodes:
+            if isinstance(child, ast.Call):
+                receiver = module_method_receiver(child)
+                if receiver is not None:
+                    keys.add(receiver)
+            elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
+                assignments.append(child)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
-            for child in body:
-                if isinstance(child, ast.Call):
-                    receiver = module_method_receiver(child)
-                    if receiver is not None:
-                        keys.add(receiver)
-                elif isinstance(child, (ast.Assign, ast.AnnAssign)) and child.value is not None:
+            for child in assignments:
+                if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(child.value, keys):
                     targets = child.targets if isinstance(child, ast.Assign) else [child.target]
-                    if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(child.value, keys):
-                        keys.update(k for k in map(dotted, targets) if k)
+                    keys.update(k for k in map(dotted, targets) if k)
         return keys
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
@@ -284,11 +288,20 @@ class ModuleFacts:
     # ---- the rounds ---------------------------------------------------------------------------
     def solve(self) -> None:
         self._mark_escaping()
-        order = [f for f in self.functions if f is not self.body] + [self.body]
+        pending = [f for f in self.functions if f is not self.body] + [self.body]
         for _ in range(MAX_ROUNDS):
-            for facts in order:
+            changed_summaries = set()
+            for facts in pending:
+                before = facts.summary
                 self._walk(facts)
-            if not self._update_entries():
+                if facts.summary != before:
+                    changed_summaries.add(id(facts))
+            sites = self._call_sites()
+            again = self._update_entries(sites)  # functions whose callers now reach them differently
+            for callee in changed_summaries:  # and the callers of functions whose effects changed
+                again.update(id(caller) for caller, _ in sites.get(callee, ()))
+            pending = [f for f in self.functions if id(f) in again]
+            if not pending:
                 break
 
     def _walk(self, facts: FunctionFacts) -> None:
@@ -329,20 +342,25 @@ class ModuleFacts:
         for name, facts in self.by_name.items():
             facts.escapes = name in referenced
 
-    def _update_entries(self) -> bool:
+    def _call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
+        """id(callee) -> (caller, call event) for every call of a function of this module."""
         sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
         for facts in self.functions:
             for event in facts.call_events():
                 callee = self.resolve_call(event.node, facts)
                 if callee is not None:
                     sites.setdefault(id(callee), []).append((facts, event))
-        changed = False
+        return sites
+
+    def _update_entries(self, sites: dict[int, list[tuple[FunctionFacts, CallEvent]]]) -> set[int]:
+        changed: set[int] = set()
         for facts in self.functions:
             if facts is self.body:
                 continue
             entry = self._entry(facts, sites.get(id(facts), []))
             if entry != facts.entry:
-                facts.entry, changed = entry, True
+                facts.entry = entry
+                changed.add(id(facts))
         return changed
 
     def _entry(self, facts: FunctionFacts, sites: list[tuple[FunctionFacts, CallEvent]]) -> State:
@@ -485,10 +503,10 @@ def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, as
 
 def _own_nodes(node: FunctionNode) -> Iterator[ast.AST]:
     """Every node of this function's body, not descending into nested defs, classes or lambdas."""
-    stack = list(ast.iter_child_nodes(node)) if not isinstance(node, ast.Lambda) else [node.body]
+    stack = list(children(node)) if not isinstance(node, ast.Lambda) else [node.body]
     while stack:
         child = stack.pop()
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(child, DEFINITIONS):
             continue
         yield child
-        stack.extend(ast.iter_child_nodes(child))
+        stack.extend(children(child))

@@ -32,17 +32,23 @@ PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transfo
 
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
-    """Classes of this module that are `nn.Module`s, directly or through other classes here."""
+    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     found: set[str] = set()
     changed = True
     while changed:
         changed = False
         for cls in classes:
-            if cls.name not in found and any(_is_module_base(base, names, found) for base in cls.bases):
+            if cls.name not in found and (any(_is_module_base(base, names, found) for base in cls.bases)
+                                          or _defines_forward(cls)):
                 found.add(cls.name)
                 changed = True
     return found
+
+
+def _defines_forward(cls: ast.ClassDef) -> bool:
+    """A class with a `forward` method is a module even when its base comes from elsewhere."""
+    return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in cls.body)
 
 
 def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
+from .traverse import children
 from .state import ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def effects_in(node: ast.expr) -> list[ast.expr]:
             continue
         if isinstance(current, EFFECTS):
             stack.append((current, True))
-        stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(current))))
+        stack.extend((child, False) for child in reversed(list(children(current))))
     return found
 
 
