@@ -1,14 +1,17 @@
 """Findings -> LSP diagnostics. Positions are converted here, once, to the negotiated encoding."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from lsprotocol import types
-from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange
+from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, TextDocument
 
 from ..analysis import AnalysisError
 from ..findings import Finding, Span
 from ..rules import find_rule
+
+if TYPE_CHECKING:
+    from .actions import PlannedAction
 
 SOURCE = "gradguard"
 SEVERITY = {
@@ -102,3 +105,31 @@ def syntax_note(error: AnalysisError, place: Place, lines_of: LinesOf, codec: Po
         data={"syntax": True},
     )
     return uri, note
+
+
+def to_code_action(
+    plan: "PlannedAction",
+    diagnostics: list[types.Diagnostic],
+    open_document: Callable[[str], Optional[TextDocument]],
+    codec: PositionCodec,
+    versioned: bool,
+) -> types.CodeAction:
+    """`versioned`: the client takes `documentChanges`, so each edit names the version it was made for."""
+    document_edits = []
+    for uri, edits in plan.edits.items():
+        doc = open_document(uri)
+        lines = doc.lines if doc else []
+        text_edits = [types.TextEdit(range=to_range(codec, lines, edit.span), new_text=edit.new_text) for edit in edits]
+        document_edits.append((uri, doc.version if doc else None, text_edits))
+    if versioned:
+        edit = types.WorkspaceEdit(document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=text_edits
+            )
+            for uri, version, text_edits in document_edits
+        ])
+    else:
+        edit = types.WorkspaceEdit(changes={uri: text_edits for uri, _, text_edits in document_edits})
+    return types.CodeAction(
+        title=plan.title, kind=plan.kind, diagnostics=diagnostics or None, is_preferred=plan.preferred or None, edit=edit
+    )

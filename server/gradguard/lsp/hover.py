@@ -1,8 +1,18 @@
-"""Hover texts: the corrected FAQ wording of TORCH-FACTS.md for each API, found by the word under the cursor."""
+"""Hover: a finding's rule explanation, the corrected FAQ wording of TORCH-FACTS.md for the API under
+the cursor, and which statement disabled gradients where the cursor is."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence
+
+from lsprotocol import types
+from pygls.workspace import PositionCodec
+
+from ..findings import Span
+from ..rules import find_rule
+from .convert import to_range
+from .documents import Program
+from .regions import innermost
 
 # Each text is the "Hover" / corrected-FAQ wording of TORCH-FACTS.md (item or FAQ row in the comment).
 NO_GRAD = (
@@ -129,3 +139,54 @@ def _describe(line_text: str, match: re.Match) -> Optional[tuple[str, int, int]]
 def _used_without_call(line_text: str, end: int) -> bool:
     rest = line_text[end:].lstrip()
     return line_text.lstrip().startswith("with ") and not rest.startswith("(")
+
+
+def hover_at(
+    program: Optional[Program], uri: str, lines: Sequence[str], codec: PositionCodec, position: types.Position
+) -> Optional[types.Hover]:
+    if not 0 <= position.line < len(lines):
+        return None
+    col = codec.position_from_client_units(lines, types.Position(position.line, position.character)).character
+    sections: list[str] = []
+    hover_range = None
+    if program is not None:
+        for finding in program.findings:
+            finding_uri, span = program.layout.place(finding.span)
+            rule = find_rule(finding.code)
+            if finding_uri == uri and rule and _contains(span, position.line, col):
+                sections.append(rule.explanation())
+                hover_range = to_range(codec, lines, span)
+
+    api = api_hover(lines[position.line], col)
+    if api is not None:
+        text, start, end = api
+        sections.append(text)
+        hover_range = hover_range or to_range(codec, lines, Span(position.line, start, position.line, end))
+
+    region = _region_text(program, uri, position.line, col) if program is not None else None
+    if region is not None:
+        sections.append(region)
+
+    if not sections:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(sections)),
+        range=hover_range,
+    )
+
+
+def _region_text(program: Program, uri: str, line: int, col: int) -> Optional[str]:
+    located = program.layout.to_program(uri, line, col)
+    region = innermost(program.regions, located[0]) if located else None
+    if region is None or not region.disables:
+        return None
+    anchor_uri, anchor = program.layout.place(Span(region.anchor_line, 0, region.anchor_line, 0))
+    label = f"line {anchor.start_line + 1}"
+    if anchor_uri != uri:
+        label = f"cell {program.layout.uris.index(anchor_uri) + 1}, {label}"
+    text = region.describe(label)
+    return text[:1].upper() + text[1:]
+
+
+def _contains(span: Span, line: int, col: int) -> bool:
+    return (span.start_line, span.start_col) <= (line, col) <= (span.end_line, span.end_col)

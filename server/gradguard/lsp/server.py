@@ -10,13 +10,10 @@ from typing import Any, Callable, Optional, Sequence
 
 from lsprotocol import types
 
-from ..findings import Span
-from ..rules import find_rule
 from .actions import FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
-from .convert import SOURCE, finding_from_data, to_range
+from .convert import SOURCE, finding_from_data, to_code_action
 from .documents import Program
-from .hover import api_hover
-from .regions import innermost
+from .hover import hover_at
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
 
 server = GradGuardServer()
@@ -234,54 +231,12 @@ async def pull_diagnostics(ls: GradGuardServer, params: types.DocumentDiagnostic
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded(None)
 def hover(ls: GradGuardServer, params: types.HoverParams) -> Optional[types.Hover]:
-    uri, position = params.text_document.uri, params.position
+    uri = params.text_document.uri
     doc = ls.open_document(uri)
     if doc is None:
         return None
-    lines = doc.lines
-    if not 0 <= position.line < len(lines):
-        return None
-    codec = ls.workspace.position_codec
-    col = codec.position_from_client_units(lines, types.Position(position.line, position.character)).character
-    sections: list[str] = []
-    hover_range = None
-
     program = ls.programs.get(ls.program_key(uri) or "")
-    if program is not None:
-        for finding in program.findings:
-            finding_uri, span = program.layout.place(finding.span)
-            rule = find_rule(finding.code)
-            if finding_uri == uri and rule and _contains(span, position.line, col):
-                sections.append(rule.explanation())
-                hover_range = to_range(codec, lines, span)
-
-    api = api_hover(lines[position.line], col)
-    if api is not None:
-        text, start, end = api
-        sections.append(text)
-        hover_range = hover_range or to_range(codec, lines, Span(position.line, start, position.line, end))
-
-    if program is not None:
-        located = program.layout.to_program(uri, position.line, col)
-        region = innermost(program.regions, located[0]) if located else None
-        if region is not None and region.disables:
-            anchor_uri, anchor = program.layout.place(Span(region.anchor_line, 0, region.anchor_line, 0))
-            label = f"line {anchor.start_line + 1}"
-            if anchor_uri != uri:
-                label = f"cell {program.layout.uris.index(anchor_uri) + 1}, {label}"
-            text = region.describe(label)
-            sections.append(text[:1].upper() + text[1:])
-
-    if not sections:
-        return None
-    return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(sections)),
-        range=hover_range,
-    )
-
-
-def _contains(span: Span, line: int, col: int) -> bool:
-    return (span.start_line, span.start_col) <= (line, col) <= (span.end_line, span.end_col)
+    return hover_at(program, uri, doc.lines, ls.workspace.position_codec, params.position)
 
 
 # ---------------------------------------------------------------------- code actions
@@ -344,30 +299,9 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
 
 
 def _code_action(ls: GradGuardServer, plan: PlannedAction, diagnostics: list[types.Diagnostic]) -> types.CodeAction:
-    codec = ls.workspace.position_codec
-    document_edits = []
-    for uri, edits in plan.edits.items():
-        doc = ls.open_document(uri)
-        lines = doc.lines if doc else []
-        text_edits = [types.TextEdit(range=to_range(codec, lines, edit.span), new_text=edit.new_text) for edit in edits]
-        document_edits.append((uri, doc.version if doc else None, text_edits))
     workspace_caps = ls.client_capabilities.workspace
-    if workspace_caps and workspace_caps.workspace_edit and workspace_caps.workspace_edit.document_changes:
-        edit = types.WorkspaceEdit(document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=text_edits
-            )
-            for uri, version, text_edits in document_edits
-        ])
-    else:
-        edit = types.WorkspaceEdit(changes={uri: text_edits for uri, _, text_edits in document_edits})
-    return types.CodeAction(
-        title=plan.title,
-        kind=plan.kind,
-        diagnostics=diagnostics or None,
-        is_preferred=plan.preferred or None,
-        edit=edit,
-    )
+    versioned = bool(workspace_caps and workspace_caps.workspace_edit and workspace_caps.workspace_edit.document_changes)
+    return to_code_action(plan, diagnostics, ls.open_document, ls.workspace.position_codec, versioned)
 
 
 # ---------------------------------------------------------------------- entry point
