@@ -16,11 +16,6 @@ from gradguard.rules import BY_CODE
 
 EXAMPLES = Path(__file__).parents[2].parent / "shared" / "examples"
 PYTHON_EXAMPLES = sorted(EXAMPLES.glob("*.py"))
-# Known analysis false positives that a correct fix uncovers (reported to the rules' owner).
-ANALYSIS_BUGS = {
-    "grad-mode-call-discarded__dqn_td_target.py":
-        "GG104 on `loss.backward()` where `loss` also depends on a value with a graph (`q`)",
-}
 
 pytestmark = pytest.mark.skipif(not PYTHON_EXAMPLES, reason="no shared examples on this machine")
 
@@ -35,8 +30,6 @@ def test_fix_all_on_example(path: Path) -> None:
     ast.parse(fixed)
     after = analyze(fixed, str(path), Config())
     unfixable = Counter(f.code for f in before if not code_fixes(source, f, Config()))
-    if path.name in ANALYSIS_BUGS:
-        pytest.xfail(ANALYSIS_BUGS[path.name])
     assert Counter(f.code for f in after) == unfixable
     assert fix_all(fixed, str(path), Config(), unsafe=True) == fixed
 

@@ -54,6 +54,9 @@ class Walker:
         self.loop_val: Optional[ast.AST] = None
         self.grad_cm_vars: dict[str, Possible] = {}
         self.finally_blocks: list[list[ast.stmt]] = []  # enclosing `finally:` bodies, innermost last
+        # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
+        # a `return`, `break` or `continue` leaves the block and its __exit__ restores that mode
+        self.with_entries: list[tuple[int, Possible]] = []
 
     # ---- statements -------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], state: Optional[State]) -> Optional[State]:
@@ -82,7 +85,7 @@ class Walker:
         if isinstance(node, ast.Return):
             if node.value is not None:
                 state = self.expr(node.value, state)
-            exit_state: Optional[State] = state
+            exit_state: Optional[State] = self.leave_withs(state, 0)
             pending, self.finally_blocks = self.finally_blocks, []
             for final in reversed(pending):  # a return runs the enclosing `finally:` blocks first
                 exit_state = self.block(final, exit_state)
@@ -96,11 +99,11 @@ class Walker:
             return None
         if isinstance(node, ast.Break):
             if self.loops:
-                self.loops[-1].breaks.append(state)
+                self.loops[-1].breaks.append(self.leave_withs(state, len(self.loops)))
             return None
         if isinstance(node, ast.Continue):
             if self.loops:
-                self.loops[-1].continues.append(state)
+                self.loops[-1].continues.append(self.leave_withs(state, len(self.loops)))
             return None
         if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             return self.try_block(node, state)
@@ -195,11 +198,22 @@ class Walker:
                 for name in _bound_names(item.optional_vars):
                     state = state.with_def(name)
         sets_grad = self.regions is not outer_regions
+        if sets_grad:
+            self.with_entries.append((len(self.loops), before))
         out = self.block(node.body, state)
+        if sets_grad:
+            self.with_entries.pop()
         self.regions = outer_regions
         if out is not None and sets_grad:
             out = out.with_grad(before)  # the block's __exit__ restores the mode it entered with
         return out
+
+    def leave_withs(self, state: State, loop_depth: int) -> State:
+        """The state after jumping out of the grad-mode `with` blocks entered at `loop_depth` or deeper."""
+        for depth, grad in self.with_entries:
+            if depth >= loop_depth:
+                return state.with_grad(grad)  # the outermost one left restores the mode before it
+        return state
 
     def try_block(self, node: ast.Try, state: State) -> Optional[State]:
         if node.finalbody:
