@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 import multiprocessing
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -78,6 +80,8 @@ def check_all(tasks: list[Task], jobs: int) -> Iterator[FileResult]:
 def check_file(task: Task) -> FileResult:
     options = task.options
     try:
+        if not stat.S_ISREG(os.stat(task.path).st_mode):
+            return FileResult(task.path, problem=Problem("not a regular file"))
         with open(task.path, "rb") as stream:
             data = stream.read()
     except OSError as error:

@@ -78,11 +78,17 @@ def _walk_dir(root: str, is_excluded: Callable[[str], bool]) -> Iterator[tuple[s
         )
         for name in sorted(files):
             path = os.path.normpath(os.path.join(folder, name))
-            if name.endswith(SOURCE_SUFFIXES) and not is_excluded(path):
+            if name.endswith(SOURCE_SUFFIXES) and not _is_special(path) and not is_excluded(path):
                 yield path, None
     while errors:
         error = errors.pop()
         yield error.filename or root, error
+
+
+def _is_special(path: str) -> bool:
+    """A FIFO, socket or device: reading it could block forever. (A broken symlink is not special:
+    it is reported as unreadable.)"""
+    return os.path.exists(path) and not os.path.isfile(path)
 
 
 def glob_matches(relative_path: str, globs: tuple[str, ...]) -> bool:
@@ -111,7 +117,8 @@ def decode_python(data: bytes) -> SourceFile:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start)
-        col = error.start - (data.rfind(b"\n", 0, error.start) + 1)
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        col = len(data[line_start:error.start].decode(encoding, errors="replace"))
         if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
             message = (f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; "
                        "save the file as UTF-8 or declare its encoding (PEP 263)")
