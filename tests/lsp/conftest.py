@@ -8,12 +8,14 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import SERVER  # noqa: E402
+from helpers import SERVER, accept_registration  # noqa: E402
 
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient):
-    """VS Code 1.65.2 as recorded by pytest-lsp: push diagnostics, utf-16, workspace/configuration."""
+    """VS Code 1.65.2 as recorded by pytest-lsp: push diagnostics, utf-16, workspace/configuration,
+    file watchers registered by the server."""
+    lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)(accept_registration)
     await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
     yield
     await lsp_client.shutdown_session()

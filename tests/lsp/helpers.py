@@ -14,6 +14,11 @@ SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "gradguard"])
 NOT_CALLED = "import torch\nwith torch.no_grad:\n    pass\n"  # GG101 on `torch.no_grad`, line 2
 
 
+def accept_registration(params: types.RegistrationParams) -> None:
+    """Answers client/registerCapability, as VS Code does (pytest-lsp's client has no handler for it)."""
+    return None
+
+
 def file_uri(tmp_path: Path, name: str = "model.py") -> str:
     return (tmp_path / name).as_uri()
 

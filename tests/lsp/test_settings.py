@@ -3,11 +3,14 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
-from helpers import NOT_CALLED, SERVER, codes, file_uri, open_doc, published, record_publications, wait_until
+from helpers import (
+    NOT_CALLED, SERVER, accept_registration, codes, file_uri, open_doc, published, record_publications, wait_until,
+)
 
 
 @pytest_lsp.fixture(config=SERVER)
 async def ignoring_client(lsp_client: LanguageClient):
+    lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)(accept_registration)
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -54,3 +57,19 @@ async def test_editor_settings_win_over_pyproject(client: LanguageClient, tmp_pa
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     await wait_until(lambda: history and history[-1].diagnostics)
     assert history[-1].diagnostics[0].severity == types.DiagnosticSeverity.Warning
+
+
+async def test_pyproject_change_applies_without_restart(client: LanguageClient, tmp_path):
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: published(client, uri))
+    history = record_publications(client)
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.gradguard]\nignore = ["GG101"]\n')
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
+    await wait_until(lambda: history and len(history[-1].diagnostics) == 0)

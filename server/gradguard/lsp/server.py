@@ -9,6 +9,7 @@ import sys
 from typing import Any, Callable, Optional, Sequence
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from .actions import FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
 from .convert import SOURCE, finding_from_data, to_code_action
@@ -73,7 +74,26 @@ async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> N
            f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
     if await fetch_configuration(ls):
         ls.reanalyse_all()
+    await watch_pyproject_files(ls)
     await ls.fix_pool.run(len, "")  # start the fix worker now rather than on the first code action
+
+
+async def watch_pyproject_files(ls: GradGuardServer) -> None:
+    """Ask the client to report pyproject.toml changes, so `[tool.gradguard]` edits apply without a restart."""
+    workspace_caps = ls.client_capabilities.workspace
+    watching = workspace_caps and workspace_caps.did_change_watched_files
+    if not (watching and watching.dynamic_registration):
+        return
+    watcher = types.FileSystemWatcher(glob_pattern="**/pyproject.toml")
+    registration = types.Registration(
+        id="gradguard-pyproject",
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]),
+    )
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+    except JsonRpcException as error:  # the client declined: pyproject.toml changes then apply on restart
+        ls.log(f"pyproject.toml changes are not watched: {error}")
 
 
 async def fetch_configuration(ls: GradGuardServer) -> bool:
