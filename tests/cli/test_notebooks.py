@@ -1,0 +1,75 @@
+"""Notebooks: code cells analysed as one program, findings reported in their cell."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import findings_json, run_gradguard, tree_digest
+
+EXAMPLE = Path("/work/shared/examples/notebook__eval_in_cells.ipynb")
+
+
+def notebook(*cells: dict) -> str:
+    return json.dumps({"cells": list(cells), "metadata": {"language_info": {"name": "python"}},
+                       "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def code(source: str | list[str], outputs: list | None = None) -> dict:
+    return {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": outputs or [], "source": source}
+
+
+def markdown(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def test_finding_lands_in_its_cell(project: Path) -> None:
+    (project / "explore.ipynb").write_text(notebook(
+        markdown("# Title\nwith torch.no_grad: is prose here"),
+        code(["%matplotlib inline\n", "!pip install torch\n", "import torch\n"]),
+        code("%%time\nwith torch.no_grad:\n    pass", outputs=[{"output_type": "stream", "name": "stdout", "text": ["x\n"]}]),
+        code("x = 1\nwith torch.no_grad:\n    pass\n"),
+    ), encoding="utf-8")
+    before = tree_digest(project)
+    [finding] = findings_json(cwd=project)
+    assert (finding["filename"], finding["code"], finding["cell"], finding["location"]["row"]) == (
+        "explore.ipynb", "GG101", 3, 2)
+    text = run_gradguard("--check", cwd=project)
+    assert text.stdout.startswith("explore.ipynb:cell 4:2:")
+    assert tree_digest(project) == before
+
+
+def test_the_shared_example_notebook(project: Path) -> None:
+    (project / EXAMPLE.name).write_bytes(EXAMPLE.read_bytes())
+    result = run_gradguard("--check", "--format", "json", cwd=project)
+    assert result.returncode in (0, 1), result.stderr
+    for finding in json.loads(result.stdout):
+        cells = json.loads(EXAMPLE.read_text(encoding="utf-8"))["cells"]
+        assert cells[finding["cell"]]["cell_type"] == "code"
+        assert 1 <= finding["location"]["row"] <= len(cells[finding["cell"]]["source"])
+
+
+def test_broken_notebooks_are_reported(project: Path) -> None:
+    (project / "truncated.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (project / "no_cells.ipynb").write_text('{"metadata": {}}', encoding="utf-8")
+    (project / "bad_source.ipynb").write_text(notebook(code("import torch\n"), {"cell_type": "code", "source": 7}),
+                                              encoding="utf-8")
+    (project / "r_kernel.ipynb").write_text(json.dumps(
+        {"cells": [code("with torch.no_grad:\n  1")], "metadata": {"language_info": {"name": "R"}}}), encoding="utf-8")
+    before = tree_digest(project)
+    result = run_gradguard("--check", cwd=project)
+    assert result.returncode == 2
+    errors = result.stderr.splitlines()
+    assert any(line.startswith("truncated.ipynb: error: notebook is not valid JSON") for line in errors)
+    assert "no_cells.ipynb: error: notebook has no `cells` list (nbformat 4 expected)" in errors
+    assert "bad_source.ipynb: error: cell 1: `source` is neither a string nor a list of strings" in errors
+    assert len(errors) == 3
+    assert result.stdout == "No findings (1 file checked, 3 could not be).\n"
+    assert tree_digest(project) == before
+
+
+def test_syntax_error_is_located_in_its_cell(project: Path) -> None:
+    (project / "typo.ipynb").write_text(notebook(code("import torch\n"), code("x = 1\ndef f(:\n    pass\n")),
+                                        encoding="utf-8")
+    result = run_gradguard("--check", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith("typo.ipynb:cell 2:2:")
