@@ -8,10 +8,12 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-from typing import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Optional
 
 from .config import Config
-from .dataflow.facts import ModuleFacts, build_facts
+from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
+from .dataflow.facts import build_facts, exports, outgoing_calls
 from .findings import Finding, JSONValue, Related, Span
 from .rules import RULES, Rule
 
@@ -32,22 +34,34 @@ class AnalysisError(Exception):
         self.message, self.line, self.col = message, line, col  # 0-based position
 
 
-def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG) -> list[Finding]:
+def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
+            project: Optional[ProjectIndex] = None, module: str = "") -> list[Finding]:
+    return analyze_module(source, path, config, project, module).findings
+
+
+@dataclass(frozen=True)
+class ModuleAnalysis:
+    findings: list[Finding]
+    exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
+    calls: list[OutgoingCall] = field(default_factory=list)
+
+
+def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
+                   project: Optional[ProjectIndex] = None, module: str = "") -> ModuleAnalysis:
+    """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project)."""
     if not GATE.search(source) or SKIP_FILE.search(source):
-        return []
+        return ModuleAnalysis([])
     rules = enabled_rules(config, path)
-    if not rules:
-        return []
     tree = parse(source, path)
     lines = LINE_BREAK.split(source)
     report = Report(lines, config)
     try:
-        facts = build_facts(tree, config, path, source)
+        facts = build_facts(tree, config, path, source, project, module)
         for rule in rules:
             rule.check(facts, report)
+        return ModuleAnalysis(report.findings(rules), exports(facts), outgoing_calls(facts))
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
-    return report.findings(rules)
 
 
 def parse(source: str, path: str) -> ast.Module:

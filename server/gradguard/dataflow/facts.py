@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 from ..config import Config
+from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
@@ -25,6 +26,9 @@ from .traverse import children
 from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
+# Imports from these are never files of the analysed project.
+THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffusers", "timm", "torchvision", "lightning",
+                               "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
 NEWLINE = re.compile(r"\r\n|\r|\n")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 WORD = re.compile(r"[A-Za-z_]\w*")
@@ -92,10 +96,14 @@ class FunctionFacts:
 
 
 class ModuleFacts:
-    def __init__(self, tree: ast.Module, config: Config, path: str, source: str) -> None:
+    def __init__(self, tree: ast.Module, config: Config, path: str, source: str,
+                 project: Optional[ProjectIndex] = None, module: str = "") -> None:
         self.tree = tree
         self.config = config
         self.path = path
+        self.project = project
+        self.module = module
+        self._imported_functions: dict[tuple[str, str], Optional[ImportedFunction]] = {}
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
         for stmt in _statements(tree):
             self.statements.setdefault(type(stmt), []).append(stmt)
@@ -246,12 +254,32 @@ class ModuleFacts:
                 if func.id in scope.nested:
                     return scope.nested[func.id]
                 scope = scope.parent
-            return self.by_name.get(func.id)
+            if func.id in self.by_name:
+                return self.by_name[func.id]
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" and fn.cls:
             return self.methods.get(fn.cls.name, {}).get(func.attr)
-        return None
+        return self._imported(call)
 
-    def argument_map(self, callee: FunctionFacts, call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
+    def imported_target(self, call: ast.Call) -> Optional[tuple[str, str]]:
+        """(absolute module, function) when the call is of a function imported by name."""
+        target = call_target(call, self.names.imported)
+        if target is None:
+            return None
+        is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+        return absolute_import(target[0], self.module, is_package), target[1]
+
+    def _imported(self, call: ast.Call) -> Optional[ImportedFunction]:
+        if self.project is None:
+            return None
+        target = self.imported_target(call)
+        if target is None:
+            return None
+        if target not in self._imported_functions:
+            export = self.project.export(*target)
+            self._imported_functions[target] = ImportedFunction(target[1], export) if export else None
+        return self._imported_functions[target]
+
+    def argument_map(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
         """Callee key -> caller key, for the keys a summary speaks of."""
         params = callee.params[1:] if callee.is_method and isinstance(call.func, ast.Attribute) else callee.params
         mapping: dict[str, str] = {}
@@ -271,7 +299,7 @@ class ModuleFacts:
             return mapping[head] + ("." + rest if rest else "")
         return key  # `self.` attributes and globals keep their name
 
-    def apply_summary(self, callee: FunctionFacts, call: ast.Call, state: State, caller: FunctionFacts) -> State:
+    def apply_summary(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, state: State, caller: FunctionFacts) -> State:
         summary = callee.summary
         if summary.grad_exit is not None:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
@@ -367,9 +395,11 @@ class ModuleFacts:
         modes: dict[str, Possible] = {}
         if facts.framework_hook:
             modes["self"] = frozenset({Setting(Mode.EVAL, facts.node, "framework")})
-        if not sites or facts.escapes:
+        from_files = self.project.incoming_grad(self.module, facts.name) \
+            if self.project is not None and facts.parent is None and facts.cls is None else None
+        if (not sites and from_files is None) or facts.escapes:
             return State(facts.entry_grad_fixed or DEFAULT_GRAD, modes, {})
-        grad = facts.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites))
+        grad = facts.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites), from_files or ())
         for caller, event in sites:
             mapping = self.argument_map(facts, event.node, caller)
             for param, key in mapping.items():
@@ -380,10 +410,39 @@ class ModuleFacts:
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
 
 
-def build_facts(tree: ast.Module, config: Config, path: str, source: str) -> ModuleFacts:
-    facts = ModuleFacts(tree, config, path, source)
+def build_facts(tree: ast.Module, config: Config, path: str, source: str,
+                project: Optional[ProjectIndex] = None, module: str = "") -> ModuleFacts:
+    facts = ModuleFacts(tree, config, path, source, project, module)
     facts.solve()
     return facts
+
+
+def exports(facts: ModuleFacts) -> dict[str, Export]:
+    """What each module-level function does to its callers, for other files of the project."""
+    found = {}
+    for name, fn in facts.by_name.items():
+        if not fn.walked:
+            continue
+        summary = fn.summary
+        found[name] = Export(
+            params=tuple(fn.params),
+            grad_exit=portable(summary.grad_exit, fn.entry.grad) if summary.grad_exit is not None else None,
+            mode_exit=tuple((key, portable(mode, fn.entry.mode(key))) for key, mode in sorted(summary.mode_exit.items())
+                            if key.split(".", 1)[0] in fn.params),
+            trains_unset=summary.trains_unset,
+        )
+    return found
+
+
+def outgoing_calls(facts: ModuleFacts) -> list[OutgoingCall]:
+    """Calls of imported functions, with the grad mode at each: call sites for the files they call."""
+    calls = set()
+    for fn in facts.functions:
+        for event in fn.call_events():
+            target = facts.imported_target(event.node)
+            if target is not None and target[0].split(".", 1)[0] not in THIRD_PARTY_ROOTS:
+                calls.add(OutgoingCall(target[0], target[1], tuple(sorted({s.value.value for s in event.state.grad}))))
+    return sorted(calls, key=lambda c: (c.module, c.function, c.grad))
 
 
 def is_training_step(event: CallEvent) -> bool:

@@ -49,7 +49,8 @@ class Names:
                         self.imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
             elif isinstance(node, ast.ImportFrom) and node.level:
                 for alias in node.names:
-                    self.imported[alias.asname or alias.name] = "." * node.level + f"{node.module or ''}.{alias.name}"
+                    module = f"{node.module}." if node.module else ""
+                    self.imported[alias.asname or alias.name] = "." * node.level + module + alias.name
 
     def qualified(self, expr: ast.expr) -> str | None:
         """`T.autograd.no_grad` -> `torch.no_grad`; None when the root is not an import."""
