@@ -1,0 +1,68 @@
+"""`--fix`, `--diff` and `--add-noqa` change files only as asked, atomically, keeping everything else."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, findings_json, run_gradguard, tree_digest
+
+
+def test_fix_applies_the_safe_fix_and_exits_0_when_nothing_is_left(project: Path) -> None:
+    path = project / "loop.py"
+    path.write_text(GG101_SNIPPET, encoding="utf-8")
+    result = run_gradguard("--check", "--fix", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert path.read_text(encoding="utf-8") == CLEAN_SNIPPET
+    assert "Fixed 1 findings in 1 files." in result.stderr
+    assert sorted(p.name for p in project.iterdir()) == ["loop.py", "pyproject.toml"]  # no temporary file left
+
+
+def test_diff_shows_the_fix_and_changes_nothing(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    before = tree_digest(project)
+    result = run_gradguard("--check", "--diff", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "--- a/loop.py", "+++ b/loop.py", "@@ -1,3 +1,3 @@",
+        " import torch", "-with torch.no_grad:", "+with torch.no_grad():", "     pass",
+    ]
+    assert tree_digest(project) == before
+    (project / "loop.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
+    clean = run_gradguard("--check", "--diff", cwd=project)
+    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_fix_does_not_touch_notebooks_or_files_without_fixes(project: Path) -> None:
+    (project / "clean.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
+    (project / "nb.ipynb").write_text(
+        '{"cells": [{"cell_type": "code", "source": "import torch\\nwith torch.no_grad:\\n  1\\n"}]}', encoding="utf-8")
+    before = tree_digest(project)
+    result = run_gradguard("--check", "--fix", cwd=project)
+    assert result.returncode == 1
+    assert "nb.ipynb: note: fixes are not applied to notebooks yet" in result.stderr
+    assert tree_digest(project) == before
+
+
+def test_add_noqa_silences_every_finding(project: Path) -> None:
+    source = (
+        "import torch\r\n"
+        "with torch.no_grad:  # noqa: E501\r\n"
+        "    pass\r\n"
+        "with torch.no_grad:\r\n"
+        "    x = '''\r\n"
+        "with torch.no_grad: inside a string'''\r\n"
+    )
+    path = project / "loop.py"
+    path.write_bytes(source.encode())
+    result = run_gradguard("--check", "--add-noqa", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes().decode() == (
+        "import torch\r\n"
+        "with torch.no_grad:  # noqa: E501, GG101\r\n"
+        "    pass\r\n"
+        "with torch.no_grad:  # noqa: GG101\r\n"
+        "    x = '''\r\n"
+        "with torch.no_grad: inside a string'''\r\n"
+    )
+    assert findings_json(cwd=project) == []
+    again = run_gradguard("--check", "--add-noqa", cwd=project)
+    assert again.returncode == 0 and "Added 0 noqa comments" in again.stderr
