@@ -8,7 +8,7 @@ import jsonschema
 
 from gradguard.rules import RULES
 
-from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, run_gradguard
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, run_gradguard
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
 
@@ -114,3 +114,14 @@ def test_meta_commands(project: Path) -> None:
     unknown = run_gradguard("--explain", "GG999", cwd=project)
     assert unknown.returncode == 2 and "no rule" in unknown.stderr
     assert run_gradguard("--help", cwd=project).returncode == 0
+
+
+def test_sarif_of_the_shared_examples_validates(project: Path) -> None:
+    result = run_gradguard("--check", "--format", "sarif", "--no-cache", str(SHARED_EXAMPLES), cwd=project)
+    assert result.returncode == 1, result.stderr
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(log)
+    results = log["runs"][0]["results"]
+    assert any("fixes" in item for item in results)
+    assert any("relatedLocations" in item for item in results)
+    assert any(item.get("properties", {}).get("cell") is not None for item in results)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import findings_json, run_gradguard, tree_digest
+from .conftest import SHARED_EXAMPLES, findings_json, run_gradguard, tree_digest
 
-EXAMPLE = Path("/work/shared/examples/notebook__eval_in_cells.ipynb")
+EXAMPLE = SHARED_EXAMPLES / "notebook__eval_in_cells.ipynb"
 
 
 def notebook(*cells: dict) -> str:

@@ -4,9 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, findings_json, run_gradguard
-
-EXAMPLES = Path("/work/shared/examples")
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, run_gradguard
 
 
 def generate_tree(root: Path) -> None:
@@ -28,7 +26,7 @@ def assert_same_output_for_jobs(args: list[str], cwd: Path) -> None:
 
 def test_jobs_on_the_shared_examples(project: Path) -> None:
     for format_name in ("json", "sarif"):
-        assert_same_output_for_jobs(["--format", format_name, str(EXAMPLES)], project)
+        assert_same_output_for_jobs(["--format", format_name, str(SHARED_EXAMPLES)], project)
 
 
 def test_jobs_on_a_generated_tree(project: Path) -> None:
