@@ -2,7 +2,7 @@
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from helpers import NOT_CALLED, apply_edits, code_actions, edits_of, file_uri, open_doc, published, wait_until
+from lsp_helpers import NOT_CALLED, apply_edits, code_actions, edits_of, file_uri, open_doc, published, wait_until
 
 FIX_ALL = "source.fixAll.gradguard"
 

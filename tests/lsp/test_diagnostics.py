@@ -2,7 +2,7 @@
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from helpers import (
+from lsp_helpers import (
     NOT_CALLED, change, codes, file_uri, open_doc, published, record_publications, wait_until,
 )
 

@@ -1,7 +1,7 @@
 """Hover: API explanations (corrected FAQ wording), grad-disabled regions, findings' rule explanations."""
 from pytest_lsp import LanguageClient
 
-from helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
+from lsp_helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
 
 TRAINING = """\
 import torch

@@ -3,7 +3,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from helpers import SERVER, apply_edits, code_actions, hover_text, hover_until, published, wait_until
+from lsp_helpers import SERVER, apply_edits, code_actions, hover_text, hover_until, published, wait_until
 
 NOTEBOOK = "file:///tmp/gradguard-tests/analysis.ipynb"
 CELLS = [

@@ -2,7 +2,7 @@
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from helpers import NOT_CALLED, change, code_actions, file_uri, hover_text, open_doc, published, wait_until
+from lsp_helpers import NOT_CALLED, change, code_actions, file_uri, hover_text, open_doc, published, wait_until
 
 
 async def test_unknown_and_closed_documents(client: LanguageClient, tmp_path):

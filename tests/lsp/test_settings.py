@@ -3,7 +3,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
-from helpers import (
+from lsp_helpers import (
     NOT_CALLED, SERVER, accept_registration, codes, file_uri, open_doc, published, record_publications, wait_until,
 )
 
