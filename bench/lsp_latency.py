@@ -202,7 +202,7 @@ async def main() -> None:
     print(f"\npeak RSS with {OPEN_DOCUMENTS} open 1,000-line documents: server {server:.0f} MiB, "
           f"worker processes {workers:.0f} MiB")
     await bench.stop()
-    print("(didChange includes the 150 ms debounce that coalesces bursts of typing; didSave is analysed at once)")
+    print("(didChange includes the 150 ms debounce that coalesces bursts of typing; a save is analysed at once)")
 
 
 if __name__ == "__main__":
