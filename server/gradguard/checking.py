@@ -11,7 +11,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .analysis import AnalysisError, analyze
 from .cache import Cache, cache_key
@@ -20,6 +20,10 @@ from .findings import Edit, Finding, Fix, Related, Span
 from .fixes import code_fixes, fix_all
 from .files import FileProblem, SourceFile, decode_source
 from .noqa import add_noqa_comments
+
+# Below this much source a worker process costs more to start (it imports libcst) than it saves.
+PARALLEL_MIN_BYTES = 512 * 1024
+
 
 @dataclass(frozen=True)
 class Options:
@@ -69,34 +73,65 @@ class FileResult:
             span.start_line - offset, span.start_col, span.end_line - offset, span.end_col)
 
 
-def check_all(tasks: list[Task], jobs: int) -> Iterator[FileResult]:
-    if jobs <= 1 or len(tasks) < 2:
-        yield from map(check_file, tasks)
-        return
-    with multiprocessing.get_context("spawn").Pool(min(jobs, len(tasks))) as pool:
-        yield from pool.imap(check_file, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
+    """Cache hits are answered here; only the misses go to worker processes."""
+    results: list[FileResult | None] = [_cached(task) for task in tasks]
+    missing = [task for task, result in zip(tasks, results) if result is None]
+    workers = min(jobs, os.cpu_count() or 1, len(missing))
+    if workers <= 1 or sum(map(_size, missing)) < PARALLEL_MIN_BYTES:
+        computed = list(map(check_file, missing))
+    else:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            computed = pool.map(check_file, missing, chunksize=max(1, len(missing) // (workers * 8)))
+    fresh = iter(computed)
+    return [result if result is not None else next(fresh) for result in results]
+
+
+def _size(task: Task) -> int:
+    try:
+        return os.stat(task.path).st_size
+    except OSError:
+        return 0
 
 
 def check_file(task: Task) -> FileResult:
-    options = task.options
-    try:
-        if not stat.S_ISREG(os.stat(task.path).st_mode):
-            return FileResult(task.path, problem=Problem("not a regular file"))
-        with open(task.path, "rb") as stream:
-            data = stream.read()
-    except OSError as error:
-        return FileResult(task.path, problem=Problem(f"cannot read: {error.strerror or error}"))
-    cache = Cache(Path(options.cache_dir)) if options.cache_dir and not _writes(options) else None
-    key = cache_key(repr((task.config, options.with_fixes)), task.analysis_path, data) if cache else ""
-    if cache and (stored := cache.get(key)) is not None:
-        return replace(result_from_json(stored), path=task.path)
+    data = _read(task.path)
+    if isinstance(data, FileResult):
+        return data
     try:
         result = _check_data(task, data)
     except Exception as error:  # a bug in one rule or fix must not stop the run or hide other files
         return FileResult(task.path, problem=Problem(f"internal error, please report: {type(error).__name__}: {error}"))
-    if cache:
-        cache.put(key, result_to_json(result))
+    if cache := _cache(task.options):
+        cache.put(_key(task, data), result_to_json(result))
     return result
+
+
+def _cached(task: Task) -> FileResult | None:
+    cache = _cache(task.options)
+    data = _read(task.path) if cache else None
+    if cache is None or not isinstance(data, bytes):
+        return None
+    stored = cache.get(_key(task, data))
+    return replace(result_from_json(stored), path=task.path) if stored is not None else None
+
+
+def _read(path: str) -> bytes | FileResult:
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return FileResult(path, problem=Problem("not a regular file"))
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError as error:
+        return FileResult(path, problem=Problem(f"cannot read: {error.strerror or error}"))
+
+
+def _cache(options: Options) -> Cache | None:
+    return Cache(Path(options.cache_dir)) if options.cache_dir and not _writes(options) else None
+
+
+def _key(task: Task, data: bytes) -> str:
+    return cache_key(repr((task.config, task.options.with_fixes)), task.analysis_path, data)
 
 
 def _writes(options: Options) -> bool:

@@ -105,7 +105,7 @@ def run_check(args: argparse.Namespace) -> int:
     extra_excludes = tuple(glob for item in args.exclude for glob in item.split(",") if glob)
     entries = list(_plan(args.paths or ["."], projects, options, extra_excludes))
     tasks = [entry for entry in entries if isinstance(entry, Task)]
-    checked = iter(check_all(tasks, args.jobs))
+    checked = iter(check_all(tasks, args.jobs))  # in the order given, whatever --jobs is
     results = [next(checked) if isinstance(entry, Task) else entry for entry in entries]
     results = [_write(result, args) for result in results]
 
