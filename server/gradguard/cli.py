@@ -23,7 +23,7 @@ from typing import Iterator
 from . import __version__
 from .checking import FileResult, Options, Problem, Task, check_all
 from .files import glob_matches, walk, write_atomically
-from .formats import problem_line, render
+from .formats import plural, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .rules import RULES, find_rule
 
@@ -117,18 +117,22 @@ def run_check(args: argparse.Namespace) -> int:
     changed = [r for r in results if r.new_text is not None]
     if args.diff:
         sys.stdout.write("".join(_diff(r) for r in changed))
-        print(f"Would fix {sum(r.changes for r in changed)} findings in {len(changed)} files.", file=sys.stderr)
+        print(f"Would fix {_counted(changed, 'finding')}.", file=sys.stderr)
     elif args.add_noqa:
-        print(f"Added {sum(r.changes for r in changed)} noqa comments to {len(changed)} files.", file=sys.stderr)
+        print(f"Added {_counted(changed, 'noqa comment', 'to')}.", file=sys.stderr)
     else:
         if args.fix:
-            print(f"Fixed {sum(r.changes for r in changed)} findings in {len(changed)} files.", file=sys.stderr)
+            print(f"Fixed {_counted(changed, 'finding')}.", file=sys.stderr)
         sys.stdout.write(render(args.format, results))
     if any(r.problem for r in results):
         return 2
     if args.add_noqa:
         return 0
     return 1 if (changed if args.diff else any(r.findings for r in results)) else 0
+
+
+def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> str:
+    return f"{plural(sum(r.changes for r in changed), noun)} {preposition} {plural(len(changed), 'file')}"
 
 
 def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]) -> Iterator[Task | FileResult]:

@@ -49,8 +49,8 @@ def render_text(results: list[FileResult]) -> str:
     count = sum(len(r.findings) for r in results)
     with_findings = sum(1 for r in results if r.findings)
     failed = sum(1 for r in results if r.problem)
-    checked = f"{_plural(len(results) - failed, 'file')} checked" + (f", {failed} could not be" if failed else "")
-    lines.append(f"Found {_plural(count, 'finding')} in {_plural(with_findings, 'file')} ({checked})."
+    checked = f"{plural(len(results) - failed, 'file')} checked" + (f", {failed} could not be" if failed else "")
+    lines.append(f"Found {plural(count, 'finding')} in {plural(with_findings, 'file')} ({checked})."
                  if count else f"No findings ({checked}).")
     return "\n".join(lines) + "\n"
 
@@ -196,5 +196,5 @@ def _cell_prefix(cell: int | None) -> str:
     return f"cell {cell + 1}:" if cell is not None else ""
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"

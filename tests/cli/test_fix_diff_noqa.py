@@ -12,7 +12,7 @@ def test_fix_applies_the_safe_fix_and_exits_0_when_nothing_is_left(project: Path
     result = run_gradguard("--check", "--fix", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert path.read_text(encoding="utf-8") == CLEAN_SNIPPET
-    assert "Fixed 1 findings in 1 files." in result.stderr
+    assert "Fixed 1 finding in 1 file." in result.stderr
     assert sorted(p.name for p in project.iterdir()) == ["loop.py", "pyproject.toml"]  # no temporary file left
 
 
