@@ -3,6 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from gradguard import Config, analyze
+from gradguard.fixes import code_fixes
+from gradguard.rules import RULES
+
 from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, findings_json, run_gradguard, tree_digest
 
 
@@ -66,3 +72,25 @@ def test_add_noqa_silences_every_finding(project: Path) -> None:
     assert findings_json(cwd=project) == []
     again = run_gradguard("--check", "--add-noqa", cwd=project)
     assert again.returncode == 0 and "Added 0 noqa comments" in again.stderr
+
+
+def example_with_only_unsafe_fixes() -> str | None:
+    """A rule's own firing example whose findings all have fixes, none of them safe."""
+    for rule in RULES:
+        for source in rule.fires:
+            fixes = [code_fixes(source, finding, Config()) for finding in analyze(source)]
+            if fixes and all(each and all(fix.applicability == "unsafe" for fix in each) for each in fixes):
+                return source
+    return None
+
+
+def test_unsafe_fixes_only_when_asked(project: Path) -> None:
+    source = example_with_only_unsafe_fixes()
+    if source is None:
+        pytest.skip("no rule example has an unsafe fix")
+    (project / "example.py").write_text(source, encoding="utf-8")
+    safe_only = run_gradguard("--check", "--diff", cwd=project)
+    assert (safe_only.returncode, safe_only.stdout) == (0, "")
+    with_unsafe = run_gradguard("--check", "--diff", "--unsafe-fixes", cwd=project)
+    assert with_unsafe.returncode == 1 and with_unsafe.stdout.startswith("--- a/example.py")
+    assert (project / "example.py").read_text(encoding="utf-8") == source
