@@ -2,8 +2,10 @@
 
 Walking: directories are walked in sorted order for `*.py` and `*.ipynb`, skipping
 version-control folders, virtual environments (any folder holding `pyvenv.cfg`),
-build output, caches and whatever `exclude` names. Symlinked folders are not followed,
-so a symlink loop cannot trap the walk.
+build output, caches and whatever `exclude` names. `exclude` also applies to files named
+on the command line (so pre-commit, which names files, honours it). Symlinked folders are
+not followed, so a symlink loop cannot trap the walk; FIFOs and devices are skipped, since
+reading one could block.
 
 Reading: a Python file is decoded the way Python itself does (PEP 263 coding cookie,
 UTF-8 BOM, UTF-8 otherwise) with line endings kept as they are, so a fix can be written
