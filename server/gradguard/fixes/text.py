@@ -45,13 +45,26 @@ def to_position(starts: list[int], offset: int) -> tuple[int, int]:
 
 def edits_between(old: str, new: str) -> tuple[Edit, ...]:
     """Minimal line-level edits turning `old` into `new`; a one-line change shrinks to the changed characters."""
+    final_break = LINE_BREAK.search(old[-2:]) if old else None
+    if final_break and not new.endswith(("\n", "\r")):
+        new += final_break.group()  # libcst drops a lone final "\r"; the file keeps its last line break
     old_lines, new_lines = split_lines(old), split_lines(new)
     starts = line_starts(old)
+    # A fix touches a few lines: diff only the stretch between the common head and tail,
+    # or SequenceMatcher's cost grows with the whole file (minutes on 50,000 lines).
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    matcher = SequenceMatcher(None, old_lines[head:len(old_lines) - tail], new_lines[head:len(new_lines) - tail],
+                              autojunk=False)
     edits = []
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         start, end = to_offset(starts, len(old), i1, 0), to_offset(starts, len(old), i2, 0)
         replacement = "".join(new_lines[j1:j2])
         if i2 - i1 == 1 and j2 - j1 == 1:
