@@ -6,10 +6,11 @@ once, so a rule never looks at `noqa` comments or settings itself.
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, Optional, Sequence
 
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
@@ -35,8 +36,11 @@ class AnalysisError(Exception):
 
 
 def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-            project: Optional[ProjectIndex] = None, module: str = "") -> list[Finding]:
-    return analyze_module(source, path, config, project, module).findings
+            project: Optional[ProjectIndex] = None, module: str = "", cell_starts: Sequence[int] = (),
+            cell_numbers: Sequence[int] = ()) -> list[Finding]:
+    """For a notebook's joined code cells, `cell_starts` (`JoinedCells.starts`) and the numbers the
+    front shows for them (default 1, 2, ...), so messages name cells rather than joined lines."""
+    return analyze_module(source, path, config, project, module, cell_starts, cell_numbers).findings
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,15 @@ class ModuleAnalysis:
 
 
 def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-                   project: Optional[ProjectIndex] = None, module: str = "") -> ModuleAnalysis:
+                   project: Optional[ProjectIndex] = None, module: str = "",
+                   cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = ()) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project)."""
     if not GATE.search(source) or SKIP_FILE.search(source):
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
     tree = parse(source, path)
     lines = LINE_BREAK.split(source)
-    report = Report(lines, config)
+    report = Report(lines, config, cell_starts, cell_numbers)
     try:
         facts = build_facts(tree, config, path, source, project, module)
         for rule in rules:
@@ -98,9 +103,12 @@ def enabled_rules(config: Config, path: str) -> list[Rule]:
 class Report:
     """Collects what rules find; converts `ast` positions (UTF-8 byte columns) to code points."""
 
-    def __init__(self, lines: list[str], config: Config) -> None:
+    def __init__(self, lines: list[str], config: Config, cell_starts: Sequence[int] = (),
+                 cell_numbers: Sequence[int] = ()) -> None:
         self.lines = lines
         self.config = config
+        self.cell_starts = cell_starts
+        self.cell_numbers = cell_numbers or range(1, len(cell_starts) + 1)
         self._found: list[tuple[Rule, Span, str, tuple[Related, ...], Mapping[str, JSONValue]]] = []
 
     def add(
@@ -113,6 +121,16 @@ class Report:
     ) -> None:
         links = tuple(Related(self.span(n), text) for n, text in related)
         self._found.append((rule, self.span(node), message, links, data or {}))
+
+    def line(self, node: Optional[ast.AST]) -> str:
+        """How a message names the line of `node`: "line 12", or in a notebook "line 3 of cell 2"."""
+        if node is None or not hasattr(node, "lineno"):
+            return "an earlier line"
+        line = node.lineno - 1
+        if not self.cell_starts:
+            return f"line {line + 1}"
+        cell = bisect.bisect_right(self.cell_starts, line) - 1
+        return f"line {line - self.cell_starts[cell] + 1} of cell {self.cell_numbers[cell]}"
 
     def span(self, node: ast.AST) -> Span:
         end_line = getattr(node, "end_lineno", None) or node.lineno

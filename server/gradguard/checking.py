@@ -145,7 +145,8 @@ def _check_data(task: Task, data: bytes) -> FileResult:
         return FileResult(task.path, problem=Problem(problem.message, problem.line, problem.col))
     cells = dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
     try:
-        findings = analyze(source.text, task.analysis_path, task.config)
+        findings = analyze(source.text, task.analysis_path, task.config, cell_starts=cells.get("cell_starts", ()),
+                           cell_numbers=[i + 1 for i in cells.get("cell_indexes", ())])
     except AnalysisError as error:
         return FileResult(task.path, problem=Problem(error.message, error.line, error.col), **cells)
     result = FileResult(task.path, tuple(findings), encoding=source.encoding, **cells)

@@ -29,7 +29,8 @@ def analyse(snapshot: Snapshot, config: Optional[Config]) -> tuple:
     if config is None:
         return ("ok", [])
     try:
-        return ("ok", analyze(snapshot.source, snapshot.path, config))
+        joined = snapshot.layout.joined
+        return ("ok", analyze(snapshot.source, snapshot.path, config, cell_starts=joined.starts if joined else ()))
     except AnalysisError as error:
         return ("error", error.message, error.line, error.col)
 

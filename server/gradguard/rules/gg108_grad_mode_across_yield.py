@@ -15,7 +15,7 @@ def check(facts, report) -> None:
             block = blocks[-1]
             kind = "`await`" if isinstance(event.node, ast.Await) else "`yield`"
             who = "other tasks on this event loop run" if kind == "`await`" else "the caller runs"
-            report.add(RULE, event.node, f"{kind} inside the grad-mode `with` block of line {block.lineno}: while suspended "
+            report.add(RULE, event.node, f"{kind} inside the grad-mode `with` block at {report.line(block)}: while suspended "
                        f"here, {who} with this block's grad mode; end the block before the {kind}",
                        related=[(block, "grad mode set here")])
 

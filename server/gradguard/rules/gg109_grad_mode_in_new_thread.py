@@ -24,7 +24,7 @@ def check(facts, report) -> None:
                 continue
             origin = first_origin(event.state.grad)
             report.add(RULE, event.node, f"grad mode is thread-local: the work started here runs with gradient tracking "
-                       f"enabled, although {describe_grad(origin)} disabled it in this thread; put "
+                       f"enabled, although {describe_grad(origin, report)} disabled it in this thread; put "
                        "`torch.no_grad()` inside the worker function",
                        related=[(origin.origin, "gradients disabled here (this thread only)")] if origin.origin else ())
 

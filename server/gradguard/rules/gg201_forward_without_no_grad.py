@@ -10,7 +10,7 @@ def check(facts, report) -> None:
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended
         if not grad_enabled(event) or any(s.via != "default" for s in event.state.grad):
             continue
-        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True)
+        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True, report=report)
         if reason is None or needs_gradients(facts, fn, event):
             continue
         report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({reason}) runs with gradients "

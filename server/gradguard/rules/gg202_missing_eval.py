@@ -18,12 +18,12 @@ def check(facts, report) -> None:
             continue  # loaded models are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
-        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=False)
+        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=False, report=report)
         if reason is None or needs_gradients(facts, fn, event):
             continue
         origin = first_origin(mode)
         how = "was created in training mode" if origin.via == "constructed" else "was put in training mode"
-        report.add(RULE, event.node, f"`{event.model}` {how} (line {origin.origin.lineno}) and nothing switched it to eval "
+        report.add(RULE, event.node, f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval "
                    f"mode before this evaluation forward pass ({reason}): Dropout still drops and BatchNorm uses and "
                    f"updates batch statistics, even under `no_grad`; call `{event.model}.eval()` first",
                    related=[(origin.origin, "training mode set here")],
@@ -31,9 +31,15 @@ def check(facts, report) -> None:
 
 
 def _anchor(fn, event) -> int:
-    """0-based line of the statement before which `model.eval()` belongs: before the evaluation loop."""
-    loop = event.loop_val
-    return statement_line(fn, loop if loop is not None else event.node)
+    """0-based line of the statement before which `model.eval()` belongs: before the evaluation
+    loop, and before the `with torch.no_grad():` that opens with it."""
+    anchor = event.loop_val
+    if anchor is None:
+        return statement_line(fn, event.node)
+    for region in reversed(event.regions):
+        if isinstance(region.node, (ast.With, ast.AsyncWith)) and region.node.body[0] is anchor:
+            anchor = region.node
+    return statement_line(fn, anchor)
 
 
 RULE = Rule(

@@ -25,8 +25,8 @@ def check(facts, report) -> None:
                             continue
                         reported.add(id(setting.origin))
                         report.add(RULE, setting.origin,
-                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting)} inside this loop, and "
-                                   f"the next iteration trains it (line {event.node.lineno}) without `{key}.train()`: "
+                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this loop, and "
+                                   f"the next iteration trains it ({report.line(event.node)}) without `{key}.train()`: "
                                    "Dropout stays off and BatchNorm stops updating its statistics",
                                    related=[(event.node, "training step that runs in eval mode")],
                                    data={"receiver": key, "loop_body_line": loop.node.body[0].lineno - 1})

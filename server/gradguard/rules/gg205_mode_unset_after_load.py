@@ -13,11 +13,11 @@ def check(facts, report) -> None:
         loads = [s.origin for s in mode if id(s.origin) in fn.calls]
         if not loads:
             continue  # the load happened in another function
-        if not grad_disabled(event) and (evaluation_reason(facts, fn, event, explicit_eval_counts=False) is None
+        if not grad_disabled(event) and (evaluation_reason(facts, fn, event, explicit_eval_counts=False, report=report) is None
                                          or needs_gradients(facts, fn, event)):
             continue
         load = min(loads, key=lambda n: n.lineno)
-        report.add(RULE, event.node, f"`{event.model}` got weights from `load_state_dict()` (line {load.lineno}) and is used "
+        report.add(RULE, event.node, f"`{event.model}` got weights from `load_state_dict()` ({report.line(load)}) and is used "
                    f"for forward passes that need no gradients with no `{event.model}.eval()` on the way: "
                    "`load_state_dict()` does not change the mode, so Dropout and BatchNorm may still be in training mode",
                    related=[(load, "weights loaded here")],

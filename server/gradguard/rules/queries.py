@@ -76,11 +76,10 @@ def grad_enabled(event: CallEvent) -> bool:
     return only(event.state.grad, Grad.ENABLED)
 
 
-def describe_grad(setting: Setting) -> str:
-    """'`with torch.no_grad()` (line 12)' for messages and related locations."""
+def describe_grad(setting: Setting, report) -> str:
+    """'the `with` block (line 12)' for messages and related locations."""
     origin = setting.origin
-    line = getattr(origin, "lineno", None)
-    where = f" (line {line})" if line else ""
+    where = f" ({report.line(origin)})" if origin is not None else ""
     if setting.via == "decorator":
         return f"the function's decorator{where}"
     if setting.via == "framework":
@@ -94,13 +93,13 @@ def describe_grad(setting: Setting) -> str:
     return f"the callers' context{where}"
 
 
-def mode_switched_by(setting: Setting) -> str:
-    line = getattr(setting.origin, "lineno", "?")
+def mode_switched_by(setting: Setting, report) -> str:
+    line = report.line(setting.origin)
     if setting.via == "callee":
         call = setting.origin
         name = dotted(call.func) if isinstance(call, ast.Call) else None
-        return f"`{name}()` (called at line {line})"
-    return f"the call at line {line}"
+        return f"`{name}()` (called at {line})"
+    return f"the call at {line}"
 
 
 def origin_of(possible: frozenset) -> Setting:
@@ -115,7 +114,8 @@ def all_train(possible: frozenset) -> bool:
     return only(possible, Mode.TRAIN)
 
 
-def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> str | None:
+def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool,
+                      report) -> str | None:
     """Why this forward pass is evaluation code, in words for the message; None when it is not."""
     if is_evaluation_function(facts, fn):
         return f"function `{fn.name}`"
@@ -127,7 +127,7 @@ def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, e
         mode = event.state.mode(event.model)
         if only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
             origin = first_origin(mode)
-            return f"after `{event.model}.eval()` at line {getattr(origin.origin, 'lineno', '?')}"
+            return f"after `{event.model}.eval()` at {report.line(origin.origin)}"
     return None
 
 
