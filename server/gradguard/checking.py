@@ -2,6 +2,11 @@
 
 `check_file` runs in worker processes, so it takes and returns plain picklable data.
 Results come back in the order the files were given, whatever `jobs` is.
+
+Two passes make summaries cross files: the first analyses every file on its own and collects
+what each exports (`evaluate` leaves the model in eval mode) and calls; the files for which
+that index says something (they call such a function, or are called from `no_grad` elsewhere)
+are analysed again with it.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .analysis import AnalysisError, analyze
+from .analysis import AnalysisError, analyze, analyze_module
+from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
 from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
@@ -40,6 +46,11 @@ class Task:
     analysis_path: str  # relative to the project root: what per-file-ignores match
     config: Config
     options: Options
+    project: ProjectIndex | None = None  # the second pass: other files' summaries
+
+    @property
+    def module(self) -> str:
+        return module_name(self.analysis_path, ".")
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class FileResult:
     encoding: str = "utf-8"
     changes: int = 0  # fixes applied or noqa comments added
     notes: tuple[str, ...] = field(default=())
+    exports: tuple[tuple[str, Export], ...] = ()  # for the project index
+    calls: tuple[OutgoingCall, ...] = ()
 
     def locate(self, span: Span) -> tuple[int | None, Span]:
         """A span of the analysed text -> (notebook cell index or None, span within that cell)."""
@@ -84,7 +97,35 @@ def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
             computed = pool.map(check_file, missing, chunksize=max(1, len(missing) // (workers * 8)))
     fresh = iter(computed)
-    return [result if result is not None else next(fresh) for result in results]
+    first = [result if result is not None else next(fresh) for result in results]
+    return _second_pass(tasks, first, workers)
+
+
+def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> list[FileResult]:
+    index = ProjectIndex()
+    for task, result in zip(tasks, results):
+        index.add(task.module, dict(result.exports), list(result.calls))
+    again = [i for i, (task, result) in enumerate(zip(tasks, results))
+             if result.problem is None and _index_matters(index, task.module, result)]
+    if not again:
+        return results
+    second = [replace(tasks[i], project=index) for i in again]
+    if workers <= 1:
+        redone = list(map(check_file, second))
+    else:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            redone = pool.map(check_file, second)
+    merged = list(results)
+    for i, result in zip(again, redone):
+        merged[i] = result
+    return merged
+
+
+def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool:
+    calls_summarised = any(index.export(call.module, call.function) for call in result.calls)
+    called_without_grad = any(v != "enabled" for sites in index.incoming.get(module, {}).values()
+                              for values in sites for v in values)
+    return calls_summarised or called_without_grad
 
 
 def _size(task: Task) -> int:
@@ -102,13 +143,13 @@ def check_file(task: Task) -> FileResult:
         result = _check_data(task, data)
     except Exception as error:  # a bug in one rule or fix must not stop the run or hide other files
         return FileResult(task.path, problem=Problem(f"internal error, please report: {type(error).__name__}: {error}"))
-    if cache := _cache(task.options):
+    if cache := _cache(task):
         cache.put(_key(task, data), result_to_json(result))
     return result
 
 
 def _cached(task: Task) -> FileResult | None:
-    cache = _cache(task.options)
+    cache = _cache(task)
     data = _read(task.path) if cache else None
     if cache is None or not isinstance(data, bytes):
         return None
@@ -126,8 +167,12 @@ def _read(path: str) -> bytes | FileResult:
         return FileResult(path, problem=Problem(f"cannot read: {error.strerror or error}"))
 
 
-def _cache(options: Options) -> Cache | None:
-    return Cache(Path(options.cache_dir)) if options.cache_dir and not _writes(options) else None
+def _cache(task: Task) -> Cache | None:
+    """No cache for the second pass: its results depend on other files."""
+    options = task.options
+    if task.project is not None or not options.cache_dir or _writes(options):
+        return None
+    return Cache(Path(options.cache_dir))
 
 
 def _key(task: Task, data: bytes) -> str:
@@ -145,11 +190,14 @@ def _check_data(task: Task, data: bytes) -> FileResult:
         return FileResult(task.path, problem=Problem(problem.message, problem.line, problem.col))
     cells = dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
     try:
-        findings = analyze(source.text, task.analysis_path, task.config, cell_starts=cells.get("cell_starts", ()),
-                           cell_numbers=[i + 1 for i in cells.get("cell_indexes", ())])
+        analysis = analyze_module(source.text, task.analysis_path, task.config, task.project, task.module,
+                                  cell_starts=cells.get("cell_starts", ()),
+                                  cell_numbers=[i + 1 for i in cells.get("cell_indexes", ())])
     except AnalysisError as error:
         return FileResult(task.path, problem=Problem(error.message, error.line, error.col), **cells)
-    result = FileResult(task.path, tuple(findings), encoding=source.encoding, **cells)
+    findings = analysis.findings
+    result = FileResult(task.path, tuple(findings), encoding=source.encoding, exports=tuple(analysis.exports.items()),
+                        calls=tuple(analysis.calls), **cells)
     if task.options.with_fixes:
         result = replace(result, fixes=tuple(_first_fix(source, f, task.config) for f in findings))
     if task.options.apply_fixes:
@@ -167,7 +215,7 @@ def _apply_fixes(task: Task, source: SourceFile, result: FileResult) -> FileResu
         return result
     if not _parses(text):
         return replace(result, notes=("fixes skipped: the fixed code would not parse (a GradGuard bug, please report)",))
-    remaining = analyze(text, task.analysis_path, task.config)
+    remaining = analyze(text, task.analysis_path, task.config, task.project, task.module)
     return replace(result, findings=tuple(remaining), fixes=(), original_text=source.text, new_text=text,
                    changes=max(len(result.findings) - len(remaining), 1))
 
@@ -205,6 +253,9 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
         "cell_starts": list(result.cell_starts) if result.cell_starts is not None else None,
         "cell_indexes": list(result.cell_indexes),
         "encoding": result.encoding,
+        "exports": [[name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit], e.trains_unset]]
+                    for name, e in result.exports],
+        "calls": [[c.module, c.function, list(c.grad)] for c in result.calls],
     }
 
 
@@ -217,6 +268,10 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
         cell_starts=tuple(entry["cell_starts"]) if entry["cell_starts"] is not None else None,
         cell_indexes=tuple(entry["cell_indexes"]),
         encoding=entry["encoding"],
+        exports=tuple((name, Export(tuple(params), tuple(grad) if grad is not None else None,
+                                    tuple((k, tuple(v)) for k, v in modes), trains))
+                      for name, (params, grad, modes, trains) in entry["exports"]),
+        calls=tuple(OutgoingCall(module, function, tuple(grad)) for module, function, grad in entry["calls"]),
     )
 
 

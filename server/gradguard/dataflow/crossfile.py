@@ -75,7 +75,9 @@ class ProjectIndex:
         calls = self.incoming.get(module, {}).get(function)
         if not calls:
             return None
-        return frozenset(Setting(Grad(v), None, "callers") for values in calls for v in values)
+        # enabled callers are the thread's default mode, as for a function nobody in the project calls
+        return frozenset(Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
+                         for values in calls for v in values)
 
 
 def module_name(path: str, root: str) -> str:

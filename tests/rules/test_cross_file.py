@@ -1,0 +1,81 @@
+"""Summaries across files: a package laid out in a temporary folder, checked as a whole."""
+import json
+import subprocess
+import sys
+import textwrap
+
+EVALUATION = """
+    import torch
+    def evaluate(model, loader):
+        model.eval()
+        with torch.no_grad():
+            return sum(model(x).sum() for x in loader)
+    def predict(model, x):
+        return model(x)
+    def restore(model):
+        model.train()
+"""
+TRAIN = """
+    import torch
+    from .evaluation import evaluate, predict, restore
+    def fit(model, loader, val_loader, opt, epochs):
+        model.train()
+        for epoch in range(epochs):
+            for x in loader:
+                model(x).sum().backward()
+                opt.step()
+            evaluate(model, val_loader)
+    def fit_restoring(model, loader, val_loader, opt, epochs):
+        model.train()
+        for epoch in range(epochs):
+            for x in loader:
+                model(x).sum().backward()
+                opt.step()
+            evaluate(model, val_loader)
+            restore(model)
+    def report(model, x):
+        with torch.no_grad():
+            return predict(model, x)
+"""
+
+
+def layout(tmp_path, **files):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    for name, text in files.items():
+        (tmp_path / "pkg" / f"{name}.py").write_text(textwrap.dedent(text))
+
+
+def check(tmp_path, *paths):
+    run = subprocess.run([sys.executable, "-m", "gradguard", "--check", *paths, "--format", "json", "--no-cache"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    return [(f["filename"], f["location"]["row"], f["code"]) for f in json.loads(run.stdout)]
+
+
+def test_helper_in_another_file_leaves_eval_mode(tmp_path):
+    layout(tmp_path, evaluation=EVALUATION, train=TRAIN)
+    # GG203 where `evaluate` (another file) switches to eval mode; not where `restore` switches back;
+    # no GG201 in `predict`: its only caller calls it inside no_grad
+    assert check(tmp_path, ".") == [("pkg/train.py", 10, "GG203")]
+
+
+def test_absolute_import_and_module_attribute(tmp_path):
+    layout(tmp_path, evaluation=EVALUATION, train=TRAIN.replace(
+        "from .evaluation import evaluate, predict, restore", "from pkg import evaluation\n"
+        "    evaluate, predict, restore = evaluation.evaluate, evaluation.predict, evaluation.restore"))
+    (tmp_path / "pkg" / "loop.py").write_text(textwrap.dedent("""
+        from pkg import evaluation
+        def fit(model, loader, opt):
+            model.train()
+            for epoch in range(3):
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                evaluation.evaluate(model, loader)
+    """))
+    assert ("pkg/loop.py", 9, "GG203") in check(tmp_path, ".")
+
+
+def test_one_file_alone_reports_nothing_it_cannot_see(tmp_path):
+    layout(tmp_path, evaluation=EVALUATION, train=TRAIN)
+    assert check(tmp_path, "pkg/train.py") == []
