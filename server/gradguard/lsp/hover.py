@@ -141,6 +141,11 @@ def _used_without_call(line_text: str, end: int) -> bool:
     return line_text.lstrip().startswith("with ") and not rest.startswith("(")
 
 
+def _demoted(markdown: str) -> str:
+    """Rule pages start at `#`; in a hover popup that renders as a banner, so drop two levels."""
+    return re.sub(r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", markdown, flags=re.MULTILINE)
+
+
 def hover_at(
     program: Optional[Program], uri: str, lines: Sequence[str], codec: PositionCodec, position: types.Position
 ) -> Optional[types.Hover]:
@@ -154,7 +159,7 @@ def hover_at(
             finding_uri, span = program.layout.place(finding.span)
             rule = find_rule(finding.code)
             if finding_uri == uri and rule and _contains(span, position.line, col):
-                sections.append(rule.explanation())
+                sections.append(f"**{finding.code}** {finding.message}\n\n{_demoted(rule.explanation())}")
                 hover_range = to_range(codec, lines, span)
 
     api = api_hover(lines[position.line], col)
