@@ -6,14 +6,18 @@ through the editor's edits (line shifts) so they stay on the statements they des
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from ..analysis import AnalysisError
+from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding, Related, Span
 from ..notebook import JoinedCells, join_cells
 from .regions import GradRegion
 
-Stamp = tuple  # versions of the documents analysed + settings generation
+if TYPE_CHECKING:
+    from .workers import Analysed
+
+Stamp = tuple  # versions of the documents analysed + settings generation + rechecks for other files' changes
 
 
 @dataclass(frozen=True)
@@ -50,17 +54,20 @@ class Snapshot:
     source: str
     layout: Layout
     versions: tuple
+    root: str = ""  # the workspace folder holding it, whose modules' summaries apply
+    module: str = ""  # its dotted name under `root`, when it is a module there (not a notebook)
 
 
-def file_snapshot(key: str, path: str, source: str, version: int) -> Snapshot:
-    return Snapshot(key, path, source, Layout((key,)), (version,))
+def file_snapshot(key: str, path: str, source: str, version: int, root: str = "") -> Snapshot:
+    module = module_name(path, root) if root and path.endswith(".py") else ""
+    return Snapshot(key, path, source, Layout((key,)), (version,), root, module)
 
 
-def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int]]) -> Snapshot:
+def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int]], root: str = "") -> Snapshot:
     """`cells`: (uri, text, version) of the code cells, in notebook order."""
     joined = join_cells([text for _, text, _ in cells])
     uris = tuple(uri for uri, _, _ in cells)
-    return Snapshot(key, path, joined.source, Layout(uris, joined), tuple(v for _, _, v in cells))
+    return Snapshot(key, path, joined.source, Layout(uris, joined), tuple(v for _, _, v in cells), root)
 
 
 @dataclass
@@ -72,18 +79,22 @@ class Program:
     syntax_error: Optional[AnalysisError] = None
     regions: list[GradRegion] = field(default_factory=list)
     analysed: Optional[Stamp] = None
+    root: str = ""
+    module: str = ""
+    calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace, as last analysed
     regions_of: Optional[Stamp] = None
     published_uris: set[str] = field(default_factory=set)
     # Fixes already computed for this text: editors ask for code actions on every cursor move.
     fixes: dict = field(default_factory=dict)
 
-    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: "list[Finding] | AnalysisError") -> None:
+    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: "Analysed | AnalysisError") -> None:
         self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
+        self.root, self.module = snapshot.root, snapshot.module
         self.fixes.clear()
         if isinstance(outcome, AnalysisError):
             self.syntax_error = outcome  # keep the last good findings, already moved through the edits
         else:
-            self.findings, self.syntax_error = list(outcome), None
+            self.findings, self.calls, self.syntax_error = list(outcome.findings), outcome.calls, None
 
     def follow_edit(self, uri: str, start_line: int, end_line: int, new_text: str) -> None:
         """Move findings and regions below an edit of lines [start_line, end_line] of `uri`

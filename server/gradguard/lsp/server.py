@@ -74,26 +74,28 @@ async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> N
            f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
     if await fetch_configuration(ls):
         ls.reanalyse_all()
-    await watch_pyproject_files(ls)
+    await watch_files(ls)
+    ls.start_indexing()  # in the background: the first diagnostics do not wait for the workspace index
     await ls.fix_pool.run(len, "")  # start the fix worker now rather than on the first code action
 
 
-async def watch_pyproject_files(ls: GradGuardServer) -> None:
-    """Ask the client to report pyproject.toml changes, so `[tool.gradguard]` edits apply without a restart."""
+async def watch_files(ls: GradGuardServer) -> None:
+    """Ask the client to report changes of pyproject.toml (`[tool.gradguard]` edits apply without a
+    restart) and of Python files (the workspace index follows changes made outside the editor)."""
     workspace_caps = ls.client_capabilities.workspace
     watching = workspace_caps and workspace_caps.did_change_watched_files
     if not (watching and watching.dynamic_registration):
         return
-    watcher = types.FileSystemWatcher(glob_pattern="**/pyproject.toml")
+    watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in ("**/pyproject.toml", "**/*.py")]
     registration = types.Registration(
-        id="gradguard-pyproject",
+        id="gradguard-files",
         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]),
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
     )
     try:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
-    except JsonRpcException as error:  # the client declined: pyproject.toml changes then apply on restart
-        ls.log(f"pyproject.toml changes are not watched: {error}")
+    except JsonRpcException as error:  # the client declined: such changes then apply on restart
+        ls.log(f"pyproject.toml and Python files are not watched: {error}")
 
 
 async def fetch_configuration(ls: GradGuardServer) -> bool:
@@ -127,10 +129,11 @@ async def did_change_configuration(ls: GradGuardServer, params: types.DidChangeC
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @guarded(None)
-def did_change_watched_files(ls: GradGuardServer, params: types.DidChangeWatchedFilesParams) -> None:
+async def did_change_watched_files(ls: GradGuardServer, params: types.DidChangeWatchedFilesParams) -> None:
     if any(change.uri.endswith("pyproject.toml") for change in params.changes):
         ls.settings.reload()
         ls.reanalyse_all()
+    await ls.reindex([change.uri for change in params.changes if change.uri.endswith(".py")])
 
 
 # ---------------------------------------------------------------------- text documents
@@ -179,11 +182,12 @@ def did_save(ls: GradGuardServer, params: types.DidSaveTextDocumentParams) -> No
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded(None)
-def did_close(ls: GradGuardServer, params: types.DidCloseTextDocumentParams) -> None:
+async def did_close(ls: GradGuardServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     if ls.workspace.get_notebook_document(cell_uri=uri) is None:
         ls.forget(uri)
         ls.clear([uri])
+        await ls.reindex([uri])  # its unsaved text no longer stands for the module: the file on disk does
 
 
 # ---------------------------------------------------------------------- notebooks

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import traceback
 from typing import Optional
 from urllib.parse import unquote
@@ -15,9 +16,11 @@ from .. import __version__
 from .convert import syntax_note, to_diagnostic
 from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
 from .settings import Settings
-from .workers import Pool, analyse, outcome, regions
+from .summaries import MAX_FILES, IndexChange, python_files
+from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, regions, reindex_file
 
 CHANGE_DEBOUNCE_SECONDS = 0.15
+INDEX_BATCH = 20  # files per request while the workspace index is built: analyses of open files get turns
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
     notebook_selector=[
@@ -39,6 +42,9 @@ class GradGuardServer(LanguageServer):
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
         self.pending: dict[str, asyncio.Task] = {}
+        # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
+        self.rechecks: dict[str, int] = {}
+        self.indexing: Optional[asyncio.Task] = None
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         # Separate workers, so a slow fix computation never delays diagnostics.
         self.analysis_pool = Pool("analysis")
@@ -46,7 +52,7 @@ class GradGuardServer(LanguageServer):
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
-        for task in self.pending.values():
+        for task in [*self.pending.values(), *([self.indexing] if self.indexing else [])]:
             task.cancel()
         self.pending.clear()
         self.analysis_pool.stop()
@@ -85,6 +91,17 @@ class GradGuardServer(LanguageServer):
         keys = {self.program_key(doc.uri) for doc in list(self.workspace.text_documents.values())}
         return sorted(key for key in keys if key)
 
+    def workspace_roots(self) -> list[str]:
+        uris = [folder.uri for folder in self.workspace.folders.values()]
+        if not uris and self.workspace.root_uri:
+            uris = [self.workspace.root_uri]
+        return sorted({path for uri in uris if (path := to_fs_path(uri))})
+
+    def workspace_root(self, path: str) -> str:
+        """The innermost workspace folder holding `path`, or ""."""
+        return max((root for root in self.workspace_roots() if path.startswith(os.path.join(root, ""))),
+                   key=len, default="")
+
     def snapshot(self, key: str) -> Optional[Snapshot]:
         notebook = self.workspace.get_notebook_document(notebook_uri=key)
         if notebook is not None:
@@ -93,19 +110,22 @@ class GradGuardServer(LanguageServer):
                 doc = self.open_document(cell.document)
                 if cell.kind == types.NotebookCellKind.Code and doc is not None:
                     cells.append((cell.document, doc.source, doc.version))
-            return notebook_snapshot(notebook.uri, to_fs_path(notebook.uri) or notebook.uri, cells) if cells else None
+            path = to_fs_path(notebook.uri) or notebook.uri
+            return notebook_snapshot(notebook.uri, path, cells, self.workspace_root(path)) if cells else None
         doc = self.open_document(key)
         if doc is None:
             return None
-        return file_snapshot(doc.uri, to_fs_path(doc.uri) or doc.uri, doc.source, doc.version or 0)
+        path = to_fs_path(doc.uri) or doc.uri
+        return file_snapshot(doc.uri, path, doc.source, doc.version or 0, self.workspace_root(path))
 
     def stamp(self, snapshot: Snapshot) -> Stamp:
-        return (snapshot.layout.uris, snapshot.versions, self.settings.generation)
+        return (snapshot.layout.uris, snapshot.versions, self.settings.generation, self.rechecks.get(snapshot.key, 0))
 
     def forget(self, key: str) -> Optional[Program]:
         task = self.pending.pop(key, None)
         if task is not None:
             task.cancel()
+        self.rechecks.pop(key, None)
         return self.programs.pop(key, None)
 
     # ------------------------------------------------------------------ analysis
@@ -121,6 +141,8 @@ class GradGuardServer(LanguageServer):
             return program
         config = self.settings.config_for(snapshot.path)
         result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
+        if isinstance(result, Analysed) and result.index_change is not None:
+            self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
         latest = self.snapshot(key)
         if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
             return None
@@ -162,10 +184,61 @@ class GradGuardServer(LanguageServer):
     def reanalyse_all(self) -> None:
         for key in self.open_program_keys():
             self.schedule(key, 0)
+        self.ask_to_pull_again()
+
+    def recheck(self, keys: list[str]) -> None:
+        """Analyse programs again although their text did not change: summaries of other files did."""
+        for key in keys:
+            self.rechecks[key] = self.rechecks.get(key, 0) + 1
+            self.schedule(key, 0)
+        if keys:
+            self.ask_to_pull_again()
+
+    def ask_to_pull_again(self) -> None:
         workspace_caps = self.client_capabilities.workspace
         refresh = workspace_caps and workspace_caps.diagnostics and workspace_caps.diagnostics.refresh_support
         if self.pull and refresh:
             self.workspace_diagnostic_refresh(None)
+
+    # ------------------------------------------------------------------ workspace index
+
+    def affected_by(self, change: IndexChange) -> list[str]:
+        """The open programs whose analysis depends on what changed in one module's summary."""
+        return [key for key, program in self.programs.items()
+                if change.affects(program.root, program.module, program.calls)]
+
+    def start_indexing(self) -> None:
+        self.indexing = asyncio.ensure_future(self.index_workspaces())
+
+    async def index_workspaces(self) -> None:
+        """Summarise every module of each workspace folder in the analysis worker, a batch at a time so
+        the open files' analyses are not held up, then check the open programs again with the index."""
+        try:
+            for root in self.workspace_roots():
+                paths = await self.analysis_pool.run(python_files, root)
+                for start in range(0, len(paths), INDEX_BATCH):
+                    batch = [(path, config) for path in paths[start:start + INDEX_BATCH]
+                             if (config := self.settings.config_for(path)) is not None]
+                    await self.analysis_pool.run(index_files, root, batch)
+                await self.analysis_pool.run(finish_index, root)
+                limit = f" (the first {MAX_FILES})" if len(paths) >= MAX_FILES else ""
+                self.log(f"workspace index of {root}: {len(paths)} Python files{limit}")
+            self.recheck([key for key, program in self.programs.items() if program.root])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log_exception("indexing the workspace")
+
+    async def reindex(self, uris: list[str]) -> None:
+        """Python files changed on disk (or were closed in the editor): their summaries are read from
+        disk again, and the open programs that depend on them are checked again. Open documents are
+        left to their own analyses: the editor's text wins over the file."""
+        for uri in uris:
+            path = to_fs_path(uri)
+            root = self.workspace_root(path) if path and path.endswith(".py") else ""
+            if root and self.open_document(uri) is None:
+                change = await self.analysis_pool.run(reindex_file, root, path, self.settings.config_for(path))
+                self.recheck(self.affected_by(change))
 
     # ------------------------------------------------------------------ diagnostics
 

@@ -10,13 +10,20 @@ import os
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..analysis import AnalysisError, analyze
+from ..analysis import AnalysisError, analyze_module
 from ..config import Config
+from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
 from .documents import Snapshot
 from .regions import GradRegion, find_regions
+from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
+
+# The index of each workspace folder lives in the analysis worker process, so it is not pickled
+# with every request: the server sends it file updates only.
+_workspaces: dict[str, WorkspaceIndex] = {}
 
 
 def _quiet_stdout() -> None:
@@ -24,19 +31,57 @@ def _quiet_stdout() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
 
-def analyse(snapshot: Snapshot, config: Optional[Config]) -> tuple:
-    """("ok", findings) or ("error", message, line, col): exceptions lose their fields across processes."""
+@dataclass(frozen=True)
+class Analysed:
+    findings: list[Finding]
+    calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace
+    index_change: Optional[IndexChange] = None  # the program is a module of a workspace folder: its new entry there
+
+
+def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
+    """`Analysed`, or (message, line, col) of an `AnalysisError`: exceptions lose their fields across processes.
+    A program in a workspace folder is analysed with the other modules' summaries, and a module's
+    summary replaces its entry in the index."""
     if config is None:
-        return ("ok", [])
+        return Analysed([])
+    workspace = _workspaces.setdefault(snapshot.root, WorkspaceIndex()) if snapshot.root else None
     try:
         joined = snapshot.layout.joined
-        return ("ok", analyze(snapshot.source, snapshot.path, config, cell_starts=joined.starts if joined else ()))
+        analysis = analyze_module(snapshot.source, snapshot.path, config, workspace.project if workspace else None,
+                                  snapshot.module, cell_starts=joined.starts if joined else ())
     except AnalysisError as error:
-        return ("error", error.message, error.line, error.col)
+        return (error.message, error.line, error.col)
+    change = None
+    if workspace is not None and snapshot.module:
+        summary = ModuleSummary(analysis.exports, tuple(analysis.calls))
+        change = IndexChange(snapshot.root, snapshot.module, workspace.update(snapshot.module, summary), summary)
+    return Analysed(analysis.findings, tuple(analysis.calls), change)
 
 
-def outcome(result: tuple) -> "list[Finding] | AnalysisError":
-    return result[1] if result[0] == "ok" else AnalysisError(*result[1:])
+def outcome(result: "Analysed | tuple") -> "Analysed | AnalysisError":
+    return result if isinstance(result, Analysed) else AnalysisError(*result)
+
+
+def index_files(root: str, files: list[tuple[str, Config]]) -> None:
+    """Summarise files read from disk for the index of workspace folder `root` (they count from
+    `finish_index`); modules that already have an entry keep it (open documents: the editor's text wins)."""
+    workspace = _workspaces.setdefault(root, WorkspaceIndex())
+    for path, config in files:
+        module = module_name(path, root)
+        if module and module not in workspace.entries and (summary := summarise_file(path, module, config)):
+            workspace.entries[module] = summary
+
+
+def finish_index(root: str) -> None:
+    _workspaces.setdefault(root, WorkspaceIndex()).rebuild()
+
+
+def reindex_file(root: str, path: str, config: Optional[Config]) -> IndexChange:
+    """Replace a module's entry with its file on disk (dropped when the file is gone or not checked)."""
+    module = module_name(path, root)
+    summary = summarise_file(path, module, config) if config is not None else None
+    before = _workspaces.setdefault(root, WorkspaceIndex()).update(module, summary)
+    return IndexChange(root, module, before, summary)
 
 
 def regions(source: str) -> list[GradRegion]:
