@@ -14,7 +14,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
-from .dataflow.facts import build_facts, exports, outgoing_calls
+from .dataflow.facts import RELEVANT_TOKENS, build_facts, exports, outgoing_calls
 from .findings import Finding, JSONValue, Related, Span
 from .rules import RULES, Rule
 
@@ -23,8 +23,8 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
 NOQA = re.compile(r"#[ \t]*noqa(?::[ \t]*(?P<codes>[A-Za-z]+\d+(?:[ \t]*,[ \t]*[A-Za-z]+\d+)*))?", re.IGNORECASE)
 IGNORE_COMMENT = re.compile(r"#[ \t]*gradguard:[ \t]*ignore\[(?P<codes>[^\]]*)\]")
-# Every finding involves one of these names; a file without any of them is skipped unparsed.
-GATE = re.compile(r"torch|no_grad|inference_mode|grad_enabled|enable_grad|\.eval\b|\.train\b|backward")
+GATE_TOKENS = (*RELEVANT_TOKENS, ".eval", ".train")  # `.eval` without the call is GG103
+DEFINED_NAME = re.compile(r"\bdef\s+(\w+)")
 
 
 class AnalysisError(Exception):
@@ -54,7 +54,7 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
                    project: Optional[ProjectIndex] = None, module: str = "",
                    cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = ()) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project)."""
-    if not GATE.search(source) or SKIP_FILE.search(source):
+    if not might_have_findings(source, config) or SKIP_FILE.search(source):
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
     tree = parse(source, path)
@@ -67,6 +67,13 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
         return ModuleAnalysis(report.findings(rules), exports(facts), outgoing_calls(facts))
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
+
+
+def might_have_findings(source: str, config: Config) -> bool:
+    """The text gate: every finding involves a grad-mode or mode-switch name, a load, a functional
+    dropout, a validation loader, or a function named for evaluation. Files without any are not parsed."""
+    return any(token in source for token in GATE_TOKENS) or any(
+        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source))
 
 
 def parse(source: str, path: str) -> ast.Module:

@@ -103,6 +103,8 @@ def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
 
 def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> list[FileResult]:
     index = ProjectIndex()
+    for task, result in zip(tasks, results):  # every module first, so that calls find their target
+        index.add(task.module, dict(result.exports), [])
     for task, result in zip(tasks, results):
         index.add(task.module, dict(result.exports), list(result.calls))
     again = [i for i, (task, result) in enumerate(zip(tasks, results))

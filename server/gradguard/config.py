@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
@@ -31,7 +32,12 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def is_eval_function_name(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.eval_function_patterns)
+        return _eval_name_regex(self.eval_function_patterns).match(name) is not None
+
+
+@functools.lru_cache(maxsize=16)
+def _eval_name_regex(patterns: tuple[str, ...]) -> "re.Pattern[str]":
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
 
 
 # TOML spelling (kebab-case) -> field name

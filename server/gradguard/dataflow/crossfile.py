@@ -52,8 +52,13 @@ class ProjectIndex:
 
     exports: dict[str, dict[str, Export]] = field(default_factory=dict)
     incoming: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
+    _by_suffix: Optional[dict[str, str]] = field(default=None, repr=False, compare=False)
 
     def add(self, module: str, exports: dict[str, Export], calls: list[OutgoingCall]) -> None:
+        """Set a module's exports and add its calls. Calls link only to modules already added:
+        add every module's exports first, then the calls (see `checking._second_pass`)."""
+        if module not in self.exports:
+            self._by_suffix = None
         self.exports[module] = {name: e for name, e in exports.items() if not e.trivial}
         for call in calls:
             target = self.resolve_module(call.module)
@@ -64,8 +69,13 @@ class ProjectIndex:
         """`mypkg.eval` -> the indexed module it names (`src.mypkg.eval` in a src layout)."""
         if dotted_name in self.exports:
             return dotted_name
-        matches = [m for m in self.exports if m.endswith("." + dotted_name)]
-        return min(matches, key=len) if matches else None
+        if self._by_suffix is None:
+            self._by_suffix = {}
+            for module in sorted(self.exports, key=len, reverse=True):  # the shortest name wins
+                parts = module.split(".")
+                for start in range(1, len(parts)):
+                    self._by_suffix[".".join(parts[start:])] = module
+        return self._by_suffix.get(dotted_name)
 
     def export(self, dotted_name: str, function: str) -> Optional[Export]:
         module = self.resolve_module(dotted_name)
