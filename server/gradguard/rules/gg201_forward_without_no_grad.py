@@ -88,6 +88,64 @@ RULE = Rule(
                     return x
                 return [one(model(x)) for x in xs]  # expect
         """),
+        example("""
+            import torch
+            def predict_batches(model, loader):
+                model.eval()
+                for x in loader:
+                    yield model(x).argmax(1)  # expect
+        """),
+        example("""
+            import torch as T
+            class Classifier:
+                def __init__(self, net: T.nn.Module):
+                    self.net = net
+                def predict(self, x):
+                    self.net.eval()
+                    return self.net(x).argmax(-1)  # expect
+        """),
+        example("""
+            import torch
+            def evaluate(model, loader, path):
+                model.eval()
+                with torch.autocast("cpu", dtype=torch.bfloat16), open(path, "w") as f:
+                    for x, _ in loader:
+                        f.write(str(model(x).argmax(1).tolist()))  # expect
+        """),
+        example("""
+            from transformers import AutoModelForSequenceClassification
+            model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased")
+            preds = []
+            for batch in test_loader:
+                preds.append(model(**batch).logits.argmax(-1))  # expect
+        """),
+        example("""
+            import torch
+            class Handler:
+                def __init__(self, model: torch.nn.Module):
+                    self.model = model.eval()
+                async def predict(self, request):
+                    x = torch.tensor(await request.json())
+                    return self.model(x).tolist()  # expect
+        """),
+        example("""
+            import torch
+            def infer(model, x):
+                return model(x).softmax(-1)  # expect
+            def main(model, images):
+                model.eval()
+                return [infer(model, x) for x in images]
+        """),
+        example("""
+            import torch
+            from torch import no_grad
+            def validate(model, loader):
+                model.eval()
+                total = 0.0
+                for x, y in loader:
+                    total += (model(x).argmax(1) == y).sum().item()  # expect
+                return total
+        """),
     ),
     silent=(
         example("""
@@ -144,6 +202,140 @@ RULE = Rule(
                     return self.body(x)
                 def validation_step(self, batch, idx):
                     return self(batch)
+        """),
+        example("""
+            from torch import no_grad
+            @no_grad
+            def predict(model, x):
+                model.eval()
+                return model(x).argmax(1)
+        """),
+        example("""
+            import torch
+            from torch import inference_mode as im
+            def evaluate(model, loader):
+                model.eval()
+                with im(), torch.autocast("cpu", dtype=torch.bfloat16):
+                    return [model(x).float() for x, _ in loader]
+        """),
+        example("""
+            import torch
+            def predict(model, x):
+                return model(x).softmax(-1)
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return [predict(model, x) for x, _ in loader]
+        """),
+        example("""
+            import torch
+            def gradcam(model, layer, x, cls):
+                feats = []
+                hook = layer.register_forward_hook(lambda m, i, o: feats.append(o))
+                model.eval()
+                score = model(x)[0, cls]
+                hook.remove()
+                grads = torch.autograd.grad(score, feats[0])[0]
+                return (grads.mean((2, 3), keepdim=True) * feats[0]).sum(1).relu()
+        """),
+        example("""
+            import torch
+            def tent_adapt(model, test_loader, optimizer):
+                preds = []
+                for x in test_loader:
+                    logits = model(x)
+                    entropy = -(logits.softmax(1) * logits.log_softmax(1)).sum(1).mean()
+                    entropy.backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                    preds.append(logits.argmax(1))
+                return preds
+        """),
+        example("""
+            import torch
+            import torch.nn.functional as F
+            def evaluate_few_shot(model, xs, ys, inner_lr=0.4):
+                model.eval()
+                loss = F.cross_entropy(model(xs), ys)
+                params = list(model.parameters())
+                grads = torch.autograd.grad(loss, params, create_graph=True)
+                return [p - inner_lr * g for p, g in zip(params, grads)]
+        """),
+        example("""
+            import torch
+            def gradient_penalty(critic, real, fake):
+                alpha = torch.rand(real.size(0), 1, 1, 1)
+                mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+                out = critic(mixed)
+                grad, = torch.autograd.grad(out.sum(), mixed, create_graph=True)
+                return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+        """),
+        example("""
+            import torch
+            def validate(ema_model, model, val_loader, decay=0.999):
+                with torch.no_grad():
+                    for e, p in zip(ema_model.parameters(), model.parameters()):
+                        e.lerp_(p, 1 - decay)
+                    ema_model.eval()
+                    return [ema_model(x) for x, _ in val_loader]
+        """),
+        example("""
+            import lightning as L
+            class LitClassifier(L.LightningModule):
+                def __init__(self, net):
+                    super().__init__()
+                    self.net = net
+                def validation_step(self, batch, batch_idx):
+                    x, y = batch
+                    self.log("val_acc", (self.net(x).argmax(1) == y).float().mean())
+        """),
+        example("""
+            import torch
+            class Server:
+                def __init__(self, model: torch.nn.Module):
+                    self.model = model.eval()
+                async def predict(self, request):
+                    x = torch.tensor(await request.json())
+                    with torch.inference_mode():
+                        y = self.model(x)
+                    return y.tolist()
+        """),
+        example("""
+            import torch
+            @torch.no_grad()
+            def predict_stream(model, batches):
+                model.eval()
+                for x in batches:
+                    yield model(x).argmax(1)
+        """),
+        example("""
+            import torch
+            @torch.no_grad()
+            def evaluate(model, loader):
+                model.eval()
+                def score(x):
+                    return model(x).softmax(-1)
+                return [score(x) for x, _ in loader]
+        """),
+        example("""
+            import torch
+            @torch.no_grad()
+            def sgd_step(model, lr):
+                for p in model.parameters():
+                    p -= lr * p.grad
+            def fit(model, loader, lr):
+                model.train()
+                for x, y in loader:
+                    loss = (model(x) - y).pow(2).mean()
+                    loss.backward()
+                    sgd_step(model, lr)
+                    model.zero_grad()
+        """),
+        example("""
+            from transformers import AutoModelForCausalLM
+            model = AutoModelForCausalLM.from_pretrained("gpt2")
+            def infer(input_ids):
+                return model.generate(input_ids, max_new_tokens=20)
         """),
     ),
     check=check,

@@ -119,6 +119,67 @@ RULE = Rule(
                     with torch.no_grad():
                         return [self.model(x) for x in xs]  # expect
         """),
+        example("""
+            import timm
+            import torch
+            @torch.inference_mode()
+            def predict(images):
+                model = timm.create_model("resnet50", pretrained=True)
+                return model(images).softmax(-1)  # expect
+        """),
+        example("""
+            import torch as T
+            net = T.nn.Sequential(T.nn.Conv2d(3, 8, 3), T.nn.BatchNorm2d(8), T.nn.ReLU())
+            with T.no_grad():
+                for x, _ in val_loader:
+                    feats = net(x)  # expect
+        """),
+        example("""
+            import torch
+            def validate(model, loader):
+                with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+                    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)  # expect
+            def fit(model, loader, val_loader, opt, epochs):
+                for epoch in range(epochs):
+                    model.train()
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        opt.step()
+                    print(validate(model, val_loader))
+        """),
+        example("""
+            import torch
+            @torch.no_grad
+            def evaluate(model, loader):
+                return [model(x).argmax(1) for x, _ in loader]  # expect
+            model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.2))
+            model.train()
+            evaluate(model, test_loader)
+        """),
+        example("""
+            import torch
+            import torchvision
+            @torch.no_grad()
+            def predict_stream(batches):
+                model = torchvision.models.mobilenet_v3_small(weights="DEFAULT")
+                for x in batches:
+                    yield model(x).argmax(1)  # expect
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(16)
+                def forward(self, x):
+                    return self.bn(x)
+            async def predict(request):
+                x = torch.tensor(await request.json())
+                net = Net()
+                with torch.inference_mode():
+                    return net(x).tolist()  # expect
+        """),
     ),
     silent=(
         example("""
@@ -172,6 +233,93 @@ RULE = Rule(
                 model = torchvision.models.resnet18()
                 prepare(model)
                 return model(images)
+        """),
+        example("""
+            import torch
+            import transformers
+            def validate(val_loader):
+                model = transformers.AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")
+                with torch.no_grad():
+                    return [model(**batch).logits.argmax(-1) for batch in val_loader]
+        """),
+        example("""
+            import lightning as L
+            import torch.nn as nn
+            class LitModel(L.LightningModule):
+                def __init__(self):
+                    super().__init__()
+                    self.model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8))
+                def validation_step(self, batch, batch_idx):
+                    x, y = batch
+                    return nn.functional.mse_loss(self.model(x), y)
+        """),
+        example("""
+            import torch
+            def evaluate(model, loader):
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+            def fit(model, loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                model.eval()
+                return evaluate(model, loader)
+        """),
+        example("""
+            import torch
+            def run(model, train_loader, val_loader):
+                model.train()
+                for x in train_loader:
+                    pass
+                model.train(False)
+                with torch.no_grad():
+                    for x in val_loader:
+                        model(x)
+        """),
+        example("""
+            import torch
+            @torch.inference_mode()
+            def predict(x):
+                model = torch.jit.load("model_scripted.pt")
+                return model(x)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    return x
+            @torch.no_grad()
+            def predict(x):
+                net = Net().eval()
+                return net(x)
+        """),
+        example("""
+            import torch
+            async def predict(model: torch.nn.Module, request):
+                x = torch.tensor(await request.json())
+                model.eval()
+                with torch.inference_mode():
+                    return model(x).tolist()
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt):
+                model.train()
+                for x, y in loader:
+                    with torch.no_grad():
+                        pseudo = model(x).argmax(1)
+                    torch.nn.functional.cross_entropy(model(x), pseudo).backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            import torchvision
+            @torch.no_grad()
+            def extract(images):
+                backbone = torchvision.models.resnet50(weights="DEFAULT").eval()
+                return backbone(images)
         """),
     ),
     check=check,

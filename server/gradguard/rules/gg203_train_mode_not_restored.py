@@ -130,6 +130,78 @@ RULE = Rule(
                     train_one_epoch(model, loader, opt)
                     validate(model)  # expect
         """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.model, self.opt = model, opt
+                def evaluate(self, loader):
+                    self.model.eval()
+                    with torch.no_grad():
+                        return sum(self.model(x).sum() for x in loader)
+                def fit(self, loader, val_loader, epochs):
+                    self.model.train()
+                    for epoch in range(epochs):
+                        for x in loader:
+                            self.model(x).sum().backward()
+                            self.opt.step()
+                        self.evaluate(val_loader)  # expect
+        """),
+        example("""
+            import torch
+            def log_samples(model, fixed_noise):
+                model.eval()
+                with torch.no_grad():
+                    return model(fixed_noise)
+            def train_generator(model, loader, scaler, opt, noise):
+                model.train()
+                for epoch in range(10):
+                    for z in loader:
+                        with torch.autocast("cuda"):
+                            loss = model(z).mean()
+                        scaler.scale(loss).backward()
+                        scaler.step(opt)
+                        scaler.update()
+                    log_samples(model, noise)  # expect
+        """),
+        example("""
+            import torch
+            async def fit(model, loader, opt, reporter):
+                model.train()
+                async for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                    model.eval()  # expect
+                    with torch.no_grad():
+                        score = model(x).mean().item()
+                    await reporter.send(score)
+        """),
+        example("""
+            import torch
+            from torch import no_grad
+            def fit(model, loader, val_loader, opt):
+                model.train()
+                for epoch in range(5):
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    with no_grad(), torch.autocast("cpu"):
+                        model.eval()  # expect
+                        print(sum(model(x).sum() for x in val_loader))
+        """),
+        example("""
+            import torch as T
+            def fit(model, batches, optimizer, max_steps):
+                model.train()
+                step = 0
+                while step < max_steps:
+                    model(next(batches)).mean().backward()
+                    optimizer.step()
+                    step += 1
+                    if step % 500 == 0:
+                        model.train(False)  # expect
+                        T.save(model.state_dict(), f"ckpt_{step}.pt")
+        """),
     ),
     silent=(
         example("""
@@ -201,6 +273,100 @@ RULE = Rule(
                         model.train()
                     model(x).sum().backward()
                     opt.step()
+        """),
+        example("""
+            import torch
+            def fit(model, loader, val_loader, opt, epochs):
+                for epoch in range(epochs):
+                    model.train()
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    model.eval()
+                    with torch.no_grad():
+                        print(sum(model(x).sum() for x in val_loader))
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt, epochs):
+                for epoch in range(epochs):
+                    for phase in ("train", "val"):
+                        model.train(phase == "train")
+                        with torch.set_grad_enabled(phase == "train"):
+                            for x in loader[phase]:
+                                loss = model(x).sum()
+                                if phase == "train":
+                                    loss.backward()
+                                    opt.step()
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.model, self.opt = model, opt
+                def evaluate(self, loader):
+                    self.model.eval()
+                    with torch.no_grad():
+                        out = [self.model(x) for x in loader]
+                    self.model.train()
+                    return out
+                def fit(self, loader, val_loader, epochs):
+                    self.model.train()
+                    for epoch in range(epochs):
+                        for x in loader:
+                            self.model(x).sum().backward()
+                            self.opt.step()
+                        self.evaluate(val_loader)
+        """),
+        example("""
+            import torch
+            def fit(model, loader, val_loader, opt, epochs):
+                model.train()
+                for epoch in range(epochs):
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                model.eval()
+                with torch.no_grad():
+                    return [model(x) for x in val_loader]
+        """),
+        example("""
+            import torch
+            def fit(backbone, head, loader, opt):
+                backbone.eval()
+                head.train()
+                for x, y in loader:
+                    with torch.no_grad():
+                        feats = backbone(x)
+                    torch.nn.functional.cross_entropy(head(feats), y).backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            def fit(model, loader, opt, steps_per_eval):
+                for step, x in enumerate(loader):
+                    model.train()
+                    model(x).sum().backward()
+                    opt.step()
+                    if step % steps_per_eval == 0:
+                        model.eval()
+                        with torch.no_grad():
+                            print(model(x).mean().item())
+        """),
+        example("""
+            import torch
+            def fit(model, ema_model, loader, val_loader, opt, decay=0.999):
+                model.train()
+                ema_model.eval()
+                for epoch in range(10):
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                        with torch.no_grad():
+                            for e, p in zip(ema_model.parameters(), model.parameters()):
+                                e.lerp_(p, 1 - decay)
+                    with torch.no_grad():
+                        print(sum(ema_model(x).sum() for x in val_loader))
         """),
     ),
     check=check,

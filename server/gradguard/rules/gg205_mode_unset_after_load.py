@@ -92,6 +92,59 @@ RULE = Rule(
                     with torch.no_grad():
                         self.warm = self.model(torch.zeros(2))  # expect
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            from torch import no_grad
+            class Encoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(32, 32), nn.Dropout(0.1))
+                def forward(self, x):
+                    return self.net(x)
+            def build_index(chunks, ckpt_path):
+                encoder = Encoder()
+                encoder.load_state_dict(torch.load(ckpt_path)["model"])
+                with no_grad():
+                    return torch.cat([encoder(c) for c in chunks])  # expect
+        """),
+        example("""
+            import torch
+            @torch.inference_mode
+            def embed_all(model: torch.nn.Module, state_dict, batches):
+                model.load_state_dict(state_dict)
+                for x in batches:
+                    yield model(x)  # expect
+        """),
+        example("""
+            import torch
+            class EmbeddingService:
+                def __init__(self, model: torch.nn.Module):
+                    self.model = model
+                async def reload(self, path, probe):
+                    self.model.load_state_dict(torch.load(path, map_location="cpu"))
+                    with torch.no_grad():
+                        return self.model(probe).norm().item()  # expect
+        """),
+        example("""
+            import timm
+            import torch
+            def score(images, path):
+                model = timm.create_model("vit_small_patch16_224", num_classes=10)
+                model.load_state_dict(torch.load(path))
+                with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+                    return model(images).softmax(-1)  # expect
+        """),
+        example("""
+            import torch as T
+            def compare_checkpoints(model: T.nn.Module, paths, x):
+                outputs = {}
+                for p in paths:
+                    model.load_state_dict(T.load(p))
+                    with T.no_grad():
+                        outputs[p] = model(x)  # expect
+                return outputs
+        """),
     ),
     silent=(
         example("""
@@ -141,6 +194,59 @@ RULE = Rule(
             model.load_state_dict(torch.load("w.pt"))
             with torch.no_grad():
                 y = model(torch.ones(2))
+        """),
+        example("""
+            import torch
+            from transformers import AutoModel
+            @torch.no_grad()
+            def embed(texts, path):
+                model = AutoModel.from_pretrained("bert-base-uncased")
+                model.load_state_dict(torch.load(path))
+                return model(**texts).last_hidden_state[:, 0]
+        """),
+        example("""
+            import torch
+            def load(model: torch.nn.Module, path):
+                model.load_state_dict(torch.load(path))
+                return model
+        """),
+        example("""
+            import torch
+            def attack(model: torch.nn.Module, path, x, y, eps):
+                model.load_state_dict(torch.load(path))
+                model.eval()
+                x = x.clone().requires_grad_(True)
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                return x + eps * x.grad.sign()
+        """),
+        example("""
+            import torch
+            def resume(model: torch.nn.Module, path, loader, opt):
+                ckpt = torch.load(path)
+                model.load_state_dict(ckpt["model"])
+                opt.load_state_dict(ckpt["opt"])
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            class Predictor:
+                def __init__(self, model: torch.nn.Module, path):
+                    self.model = model
+                    self.model.load_state_dict(torch.load(path))
+                    self.model.eval()
+                @torch.no_grad()
+                def predict(self, x):
+                    return self.model(x).argmax(-1)
+        """),
+        example("""
+            import torch
+            def swap_in(teacher: torch.nn.Module, student: torch.nn.Module, x):
+                teacher.load_state_dict(student.state_dict())
+                teacher.train(False)
+                with torch.inference_mode():
+                    return teacher(x)
         """),
     ),
     check=check,

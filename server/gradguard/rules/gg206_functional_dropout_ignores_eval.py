@@ -85,6 +85,50 @@ RULE = Rule(
                         x = F.dropout(x)  # expect
                     return x
         """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class MLP(nn.Module):
+                def __init__(self, p=0.1):
+                    super().__init__()
+                    self.fc1, self.fc2, self.p = nn.Linear(64, 256), nn.Linear(256, 64), p
+                def forward(self, x):
+                    h = F.dropout(F.gelu(self.fc1(x)), p=self.p)  # expect
+                    return self.fc2(h)
+        """),
+        example("""
+            import torch
+            import torch.nn.functional as F
+            class Embeddings(torch.nn.Module):
+                def forward(self, ids):
+                    x = self.tok(ids) + self.pos(ids)
+                    return F.dropout1d(x, 0.1, training=True)  # expect
+        """),
+        example("""
+            import torch.nn as nn
+            from torch.nn import functional as fn
+            class Decoder(nn.Module):
+                def forward(self, z):
+                    for layer in self.layers:
+                        z = fn.dropout(layer(z), self.p)  # expect
+                    return z
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class GraphAttention(nn.Module):
+                def forward(self, h, adj):
+                    att = (h @ h.T).masked_fill(adj == 0, float("-inf")).softmax(-1)
+                    att = F.dropout(att, self.p, inplace=False)  # expect
+                    return F.elu(att @ F.dropout(h, self.p))  # expect
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Conv(nn.Module):
+                def forward(self, x):
+                    return F.feature_alpha_dropout(F.selu(self.conv(x)), 0.05)  # expect
+        """),
     ),
     silent=(
         example("""
@@ -128,6 +172,57 @@ RULE = Rule(
             class Net(nn.Module):
                 def forward(self, x):
                     return F.dropout(x, p=0.1, training=self.training and self.mc)
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class MLP(nn.Module):
+                def forward(self, x):
+                    h = F.dropout(F.gelu(self.fc1(x)), p=self.p, training=self.training)
+                    return self.fc2(h)
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, self.p, self.training, False)
+        """),
+        example("""
+            import torch.nn.functional as F
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    return self.head(x)
+                def mc_predict(self, x, n=20):
+                    return [F.dropout(self.body(x), 0.1, training=True) for _ in range(n)]
+        """),
+        example("""
+            import torch.nn.functional as F
+            import torch.nn as nn
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout2d(x, 0.1, training=self.training and not self.frozen)
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Block(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, p=self.p, training=False)
+        """),
+        example("""
+            import torch.nn.functional as F
+            def token_dropout(batch, p=0.1):
+                return {k: F.dropout(v.float(), p) for k, v in batch.items()}
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Attention(nn.Module):
+                def forward(self, q, k, v):
+                    p = self.p if self.training else 0.0
+                    return F.scaled_dot_product_attention(q, k, v, dropout_p=p)
         """),
     ),
     check=check,
