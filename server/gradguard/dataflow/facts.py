@@ -406,7 +406,12 @@ class ModuleFacts:
                 if key in caller.model_keys:
                     facts.model_keys.add(param)
                     modes[param] = modes.get(param, frozenset()) | event.state.mode(key)
-        complete = {p for p in modes if all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
+        if facts.is_method and all(_self_call(event.node) for _, event in sites):
+            for key in facts.model_keys:  # `self.validate()` runs with the caller's `self.model`
+                if key.startswith("self."):
+                    modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
+        complete = {p for p in modes if p.startswith("self.")
+                    or all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
 
 
@@ -485,6 +490,11 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
         else:
             result.add(Setting(setting.value, call, "callee"))
     return frozenset(result)
+
+
+def _self_call(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
 
 
 def _switches_mode(value: ast.expr) -> bool:

@@ -252,6 +252,8 @@ class Walker:
         func = node.func
         if isinstance(func, ast.Attribute):
             receiver = dotted(func.value)
+            if receiver is None and isinstance(func.value, ast.Call):  # `model.to(device).eval()`
+                receiver = module.kinds.wrapped_model(func.value, self.fn.model_keys)
             if receiver is not None:
                 switched = _mode_switch(node, func.attr)
                 if switched is not None:

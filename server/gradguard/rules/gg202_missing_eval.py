@@ -180,6 +180,21 @@ RULE = Rule(
                 with torch.inference_mode():
                     return net(x).tolist()  # expect
         """),
+        example("""
+            from torch import no_grad
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                def fit(self, loader, val_loader, opt):
+                    self.model.train()
+                    for x in loader:
+                        self.model(x).sum().backward()
+                        opt.step()
+                    return self.validate(val_loader)
+                def validate(self, loader):
+                    with no_grad():
+                        return [self.model(x) for x in loader]  # expect
+        """),
     ),
     silent=(
         example("""

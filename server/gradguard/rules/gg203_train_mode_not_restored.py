@@ -5,38 +5,48 @@ import ast
 from ..dataflow.facts import is_parameter_update
 from ..dataflow.state import Mode, only
 from .base import Rule, example
-from .queries import mode_switched_by
+from .queries import grad_disabled, mode_switched_by
 
 
 def check(facts, report) -> None:
     for fn in facts.functions:
         for loop in fn.loops.values():
+            inside = {id(n) for n in ast.walk(loop.node)}
             reported: set[int] = set()
-            for event in loop.next_iteration.values():
-                if not _trains(facts, fn, event):
-                    continue
+            events = list(loop.next_iteration.values())
+            for event in events:
                 for key, mode in event.state.modes.items():
                     if not only(mode, Mode.EVAL):
                         continue  # another path set it back to train mode (`if phase == "train"` loops)
                     for setting in mode:
-                        if setting.value is not Mode.EVAL or id(setting.origin) in reported:
+                        if id(setting.origin) in reported or id(setting.origin) not in inside:
                             continue
-                        if id(setting.origin) not in {id(n) for n in ast.walk(loop.node)}:
+                        if not _trains(facts, fn, event, key, setting, events):
                             continue
                         reported.add(id(setting.origin))
                         report.add(RULE, setting.origin,
-                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this loop, and "
-                                   f"the next iteration trains it ({report.line(event.node)}) without `{key}.train()`: "
-                                   "Dropout stays off and BatchNorm stops updating its statistics",
+                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this "
+                                   f"loop, and the next iteration trains it ({report.line(event.node)}) without "
+                                   f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
                                    related=[(event.node, "training step that runs in eval mode")],
                                    data={"receiver": key, "loop_body_line": loop.node.body[0].lineno - 1})
 
 
-def _trains(facts, fn, event) -> bool:
+def _trains(facts, fn, event, key: str, setting, events) -> bool:
+    """The event trains `key` while it is still in the eval mode `setting` left it in: an optimizer
+    step after a forward pass of `key` that records a graph (a frozen backbone or an EMA copy run
+    under no_grad is not trained), or a call of a helper that trains what it is given."""
     if is_parameter_update(event):
-        return True
+        return any(other.model is not None and _same_model(other.model, key) and not grad_disabled(other)
+                   and setting in other.state.mode(other.model) for other in events)
     callee = facts.resolve_call(event.node, fn)
-    return callee is not None and callee.summary.trains_unset
+    if callee is None or not callee.summary.trains_unset:
+        return False
+    return key.startswith("self.") or key in facts.argument_map(callee, event.node, fn).values()
+
+
+def _same_model(forward: str, key: str) -> bool:
+    return forward == key or forward.startswith(key + ".") or key.startswith(forward + ".")
 
 
 RULE = Rule(
@@ -367,6 +377,32 @@ RULE = Rule(
                                 e.lerp_(p, 1 - decay)
                     with torch.no_grad():
                         print(sum(ema_model(x).sum() for x in val_loader))
+        """),
+        example("""
+            import torch
+            def fit(backbone, head, loader, opt):
+                head.train()
+                for x, y in loader:
+                    backbone.eval()
+                    with torch.no_grad():
+                        feats = backbone(x)
+                    torch.nn.functional.cross_entropy(head(feats), y).backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            def fit(model, ema_model, loader, opt, decay=0.999):
+                model.train()
+                for step, x in enumerate(loader):
+                    model(x).sum().backward()
+                    opt.step()
+                    with torch.no_grad():
+                        for e, p in zip(ema_model.parameters(), model.parameters()):
+                            e.lerp_(p, 1 - decay)
+                    if step % 100 == 0:
+                        ema_model.eval()
+                        with torch.no_grad():
+                            print(ema_model(x).mean().item())
         """),
     ),
     check=check,

@@ -248,6 +248,15 @@ RULE = Rule(
                 with torch.inference_mode():
                     return teacher(x)
         """),
+        example("""
+            import torch as T
+            def score(x, path):
+                net = T.nn.Sequential(T.nn.Linear(2, 2), T.nn.Dropout())
+                net.load_state_dict(T.load(path))
+                net.to("cpu").eval()
+                with T.no_grad():
+                    return net(x)
+        """),
     ),
     check=check,
 )
