@@ -19,7 +19,7 @@ from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
 from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, regions, reindex_file
 
-CHANGE_DEBOUNCE_SECONDS = 0.15
+CHANGE_DEBOUNCE_SECONDS = 0.05
 INDEX_BATCH = 20  # files per request while the workspace index is built: analyses of open files get turns
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
