@@ -96,3 +96,15 @@ async def test_cell_edit_republishes_the_cell(notebook_client: LanguageClient):
     await wait_until(lambda: len(published(notebook_client, cell_uri(2))) == 0)
     text = await hover_until(notebook_client, cell_uri(2), 2, 5, "disabled here")
     assert "disabled here by `with torch.no_grad()` (line 2)" in text
+
+
+async def test_notebook_fix_all_on_save_covers_the_cells(notebook_client: LanguageClient):
+    """`notebook.codeActionsOnSave` asks for `notebook.source.fixAll.gradguard` on the first cell."""
+    open_notebook(notebook_client)
+    await wait_until(lambda: published(notebook_client, cell_uri(2)))
+    actions = await code_actions(notebook_client, cell_uri(0), [], only=["notebook.source.fixAll.gradguard"])
+    (action,) = actions
+    assert action.kind == "notebook.source.fixAll.gradguard"
+    (document_change,) = action.edit.document_changes
+    assert document_change.text_document.uri == cell_uri(2)
+    assert apply_edits(CELLS[2][0], document_change.edits) == "x = 1\nwith torch.no_grad():\n    pass\n"

@@ -14,6 +14,8 @@ from ..findings import Edit, Finding, Fix, Span
 from .documents import Layout
 
 FIX_ALL_KIND = "source.fixAll.gradguard"
+# `notebook.codeActionsOnSave`: asked once per notebook; the edit covers every cell
+NOTEBOOK_FIX_ALL_KIND = "notebook.source.fixAll.gradguard"
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ import asyncio
 import functools
 import logging
 import sys
+from dataclasses import replace
 from typing import Any, Callable, Optional, Sequence
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .actions import FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
+from .actions import FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
 from .convert import SOURCE, finding_from_data, to_code_action
 from .documents import Program
 from .hover import hover_at
@@ -273,7 +274,7 @@ def _kind_value(kind: Any) -> str:
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND]),
 )
 @guarded([])
 async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -311,12 +312,14 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             planned = await cached(("quickfix", finding), quick_fixes, snapshot.source, finding, config, snapshot.layout)
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
-    if wanted(FIX_ALL_KIND) and current and program.findings:
-        plan = await cached(
-            ("fixAll",), fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
-        )
-        if plan is not None:
-            actions.append(_code_action(ls, plan, []))
+    in_notebook = snapshot.layout.joined is not None
+    for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ())):
+        if wanted(kind) and current and program.findings:
+            plan = await cached(
+                ("fixAll",), fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
+            )
+            if plan is not None:
+                actions.append(_code_action(ls, replace(plan, kind=kind), []))
     if ls.stamp(snapshot) != ls.stamp(ls.snapshot(key) or snapshot):
         return []  # the text changed while fixes were computed: these edits would land in the wrong place
     return actions
