@@ -54,7 +54,11 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
                    project: Optional[ProjectIndex] = None, module: str = "",
                    cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = ()) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project)."""
-    if not might_have_findings(source, config) or SKIP_FILE.search(source):
+    if SKIP_FILE.search(source):
+        return ModuleAnalysis([])
+    if not might_have_findings(source, config):
+        if "torch" in source:
+            parse(source, path)  # PyTorch code that does not parse is still reported, not skipped silently
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
     tree = parse(source, path)

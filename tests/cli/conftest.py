@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 SHARED_EXAMPLES = Path(__file__).parents[2].parent / "shared" / "examples"  # shared/ sits beside the clone
+needs_shared_examples = pytest.mark.skipif(not SHARED_EXAMPLES.is_dir(), reason="../shared/examples is not beside this clone")
 GG101_SNIPPET = "import torch\nwith torch.no_grad:\n    pass\n"  # GG101 on line 2
 CLEAN_SNIPPET = "import torch\nwith torch.no_grad():\n    pass\n"
 

@@ -8,7 +8,7 @@ import jsonschema
 
 from gradguard.rules import RULES
 
-from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, run_gradguard
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, needs_shared_examples, run_gradguard
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
 
@@ -116,6 +116,7 @@ def test_meta_commands(project: Path) -> None:
     assert run_gradguard("--help", cwd=project).returncode == 0
 
 
+@needs_shared_examples
 def test_sarif_of_the_shared_examples_validates(project: Path) -> None:
     result = run_gradguard("--check", "--format", "sarif", "--no-cache", str(SHARED_EXAMPLES), cwd=project)
     assert result.returncode == 1, result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import SHARED_EXAMPLES, findings_json, run_gradguard, tree_digest
+from .conftest import SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard, tree_digest
 
 EXAMPLE = SHARED_EXAMPLES / "notebook__eval_in_cells.ipynb"
 
@@ -38,6 +38,7 @@ def test_finding_lands_in_its_cell(project: Path) -> None:
     assert tree_digest(project) == before
 
 
+@needs_shared_examples
 def test_the_shared_example_notebook(project: Path) -> None:
     (project / EXAMPLE.name).write_bytes(EXAMPLE.read_bytes())
     result = run_gradguard("--check", "--format", "json", cwd=project)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, run_gradguard
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard
 
 
 def generate_tree(root: Path) -> None:
@@ -25,6 +25,7 @@ def assert_same_output_for_jobs(args: list[str], cwd: Path) -> None:
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
 
+@needs_shared_examples
 def test_jobs_on_the_shared_examples(project: Path) -> None:
     for format_name in ("json", "sarif"):
         assert_same_output_for_jobs(["--format", format_name, str(SHARED_EXAMPLES)], project)
