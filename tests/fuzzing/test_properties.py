@@ -170,7 +170,6 @@ def test_each_fix_alone_parses_on_torch_programs(source: str) -> None:
     event("some fix applied alone" if assert_each_fix_alone_parses(source, findings) else "no fix to apply")
 
 
-@pytest.mark.xfail(strict=False, reason="known bug, .gaps/fuzz.md: the GG203 loop fix re-inserts model.train() each fix_all round")
 @settings(FUZZ, phases=[phase for phase in Phase if phase is not Phase.shrink])  # shrinking it took > 5 minutes
 @given(source=torch_programs())
 def test_fix_all_parses_and_is_idempotent_on_torch_programs(source: str) -> None:

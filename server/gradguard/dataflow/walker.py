@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
 
 MAX_LOOP_ROUNDS = 4
+NEXT_ITERATION = "next-iteration:"  # prefixes the `via` of settings carried by a loop's back edge
 VAL_LOADER = re.compile(
     r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)_?"
     r"(?:loader|dl|dataloader|data_loader|iter|batches|set|ds|dataset|data|gen)s?(?:$|_)"
@@ -175,7 +176,9 @@ class Walker:
         facts = LoopFacts(node, back)  # type: ignore[arg-type]
         if back is not None:
             inside = _node_ids(node)
-            switched = {key: frozenset(s for s in mode if s.value is Mode.EVAL and id(s.origin) in inside)
+            # marked, so that the next iteration tells them from the same switch made again in it
+            switched = {key: frozenset(Setting(s.value, s.origin, NEXT_ITERATION + s.via) for s in mode
+                                       if s.value is Mode.EVAL and id(s.origin) in inside)
                         for key, mode in back.modes.items()}
             switched = {key: mode for key, mode in switched.items() if mode}
             if switched:

@@ -4,6 +4,7 @@ import ast
 
 from ..dataflow.facts import is_parameter_update
 from ..dataflow.state import Mode, only
+from ..dataflow.walker import NEXT_ITERATION
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
@@ -11,7 +12,6 @@ from .queries import grad_disabled, mode_switched_by
 def check(facts, report) -> None:
     for fn in facts.functions:
         for loop in fn.loops.values():
-            inside = {id(n) for n in ast.walk(loop.node)}
             reported: set[int] = set()
             events = list(loop.next_iteration.values())
             for event in events:
@@ -19,8 +19,8 @@ def check(facts, report) -> None:
                     if not only(mode, Mode.EVAL):
                         continue  # another path set it back to train mode (`if phase == "train"` loops)
                     for setting in mode:
-                        if id(setting.origin) in reported or id(setting.origin) not in inside:
-                            continue
+                        if not setting.via.startswith(NEXT_ITERATION) or id(setting.origin) in reported:
+                            continue  # switched again in this iteration before training: not a leftover
                         if not _trains(facts, fn, event, key, setting, events):
                             continue
                         reported.add(id(setting.origin))
