@@ -1,0 +1,25 @@
+"""The hypothesis budget for the fuzz tests, as the profile `gradguard-fuzz-programs`.
+
+By default it is bounded (BOUNDED_EXAMPLES per property: this folder runs in about two minutes on
+two cores, so it can run on every push); `GRADGUARD_FUZZ_EXAMPLES=N` asks for N examples per
+property, for a longer hunt. Runs are derandomized and keep no example database, so a failure in CI
+reproduces with the same command anywhere.
+"""
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+BOUNDED_EXAMPLES = 150
+
+settings.register_profile(
+    "gradguard-fuzz-programs",
+    max_examples=int(os.environ.get("GRADGUARD_FUZZ_EXAMPLES", "").strip() or BOUNDED_EXAMPLES),
+    derandomize=True,
+    database=None,
+    # Programs differ widely in size; a slow one is not a failure.
+    deadline=None,
+    # hypothesmith's grammar strategy draws large, heavily filtered inputs by design.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
