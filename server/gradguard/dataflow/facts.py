@@ -21,7 +21,7 @@ from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, abs
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
-from .state import DEFAULT_GRAD, ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
+from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
 from .traverse import children
 from .walker import Walker, effects_in
 

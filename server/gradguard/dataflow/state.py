@@ -35,7 +35,6 @@ class Setting:
 Possible = frozenset  # frozenset[Setting]
 
 DEFAULT_GRAD: Possible = frozenset({Setting(Grad.ENABLED, None, "default")})
-UNKNOWN_GRAD: Possible = frozenset({Setting(Grad.UNKNOWN, None, "entry")})
 ENTRY_MODE: Possible = frozenset({Setting(Mode.UNKNOWN, None, "entry")})
 
 

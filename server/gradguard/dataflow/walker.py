@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Optional
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children
-from .state import ENTRY_MODE, Grad, Mode, Possible, Setting, State, join_all
+from .state import Grad, Mode, Possible, Setting, State, join_all
 
 if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts

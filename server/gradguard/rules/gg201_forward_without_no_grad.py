@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from ..dataflow.state import Mode
 from .base import Rule, example
 from .queries import evaluation_reason, forward_passes, grad_enabled, needs_gradients
 

@@ -102,18 +102,6 @@ def mode_switched_by(setting: Setting, report) -> str:
     return f"the call at {line}"
 
 
-def origin_of(possible: frozenset) -> Setting:
-    return first_origin(possible)
-
-
-def all_eval(possible: frozenset) -> bool:
-    return only(possible, Mode.EVAL)
-
-
-def all_train(possible: frozenset) -> bool:
-    return only(possible, Mode.TRAIN)
-
-
 def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool,
                       report) -> str | None:
     """Why this forward pass is evaluation code, in words for the message; None when it is not."""
