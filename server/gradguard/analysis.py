@@ -16,10 +16,10 @@ from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
 from .dataflow.facts import RELEVANT_TOKENS, build_facts, exports, outgoing_calls
 from .findings import Finding, JSONValue, Related, Span
+from .lines import LINE_BREAK
 from .rules import RULES, Rule
 
 DEFAULT_CONFIG = Config()
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
 NOQA = re.compile(r"#[ \t]*noqa(?::[ \t]*(?P<codes>[A-Za-z]+\d+(?:[ \t]*,[ \t]*[A-Za-z]+\d+)*))?", re.IGNORECASE)
 IGNORE_COMMENT = re.compile(r"#[ \t]*gradguard:[ \t]*ignore\[(?P<codes>[^\]]*)\]")

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 
 from .findings import Span
+from .lines import LINE_BREAK
 
 MAGIC = re.compile(r"^[ \t]*[%!?]")
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from typing import Any
 
 from gradguard import Config, Finding, Span
 from gradguard.fixes import apply_fixes, fixes_for
-from gradguard.fixes.text import line_starts, to_position
+from gradguard.fixes.text import to_position
+from gradguard.lines import line_starts
 
 SLUGS = {
     "GG101": "no-grad-not-called", "GG102": "grad-mode-call-discarded", "GG103": "mode-switch-not-called",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 from ..config import Config
+from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
@@ -29,7 +30,6 @@ MAX_ROUNDS = 3
 # Imports from these are never files of the analysed project.
 THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffusers", "timm", "torchvision", "lightning",
                                "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
-NEWLINE = re.compile(r"\r\n|\r|\n")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 WORD = re.compile(r"[A-Za-z_]\w*")
 SELF_ATTRIBUTE = re.compile(r"\bself\.(\w+)")
@@ -520,7 +520,7 @@ def _relevant_definitions(tree: ast.Module, source: str, config: Config) -> set[
     """ids of the function definitions worth walking: their text names something a rule looks at,
     their name says evaluation, they call (by name) a function that is relevant (its effects reach
     them), or a relevant function names them (a helper it calls, a worker it starts)."""
-    offsets = [0, *(match.end() for match in NEWLINE.finditer(source))]
+    offsets = line_starts(source)
     defs = [s for s in _statements(tree) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
     spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
                      offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}

@@ -5,18 +5,13 @@ code points, which is what Python string indexing counts.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from difflib import SequenceMatcher
 from typing import Iterable
 
 from ..findings import Edit, Fix, Span
+from ..lines import LINE_BREAK, line_starts
 
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def line_starts(text: str) -> list[int]:
-    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 def split_lines(text: str) -> list[str]:
