@@ -1,8 +1,10 @@
-"""Fixes keep the file's own layout: CRLF line endings, tabs, non-ASCII text, notebook cells."""
+"""Fixes keep the file's own layout: CRLF line endings, tabs, non-ASCII text, notebook cells, form feeds."""
 from __future__ import annotations
 
+import pytest
+
 from gradguard import Config
-from gradguard.fixes import apply_fixes, fixes_for
+from gradguard.fixes import apply_fixes, fix_all, fixes_for
 from gradguard.notebook import join_cells
 
 from support import apply, finding, line_of
@@ -87,3 +89,15 @@ def test_notebook_wrap_stays_in_its_cell() -> None:
 def test_form_feed_is_not_a_line_break() -> None:
     before = "import torch\n\x0c\ndef f(model):\n    model.eval\n"
     assert apply(before, finding("GG103", before, "model.eval")) == before.replace("model.eval", "model.eval()")
+
+
+@pytest.mark.parametrize("indent", ["\x0c ", "\x0c    "], ids=["one_space", "four_spaces"])
+def test_form_feed_before_the_first_indentation_stays_out_of_new_blocks(indent: str) -> None:
+    """libcst indents new blocks like the file's first indented line; Python resets the column at a form feed."""
+    before = f"class A:\n{indent}pass\nimport torch\ndef evaluate(model, x):\n    model.eval()\n    return model(x)\n"
+    found = finding("GG201", before, "model(x)", function="evaluate")
+    block_indent = indent.lstrip("\x0c")
+    wrapped = before.replace("    return model(x)", f"    with torch.no_grad():\n    {block_indent}return model(x)")
+    assert apply(before, found, "Wrap in `with torch.no_grad():`") == wrapped
+    assert apply(before, found, "Wrap in `with torch.inference_mode():`") == wrapped.replace("no_grad", "inference_mode")
+    assert fix_all(wrapped, "f.py", Config(), unsafe=True) == wrapped

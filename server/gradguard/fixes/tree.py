@@ -22,6 +22,9 @@ class SourceTree:
     def __init__(self, source: str) -> None:
         self.source = source
         self.module = cst.parse_module(source)
+        # libcst takes the indentation of a new block from the file's first indented line, form feed
+        # included; Python resets the column at a form feed, so inside an indentation it breaks the block.
+        self.block_indent = self.module.default_indent.rsplit("\x0c", 1)[-1]
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))

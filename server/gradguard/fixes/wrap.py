@@ -53,7 +53,8 @@ def wrap_following(ctx: FixContext) -> list[Fix]:
     inner = _indented([_without_leading_blank_lines(block.body[index + 1]), *block.body[index + 2:end]])
     with_block = cst.With(
         items=[cst.WithItem(call)],
-        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace),  # type: ignore[attr-defined]
+        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace,  # type: ignore[attr-defined]
+                               indent=ctx.tree.block_indent),
         leading_lines=statement.leading_lines,
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:index], with_block, *block.body[end:]])
@@ -90,7 +91,8 @@ def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferr
     statements = _indented(block.body[start:end])
     with_block = cst.With(
         items=[cst.WithItem(cst.parse_expression(call))],
-        body=cst.IndentedBlock(body=[statements[0].with_changes(leading_lines=[]), *statements[1:]]),
+        body=cst.IndentedBlock(body=[statements[0].with_changes(leading_lines=[]), *statements[1:]],
+                               indent=ctx.tree.block_indent),
         leading_lines=statements[0].leading_lines,
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:start], with_block, *block.body[end:]])

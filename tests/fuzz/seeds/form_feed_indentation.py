@@ -1,0 +1,6 @@
+class A:
+ pass
+import torch
+def evaluate(model, x):
+    model.eval()
+    return model(x)
