@@ -42,6 +42,7 @@ CASES = [
     Case("gg201_from_import", "GG201", "model(x)", "Wrap", {"function": "predict"}),
     Case("gg201_missing_torch_import", "GG201", "encoder(batch)", "Wrap", {"function": "embed"}),
     Case("gg201_nested_function", "GG201", "model(x)", "Wrap", {"function": "score"}),
+    Case("gg201_one_line_def", "GG201", "model(x)", "Decorate", {"function": "evaluate"}),
     Case("gg202_insert_before", "GG202", "self.model(x)", data={"receiver": "self.model"},
          anchors={"anchor_line": "        with torch.no_grad():"}),
     Case("gg205_insert_after", "GG205", "teacher(x)", data={"receiver": "teacher"},

@@ -1,4 +1,5 @@
-"""Fixes keep the file's own layout: CRLF line endings, tabs, non-ASCII text, notebook cells, form feeds."""
+"""Fixes keep the file's own layout: CRLF line endings, tabs, non-ASCII text, notebook cells,
+form feeds, one-line suites."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from gradguard import Config
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
 from gradguard.notebook import join_cells
 
-from support import apply, finding, line_of
+from support import apply, finding, line_of, titles
 
 EVALUATE = (
     "import torch\n"
@@ -101,3 +102,14 @@ def test_form_feed_before_the_first_indentation_stays_out_of_new_blocks(indent: 
     assert apply(before, found, "Wrap in `with torch.no_grad():`") == wrapped
     assert apply(before, found, "Wrap in `with torch.inference_mode():`") == wrapped.replace("no_grad", "inference_mode")
     assert fix_all(wrapped, "f.py", Config(), unsafe=True) == wrapped
+
+
+def test_one_line_def_is_decorated_not_wrapped() -> None:
+    """A `with` around the one-line `def` would only cover defining the function, never its forward pass."""
+    before = "import torch\ndef evaluate(model, x): model.eval(); return model(x)\n"
+    found = finding("GG201", before, "model(x)", function="evaluate")
+    assert titles(before, found) == ["Decorate `evaluate` with `@torch.no_grad()`", "Ignore GG201 on this line"]
+    fixed = fix_all(before, "f.py", Config(), unsafe=True)
+    assert fixed == before.replace("def", "@torch.no_grad()\ndef")
+    assert fix_all(fixed, "f.py", Config(), unsafe=True) == fixed
+

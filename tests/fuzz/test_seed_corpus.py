@@ -1,6 +1,7 @@
 """Properties (a)-(c) of properties.py on seeds/: short, hand-written programs with the constructs
 generators rarely reach (match, walrus, except*, nonlocal, backslash continuations, non-ASCII
-names before findings, stacked decorators, async comprehensions). Each seed also runs with CRLF
+names before findings, stacked decorators, async comprehensions, one-line suites, form feeds), and
+programs the fuzzers once broke fix-all with. Each seed also runs with CRLF
 line endings, since fixes are text edits computed from line and column positions.
 """
 from __future__ import annotations

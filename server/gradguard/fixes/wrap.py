@@ -27,7 +27,7 @@ def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     loop = _evaluation_loop(ctx, call)
     _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]
     end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start)
-    wrappable = not suspends(block.body[start])
+    wrappable = not suspends(block.body[start]) and not _defines_caller(ctx, call, block.body[start])
     candidates = (
         lambda: _wrap(ctx, block, start, end, "no_grad", preferred=True) if wrappable else None,
         lambda: _decorate(ctx, call),
@@ -109,6 +109,17 @@ def _decorate(ctx: FixContext, call: cst.CSTNode) -> Optional[Fix]:
     module = ctx.tree.replace(function, decorated)
     return ctx.tree.fix(f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe",
                         ctx.finish(module, needs_import))  # type: ignore[arg-type]
+
+
+def _defines_caller(ctx: FixContext, call: cst.CSTNode, statement: cst.BaseStatement) -> bool:
+    """`statement` defines the function or lambda the call runs in (a one-line `def f(x): return model(x)`):
+    a `with` around a definition does not reach the calls made when the function runs."""
+    for node in ctx.tree.ancestors(call):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return True
+        if node is statement:
+            return False
+    return False
 
 
 def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> Optional[cst.For]:
