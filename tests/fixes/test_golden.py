@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gradguard import Config
+from gradguard.fixes import fix_all
 
 from support import apply, finding, line_of
 
@@ -76,3 +77,10 @@ def test_golden(case: Case) -> None:
 def test_every_golden_file_has_a_case() -> None:
     names = {path.name.removesuffix(".before.py") for path in GOLDEN.glob("*.before.py")}
     assert names == {case.name for case in CASES}
+
+
+@pytest.mark.parametrize("after_path", sorted(GOLDEN.glob("*.after.py")), ids=lambda path: path.name)
+def test_fix_all_leaves_the_fixed_code_as_it_is(after_path: Path) -> None:
+    """With the real rules: the fix removed its finding and no other fix undoes or repeats it."""
+    after = after_path.read_text()
+    assert fix_all(after, after_path.name, Config(), unsafe=True) == after
