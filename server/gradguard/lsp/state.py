@@ -13,13 +13,19 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from .. import __version__
+from .actions import prepare_fixes
 from .convert import syntax_note, to_diagnostic
 from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
 from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, regions, reindex_file
 
+# A result is published only once its text has been left alone this long, so a burst of edits publishes
+# only its last version; the analysis runs meanwhile, so an idle edit waits max(analysis, this), not the sum.
 CHANGE_DEBOUNCE_SECONDS = 0.05
+# After a publish, the fix engine parses the text ahead of quick-fix requests once the text stays unchanged
+# this long: a parse started during typing would be thrown away and hold up the fix worker.
+FIX_WARMUP_IDLE_SECONDS = 0.5
 INDEX_BATCH = 20  # files per request while the workspace index is built: analyses of open files get turns
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
@@ -41,22 +47,27 @@ class GradGuardServer(LanguageServer):
         )
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
-        self.pending: dict[str, asyncio.Task] = {}
+        self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
+        self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
+        self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: regions, then the fix engine's parse
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
         self.indexing: Optional[asyncio.Task] = None
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
-        # Separate workers, so a slow fix computation never delays diagnostics.
+        # Separate workers, so neither a slow fix computation nor the hover's regions delay diagnostics.
         self.analysis_pool = Pool("analysis")
         self.fix_pool = Pool("fixes")
+        self.regions_pool = Pool("regions")
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
-        for task in [*self.pending.values(), *([self.indexing] if self.indexing else [])]:
+        for task in [*self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
             task.cancel()
         self.pending.clear()
+        self.follow_ups.clear()
         self.analysis_pool.stop()
         self.fix_pool.stop()
+        self.regions_pool.stop()
 
     # ------------------------------------------------------------------ logging
 
@@ -122,9 +133,11 @@ class GradGuardServer(LanguageServer):
         return (snapshot.layout.uris, snapshot.versions, self.settings.generation, self.rechecks.get(snapshot.key, 0))
 
     def forget(self, key: str) -> Optional[Program]:
-        task = self.pending.pop(key, None)
-        if task is not None:
-            task.cancel()
+        for tasks in (self.pending, self.follow_ups):
+            task = tasks.pop(key, None)
+            if task is not None:
+                task.cancel()
+        self.publish_after.pop(key, None)
         self.rechecks.pop(key, None)
         return self.programs.pop(key, None)
 
@@ -153,26 +166,36 @@ class GradGuardServer(LanguageServer):
         if program.regions_of == program.analysed or program.syntax_error is not None:
             return
         stamp = program.analysed
-        found = await self.analysis_pool.run(regions, program.source)
+        found = await self.regions_pool.run(regions, program.source)
         if program.analysed == stamp:
             program.regions, program.regions_of = found, stamp
 
-    def schedule(self, key: str, delay: float = CHANGE_DEBOUNCE_SECONDS) -> None:
-        """(Re)start the analysis of a program after `delay`; a newer request supersedes a pending one."""
-        previous = self.pending.pop(key, None)
-        if previous is not None:
-            previous.cancel()
-        self.pending[key] = asyncio.ensure_future(self._analyse_later(key, delay))
+    def schedule(self, key: str, quiet: float = CHANGE_DEBOUNCE_SECONDS) -> None:
+        """Analyse the program's newest text as soon as its previous analysis is done, and publish it once
+        the text has been left alone for `quiet` seconds (0: at once, e.g. on save)."""
+        self.publish_after[key] = asyncio.get_running_loop().time() + quiet
+        follow_up = self.follow_ups.pop(key, None)
+        if follow_up is not None:
+            follow_up.cancel()
+        if key not in self.pending:  # a running analysis loop picks the newer text up itself
+            self.pending[key] = asyncio.ensure_future(self._analyse_until_published(key))
 
-    async def _analyse_later(self, key: str, delay: float) -> None:
+    async def _analyse_until_published(self, key: str) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.sleep(delay)
-            program = await self.refresh(key)
-            if program is None:
-                return
+            while True:
+                program = await self.refresh(key)
+                if program is None:
+                    if self.snapshot(key) is None:
+                        return  # closed
+                    continue  # the text changed during the analysis: analyse the newest one now
+                wait = self.publish_after.get(key, 0) - loop.time()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)  # then refresh again: a no-op unless the text changed meanwhile
             if not self.pull:
                 self.publish(program)
-            await self.refresh_regions(program)
+            self.follow_ups[key] = asyncio.ensure_future(self._follow_up(key, program))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -180,6 +203,22 @@ class GradGuardServer(LanguageServer):
         finally:
             if self.pending.get(key) is asyncio.current_task():
                 del self.pending[key]
+
+    async def _follow_up(self, key: str, program: Program) -> None:
+        """Cancelled by the next change (`schedule`): both steps are for this text only."""
+        try:
+            await self.refresh_regions(program)
+            if program.syntax_error is None and program.findings:
+                await asyncio.sleep(FIX_WARMUP_IDLE_SECONDS)
+                codes = sorted({finding.code for finding in program.findings})
+                await self.fix_pool.run(prepare_fixes, program.source, codes)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log_exception(f"follow-up of {key}")
+        finally:
+            if self.follow_ups.get(key) is asyncio.current_task():
+                del self.follow_ups[key]
 
     def reanalyse_all(self) -> None:
         for key in self.open_program_keys():
