@@ -1,6 +1,6 @@
 """Code actions from the fix engine: each finding's fixes as quick fixes, and `source.fixAll.gradguard`.
 
-Runs in a worker thread (fixes parse with libcst); takes plain snapshots, returns edits per
+Runs in the fix worker process (fixes parse with libcst); takes plain snapshots, returns edits per
 document URI in code points. The server converts them to the client's encoding.
 """
 from __future__ import annotations
@@ -25,6 +25,16 @@ class PlannedAction:
     preferred: bool
     edits: dict  # uri -> list[Edit] in that document's code points
     finding: Optional[Finding] = None
+
+
+def prepare_fixes(source: str, codes: list[str]) -> None:
+    """Parse `source` ahead of code-action requests when any of the findings' `codes` has a code fix: the fix
+    engine keeps the parse of its last few texts, and the parse costs ten times the transform of one fix."""
+    from ..fixes.registry import BUILDERS
+    from ..fixes.tree import source_tree
+
+    if any(code in BUILDERS for code in codes):
+        source_tree(source)
 
 
 def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -> list[PlannedAction]:
