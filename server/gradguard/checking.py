@@ -11,6 +11,7 @@ are analysed again with it.
 from __future__ import annotations
 
 import ast
+import gc
 import multiprocessing
 import os
 import stat
@@ -88,17 +89,27 @@ class FileResult:
 
 def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
     """Cache hits are answered here; only the misses go to worker processes."""
+    tune_garbage_collector()
     results: list[FileResult | None] = [_cached(task) for task in tasks]
     missing = [task for task, result in zip(tasks, results) if result is None]
     workers = min(jobs, os.cpu_count() or 1, len(missing))
     if workers <= 1 or sum(map(_size, missing)) < PARALLEL_MIN_BYTES:
         computed = list(map(check_file, missing))
     else:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        with multiprocessing.get_context("spawn").Pool(workers, tune_garbage_collector) as pool:
             computed = pool.map(check_file, missing, chunksize=max(1, len(missing) // (workers * 8)))
     fresh = iter(computed)
     first = [result if result is not None else next(fresh) for result in results]
     return _second_pass(tasks, first, workers)
+
+
+def tune_garbage_collector() -> None:
+    """An analysis allocates millions of short-lived AST nodes and facts: at the default threshold
+    (700 allocations) the cyclic collector runs thousands of times per file and finds little, which
+    cost a fifth of the CPU time of a corpus run. Cycles (a function's facts and its parent's) are
+    still collected, less often; what was loaded before the run is never scanned again."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 50)
 
 
 def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> list[FileResult]:
@@ -115,7 +126,7 @@ def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> 
     if workers <= 1:
         redone = list(map(check_file, second))
     else:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        with multiprocessing.get_context("spawn").Pool(workers, tune_garbage_collector) as pool:
             redone = pool.map(check_file, second)
     merged = list(results)
     for i, result in zip(again, redone):

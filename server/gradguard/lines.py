@@ -2,6 +2,7 @@
 (not `str.splitlines`, which also breaks at form feeds and Unicode separators)."""
 from __future__ import annotations
 
+import itertools
 import re
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -9,4 +10,8 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def line_starts(text: str) -> list[int]:
     """Offset in `text` where each line begins."""
-    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+    if "\r" in text:
+        return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n"))]
+    starts.pop()  # the offset past the end, after the last line
+    return starts

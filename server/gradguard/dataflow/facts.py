@@ -23,6 +23,7 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
+from .tokens import relevant_positions
 from .traverse import children
 from .walker import Walker, effects_in
 
@@ -30,19 +31,10 @@ MAX_ROUNDS = 3
 # Imports from these are never files of the analysed project.
 THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffusers", "timm", "torchvision", "lightning",
                                "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-WORD = re.compile(r"[A-Za-z_]\w*")
-SELF_ATTRIBUTE = re.compile(r"\bself\.(\w+)")
-# A function whose text has none of these has nothing a rule looks at (see _relevant_definitions).
-# Plain substrings, found with str.find: a regex alternation over every file costs more than the analysis.
-RELEVANT_TOKENS = (
-    # grad mode and training mode: every rule starts from one of them, in this function or, through the
-    # propagation in _relevant_definitions, in one that calls or names it
-    "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
-    "dropout(", "dropout1d(", "dropout2d(", "dropout3d(",
-    "val_loader", "valid_loader", "test_loader", "eval_loader", "val_dl", "test_dl", "valloader", "testloader",
-    "val_data", "test_data", "eval_data", "eval_dataloader", "val_dataloader", "test_dataloader",
-)
+WORD_CHAR = re.compile(r"\w")
+SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
 GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
 # Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
 FRAMEWORK_EVAL_HOOKS = frozenset({
@@ -111,7 +103,7 @@ class ModuleFacts:
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
         self.kinds.note_factories(tree)
-        self.relevant = _relevant_definitions(tree, source, config)
+        self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._effects: dict[int, list[ast.expr]] = {}
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
@@ -138,7 +130,8 @@ class ModuleFacts:
         for child in _local_definitions(node):
             if isinstance(child, ast.ClassDef):
                 methods = self.methods.setdefault(child.name, {})
-                class_models = self._class_model_attrs(child)
+                walked = any(id(item) in self.relevant for item in child.body)
+                class_models = self._class_model_attrs(child) if walked else set()
                 for item in child.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         method = self._collect(item, item.name, child, None, facts.model_keys | class_models)
@@ -508,7 +501,7 @@ def _statements(node: ast.AST) -> Iterator[ast.stmt]:
     while stack:
         stmt = stack.pop()
         yield stmt
-        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        for field_name in STATEMENT_LISTS:
             for child in getattr(stmt, field_name, ()):
                 if isinstance(child, ast.stmt):
                     stack.append(child)
@@ -516,40 +509,81 @@ def _statements(node: ast.AST) -> Iterator[ast.stmt]:
                     stack.extend(getattr(child, "body", ()))
 
 
-def _relevant_definitions(tree: ast.Module, source: str, config: Config) -> set[int]:
+def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, config: Config) -> set[int]:
     """ids of the function definitions worth walking: their text names something a rule looks at,
     their name says evaluation, they call (by name) a function that is relevant (its effects reach
-    them), or a relevant function names them (a helper it calls, a worker it starts)."""
+    them), or a relevant function names them (a helper it calls, a worker it starts).
+    Works on positions in the source, found in one pass each: slicing and searching the text of
+    every definition costs more than walking the relevant ones."""
     offsets = line_starts(source)
-    defs = [s for s in _statements(tree) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
     spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
                      offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}
-    texts = {key: source[start:end] for key, (start, end) in spans.items()}
-    hits = sorted(_token_positions(source))
-    relevant = {id(d) for d in defs if config.is_eval_function_name(d.name)
-                or bisect.bisect_left(hits, spans[id(d)][0]) < bisect.bisect_left(hits, spans[id(d)][1])}
+    hits = sorted(relevant_positions(source))
+    relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or _any_within(hits, spans[id(d)])}
+    if not relevant:
+        return relevant
+    relevant_spans = _merged([spans[id(d)] for d in defs if id(d) in relevant])
     top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    relevant_texts = [texts[id(d)] for d in defs if id(d) in relevant]
-    words = {word for text in relevant_texts for word in WORD.findall(text)}
-    self_attributes = {name for text in relevant_texts for name in SELF_ATTRIBUTE.findall(text)}
-    relevant |= {id(d) for d in defs if (d.name in words and id(d) in top_level) or d.name in self_attributes}
-    while True:
-        names = {d.name for d in defs if id(d) in relevant}
-        if not names:
-            return relevant
-        calls = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\s*\(")
-        added = {id(d) for d in defs if id(d) not in relevant and calls.search(texts[id(d)])}
-        if not added:
-            return relevant
-        relevant |= added
+    attributes = {m.group(1) for m in SELF_ATTRIBUTE.finditer(source) if _inside(m.start(), relevant_spans)}
+    relevant |= {id(d) for d in defs if d.name in attributes
+                 or (id(d) in top_level and _named_within(source, d.name, relevant_spans))}
+    pending = [d.name for d in defs if id(d) in relevant]
+    followed: set[str] = set()
+    while pending:  # a call of a relevant function makes its caller relevant (its effects reach it)
+        name = pending.pop()
+        if name in followed:
+            continue
+        followed.add(name)
+        for position in _call_positions(source, name):
+            for d in defs:
+                start, end = spans[id(d)]
+                if start <= position < end and id(d) not in relevant:
+                    relevant.add(id(d))
+                    pending.append(d.name)
+    return relevant
 
 
-def _token_positions(source: str) -> Iterator[int]:
-    for token in RELEVANT_TOKENS:
-        position = source.find(token)
-        while position != -1:
+def _any_within(positions: list[int], span: tuple[int, int]) -> bool:
+    return bisect.bisect_left(positions, span[0]) < bisect.bisect_left(positions, span[1])
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint (nested definitions lie inside their parents)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    index = bisect.bisect_right(spans, (position, float("inf"))) - 1
+    return index >= 0 and position < spans[index][1]
+
+
+def _named_within(source: str, name: str, spans: list[tuple[int, int]]) -> bool:
+    return any(True for start, end in spans for _ in _word_positions(source, name, start, end))
+
+
+def _call_positions(source: str, name: str) -> Iterator[int]:
+    """Where `name(` (or `obj.name(`) is called; also where it is defined, which is harmless here."""
+    for position in _word_positions(source, name, 0, len(source)):
+        after = position + len(name)
+        while after < len(source) and source[after] in " \t":
+            after += 1
+        if source.startswith("(", after):
             yield position
-            position = source.find(token, position + 1)
+
+
+def _word_positions(source: str, word: str, start: int, end: int) -> Iterator[int]:
+    position = source.find(word, start, end)
+    while position != -1:
+        after = position + len(word)
+        if not (position and WORD_CHAR.match(source, position - 1)) and not WORD_CHAR.match(source, after):
+            yield position
+        position = source.find(word, position + 1, end)
 
 
 def _params(node: FunctionNode) -> list[str]:
@@ -560,14 +594,17 @@ def _params(node: FunctionNode) -> list[str]:
 
 
 def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]]:
-    """Functions and classes defined in this body (at any depth of blocks, not inside other defs)."""
-    stack = list(ast.iter_child_nodes(node))
+    """Functions and classes defined in this body (at any depth of blocks, not inside other defs).
+    Definitions are statements: only statement lists are searched, never expressions."""
+    stack = list(node.body) if not isinstance(node, ast.Lambda) else []
     while stack:
         child = stack.pop()
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield child
-        elif isinstance(child, ast.stmt):
-            stack.extend(ast.iter_child_nodes(child))
+            continue
+        for field_name in STATEMENT_LISTS:
+            for item in getattr(child, field_name, ()):
+                stack.extend([item] if isinstance(item, ast.stmt) else item.body)  # except handlers, match cases
 
 
 def _own_nodes(node: FunctionNode) -> Iterator[ast.AST]:

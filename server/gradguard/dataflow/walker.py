@@ -36,6 +36,7 @@ BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
 
 EFFECTS = (ast.Call, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr)
 LEAVES = (ast.Name, ast.Constant, ast.Lambda)
+OPERATIONS = (ast.Call, ast.BinOp, ast.UnaryOp)  # a value computed rather than read (see _computes)
 
 
 class LoopContext:
@@ -174,7 +175,7 @@ class Walker:
 
     def record_loop(self, node: ast.AST, back: Optional[State]) -> None:
         facts = LoopFacts(node, back)  # type: ignore[arg-type]
-        if back is not None:
+        if back is not None and any(s.value is Mode.EVAL for mode in back.modes.values() for s in mode):
             inside = _node_ids(node)
             # marked, so that the next iteration tells them from the same switch made again in it
             switched = {key: frozenset(Setting(s.value, s.origin, NEXT_ITERATION + s.via) for s in mode
@@ -332,7 +333,13 @@ def _bool_argument(node: ast.Call, keyword: str, default: object = None) -> obje
 def _computes(value: ast.expr) -> bool:
     """The value is the result of an operation (recorded by autograd or not), not a mere read
     such as `[p.grad for p in params]`, which keeps whatever graph the tensors had."""
-    return any(isinstance(n, (ast.Call, ast.BinOp, ast.UnaryOp)) for n in ast.walk(value))
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, OPERATIONS):
+            return True
+        stack.extend(children(node))
+    return False
 
 
 def _bound_names(target: ast.AST) -> list[str]:

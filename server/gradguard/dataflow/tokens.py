@@ -1,0 +1,63 @@
+"""Where a source's text names something a rule looks at: the text gate of `analyze` and the
+relevance of each function (`facts._relevant_definitions`). Plain substrings found with `str.find`
+where possible: a regex alternation over every file costs more than the analysis."""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+# grad mode and training mode: every rule starts from one of them, in this function or, through the
+# propagation in _relevant_definitions, in one that calls or names it
+RELEVANT_TOKENS = (
+    "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
+    "val_loader", "valid_loader", "test_loader", "eval_loader", "val_dl", "test_dl", "valloader", "testloader",
+    "val_data", "test_data", "eval_data", "eval_dataloader", "val_dataloader", "test_dataloader",
+)
+DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
+FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")
+
+
+def relevant_positions(source: str) -> Iterator[int]:
+    for token in RELEVANT_TOKENS:
+        position = source.find(token)
+        while position != -1:
+            yield position
+            position = source.find(token, position + 1)
+    yield from functional_dropout_positions(source)
+
+
+def functional_dropout_positions(source: str) -> Iterator[int]:
+    """`F.dropout(`, `nn.functional.alpha_dropout(`, a bare imported `dropout2d(` (GG206), but not the
+    module calls `self.dropout(x)` and `self.attn_dropout(x)` that fill every transformer's forward."""
+    position = source.find("dropout")
+    while position != -1:
+        if DROPOUT_CALL.match(source, position) and _is_functional(source, position):
+            yield position
+        position = source.find("dropout", position + 1)
+
+
+def _is_functional(source: str, position: int) -> bool:
+    start = position
+    for prefix in FUNCTIONAL_PREFIXES:
+        if source.endswith(prefix, 0, start):
+            start -= len(prefix)
+            break
+    before = source[start - 1] if start else " "
+    if before == ".":
+        return not (source.endswith("self", 0, start - 1) and not _is_identifier_char(source, start - 6))
+    return not _is_identifier_char(source, start - 1)
+
+
+def names_mode_switch(source: str) -> bool:
+    """`.eval` or `.train` as a whole attribute (GG103 is `model.eval` without the call), not `.training`."""
+    for attribute in (".eval", ".train"):
+        position = source.find(attribute)
+        while position != -1:
+            if not _is_identifier_char(source, position + len(attribute)):
+                return True
+            position = source.find(attribute, position + 1)
+    return False
+
+
+def _is_identifier_char(source: str, index: int) -> bool:
+    return 0 <= index < len(source) and (source[index].isalnum() or source[index] == "_")
