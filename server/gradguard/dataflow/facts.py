@@ -24,7 +24,7 @@ from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
 from .tokens import relevant_positions
-from .traverse import children
+from .traverse import children, descendants
 from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
@@ -76,7 +76,7 @@ class FunctionFacts:
     def own_nodes(self) -> list[ast.AST]:
         """Every node of the body, not descending into nested definitions (computed once)."""
         if self._own_nodes is None:
-            self._own_nodes = list(_own_nodes(self.node))
+            self._own_nodes = _own_nodes(self.node)
         return self._own_nodes
 
     @property
@@ -163,10 +163,13 @@ class ModuleFacts:
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
                 assignments.append(child)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
+            known = len(keys)
             for child in assignments:
                 if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(child.value, keys):
                     targets = child.targets if isinstance(child, ast.Assign) else [child.target]
                     keys.update(k for k in map(dotted, targets) if k)
+            if len(keys) == known:
+                break
         return keys
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
@@ -607,12 +610,6 @@ def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, as
                 stack.extend([item] if isinstance(item, ast.stmt) else item.body)  # except handlers, match cases
 
 
-def _own_nodes(node: FunctionNode) -> Iterator[ast.AST]:
+def _own_nodes(node: FunctionNode) -> list[ast.AST]:
     """Every node of this function's body, not descending into nested defs, classes or lambdas."""
-    stack = list(children(node)) if not isinstance(node, ast.Lambda) else [node.body]
-    while stack:
-        child = stack.pop()
-        if isinstance(child, DEFINITIONS):
-            continue
-        yield child
-        stack.extend(children(child))
+    return descendants(list(children(node)) if not isinstance(node, ast.Lambda) else [node.body], DEFINITIONS)
