@@ -11,6 +11,7 @@ are analysed again with it.
 from __future__ import annotations
 
 import ast
+import codecs
 import gc
 import multiprocessing
 import os
@@ -25,8 +26,9 @@ from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
 from .fixes import code_fixes, fix_all
-from .files import FileProblem, SourceFile, decode_source
+from .files import FileProblem, SourceFile, decode_source, notebook_with_sources
 from .noqa import add_noqa_comments
+from .notebook import cells_after_fixes, join_cells
 
 # Below this much source a worker process costs more to start (it imports libcst) than it saves.
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -214,23 +216,41 @@ def _check_data(task: Task, data: bytes) -> FileResult:
     if task.options.with_fixes:
         result = replace(result, fixes=tuple(_first_fix(source, f, task.config) for f in findings))
     if task.options.apply_fixes:
-        result = _apply_fixes(task, source, result)
+        result = _apply_fixes(task, source, result, data)
     elif task.options.add_noqa:
         result = _add_noqa(source, result)
     return result
 
 
-def _apply_fixes(task: Task, source: SourceFile, result: FileResult) -> FileResult:
-    if source.is_notebook:
-        return replace(result, notes=("fixes are not applied to notebooks yet",) if result.findings else ())
+def _apply_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes) -> FileResult:
     text = fix_all(source.text, task.analysis_path, task.config, unsafe=task.options.unsafe_fixes)
     if text == source.text:
         return result
     if not _parses(text):
         return replace(result, notes=("fixes skipped: the fixed code would not parse (a GradGuard bug, please report)",))
+    if source.cells is not None:
+        return _apply_notebook_fixes(task, source, result, data, text)
     remaining = analyze(text, task.analysis_path, task.config, task.project, task.module)
     return replace(result, findings=tuple(remaining), fixes=(), original_text=source.text, new_text=text,
                    changes=max(len(result.findings) - len(remaining), 1))
+
+
+def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes, fixed: str) -> FileResult:
+    """The fixed program goes back into the cells it came from; the JSON keeps its layout."""
+    assert source.cells is not None
+    sources = cells_after_fixes(source.cells, source.cell_sources, fixed)
+    if sources is None:
+        return replace(result, notes=("fixes skipped: a fix would span two cells or touch a magic line",))
+    changed = {index: new for index, old, new in zip(source.cell_indexes, source.cell_sources, sources) if new != old}
+    new_text = notebook_with_sources(data, changed)
+    if new_text is None:
+        return replace(result, notes=("fixes skipped: the notebook's JSON layout could not be kept",))
+    joined = join_cells(sources)
+    remaining = analyze(joined.source, task.analysis_path, task.config, task.project, task.module,
+                        cell_starts=joined.starts, cell_numbers=[i + 1 for i in source.cell_indexes])
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    return replace(result, findings=tuple(remaining), fixes=(), original_text=data.decode(encoding), new_text=new_text,
+                   encoding=encoding, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
 
 
 def _add_noqa(source: SourceFile, result: FileResult) -> FileResult:

@@ -32,6 +32,9 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "build", "dist", "__pycache__", ".gradguard_cache",
                           ".venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 
+# How Jupyter (indent 1), VS Code and other writers lay out a notebook's JSON; non-ASCII kept or escaped.
+NOTEBOOK_LAYOUTS = tuple({"indent": indent, "ensure_ascii": ascii} for indent in (1, 2, 4, None) for ascii in (False, True))
+
 
 class FileProblem(Exception):
     """A file that cannot be read or decoded; `line`/`col` are 0-based when known."""
@@ -47,6 +50,7 @@ class SourceFile:
     encoding: str  # codec to write it back with ("utf-8-sig" keeps a BOM)
     cells: JoinedCells | None = None  # set for notebooks: `text` is then the joined program
     cell_indexes: tuple[int, ...] = ()  # for each joined cell, its index in the notebook's `cells`
+    cell_sources: tuple[str, ...] = ()  # for each joined cell, its source as in the notebook
 
     @property
     def is_notebook(self) -> bool:
@@ -151,7 +155,7 @@ def read_notebook(data: bytes) -> SourceFile:
             sources.append(source)
             indexes.append(index)
     joined = join_cells(sources)
-    return SourceFile(joined.source, "utf-8", joined, tuple(indexes))
+    return SourceFile(joined.source, "utf-8", joined, tuple(indexes), tuple(sources))
 
 
 def _is_python_notebook(notebook: dict) -> bool:
@@ -175,3 +179,19 @@ def write_atomically(path: str, text: str, encoding: str) -> None:
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def notebook_with_sources(data: bytes, sources: dict[int, str]) -> str | None:
+    """The notebook's JSON text with the `source` of these cells (by index) replaced, in the layout
+    the file had; None when writing the unchanged notebook back would not give its exact text
+    (an unusual indent or escaping), so that a fix never reformats the rest of the file."""
+    text = data.decode("utf-8-sig")
+    notebook = json.loads(text)
+    layout = next((options for options in NOTEBOOK_LAYOUTS
+                   if json.dumps(notebook, **options) in (text, text.removesuffix("\n"))), None)
+    if layout is None:
+        return None
+    for index, source in sources.items():
+        cell = notebook["cells"][index]
+        cell["source"] = source.splitlines(keepends=True) if isinstance(cell["source"], list) else source
+    return json.dumps(notebook, **layout) + ("\n" if text.endswith("\n") else "")

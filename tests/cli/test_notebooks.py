@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gradguard.notebook import cells_after_fixes, join_cells
+
 from .conftest import SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard, tree_digest
 
 EXAMPLE = SHARED_EXAMPLES / "notebook__eval_in_cells.ipynb"
@@ -74,3 +76,42 @@ def test_syntax_error_is_located_in_its_cell(project: Path) -> None:
     result = run_gradguard("--check", cwd=project)
     assert result.returncode == 2
     assert result.stderr.startswith("typo.ipynb:cell 2:2:")
+
+
+def test_fix_writes_the_fixed_code_back_into_its_cells(project: Path) -> None:
+    cells = [
+        markdown("# Evaluate"),
+        code(["%matplotlib inline\n", "import torch\n", "model = torch.nn.Linear(2, 2)\n"]),
+        code("!nvidia-smi\nwith torch.no_grad:\n    out = model(torch.ones(2))\n",
+             outputs=[{"output_type": "stream", "name": "stdout", "text": ["ok \u2713\n"]}]),
+    ]
+    path = project / "eval.ipynb"
+    path.write_text(notebook(*cells) + "\n", encoding="utf-8")
+
+    diff = run_gradguard("--check", "--diff", cwd=project)
+    changed = [line for line in diff.stdout.splitlines()[2:] if line.startswith(("-", "+"))]
+    assert changed == ['-   "source": "!nvidia-smi\\nwith torch.no_grad:\\n    out = model(torch.ones(2))\\n"',
+                       '+   "source": "!nvidia-smi\\nwith torch.no_grad():\\n    out = model(torch.ones(2))\\n"']
+    fixed = run_gradguard("--check", "--fix", cwd=project)
+
+    assert fixed.returncode == 0, fixed.stderr
+    after = json.loads(path.read_text(encoding="utf-8"))
+    cells[2]["source"] = "!nvidia-smi\nwith torch.no_grad():\n    out = model(torch.ones(2))\n"
+    assert after["cells"] == cells  # the fixed cell, its magic and outputs; the other cells untouched
+    assert path.read_text(encoding="utf-8") == notebook(*cells) + "\n"  # same layout, non-ASCII kept
+    assert run_gradguard("--check", cwd=project).returncode == 0
+
+
+def test_fixed_code_maps_back_to_cells_only_when_it_can() -> None:
+    sources = ["%time x = 1\nimport torch", "with torch.no_grad:\n    y = 2\n"]
+    joined = join_cells(sources)
+    assert joined.source == "\nimport torch\nwith torch.no_grad:\n    y = 2\n"
+
+    wrapped = "\nimport torch\nwith torch.no_grad():\n    y = 2\n"
+    assert cells_after_fixes(joined, sources, wrapped) == [sources[0], "with torch.no_grad():\n    y = 2\n"]
+    inserted = "\nimport torch\nmodel.eval()\nwith torch.no_grad:\n    y = 2\n"  # at a cell's first line: that cell
+    assert cells_after_fixes(joined, sources, inserted) == [sources[0], "model.eval()\n" + sources[1]]
+    across = "\nwith torch.no_grad():\n    import torch\n    with torch.no_grad:\n        y = 2\n"
+    assert cells_after_fixes(joined, sources, across) is None
+    over_the_magic = "x = 1\nimport torch\nwith torch.no_grad:\n    y = 2\n"
+    assert cells_after_fixes(joined, sources, over_the_magic) is None
