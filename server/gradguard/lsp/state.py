@@ -50,6 +50,7 @@ class GradGuardServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
         self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: regions, then the fix engine's parse
+        self.warming: Optional[asyncio.Task] = None  # the one follow-up whose text the fix engine may parse
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
         self.indexing: Optional[asyncio.Task] = None
@@ -209,6 +210,10 @@ class GradGuardServer(LanguageServer):
         try:
             await self.refresh_regions(program)
             if program.syntax_error is None and program.findings:
+                # Only the program published last: opening many files must not queue a parse for each.
+                if self.warming is not None:
+                    self.warming.cancel()
+                self.warming = asyncio.current_task()
                 await asyncio.sleep(FIX_WARMUP_IDLE_SECONDS)
                 codes = sorted({finding.code for finding in program.findings})
                 await self.fix_pool.run(prepare_fixes, program.source, codes)
@@ -219,6 +224,8 @@ class GradGuardServer(LanguageServer):
         finally:
             if self.follow_ups.get(key) is asyncio.current_task():
                 del self.follow_ups[key]
+            if self.warming is asyncio.current_task():
+                self.warming = None
 
     def reanalyse_all(self) -> None:
         for key in self.open_program_keys():
