@@ -25,6 +25,22 @@ Place = Callable[[Span], "tuple[str, Span]"]
 LinesOf = Callable[[str], Sequence[str]]
 
 
+class ClampingPositionCodec(PositionCodec):
+    """Positions from the client clamped as LSP says: a character past the end of its line means the end
+    (before the line break), a line past the last one means the end of the document. pygls 2.1.1 puts a
+    character past the end one code point before the last one, or after the line break, so an edit there
+    would change other text than the client's (and it clamps by changing the client's `Position`)."""
+
+    def position_from_client_units(self, lines: Sequence[str], position: types.Position) -> ServerTextPosition:
+        if not lines:
+            return ServerTextPosition(0, 0)
+        if position.line >= len(lines):
+            return ServerTextPosition(len(lines) - 1, len(lines[-1]))
+        length = self.client_num_units(lines[position.line].rstrip("\r\n"))
+        clamped = types.Position(position.line, min(position.character, length))
+        return super().position_from_client_units(lines, clamped)
+
+
 def to_range(codec: PositionCodec, lines: Sequence[str], span: Span) -> types.Range:
     return codec.range_to_client_units(
         lines,

@@ -1,0 +1,171 @@
+"""Bad input over LSP (the server half of tests/cli/test_bad_input.py): each case gets a clear answer
+(a diagnostic, a log message or an empty answer), the server keeps serving normal documents
+afterwards, and files on disk are never touched."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from gradguard.analysis import analyze
+from lsp_helpers import (
+    NOT_CALLED, change, code_actions, codes, file_uri, hover_text, open_doc, published, record_publications,
+    wait_until,
+)
+
+# Generous bounds: only there so a hang fails the test instead of blocking the run.
+SLOW = 120.0
+EVALUATION = "import torch\n\ndef evaluate(model, loader):\n    model.eval()\n    for x in loader:\n        y = model(x)\n"
+GG201_LINE = 5  # `y = model(x)` above: a forward pass with gradients on, in evaluation code
+
+
+def write_on_disk(tmp_path: Path, name: str, data: bytes) -> str:
+    (tmp_path / name).write_bytes(data)
+    return file_uri(tmp_path, name)
+
+
+async def assert_still_serving(client: LanguageClient, tmp_path: Path) -> None:
+    """A normal document opened afterwards gets its finding."""
+    uri = file_uri(tmp_path, "afterwards.py")
+    open_doc(client, uri, NOT_CALLED)
+    await wait_until(lambda: codes(published(client, uri)) == ["GG101"], SLOW)
+
+
+def no_tracebacks(client: LanguageClient) -> bool:
+    return not any("Traceback" in m.message or "Error:" in m.message for m in client.log_messages)
+
+
+# ---------------------------------------------------------------------- size
+
+
+async def test_one_megabyte_line_is_analysed(client: LanguageClient, tmp_path: Path):
+    text = "import torch\nx = [" + "1, " * 350_000 + "]\nwith torch.no_grad:\n    pass\n"
+    assert len(text) > 1_000_000
+    uri = write_on_disk(tmp_path, "one_line.py", text.encode())
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri), SLOW)
+    (diagnostic,) = published(client, uri)
+    assert (diagnostic.code, diagnostic.range.start.line) == ("GG101", 2)
+    # A hover far out on the huge line is answered (there is nothing to say there).
+    assert await hover_text(client, uri, 1, 900_000) == ""
+    await assert_still_serving(client, tmp_path)
+    assert no_tracebacks(client)
+    assert (tmp_path / "one_line.py").read_text() == text
+
+
+async def test_fifty_thousand_lines_get_the_finding_at_the_end(client: LanguageClient, tmp_path: Path):
+    text = "import torch\n" + "x = 1\n" * 50_000 + "with torch.no_grad:\n    pass\n"
+    uri = write_on_disk(tmp_path, "long.py", text.encode())
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri), SLOW)
+    (diagnostic,) = published(client, uri)
+    assert diagnostic.code == "GG101"
+    assert diagnostic.range == types.Range(types.Position(50_001, 5), types.Position(50_001, 18))
+    await assert_still_serving(client, tmp_path)
+    assert (tmp_path / "long.py").read_text() == text
+
+
+# ---------------------------------------------------------------------- nesting
+
+
+@pytest.mark.parametrize("nested, reason", [
+    ("x = " + "(" * 2000 + "1" + ")" * 2000, "too many nested parentheses"),
+    ("        z = " + " + ".join(["x"] * 5000), "code nests too deeply to parse"),  # ast.parse: RecursionError
+])
+async def test_too_deeply_nested_code_gets_a_note(client: LanguageClient, tmp_path: Path, nested: str, reason: str):
+    text = EVALUATION + nested + "\n"
+    uri = write_on_disk(tmp_path, "nested.py", text.encode())
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri), SLOW)
+    (note,) = published(client, uri)
+    assert note.severity == types.DiagnosticSeverity.Information
+    assert reason in note.message and note.message.startswith("GradGuard paused here")
+    assert await hover_text(client, uri, GG201_LINE, 12) == ""
+    await assert_still_serving(client, tmp_path)
+    assert no_tracebacks(client)  # no RecursionError escaped into a handler
+    assert (tmp_path / "nested.py").read_text() == text
+
+
+async def test_deep_expression_that_parses_is_analysed_hovered_and_fixed(client: LanguageClient, tmp_path: Path):
+    # 2,500 unary minus signs parse (the parser's limit is lower for parentheses), then walk
+    # the dataflow engine, the hover's regions and libcst for the quick fix: each one deep.
+    text = EVALUATION.replace("y = model(x)", "y = " + "-" * 2500 + "model(x)")
+    uri = write_on_disk(tmp_path, "deep.py", text.encode())
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri), SLOW)
+    (diagnostic,) = published(client, uri)
+    assert (diagnostic.code, diagnostic.range.start.line) == ("GG201", GG201_LINE)
+    assert "GG201" in await hover_text(client, uri, GG201_LINE, diagnostic.range.start.character)
+    actions = await code_actions(client, uri, [diagnostic], only=[types.CodeActionKind.QuickFix])
+    assert len(actions) > 0
+    await assert_still_serving(client, tmp_path)
+    assert no_tracebacks(client)
+    assert (tmp_path / "deep.py").read_text() == text
+
+
+# ---------------------------------------------------------------------- edits past the end
+
+
+def as_client_edits(text: str, start: tuple[int, int], end: tuple[int, int], new_text: str) -> str:
+    """The edit as an LSP client applies it: a line past the last one means the end of the document,
+    a character past the line's end (its line break excluded) means that end. ASCII only."""
+    lines = re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text)  # keeps each line's break
+
+    def offset(line: int, character: int) -> int:
+        if line >= len(lines):
+            return len(text)
+        content = lines[line].rstrip("\r\n")
+        return sum(map(len, lines[:line])) + min(character, len(content))
+
+    return text[: offset(*start)] + new_text + text[offset(*end):]
+
+
+def findings_of(text: str) -> list[tuple[str, int]]:
+    return sorted((f.code, f.span.start_line) for f in analyze(text, "model.py"))
+
+
+def shown(diagnostics) -> list[tuple[str, int]]:
+    return sorted((d.code, d.range.start.line) for d in diagnostics if d.code)  # the syntax note has no code
+
+
+PAST_THE_END = {
+    "character past the end of the last line": ("import torch\nwith torch.no_grad:\n    x = 1", (2, 99), (2, 99), "0"),
+    "character just past a line's break": (NOT_CALLED, (1, 20), (1, 20), "  # note"),
+    "character just past a CRLF line's break": (NOT_CALLED.replace("\n", "\r\n"), (1, 20), (1, 20), "  # note"),
+    "line past the end": (NOT_CALLED, (40, 3), (40, 3), "with torch.no_grad:\n    pass\n"),
+    "range from inside to past the end": (NOT_CALLED, (1, 5), (99, 99), "torch.no_grad():\n    pass\n"),
+}
+
+
+@pytest.mark.parametrize("text, start, end, new_text", PAST_THE_END.values(), ids=PAST_THE_END.keys())
+async def test_edit_past_the_end_is_clamped_as_the_client_does(
+    client: LanguageClient, tmp_path: Path, text: str, start, end, new_text: str
+):
+    history = record_publications(client)
+    uri = write_on_disk(tmp_path, "model.py", text.encode())
+    open_doc(client, uri, text)
+    await wait_until(lambda: any(p.uri == uri for p in history), SLOW)
+
+    change(client, uri, 2, start, end, new_text)
+    expected = as_client_edits(text, start, end, new_text)
+    await wait_until(lambda: any(p.uri == uri and p.version == 2 for p in history), SLOW)
+    (latest,) = [p for p in history if p.uri == uri and p.version == 2]
+    assert shown(latest.diagnostics) == findings_of(expected)
+    assert not any(d.data == {"syntax": True} for d in latest.diagnostics)  # the client's text parses
+
+    # An edit made in the client's coordinates lands where the client sees it: a finding at the end.
+    last_line = len(expected.splitlines())
+    change(client, uri, 3, (last_line, 0), (last_line, 0), "\nwith torch.no_grad:\n    pass\n")
+    expected = as_client_edits(expected, (last_line, 0), (last_line, 0), "\nwith torch.no_grad:\n    pass\n")
+    await wait_until(lambda: any(p.uri == uri and p.version == 3 for p in history), SLOW)
+    (latest,) = [p for p in history if p.uri == uri and p.version == 3]
+    assert shown(latest.diagnostics) == findings_of(expected)
+    assert (tmp_path / "model.py").read_bytes() == text.encode()
