@@ -4,10 +4,11 @@ afterwards, and files on disk are never touched."""
 from __future__ import annotations
 
 import json
-import os
+import queue
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -169,3 +170,165 @@ async def test_edit_past_the_end_is_clamped_as_the_client_does(
     (latest,) = [p for p in history if p.uri == uri and p.version == 3]
     assert shown(latest.diagnostics) == findings_of(expected)
     assert (tmp_path / "model.py").read_bytes() == text.encode()
+
+
+# ---------------------------------------------------------------------- a client that disappears
+
+
+def frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def read_messages(stream, into: "queue.Queue[dict]") -> None:
+    """JSON-RPC messages from the server's stdout, until it closes."""
+    while True:
+        headers = {}
+        while (line := stream.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("ascii").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if not line:
+            return
+        into.put(json.loads(stream.read(int(headers["content-length"]))))
+
+
+def next_message(messages: "queue.Queue[dict]", wanted) -> dict:
+    deadline = time.monotonic() + SLOW
+    while time.monotonic() < deadline:
+        try:
+            message = messages.get(timeout=1)
+        except queue.Empty:
+            continue
+        if wanted(message):
+            return message
+    raise AssertionError("the server did not answer in time")
+
+
+def process_identity(pid: int) -> tuple[int, str] | None:
+    """(pid, start time) of a live process, None once it is gone or a zombie; the start time tells a
+    reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in ("Z", "X") else (pid, fields[19])
+
+
+def descendants(pid: int) -> set[tuple[int, str]]:
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if (identity := process_identity(child)) and identity not in found:
+                    found.add(identity)
+                    todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "mid-analysis"])
+def test_client_gone_without_shutdown_ends_server_and_workers(tmp_path: Path, busy: bool):
+    text = "import torch\n" + "x = 1\n" * 50_000 + NOT_CALLED if busy else NOT_CALLED
+    uri = write_on_disk(tmp_path, "model.py", text.encode())
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gradguard"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=(tmp_path / "stderr.txt").open("wb"),
+    )
+    messages: queue.Queue[dict] = queue.Queue()
+    threading.Thread(target=read_messages, args=(server.stdout, messages), daemon=True).start()
+    try:
+        server.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                  "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
+        server.stdin.flush()
+        next_message(messages, lambda m: m.get("id") == 1)
+        server.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        server.stdin.write(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": text}}}))
+        server.stdin.flush()
+        if busy:  # the analysis worker has started on the long document, and has not answered yet
+            deadline = time.monotonic() + SLOW
+            while len(descendants(server.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        else:
+            next_message(messages, lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        workers = descendants(server.pid)
+        assert len(workers) > 0  # otherwise there would be nothing to check
+
+        server.stdin.close()  # the client is gone: no shutdown request, no exit notification
+
+        deadline = time.monotonic() + SLOW
+        while server.poll() is None and time.monotonic() < deadline:
+            workers |= descendants(server.pid)  # children started while the server winds down count too
+            time.sleep(0.05)
+        assert server.poll() == 0, (tmp_path / "stderr.txt").read_text()
+        while any(map(process_identity, (pid for pid, _ in workers))) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid, start in workers if process_identity(pid) == (pid, start)] == []
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert (tmp_path / "model.py").read_bytes() == text.encode()
+
+
+# ---------------------------------------------------------------------- odd content
+
+
+async def test_binary_content_gets_a_note(client: LanguageClient, tmp_path: Path):
+    data = b"import torch\x00\x01\x02\nwith torch.no_grad:\n    pass\n"
+    uri = write_on_disk(tmp_path, "binary.py", data)
+    open_doc(client, uri, data.decode("latin-1"))  # what an editor shows for the bytes
+    await wait_until(lambda: published(client, uri), SLOW)
+    (note,) = published(client, uri)
+    assert note.data == {"syntax": True} and "null bytes" in note.message
+    await assert_still_serving(client, tmp_path)
+    assert (tmp_path / "binary.py").read_bytes() == data
+
+
+@pytest.mark.parametrize("odd", [
+    "# caf\ufffd\n",  # a Latin-1 byte decoded as UTF-8 by the editor: the replacement character
+    "s = 'caf\udce9'\n",  # a lone surrogate (an undecodable byte kept by a client, sent as a JSON escape)
+], ids=["replacement character", "lone surrogate"])
+async def test_undecodable_bytes_as_the_editor_sends_them(client: LanguageClient, tmp_path: Path, odd: str):
+    text = "import torch\n" + odd + "with torch.no_grad:\n    pass\n"
+    data = text.encode("utf-8", "surrogateescape")
+    uri = write_on_disk(tmp_path, "latin1.py", data)
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri), SLOW)
+    diagnostics = published(client, uri)
+    if "\ufffd" in odd:
+        assert [(d.code, d.range.start.line, d.range.start.character) for d in diagnostics] == [("GG101", 2, 5)]
+    else:  # Python cannot encode it: reported where analysis stopped
+        (note,) = diagnostics
+        assert note.data == {"syntax": True} and "surrogates not allowed" in note.message
+    await assert_still_serving(client, tmp_path)
+    assert no_tracebacks(client)
+    assert (tmp_path / "latin1.py").read_bytes() == data
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x1c", "\x85", "\u2028"], ids=["form feed", "file separator", "NEL", "U+2028"])
+async def test_characters_that_split_lines_for_python_str_but_not_for_lsp(
+    client: LanguageClient, tmp_path: Path, separator: str
+):
+    """LSP breaks lines at \\r\\n, \\r and \\n only; `str.splitlines` also at these. The finding below
+    must be placed on the line the client counts, and an edit below must land where the client put it."""
+    blank = "\x0c" if separator == "\x0c" else ""  # a form feed alone on a line is whitespace to Python
+    text = f"import torch\n# page{separator}break\n{blank}\nwith torch.no_grad:\n    pass\n"
+    uri = write_on_disk(tmp_path, "odd.py", text.encode())
+    history = record_publications(client)
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri), SLOW)
+    (diagnostic,) = published(client, uri)
+    assert diagnostic.range == types.Range(types.Position(3, 5), types.Position(3, 18))
+
+    change(client, uri, 2, (3, 18), (3, 18), "()")  # the fix, typed by hand: no finding left
+    await wait_until(lambda: any(p.uri == uri and p.version == 2 for p in history), SLOW)
+    (latest,) = [p for p in history if p.uri == uri and p.version == 2]
+    assert len(latest.diagnostics) == 0
+    assert (tmp_path / "odd.py").read_bytes() == text.encode()

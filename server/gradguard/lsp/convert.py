@@ -1,10 +1,11 @@
 """Findings -> LSP diagnostics. Positions are converted here, once, to the negotiated encoding."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from lsprotocol import types
-from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, TextDocument
+from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, TextDocument, Workspace
 
 from ..analysis import AnalysisError
 from ..findings import Finding, Span
@@ -23,6 +24,7 @@ SEVERITY = {
 # Where a span of the analysed program lands: (document URI, span inside that document).
 Place = Callable[[Span], "tuple[str, Span]"]
 LinesOf = Callable[[str], Sequence[str]]
+LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # each line with its break, as LSP counts them
 
 
 class ClampingPositionCodec(PositionCodec):
@@ -39,6 +41,31 @@ class ClampingPositionCodec(PositionCodec):
         length = self.client_num_units(lines[position.line].rstrip("\r\n"))
         clamped = types.Position(position.line, min(position.character, length))
         return super().position_from_client_units(lines, clamped)
+
+
+class LspLinesDocument(TextDocument):
+    """Lines broken at `\\r\\n`, `\\r` and `\\n` only, as LSP and Python count them. pygls uses `str.splitlines`,
+    which also breaks at form feeds, \\x1c-\\x1e, \\x85 and U+2028/9: after one of them, edits from the client
+    and diagnostics to it would land on another line than the client's."""
+
+    @property
+    def lines(self) -> Sequence[str]:
+        return tuple(LSP_LINE.findall(self.source))
+
+
+def use_lsp_positions(workspace: Workspace) -> None:
+    """Documents the workspace creates from now on count lines and clamp positions as the client does.
+    pygls has no public hook for either, hence its private attributes."""
+    codec = ClampingPositionCodec(workspace.position_encoding)
+    sync_kind = workspace._sync_kind
+
+    def create_document(uri: str, source: Optional[str] = None, version: Optional[int] = None,
+                        language_id: Optional[str] = None) -> TextDocument:
+        return LspLinesDocument(uri, source=source, version=version, language_id=language_id,
+                                sync_kind=sync_kind, position_codec=codec)
+
+    workspace._position_codec = codec
+    workspace._create_text_document = create_document
 
 
 def to_range(codec: PositionCodec, lines: Sequence[str], span: Span) -> types.Range:

@@ -13,7 +13,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from .actions import FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
-from .convert import SOURCE, ClampingPositionCodec, finding_from_data, to_code_action
+from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_positions
 from .documents import Program
 from .hover import hover_at
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
@@ -58,9 +58,8 @@ def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
     # Runs before capabilities are computed: settings are in place for the first didOpen (no race),
     # and pull diagnostics are advertised only to clients that can pull.
     ls.settings.set_editor(params.initialization_options)
-    # pygls built the workspace just before this handler and no document is open yet: every document
-    # gets the codec that clamps positions past the end as the client does (pygls has no public setter).
-    ls.workspace._position_codec = ClampingPositionCodec(ls.workspace.position_encoding)
+    # pygls built the workspace just before this handler and no document is open yet.
+    use_lsp_positions(ls.workspace)
     text_caps = params.capabilities.text_document
     ls.pull = bool(text_caps and text_caps.diagnostic)
     if ls.pull:
