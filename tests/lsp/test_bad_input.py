@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from gradguard.analysis import analyze
 from lsp_helpers import (
-    NOT_CALLED, change, code_actions, codes, file_uri, hover_text, open_doc, published, record_publications,
+    NOT_CALLED, SERVER, change, code_actions, codes, file_uri, hover_text, open_doc, published, record_publications,
     wait_until,
 )
 
@@ -332,3 +333,48 @@ async def test_characters_that_split_lines_for_python_str_but_not_for_lsp(
     (latest,) = [p for p in history if p.uri == uri and p.version == 2]
     assert len(latest.diagnostics) == 0
     assert (tmp_path / "odd.py").read_bytes() == text.encode()
+
+
+# ---------------------------------------------------------------------- notebook cells with magics
+
+NOTEBOOK = "file:///tmp/gradguard-tests/magics.ipynb"
+MAGIC_CELLS = [
+    "import torch\n!pip install torch\n%time y = 1\n?torch.no_grad\n",  # shell escape, line magic, help
+    "%%time\nwith torch.no_grad:\n    pass\n",  # a cell magic: the whole cell is not Python
+    "with torch.no_grad:\n    %time pass\n    pass\n",  # a magic inside a block
+]
+
+
+def magic_cell(index: int) -> str:
+    return f"vscode-notebook-cell:/tmp/gradguard-tests/magics.ipynb#cell{index}"
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def notebook_client(lsp_client: LanguageClient):
+    # No recorded client declares notebook support (lsp-demo README G6).
+    capabilities = types.ClientCapabilities(notebook_document=types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities()
+    ))
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_notebook_magics_are_skipped_and_the_rest_analysed(notebook_client: LanguageClient, tmp_path: Path):
+    notebook_client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        notebook_document=types.NotebookDocument(
+            uri=NOTEBOOK, notebook_type="jupyter-notebook", version=1,
+            cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=magic_cell(i))
+                   for i in range(len(MAGIC_CELLS))],
+        ),
+        cell_text_documents=[types.TextDocumentItem(uri=magic_cell(i), language_id="python", version=1, text=text)
+                             for i, text in enumerate(MAGIC_CELLS)],
+    ))
+    await wait_until(lambda: published(notebook_client, magic_cell(2)), SLOW)
+    assert len(published(notebook_client, magic_cell(0))) == 0
+    assert len(published(notebook_client, magic_cell(1))) == 0  # `%%time` cell: not analysed
+    (diagnostic,) = published(notebook_client, magic_cell(2))
+    assert diagnostic.code == "GG101"
+    assert diagnostic.range == types.Range(types.Position(0, 5), types.Position(0, 18))
+    await assert_still_serving(notebook_client, tmp_path)
+    assert no_tracebacks(notebook_client)
