@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import codecs
-import gc
 import multiprocessing
 import os
 import stat
@@ -28,6 +27,7 @@ from .findings import Edit, Finding, Fix, Related, Span
 from .fixes import code_fixes, fix_all
 from .files import FileProblem, SourceFile, decode_source, notebook_with_sources
 from .noqa import add_noqa_comments
+from .processes import tune_garbage_collector
 from .notebook import cells_after_fixes, join_cells
 
 # Below this much source a worker process costs more to start (it imports libcst) than it saves.
@@ -103,15 +103,6 @@ def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
     fresh = iter(computed)
     first = [result if result is not None else next(fresh) for result in results]
     return _second_pass(tasks, first, workers)
-
-
-def tune_garbage_collector() -> None:
-    """An analysis allocates millions of short-lived AST nodes and facts: at the default threshold
-    (700 allocations) the cyclic collector runs thousands of times per file and finds little, which
-    cost a fifth of the CPU time of a corpus run. Cycles (a function's facts and its parent's) are
-    still collected, less often; what was loaded before the run is never scanned again."""
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 50)
 
 
 def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> list[FileResult]:

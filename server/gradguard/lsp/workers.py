@@ -17,6 +17,7 @@ from ..analysis import AnalysisError, analyze_module
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
+from ..processes import tune_garbage_collector
 from .documents import Snapshot
 from .regions import GradRegion, find_regions
 from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
@@ -26,9 +27,10 @@ from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_fil
 _workspaces: dict[str, WorkspaceIndex] = {}
 
 
-def _quiet_stdout() -> None:
+def _start_worker() -> None:
     """stdout of the server is the JSON-RPC pipe; a worker inherits it, so point it at stderr."""
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    tune_garbage_collector()
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Pool:
     def _start(self) -> Executor:
         try:
             return ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_stdout
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
             )
         except (OSError, NotImplementedError, ImportError):
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gradguard-{self.name}")
