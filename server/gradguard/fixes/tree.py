@@ -5,6 +5,7 @@ The conversion happens here and nowhere else.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import fields
 from functools import lru_cache
 from typing import Callable, Optional, Sequence, Union
@@ -12,10 +13,11 @@ from typing import Callable, Optional, Sequence, Union
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from ..findings import Applicability, Fix, Span
+from ..findings import Applicability, Edit, Fix, Span
 from .text import edits_between
 
 Block = Union[cst.Module, cst.IndentedBlock]
+MODULE_PARTS = ("header", "footer", "encoding", "default_indent", "default_newline", "has_trailing_newline")
 
 
 class SourceTree:
@@ -28,19 +30,29 @@ class SourceTree:
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
+        self._offsets: Optional[list[int]] = None
+        self._top_level_starts: Optional[list[int]] = None
 
     def smallest(self, span: Span, kind: Callable[[cst.CSTNode], bool]) -> Optional[cst.CSTNode]:
-        """The innermost node of the given kind whose range holds the span."""
+        """The innermost node of the given kind whose range holds the span (the outermost of equal ones).
+        Found by descending from the module into the child that holds the span: the nodes that hold
+        it are one chain, and a large file has too many nodes to try them all for each quick fix."""
         start, end = (span.start_line + 1, span.start_col), (span.end_line + 1, span.end_col)
         best, best_size = None, None
-        for node, where in self.positions.items():
-            node_start = (where.start.line, where.start.column)
-            node_end = (where.end.line, where.end.column)
-            if node_start <= start and end <= node_end and kind(node):
-                size = (node_end[0] - node_start[0], node_end[1] - node_start[1])
+        node: Optional[cst.CSTNode] = self.module
+        while node is not None:
+            where = self.positions.get(node)
+            if where is not None and kind(node):
+                size = (where.end.line - where.start.line, where.end.column - where.start.column)
                 if best_size is None or size < best_size:
                     best, best_size = node, size
+            node = next((child for child in node.children if self._holds(child, start, end)), None)
         return best
+
+    def _holds(self, node: cst.CSTNode, start: tuple[int, int], end: tuple[int, int]) -> bool:
+        where = self.positions.get(node)
+        return where is not None and (where.start.line, where.start.column) <= start \
+            and end <= (where.end.line, where.end.column)
 
     def ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """Parent first, module last."""
@@ -71,6 +83,14 @@ class SourceTree:
         parent = self.parents[node]
         return node, parent, _index(parent.body, node)  # type: ignore[union-attr]
 
+    def top_level_start(self, line: int) -> int:
+        """0-based first line of the last top-level statement that starts at or before `line` (0 if none):
+        a place where no string or bracket is open."""
+        if self._top_level_starts is None:
+            self._top_level_starts = [self.positions[statement].start.line - 1 for statement in self.module.body]
+        index = bisect.bisect_right(self._top_level_starts, line) - 1
+        return self._top_level_starts[index] if index >= 0 else 0
+
     def start_line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line - 1
 
@@ -84,8 +104,47 @@ class SourceTree:
         return new  # type: ignore[return-value]
 
     def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False) -> Optional[Fix]:
-        edits = edits_between(self.source, new_module.code)
+        edits = self._changed_statements(new_module)
+        if edits is None:
+            edits = edits_between(self.source, new_module.code)
         return Fix(title, applicability, edits, preferred) if edits else None
+
+    def _changed_statements(self, new_module: cst.Module) -> Optional[tuple[Edit, ...]]:
+        """The edits of `new_module`, generating code only for the top-level statements that differ
+        (a fix rebuilds only the ancestors of what it changes, so the others are the same objects):
+        a quick fix in a large file need not regenerate all of it. None when the module's own parts
+        (header, footer, layout) changed or its code is not the concatenation of its statements."""
+        old_body, new_body = self.module.body, new_module.body
+        offsets = self._statement_offsets()
+        if offsets is None or any(getattr(new_module, name) is not getattr(self.module, name) for name in MODULE_PARTS):
+            return None
+        head = 0
+        while head < min(len(old_body), len(new_body)) and old_body[head] is new_body[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old_body), len(new_body)) - head and old_body[-1 - tail] is new_body[-1 - tail]:
+            tail += 1
+        start, end = offsets[head], offsets[len(old_body) - tail]
+        new_code = "".join(new_module.code_for_node(statement) for statement in new_body[head:len(new_body) - tail])
+        first_line = self.source.count("\n", 0, start) if "\r" not in self.source else None
+        if first_line is None:
+            return None  # `\r` line breaks: count lines the slow way, in edits_between
+        return tuple(
+            Edit(Span(e.span.start_line + first_line, e.span.start_col, e.span.end_line + first_line, e.span.end_col),
+                 e.new_text)
+            for e in edits_between(self.source[start:end], new_code))
+
+    def _statement_offsets(self) -> Optional[list[int]]:
+        """Offset in the source where each top-level statement's code (leading comments included)
+        begins, and where the last one ends; None when the code is not laid out that way."""
+        if self._offsets is None:
+            pieces = [self.module.code_for_node(statement) for statement in self.module.body]
+            start = self.source.find("".join(pieces))
+            offsets = [start]
+            for piece in pieces:
+                offsets.append(offsets[-1] + len(piece))
+            self._offsets = offsets if start != -1 and self.module.has_trailing_newline else []
+        return self._offsets or None
 
 
 def _with_child(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
