@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import codecs
+import hashlib
+import json
 import multiprocessing
 import os
 import stat
@@ -50,6 +52,7 @@ class Task:
     config: Config
     options: Options
     project: ProjectIndex | None = None  # the second pass: other files' summaries
+    project_digest: str = ""  # the second pass: a hash of what `project` was built from, for the cache key
 
     @property
     def module(self) -> str:
@@ -115,16 +118,26 @@ def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> 
              if result.problem is None and _index_matters(index, task.module, result)]
     if not again:
         return results
-    second = [replace(tasks[i], project=index) for i in again]
-    if workers <= 1:
-        redone = list(map(check_file, second))
+    digest = _index_digest(tasks, results)
+    second = [replace(tasks[i], project=index, project_digest=digest) for i in again]
+    cached = [_cached(task) for task in second]
+    missing = [task for task, result in zip(second, cached) if result is None]
+    if workers <= 1 or len(missing) <= 1:
+        computed = list(map(check_file, missing))
     else:
         with multiprocessing.get_context("spawn").Pool(workers, tune_garbage_collector) as pool:
-            redone = pool.map(check_file, second)
+            computed = pool.map(check_file, missing)
+    fresh = iter(computed)
     merged = list(results)
-    for i, result in zip(again, redone):
-        merged[i] = result
+    for i, result in zip(again, cached):
+        merged[i] = result if result is not None else next(fresh)
     return merged
+
+
+def _index_digest(tasks: list[Task], results: list[FileResult]) -> str:
+    """The project index is built from every file's exports and calls alone: equal digests, equal index."""
+    summary = sorted(json.dumps([task.module, _summary_to_json(result)]) for task, result in zip(tasks, results))
+    return hashlib.sha256("\n".join(summary).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool:
@@ -174,15 +187,15 @@ def _read(path: str) -> bytes | FileResult:
 
 
 def _cache(task: Task) -> Cache | None:
-    """No cache for the second pass: its results depend on other files."""
+    """The second pass is cached under the digest of the project index it used."""
     options = task.options
-    if task.project is not None or not options.cache_dir or _writes(options):
+    if (task.project is not None and not task.project_digest) or not options.cache_dir or _writes(options):
         return None
     return Cache(Path(options.cache_dir))
 
 
 def _key(task: Task, data: bytes) -> str:
-    return cache_key(repr((task.config, task.options.with_fixes)), task.analysis_path, data)
+    return cache_key(repr((task.config, task.options.with_fixes, task.project_digest)), task.analysis_path, data)
 
 
 def _writes(options: Options) -> bool:
@@ -277,8 +290,15 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
         "cell_starts": list(result.cell_starts) if result.cell_starts is not None else None,
         "cell_indexes": list(result.cell_indexes),
         "encoding": result.encoding,
-        "exports": [[name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit], e.trains_unset]]
-                    for name, e in result.exports],
+        **_summary_to_json(result),
+    }
+
+
+def _summary_to_json(result: FileResult) -> dict[str, Any]:
+    """What the file tells the project index."""
+    return {
+        "exports": [[name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit],
+                            e.trains_unset]] for name, e in result.exports],
         "calls": [[c.module, c.function, list(c.grad)] for c in result.calls],
     }
 

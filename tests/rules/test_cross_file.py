@@ -79,3 +79,18 @@ def test_absolute_import_and_module_attribute(tmp_path):
 def test_one_file_alone_reports_nothing_it_cannot_see(tmp_path):
     layout(tmp_path, evaluation=EVALUATION, train=TRAIN)
     assert check(tmp_path, "pkg/train.py") == []
+
+
+def test_cached_results_follow_a_change_in_another_file(tmp_path):
+    """The second pass is cached under the project index it used: editing only `evaluation.py` so that
+    `evaluate` leaves the model in training mode must remove the GG203 reported in `train.py`."""
+    layout(tmp_path, evaluation=EVALUATION, train=TRAIN)
+
+    def cached_check():
+        run = subprocess.run([sys.executable, "-m", "gradguard", "--check", ".", "--format", "json"],
+                             cwd=tmp_path, capture_output=True, text=True)
+        return [(f["filename"], f["location"]["row"], f["code"]) for f in json.loads(run.stdout)]
+
+    assert cached_check() == cached_check() == check(tmp_path, ".") == [("pkg/train.py", 10, "GG203")]
+    (tmp_path / "pkg" / "evaluation.py").write_text(textwrap.dedent(EVALUATION.replace("model.eval()", "pass")))
+    assert cached_check() == check(tmp_path, ".") == []
