@@ -14,7 +14,7 @@ import ast
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 from ..config import Config
 from ..lines import line_starts
@@ -34,6 +34,8 @@ THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffuser
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 WORD_CHAR = re.compile(r"\w")
+IDENTIFIER = re.compile(r"\w+")
+MANY_NAMES = 32  # see _word_positions
 SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
 GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
 # Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
@@ -528,22 +530,53 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     relevant_spans = _merged([spans[id(d)] for d in defs if id(d) in relevant])
     top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
     attributes = {m.group(1) for m in SELF_ATTRIBUTE.finditer(source) if _inside(m.start(), relevant_spans)}
+    words = _word_positions(source, {d.name for d in defs})
     relevant |= {id(d) for d in defs if d.name in attributes
-                 or (id(d) in top_level and _named_within(source, d.name, relevant_spans))}
+                 or (id(d) in top_level and any(_inside(p, relevant_spans) for p in words[d.name]))}
     pending = [d.name for d in defs if id(d) in relevant]
+    holders = _holders(defs, spans)
     followed: set[str] = set()
     while pending:  # a call of a relevant function makes its caller relevant (its effects reach it)
         name = pending.pop()
         if name in followed:
             continue
         followed.add(name)
-        for position in _call_positions(source, name):
-            for d in defs:
-                start, end = spans[id(d)]
-                if start <= position < end and id(d) not in relevant:
+        for position in _calls(source, name, words[name]):
+            for d in holders(position):
+                if id(d) not in relevant:
                     relevant.add(id(d))
                     pending.append(d.name)
     return relevant
+
+
+def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callable[[int], list[ast.stmt]]:
+    """A function from a position in the source to the definitions whose text holds it, innermost first.
+    Each lookup steps back only over the definitions nested in the same outermost one."""
+    ordered = sorted(defs, key=lambda d: spans[id(d)][0])
+    starts = [spans[id(d)][0] for d in ordered]
+    parent: dict[int, Optional[ast.stmt]] = {}
+    open_definitions: list[ast.stmt] = []
+    for d in ordered:
+        while open_definitions and spans[id(open_definitions[-1])][1] <= spans[id(d)][0]:
+            open_definitions.pop()
+        parent[id(d)] = open_definitions[-1] if open_definitions else None
+        open_definitions.append(d)
+
+    def holders(position: int) -> list[ast.stmt]:
+        index = bisect.bisect_right(starts, position) - 1
+        while index >= 0:
+            innermost: Optional[ast.stmt] = ordered[index]
+            if position < spans[id(innermost)][1]:
+                found = []
+                while innermost is not None:
+                    found.append(innermost)
+                    innermost = parent[id(innermost)]
+                return found
+            if parent[id(innermost)] is None:
+                return []  # outermost definitions before this one ended before it began
+            index -= 1
+        return []
+    return holders
 
 
 def _any_within(positions: list[int], span: tuple[int, int]) -> bool:
@@ -566,13 +599,10 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return index >= 0 and position < spans[index][1]
 
 
-def _named_within(source: str, name: str, spans: list[tuple[int, int]]) -> bool:
-    return any(True for start, end in spans for _ in _word_positions(source, name, start, end))
-
-
-def _call_positions(source: str, name: str) -> Iterator[int]:
-    """Where `name(` (or `obj.name(`) is called; also where it is defined, which is harmless here."""
-    for position in _word_positions(source, name, 0, len(source)):
+def _calls(source: str, name: str, positions: list[int]) -> Iterator[int]:
+    """Those of `positions` (where `name` is written) that call it: `name(`, `obj.name(`; also where it
+    is defined, which is harmless here."""
+    for position in positions:
         after = position + len(name)
         while after < len(source) and source[after] in " \t":
             after += 1
@@ -580,13 +610,23 @@ def _call_positions(source: str, name: str) -> Iterator[int]:
             yield position
 
 
-def _word_positions(source: str, word: str, start: int, end: int) -> Iterator[int]:
-    position = source.find(word, start, end)
-    while position != -1:
-        after = position + len(word)
-        if not (position and WORD_CHAR.match(source, position - 1)) and not WORD_CHAR.match(source, after):
-            yield position
-        position = source.find(word, position + 1, end)
+def _word_positions(source: str, names: set[str]) -> dict[str, list[int]]:
+    """Where each of `names` is written as a whole word. A few names are found with `str.find`; for many
+    (a file of thousands of functions) one pass over every identifier beats a pass per name."""
+    found: dict[str, list[int]] = {name: [] for name in names}
+    if len(names) > MANY_NAMES:
+        for match in IDENTIFIER.finditer(source):
+            if match.group() in found:
+                found[match.group()].append(match.start())
+        return found
+    for name in names:
+        position = source.find(name)
+        while position != -1:
+            after = position + len(name)
+            if not (position and WORD_CHAR.match(source, position - 1)) and not WORD_CHAR.match(source, after):
+                found[name].append(position)
+            position = source.find(name, position + 1)
+    return found
 
 
 def _params(node: FunctionNode) -> list[str]:
