@@ -22,7 +22,8 @@ from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
 # only its last version; the analysis runs meanwhile, so an idle edit waits max(analysis, this), not the sum.
-CHANGE_DEBOUNCE_SECONDS = 0.05
+# 40 ms: longer than the gap between auto-repeated keys (about 30 ms), so a held key still publishes once.
+CHANGE_DEBOUNCE_SECONDS = 0.04
 # After a publish, the fix engine parses the text ahead of quick-fix requests once the text stays unchanged
 # this long: a parse started during typing would be thrown away and hold up the fix worker.
 FIX_WARMUP_IDLE_SECONDS = 0.5
