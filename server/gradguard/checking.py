@@ -11,7 +11,6 @@ are analysed again with it.
 from __future__ import annotations
 
 import ast
-import codecs
 import hashlib
 import json
 import multiprocessing
@@ -93,8 +92,12 @@ class FileResult:
 
 
 def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
-    """Cache hits are answered here; only the misses go to worker processes."""
     tune_garbage_collector()
+    return _second_pass(tasks, _check(tasks, jobs), jobs)
+
+
+def _check(tasks: list[Task], jobs: int) -> list[FileResult]:
+    """Cache hits are answered here; only the misses go to worker processes, when there is enough to do."""
     results: list[FileResult | None] = [_cached(task) for task in tasks]
     missing = [task for task, result in zip(tasks, results) if result is None]
     workers = min(jobs, os.cpu_count() or 1, len(missing))
@@ -104,11 +107,10 @@ def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
         with multiprocessing.get_context("spawn").Pool(workers, tune_garbage_collector) as pool:
             computed = pool.map(check_file, missing, chunksize=max(1, len(missing) // (workers * 8)))
     fresh = iter(computed)
-    first = [result if result is not None else next(fresh) for result in results]
-    return _second_pass(tasks, first, workers)
+    return [result if result is not None else next(fresh) for result in results]
 
 
-def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> list[FileResult]:
+def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int) -> list[FileResult]:
     index = ProjectIndex()
     for task, result in zip(tasks, results):  # every module first, so that calls find their target
         index.add(task.module, dict(result.exports), [])
@@ -119,18 +121,10 @@ def _second_pass(tasks: list[Task], results: list[FileResult], workers: int) -> 
     if not again:
         return results
     digest = _index_digest(tasks, results)
-    second = [replace(tasks[i], project=index, project_digest=digest) for i in again]
-    cached = [_cached(task) for task in second]
-    missing = [task for task, result in zip(second, cached) if result is None]
-    if workers <= 1 or len(missing) <= 1:
-        computed = list(map(check_file, missing))
-    else:
-        with multiprocessing.get_context("spawn").Pool(workers, tune_garbage_collector) as pool:
-            computed = pool.map(check_file, missing)
-    fresh = iter(computed)
+    redone = _check([replace(tasks[i], project=index, project_digest=digest) for i in again], jobs)
     merged = list(results)
-    for i, result in zip(again, cached):
-        merged[i] = result if result is not None else next(fresh)
+    for i, result in zip(again, redone):
+        merged[i] = result
     return merged
 
 
@@ -252,9 +246,8 @@ def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, da
     joined = join_cells(sources)
     remaining = analyze(joined.source, task.analysis_path, task.config, task.project, task.module,
                         cell_starts=joined.starts, cell_numbers=[i + 1 for i in source.cell_indexes])
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    return replace(result, findings=tuple(remaining), fixes=(), original_text=data.decode(encoding), new_text=new_text,
-                   encoding=encoding, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
+    return replace(result, findings=tuple(remaining), fixes=(), original_text=data.decode(source.encoding),
+                   new_text=new_text, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
 
 
 def _add_noqa(source: SourceFile, result: FileResult) -> FileResult:

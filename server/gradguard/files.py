@@ -155,7 +155,8 @@ def read_notebook(data: bytes) -> SourceFile:
             sources.append(source)
             indexes.append(index)
     joined = join_cells(sources)
-    return SourceFile(joined.source, "utf-8", joined, tuple(indexes), tuple(sources))
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"  # a fix writes the BOM back
+    return SourceFile(joined.source, encoding, joined, tuple(indexes), tuple(sources))
 
 
 def _is_python_notebook(notebook: dict) -> bool:
