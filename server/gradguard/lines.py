@@ -15,3 +15,10 @@ def line_starts(text: str) -> list[int]:
     starts = [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n"))]
     starts.pop()  # the offset past the end, after the last line
     return starts
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, each with its own line break."""
+    starts = line_starts(text)
+    ends = [*starts[1:], len(text)]
+    return [text[start:end] for start, end in zip(starts, ends) if start < end]

@@ -10,15 +10,8 @@ from difflib import SequenceMatcher
 from typing import Iterable
 
 from ..findings import Edit, Fix, Span
-from ..lines import LINE_BREAK, line_starts
+from ..lines import LINE_BREAK, line_starts, split_lines
 
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of `text`, each with its own line break."""
-    starts = line_starts(text)
-    ends = [*starts[1:], len(text)]
-    return [text[start:end] for start, end in zip(starts, ends) if start < end]
 
 
 def line_text(text: str, line: int) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from ..findings import Applicability, Edit, Fix, Span
+from ..lines import LINE_BREAK
 from .text import edits_between
 
 Block = Union[cst.Module, cst.IndentedBlock]
@@ -30,8 +31,6 @@ class SourceTree:
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
-        self._offsets: Optional[list[int]] = None
-        self._top_level_starts: Optional[list[int]] = None
 
     def smallest(self, span: Span, kind: Callable[[cst.CSTNode], bool]) -> Optional[cst.CSTNode]:
         """The innermost node of the given kind whose range holds the span (the outermost of equal ones).
@@ -86,10 +85,12 @@ class SourceTree:
     def top_level_start(self, line: int) -> int:
         """0-based first line of the last top-level statement that starts at or before `line` (0 if none):
         a place where no string or bracket is open."""
-        if self._top_level_starts is None:
-            self._top_level_starts = [self.positions[statement].start.line - 1 for statement in self.module.body]
-        index = bisect.bisect_right(self._top_level_starts, line) - 1
-        return self._top_level_starts[index] if index >= 0 else 0
+        index = bisect.bisect_right(self._top_level_lines, line) - 1
+        return self._top_level_lines[index] if index >= 0 else 0
+
+    @cached_property
+    def _top_level_lines(self) -> list[int]:
+        return [self.positions[statement].start.line - 1 for statement in self.module.body]
 
     def start_line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line - 1
@@ -115,8 +116,8 @@ class SourceTree:
         a quick fix in a large file need not regenerate all of it. None when the module's own parts
         (header, footer, layout) changed or its code is not the concatenation of its statements."""
         old_body, new_body = self.module.body, new_module.body
-        offsets = self._statement_offsets()
-        if offsets is None or any(getattr(new_module, name) is not getattr(self.module, name) for name in MODULE_PARTS):
+        starts = self._statement_starts
+        if starts is None or any(getattr(new_module, name) is not getattr(self.module, name) for name in MODULE_PARTS):
             return None
         head = 0
         while head < min(len(old_body), len(new_body)) and old_body[head] is new_body[head]:
@@ -124,27 +125,26 @@ class SourceTree:
         tail = 0
         while tail < min(len(old_body), len(new_body)) - head and old_body[-1 - tail] is new_body[-1 - tail]:
             tail += 1
-        start, end = offsets[head], offsets[len(old_body) - tail]
+        (start, first_line), (end, _) = starts[head], starts[len(old_body) - tail]
         new_code = "".join(new_module.code_for_node(statement) for statement in new_body[head:len(new_body) - tail])
-        first_line = self.source.count("\n", 0, start) if "\r" not in self.source else None
-        if first_line is None:
-            return None  # `\r` line breaks: count lines the slow way, in edits_between
         return tuple(
             Edit(Span(e.span.start_line + first_line, e.span.start_col, e.span.end_line + first_line, e.span.end_col),
                  e.new_text)
             for e in edits_between(self.source[start:end], new_code))
 
-    def _statement_offsets(self) -> Optional[list[int]]:
-        """Offset in the source where each top-level statement's code (leading comments included)
-        begins, and where the last one ends; None when the code is not laid out that way."""
-        if self._offsets is None:
-            pieces = [self.module.code_for_node(statement) for statement in self.module.body]
-            start = self.source.find("".join(pieces))
-            offsets = [start]
-            for piece in pieces:
-                offsets.append(offsets[-1] + len(piece))
-            self._offsets = offsets if start != -1 and self.module.has_trailing_newline else []
-        return self._offsets or None
+    @cached_property
+    def _statement_starts(self) -> Optional[list[tuple[int, int]]]:
+        """(offset, 0-based line) where each top-level statement's code (leading comments included) begins,
+        and where the last one ends; None when the source is not laid out that way."""
+        pieces = [self.module.code_for_node(statement) for statement in self.module.body]
+        offset = self.source.find("".join(pieces))
+        if offset == -1 or not self.module.has_trailing_newline:
+            return None
+        starts = [(offset, len(LINE_BREAK.findall(self.source, 0, offset)))]
+        for piece in pieces:
+            offset, line = starts[-1]
+            starts.append((offset + len(piece), line + len(LINE_BREAK.findall(piece))))
+        return starts
 
 
 def _with_child(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:

@@ -1,7 +1,6 @@
 """Findings -> LSP diagnostics. Positions are converted here, once, to the negotiated encoding."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from lsprotocol import types
@@ -9,6 +8,7 @@ from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, 
 
 from ..analysis import AnalysisError
 from ..findings import Finding, Span
+from ..lines import split_lines
 from ..rules import find_rule
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ SEVERITY = {
 # Where a span of the analysed program lands: (document URI, span inside that document).
 Place = Callable[[Span], "tuple[str, Span]"]
 LinesOf = Callable[[str], Sequence[str]]
-LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # each line with its break, as LSP counts them
 
 
 class ClampingPositionCodec(PositionCodec):
@@ -50,7 +49,7 @@ class LspLinesDocument(TextDocument):
 
     @property
     def lines(self) -> Sequence[str]:
-        return tuple(LSP_LINE.findall(self.source))
+        return split_lines(self.source)
 
 
 def use_lsp_positions(workspace: Workspace) -> None:
