@@ -15,7 +15,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
 from .dataflow.facts import build_facts, exports, outgoing_calls
-from .dataflow.tokens import RELEVANT_TOKENS, functional_dropout_positions, names_mode_switch
+from .dataflow.tokens import names_something_relevant
 from .findings import Finding, JSONValue, Related, Span
 from .lines import LINE_BREAK
 from .rules import RULES, Rule
@@ -76,9 +76,8 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
 def might_have_findings(source: str, config: Config) -> bool:
     """The text gate: every finding involves a grad-mode or mode-switch name, a load, a functional
     dropout, a validation loader, or a function named for evaluation. Files without any are not parsed."""
-    return (any(token in source for token in RELEVANT_TOKENS) or names_mode_switch(source)
-            or any(functional_dropout_positions(source))
-            or any(config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source)))
+    return names_something_relevant(source) or any(
+        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source))
 
 
 def parse(source: str, path: str) -> ast.Module:

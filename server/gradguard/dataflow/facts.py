@@ -23,7 +23,7 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
-from .tokens import relevant_positions
+from .tokens import relevant_positions, word_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
@@ -33,9 +33,6 @@ THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffuser
                                "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-WORD_CHAR = re.compile(r"\w")
-IDENTIFIER = re.compile(r"\w+")
-MANY_NAMES = 32  # see _word_positions
 SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
 GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
 # Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
@@ -530,7 +527,7 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     relevant_spans = _merged([spans[id(d)] for d in defs if id(d) in relevant])
     top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
     attributes = {m.group(1) for m in SELF_ATTRIBUTE.finditer(source) if _inside(m.start(), relevant_spans)}
-    words = _word_positions(source, {d.name for d in defs})
+    words = word_positions(source, {d.name for d in defs})
     relevant |= {id(d) for d in defs if d.name in attributes
                  or (id(d) in top_level and any(_inside(p, relevant_spans) for p in words[d.name]))}
     pending = [d.name for d in defs if id(d) in relevant]
@@ -608,25 +605,6 @@ def _calls(source: str, name: str, positions: list[int]) -> Iterator[int]:
             after += 1
         if source.startswith("(", after):
             yield position
-
-
-def _word_positions(source: str, names: set[str]) -> dict[str, list[int]]:
-    """Where each of `names` is written as a whole word. A few names are found with `str.find`; for many
-    (a file of thousands of functions) one pass over every identifier beats a pass per name."""
-    found: dict[str, list[int]] = {name: [] for name in names}
-    if len(names) > MANY_NAMES:
-        for match in IDENTIFIER.finditer(source):
-            if match.group() in found:
-                found[match.group()].append(match.start())
-        return found
-    for name in names:
-        position = source.find(name)
-        while position != -1:
-            after = position + len(name)
-            if not (position and WORD_CHAR.match(source, position - 1)) and not WORD_CHAR.match(source, after):
-                found[name].append(position)
-            position = source.find(name, position + 1)
-    return found
 
 
 def _params(node: FunctionNode) -> list[str]:

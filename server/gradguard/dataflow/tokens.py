@@ -15,6 +15,14 @@ RELEVANT_TOKENS = (
 )
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
 FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")
+IDENTIFIER = re.compile(r"\w+")
+MANY_NAMES = 32  # see word_positions
+
+
+def names_something_relevant(source: str) -> bool:
+    """The text gate's test: a token, a functional dropout call, or `.eval`/`.train` without the call."""
+    return any(token in source for token in RELEVANT_TOKENS) or names_mode_switch(source) \
+        or any(functional_dropout_positions(source))
 
 
 def relevant_positions(source: str) -> Iterator[int]:
@@ -57,6 +65,25 @@ def names_mode_switch(source: str) -> bool:
                 return True
             position = source.find(attribute, position + 1)
     return False
+
+
+def word_positions(source: str, names: set[str]) -> dict[str, list[int]]:
+    """Where each of `names` is written as a whole word. A few names are found with `str.find`; for many
+    (a file of thousands of functions) one pass over every identifier beats a pass per name."""
+    found: dict[str, list[int]] = {name: [] for name in names}
+    if len(names) > MANY_NAMES:
+        for match in IDENTIFIER.finditer(source):
+            if match.group() in found:
+                found[match.group()].append(match.start())
+        return found
+    for name in names:
+        position = source.find(name)
+        while position != -1:
+            after = position + len(name)
+            if not _is_identifier_char(source, position - 1) and not _is_identifier_char(source, after):
+                found[name].append(position)
+            position = source.find(name, position + 1)
+    return found
 
 
 def _is_identifier_char(source: str, index: int) -> bool:

@@ -28,7 +28,8 @@ _workspaces: dict[str, WorkspaceIndex] = {}
 
 
 def _start_worker() -> None:
-    """stdout of the server is the JSON-RPC pipe; a worker inherits it, so point it at stderr."""
+    """stdout of the server is the JSON-RPC pipe; a worker inherits it, so point it at stderr. Workers run
+    analyses, so they get the garbage-collector threshold of a check run."""
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     tune_garbage_collector()
 
