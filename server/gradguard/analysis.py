@@ -9,15 +9,16 @@ import ast
 import bisect
 import fnmatch
 import re
-from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence
 
 from .config import Config
-from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
-from .dataflow.facts import build_facts, exports, outgoing_calls
+from .dataflow.crossfile import ProjectIndex
+from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
+from .dataflow.memo import FactsMemo
 from .dataflow.tokens import names_something_relevant
 from .findings import Finding, JSONValue, Related, Span
 from .lines import LINE_BREAK
+from .incremental import DocumentMemo, ModuleAnalysis
 from .rules import RULES, Rule
 
 DEFAULT_CONFIG = Config()
@@ -43,17 +44,12 @@ def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG
     return analyze_module(source, path, config, project, module, cell_starts, cell_numbers).findings
 
 
-@dataclass(frozen=True)
-class ModuleAnalysis:
-    findings: list[Finding]
-    exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
-    calls: list[OutgoingCall] = field(default_factory=list)
-
-
 def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
                    project: Optional[ProjectIndex] = None, module: str = "",
-                   cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = ()) -> ModuleAnalysis:
-    """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project)."""
+                   cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = (),
+                   memo: Optional[DocumentMemo] = None) -> ModuleAnalysis:
+    """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project).
+    `memo`: the same object for every version of one document, for faster analyses after an edit."""
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
@@ -61,14 +57,21 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
             parse(source, path)  # PyTorch code that does not parse is still reported, not skipped silently
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
-    tree = parse(source, path)
     lines = LINE_BREAK.split(source)
-    report = Report(lines, config, cell_starts, cell_numbers)
-    try:
-        facts = build_facts(tree, config, path, source, project, module)
+
+    def run(tree: ast.Module, facts_memo: Optional[FactsMemo]) -> tuple[ModuleAnalysis, ModuleFacts]:
+        report = Report(lines, config, cell_starts, cell_numbers)
+        facts = build_facts(tree, config, path, source, project, module, facts_memo)
         for rule in rules:
             rule.check(facts, report)
-        return ModuleAnalysis(report.findings(rules), exports(facts), outgoing_calls(facts))
+        return ModuleAnalysis(report.findings(rules), exports(facts), outgoing_calls(facts)), facts
+
+    try:
+        if memo is None:
+            return run(parse(source, path), None)[0]
+        context = (config, path, module, tuple(cell_starts), tuple(cell_numbers),
+                   (project, project.changes) if project is not None else None)
+        return memo.analyse(source, lambda text: parse(text, path), context, run)
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
 

@@ -53,10 +53,12 @@ class ProjectIndex:
     exports: dict[str, dict[str, Export]] = field(default_factory=dict)
     incoming: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
     _by_suffix: Optional[dict[str, str]] = field(default=None, repr=False, compare=False)
+    changes: int = field(default=0, repr=False, compare=False)  # counts `add`s: the index is updated in place
 
     def add(self, module: str, exports: dict[str, Export], calls: list[OutgoingCall]) -> None:
         """Set a module's exports and add its calls. Calls link only to modules already added:
         add every module's exports first, then the calls (see `checking._second_pass`)."""
+        self.changes += 1
         if module not in self.exports:
             self._by_suffix = None
         self.exports[module] = {name: e for name, e in exports.items() if not e.trivial}

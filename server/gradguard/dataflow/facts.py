@@ -14,12 +14,13 @@ import ast
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 from ..config import Config
 from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
+from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
@@ -28,6 +29,7 @@ from .traverse import children, descendants
 from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
+WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
 # Imports from these are never files of the analysed project.
 THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffusers", "timm", "torchvision", "lightning",
                                "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
@@ -69,14 +71,7 @@ class FunctionFacts:
     escapes: bool = False  # referenced as a value: called from places we cannot see
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
-    _own_nodes: Optional[list[ast.AST]] = None
-
-    @property
-    def own_nodes(self) -> list[ast.AST]:
-        """Every node of the body, not descending into nested definitions (computed once)."""
-        if self._own_nodes is None:
-            self._own_nodes = _own_nodes(self.node)
-        return self._own_nodes
+    own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
 
     @property
     def is_method(self) -> bool:
@@ -88,26 +83,44 @@ class FunctionFacts:
 
 class ModuleFacts:
     def __init__(self, tree: ast.Module, config: Config, path: str, source: str,
-                 project: Optional[ProjectIndex] = None, module: str = "") -> None:
+                 project: Optional[ProjectIndex] = None, module: str = "", memo: Optional[FactsMemo] = None) -> None:
         self.tree = tree
         self.config = config
         self.path = path
         self.project = project
         self.module = module
+        self.memo = memo
         self._imported_functions: dict[tuple[str, str], Optional[ImportedFunction]] = {}
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
-        for stmt in _statements(tree):
-            self.statements.setdefault(type(stmt), []).append(stmt)
+        for top in tree.body:
+            for stmt in self._remembered(("statements", top), lambda: [top, *statements_within(top)]):
+                self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
         self.kinds.note_factories(tree)
+        # what a walk or a function's model names depend on besides its own nodes (see memo.py)
+        self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
+                        frozenset(self.kinds.factories))
+        self._dependencies: Optional[list[tuple[ast.Call, object, Summary, State]]] = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._effects: dict[int, list[ast.expr]] = {}
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
         self.body = self._collect(tree, "<module>", None, None, set())
+
+    def _remembered(self, key: tuple, compute: Callable[[], object]) -> Any:
+        if self.memo is None:
+            return compute()
+        found = self.memo.get(key)
+        return found if found is not None else self.memo.put(key, compute())
+
+    def own_nodes(self, fn: FunctionFacts) -> list[ast.AST]:
+        """Every node of the body, not descending into nested definitions (computed once)."""
+        if fn.own_nodes_found is None:
+            fn.own_nodes_found = self._remembered(("own nodes", fn.node), lambda: _own_nodes(fn.node))
+        return fn.own_nodes_found
 
     def effects_in(self, node: ast.expr) -> list[ast.expr]:
         """`walker.effects_in`, computed once per expression: loops and rounds walk code again."""
@@ -124,13 +137,19 @@ class ModuleFacts:
                  parent: Optional[FunctionFacts], outer_models: set[str]) -> FunctionFacts:
         facts = FunctionFacts(node, name, cls, parent, _params(node), set())
         facts.walked = node is self.tree or id(node) in self.relevant
-        facts.model_keys = self._model_keys(node, facts, outer_models) if facts.walked else set(outer_models)
+        if facts.walked:
+            outer = frozenset(outer_models)
+            facts.model_keys = set(self._remembered(("model keys", node, outer, self.context),
+                                                    lambda: frozenset(self._model_keys(node, facts, outer))))
+        else:
+            facts.model_keys = set(outer_models)
         self.functions.append(facts)
         for child in _local_definitions(node):
             if isinstance(child, ast.ClassDef):
                 methods = self.methods.setdefault(child.name, {})
                 walked = any(id(item) in self.relevant for item in child.body)
-                class_models = self._class_model_attrs(child) if walked else set()
+                class_models = self._remembered(("class models", child, self.context),
+                                                lambda: frozenset(self._class_model_attrs(child))) if walked else set()
                 for item in child.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         method = self._collect(item, item.name, child, None, facts.model_keys | class_models)
@@ -154,7 +173,7 @@ class ModuleFacts:
                 if self.kinds.is_annotated_model(arg.annotation):
                     keys.add(arg.arg)
         assignments = []
-        for child in facts.own_nodes:
+        for child in self.own_nodes(facts):
             if isinstance(child, ast.Call):
                 receiver = module_method_receiver(child)
                 if receiver is not None:
@@ -173,7 +192,7 @@ class ModuleFacts:
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
-        for stmt in _statements(cls):
+        for stmt in statements_within(cls):
             if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 receiver = module_method_receiver(stmt.value)
                 if receiver and receiver.startswith("self."):
@@ -241,7 +260,13 @@ class ModuleFacts:
                 return inner
         return None
 
-    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> Optional[FunctionFacts]:
+    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
+        callee = self._resolve(call, fn)
+        if self._dependencies is not None:
+            self._dependencies.append(_dependency(call, callee))
+        return callee
+
+    def _resolve(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
         func = call.func
         if isinstance(func, ast.Name):
             scope: Optional[FunctionFacts] = fn
@@ -331,12 +356,29 @@ class ModuleFacts:
         facts.calls, facts.suspends, facts.loops, facts.exits = {}, [], {}, []
         if not facts.walked:
             return
-        walker = Walker(self, facts, facts.calls)
-        body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
-        end = walker.block(body, facts.entry)  # type: ignore[arg-type]
-        if end is not None:
-            facts.exits.append(end)
+        inputs = (facts.entry, facts.entry_regions, frozenset(facts.model_keys), self.context)
+        if not self._reuse_walk(facts, inputs):
+            self._dependencies = []
+            walker = Walker(self, facts, facts.calls)
+            body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
+            end = walker.block(body, facts.entry)  # type: ignore[arg-type]
+            if end is not None:
+                facts.exits.append(end)
+            if self.memo is not None:
+                walks = self.memo.get(("walks", facts.node)) or self.memo.put(("walks", facts.node), [])
+                walks.append((inputs, self._dependencies, (facts.calls, facts.suspends, facts.loops, facts.exits)))
+                del walks[:-WALKS_KEPT]
+            self._dependencies = None
         facts.summary = self._summarise(facts)
+
+    def _reuse_walk(self, facts: FunctionFacts, inputs: tuple) -> bool:
+        """Take the outcome of an earlier walk of this function from the same inputs, with every call
+        resolving to the same function in the same state as then (see memo.py)."""
+        for earlier_inputs, dependencies, outcome in (self.memo.get(("walks", facts.node)) or ()) if self.memo else ():
+            if earlier_inputs == inputs and all(_dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies):
+                facts.calls, facts.suspends, facts.loops, facts.exits = outcome
+                return True
+        return False
 
     def _summarise(self, facts: FunctionFacts) -> Summary:
         exit_state = join_all(facts.exits)
@@ -359,7 +401,7 @@ class ModuleFacts:
         referenced: set[str] = set()
         for facts in self.functions:
             if facts.walked:
-                nodes = facts.own_nodes
+                nodes = self.own_nodes(facts)
                 called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
                 referenced.update(n.id for n in nodes if isinstance(n, ast.Name) and id(n) not in called)
         for name, facts in self.by_name.items():
@@ -411,8 +453,8 @@ class ModuleFacts:
 
 
 def build_facts(tree: ast.Module, config: Config, path: str, source: str,
-                project: Optional[ProjectIndex] = None, module: str = "") -> ModuleFacts:
-    facts = ModuleFacts(tree, config, path, source, project, module)
+                project: Optional[ProjectIndex] = None, module: str = "", memo: Optional[FactsMemo] = None) -> ModuleFacts:
+    facts = ModuleFacts(tree, config, path, source, project, module, memo)
     facts.solve()
     return facts
 
@@ -434,10 +476,11 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
     return found
 
 
-def outgoing_calls(facts: ModuleFacts) -> list[OutgoingCall]:
-    """Calls of imported functions, with the grad mode at each: call sites for the files they call."""
+def outgoing_calls(facts: ModuleFacts, functions: Optional[list[FunctionFacts]] = None) -> list[OutgoingCall]:
+    """Calls of imported functions (made in `functions`, by default all), with the grad mode at each:
+    call sites for the files they call."""
     calls = set()
-    for fn in facts.functions:
+    for fn in facts.functions if functions is None else functions:
         for event in fn.call_events():
             target = facts.imported_target(event.node)
             if target is not None and target[0].split(".", 1)[0] not in THIRD_PARTY_ROOTS:
@@ -487,6 +530,14 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
     return frozenset(result)
 
 
+def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None") -> tuple:
+    """What a walk took from a call's callee: which function it is and what `apply_summary` read of it."""
+    if callee is None:
+        return (call, None)
+    identity = callee.node if isinstance(callee, FunctionFacts) else (callee.name, tuple(callee.params))
+    return (call, identity, callee.summary, callee.entry)
+
+
 def _self_call(call: ast.Call) -> bool:
     func = call.func
     return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
@@ -497,7 +548,7 @@ def _switches_mode(value: ast.expr) -> bool:
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
 
 
-def _statements(node: ast.AST) -> Iterator[ast.stmt]:
+def statements_within(node: ast.AST) -> Iterator[ast.stmt]:
     """Every statement inside `node`, at any depth, without walking expressions (cheap)."""
     stack = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
     while stack:

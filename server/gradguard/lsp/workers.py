@@ -8,12 +8,14 @@ import asyncio
 import multiprocessing
 import os
 import sys
+from collections import OrderedDict
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ..analysis import AnalysisError, analyze_module
+from ..incremental import DocumentMemo
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
@@ -25,6 +27,10 @@ from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_fil
 # The index of each workspace folder lives in the analysis worker process, so it is not pickled
 # with every request: the server sends it file updates only.
 _workspaces: dict[str, WorkspaceIndex] = {}
+# What the last analysis of each recently analysed program leaves for the next (incremental.py), by key;
+# the least recently analysed are dropped, so closed documents do not need a message of their own.
+_memos: "OrderedDict[str, DocumentMemo]" = OrderedDict()
+MEMOS_KEPT = 32
 
 
 def _start_worker() -> None:
@@ -48,10 +54,14 @@ def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
     if config is None:
         return Analysed([])
     workspace = _workspaces.setdefault(snapshot.root, WorkspaceIndex()) if snapshot.root else None
+    memo = _memos.pop(snapshot.key, None) or DocumentMemo()
+    _memos[snapshot.key] = memo
+    while len(_memos) > MEMOS_KEPT:
+        _memos.popitem(last=False)
     try:
         joined = snapshot.layout.joined
         analysis = analyze_module(snapshot.source, snapshot.path, config, workspace.project if workspace else None,
-                                  snapshot.module, cell_starts=joined.starts if joined else ())
+                                  snapshot.module, cell_starts=joined.starts if joined else (), memo=memo)
     except AnalysisError as error:
         return (error.message, error.line, error.col)
     change = None

@@ -32,7 +32,7 @@ def check(facts, report) -> None:
 def _thread_targets(facts, fn) -> dict[str, ast.expr]:
     """`t = threading.Thread(target=work, ...)` -> {"t": work}."""
     found = {}
-    for node in fn.own_nodes:
+    for node in facts.own_nodes(fn):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             target = _thread_target(facts, node.value)
             for name in node.targets:

@@ -32,7 +32,7 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
     def after(node: ast.AST) -> bool:
         return getattr(node, "lineno", 0) >= start
 
-    return any(after(node) and _consumes_gradients(facts, node) for node in fn.own_nodes) or any(
+    return any(after(node) and _consumes_gradients(facts, node) for node in facts.own_nodes(fn)) or any(
         after(e.node) and is_training_step(e) for e in fn.call_events())
 
 

@@ -1,0 +1,119 @@
+"""What an analysis with a `DocumentMemo` redoes after an edit: only the touched statements are
+parsed, only the chunks that are not isolated and unchanged are analysed, and walks of functions
+whose inputs did not change are reused. (That the results equal a whole analysis is checked on
+generated programs and edits in tests/fuzz/test_incremental_analysis.py.)"""
+from __future__ import annotations
+
+import ast
+
+import gradguard.analysis
+import gradguard.dataflow.facts
+from gradguard.analysis import analyze_module
+from gradguard.incremental import DocumentMemo
+from gradguard.reparse import Reparser
+
+PRELUDE = "import torch\n\n\n"
+EVALUATE = """\
+def evaluate_{n}(model, loader):
+    model.eval()
+    total = 0.0
+    for x, y in loader:
+        total += float(model(x).sum())
+    return total
+
+
+"""
+TRAIN_CALLING_EVALUATE = """\
+def validate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        return [model(x) for x in loader]
+
+
+def fit(model, loader, optimizer):
+    for x in loader:
+        model(x).sum().backward()
+        optimizer.step()
+        validate(model, loader)
+        total = 0
+
+
+"""
+
+
+def independent_functions(count: int) -> str:
+    return PRELUDE + "".join(EVALUATE.format(n=n) for n in range(count))
+
+
+def test_reparse_parses_only_the_statement_an_edit_touched(monkeypatch):
+    parsed: list[str] = []
+    parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or parse(text, *args, **kwargs))
+    reparser = Reparser()
+    source = independent_functions(30)
+    reparser.parse(source, ast.parse)
+    edited = source.replace("def evaluate_7(model, loader):\n    model.eval()", "def evaluate_7(model, loader):\n    model.train()")
+    tree = reparser.parse(edited, ast.parse)
+    assert parsed[1].startswith("def evaluate_7(") and parsed[1].count("\ndef ") == 0
+    assert ast.dump(tree, include_attributes=True) == ast.dump(parse(edited), include_attributes=True)
+
+
+def test_reparse_moves_the_statements_after_an_edit_that_adds_lines():
+    reparser = Reparser()
+    source = independent_functions(5)
+    reparser.parse(source, ast.parse)
+    edited = source.replace("    total = 0.0\n", "    total = 0.0\n    count = 0\n\n", 1)
+    assert ast.dump(reparser.parse(edited, ast.parse), include_attributes=True) == \
+        ast.dump(ast.parse(edited), include_attributes=True)
+
+
+def test_an_edit_in_one_independent_function_analyses_only_its_chunk(monkeypatch):
+    analysed: list[int] = []
+    build_facts = gradguard.analysis.build_facts
+    monkeypatch.setattr(gradguard.analysis, "build_facts",
+                        lambda tree, *args: analysed.append(len(tree.body)) or build_facts(tree, *args))
+    memo = DocumentMemo()
+    source = independent_functions(40)
+    first = analyze_module(source, "train.py", memo=memo).findings
+    edited = source.replace("def evaluate_12(model, loader):\n    model.eval()", "def evaluate_12(model, loader):\n    model.train()")
+    second = analyze_module(edited, "train.py", memo=memo).findings
+    assert analysed == [41, 2]  # the import and the edited function
+    assert len(first) == 40 and second == analyze_module(edited, "train.py").findings
+    assert any(f.code == "GG202" and f.span.start_line == edited.split("\n").index("def evaluate_12(model, loader):") + 4
+               for f in second)
+
+
+def test_walks_of_functions_whose_inputs_did_not_change_are_reused(monkeypatch):
+    walked: list[str] = []
+    walker = gradguard.dataflow.facts.Walker
+
+    def counting_walker(module, fn, record, probing=False):
+        if not probing:
+            walked.append(fn.name)
+        return walker(module, fn, record, probing)
+
+    monkeypatch.setattr(gradguard.dataflow.facts, "Walker", counting_walker)
+    memo = DocumentMemo()
+    source = PRELUDE + TRAIN_CALLING_EVALUATE
+    analyze_module(source, "train.py", memo=memo)
+    walked.clear()
+    edited = source.replace("        total = 0\n", "        total = 1\n")
+    findings = analyze_module(edited, "train.py", memo=memo).findings
+    # `validate` is called by `fit`, so both chunks are analysed, but only the edited function (once per
+    # round) and the module body are walked again
+    assert set(walked) == {"fit", "<module>"}
+    assert findings == analyze_module(edited, "train.py").findings
+
+
+def test_a_syntax_error_mid_edit_is_reported_and_the_next_good_text_analysed():
+    memo = DocumentMemo()
+    source = independent_functions(3)
+    analyze_module(source, "train.py", memo=memo)
+    broken = source.replace("    total = 0.0\n", "    total = (0.0\n", 1)
+    try:
+        analyze_module(broken, "train.py", memo=memo)
+        raise AssertionError("no error")
+    except gradguard.analysis.AnalysisError as error:
+        assert error.line == 5 and "syntax error" in error.message
+    fixed = broken.replace("    total = (0.0\n", "    total = 0.0\n    count = 0\n", 1)
+    assert analyze_module(fixed, "train.py", memo=memo).findings == analyze_module(fixed, "train.py").findings
