@@ -4,6 +4,8 @@ For generated files of 1,000, 5,000 and 20,000 lines, over 50 edits each:
 - didChange -> publishDiagnostics (no sooner than the server's debounce, CHANGE_DEBOUNCE_SECONDS, after
   the change; the analysis runs meanwhile),
 - didChange + didSave -> publishDiagnostics (a save is analysed at once: analysis + conversion + transport),
+- didChange -> publishDiagnostics for an edit that adds a line, and one that removes it (every statement
+  after it moves, which the incremental analysis cannot reuse as it is),
 - hover and code-action (quick fix for a finding) round trips; the edits alternate between two texts, so
   after the first round the fix engine's parse of the text is cached and a code action times the transform;
 then the server's peak RSS with 100 open 1,000-line documents.
@@ -111,7 +113,7 @@ class Bench:
         middle = len(lines) // 2
         edit_line = next(n for n in range(middle, len(lines)) if lines[n].strip() == "total = 0.0")
         no_grad_line = next(n for n in range(middle, len(lines)) if "torch.no_grad()" in lines[n])
-        results: dict[str, list[float]] = {"change": [], "save": [], "hover": [], "action": []}
+        results: dict[str, list[float]] = {"change": [], "save": [], "lines": [], "hover": [], "action": []}
         version = 1
         series_started = time.perf_counter()
         for n in range(EDITS):
@@ -133,6 +135,15 @@ class Bench:
             await asyncio.wait_for(waiter, 120)
             results["save"].append(time.perf_counter() - started)
 
+            for added in ("    count = 0\n", ""):  # add a line after the edited one, then remove it
+                version += 1
+                waiter = self.expect(uri)
+                started = time.perf_counter()
+                self.replace(uri, version, types.Range(types.Position(edit_line + 1, 0),
+                                                       types.Position(edit_line + 1 + (not added), 0)), added)
+                await asyncio.wait_for(waiter, 120)
+                results["lines"].append(time.perf_counter() - started)
+
             started = time.perf_counter()
             await self.client.text_document_hover_async(
                 types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(no_grad_line, 16))
@@ -153,12 +164,13 @@ class Bench:
 
     def edit(self, uri: str, version: int, line: int, literal: str) -> None:
         """Replace the `0.0` of `total = 0.0` on `line` (same length: lines and columns stay put)."""
+        self.replace(uri, version, types.Range(types.Position(line, 12), types.Position(line, 15)), literal)
+
+    def replace(self, uri: str, version: int, where: types.Range, text: str) -> None:
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                [types.TextDocumentContentChangePartial(
-                    range=types.Range(types.Position(line, 12), types.Position(line, 15)), text=literal
-                )],
+                [types.TextDocumentContentChangePartial(range=where, text=text)],
             )
         )
 
@@ -182,20 +194,21 @@ def _peak_rss_mib(pid: int) -> float:
 def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{statistics.median(ordered) * 1000:9.1f} {p95 * 1000:8.1f} {len(ordered):3d}"
+    return f"{statistics.median(ordered) * 1000:15.1f} {p95 * 1000:8.1f} {len(ordered):3d}"
 
 
 async def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="gradguard-bench-"))
-    columns = ("didChange->publish", "change+save->publish", "hover", "quick-fix code action")
-    print(f"{'lines':>6} | " + " | ".join(f"{c:>21}" for c in columns), flush=True)
-    print(f"{'':>6} | " + " | ".join(f"{'median ms   p95 ms   n':>21}" for _ in columns), flush=True)
+    columns = ("didChange->publish", "change+save->publish", "line added/removed->publish", "hover",
+               "quick-fix code action")
+    print(f"{'lines':>6} | " + " | ".join(f"{c:>27}" for c in columns), flush=True)
+    print(f"{'':>6} | " + " | ".join(f"{'median ms   p95 ms   n':>27}" for _ in columns), flush=True)
     for size in SIZES:
         bench = Bench()
         await bench.start()
         results = await bench.measure_file((folder / f"generated_{size}.py").as_uri(), generate(size))
         await bench.stop()
-        print(f"{size:>6} | " + " | ".join(summary(results[k]) for k in ("change", "save", "hover", "action")), flush=True)
+        print(f"{size:>6} | " + " | ".join(summary(results[k]) for k in ("change", "save", "lines", "hover", "action")), flush=True)
 
     bench = Bench()
     await bench.start()

@@ -7,26 +7,27 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from difflib import SequenceMatcher
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..findings import Edit, Fix, Span
 from ..lines import LINE_BREAK, line_starts, split_lines
 
 
-
 def line_text(text: str, line: int) -> str:
     """Line `line` (0-based) without its line break; "" past the end."""
-    lines = split_lines(text)
-    return LINE_BREAK.sub("", lines[line]) if line < len(lines) else ""
+    starts = line_starts(text)
+    if line >= len(starts):
+        return ""
+    return LINE_BREAK.sub("", text[starts[line]:starts[line + 1] if line + 1 < len(starts) else len(text)])
 
 
-def to_offset(starts: list[int], text_length: int, line: int, col: int) -> int:
+def to_offset(starts: Sequence[int], text_length: int, line: int, col: int) -> int:
     if line >= len(starts):
         return text_length
     return min(starts[line] + col, text_length)
 
 
-def to_position(starts: list[int], offset: int) -> tuple[int, int]:
+def to_position(starts: Sequence[int], offset: int) -> tuple[int, int]:
     line = bisect_right(starts, offset) - 1
     return line, offset - starts[line]
 

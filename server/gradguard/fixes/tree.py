@@ -45,7 +45,9 @@ class SourceTree:
                 size = (where.end.line - where.start.line, where.end.column - where.start.column)
                 if best_size is None or size < best_size:
                     best, best_size = node, size
-            node = next((child for child in node.children if self._holds(child, start, end)), None)
+            # a module's other children are blank lines and comments; `children` would visit every statement
+            children = node.body if isinstance(node, cst.Module) else node.children
+            node = next((child for child in children if self._holds(child, start, end)), None)
         return best
 
     def _holds(self, node: cst.CSTNode, start: tuple[int, int], end: tuple[int, int]) -> bool:

@@ -30,7 +30,7 @@ _workspaces: dict[str, WorkspaceIndex] = {}
 # What the last analysis of each recently analysed program leaves for the next (incremental.py), by key;
 # the least recently analysed are dropped, so closed documents do not need a message of their own.
 _memos: "OrderedDict[str, DocumentMemo]" = OrderedDict()
-MEMOS_KEPT = 32
+MEMOS_KEPT = 8  # documents; a memo holds the tree and the walks of its document
 
 
 def _start_worker() -> None:
