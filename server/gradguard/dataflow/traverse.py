@@ -1,47 +1,67 @@
-"""Child iteration for the hot paths: like `ast.iter_child_nodes`, without the `ctx` markers
-(`Load`, `Store`) that make up a third of a tree and never matter here."""
+"""Child iteration for the hot paths: like `ast.iter_child_nodes`, reading only the fields that
+can hold nodes, and without the `ctx` markers (`Load`, `Store`) that make up a third of a tree
+and never matter here."""
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+import re
+from typing import Optional
 
-SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "type_ignores", "kind"})
-_FIELDS: dict[type, tuple[str, ...]] = {}
+SKIPPED_FIELDS = frozenset({"ctx", "type_ignores"})
+# Each node class's docstring is its ASDL signature, `Name(identifier id, expr_context ctx)`
+# (Python 3.9 to 3.13): fields of these types hold names, numbers and constants, never nodes.
+SCALAR_TYPES = frozenset({"identifier", "string", "constant", "int"})
+FIELD_SIGNATURE = re.compile(r"(\w+)[*?]? (\w+)")
+_NODE_FIELDS: dict[type, Optional[tuple[str, ...]]] = {}
 
 
-def children(node: ast.AST) -> Iterator[ast.AST]:
-    for name in _fields(type(node)):
+def node_fields(kind: type) -> Optional[tuple[str, ...]]:
+    """The fields of a node type that may hold nodes (or lists of them); None for what is not a node."""
+    try:
+        return _NODE_FIELDS[kind]
+    except KeyError:
+        pass
+    names = None
+    if issubclass(kind, ast.AST):
+        signature = (kind.__doc__ or "").split("\n", 1)[0]
+        types = {field: kind_name for kind_name, field in FIELD_SIGNATURE.findall(signature)}
+        names = tuple(f for f in kind._fields if f not in SKIPPED_FIELDS and types.get(f) not in SCALAR_TYPES)
+    _NODE_FIELDS[kind] = names
+    return names
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    found: list[ast.AST] = []
+    for name in node_fields(type(node)) or ():
         value = getattr(node, name, None)
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, ast.AST):
-                    yield item
-        elif isinstance(value, ast.AST):
-            yield value
+        if value.__class__ is list:
+            found.extend(item for item in value if item is not None)  # the key of `**mapping` in a dict
+        elif value is not None:
+            found.append(value)
+    return found
 
 
 def descendants(roots: list[ast.AST], skipped: tuple[type, ...]) -> list[ast.AST]:
     """`roots` and every node below them, depth first and last child first, neither entering nor
     listing nodes of the `skipped` types. A loop rather than a generator over `children`: a
     function's nodes are listed once per analysis, but there are millions of them."""
+    skipped_types = frozenset(skipped)  # exact types: `ast.parse` makes no subclasses
+    fields_of = _NODE_FIELDS
     found = []
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if not isinstance(node, ast.AST) or isinstance(node, skipped):
-            continue  # strings of `global` names and `match` keywords, constants' values
+        kind = node.__class__
+        if kind in skipped_types:
+            continue
+        names = fields_of[kind] if kind in fields_of else node_fields(kind)
+        if names is None:
+            continue  # the None key of `**mapping` in a dict
         found.append(node)
-        for name in _fields(type(node)):
+        for name in names:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 stack.extend(value)
             elif value is not None:
                 stack.append(value)
     return found
-
-
-def _fields(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f for f in kind._fields if f not in SKIPPED_FIELDS)
-    return names

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
-from .traverse import children
+from .traverse import children, descendants
 from .state import Grad, Mode, Possible, Setting, State, join_all
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "rep
 BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
 
 
-EFFECTS = (ast.Call, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr)
-LEAVES = (ast.Name, ast.Constant, ast.Lambda)
+EFFECTS = frozenset({ast.Call, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr})
+LEAVES = (ast.Name, ast.Constant, ast.Lambda)  # nothing in them runs now
 OPERATIONS = (ast.Call, ast.BinOp, ast.UnaryOp)  # a value computed rather than read (see _computes)
 
 
@@ -294,18 +294,9 @@ class Walker:
 def effects_in(node: ast.expr) -> list[ast.expr]:
     """The calls, yields, awaits and walrus bindings of an expression, arguments before their call.
     Lambda bodies are left out: they run later, walked as functions of their own."""
-    found: list[ast.expr] = []
-    stack: list[tuple[ast.AST, bool]] = [(node, False)]
-    while stack:
-        current, children_done = stack.pop()
-        if children_done:
-            found.append(current)  # type: ignore[arg-type]
-            continue
-        if isinstance(current, LEAVES):
-            continue
-        if isinstance(current, EFFECTS):
-            stack.append((current, True))
-        stack.extend((child, False) for child in reversed(list(children(current))))
+    # each node before its children and the last child first: reversed, children left to right before their parent
+    found = [current for current in descendants([node], LEAVES) if current.__class__ in EFFECTS]
+    found.reverse()
     return found
 
 
