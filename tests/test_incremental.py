@@ -78,7 +78,8 @@ def test_an_edit_in_one_independent_function_analyses_only_its_chunk(monkeypatch
     edited = source.replace("def evaluate_12(model, loader):\n    model.eval()", "def evaluate_12(model, loader):\n    model.train()")
     second = analyze_module(edited, "train.py", memo=memo).findings
     assert analysed == [41, 2]  # the import and the edited function
-    assert len(first) == 40 and second == analyze_module(edited, "train.py").findings
+    assert len(first) == 40
+    assert [(f, f.data) for f in second] == [(f, f.data) for f in analyze_module(edited, "train.py").findings]
     assert any(f.code == "GG202" and f.span.start_line == edited.split("\n").index("def evaluate_12(model, loader):") + 4
                for f in second)
 
@@ -117,3 +118,22 @@ def test_a_syntax_error_mid_edit_is_reported_and_the_next_good_text_analysed():
         assert error.line == 5 and "syntax error" in error.message
     fixed = broken.replace("    total = (0.0\n", "    total = 0.0\n    count = 0\n", 1)
     assert analyze_module(fixed, "train.py", memo=memo).findings == analyze_module(fixed, "train.py").findings
+
+
+def test_isolated_chunks_moved_by_an_edit_keep_their_results_rendered_at_their_new_lines(monkeypatch):
+    analysed: list[int] = []
+    build_facts = gradguard.analysis.build_facts
+    monkeypatch.setattr(gradguard.analysis, "build_facts",
+                        lambda tree, *args: analysed.append(len(tree.body)) or build_facts(tree, *args))
+    memo = DocumentMemo()
+    source = independent_functions(20).replace("    model.eval()\n", "    model.train()\n    with torch.no_grad():\n        pass\n")
+    analyze_module(source, "train.py", memo=memo)
+    edited = source.replace("    total = 0.0\n", "    total = 0.0\n    count = 0\n\n", 1)  # in evaluate_0
+    findings = analyze_module(edited, "train.py", memo=memo).findings
+    assert analysed == [21, 2]  # the import and evaluate_0: the 19 functions after it only moved
+    whole = analyze_module(edited, "train.py").findings
+    assert [(f, f.data) for f in findings] == [(f, f.data) for f in whole]
+    last = findings[-1]
+    train_line = edited.split("\n").index("def evaluate_19(model, loader):") + 1
+    assert last.code == "GG202" and f"(line {train_line + 1})" in last.message
+    assert last.data["anchor_line"] == train_line + 5  # before `total += float(model(x).sum())`

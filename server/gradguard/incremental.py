@@ -18,14 +18,14 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 from .dataflow.crossfile import Export, OutgoingCall
 from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within
 from .dataflow.memo import FactsMemo
-from .findings import Finding
 from .reparse import Reparser
+from .report import Reported
 
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -33,12 +33,12 @@ IMPORTS = (ast.Import, ast.ImportFrom)
 
 
 @dataclass(frozen=True)
-class ModuleAnalysis:
-    """What an analysis of a module (or of a part of it) reports."""
+class Found:
+    """What an analysis of a module (or of a part of it) found, before it is rendered as findings."""
 
-    findings: list[Finding]
-    exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
-    calls: list[OutgoingCall] = field(default_factory=list)
+    reported: list[Reported]
+    exports: dict[str, Export]  # for other files of the project
+    calls: list[OutgoingCall]
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,13 @@ class DocumentMemo:
         self.reparser = Reparser()
         self.facts = FactsMemo()
         self._names: dict[str, ChunkNames] = {}  # by chunk text
-        self._results: dict[tuple[str, int], ModuleAnalysis] = {}  # isolated chunks, by text and start line
+        self._results: dict[tuple[ast.stmt, ...], Found] = {}  # isolated chunks, by their statements (the objects)
         self._context: Any = None
 
     def analyse(self, source: str, parse_whole: Callable[[str], ast.Module], context: Any,
-                run: Callable[[ast.Module, FactsMemo], tuple[ModuleAnalysis, ModuleFacts]]) -> ModuleAnalysis:
+                run: Callable[[ast.Module, FactsMemo], tuple[Found, ModuleFacts]]) -> Found:
         """`run` analyses a tree whose statements are a part of `source`'s. `context` holds what
-        every result depends on besides the text: settings, path, cells, the project index's state."""
+        every result depends on besides the text: settings, path, the project index's state."""
         self.reparser.parse(source, parse_whole)
         chunks = list(self._chunks())
         names = {chunk.text: self._names.get(chunk.text) or _chunk_names(chunk) for chunk in chunks}
@@ -79,18 +79,18 @@ class DocumentMemo:
         if shared != self._context:
             self._context, self._results = shared, {}
         isolated = _isolated(chunks, names)
-        reused = {(c.text, c.start): self._results[(c.text, c.start)] for c in isolated if (c.text, c.start) in self._results}
-        analysed = [statement for chunk in chunks if (chunk.text, chunk.start) not in reused for statement in chunk.statements]
+        reused = {c.statements: self._results[c.statements] for c in isolated if c.statements in self._results}
+        analysed = [statement for chunk in chunks if chunk.statements not in reused for statement in chunk.statements]
         self.facts.start(context)  # walks check their other inputs themselves
         try:
-            results, facts = run(ast.Module(body=analysed, type_ignores=[]), self.facts)
+            found, facts = run(ast.Module(body=analysed, type_ignores=[]), self.facts)
         finally:
             self.facts.finish()
-        self._results = {**reused, **_results_by_chunk(results, facts, [c for c in isolated if (c.text, c.start) not in reused])}
-        return ModuleAnalysis(
-            sorted([*results.findings, *(f for r in reused.values() for f in r.findings)], key=lambda f: (f.span, f.code)),
-            {**results.exports, **{name: e for r in reused.values() for name, e in r.exports.items()}},
-            sorted({*results.calls, *(c for r in reused.values() for c in r.calls)}, key=lambda c: (c.module, c.function, c.grad)),
+        self._results = {**reused, **_found_by_chunk(found, facts, [c for c in isolated if c.statements not in reused])}
+        return Found(
+            [*found.reported, *(r for part in reused.values() for r in part.reported)],
+            {**found.exports, **{name: e for part in reused.values() for name, e in part.exports.items()}},
+            sorted({*found.calls, *(c for part in reused.values() for c in part.calls)}, key=lambda c: (c.module, c.function, c.grad)),
         )
 
     def _chunks(self) -> Iterator[Chunk]:
@@ -132,27 +132,25 @@ def _isolated(chunks: list[Chunk], names: dict[str, ChunkNames]) -> list[Chunk]:
     return isolated
 
 
-def _results_by_chunk(results: ModuleAnalysis, facts: ModuleFacts, chunks: list[Chunk]) -> dict[tuple[str, int], ModuleAnalysis]:
-    """The part of `results` that lies in each of `chunks` (analysed in `facts`)."""
+def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> dict[tuple[ast.stmt, ...], Found]:
+    """The part of what was found that lies in each of `chunks` (analysed in `facts`)."""
     starts = [chunk.start for chunk in chunks]
 
-    def holder(line: int) -> Optional[Chunk]:
-        index = bisect.bisect_right(starts, line) - 1
-        return chunks[index] if index >= 0 and line < chunks[index].end else None
+    def holder(node: ast.AST) -> Optional[tuple[ast.stmt, ...]]:
+        index = bisect.bisect_right(starts, node.lineno - 1) - 1  # type: ignore[attr-defined]
+        return chunks[index].statements if index >= 0 and node.lineno - 1 < chunks[index].end else None  # type: ignore[attr-defined]
 
-    found = {(c.text, c.start): ModuleAnalysis([], {}, []) for c in chunks}
-    for finding in results.findings:
-        if (chunk := holder(finding.span.start_line)) is not None:
-            found[(chunk.text, chunk.start)].findings.append(finding)
-    for name, export in results.exports.items():
-        if name in facts.by_name and (chunk := holder(facts.by_name[name].node.lineno - 1)) is not None:
-            found[(chunk.text, chunk.start)].exports[name] = export
-    functions: dict[tuple[str, int], list[FunctionFacts]] = {}
+    parts = {c.statements: Found([], {}, []) for c in chunks}
+    for reported in found.reported:
+        if (key := holder(reported.node)) is not None:
+            parts[key].reported.append(reported)
+    for name, export in found.exports.items():
+        if name in facts.by_name and (key := holder(facts.by_name[name].node)) is not None:
+            parts[key].exports[name] = export
+    functions: dict[tuple[ast.stmt, ...], list[FunctionFacts]] = {}
     for fn in facts.functions:
-        if fn is not facts.body and (chunk := holder(fn.node.lineno - 1)) is not None:
-            functions.setdefault((chunk.text, chunk.start), []).append(fn)
+        if fn is not facts.body and (key := holder(fn.node)) is not None:
+            functions.setdefault(key, []).append(fn)
     for key, inside in functions.items():
-        found[key].calls.extend(outgoing_calls(facts, inside))
-    return found
-
-
+        parts[key].calls.extend(outgoing_calls(facts, inside))
+    return parts

@@ -1,6 +1,6 @@
 """An analysis with a `DocumentMemo` (the language server's, edit after edit) must report exactly
-what an analysis of the whole text reports: the same findings, exports and outgoing calls, or the
-same error. The programs are torch_programs.py's with independent functions around them (whose
+what an analysis of the whole text reports: the same findings (with their data), exports and
+outgoing calls, or the same error. The programs are torch_programs.py's with independent functions around them (whose
 chunks the memo reuses), and the edits insert, delete, change and duplicate lines, including ones
 that break the syntax for a while.
 """
@@ -61,7 +61,7 @@ def outcome(source: str, memo: DocumentMemo | None, project: ProjectIndex) -> ob
         analysis = analyze_module(source, PATH, project=project, module="pkg.mod", memo=memo)
     except AnalysisError as error:
         return ("error", error.message, error.line, error.col)
-    return analysis.findings, analysis.exports, analysis.calls
+    return [(finding, finding.data) for finding in analysis.findings], analysis.exports, analysis.calls
 
 
 def whole_parse(source: str) -> str | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from ..findings import Severity
 
 if TYPE_CHECKING:
-    from ..analysis import Report
+    from ..report import Report
     from ..dataflow.facts import ModuleFacts
 
 DOCS_URL = "https://github.com/gradguard/gradguard/blob/main/docs/rules/{code}-{slug}.md"

@@ -5,7 +5,7 @@ import ast
 from ..dataflow.state import Mode, first_origin, only
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
-from .queries import evaluation_reason, forward_passes, needs_gradients, statement_line
+from .queries import evaluation_reason, forward_passes, needs_gradients, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee")
 
@@ -27,19 +27,19 @@ def check(facts, report) -> None:
                    f"mode before this evaluation forward pass ({reason}): Dropout still drops and BatchNorm uses and "
                    f"updates batch statistics, even under `no_grad`; call `{event.model}.eval()` first",
                    related=[(origin.origin, "training mode set here")],
-                   data={"receiver": event.model, "anchor_line": _anchor(fn, event)})
+                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))})
 
 
-def _anchor(fn, event) -> int:
-    """0-based line of the statement before which `model.eval()` belongs: before the evaluation
-    loop, and before the `with torch.no_grad():` that opens with it."""
+def _anchor(fn, event) -> ast.AST:
+    """The statement before which `model.eval()` belongs: before the evaluation loop, and before
+    the `with torch.no_grad():` that opens with it."""
     anchor = event.loop_val
     if anchor is None:
-        return statement_line(fn, event.node)
+        return statement_of(fn, event.node)
     for region in reversed(event.regions):
         if isinstance(region.node, (ast.With, ast.AsyncWith)) and region.node.body[0] is anchor:
             anchor = region.node
-    return statement_line(fn, anchor)
+    return statement_of(fn, anchor)
 
 
 RULE = Rule(

@@ -28,7 +28,7 @@ def check(facts, report) -> None:
                                    f"loop, and the next iteration trains it ({report.line(event.node)}) without "
                                    f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
                                    related=[(event.node, "training step that runs in eval mode")],
-                                   data={"receiver": key, "loop_body_line": loop.node.body[0].lineno - 1})
+                                   data={"receiver": key, "loop_body_line": report.first_line(loop.node.body[0])})
 
 
 def _trains(facts, fn, event, key: str, setting, events) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..dataflow.state import Mode
 from .base import Rule, example
-from .queries import evaluation_reason, forward_passes, grad_disabled, needs_gradients, statement_line
+from .queries import evaluation_reason, forward_passes, grad_disabled, needs_gradients, statement_of
 
 
 def check(facts, report) -> None:
@@ -21,8 +21,8 @@ def check(facts, report) -> None:
                    f"for forward passes that need no gradients with no `{event.model}.eval()` on the way: "
                    "`load_state_dict()` does not change the mode, so Dropout and BatchNorm may still be in training mode",
                    related=[(load, "weights loaded here")],
-                   data={"receiver": event.model, "anchor_line": (load.end_lineno or load.lineno) - 1,
-                         "anchor_statement_line": statement_line(fn, load)})
+                   data={"receiver": event.model, "anchor_line": report.last_line(load),
+                         "anchor_statement_line": report.first_line(statement_of(fn, load))})
 
 
 RULE = Rule(

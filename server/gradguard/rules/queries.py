@@ -119,14 +119,14 @@ def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, e
     return None
 
 
-def statement_line(fn: FunctionFacts, node: ast.AST) -> int:
-    """0-based first line of the innermost statement of `fn` that holds `node`."""
+def statement_of(fn: FunctionFacts, node: ast.AST) -> ast.AST:
+    """The innermost statement of `fn` that holds `node` (`node` itself when none does)."""
     if isinstance(node, ast.stmt):
-        return node.lineno - 1
+        return node
     best = None
     for stmt in ast.walk(fn.node):
         if isinstance(stmt, ast.stmt) and stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno):
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is fn.node:
                 if best is None or stmt.lineno >= best.lineno:
                     best = stmt
-    return (best.lineno if best is not None else node.lineno) - 1
+    return best if best is not None else node

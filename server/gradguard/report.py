@@ -1,0 +1,151 @@
+"""What rules report, and how it becomes findings.
+
+Rules report `ast` nodes; the positions of those nodes become spans, line numbers in messages and
+lines in a finding's data only when the report is rendered (`Rendering.findings`). So the language
+server can keep what a rule reported on a function an edit did not touch, and render it again after
+the edit moved the function down the file (`incremental.py`): its nodes were moved with it.
+Rendering also applies suppression (`# noqa`, `# gradguard: ignore[...]`) and severity.
+"""
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
+
+from .config import Config
+from .findings import Finding, JSONValue, Related, Span
+
+if TYPE_CHECKING:
+    from .rules.base import Rule
+
+NOQA = re.compile(r"#[ \t]*noqa(?::[ \t]*(?P<codes>[A-Za-z]+\d+(?:[ \t]*,[ \t]*[A-Za-z]+\d+)*))?", re.IGNORECASE)
+IGNORE_COMMENT = re.compile(r"#[ \t]*gradguard:[ \t]*ignore\[(?P<codes>[^\]]*)\]")
+LINE_REFERENCE = re.compile("\x00(\\d+)\x00")  # stands for "line 12" in a text until it is rendered
+
+
+@dataclass(frozen=True)
+class LineOf:
+    """In a finding's data: the 0-based first (or last) line of `node`, as a number once rendered."""
+
+    node: ast.AST
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class Reported:
+    rule: "Rule"
+    node: ast.AST
+    message: str
+    related: tuple[tuple[ast.AST, str], ...]
+    data: Mapping[str, Union[JSONValue, LineOf]]
+    lines: Mapping[int, ast.AST]  # the nodes whose lines the texts name, by LINE_REFERENCE number
+
+
+class Report:
+    """Collects what the rules report on one module."""
+
+    def __init__(self) -> None:
+        self.reported: list[Reported] = []
+        self._named: list[ast.AST] = []
+
+    def add(self, rule: "Rule", node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
+            data: Optional[Mapping[str, Union[JSONValue, LineOf]]] = None) -> None:
+        links = tuple(related)
+        named = {int(number): self._named[int(number)]
+                 for text in (message, *(text for _, text in links)) for number in LINE_REFERENCE.findall(text)}
+        self.reported.append(Reported(rule, node, message, links, data or {}, named))
+
+    def line(self, node: Optional[ast.AST]) -> str:
+        """How a message names the line of `node`: "line 12", or in a notebook "line 3 of cell 2"."""
+        if node is None or not hasattr(node, "lineno"):
+            return "an earlier line"
+        self._named.append(node)
+        return f"\x00{len(self._named) - 1}\x00"
+
+    @staticmethod
+    def first_line(node: ast.AST) -> LineOf:
+        return LineOf(node)
+
+    @staticmethod
+    def last_line(node: ast.AST) -> LineOf:
+        return LineOf(node, last=True)
+
+
+class Rendering:
+    """Turns what was reported into findings for one text: `ast` positions (UTF-8 byte columns)
+    become code points, line references become "line 12" (or "line 3 of cell 2")."""
+
+    def __init__(self, lines: list[str], config: Config, cell_starts: Sequence[int] = (),
+                 cell_numbers: Sequence[int] = ()) -> None:
+        self.lines = lines
+        self.config = config
+        self.cell_starts = cell_starts
+        self.cell_numbers = cell_numbers or range(1, len(cell_starts) + 1)
+
+    def findings(self, reported: Iterable[Reported], rules: list["Rule"]) -> list[Finding]:
+        enabled = {rule.code for rule in rules}
+        result = []
+        for item in reported:
+            rule, span = item.rule, self.span(item.node)
+            if rule.code not in enabled or self._suppressed(rule, span.start_line):
+                continue
+            severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or rule.severity
+            related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
+            data = {key: self._data(value) for key, value in item.data.items()}
+            result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,  # type: ignore[arg-type]
+                                  related, data))
+        return sorted(set(result), key=lambda f: (f.span, f.code))
+
+    def span(self, node: ast.AST) -> Span:
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return Span(
+            node.lineno - 1, self._column(node.lineno - 1, node.col_offset),
+            end_line - 1, self._column(end_line - 1, end_col),
+        )
+
+    def _text(self, text: str, lines: Mapping[int, ast.AST]) -> str:
+        if "\x00" not in text:
+            return text
+        return LINE_REFERENCE.sub(lambda match: self._line_name(lines[int(match.group(1))]), text)
+
+    def _line_name(self, node: ast.AST) -> str:
+        line = node.lineno - 1  # type: ignore[attr-defined]
+        if not self.cell_starts:
+            return f"line {line + 1}"
+        cell = bisect.bisect_right(self.cell_starts, line) - 1
+        return f"line {line - self.cell_starts[cell] + 1} of cell {self.cell_numbers[cell]}"
+
+    @staticmethod
+    def _data(value: Union[JSONValue, LineOf]) -> JSONValue:
+        if not isinstance(value, LineOf):
+            return value
+        node = value.node
+        return ((getattr(node, "end_lineno", None) if value.last else None) or node.lineno) - 1  # type: ignore[attr-defined]
+
+    def _column(self, line: int, byte_col: int) -> int:
+        text = self.lines[line] if line < len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def _suppressed(self, rule: "Rule", line: int) -> bool:
+        text = self.lines[line] if line < len(self.lines) else ""
+        if "#" not in text:
+            return False
+        for match in NOQA.finditer(text):
+            codes = match.group("codes")
+            if codes is None or rule.code in _codes(codes):
+                return True
+        return any(
+            rule.code in _codes(m.group("codes")) or rule.slug in _codes(m.group("codes"))
+            for m in IGNORE_COMMENT.finditer(text)
+        )
+
+
+def _codes(text: str) -> set[str]:
+    return {token.strip().upper() if token.strip()[:2].upper() == "GG" else token.strip() for token in text.split(",")}
