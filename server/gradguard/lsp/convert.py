@@ -47,9 +47,15 @@ class LspLinesDocument(TextDocument):
     which also breaks at form feeds, \\x1c-\\x1e, \\x85 and U+2028/9: after one of them, edits from the client
     and diagnostics to it would land on another line than the client's."""
 
+    _lines: tuple[str, ...] = ()
+    _lines_of: Optional[str] = None  # the text `_lines` were split from: a large text is asked for its lines often
+
     @property
     def lines(self) -> Sequence[str]:
-        return split_lines(self.source)
+        source = self.source
+        if source is not self._lines_of:
+            self._lines, self._lines_of = tuple(split_lines(source)), source
+        return self._lines
 
 
 def use_lsp_positions(workspace: Workspace) -> None:
