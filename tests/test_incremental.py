@@ -54,7 +54,21 @@ def test_reparse_parses_only_the_statement_an_edit_touched(monkeypatch):
     reparser.parse(source, ast.parse)
     edited = source.replace("def evaluate_7(model, loader):\n    model.eval()", "def evaluate_7(model, loader):\n    model.train()")
     tree = reparser.parse(edited, ast.parse)
-    assert parsed[1].startswith("def evaluate_7(") and parsed[1].count("\ndef ") == 0
+    assert parsed[1].lstrip("\n").startswith("def evaluate_7(") and parsed[1].count("def ") == 1
+    assert ast.dump(tree, include_attributes=True) == ast.dump(parse(edited), include_attributes=True)
+
+
+def test_reparse_parses_only_the_method_an_edit_touched_in_a_class(monkeypatch):
+    parsed: list[str] = []
+    parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or parse(text, *args, **kwargs))
+    reparser = Reparser()
+    methods = "".join("    " + line if line.strip() else line for line in independent_functions(12).splitlines(True)[3:])
+    source = PRELUDE + "class Evaluator:\n" + methods.replace("(model, loader)", "(self, model, loader)")
+    reparser.parse(source, ast.parse)
+    edited = source.replace("    def evaluate_7(self, model, loader):\n        model.eval()", "    def evaluate_7(self, model, loader):\n        model.train()\n")
+    tree = reparser.parse(edited, ast.parse)
+    assert parsed[1].lstrip("\n").startswith("class _:\n    def evaluate_7(") and parsed[1].count("def ") == 1
     assert ast.dump(tree, include_attributes=True) == ast.dump(parse(edited), include_attributes=True)
 
 

@@ -106,9 +106,9 @@ def _chunk_names(chunk: Chunk) -> ChunkNames:
         and not any(isinstance(s, IMPORTS) for s in statements)
     defined = {s.name for s in statements if isinstance(s, DEFINITIONS)}
     defined.update(name for s in statements if isinstance(s, (ast.Global, ast.Nonlocal)) for name in s.names)
-    if not isolable:  # module-level code: every name it binds
-        defined.update(node.id for top in chunk.statements if not isinstance(top, IMPORTS)
-                       for node in ast.walk(top) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+    # module-level code: every name it binds (names bound inside definitions are theirs, or `global`s, above)
+    defined.update(node.id for top in chunk.statements if not isinstance(top, (*IMPORTS, *DEFINITIONS))
+                   for node in ast.walk(top) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
     imports = tuple(ast.dump(s) for s in statements if isinstance(s, IMPORTS))
     return ChunkNames(frozenset(IDENTIFIER.findall(chunk.text)), frozenset(defined), isolable, imports)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import copy
 from typing import Callable, Optional
 
 from .lines import split_lines
@@ -41,19 +42,19 @@ class Reparser:
         if same_head == len(old) == len(lines):
             return ast.Module(body=list(self.statements), type_ignores=[])
         same_tail = _common_head(old[::-1], lines[::-1], limit=min(len(old), len(lines)) - same_head)
-        first = bisect.bisect_right(self.starts, same_head) - 1  # the chunk holding the first changed line
-        if first > 0 and self.starts[first] == same_head:
-            first -= 1  # a line appended to the chunk before may continue its last statement
-        after = bisect.bisect_left(self.starts, len(old) - same_tail)  # the first chunk wholly unchanged at the end
+        changed = (same_head, len(old) - same_tail)  # the changed lines, before the edit
+        first, after = _touched(self.starts, changed)
         start = self.starts[first]
         end = self.starts[after] if after < len(self.starts) else len(old)
         moved = len(lines) - len(old)
-        try:
-            middle = ast.parse("".join(lines[start:end + moved])).body
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        touched = [statement for chunk in self.chunks[first:after] for statement in chunk]
+        if len(touched) == 1 and isinstance(touched[0], ast.ClassDef):
+            inner = _reparse_class(touched[0], lines, changed, end, moved)
+            middle = [inner] if inner is not None else _parse_at(lines, start, end + moved)
+        else:
+            middle = _parse_at(lines, start, end + moved)
+        if middle is None:
             return None
-        for statement in middle:
-            _move(statement, start)
         tail = [statement for chunk in self.chunks[after:] for statement in chunk]
         if moved:
             for statement in tail:
@@ -63,15 +64,79 @@ class Reparser:
 
     def _remember(self, lines: list[str], statements: list[ast.stmt]) -> None:
         self.lines, self.statements = lines, statements
-        self.starts, self.chunks = [0], [[]]
-        previous_end = 0
-        for statement in statements:
-            first_line = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))]) - 1
-            if statement.col_offset == 0 and first_line >= previous_end and first_line > self.starts[-1]:
-                self.starts.append(first_line)
-                self.chunks.append([])
-            self.chunks[-1].append(statement)
-            previous_end = statement.end_lineno or statement.lineno
+        self.starts, self.chunks = _chunked(statements, 0, [0], [[]])
+
+
+def _chunked(statements: list[ast.stmt], column: int, starts: list[int],
+             chunks: list[list[ast.stmt]]) -> tuple[list[int], list[list[ast.stmt]]]:
+    """Appends to `starts` and `chunks` a chunk for each statement that begins a line at `column`;
+    the others join the chunk before them."""
+    previous_end = 0
+    for statement in statements:
+        first_line = _first_line(statement)
+        if statement.col_offset == column and first_line >= previous_end and (not starts or first_line > starts[-1]):
+            starts.append(first_line)
+            chunks.append([])
+        chunks[-1].append(statement)
+        previous_end = statement.end_lineno or statement.lineno
+    return starts, chunks
+
+
+def _touched(starts: list[int], changed: tuple[int, int]) -> tuple[int, int]:
+    """The chunks that hold the changed lines: the first one, and the one after the last."""
+    first = bisect.bisect_right(starts, changed[0]) - 1
+    if first > 0 and starts[first] == changed[0]:
+        first -= 1  # a line appended to the chunk before may continue its last statement
+    return first, bisect.bisect_left(starts, changed[1])
+
+
+def _parse_at(lines: list[str], start: int, end: int) -> Optional[list[ast.stmt]]:
+    """The statements of lines[start:end], at their lines; None when they do not parse alone."""
+    try:  # the line breaks before them cost the parser next to nothing
+        return ast.parse("\n" * start + "".join(lines[start:end])).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int], end: int,
+                   moved: int) -> Optional[ast.ClassDef]:
+    """A class with only the statements of its body that the change touched parsed again, as the body
+    of a stand-in `class _:` (so they keep their indentation and columns); `end`: the line where the
+    top-level chunk holding the class ends. None when the change reaches the header, or when the
+    statements do not parse alone at the body's indentation."""
+    column = cls.body[0].col_offset
+    body_start = _first_line(cls.body[0])
+    if body_start <= cls.lineno - 1 or changed[0] < body_start:
+        return None  # `class A: pass`, or an edit of the header or the decorators
+    starts, chunks = _chunked(cls.body, column, [], [])
+    first, after = _touched(starts, changed)
+    start = starts[first]
+    try:
+        stand_in = ast.parse("\n" * (start - 1) + "class _:\n" + "".join(lines[start:(starts[after] if after < len(starts) else end) + moved]))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    indent = lines[body_start][:column]
+    middle = stand_in.body[0].body if len(stand_in.body) == 1 and isinstance(stand_in.body[0], ast.ClassDef) else []
+    if not middle or not all(_indented_by(lines[_first_line(s)], indent) for s in middle):
+        return None  # the edit changed the body's indentation: the whole class, or file, must say what it means now
+    tail = [statement for chunk in chunks[after:] for statement in chunk]
+    if moved:
+        for statement in tail:
+            _move(statement, moved)
+    head = [statement for chunk in chunks[:first] for statement in chunk]
+    updated = copy.copy(cls)
+    updated.body = [*head, *middle, *tail]
+    updated.end_lineno, updated.end_col_offset = updated.body[-1].end_lineno, updated.body[-1].end_col_offset
+    return updated
+
+
+def _indented_by(line: str, indent: str) -> bool:
+    return line.startswith(indent) and not line[len(indent):len(indent) + 1].isspace()
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """0-based, decorators included."""
+    return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))]) - 1
 
 
 def _common_head(a: list[str], b: list[str], limit: Optional[int] = None) -> int:
