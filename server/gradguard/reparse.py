@@ -7,6 +7,8 @@ lines are widened to those starts and parsed alone; the statements before them a
 after them are kept with their line numbers moved by the lines the edit added or removed. When the
 changed lines do not parse alone (an edit opened a string that closes further down, say), the
 whole text is parsed as usual, so the result is always what `ast.parse` gives for the whole text.
+When the changed lines lie inside one class's body (a model's methods, a trainer's), the same is
+done one level down: the touched body statements are parsed as the body of a stand-in class.
 """
 from __future__ import annotations
 
