@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 from .dataflow.crossfile import Export, OutgoingCall
 from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within
 from .dataflow.memo import FactsMemo
+from .dataflow.tokens import IDENTIFIER
 from .reparse import Reparser
 from .report import Reported
 
-IDENTIFIER = re.compile(r"[^\W\d]\w*")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 IMPORTS = (ast.Import, ast.ImportFrom)
 

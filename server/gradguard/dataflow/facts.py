@@ -24,7 +24,7 @@ from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
-from .tokens import relevant_positions, word_positions
+from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
@@ -92,8 +92,10 @@ class ModuleFacts:
         self.memo = memo
         self._imported_functions: dict[tuple[str, str], Optional[ImportedFunction]] = {}
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
+        self._statements_of: dict[ast.stmt, list[ast.stmt]] = {}  # a top-level statement, and those inside it
         for top in tree.body:
-            for stmt in self._remembered(("statements", top), lambda: [top, *statements_within(top)]):
+            self._statements_of[top] = self._remembered(("statements", top), lambda: [top, *statements_within(top)])
+            for stmt in self._statements_of[top]:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.module_classes = module_classes(tree, self.names)
@@ -192,7 +194,7 @@ class ModuleFacts:
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
-        for stmt in statements_within(cls):
+        for stmt in self._statements_of[cls][1:] if cls in self._statements_of else statements_within(cls):
             if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 receiver = module_method_receiver(stmt.value)
                 if receiver and receiver.startswith("self."):
@@ -548,18 +550,39 @@ def _switches_mode(value: ast.expr) -> bool:
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
 
 
-def statements_within(node: ast.AST) -> Iterator[ast.stmt]:
-    """Every statement inside `node`, at any depth, without walking expressions (cheap)."""
-    stack = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
+def statements_within(node: ast.AST) -> list[ast.stmt]:
+    """Every statement inside `node`, at any depth, in source order, without walking expressions (cheap)."""
+    found = []
+    stack = _nested_statements(node)[::-1]
     while stack:
         stmt = stack.pop()
-        yield stmt
-        for field_name in STATEMENT_LISTS:
-            for child in getattr(stmt, field_name, ()):
-                if isinstance(child, ast.stmt):
-                    stack.append(child)
-                else:  # except handlers and match cases hold statements
-                    stack.extend(getattr(child, "body", ()))
+        found.append(stmt)
+        nested = _nested_statements(stmt)
+        if nested:
+            stack.extend(reversed(nested))
+    return found
+
+
+def _nested_statements(node: ast.AST) -> list[ast.stmt]:
+    """The statements of `node`'s blocks (its body, `else:`, `finally:`, except handlers, match cases)."""
+    nested: list[ast.stmt] = []
+    for name in _statement_fields(type(node)):
+        for child in getattr(node, name):
+            if isinstance(child, ast.stmt):
+                nested.append(child)
+            else:  # except handlers and match cases hold statements
+                nested.extend(child.body)
+    return nested
+
+
+def _statement_fields(kind: type) -> tuple[str, ...]:
+    fields = _STATEMENT_FIELDS.get(kind)
+    if fields is None:
+        fields = _STATEMENT_FIELDS[kind] = tuple(name for name in STATEMENT_LISTS if name in kind._fields)
+    return fields
+
+
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, config: Config) -> set[int]:
@@ -575,12 +598,13 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or _any_within(hits, spans[id(d)])}
     if not relevant:
         return relevant
-    relevant_spans = _merged([spans[id(d)] for d in defs if id(d) in relevant])
     top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    attributes = {m.group(1) for m in SELF_ATTRIBUTE.finditer(source) if _inside(m.start(), relevant_spans)}
-    words = word_positions(source, {d.name for d in defs})
-    relevant |= {id(d) for d in defs if d.name in attributes
-                 or (id(d) in top_level and any(_inside(p, relevant_spans) for p in words[d.name]))}
+    written: set[str] = set()  # the words and `self.` attributes of the relevant definitions
+    attributes: set[str] = set()
+    for start, end in _merged([spans[id(d)] for d in defs if id(d) in relevant]):
+        written.update(IDENTIFIER.findall(source, start, end))
+        attributes.update(SELF_ATTRIBUTE.findall(source, start, end))
+    relevant |= {id(d) for d in defs if d.name in attributes or (id(d) in top_level and d.name in written)}
     pending = [d.name for d in defs if id(d) in relevant]
     holders = _holders(defs, spans)
     followed: set[str] = set()
@@ -589,7 +613,7 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
         if name in followed:
             continue
         followed.add(name)
-        for position in _calls(source, name, words[name]):
+        for position in _calls(source, name, word_positions(source, name)):
             for d in holders(position):
                 if id(d) not in relevant:
                     relevant.add(id(d))
@@ -642,11 +666,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    index = bisect.bisect_right(spans, (position, float("inf"))) - 1
-    return index >= 0 and position < spans[index][1]
-
-
 def _calls(source: str, name: str, positions: list[int]) -> Iterator[int]:
     """Those of `positions` (where `name` is written) that call it: `name(`, `obj.name(`; also where it
     is defined, which is harmless here."""
@@ -674,9 +693,7 @@ def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, as
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield child
             continue
-        for field_name in STATEMENT_LISTS:
-            for item in getattr(child, field_name, ()):
-                stack.extend([item] if isinstance(item, ast.stmt) else item.body)  # except handlers, match cases
+        stack.extend(_nested_statements(child))
 
 
 def _own_nodes(node: FunctionNode) -> list[ast.AST]:

@@ -16,7 +16,6 @@ RELEVANT_TOKENS = (
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
 FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")
 IDENTIFIER = re.compile(r"\w+")
-MANY_NAMES = 32  # see word_positions
 
 
 def names_something_relevant(source: str) -> bool:
@@ -67,22 +66,14 @@ def names_mode_switch(source: str) -> bool:
     return False
 
 
-def word_positions(source: str, names: set[str]) -> dict[str, list[int]]:
-    """Where each of `names` is written as a whole word. A few names are found with `str.find`; for many
-    (a file of thousands of functions) one pass over every identifier beats a pass per name."""
-    found: dict[str, list[int]] = {name: [] for name in names}
-    if len(names) > MANY_NAMES:
-        for match in IDENTIFIER.finditer(source):
-            if match.group() in found:
-                found[match.group()].append(match.start())
-        return found
-    for name in names:
-        position = source.find(name)
-        while position != -1:
-            after = position + len(name)
-            if not _is_identifier_char(source, position - 1) and not _is_identifier_char(source, after):
-                found[name].append(position)
-            position = source.find(name, position + 1)
+def word_positions(source: str, name: str) -> list[int]:
+    """Where `name` is written as a whole word."""
+    found = []
+    position = source.find(name)
+    while position != -1:
+        if not _is_identifier_char(source, position - 1) and not _is_identifier_char(source, position + len(name)):
+            found.append(position)
+        position = source.find(name, position + 1)
     return found
 
 
