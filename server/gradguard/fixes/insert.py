@@ -106,6 +106,7 @@ def _insert_on_the_line(ctx: FixContext, call: str, line: Union[cst.SimpleStatem
 
 def _load_before_forward(ctx: FixContext, receiver: str, line: int) -> Optional[cst.Call]:
     """The last `receiver.load_state_dict(...)` ending on 0-based `line` before the forward pass."""
+    ctx.tree.load(line)
     loads = [
         node for node, where in ctx.tree.positions.items()
         if where.end.line == line + 1 and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from typing import Callable, Optional, Sequence, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from ..findings import Applicability, Edit, Fix, Span
 from ..lines import LINE_BREAK
@@ -28,15 +28,42 @@ class SourceTree:
         # libcst takes the indentation of a new block from the file's first indented line, form feed
         # included; Python resets the column at a form feed, so inside an indentation it breaks the block.
         self.block_indent = self.module.default_indent.rsplit("\x0c", 1)[-1]
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
+        # Positions and parents cost four times the parse for a whole module, so they are resolved one
+        # top-level statement at a time, when a fix first looks into it (`load`).
+        self.positions: dict[cst.CSTNode, CodeRange] = {}
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._loaded: set[int] = set()
+        if self._statement_starts is None:  # laid out otherwise: the whole module at once
+            self._resolve(self.module, 0)
+            self._loaded.update(range(len(self.module.body)))
+
+    def load(self, line: int) -> None:
+        """Resolve the positions and parents of the top-level statement that holds 0-based `line`."""
+        self._load_statement(max(bisect.bisect_right(self._top_level_lines, line) - 1, 0))
+
+    def _load_statement(self, index: int) -> None:
+        if index not in self._loaded and index < len(self.module.body):
+            self._loaded.add(index)
+            alone = self.module.with_changes(body=[self.module.body[index]], header=(), footer=())
+            self._resolve(alone, self._top_level_lines[index])
+
+    def _resolve(self, module: cst.Module, first_line: int) -> None:
+        """`module`'s metadata, its lines moved down by `first_line`, its statements' parent `self.module`."""
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        for node, where in wrapper.resolve(PositionProvider).items():
+            if node is not module:
+                self.positions[node] = where if not first_line else CodeRange(
+                    CodePosition(where.start.line + first_line, where.start.column),
+                    CodePosition(where.end.line + first_line, where.end.column))
+        for node, parent in wrapper.resolve(ParentNodeProvider).items():
+            self.parents[node] = self.module if parent is module else parent
 
     def smallest(self, span: Span, kind: Callable[[cst.CSTNode], bool]) -> Optional[cst.CSTNode]:
         """The innermost node of the given kind whose range holds the span (the outermost of equal ones).
         Found by descending from the module into the child that holds the span: the nodes that hold
         it are one chain, and a large file has too many nodes to try them all for each quick fix."""
         start, end = (span.start_line + 1, span.start_col), (span.end_line + 1, span.end_col)
+        self.load(span.start_line)
         best, best_size = None, None
         node: Optional[cst.CSTNode] = self.module
         while node is not None:
@@ -73,6 +100,7 @@ class SourceTree:
 
     def statement_at_line(self, line: int) -> Optional[tuple[cst.BaseStatement, Block, int]]:
         """The outermost block statement that starts on 0-based `line`."""
+        self.load(line)
         found = [
             node for node, where in self.positions.items()
             if where.start.line == line + 1 and isinstance(self.parents.get(node), (cst.Module, cst.IndentedBlock))
@@ -92,9 +120,15 @@ class SourceTree:
 
     @cached_property
     def _top_level_lines(self) -> list[int]:
-        return [self.positions[statement].start.line - 1 for statement in self.module.body]
+        """0-based line where each top-level statement's code (leading comments included) begins."""
+        starts = self._statement_starts
+        if starts is None:
+            return [self.positions[statement].start.line - 1 for statement in self.module.body]
+        return [line for _, line in starts[:-1]]
 
     def start_line(self, node: cst.CSTNode) -> int:
+        if node not in self.positions:  # a top-level statement after the one a fix looked into
+            self._load_statement(_index(self.module.body, node))
         return self.positions[node].start.line - 1
 
     def replace_block_body(self, block: Block, body: Sequence[cst.BaseStatement]) -> cst.Module:
