@@ -16,10 +16,13 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
 )
 GRAD_MODE_APIS = frozenset({"torch.no_grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"})
 CANONICAL_EXEMPT = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional", "torch.autograd.Function"})
+EXEMPT_PREFIXES = tuple(name + "." for name in CANONICAL_EXEMPT)
+REEXPORT_PREFIXES = tuple(prefix for prefix, _ in CANONICAL_PREFIXES)
 
 
 def canonical(qualified: str) -> str:
-    if qualified in CANONICAL_EXEMPT or any(qualified.startswith(e + ".") for e in CANONICAL_EXEMPT):
+    if not qualified.startswith(REEXPORT_PREFIXES) or qualified in CANONICAL_EXEMPT \
+            or qualified.startswith(EXEMPT_PREFIXES):
         return qualified
     for prefix, replacement in CANONICAL_PREFIXES:
         if qualified.startswith(prefix):
@@ -54,14 +57,12 @@ class Names:
 
     def qualified(self, expr: ast.expr) -> str | None:
         """`T.autograd.no_grad` -> `torch.no_grad`; None when the root is not an import."""
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name) or expr.id not in self.imported:
-            return None
-        parts.append(self.imported[expr.id])
-        return canonical(".".join(reversed(parts)))
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.imported:
+            return None  # most expressions: found without building their name
+        return canonical(self.imported[root.id] + dotted(expr)[len(root.id):])  # type: ignore[index]
 
     def torch_spelling(self) -> str | None:
         """How this module spells `torch` (`torch`, `T`), for fixes; None when not imported."""
@@ -73,6 +74,8 @@ class Names:
 
 def dotted(expr: ast.expr) -> str | None:
     """`self.model.net` -> "self.model.net"; None for anything but a chain of names."""
+    if isinstance(expr, ast.Name):
+        return expr.id
     parts: list[str] = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)
@@ -80,4 +83,5 @@ def dotted(expr: ast.expr) -> str | None:
     if not isinstance(expr, ast.Name):
         return None
     parts.append(expr.id)
-    return ".".join(reversed(parts))
+    parts.reverse()
+    return ".".join(parts)

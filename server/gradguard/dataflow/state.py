@@ -74,8 +74,11 @@ class State:
         modes.update(changes)
         return State(self.grad, modes, self.defs)
 
+    def grad_may_be_off(self) -> bool:
+        return any(s.value is not Grad.ENABLED for s in self.grad)
+
     def with_def(self, name: str, computed: bool = True) -> "State":
-        may_be_off = computed and any(s.value is not Grad.ENABLED for s in self.grad)
+        may_be_off = computed and self.grad_may_be_off()
         if not may_be_off and name not in self.defs:
             return self
         defs = dict(self.defs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
@@ -65,59 +65,58 @@ class Walker:
         for stmt in body:
             if state is None:
                 return None
-            state = self.stmt(stmt, state)
+            handler = STATEMENTS.get(type(stmt))
+            if handler is not None:  # def, class, import, pass, global: nothing runs there that we track
+                state = handler(self, stmt, state)
         return state
 
-    def stmt(self, node: ast.stmt, state: State) -> Optional[State]:
-        if isinstance(node, ast.Expr):
-            return self.expr(node.value, state)
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            return self.assign(node, state)
-        if isinstance(node, ast.If):
-            state = self.expr(node.test, state)
-            return join_all([self.block(node.body, state), self.block(node.orelse, state)])
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            state = self.expr(node.iter, state)
-            return self.loop(node, state, val=any(VAL_LOADER.search(name) for name in _identifiers(node.iter)))
-        if isinstance(node, ast.While):
-            state = self.expr(node.test, state)
-            return self.loop(node, state, val=False)
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            return self.with_block(node, state)
-        if isinstance(node, ast.Return):
-            if node.value is not None:
-                state = self.expr(node.value, state)
-            exit_state: Optional[State] = self.leave_withs(state, 0)
-            pending, self.finally_blocks = self.finally_blocks, []
-            for final in reversed(pending):  # a return runs the enclosing `finally:` blocks first
-                exit_state = self.block(final, exit_state)
-            self.finally_blocks = pending
-            if exit_state is not None:
-                self.fn.exits.append(exit_state)
-            return None
-        if isinstance(node, ast.Raise):
-            if node.exc is not None:
-                self.expr(node.exc, state)
-            return None
-        if isinstance(node, ast.Break):
-            if self.loops:
-                self.loops[-1].breaks.append(self.leave_withs(state, len(self.loops)))
-            return None
-        if isinstance(node, ast.Continue):
-            if self.loops:
-                self.loops[-1].continues.append(self.leave_withs(state, len(self.loops)))
-            return None
-        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            return self.try_block(node, state)
-        if isinstance(node, getattr(ast, "Match", ())):
-            state = self.expr(node.subject, state)
-            outs = [self.block(case.body, state) for case in node.cases]
-            return join_all([*outs, state])
-        if isinstance(node, (ast.Assert, ast.Delete)):
-            for child in ast.iter_child_nodes(node):
-                state = self.expr(child, state) if isinstance(child, ast.expr) else state
-            return state
-        return state  # def, class, import, pass, global: nothing runs here that we track
+    def expression_statement(self, node: ast.Expr, state: State) -> State:
+        return self.expr(node.value, state)
+
+    def if_block(self, node: ast.If, state: State) -> Optional[State]:
+        state = self.expr(node.test, state)
+        return join_all([self.block(node.body, state), self.block(node.orelse, state)])
+
+    def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> Optional[State]:
+        state = self.expr(node.iter, state)
+        return self.loop(node, state, val=any(VAL_LOADER.search(name) for name in _identifiers(node.iter)))
+
+    def while_loop(self, node: ast.While, state: State) -> Optional[State]:
+        state = self.expr(node.test, state)
+        return self.loop(node, state, val=False)
+
+    def return_statement(self, node: ast.Return, state: State) -> None:
+        if node.value is not None:
+            state = self.expr(node.value, state)
+        exit_state: Optional[State] = self.leave_withs(state, 0)
+        pending, self.finally_blocks = self.finally_blocks, []
+        for final in reversed(pending):  # a return runs the enclosing `finally:` blocks first
+            exit_state = self.block(final, exit_state)
+        self.finally_blocks = pending
+        if exit_state is not None:
+            self.fn.exits.append(exit_state)
+
+    def raise_statement(self, node: ast.Raise, state: State) -> None:
+        if node.exc is not None:
+            self.expr(node.exc, state)
+
+    def break_statement(self, node: ast.Break, state: State) -> None:
+        if self.loops:
+            self.loops[-1].breaks.append(self.leave_withs(state, len(self.loops)))
+
+    def continue_statement(self, node: ast.Continue, state: State) -> None:
+        if self.loops:
+            self.loops[-1].continues.append(self.leave_withs(state, len(self.loops)))
+
+    def match_block(self, node: ast.stmt, state: State) -> Optional[State]:
+        state = self.expr(node.subject, state)  # type: ignore[attr-defined]
+        outs = [self.block(case.body, state) for case in node.cases]  # type: ignore[attr-defined]
+        return join_all([*outs, state])
+
+    def expressions_of(self, node: ast.Assert | ast.Delete, state: State) -> State:
+        for child in ast.iter_child_nodes(node):
+            state = self.expr(child, state) if isinstance(child, ast.expr) else state
+        return state
 
     def assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, state: State) -> State:
         value = node.value
@@ -125,15 +124,16 @@ class Walker:
             return state
         state = self.expr(value, state)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        computes = _computes(value) or isinstance(node, ast.AugAssign)
+        # whether the value is computed matters only where gradients may be off (see State.with_def)
+        computes = isinstance(node, ast.AugAssign) or (state.grad_may_be_off() and _computes(value))
+        grad_cm = self.module.grad_of_context(value, self.grad_cm_vars) if isinstance(value, ast.Call) else None
         for target in targets:
             for name_node in _bound_names(target):
                 state = state.with_def(name_node, computes)
             key = dotted(target)
             if key is None:
                 continue
-            grad_cm = self.module.grad_of_context(value, self.grad_cm_vars)
-            if grad_cm is not None and isinstance(value, ast.Call):
+            if grad_cm is not None:
                 self.grad_cm_vars[key] = grad_cm
             if key in self.fn.model_keys or isinstance(node, ast.AugAssign):
                 state = state.with_modes(self.assigned_modes(key, value, node, state))
@@ -281,14 +281,34 @@ class Walker:
 
     def hand_over_models(self, node: ast.Call, state: State) -> State:
         """A model handed to code we cannot see may come back in any mode."""
-        if isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS:
+        model_keys = self.fn.model_keys
+        if not model_keys or (isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS):
             return state
         changes = {}
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             key = dotted(arg)
-            if key is not None and key in self.fn.model_keys:
+            if key is not None and key in model_keys:
                 changes[key] = frozenset({Setting(Mode.UNKNOWN, node, "passed")})
         return state.with_modes(changes)
+
+
+# the state after a statement, None when no path goes on after it
+STATEMENTS: dict[type, Callable[[Walker, Any, State], Optional[State]]] = {
+    ast.Expr: Walker.expression_statement,
+    ast.Assign: Walker.assign, ast.AnnAssign: Walker.assign, ast.AugAssign: Walker.assign,
+    ast.If: Walker.if_block,
+    ast.For: Walker.for_loop, ast.AsyncFor: Walker.for_loop,
+    ast.While: Walker.while_loop,
+    ast.With: Walker.with_block, ast.AsyncWith: Walker.with_block,
+    ast.Return: Walker.return_statement,
+    ast.Raise: Walker.raise_statement,
+    ast.Break: Walker.break_statement,
+    ast.Continue: Walker.continue_statement,
+    ast.Try: Walker.try_block,
+    ast.Assert: Walker.expressions_of, ast.Delete: Walker.expressions_of,
+}
+STATEMENTS.update({getattr(ast, name): handler for name, handler in (("Match", Walker.match_block), ("TryStar", Walker.try_block))
+                   if hasattr(ast, name)})  # Python 3.10, 3.11
 
 
 def effects_in(node: ast.expr) -> list[ast.expr]:
@@ -344,7 +364,7 @@ def _bound_names(target: ast.AST) -> list[str]:
 
 
 def _identifiers(node: ast.AST) -> list[str]:
-    return [n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))]
+    return [n.id if isinstance(n, ast.Name) else n.attr for n in descendants([node], ()) if isinstance(n, (ast.Name, ast.Attribute))]
 
 
 def _node_ids(node: ast.AST) -> set[int]:
