@@ -9,9 +9,11 @@ The language server keeps a `DocumentMemo` per open document. Three things carry
   nowhere else in the file, and it writes no name that another chunk defines. Nothing else in the
   file then calls it, names it, or is called by it, and every finding, export and outgoing call in
   it depends on its own text, the module's imports and non-`def` code, the settings and the
-  project index only (see `_isolated`). An unchanged isolated chunk at the same line, under the same
-  context, keeps its results; the rest of the file is analysed with the isolated chunks left out.
-  A test checks the result is the same as analysing the whole text, on edits of real files.
+  project index only (see `_isolated`). An isolated chunk whose statements the re-parse kept
+  (moved down or up, or not), under the same context, keeps what the rules reported on it, which
+  is rendered again at its new place (`report.py`); the rest of the file is analysed with those
+  chunks left out. tests/fuzz/test_incremental_analysis.py checks, on generated programs and edits,
+  that the result is always what an analysis of the whole text gives.
 """
 from __future__ import annotations
 
