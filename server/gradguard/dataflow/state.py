@@ -91,9 +91,13 @@ class State:
     def join(self, other: "State") -> "State":
         if other is self:
             return self
-        modes = {k: self.mode(k) | other.mode(k) for k in self.modes.keys() | other.modes.keys()}
-        defs = {k: self.defs.get(k, DEFAULT_GRAD) | other.defs.get(k, DEFAULT_GRAD) for k in self.defs.keys() | other.defs.keys()}
-        return State(self.grad | other.grad, modes, defs)
+        # the paths often share what neither changed (`with_grad` keeps the mappings, `with_modes({})` the state)
+        grad = self.grad if other.grad is self.grad else self.grad | other.grad
+        modes = self.modes if other.modes is self.modes else \
+            {k: self.mode(k) | other.mode(k) for k in self.modes.keys() | other.modes.keys()}
+        defs = self.defs if other.defs is self.defs else \
+            {k: self.defs.get(k, DEFAULT_GRAD) | other.defs.get(k, DEFAULT_GRAD) for k in self.defs.keys() | other.defs.keys()}
+        return State(grad, modes, defs)
 
 
 def join_all(states: list[Optional[State]]) -> Optional[State]:

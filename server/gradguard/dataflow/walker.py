@@ -32,6 +32,7 @@ VAL_LOADER = re.compile(
 MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
                                 "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
 BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
+RECEIVER_MODE_METHODS = frozenset({"eval", "train", "load_state_dict"})  # calls that set their receiver's mode
 
 
 EFFECTS = frozenset({ast.Call, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr})
@@ -254,7 +255,7 @@ class Walker:
             grad = BOOL_LITERALS.get(value, Grad.UNKNOWN) if isinstance(value, bool) else Grad.UNKNOWN
             return state.with_grad(frozenset({Setting(grad, node, "call")}))
         func = node.func
-        if isinstance(func, ast.Attribute):
+        if isinstance(func, ast.Attribute) and func.attr in RECEIVER_MODE_METHODS:
             receiver = dotted(func.value)
             if receiver is None and isinstance(func.value, ast.Call):  # `model.to(device).eval()`
                 receiver = module.kinds.wrapped_model(func.value, self.fn.model_keys)
