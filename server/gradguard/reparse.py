@@ -50,19 +50,16 @@ class Reparser:
         end = self.starts[after] if after < len(self.starts) else len(old)
         moved = len(lines) - len(old)
         touched = [statement for chunk in self.chunks[first:after] for statement in chunk]
-        if len(touched) == 1 and isinstance(touched[0], ast.ClassDef):
-            inner = _reparse_class(touched[0], lines, changed, end, moved)
-            middle = [inner] if inner is not None else _parse_at(lines, start, end + moved)
-        else:
-            middle = _parse_at(lines, start, end + moved)
-        if middle is None:
-            return None
-        tail = [statement for chunk in self.chunks[after:] for statement in chunk]
-        if moved:
-            for statement in tail:
-                _move(statement, moved)
-        head = [statement for chunk in self.chunks[:first] for statement in chunk]
-        return ast.Module(body=[*head, *middle, *tail], type_ignores=[])
+        inner = _reparse_class(touched[0], lines, changed, end, moved) \
+            if len(touched) == 1 and isinstance(touched[0], ast.ClassDef) else None
+        if inner is not None:
+            middle = [inner]
+        else:  # the line breaks before the lines cost the parser next to nothing, and put them at their lines
+            parsed = _parsed("\n" * start + "".join(lines[start:end + moved]))
+            if parsed is None:
+                return None
+            middle = parsed.body
+        return ast.Module(body=_spliced(self.chunks, first, after, middle, moved), type_ignores=[])
 
     def _remember(self, lines: list[str], statements: list[ast.stmt]) -> None:
         self.lines, self.statements = lines, statements
@@ -92,12 +89,22 @@ def _touched(starts: list[int], changed: tuple[int, int]) -> tuple[int, int]:
     return first, bisect.bisect_left(starts, changed[1])
 
 
-def _parse_at(lines: list[str], start: int, end: int) -> Optional[list[ast.stmt]]:
-    """The statements of lines[start:end], at their lines; None when they do not parse alone."""
-    try:  # the line breaks before them cost the parser next to nothing
-        return ast.parse("\n" * start + "".join(lines[start:end])).body
+def _parsed(text: str) -> Optional[ast.Module]:
+    """`ast.parse(text)`; None when it fails (then more of the text is parsed)."""
+    try:
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _spliced(chunks: list[list[ast.stmt]], first: int, after: int, middle: list[ast.stmt], moved: int) -> list[ast.stmt]:
+    """The statements of `chunks`, with those of chunks[first:after] replaced by `middle`, and those
+    after them moved down by `moved` lines (up when negative)."""
+    tail = [statement for chunk in chunks[after:] for statement in chunk]
+    if moved:
+        for statement in tail:
+            _move(statement, moved)
+    return [*(statement for chunk in chunks[:first] for statement in chunk), *middle, *tail]
 
 
 def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int], end: int,
@@ -113,21 +120,15 @@ def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int]
     starts, chunks = _chunked(cls.body, column, [], [])
     first, after = _touched(starts, changed)
     start = starts[first]
-    try:
-        stand_in = ast.parse("\n" * (start - 1) + "class _:\n" + "".join(lines[start:(starts[after] if after < len(starts) else end) + moved]))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    stand_in = _parsed("\n" * (start - 1) + "class _:\n" + "".join(lines[start:(starts[after] if after < len(starts) else end) + moved]))
+    if stand_in is None:
         return None
     indent = lines[body_start][:column]
     middle = stand_in.body[0].body if len(stand_in.body) == 1 and isinstance(stand_in.body[0], ast.ClassDef) else []
     if not middle or not all(_indented_by(lines[_first_line(s)], indent) for s in middle):
         return None  # the edit changed the body's indentation: the whole class, or file, must say what it means now
-    tail = [statement for chunk in chunks[after:] for statement in chunk]
-    if moved:
-        for statement in tail:
-            _move(statement, moved)
-    head = [statement for chunk in chunks[:first] for statement in chunk]
     updated = copy.copy(cls)
-    updated.body = [*head, *middle, *tail]
+    updated.body = _spliced(chunks, first, after, middle, moved)
     updated.end_lineno, updated.end_col_offset = updated.body[-1].end_lineno, updated.body[-1].end_col_offset
     return updated
 
