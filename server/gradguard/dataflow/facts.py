@@ -358,29 +358,34 @@ class ModuleFacts:
         facts.calls, facts.suspends, facts.loops, facts.exits = {}, [], {}, []
         if not facts.walked:
             return
-        inputs = (facts.entry, facts.entry_regions, frozenset(facts.model_keys), self.context)
-        if not self._reuse_walk(facts, inputs):
-            self._dependencies = []
-            walker = Walker(self, facts, facts.calls)
-            body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
-            end = walker.block(body, facts.entry)  # type: ignore[arg-type]
-            if end is not None:
-                facts.exits.append(end)
-            if self.memo is not None:
-                walks = self.memo.get(("walks", facts.node)) or self.memo.put(("walks", facts.node), [])
-                walks.append((inputs, self._dependencies, (facts.calls, facts.suspends, facts.loops, facts.exits)))
-                del walks[:-WALKS_KEPT]
-            self._dependencies = None
+        if self.memo is None:
+            self._walk_body(facts)
+        else:
+            self._walk_or_reuse(facts, self.memo)
         facts.summary = self._summarise(facts)
 
-    def _reuse_walk(self, facts: FunctionFacts, inputs: tuple) -> bool:
+    def _walk_body(self, facts: FunctionFacts) -> None:
+        walker = Walker(self, facts, facts.calls)
+        body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
+        end = walker.block(body, facts.entry)  # type: ignore[arg-type]
+        if end is not None:
+            facts.exits.append(end)
+
+    def _walk_or_reuse(self, facts: FunctionFacts, memo: FactsMemo) -> None:
         """Take the outcome of an earlier walk of this function from the same inputs, with every call
-        resolving to the same function in the same state as then (see memo.py)."""
-        for earlier_inputs, dependencies, outcome in (self.memo.get(("walks", facts.node)) or ()) if self.memo else ():
+        resolving to the same function in the same state as then (see memo.py); else walk it, noting
+        what it took from each callee."""
+        inputs = (facts.entry, facts.entry_regions, frozenset(facts.model_keys), self.context)
+        walks = memo.get(("walks", facts.node)) or memo.put(("walks", facts.node), [])
+        for earlier_inputs, dependencies, outcome in walks:
             if earlier_inputs == inputs and all(_dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies):
                 facts.calls, facts.suspends, facts.loops, facts.exits = outcome
-                return True
-        return False
+                return
+        self._dependencies = []
+        self._walk_body(facts)
+        walks.append((inputs, self._dependencies, (facts.calls, facts.suspends, facts.loops, facts.exits)))
+        del walks[:-WALKS_KEPT]
+        self._dependencies = None
 
     def _summarise(self, facts: FunctionFacts) -> Summary:
         exit_state = join_all(facts.exits)
