@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 import gradguard.analysis
 import gradguard.dataflow.facts
 from gradguard.analysis import analyze_module
@@ -45,23 +47,36 @@ def independent_functions(count: int) -> str:
     return PRELUDE + "".join(EVALUATE.format(n=n) for n in range(count))
 
 
-def test_reparse_parses_only_the_statement_an_edit_touched(monkeypatch):
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The texts `ast.parse` is given."""
+    texts: list[str] = []
     parse = ast.parse
-    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or parse(text, *args, **kwargs))
+    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: texts.append(text) or parse(text, *args, **kwargs))
+    return texts
+
+
+@pytest.fixture
+def analysed(monkeypatch) -> list[int]:
+    """How many top-level statements each analysis of a module gets."""
+    sizes: list[int] = []
+    build_facts = gradguard.analysis.build_facts
+    monkeypatch.setattr(gradguard.analysis, "build_facts",
+                        lambda tree, *args: sizes.append(len(tree.body)) or build_facts(tree, *args))
+    return sizes
+
+
+def test_reparse_parses_only_the_statement_an_edit_touched(parsed):
     reparser = Reparser()
     source = independent_functions(30)
     reparser.parse(source, ast.parse)
     edited = source.replace("def evaluate_7(model, loader):\n    model.eval()", "def evaluate_7(model, loader):\n    model.train()")
     tree = reparser.parse(edited, ast.parse)
     assert parsed[1].lstrip("\n").startswith("def evaluate_7(") and parsed[1].count("def ") == 1
-    assert ast.dump(tree, include_attributes=True) == ast.dump(parse(edited), include_attributes=True)
+    assert ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
 
 
-def test_reparse_parses_only_the_method_an_edit_touched_in_a_class(monkeypatch):
-    parsed: list[str] = []
-    parse = ast.parse
-    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or parse(text, *args, **kwargs))
+def test_reparse_parses_only_the_method_an_edit_touched_in_a_class(parsed):
     reparser = Reparser()
     methods = "".join("    " + line if line.strip() else line for line in independent_functions(12).splitlines(True)[3:])
     source = PRELUDE + "class Evaluator:\n" + methods.replace("(model, loader)", "(self, model, loader)")
@@ -69,7 +84,7 @@ def test_reparse_parses_only_the_method_an_edit_touched_in_a_class(monkeypatch):
     edited = source.replace("    def evaluate_7(self, model, loader):\n        model.eval()", "    def evaluate_7(self, model, loader):\n        model.train()\n")
     tree = reparser.parse(edited, ast.parse)
     assert parsed[1].lstrip("\n").startswith("class _:\n    def evaluate_7(") and parsed[1].count("def ") == 1
-    assert ast.dump(tree, include_attributes=True) == ast.dump(parse(edited), include_attributes=True)
+    assert ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
 
 
 def test_reparse_moves_the_statements_after_an_edit_that_adds_lines():
@@ -81,11 +96,7 @@ def test_reparse_moves_the_statements_after_an_edit_that_adds_lines():
         ast.dump(ast.parse(edited), include_attributes=True)
 
 
-def test_an_edit_in_one_independent_function_analyses_only_its_chunk(monkeypatch):
-    analysed: list[int] = []
-    build_facts = gradguard.analysis.build_facts
-    monkeypatch.setattr(gradguard.analysis, "build_facts",
-                        lambda tree, *args: analysed.append(len(tree.body)) or build_facts(tree, *args))
+def test_an_edit_in_one_independent_function_analyses_only_its_chunk(analysed):
     memo = DocumentMemo()
     source = independent_functions(40)
     first = analyze_module(source, "train.py", memo=memo).findings
@@ -134,11 +145,7 @@ def test_a_syntax_error_mid_edit_is_reported_and_the_next_good_text_analysed():
     assert analyze_module(fixed, "train.py", memo=memo).findings == analyze_module(fixed, "train.py").findings
 
 
-def test_isolated_chunks_moved_by_an_edit_keep_their_results_rendered_at_their_new_lines(monkeypatch):
-    analysed: list[int] = []
-    build_facts = gradguard.analysis.build_facts
-    monkeypatch.setattr(gradguard.analysis, "build_facts",
-                        lambda tree, *args: analysed.append(len(tree.body)) or build_facts(tree, *args))
+def test_isolated_chunks_moved_by_an_edit_keep_their_results_rendered_at_their_new_lines(analysed):
     memo = DocumentMemo()
     source = independent_functions(20).replace("    model.eval()\n", "    model.train()\n    with torch.no_grad():\n        pass\n")
     analyze_module(source, "train.py", memo=memo)
