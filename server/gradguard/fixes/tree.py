@@ -39,7 +39,7 @@ class SourceTree:
 
     def load(self, line: int) -> None:
         """Resolve the positions and parents of the top-level statement that holds 0-based `line`."""
-        self._load_statement(max(bisect.bisect_right(self._top_level_lines, line) - 1, 0))
+        self._load_statement(max(self._statement_index(line), 0))
 
     def _load_statement(self, index: int) -> None:
         if index not in self._loaded and index < len(self.module.body):
@@ -115,8 +115,12 @@ class SourceTree:
     def top_level_start(self, line: int) -> int:
         """0-based first line of the last top-level statement that starts at or before `line` (0 if none):
         a place where no string or bracket is open."""
-        index = bisect.bisect_right(self._top_level_lines, line) - 1
+        index = self._statement_index(line)
         return self._top_level_lines[index] if index >= 0 else 0
+
+    def _statement_index(self, line: int) -> int:
+        """The last top-level statement whose code begins at or before 0-based `line`; -1 if none."""
+        return bisect.bisect_right(self._top_level_lines, line) - 1
 
     @cached_property
     def _top_level_lines(self) -> list[int]:
