@@ -9,7 +9,7 @@ import ast
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
@@ -19,6 +19,7 @@ from .dataflow.tokens import names_something_relevant
 from .findings import Finding
 from .incremental import DocumentMemo, Found
 from .lines import LINE_BREAK
+from .notebook import JoinedCells
 from .report import Rendering, Report
 from .rules import RULES, Rule
 
@@ -44,10 +45,22 @@ def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG
 
 
 @dataclass(frozen=True)
+class UnparsableCell:
+    """A notebook cell left out of the analysis: Jupyter compiles each cell alone, so this one fails
+    and the others run."""
+
+    cell: int  # index into the code cells given (`cell_starts`)
+    message: str
+    line: int  # 0-based, in the joined source
+    col: int
+
+
+@dataclass(frozen=True)
 class ModuleAnalysis:
     findings: list[Finding]
     exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
     calls: list[OutgoingCall] = field(default_factory=list)
+    left_out: tuple[UnparsableCell, ...] = ()  # notebooks: the cells that do not parse
 
 
 def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
@@ -55,12 +68,38 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
                    cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = (),
                    memo: Optional[DocumentMemo] = None) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project).
-    `memo`: the same object for every version of one document, for faster analyses after an edit."""
+    `memo`: the same object for every version of one document, for faster analyses after an edit.
+    A notebook whose joined cells do not parse is analysed without the cells that do not parse alone."""
+    try:
+        return _analyze_module(source, path, config, project, module, cell_starts, cell_numbers, memo)
+    except AnalysisError:
+        if not cell_starts:
+            raise
+        joined = JoinedCells(source, tuple(cell_starts))
+        left_out = tuple(_unparsable_cells(joined))
+        if not left_out:
+            raise  # each cell parses, but not all of them in a row
+    kept = joined.without(cell.cell for cell in left_out).source
+    analysis = _analyze_module(kept, path, config, project, module, cell_starts, cell_numbers, memo)
+    return ModuleAnalysis(analysis.findings, analysis.exports, analysis.calls, left_out)
+
+
+def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
+    for cell, start in enumerate(joined.starts):
+        try:
+            parse(joined.cell_source(cell))
+        except AnalysisError as error:
+            yield UnparsableCell(cell, error.message, start + error.line, error.col)
+
+
+def _analyze_module(source: str, path: str, config: Config, project: Optional[ProjectIndex], module: str,
+                    cell_starts: Sequence[int], cell_numbers: Sequence[int],
+                    memo: Optional[DocumentMemo]) -> ModuleAnalysis:
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
         if "torch" in source:
-            parse(source, path)  # PyTorch code that does not parse is still reported, not skipped silently
+            parse(source)  # PyTorch code that does not parse is still reported, not skipped silently
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
 
@@ -73,10 +112,10 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
 
     try:
         if memo is None:
-            found = run(parse(source, path), None)[0]
+            found = run(parse(source), None)[0]
         else:
             context = (config, path, module, (project, project.changes) if project is not None else None)
-            found = memo.analyse(source, lambda text: parse(text, path), context, run)
+            found = memo.analyse(source, parse, context, run)
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
     rendering = Rendering(LINE_BREAK.split(source), config, cell_starts, cell_numbers)
@@ -90,9 +129,11 @@ def might_have_findings(source: str, config: Config) -> bool:
         config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source))
 
 
-def parse(source: str, path: str) -> ast.Module:
+def parse(source: str) -> ast.Module:
+    """No file name: to place a syntax error CPython reads the file so named, which is not the text
+    parsed here for a notebook (its JSON) or an editor's unsaved buffer."""
     try:
-        return ast.parse(source, filename=path)
+        return ast.parse(source)
     except SyntaxError as error:
         line = max((error.lineno or 1) - 1, 0)
         col = max((error.offset or 1) - 1, 0)

@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-FORMAT = "1"  # bump when the shape of an entry changes
+FORMAT = "2"  # bump when the shape of an entry changes
 
 
 @lru_cache(maxsize=1)

@@ -70,7 +70,8 @@ class FileResult:
     path: str
     findings: tuple[Finding, ...] = ()
     fixes: tuple[Fix | None, ...] = ()  # aligned with findings (only with Options.with_fixes)
-    problem: Problem | None = None
+    problem: Problem | None = None  # the file could not be checked
+    left_out_cells: tuple[Problem, ...] = ()  # notebooks: cells that do not parse, the others checked without them
     cell_starts: tuple[int, ...] | None = None  # notebooks: joined line where each code cell starts
     cell_indexes: tuple[int, ...] = ()  # notebooks: index of each code cell in the `cells` array
     original_text: str | None = None  # set when `new_text` is
@@ -81,13 +82,19 @@ class FileResult:
     exports: tuple[tuple[str, Export], ...] = ()  # for the project index
     calls: tuple[OutgoingCall, ...] = ()
 
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """What is reported as an error (exit status 2): the file's problem, or its cells'."""
+        return ((self.problem,) if self.problem else ()) + self.left_out_cells
+
     def locate(self, span: Span) -> tuple[int | None, Span]:
-        """A span of the analysed text -> (notebook cell index or None, span within that cell)."""
+        """A span of the analysed text -> (notebook cell number or None, span within that cell). Cells are
+        numbered as Jupyter shows them: from 1, markdown cells counted."""
         if self.cell_starts is None:
             return None, span
         code_cell = max(i for i, start in enumerate(self.cell_starts) if start <= span.start_line)
         offset = self.cell_starts[code_cell]
-        return self.cell_indexes[code_cell], Span(
+        return self.cell_indexes[code_cell] + 1, Span(
             span.start_line - offset, span.start_col, span.end_line - offset, span.end_col)
 
 
@@ -209,8 +216,13 @@ def _check_data(task: Task, data: bytes) -> FileResult:
     except AnalysisError as error:
         return FileResult(task.path, problem=Problem(error.message, error.line, error.col), **cells)
     findings = analysis.findings
-    result = FileResult(task.path, tuple(findings), encoding=source.encoding, exports=tuple(analysis.exports.items()),
-                        calls=tuple(analysis.calls), **cells)
+    left_out = tuple(Problem(f"{cell.message}; this cell is left out, the others are checked without it",
+                             cell.line, cell.col) for cell in analysis.left_out)
+    if source.cells is not None and left_out:  # fixes are made to the program that was analysed
+        kept = source.cells.without(cell.cell for cell in analysis.left_out)
+        source = replace(source, text=kept.source, cells=kept)
+    result = FileResult(task.path, tuple(findings), left_out_cells=left_out, encoding=source.encoding,
+                        exports=tuple(analysis.exports.items()), calls=tuple(analysis.calls), **cells)
     if task.options.with_fixes:
         result = replace(result, fixes=tuple(_first_fix(source, f, task.config) for f in findings))
     if task.options.apply_fixes:
@@ -240,13 +252,14 @@ def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, da
     if sources is None:
         return replace(result, notes=("fixes skipped: a fix would span two cells or touch a magic line",))
     changed = {index: new for index, old, new in zip(source.cell_indexes, source.cell_sources, sources) if new != old}
-    new_text = notebook_with_sources(data, changed)
+    original = data.decode(source.encoding)
+    new_text = notebook_with_sources(original, changed)
     if new_text is None:
         return replace(result, notes=("fixes skipped: the notebook's JSON layout could not be kept",))
     joined = join_cells(sources)
     remaining = analyze(joined.source, task.analysis_path, task.config, task.project, task.module,
                         cell_starts=joined.starts, cell_numbers=[i + 1 for i in source.cell_indexes])
-    return replace(result, findings=tuple(remaining), fixes=(), original_text=data.decode(source.encoding),
+    return replace(result, findings=tuple(remaining), fixes=(), original_text=original,
                    new_text=new_text, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
 
 
@@ -270,7 +283,8 @@ def _parses(text: str) -> bool:
 def _first_fix(source: SourceFile, finding: Finding, config: Config) -> Fix | None:
     """The preferred code fix; the "ignore on this line" fix is not offered as *the* fix."""
     cell_starts = source.cells.starts if source.cells else ()
-    return next(iter(code_fixes(source.text, finding, config, cell_starts)), None)
+    return next((fix for fix in code_fixes(source.text, finding, config, cell_starts)
+                 if source.cells is None or not source.cells.edits_magic(edit.span for edit in fix.edits)), None)
 
 
 # Cache entries: FileResult as JSON, without the fields that only writing modes fill.
@@ -280,6 +294,7 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
         "findings": [_finding_to_json(f) for f in result.findings],
         "fixes": [_fix_to_json(f) if f else None for f in result.fixes],
         "problem": [result.problem.message, result.problem.line, result.problem.col] if result.problem else None,
+        "left_out_cells": [[p.message, p.line, p.col] for p in result.left_out_cells],
         "cell_starts": list(result.cell_starts) if result.cell_starts is not None else None,
         "cell_indexes": list(result.cell_indexes),
         "encoding": result.encoding,
@@ -302,6 +317,7 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
         findings=tuple(_finding_from_json(f) for f in entry["findings"]),
         fixes=tuple(_fix_from_json(f) if f else None for f in entry["fixes"]),
         problem=Problem(*entry["problem"]) if entry["problem"] else None,
+        left_out_cells=tuple(Problem(*problem) for problem in entry["left_out_cells"]),
         cell_starts=tuple(entry["cell_starts"]) if entry["cell_starts"] is not None else None,
         cell_indexes=tuple(entry["cell_indexes"]),
         encoding=entry["encoding"],

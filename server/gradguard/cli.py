@@ -112,8 +112,8 @@ def run_check(args: argparse.Namespace) -> int:
     for result in results:
         for note in result.notes:
             print(f"{result.path}: note: {note}", file=sys.stderr)
-        if result.problem:
-            print(problem_line(result), file=sys.stderr)
+        for problem in result.problems:
+            print(problem_line(result, problem), file=sys.stderr)
     changed = [r for r in results if r.new_text is not None]
     if args.diff:
         sys.stdout.write("".join(_diff(r) for r in changed))
@@ -124,7 +124,7 @@ def run_check(args: argparse.Namespace) -> int:
         if args.fix:
             print(f"Fixed {_counted(changed, 'finding')}.", file=sys.stderr)
         sys.stdout.write(render(args.format, results))
-    if any(r.problem for r in results):
+    if any(r.problems for r in results):
         return 2
     if args.add_noqa:
         return 0

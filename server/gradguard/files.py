@@ -155,8 +155,18 @@ def read_notebook(data: bytes) -> SourceFile:
             sources.append(source)
             indexes.append(index)
     joined = join_cells(sources)
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"  # a fix writes the BOM back
-    return SourceFile(joined.source, encoding, joined, tuple(indexes), tuple(sources))
+    return SourceFile(joined.source, notebook_encoding(data), joined, tuple(indexes), tuple(sources))
+
+
+def notebook_encoding(data: bytes) -> str:
+    """The codec that reads the notebook's JSON and writes it back byte for byte: UTF-8, -16 or -32 (RFC 8259;
+    `json.loads` detects them the same way). With a UTF-16 or -32 BOM, the codec of its byte order,
+    which keeps the BOM as U+FEFF at the start of the text; "utf-8-sig" drops a UTF-8 BOM and writes it back."""
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+                       (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return codec
+    return json.detect_encoding(data)
 
 
 def _is_python_notebook(notebook: dict) -> bool:
@@ -182,11 +192,12 @@ def write_atomically(path: str, text: str, encoding: str) -> None:
             temporary.unlink()
 
 
-def notebook_with_sources(data: bytes, sources: dict[int, str]) -> str | None:
-    """The notebook's JSON text with the `source` of these cells (by index) replaced, in the layout
-    the file had; None when writing the unchanged notebook back would not give its exact text
-    (an unusual indent or escaping), so that a fix never reformats the rest of the file."""
-    text = data.decode("utf-8-sig")
+def notebook_with_sources(text: str, sources: dict[int, str]) -> str | None:
+    """The notebook's JSON text (decoded with `notebook_encoding`) with the `source` of these cells (by index)
+    replaced, in the layout the file had; None when writing the unchanged notebook back would not give its
+    exact text (an unusual indent or escaping), so that a fix never reformats the rest of the file."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text.removeprefix(bom)
     notebook = json.loads(text)
     layout = next((options for options in NOTEBOOK_LAYOUTS
                    if json.dumps(notebook, **options) in (text, text.removesuffix("\n"))), None)
@@ -195,4 +206,4 @@ def notebook_with_sources(data: bytes, sources: dict[int, str]) -> str | None:
     for index, source in sources.items():
         cell = notebook["cells"][index]
         cell["source"] = source.splitlines(keepends=True) if isinstance(cell["source"], list) else source
-    return json.dumps(notebook, **layout) + ("\n" if text.endswith("\n") else "")
+    return bom + json.dumps(notebook, **layout) + ("\n" if text.endswith("\n") else "")

@@ -1,9 +1,9 @@
 """Output formats of `--check`: text, json, sarif, github. Rows and columns are 1-based here.
 
 Positions arrive 0-based with columns in code points (see `findings`); each format adds
-one at its edge. Notebook findings carry the index of their cell in the notebook's
-`cells` array (`cell` in json, `properties.cell` in sarif); text and github name it as
-`cell N`, counted from 1 like every other number a person reads there.
+one at its edge. Notebook findings carry the number of their cell: 1-based, counting every
+cell of the notebook (markdown too), as Jupyter shows them: `cell N` in text and github,
+`"cell": N` in json (and in each fix edit), `properties.cell` in sarif. Messages use the same numbers.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from . import __version__
-from .checking import FileResult
+from .checking import FileResult, Problem
 from .findings import Finding, Fix, Span
 from .rules import RULES, find_rule
 
@@ -29,10 +29,8 @@ def render(format_name: str, results: list[FileResult]) -> str:
     return renderer(results)
 
 
-def problem_line(result: FileResult) -> str:
-    """How an unreadable or unparsable file is reported (on stderr, whatever the format)."""
-    problem = result.problem
-    assert problem is not None
+def problem_line(result: FileResult, problem: Problem) -> str:
+    """How an unreadable or unparsable file (or notebook cell) is reported (on stderr, whatever the format)."""
     if problem.line is None:
         return f"{result.path}: error: {problem.message}"
     cell, span = result.locate(Span(problem.line, problem.col or 0, problem.line, problem.col or 0))
@@ -97,7 +95,7 @@ def render_github(results: list[FileResult]) -> str:
     for result in results:
         for finding in result.findings:
             cell, span = result.locate(finding.span)
-            where = f"cell {cell + 1}: " if cell is not None else ""
+            where = f"cell {cell}: " if cell is not None else ""
             properties = ",".join(f"{key}={_github_escape(str(value), True)}" for key, value in (
                 ("file", result.path), ("line", span.start_line + 1), ("col", span.start_col + 1),
                 ("endLine", span.end_line + 1), ("endColumn", span.end_col + 1), ("title", finding.code)))
@@ -119,9 +117,9 @@ def render_sarif(results: list[FileResult]) -> str:
         for finding, fix in zip(result.findings, result.fixes or (None,) * len(result.findings))
     ]
     notifications = [
-        {"level": "error", "message": {"text": problem_line(r)},
+        {"level": "error", "message": {"text": problem_line(r, problem)},
          "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}]}
-        for r in results if r.problem
+        for r in results for problem in r.problems
     ]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -193,7 +191,7 @@ def _uri(path: str) -> str:
 
 
 def _cell_prefix(cell: int | None) -> str:
-    return f"cell {cell + 1}:" if cell is not None else ""
+    return f"cell {cell}:" if cell is not None else ""
 
 
 def plural(count: int, noun: str) -> str:

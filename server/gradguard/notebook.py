@@ -1,26 +1,33 @@
 """Notebooks are analysed as one program: their code cells joined in order.
 
 The joined source keeps each cell's lines intact, so a position maps back to a cell by
-line offset alone. IPython magics and shell escapes are blanked out (kept as empty lines)
-so the joined program parses and positions stay put.
+line offset alone. An IPython magic or shell escape at the start of a logical line becomes
+`pass` at its indentation (its backslash-continued lines become empty), so a block whose body
+is only magics stays a block, the joined program parses and positions stay put. Inside brackets
+or after a line continuation `%` and `!` are Python (`x = (a\n    != b)`), and are kept.
+
+Jupyter compiles each cell on its own: a cell that does not parse fails alone and the others
+run. `JoinedCells.without` blanks such cells, so the others are still analysed as one program.
 """
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from .findings import Span
 from .lines import LINE_BREAK
 
 MAGIC = re.compile(r"^[ \t]*[%!?]")
+TRIPLE_QUOTES = ('"""', "'''")
 
 
 @dataclass(frozen=True)
 class JoinedCells:
     source: str
     starts: tuple[int, ...]  # 0-based line of the joined source where each cell begins
+    magic_lines: frozenset[int] = frozenset()  # joined lines that stand for a magic or shell escape
 
     def locate(self, line: int) -> tuple[int, int]:
         """Joined-source line -> (index into the cells given to `join_cells`, line within that cell)."""
@@ -36,20 +43,46 @@ class JoinedCells:
         offset = self.starts[cell]
         return Span(span.start_line + offset, span.start_col, span.end_line + offset, span.end_col)
 
+    def cell_lines(self, cell: int) -> range:
+        """The joined lines of one cell."""
+        end = self.starts[cell + 1] if cell + 1 < len(self.starts) else self.source.count("\n")
+        return range(self.starts[cell], end)
+
+    def cell_source(self, cell: int) -> str:
+        """One cell as the joined program has it (magics as `pass`)."""
+        lines = self.source.split("\n")
+        return "".join(lines[line] + "\n" for line in self.cell_lines(cell))
+
+    def without(self, cells: Iterable[int]) -> JoinedCells:
+        """The program with these cells left out: their lines are blank, every position stays put."""
+        lines = self.source.split("\n")
+        blanked = {line for cell in cells for line in self.cell_lines(cell)}
+        source = "\n".join("" if number in blanked else line for number, line in enumerate(lines))
+        return JoinedCells(source, self.starts, self.magic_lines - blanked)
+
+    def edits_magic(self, spans: Iterable[Span]) -> bool:
+        """Whether edits of these spans touch a line that stands for a magic: in the cell they would
+        overwrite the magic with its `pass`."""
+        for span in spans:
+            last = span.end_line - 1 if span.end_col == 0 and span.end_line > span.start_line else span.end_line
+            if any(span.start_line <= line <= last for line in self.magic_lines):
+                return True
+        return False
+
 
 def join_cells(cells: list[str]) -> JoinedCells:
     parts: list[str] = []
     starts: list[int] = []
-    line = 0
+    magic_lines: set[int] = set()
     for text in cells:
         lines = _lines(text)
-        if lines[0].lstrip().startswith("%%"):  # a cell magic makes the whole cell non-Python
-            lines = [""] * len(lines)
-        lines = ["" if MAGIC.match(item) else item for item in lines]
-        starts.append(line)
-        parts.extend(lines)
-        line += len(lines)
-    return JoinedCells("\n".join(parts) + "\n", tuple(starts))
+        starts.append(len(parts))
+        python_lines = [""] * len(lines) if lines[0].lstrip().startswith("%%") else _as_python(lines)  # a cell magic
+        for line, python in zip(lines, python_lines):  # makes the whole cell non-Python
+            if python != line:
+                magic_lines.add(len(parts))
+            parts.append(python)
+    return JoinedCells("\n".join(parts) + "\n", tuple(starts), frozenset(magic_lines))
 
 
 def cells_after_fixes(joined: JoinedCells, sources: Sequence[str], fixed: str) -> Optional[list[str]]:
@@ -86,3 +119,52 @@ def cells_after_fixes(joined: JoinedCells, sources: Sequence[str], fixed: str) -
 
 def _lines(source: str) -> list[str]:
     return LINE_BREAK.split(source[:-1] if source.endswith("\n") else source)
+
+
+def _as_python(lines: list[str]) -> list[str]:
+    """A cell's lines with each magic (a `%`, `!` or `?` line starting a logical line) as `pass` at its
+    indentation, and the lines it continues with a trailing backslash as empty lines."""
+    result = []
+    depth, quote, continued, in_magic = 0, None, False, False
+    for line in lines:
+        if in_magic:
+            result.append("")
+            in_magic = line.endswith("\\")
+        elif depth == 0 and quote is None and not continued and MAGIC.match(line):
+            result.append(line[:len(line) - len(line.lstrip(" \t"))] + "pass")
+            in_magic = line.endswith("\\")
+        else:
+            result.append(line)
+            depth, quote, continued = _scan(line, depth, quote)
+    return result
+
+
+def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[str], bool]:
+    """(bracket depth, open string's quote, backslash continuation) after `line`, given them before it.
+    Enough of Python's tokenizer to tell where logical lines start; a cell that does not parse may mislead it."""
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if quote is not None:
+            if char == "\\":
+                i += 2  # an escaped character, or (at the end) the line break: the string goes on
+                continue
+            if line.startswith(quote, i):
+                i, quote = i + len(quote), None
+                continue
+        elif char == "#":
+            break
+        elif char in "\"'":
+            quote = line[i:i + 3] if line[i:i + 3] in TRIPLE_QUOTES else char
+            i += len(quote)
+            continue
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        elif char == "\\" and i == len(line) - 1:
+            return depth, None, True
+        i += 1
+    if quote is not None and quote not in TRIPLE_QUOTES and i == len(line):
+        quote = None  # a one-line string left open without a backslash: a syntax error, not a string going on
+    return depth, quote, False

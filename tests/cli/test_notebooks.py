@@ -34,7 +34,7 @@ def test_finding_lands_in_its_cell(project: Path) -> None:
     before = tree_digest(project)
     [finding] = findings_json(cwd=project)
     assert (finding["filename"], finding["code"], finding["cell"], finding["location"]["row"]) == (
-        "explore.ipynb", "GG101", 3, 2)
+        "explore.ipynb", "GG101", 4, 2)  # the fourth cell, as in the text below
     text = run_gradguard("--check", cwd=project)
     assert text.stdout.startswith("explore.ipynb:cell 4:2:")
     assert tree_digest(project) == before
@@ -46,9 +46,9 @@ def test_the_shared_example_notebook(project: Path) -> None:
     result = run_gradguard("--check", "--format", "json", cwd=project)
     assert result.returncode in (0, 1), result.stderr
     for finding in json.loads(result.stdout):
-        cells = json.loads(EXAMPLE.read_text(encoding="utf-8"))["cells"]
-        assert cells[finding["cell"]]["cell_type"] == "code"
-        assert 1 <= finding["location"]["row"] <= len(cells[finding["cell"]]["source"])
+        cell = json.loads(EXAMPLE.read_text(encoding="utf-8"))["cells"][finding["cell"] - 1]  # 1-based
+        assert cell["cell_type"] == "code"
+        assert 1 <= finding["location"]["row"] <= len(cell["source"])
 
 
 def test_broken_notebooks_are_reported(project: Path) -> None:
@@ -105,13 +105,13 @@ def test_fix_writes_the_fixed_code_back_into_its_cells(project: Path) -> None:
 def test_fixed_code_maps_back_to_cells_only_when_it_can() -> None:
     sources = ["%time x = 1\nimport torch", "with torch.no_grad:\n    y = 2\n"]
     joined = join_cells(sources)
-    assert joined.source == "\nimport torch\nwith torch.no_grad:\n    y = 2\n"
+    assert joined.source == "pass\nimport torch\nwith torch.no_grad:\n    y = 2\n"
 
-    wrapped = "\nimport torch\nwith torch.no_grad():\n    y = 2\n"
+    wrapped = "pass\nimport torch\nwith torch.no_grad():\n    y = 2\n"
     assert cells_after_fixes(joined, sources, wrapped) == [sources[0], "with torch.no_grad():\n    y = 2\n"]
-    inserted = "\nimport torch\nmodel.eval()\nwith torch.no_grad:\n    y = 2\n"  # at a cell's first line: that cell
+    inserted = "pass\nimport torch\nmodel.eval()\nwith torch.no_grad:\n    y = 2\n"  # at a cell's first line: that cell
     assert cells_after_fixes(joined, sources, inserted) == [sources[0], "model.eval()\n" + sources[1]]
-    across = "\nwith torch.no_grad():\n    import torch\n    with torch.no_grad:\n        y = 2\n"
+    across = "pass\nwith torch.no_grad():\n    import torch\n    with torch.no_grad:\n        y = 2\n"
     assert cells_after_fixes(joined, sources, across) is None
     over_the_magic = "x = 1\nimport torch\nwith torch.no_grad:\n    y = 2\n"
     assert cells_after_fixes(joined, sources, over_the_magic) is None

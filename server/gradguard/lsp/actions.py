@@ -42,7 +42,7 @@ def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -
 
     return [
         PlannedAction(f"GradGuard: {fix.title}", "quickfix", fix.preferred, _per_document(fix.edits, layout), finding)
-        for fix in fixes_for(source, finding, config, _cell_starts(layout))
+        for fix in fixes_for(source, finding, config, _cell_starts(layout)) if _keeps_magics(fix, layout)
     ]
 
 
@@ -58,7 +58,7 @@ def fix_all(source: str, path: str, config: Config, layout: Layout, findings: li
         edits = []
         for finding in findings:
             fix = _preferred_safe(fixes_for(source, finding, config, _cell_starts(layout)))
-            if fix and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
+            if fix and _keeps_magics(fix, layout) and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
                 edits.extend(fix.edits)
     if not edits:
         return None
@@ -78,6 +78,11 @@ def line_edits(before: str, after: str) -> list[Edit]:
 
 def _cell_starts(layout: Layout) -> tuple[int, ...]:
     return layout.joined.starts if layout.joined is not None else ()
+
+
+def _keeps_magics(fix: Fix, layout: Layout) -> bool:
+    """In a notebook, an edit over a magic's `pass` would replace the magic in its cell."""
+    return layout.joined is None or not layout.joined.edits_magic(edit.span for edit in fix.edits)
 
 
 def _preferred_safe(fixes: tuple[Fix, ...]) -> Optional[Fix]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 from lsprotocol import types
 from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, TextDocument, Workspace
 
-from ..analysis import AnalysisError
+from ..analysis import AnalysisError, UnparsableCell
 from ..findings import Finding, Span
 from ..lines import split_lines
 from ..rules import find_rule
@@ -141,13 +141,26 @@ def to_diagnostic(
 
 def syntax_note(error: AnalysisError, place: Place, lines_of: LinesOf, codec: PositionCodec) -> tuple[str, types.Diagnostic]:
     """One note where parsing stopped; the findings shown beside it are from the last version that parsed."""
-    uri, span = place(Span(error.line, error.col, error.line, error.col))
+    message = f"GradGuard paused here ({error.message}); findings shown are from the last version that parsed"
+    return _syntax_note_at(error.line, error.col, message, place, lines_of, codec)
+
+
+def left_out_note(cell: UnparsableCell, place: Place, lines_of: LinesOf, codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+    """One note in a notebook cell that does not parse: Jupyter runs the other cells without it, and so does
+    the analysis."""
+    message = f"GradGuard left this cell out ({cell.message}); the other cells are analysed without it"
+    return _syntax_note_at(cell.line, cell.col, message, place, lines_of, codec)
+
+
+def _syntax_note_at(line: int, col: int, message: str, place: Place, lines_of: LinesOf,
+                    codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+    uri, span = place(Span(line, col, line, col))
     lines = lines_of(uri)
     line_length = len(lines[span.start_line].rstrip("\r\n")) if span.start_line < len(lines) else 0
     end_col = min(span.start_col + 1, line_length) if line_length > span.start_col else span.start_col
     note = types.Diagnostic(
         range=to_range(codec, lines, Span(span.start_line, span.start_col, span.start_line, end_col)),
-        message=f"GradGuard paused here ({error.message}); findings shown are from the last version that parsed",
+        message=message,
         severity=types.DiagnosticSeverity.Information,
         source=SOURCE,
         data={"syntax": True},

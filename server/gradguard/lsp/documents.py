@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from ..analysis import AnalysisError
+from ..analysis import AnalysisError, UnparsableCell
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding, Related, Span
 from ..notebook import JoinedCells, join_cells
@@ -26,6 +26,7 @@ class Layout:
 
     uris: tuple[str, ...]
     joined: Optional[JoinedCells] = None  # None for a plain file
+    numbers: tuple[int, ...] = ()  # each cell's number as Jupyter shows it: from 1, markdown cells counted
 
     def place(self, span: Span) -> tuple[str, Span]:
         if self.joined is None:
@@ -63,11 +64,11 @@ def file_snapshot(key: str, path: str, source: str, version: int, root: str = ""
     return Snapshot(key, path, source, Layout((key,)), (version,), root, module)
 
 
-def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int]], root: str = "") -> Snapshot:
-    """`cells`: (uri, text, version) of the code cells, in notebook order."""
-    joined = join_cells([text for _, text, _ in cells])
-    uris = tuple(uri for uri, _, _ in cells)
-    return Snapshot(key, path, joined.source, Layout(uris, joined), tuple(v for _, _, v in cells), root)
+def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int, int]], root: str = "") -> Snapshot:
+    """`cells`: (uri, text, version, index among all the notebook's cells) of the code cells, in notebook order."""
+    joined = join_cells([text for _, text, _, _ in cells])
+    layout = Layout(tuple(uri for uri, _, _, _ in cells), joined, tuple(index + 1 for _, _, _, index in cells))
+    return Snapshot(key, path, joined.source, layout, tuple(v for _, _, v, _ in cells), root)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Program:
     source: str = ""
     findings: list[Finding] = field(default_factory=list)
     syntax_error: Optional[AnalysisError] = None
+    left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without
     regions: list[GradRegion] = field(default_factory=list)
     analysed: Optional[Stamp] = None
     root: str = ""
@@ -95,6 +97,9 @@ class Program:
             self.syntax_error = outcome  # keep the last good findings, already moved through the edits
         else:
             self.findings, self.calls, self.syntax_error = list(outcome.findings), outcome.calls, None
+            self.left_out = outcome.left_out
+            if self.left_out and self.layout.joined is not None:  # fixes are made to the program analysed
+                self.source = self.layout.joined.without(cell.cell for cell in self.left_out).source
 
     def follow_edit(self, uri: str, start_line: int, end_line: int, new_text: str) -> None:
         """Move findings and regions below an edit of lines [start_line, end_line] of `uri`

@@ -188,7 +188,7 @@ def _region_text(program: Program, uri: str, line: int, col: int) -> Optional[st
     anchor_uri, anchor = program.layout.place(Span(region.anchor_line, 0, region.anchor_line, 0))
     label = f"line {anchor.start_line + 1}"
     if anchor_uri != uri:
-        label = f"cell {program.layout.uris.index(anchor_uri) + 1}, {label}"
+        label = f"cell {program.layout.numbers[program.layout.uris.index(anchor_uri)]}, {label}"
     text = region.describe(label)
     return text[:1].upper() + text[1:]
 

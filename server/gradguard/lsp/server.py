@@ -295,6 +295,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
 
     program = ls.programs.get(key or "")
     current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
+    source = program.source if current else snapshot.source  # without a notebook's cells that do not parse
 
     async def cached(cache_key: tuple, compute: Callable, *args: Any) -> Any:
         """Fixes computed for the analysed text are kept until it changes."""
@@ -311,14 +312,14 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
             if finding is None:
                 continue
-            planned = await cached(("quickfix", finding), quick_fixes, snapshot.source, finding, config, snapshot.layout)
+            planned = await cached(("quickfix", finding), quick_fixes, source, finding, config, snapshot.layout)
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
     in_notebook = snapshot.layout.joined is not None
     for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ())):
         if wanted(kind) and current and program.findings:
             plan = await cached(
-                ("fixAll",), fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
+                ("fixAll",), fix_all, source, snapshot.path, config, snapshot.layout, list(program.findings)
             )
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))

@@ -14,7 +14,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from .actions import prepare_fixes
-from .convert import syntax_note, to_diagnostic
+from .convert import left_out_note, syntax_note, to_diagnostic
 from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
@@ -119,10 +119,10 @@ class GradGuardServer(LanguageServer):
         notebook = self.workspace.get_notebook_document(notebook_uri=key)
         if notebook is not None:
             cells = []
-            for cell in notebook.cells:
+            for index, cell in enumerate(notebook.cells):
                 doc = self.open_document(cell.document)
                 if cell.kind == types.NotebookCellKind.Code and doc is not None:
-                    cells.append((cell.document, doc.source, doc.version))
+                    cells.append((cell.document, doc.source, doc.version, index))
             path = to_fs_path(notebook.uri) or notebook.uri
             return notebook_snapshot(notebook.uri, path, cells, self.workspace_root(path)) if cells else None
         doc = self.open_document(key)
@@ -305,6 +305,9 @@ class GradGuardServer(LanguageServer):
             by_uri.setdefault(uri, []).append(diagnostic)
         if program.syntax_error is not None:
             uri, note = syntax_note(program.syntax_error, program.layout.place, lines_of, codec)
+            by_uri.setdefault(uri, []).append(note)
+        for cell in program.left_out:
+            uri, note = left_out_note(cell, program.layout.place, lines_of, codec)
             by_uri.setdefault(uri, []).append(note)
         return by_uri
 

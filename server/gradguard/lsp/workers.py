@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..analysis import AnalysisError, analyze_module
+from ..analysis import AnalysisError, UnparsableCell, analyze_module
 from ..incremental import DocumentMemo
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
@@ -45,6 +45,7 @@ class Analysed:
     findings: list[Finding]
     calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace
     index_change: Optional[IndexChange] = None  # the program is a module of a workspace folder: its new entry there
+    left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without them
 
 
 def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
@@ -61,14 +62,15 @@ def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
     try:
         joined = snapshot.layout.joined
         analysis = analyze_module(snapshot.source, snapshot.path, config, workspace.project if workspace else None,
-                                  snapshot.module, cell_starts=joined.starts if joined else (), memo=memo)
+                                  snapshot.module, cell_starts=joined.starts if joined else (),
+                                  cell_numbers=snapshot.layout.numbers, memo=memo)
     except AnalysisError as error:
         return (error.message, error.line, error.col)
     change = None
     if workspace is not None and snapshot.module:
         summary = ModuleSummary(analysis.exports, tuple(analysis.calls))
         change = IndexChange(snapshot.root, snapshot.module, workspace.update(snapshot.module, summary), summary)
-    return Analysed(analysis.findings, tuple(analysis.calls), change)
+    return Analysed(analysis.findings, tuple(analysis.calls), change, analysis.left_out)
 
 
 def outcome(result: "Analysed | tuple") -> "Analysed | AnalysisError":
