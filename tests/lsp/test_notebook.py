@@ -34,19 +34,19 @@ async def notebook_client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-def open_notebook(client: LanguageClient) -> None:
+def open_notebook(client: LanguageClient, cells: list[tuple[str, types.NotebookCellKind]] = CELLS) -> None:
     client.notebook_document_did_open(
         types.DidOpenNotebookDocumentParams(
             notebook_document=types.NotebookDocument(
                 uri=NOTEBOOK, notebook_type="jupyter-notebook", version=1,
-                cells=[types.NotebookCell(kind=kind, document=cell_uri(i)) for i, (_, kind) in enumerate(CELLS)],
+                cells=[types.NotebookCell(kind=kind, document=cell_uri(i)) for i, (_, kind) in enumerate(cells)],
             ),
             cell_text_documents=[
                 types.TextDocumentItem(
                     uri=cell_uri(i), version=1, text=text,
                     language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
                 )
-                for i, (text, kind) in enumerate(CELLS)
+                for i, (text, kind) in enumerate(cells)
             ],
         )
     )
@@ -108,3 +108,47 @@ async def test_notebook_fix_all_on_save_covers_the_cells(notebook_client: Langua
     (document_change,) = action.edit.document_changes
     assert document_change.text_document.uri == cell_uri(2)
     assert apply_edits(CELLS[2][0], document_change.edits) == "x = 1\nwith torch.no_grad():\n    pass\n"
+
+
+# A course notebook: a placeholder cell left for the student, magics as the only body of an `if`/`elif`,
+# `!=` and `%` opening continuation lines inside brackets.
+COURSE_CELLS = [
+    ("# Exercise 3\nTrain, then evaluate.", types.NotebookCellKind.Markup),
+    ("import torch\nmodel = torch.nn.Linear(4, 2)\nmodel.train()\n", types.NotebookCellKind.Code),
+    ("criterion = # TODO\n", types.NotebookCellKind.Code),
+    ("if IN_COLAB:\n    %pip install torchvision\nelif LOCAL:\n    %load_ext tensorboard\n", types.NotebookCellKind.Code),
+    ("val_loader = [torch.ones(4) for b in range(10)\n              if b\n              % 2]\nkeep = (len(val_loader)\n        != 0)\n",
+     types.NotebookCellKind.Code),
+    ("with torch.no_grad():\n    for x in val_loader:\n        out = model(x)\nwith torch.no_grad:\n    pass\n",
+     types.NotebookCellKind.Code),
+]
+
+
+async def test_a_cell_that_does_not_parse_is_left_out_and_the_others_analysed(notebook_client: LanguageClient):
+    open_notebook(notebook_client, COURSE_CELLS)
+    await wait_until(lambda: published(notebook_client, cell_uri(5)))
+    (note,) = published(notebook_client, cell_uri(2))  # once, at the error in its own cell
+    assert note.severity == types.DiagnosticSeverity.Information
+    assert note.message.startswith("GradGuard left this cell out (syntax error: invalid syntax)")
+    assert note.range.start == types.Position(0, 12)
+    assert published(notebook_client, cell_uri(3)) == []  # magics as a block's only statements parse
+    assert published(notebook_client, cell_uri(4)) == []  # `% 2` and `!= 0` inside brackets are Python
+    by_code = {d.code: d for d in published(notebook_client, cell_uri(5))}
+    assert sorted(by_code) == ["GG101", "GG202"]
+    # Numbered as Jupyter shows the cells (the markdown cell is cell 1), as the CLI numbers them.
+    assert "(line 3 of cell 2)" in by_code["GG202"].message
+
+    actions = await code_actions(notebook_client, cell_uri(5), [by_code["GG101"]], only=[types.CodeActionKind.QuickFix])
+    preferred = next(a for a in actions if a.is_preferred)
+    (document_change,) = preferred.edit.document_changes
+    assert document_change.text_document.uri == cell_uri(5)
+    assert apply_edits(COURSE_CELLS[5][0], document_change.edits).endswith("with torch.no_grad():\n    pass\n")
+
+
+async def test_hover_names_cells_as_jupyter_numbers_them(notebook_client: LanguageClient):
+    cells = [("# Setup", types.NotebookCellKind.Markup),
+             ("import torch\nwith torch.no_grad():\n", types.NotebookCellKind.Code),
+             ("    y = 1\n", types.NotebookCellKind.Code)]
+    open_notebook(notebook_client, cells)
+    text = await hover_until(notebook_client, cell_uri(2), 0, 5, "disabled here")
+    assert "(cell 2, line 2)" in text
