@@ -1,8 +1,11 @@
 """Notebooks: code cells analysed as one program, findings reported in their cell."""
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
+
+import pytest
 
 from gradguard.notebook import cells_after_fixes, join_cells
 
@@ -115,3 +118,84 @@ def test_fixed_code_maps_back_to_cells_only_when_it_can() -> None:
     assert cells_after_fixes(joined, sources, across) is None
     over_the_magic = "x = 1\nimport torch\nwith torch.no_grad:\n    y = 2\n"
     assert cells_after_fixes(joined, sources, over_the_magic) is None
+
+
+COURSE_NOTEBOOK = [  # as course notebooks are handed out: a placeholder cell, magics that set up Colab
+    markdown("# Exercise 3: evaluate the classifier\nFill in the loss, then run every cell."),
+    code(["import torch\n", "model = torch.nn.Linear(4, 2)\n", "model.train()\n"]),
+    code(["criterion = # TODO: pick a loss\n", "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"]),
+    code(["if IN_COLAB:\n", "    %pip install torchvision\n", "elif LOCAL:\n", "    %load_ext tensorboard\n"]),
+    code(["val_loader = [torch.ones(4) for b in range(10)\n", "              if b\n", "              % 2]\n",
+          "keep = (len(val_loader)\n", "        != 0)\n"]),
+    code(["with torch.no_grad():\n", "    for x in val_loader:\n", "        out = model(x)\n",
+          "with torch.no_grad:\n", "    pass\n"]),
+]
+
+
+def test_a_cell_that_does_not_parse_is_left_out_and_the_others_checked(project: Path) -> None:
+    (project / "exercise.ipynb").write_text(notebook(*COURSE_NOTEBOOK), encoding="utf-8")
+    error = "exercise.ipynb:cell 3:1:13: error: syntax error: invalid syntax; this cell is left out, the others are checked without it"
+
+    text = run_gradguard("--check", cwd=project)
+    assert text.returncode == 2  # as for any file that could not be parsed whole
+    assert text.stderr.splitlines() == [error]  # once, in its own cell; the magics' blocks and brackets parse
+    findings = text.stdout.splitlines()[:-1]
+    assert [line.split(" [")[0] for line in findings] == ["exercise.ipynb:cell 6:3:15: GG202", "exercise.ipynb:cell 6:4:6: GG101"]
+    assert "(line 3 of cell 2)" in findings[0]  # the cell numbers of the text, counted the same way
+
+    as_json = findings_json(cwd=project, exit_codes=(2,))
+    assert [(f["code"], f["cell"], f["location"]["row"]) for f in as_json] == [("GG202", 6, 3), ("GG101", 6, 4)]
+
+    sarif = json.loads(run_gradguard("--check", "--format", "sarif", cwd=project).stdout)["runs"][0]
+    assert [r["ruleId"] for r in sarif["results"]] == ["GG202", "GG101"]
+    assert [r["properties"]["cell"] for r in sarif["results"]] == [6, 6]
+    (invocation,) = sarif["invocations"]
+    assert not invocation["executionSuccessful"]
+    assert [n["message"]["text"] for n in invocation["toolExecutionNotifications"]] == [error]
+
+
+def test_fix_leaves_a_cell_that_does_not_parse_as_it_is(project: Path) -> None:
+    path = project / "exercise.ipynb"
+    path.write_text(notebook(*COURSE_NOTEBOOK) + "\n", encoding="utf-8")
+    fixed = run_gradguard("--check", "--fix", cwd=project)
+    assert fixed.returncode == 2, fixed.stderr
+    cells = json.loads(json.dumps(COURSE_NOTEBOOK))
+    cells[5]["source"][3] = "with torch.no_grad():\n"  # the safe GG101 fix; GG202's is unsafe
+    assert path.read_text(encoding="utf-8") == notebook(*cells) + "\n"  # every other byte as it was
+
+
+def test_percent_and_bang_are_magics_only_where_a_logical_line_starts(project: Path) -> None:
+    cells = [code("import torch\nmodel = torch.nn.Linear(4, 2)\n"),
+             code("x = (1\n     != 2)\ny = [3\n     % 2]\nz = 4 \\\n    % 3\ns = '''\n%not a magic\n'''\n"
+                  "if x:\n    !pip install \\\n        torchvision\n    %time y\n"),
+             code("with torch.no_grad:\n    pass\n")]
+    (project / "operators.ipynb").write_text(notebook(*cells), encoding="utf-8")
+    result = run_gradguard("--check", cwd=project)
+    assert result.stderr == ""
+    assert result.stdout.startswith("operators.ipynb:cell 3:1:6: GG101 ")
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", b""),
+                                           ("utf-32-be", codecs.BOM_UTF32_BE), ("utf-8", codecs.BOM_UTF8)])
+def test_fix_writes_a_notebook_back_in_its_encoding(project: Path, encoding: str, bom: bytes) -> None:
+    """RFC 8259 lets JSON be UTF-8, -16 or -32; Windows tools save notebooks as UTF-16 with a BOM."""
+    def text(cells: list[dict]) -> str:  # non-ASCII kept, as Jupyter writes it
+        return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+                          indent=1, ensure_ascii=False) + "\n"
+
+    cells = [markdown("Évaluation ✓"), code("import torch\nwith torch.no_grad:\n    pass\n")]
+    path = project / "wide.ipynb"
+    path.write_bytes(bom + text(cells).encode(encoding))
+    result = run_gradguard("--check", "--fix", cwd=project)
+    assert (result.returncode, result.stderr) == (0, "Fixed 1 finding in 1 file.\n")
+    cells[1]["source"] = "import torch\nwith torch.no_grad():\n    pass\n"
+    assert path.read_bytes() == bom + text(cells).encode(encoding)
+
+
+def test_syntax_error_column_is_the_cells_not_the_json_files(project: Path) -> None:
+    """CPython places a syntax error by reading the line of the file it is told the code came from: for a
+    notebook that is a line of JSON (line 2 here: ` "cells": [`), which put the caret at column 13."""
+    (project / "typo.ipynb").write_text(notebook(code("import torch\nmodel_output_value = = 1\n")), encoding="utf-8")
+    result = run_gradguard("--check", cwd=project)
+    assert result.stderr.startswith("typo.ipynb:cell 1:2:22: error: syntax error: invalid syntax")
