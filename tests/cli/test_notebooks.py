@@ -1,12 +1,14 @@
 """Notebooks: code cells analysed as one program, findings reported in their cell."""
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 from pathlib import Path
 
 import pytest
 
+from gradguard.findings import Span
 from gradguard.notebook import cells_after_fixes, join_cells
 
 from .conftest import SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard, tree_digest
@@ -199,3 +201,26 @@ def test_syntax_error_column_is_the_cells_not_the_json_files(project: Path) -> N
     (project / "typo.ipynb").write_text(notebook(code("import torch\nmodel_output_value = = 1\n")), encoding="utf-8")
     result = run_gradguard("--check", cwd=project)
     assert result.stderr.startswith("typo.ipynb:cell 1:2:22: error: syntax error: invalid syntax")
+
+
+def test_magics_become_pass_where_a_logical_line_starts() -> None:
+    cell = ("if IN_COLAB:\n"
+            "    !pip install a \\\n"  # a shell escape continued on the next line: both lines are the escape
+            "        b\n"
+            "    %load_ext tensorboard\n"
+            "x = (a  # a comment's ( and ' do not count\n"
+            "     != b)\n"
+            "y = 'it''s' \\\n"
+            "    % 2\n"
+            "s = \"\"\"quote \\\"\"\" still open\n"
+            "%in a string\n"
+            "\"\"\"\n"
+            "?torch.no_grad\n")
+    joined = join_cells(["import torch", cell])
+    assert joined.source.split("\n")[1:-1] == [
+        "if IN_COLAB:", "    pass", "", "    pass", "x = (a  # a comment's ( and ' do not count", "     != b)",
+        "y = 'it''s' \\", "    % 2", 's = """quote \\""" still open', "%in a string", '"""', "pass"]
+    assert joined.magic_lines == {2, 3, 4, 12}
+    ast.parse(joined.source)
+    assert joined.edits_magic([Span(4, 0, 5, 0)]) and joined.edits_magic([Span(12, 0, 12, 0)])
+    assert not joined.edits_magic([Span(5, 0, 6, 0), Span(1, 0, 2, 0)])  # up to the start of line 2: line 1 only
