@@ -151,7 +151,7 @@ def read_notebook(data: bytes) -> SourceFile:
             if isinstance(source, list) and all(isinstance(part, str) for part in source):
                 source = "".join(source)
             if not isinstance(source, str):
-                raise FileProblem(f"cell {index}: `source` is neither a string nor a list of strings")
+                raise FileProblem(f"cell {index + 1}: `source` is neither a string nor a list of strings")
             sources.append(source)
             indexes.append(index)
     joined = join_cells(sources)

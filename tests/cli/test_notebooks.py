@@ -69,7 +69,7 @@ def test_broken_notebooks_are_reported(project: Path) -> None:
     errors = result.stderr.splitlines()
     assert any(line.startswith("truncated.ipynb: error: notebook is not valid JSON") for line in errors)
     assert "no_cells.ipynb: error: notebook has no `cells` list (nbformat 4 expected)" in errors
-    assert "bad_source.ipynb: error: cell 1: `source` is neither a string nor a list of strings" in errors
+    assert "bad_source.ipynb: error: cell 2: `source` is neither a string nor a list of strings" in errors  # from 1
     assert len(errors) == 3
     assert result.stdout == "No findings (1 file checked, 3 could not be).\n"
     assert tree_digest(project) == before
