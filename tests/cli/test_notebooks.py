@@ -136,13 +136,15 @@ COURSE_NOTEBOOK = [  # as course notebooks are handed out: a placeholder cell, m
 
 def test_a_cell_that_does_not_parse_is_left_out_and_the_others_checked(project: Path) -> None:
     (project / "exercise.ipynb").write_text(notebook(*COURSE_NOTEBOOK), encoding="utf-8")
-    error = "exercise.ipynb:cell 3:1:13: error: syntax error: invalid syntax; this cell is left out, the others are checked without it"
+    error = ("exercise.ipynb:cell 3:1:13: error: syntax error: invalid syntax; "
+             "this cell is left out, the others are checked without it")
 
     text = run_gradguard("--check", cwd=project)
     assert text.returncode == 2  # as for any file that could not be parsed whole
     assert text.stderr.splitlines() == [error]  # once, in its own cell; the magics' blocks and brackets parse
     findings = text.stdout.splitlines()[:-1]
-    assert [line.split(" [")[0] for line in findings] == ["exercise.ipynb:cell 6:3:15: GG202", "exercise.ipynb:cell 6:4:6: GG101"]
+    assert [line.split(" [")[0] for line in findings] == [
+        "exercise.ipynb:cell 6:3:15: GG202", "exercise.ipynb:cell 6:4:6: GG101"]
     assert "(line 3 of cell 2)" in findings[0]  # the cell numbers of the text, counted the same way
 
     as_json = findings_json(cwd=project, exit_codes=(2,))

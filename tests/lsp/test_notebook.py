@@ -116,9 +116,10 @@ COURSE_CELLS = [
     ("# Exercise 3\nTrain, then evaluate.", types.NotebookCellKind.Markup),
     ("import torch\nmodel = torch.nn.Linear(4, 2)\nmodel.train()\n", types.NotebookCellKind.Code),
     ("criterion = # TODO\n", types.NotebookCellKind.Code),
-    ("if IN_COLAB:\n    %pip install torchvision\nelif LOCAL:\n    %load_ext tensorboard\n", types.NotebookCellKind.Code),
-    ("val_loader = [torch.ones(4) for b in range(10)\n              if b\n              % 2]\nkeep = (len(val_loader)\n        != 0)\n",
+    ("if IN_COLAB:\n    %pip install torchvision\nelif LOCAL:\n    %load_ext tensorboard\n",
      types.NotebookCellKind.Code),
+    ("val_loader = [torch.ones(4) for b in range(10)\n              if b\n              % 2]\n"
+     "keep = (len(val_loader)\n        != 0)\n", types.NotebookCellKind.Code),
     ("with torch.no_grad():\n    for x in val_loader:\n        out = model(x)\nwith torch.no_grad:\n    pass\n",
      types.NotebookCellKind.Code),
 ]

@@ -58,7 +58,8 @@ def fix_all(source: str, path: str, config: Config, layout: Layout, findings: li
         edits = []
         for finding in findings:
             fix = _preferred_safe(fixes_for(source, finding, config, _cell_starts(layout)))
-            if fix and _keeps_magics(fix, layout) and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
+            if fix and _keeps_magics(fix, layout) and not any(
+                    _overlaps(new.span, old.span) for new in fix.edits for old in edits):
                 edits.extend(fix.edits)
     if not edits:
         return None

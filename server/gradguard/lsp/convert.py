@@ -145,7 +145,8 @@ def syntax_note(error: AnalysisError, place: Place, lines_of: LinesOf, codec: Po
     return _syntax_note_at(error.line, error.col, message, place, lines_of, codec)
 
 
-def left_out_note(cell: UnparsableCell, place: Place, lines_of: LinesOf, codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+def left_out_note(cell: UnparsableCell, place: Place, lines_of: LinesOf,
+                  codec: PositionCodec) -> tuple[str, types.Diagnostic]:
     """One note in a notebook cell that does not parse: Jupyter runs the other cells without it, and so does
     the analysis."""
     message = f"GradGuard left this cell out ({cell.message}); the other cells are analysed without it"
