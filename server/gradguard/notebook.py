@@ -19,7 +19,8 @@ from typing import Iterable, Optional, Sequence
 from .findings import Span
 from .lines import LINE_BREAK
 
-MAGIC = re.compile(r"^[ \t]*[%!?]")
+# `%time f()`, `!pip install x`, `?torch.no_grad`; and assigned, `files = !ls`, `t = %timeit -o f()`.
+MAGIC = re.compile(r"^[ \t]*([\w.\[\], \t]+=[ \t]*)?[%!?]")
 TRIPLE_QUOTES = ('"""', "'''")
 
 

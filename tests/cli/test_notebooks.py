@@ -171,7 +171,7 @@ def test_fix_leaves_a_cell_that_does_not_parse_as_it_is(project: Path) -> None:
 def test_percent_and_bang_are_magics_only_where_a_logical_line_starts(project: Path) -> None:
     cells = [code("import torch\nmodel = torch.nn.Linear(4, 2)\n"),
              code("x = (1\n     != 2)\ny = [3\n     % 2]\nz = 4 \\\n    % 3\ns = '''\n%not a magic\n'''\n"
-                  "if x:\n    !pip install \\\n        torchvision\n    %time y\n"),
+                  "if x:\n    !pip install \\\n        torchvision\n    %time y\nfiles = !ls\n"),
              code("with torch.no_grad:\n    pass\n")]
     (project / "operators.ipynb").write_text(notebook(*cells), encoding="utf-8")
     result = run_gradguard("--check", cwd=project)
@@ -217,12 +217,15 @@ def test_magics_become_pass_where_a_logical_line_starts() -> None:
             "s = \"\"\"quote \\\"\"\" still open\n"
             "%in a string\n"
             "\"\"\"\n"
-            "?torch.no_grad\n")
+            "?torch.no_grad\n"
+            "files = !ls\n"  # assigned: IPython's `files = get_ipython().getoutput('ls')`
+            "x == !y\n")  # not an assignment: a syntax error in IPython too
     joined = join_cells(["import torch", cell])
     assert joined.source.split("\n")[1:-1] == [
         "if IN_COLAB:", "    pass", "", "    pass", "x = (a  # a comment's ( and ' do not count", "     != b)",
-        "y = 'it''s' \\", "    % 2", 's = """quote \\""" still open', "%in a string", '"""', "pass"]
-    assert joined.magic_lines == {2, 3, 4, 12}
-    ast.parse(joined.source)
+        "y = 'it''s' \\", "    % 2", 's = """quote \\""" still open', "%in a string", '"""', "pass",
+        "pass", "x == !y"]
+    assert joined.magic_lines == {2, 3, 4, 12, 13}
+    ast.parse("\n".join(joined.source.split("\n")[:-2]))  # all but `x == !y`
     assert joined.edits_magic([Span(4, 0, 5, 0)]) and joined.edits_magic([Span(12, 0, 12, 0)])
     assert not joined.edits_magic([Span(5, 0, 6, 0), Span(1, 0, 2, 0)])  # up to the start of line 2: line 1 only
