@@ -123,8 +123,8 @@ def _lines(source: str) -> list[str]:
 
 
 def _as_python(lines: list[str]) -> list[str]:
-    """A cell's lines with each magic (a `%`, `!` or `?` line starting a logical line) as `pass` at its
-    indentation, and the lines it continues with a trailing backslash as empty lines."""
+    """A cell's lines with each magic (a logical line starting with `%`, `!` or `?`, or assigning one) as
+    `pass` at its indentation, and the lines it continues with a trailing backslash as empty lines."""
     result = []
     depth, quote, continued, in_magic = 0, None, False, False
     for line in lines:
