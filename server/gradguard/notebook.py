@@ -123,26 +123,31 @@ def _lines(source: str) -> list[str]:
 
 
 def _as_python(lines: list[str]) -> list[str]:
-    """A cell's lines with each magic (a logical line starting with `%`, `!` or `?`, or assigning one) as
-    `pass` at its indentation, and the lines it continues with a trailing backslash as empty lines."""
+    """A cell's lines with each magic (a logical line starting with `%`, `!` or `?`, or assigning one) and
+    each help request (a one-line logical line ending with `?`: `torch.no_grad?`) as `pass` at its indentation,
+    and the lines a magic continues with a trailing backslash as empty lines."""
     result = []
     depth, quote, continued, in_magic = 0, None, False, False
     for line in lines:
+        starts_logical_line = depth == 0 and quote is None and not continued
+        placeholder = line[:len(line) - len(line.lstrip(" \t"))] + "pass"
         if in_magic:
             result.append("")
             in_magic = line.endswith("\\")
-        elif depth == 0 and quote is None and not continued and MAGIC.match(line):
-            result.append(line[:len(line) - len(line.lstrip(" \t"))] + "pass")
+        elif starts_logical_line and MAGIC.match(line):
+            result.append(placeholder)
             in_magic = line.endswith("\\")
         else:
-            result.append(line)
-            depth, quote, continued = _scan(line, depth, quote)
+            depth, quote, continued, code_end = _scan(line, depth, quote)
+            one_line = starts_logical_line and depth == 0 and quote is None and not continued
+            result.append(placeholder if one_line and line[:code_end].rstrip().endswith("?") else line)
     return result
 
 
-def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[str], bool]:
-    """(bracket depth, open string's quote, backslash continuation) after `line`, given them before it.
-    Enough of Python's tokenizer to tell where logical lines start; a cell that does not parse may mislead it."""
+def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[str], bool, int]:
+    """(bracket depth, open string's quote, backslash continuation, where a comment starts) after `line`, given
+    them before it. Enough of Python's tokenizer to tell where logical lines start; a cell that does not parse
+    may mislead it."""
     i = 0
     while i < len(line):
         char = line[i]
@@ -154,7 +159,7 @@ def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[st
                 i, quote = i + len(quote), None
                 continue
         elif char == "#":
-            break
+            return depth, None, False, i
         elif char in "\"'":
             quote = line[i:i + 3] if line[i:i + 3] in TRIPLE_QUOTES else char
             i += len(quote)
@@ -164,8 +169,8 @@ def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[st
         elif char in ")]}":
             depth = max(depth - 1, 0)
         elif char == "\\" and i == len(line) - 1:
-            return depth, None, True
+            return depth, None, True, len(line)
         i += 1
     if quote is not None and quote not in TRIPLE_QUOTES and i == len(line):
         quote = None  # a one-line string left open without a backslash: a syntax error, not a string going on
-    return depth, quote, False
+    return depth, quote, False, len(line)

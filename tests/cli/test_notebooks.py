@@ -219,13 +219,15 @@ def test_magics_become_pass_where_a_logical_line_starts() -> None:
             "\"\"\"\n"
             "?torch.no_grad\n"
             "files = !ls\n"  # assigned: IPython's `files = get_ipython().getoutput('ls')`
+            "torch.no_grad??  # help, with the source\n"
+            "n = 1  # why?\n"
             "x == !y\n")  # not an assignment: a syntax error in IPython too
     joined = join_cells(["import torch", cell])
     assert joined.source.split("\n")[1:-1] == [
         "if IN_COLAB:", "    pass", "", "    pass", "x = (a  # a comment's ( and ' do not count", "     != b)",
         "y = 'it''s' \\", "    % 2", 's = """quote \\""" still open', "%in a string", '"""', "pass",
-        "pass", "x == !y"]
-    assert joined.magic_lines == {2, 3, 4, 12, 13}
+        "pass", "pass", "n = 1  # why?", "x == !y"]
+    assert joined.magic_lines == {2, 3, 4, 12, 13, 14}
     ast.parse("\n".join(joined.source.split("\n")[:-2]))  # all but `x == !y`
     assert joined.edits_magic([Span(4, 0, 5, 0)]) and joined.edits_magic([Span(12, 0, 12, 0)])
     assert not joined.edits_magic([Span(5, 0, 6, 0), Span(1, 0, 2, 0)])  # up to the start of line 2: line 1 only
