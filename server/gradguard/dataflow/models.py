@@ -13,6 +13,8 @@ FRAMEWORK_MODULE_SUFFIXES = ("LightningModule", "PreTrainedModel", "ModelMixin")
 MODULE_METHODS = {"eval": (0,), "train": (0, 1), "parameters": (0, 1), "named_parameters": (0, 1, 2),
                   "state_dict": (0,), "load_state_dict": (1, 2), "modules": (0,), "children": (0,),
                   }
+# Optimizers, LR schedulers and grad scalers have these too: their receiver is a model only when its name is not one of those.
+SHARED_STATE_METHODS = ("state_dict", "load_state_dict")
 # Calls that return their (model) argument or receiver, mode unchanged.
 SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
                         "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
@@ -147,4 +149,19 @@ def module_method_receiver(call: ast.Call) -> Optional[str]:
         return None
     if len(call.args) + len(call.keywords) not in MODULE_METHODS[func.attr]:
         return None
-    return dotted(func.value)
+    receiver = dotted(func.value)
+    if receiver is not None and func.attr in SHARED_STATE_METHODS and names_training_state(receiver):
+        return None
+    return receiver
+
+
+def names_optimizer(key: str) -> bool:
+    """`optimizer`, `self.opt`, `opt_d`, `scaler`: named as an optimizer or a grad scaler."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return "optim" in last or last in ("opt", "scaler") or last.startswith("opt_")
+
+
+def names_training_state(key: str) -> bool:
+    """Named as an object with a state dict that is not a module: an optimizer, an LR scheduler, a grad scaler."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return names_optimizer(last) or "sched" in last or last.endswith("scaler")
