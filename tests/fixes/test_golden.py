@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from gradguard import Config
+from gradguard import Config, analyze
 from gradguard.fixes import fix_all
 
-from support import apply, finding, line_of
+from support import apply, finding, line_of, span_of
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -46,6 +46,8 @@ CASES = [
     Case("gg201_one_line_def", "GG201", "model(x)", "Decorate", {"function": "evaluate"}),
     Case("gg202_insert_before", "GG202", "self.model(x)", data={"receiver": "self.model"},
          anchors={"anchor_line": "        with torch.no_grad():"}),
+    Case("gg202_batch_loop", "GG202", "model(x)", data={"receiver": "model"},
+         anchors={"anchor_line": "    with torch.no_grad():"}),
     Case("gg205_insert_after", "GG205", "teacher(x)", data={"receiver": "teacher"},
          anchors={"anchor_line": "teacher.load_state_dict"}),
     Case("gg205_semicolon_line", "GG205", "model(x)", data={"receiver": "model"},
@@ -72,6 +74,21 @@ def test_golden(case: Case) -> None:
     if os.environ.get("GRADGUARD_UPDATE_GOLDEN"):
         after_path.write_text(fixed)
     assert fixed == after_path.read_text()
+
+
+# The cases whose finding the rule itself reports on the `before` file: their data must be what it reports.
+REPORTED = ("gg101_with_no_grad", "gg201_forward_and_uses", "gg201_val_loader_loop", "gg201_one_line_def",
+            "gg202_batch_loop", "gg205_insert_after", "gg205_semicolon_line", "gg206_add_training")
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if case.name in REPORTED], ids=lambda case: case.name)
+def test_golden_data_is_what_the_rule_reports(case: Case) -> None:
+    before = (GOLDEN / f"{case.name}.before.py").read_text()
+    data = {**case.data, **{key: line_of(before, text) for key, text in case.anchors.items()}}
+    reported = [f.data for f in analyze(before, f"{case.name}.py", case.config)
+                if f.code == case.code and f.span == span_of(before, case.needle)]
+    assert len(reported) == 1
+    assert {key: reported[0].get(key) for key in data} == data
 
 
 def test_every_golden_file_has_a_case() -> None:

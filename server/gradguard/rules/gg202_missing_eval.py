@@ -31,9 +31,12 @@ def check(facts, report) -> None:
 
 
 def _anchor(fn, event) -> ast.AST:
-    """The statement before which `model.eval()` belongs: before the evaluation loop, and before
-    the `with torch.no_grad():` that opens with it."""
-    anchor = event.loop_val
+    """The statement before which `model.eval()` belongs: before the evaluation loop (the validation
+    loop, or else the outermost loop of the evaluation function), and before the
+    `with torch.no_grad():` that opens with it; never inside the per-batch loop."""
+    line = event.node.lineno
+    loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
+    anchor = event.loop_val or min(loops, key=lambda loop: loop.lineno, default=None)
     if anchor is None:
         return statement_of(fn, event.node)
     for region in reversed(event.regions):
