@@ -37,6 +37,9 @@ CASES = [
     Case("gg102_wrap_following", "GG102", "    torch.no_grad()", "Turn it into"),
     Case("gg102_delete", "GG102", "    torch.no_grad()", "Remove"),
     Case("gg105_wrap_following", "GG105", "torch.set_grad_enabled(False)"),
+    Case("gg110_last_argument", "GG110", "volatile=True"),
+    Case("gg110_middle_argument", "GG110", "volatile=not train"),
+    Case("gg110_trailing_comma", "GG110", "volatile=True"),
     Case("gg201_forward_and_uses", "GG201", "self.model_(\n            X_t,\n        )", "Wrap", {"function": "predict_proba"}),
     Case("gg201_val_loader_loop", "GG201", "model(x)", "Wrap", {"function": "run_validation"}),
     Case("gg201_decorator", "GG201", "model(x)", "Decorate", {"function": "infer"}),
@@ -77,8 +80,9 @@ def test_golden(case: Case) -> None:
 
 
 # The cases whose finding the rule itself reports on the `before` file: their data must be what it reports.
-REPORTED = ("gg101_with_no_grad", "gg201_forward_and_uses", "gg201_val_loader_loop", "gg201_one_line_def",
-            "gg202_batch_loop", "gg205_insert_after", "gg205_semicolon_line", "gg206_add_training")
+REPORTED = ("gg101_with_no_grad", "gg110_last_argument", "gg110_middle_argument", "gg110_trailing_comma",
+            "gg201_forward_and_uses", "gg201_val_loader_loop", "gg201_one_line_def", "gg202_batch_loop",
+            "gg205_insert_after", "gg205_semicolon_line", "gg206_add_training")
 
 
 @pytest.mark.parametrize("case", [case for case in CASES if case.name in REPORTED], ids=lambda case: case.name)

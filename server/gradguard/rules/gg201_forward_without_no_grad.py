@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import ast
+
 from .base import Rule, example
+from .gg110_volatile_has_no_effect import volatile_arguments
 from .queries import evaluation_reason, forward_passes, grad_enabled, needs_gradients
 
 
@@ -12,9 +15,12 @@ def check(facts, report) -> None:
         reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True, report=report)
         if reason is None or needs_gradients(facts, fn, event):
             continue
+        volatile = volatile_arguments(fn)
+        nor_volatile = f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores" \
+            if volatile else ""
         report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({reason}) runs with gradients "
                    "enabled, though nothing here needs them: autograd records the graph and keeps the activations "
-                   "alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking)",
+                   f"alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking{nor_volatile})",
                    data={"function": None if fn is facts.body else fn.name})
 
 
