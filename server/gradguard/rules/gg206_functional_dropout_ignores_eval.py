@@ -21,8 +21,10 @@ def check(facts, report) -> None:
                 if _runs_only_in_training(event.node, parents):
                     continue  # `if self.training: x = F.dropout(x, p)`: already follows the mode
                 name = event.qualified.rsplit(".", 1)[-1]
-                report.add(RULE, event.node, f"`{name}` defaults to `training=True` and ignores `model.eval()`: "
-                           "dropout stays on at evaluation; pass `training=self.training`")
+                given = any(keyword.arg == "training" for keyword in event.node.keywords)
+                how = f"`{name}(..., training=True)` drops in every mode" if given else f"`{name}` defaults to `training=True`"
+                report.add(RULE, event.node, f"{how} and ignores `model.eval()`: dropout stays on at evaluation; "
+                           "pass `training=self.training`")
 
 
 def _ignores_mode(call: ast.Call) -> bool:
