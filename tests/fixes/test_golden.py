@@ -47,6 +47,10 @@ CASES = [
     Case("gg201_missing_torch_import", "GG201", "encoder(batch)", "Wrap", {"function": "embed"}),
     Case("gg201_nested_function", "GG201", "model(x)", "Wrap", {"function": "score"}),
     Case("gg201_one_line_def", "GG201", "model(x)", "Decorate", {"function": "evaluate"}),
+    Case("gg201_grouped_loop", "GG201", "model(inputs[0])", "Wrap", {"function": "benchmark"},
+         anchors={"loop_line": "for _ in range(repeats)"}),
+    Case("gg201_grouped_function", "GG201", "model(x)", "Wrap", {"function": "predict"},
+         anchors={"last_line": "second = model(y)"}),
     Case("gg202_insert_before", "GG202", "self.model(x)", data={"receiver": "self.model"},
          anchors={"anchor_line": "        with torch.no_grad():"}),
     Case("gg202_batch_loop", "GG202", "model(x)", data={"receiver": "model"},
@@ -81,7 +85,8 @@ def test_golden(case: Case) -> None:
 
 # The cases whose finding the rule itself reports on the `before` file: their data must be what it reports.
 REPORTED = ("gg101_with_no_grad", "gg110_last_argument", "gg110_middle_argument", "gg110_trailing_comma",
-            "gg201_forward_and_uses", "gg201_val_loader_loop", "gg201_one_line_def", "gg202_batch_loop",
+            "gg201_forward_and_uses", "gg201_val_loader_loop", "gg201_one_line_def", "gg201_grouped_loop",
+            "gg201_grouped_function", "gg202_batch_loop",
             "gg205_insert_after", "gg205_semicolon_line", "gg206_add_training")
 
 
