@@ -16,7 +16,7 @@ def check(facts, report) -> None:
         reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True, report=report)
         if reason is None or needs_gradients(facts, fn, event):
             continue
-        loop = event.loop_val or max((facts_.node for facts_ in fn.loops.values() if _holds(facts_.node, event.node)),
+        loop = event.loop_val or max((candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
                                      key=lambda node: node.lineno, default=None)
         groups.setdefault((id(fn), id(loop)), []).append((fn, event, reason, loop))
     for group in groups.values():

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-
 from typing import Optional
 
 from ..dataflow.models import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS, mode_dependent_layers
@@ -35,19 +34,19 @@ def check(facts, report) -> None:
                 f"this evaluation forward pass ({reason})"
         built = _model_built(facts, event.model, mode, definitions)
         layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
+        severity = None
         if layers is None:
-            harm = "any Dropout still drops and any BatchNorm uses and updates batch statistics"
+            message = f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even " \
+                      f"under `no_grad`; call `{event.model}.eval()` first"
         elif layers:
-            harm = f"in `{built[0]}`, " + _join([_harm(layer) for layer in sorted(layers, key=_harm_order)])
-        else:
-            report.add(RULE, event.node, f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no "
-                       f"BatchNorm), so the results do not change, but calling `{event.model}.eval()` first keeps them "
-                       "right if one is added", related=[(origin.origin, "training mode set here")],
-                       data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity="hint")
-            continue
-        report.add(RULE, event.node, f"{found}: {harm}, even under `no_grad`; call `{event.model}.eval()` first",
-                   related=[(origin.origin, "training mode set here")],
-                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))})
+            harms = _join([_harm(layer) for layer in sorted(layers, key=_harm_order)])
+            message = f"{found}: in `{built[0]}`, {harms}, even under `no_grad`; call `{event.model}.eval()` first"
+        else:  # hygiene: nothing changes until such a layer is added
+            message = f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the " \
+                      f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
+            severity = "hint"
+        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here")],
+                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
 
 
 def _model_built(facts, key: str, mode, definitions) -> Optional[tuple[str, ast.AST]]:
