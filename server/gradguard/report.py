@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
 
 from .config import Config
-from .findings import Finding, JSONValue, Related, Span
+from .findings import Finding, JSONValue, Related, Severity, Span
 
 if TYPE_CHECKING:
     from .rules.base import Rule
@@ -41,6 +41,7 @@ class Reported:
     related: tuple[tuple[ast.AST, str], ...]
     data: Mapping[str, Union[JSONValue, LineOf]]
     lines: Mapping[int, ast.AST]  # the nodes whose lines the texts name, by LINE_REFERENCE number
+    severity: Optional[Severity] = None  # when not the rule's: GG202 on a model no layer of which depends on the mode
 
 
 class Report:
@@ -51,11 +52,11 @@ class Report:
         self._named: list[ast.AST] = []
 
     def add(self, rule: "Rule", node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
-            data: Optional[Mapping[str, Union[JSONValue, LineOf]]] = None) -> None:
+            data: Optional[Mapping[str, Union[JSONValue, LineOf]]] = None, severity: Optional[Severity] = None) -> None:
         links = tuple(related)
         named = {int(number): self._named[int(number)]
                  for text in (message, *(text for _, text in links)) for number in LINE_REFERENCE.findall(text)}
-        self.reported.append(Reported(rule, node, message, links, data or {}, named))
+        self.reported.append(Reported(rule, node, message, links, data or {}, named, severity))
 
     def line(self, node: Optional[ast.AST]) -> str:
         """How a message names the line of `node`: "line 12", or in a notebook "line 3 of cell 2"."""
@@ -91,7 +92,8 @@ class Rendering:
             rule, span = item.rule, self.span(item.node)
             if rule.code not in enabled or self._suppressed(rule, span.start_line):
                 continue
-            severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or rule.severity
+            severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or item.severity \
+                or rule.severity
             related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
             data = {key: self._data(value) for key, value in item.data.items()}
             result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,  # type: ignore[arg-type]

@@ -11,9 +11,9 @@ from gradguard.lines import line_starts
 
 SLUGS = {
     "GG101": "no-grad-not-called", "GG102": "grad-mode-call-discarded", "GG103": "mode-switch-not-called",
-    "GG104": "backward-under-no-grad", "GG105": "global-grad-disabled", "GG201": "forward-without-no-grad",
-    "GG202": "missing-eval", "GG203": "train-mode-not-restored", "GG205": "mode-unset-after-load",
-    "GG206": "functional-dropout-ignores-eval",
+    "GG104": "backward-under-no-grad", "GG105": "global-grad-disabled", "GG110": "volatile-has-no-effect",
+    "GG201": "forward-without-no-grad", "GG202": "missing-eval", "GG203": "train-mode-not-restored",
+    "GG205": "mode-unset-after-load", "GG206": "functional-dropout-ignores-eval",
 }
 
 

@@ -21,7 +21,7 @@ from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver
+from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer
 from .names import GRAD_MODE_APIS, Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
 from .tokens import IDENTIFIER, relevant_positions, word_positions
@@ -389,9 +389,7 @@ class ModuleFacts:
 
     def _summarise(self, facts: FunctionFacts) -> Summary:
         exit_state = join_all(facts.exits)
-        summary = Summary(trains_unset=any(
-            is_parameter_update(event) and any(s in facts.entry.mode(key) for key in facts.model_keys for s in event.state.mode(key))
-            for event in facts.call_events()))
+        summary = Summary(trains_unset=self._trains_unset(facts))
         if exit_state is None or facts is self.body:
             return summary
         if facts.entry_grad_fixed is None and exit_state.grad != facts.entry.grad:
@@ -402,6 +400,16 @@ class ModuleFacts:
             if visible and mode != facts.entry.mode(key):
                 summary.mode_exit[key] = mode
         return summary
+
+    def _trains_unset(self, facts: FunctionFacts) -> bool:
+        """An optimizer step while a model the function names is still in the mode it came in with.
+        Only models it names: a module-level model is a model key of every function, trained or not."""
+        updates = [event for event in facts.call_events() if is_parameter_update(event)]
+        if not updates:
+            return False
+        named = {node.id for node in self.own_nodes(facts) if isinstance(node, ast.Name)}
+        keys = [key for key in facts.model_keys if key.split(".", 1)[0] in named]
+        return any(s in facts.entry.mode(key) for event in updates for key in keys for s in event.state.mode(key))
 
     def _mark_escaping(self) -> None:
         """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
@@ -508,8 +516,7 @@ def is_parameter_update(event: CallEvent) -> bool:
     func = event.node.func
     if not isinstance(func, ast.Attribute) or func.attr != "step":
         return False
-    receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
-    return "optim" in receiver or receiver in ("opt", "scaler") or receiver.startswith("opt_")
+    return names_optimizer(dotted(func.value) or "")
 
 
 def _grad_value(qualified: str, call: Optional[ast.Call]) -> Grad:

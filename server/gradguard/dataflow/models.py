@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Iterable, Optional
 
 from .names import Names, dotted
@@ -13,6 +14,8 @@ FRAMEWORK_MODULE_SUFFIXES = ("LightningModule", "PreTrainedModel", "ModelMixin")
 MODULE_METHODS = {"eval": (0,), "train": (0, 1), "parameters": (0, 1), "named_parameters": (0, 1, 2),
                   "state_dict": (0,), "load_state_dict": (1, 2), "modules": (0,), "children": (0,),
                   }
+# Optimizers, LR schedulers and grad scalers have these too: their receiver is a model only when its name is not one of those.
+SHARED_STATE_METHODS = ("state_dict", "load_state_dict")
 # Calls that return their (model) argument or receiver, mode unchanged.
 SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
                         "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
@@ -147,4 +150,84 @@ def module_method_receiver(call: ast.Call) -> Optional[str]:
         return None
     if len(call.args) + len(call.keywords) not in MODULE_METHODS[func.attr]:
         return None
-    return dotted(func.value)
+    receiver = dotted(func.value)
+    if receiver is not None and func.attr in SHARED_STATE_METHODS and names_training_state(receiver):
+        return None
+    return receiver
+
+
+def names_optimizer(key: str) -> bool:
+    """`optimizer`, `self.opt`, `opt_d`, `scaler`: named as an optimizer or a grad scaler."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return "optim" in last or last in ("opt", "scaler") or last.startswith("opt_")
+
+
+def names_training_state(key: str) -> bool:
+    """Named as an object with a state dict that is not a module: an optimizer, an LR scheduler, a grad scaler."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return names_optimizer(last) or "sched" in last or last.endswith("scaler")
+
+
+# What behaves differently in training mode (TORCH-FACTS 9 measures Dropout and BatchNorm; the
+# others apply dropout of their own, a random slope (RReLU), or running statistics when asked to track them).
+DROPOUT_LAYERS = ("Dropout", "AlphaDropout", "FeatureAlphaDropout")
+BATCH_NORM_LAYERS = ("BatchNorm", "SyncBatchNorm", "LazyBatchNorm")
+LAYERS_WITH_DROPOUT = ("Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention")
+INSTANCE_NORM_LAYERS = ("InstanceNorm", "LazyInstanceNorm")  # with `track_running_stats=True`
+TORCH_LOADERS = frozenset({"torch.load", "torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"})
+# Packages whose calls build no modules (anything else imported may hide one).
+BUILD_NO_MODULES = frozenset({"math", "numpy", "einops", "typing", "functools", "itertools", "operator", "collections",
+                              "copy", "warnings", "logging", "random", "os", "sys", "time", "dataclasses", "abc"})
+FUNCTIONAL_DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"))
+
+
+def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> Optional[frozenset[str]]:
+    """What a model class (or the expression that builds a model) has that depends on the training
+    mode: "Dropout", "BatchNorm", another layer's name (`LSTM`), or "self.training" (its code reads
+    the flag). `definitions` are the module's classes and functions by name, followed where it calls
+    them. None when it builds something we cannot see into: a base class, or a class or function
+    imported from another package than torch and a few that build no modules."""
+    found: set[str] = set()
+    pending, seen = [node], {id(node)}
+    passed_on: set[int] = set()  # `training=self.training` given to a call: that call's kind counts, not the read
+    while pending:
+        for child in ast.walk(pending.pop()):  # breadth first: a call before its arguments
+            if isinstance(child, ast.Attribute) and child.attr == "training" and dotted(child.value) == "self" \
+                    and id(child) not in passed_on:
+                found.add("self.training")
+            if not isinstance(child, (ast.Call, ast.ClassDef)):
+                continue
+            if isinstance(child, ast.Call):
+                passed_on.update(id(k.value) for k in child.keywords if k.arg == "training")
+                passed_on.update(id(a) for a in child.args[2:3])
+            for target in [child.func] if isinstance(child, ast.Call) else child.bases:
+                local = definitions.get(target.id) if isinstance(target, ast.Name) else None
+                qualified = names.qualified(target) or ""
+                if local is not None and id(local) not in seen:
+                    seen.add(id(local))
+                    pending.append(local)
+                elif qualified.split(".", 1)[0] == "torch" and qualified not in TORCH_LOADERS:
+                    found.update(_torch_mode_dependence(qualified, child))
+                elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
+                        qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))):
+                    return None  # imported from elsewhere, or a base class we cannot see
+    return frozenset(found)
+
+
+def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
+    name = qualified.rsplit(".", 1)[-1]
+    if qualified in FUNCTIONAL_DROPOUTS:  # only with `training=` passed: without it, it drops in every mode (GG206)
+        passed = [*node.args[2:3], *(k.value for k in node.keywords if k.arg == "training")] if isinstance(node, ast.Call) else []
+        return ("Dropout",) if passed and not isinstance(passed[0], ast.Constant) else ()
+    if not qualified.startswith("torch.nn.") or not name[:1].isupper():
+        return ()
+    if name.startswith(DROPOUT_LAYERS):
+        return ("Dropout",)
+    if name.startswith(BATCH_NORM_LAYERS):
+        return ("BatchNorm",)
+    tracked = [k.value for k in node.keywords if k.arg == "track_running_stats"] if isinstance(node, ast.Call) else []
+    if name.startswith(LAYERS_WITH_DROPOUT) or name == "RReLU" or (
+            name.startswith(INSTANCE_NORM_LAYERS) and tracked and not (isinstance(tracked[0], ast.Constant) and not tracked[0].value)):
+        return (name,)
+    return ()

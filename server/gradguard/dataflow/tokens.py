@@ -12,6 +12,7 @@ RELEVANT_TOKENS = (
     "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
     "val_loader", "valid_loader", "test_loader", "eval_loader", "val_dl", "test_dl", "valloader", "testloader",
     "val_data", "test_data", "eval_data", "eval_dataloader", "val_dataloader", "test_dataloader",
+    "volatile=",  # `Variable(x, volatile=True)`, GG110
 )
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
 FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")

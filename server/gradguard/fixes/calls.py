@@ -1,4 +1,5 @@
-"""Fixes that change one call expression: add the missing `()` (GG101, GG103), pass `training=` (GG206)."""
+"""Fixes that change one call expression: add the missing `()` (GG101, GG103), remove `volatile=` (GG110),
+pass `training=` (GG206)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -21,6 +22,23 @@ def add_call_parentheses(ctx: FixContext) -> list[Fix]:
     module = ctx.tree.replace(target, called)
     callee = code_of(target.with_changes(lpar=[], rpar=[]))
     fix = ctx.tree.fix(f"Call it: `{callee}()`", "safe", module, preferred=True)  # type: ignore[arg-type]
+    return [fix] if fix else []
+
+
+def remove_keyword_argument(ctx: FixContext) -> list[Fix]:
+    """The reported `name=value` goes; when it was the last argument, the one before takes its comma (or none)."""
+    argument = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Arg) and n.keyword is not None)
+    call = ctx.tree.parents.get(argument) if isinstance(argument, cst.Arg) else None
+    if not isinstance(call, cst.Call):
+        return []
+    args = list(call.args)
+    index = next(i for i, arg in enumerate(args) if arg is argument)
+    if index == len(args) - 1 and index > 0:
+        args[index - 1] = args[index - 1].with_changes(comma=argument.comma)  # type: ignore[union-attr]
+    del args[index]
+    module = ctx.tree.replace(call, call.with_changes(args=args))
+    fix = ctx.tree.fix(f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`", "safe", module,  # type: ignore[union-attr]
+                       preferred=True)
     return [fix] if fix else []
 
 

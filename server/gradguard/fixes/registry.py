@@ -15,6 +15,7 @@ BUILDERS: dict[str, tuple[Builder, ...]] = {
     "GG102": (wrap.wrap_following, wrap.delete_statement),
     "GG103": (calls.add_call_parentheses,),
     "GG105": (wrap.wrap_following,),
+    "GG110": (calls.remove_keyword_argument,),
     "GG201": (wrap.wrap_forward,),
     "GG202": (insert.eval_before_evaluation,),
     "GG203": (insert.train_after_evaluation,),

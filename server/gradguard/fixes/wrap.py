@@ -24,9 +24,14 @@ def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     held = ctx.tree.statement_of(call) if call is not None else None
     if call is None or held is None:
         return
-    loop = _evaluation_loop(ctx, call)
+    # the finding stands for the forward passes of a loop (`loop_line`) or of a function (up to `last_line`)
+    loop_line, last_line = ctx.data_int("loop_line"), ctx.data_int("last_line")
+    at_loop = ctx.tree.statement_at_line(loop_line) if loop_line is not None else None
+    loop = at_loop[0] if at_loop else _evaluation_loop(ctx, call)
     _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]
-    end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start)
+    through = max((i for i in range(start, len(block.body)) if ctx.tree.start_line(block.body[i]) <= last_line),
+                  default=start) if last_line is not None else start
+    end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start, through)
     wrappable = not suspends(block.body[start]) and not _defines_caller(ctx, call, block.body[start])
     candidates = (
         lambda: _wrap(ctx, block, start, end, "no_grad", preferred=True) if wrappable else None,
@@ -133,15 +138,15 @@ def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> Optional[cst.For]:
     return None
 
 
-def _end_of_uses(ctx: FixContext, body: Sequence[cst.BaseStatement], start: int) -> int:
-    """End of the smallest run from `start` that holds every later statement using what the run assigns."""
+def _end_of_uses(ctx: FixContext, body: Sequence[cst.BaseStatement], start: int, through: int) -> int:
+    """End of the smallest run from `start` through `through` that holds every later statement using what the run assigns."""
     names = assigned_names(body[start])
     end = start + 1
     for index in range(start + 1, len(body)):
         statement = body[index]
         if _ends_run(ctx, body[start], statement):
             break
-        if used_names(statement) & names:
+        if used_names(statement) & names or index <= through:
             names |= assigned_names(statement)
             end = index + 1
     return end

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import ast
+
 from .base import Rule, example
+from .gg110_volatile_has_no_effect import volatile_arguments
 from .queries import evaluation_reason, forward_passes, grad_enabled, needs_gradients
 
 
 def check(facts, report) -> None:
+    groups: dict[tuple[int, int], list] = {}  # one finding (and one fix) per loop, or per function outside loops
     for fn, event in forward_passes(facts):
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended
         if not grad_enabled(event) or any(s.via != "default" for s in event.state.grad):
@@ -12,10 +16,27 @@ def check(facts, report) -> None:
         reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True, report=report)
         if reason is None or needs_gradients(facts, fn, event):
             continue
+        loop = event.loop_val or max((candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
+                                     key=lambda node: node.lineno, default=None)
+        groups.setdefault((id(fn), id(loop)), []).append((fn, event, reason, loop))
+    for group in groups.values():
+        group.sort(key=lambda item: (item[1].node.lineno, item[1].node.col_offset))
+        fn, event, reason, loop = group[0]
+        volatile = volatile_arguments(fn)
+        nor_volatile = f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores" \
+            if volatile else ""
+        together = {} if len(group) == 1 else {"loop_line": report.first_line(loop)} if loop is not None \
+            else {"last_line": report.first_line(group[-1][1].node)}  # what the fix wraps to cover them all
         report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({reason}) runs with gradients "
                    "enabled, though nothing here needs them: autograd records the graph and keeps the activations "
-                   "alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking)",
-                   data={"function": None if fn is facts.body else fn.name})
+                   f"alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking{nor_volatile})",
+                   related=[(other.node, f"forward pass of `{other.model}` with gradients enabled too")
+                            for _, other, _, _ in group[1:]],
+                   data={"function": None if fn is facts.body else fn.name, **together})
+
+
+def _holds(outer: ast.AST, node: ast.AST) -> bool:
+    return outer.lineno <= node.lineno <= (outer.end_lineno or outer.lineno)
 
 
 RULE = Rule(
@@ -37,6 +58,9 @@ RULE = Rule(
     fix_safety="""
         Wraps the statements that hold the forward pass and use its result in `with torch.no_grad():`
         (alternatives: decorate the function with `@torch.no_grad()`, or use `torch.inference_mode()`).
+        Several forward passes in one loop, or in one function outside loops, are one finding (the
+        others are its related locations) with one fix: it wraps the loop, or the statements from
+        the first forward pass to the last.
         Unsafe: if a caller backpropagates through the result, that now fails.
     """,
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
@@ -144,6 +168,20 @@ RULE = Rule(
                 for x, y in loader:
                     total += (model(x).argmax(1) == y).sum().item()  # expect
                 return total
+        """),
+        example("""
+            import time
+            def benchmark(model, inputs, repeats=10):
+                model.eval()
+                timings = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    model(inputs[0])  # expect
+                    model(inputs[1])
+                    model(inputs[2])
+                    model(inputs[3])
+                    timings.append(time.perf_counter() - start)
+                return timings
         """),
     ),
     silent=(

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 import ast
+from typing import Optional
 
+from ..dataflow.models import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS, mode_dependent_layers
+from ..dataflow.names import dotted
 from ..dataflow.state import Mode, first_origin, only
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .queries import evaluation_reason, forward_passes, needs_gradients, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee")
+# What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
+HARMS = {"Dropout": "Dropout still drops", "BatchNorm": "BatchNorm uses and updates batch statistics",
+         "self.training": "code that reads `self.training` takes its training branch"}
 
 
 def check(facts, report) -> None:
+    definitions = {node.name: node for node in facts.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     explicit_train = {id(event.node) for fn in facts.functions for event, _ in train_calls_followed_by_forwards(fn)}
     for fn, event in forward_passes(facts):
         mode = event.state.mode(event.model)
@@ -23,17 +30,79 @@ def check(facts, report) -> None:
             continue
         origin = first_origin(mode)
         how = "was created in training mode" if origin.via == "constructed" else "was put in training mode"
-        report.add(RULE, event.node, f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval "
-                   f"mode before this evaluation forward pass ({reason}): Dropout still drops and BatchNorm uses and "
-                   f"updates batch statistics, even under `no_grad`; call `{event.model}.eval()` first",
-                   related=[(origin.origin, "training mode set here")],
-                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))})
+        found = f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before " \
+                f"this evaluation forward pass ({reason})"
+        built = _model_built(facts, event.model, mode, definitions)
+        layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
+        severity = None
+        if layers is None:
+            message = f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even " \
+                      f"under `no_grad`; call `{event.model}.eval()` first"
+        elif layers:
+            harms = _join([_harm(layer) for layer in sorted(layers, key=_harm_order)])
+            message = f"{found}: in `{built[0]}`, {harms}, even under `no_grad`; call `{event.model}.eval()` first"
+        else:  # hygiene: nothing changes until such a layer is added
+            message = f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the " \
+                      f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
+            severity = "hint"
+        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here")],
+                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
+
+
+def _model_built(facts, key: str, mode, definitions) -> Optional[tuple[str, ast.AST]]:
+    """The name and the code of what `key` is built from: a class of this module (`Net()`,
+    `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
+    that created it, else those of its name anywhere in the module; None unless all agree."""
+    values = [s.origin.value for s in mode if s.via == "constructed" and isinstance(s.origin, (ast.Assign, ast.AnnAssign))]
+    built = set()
+    if not values:
+        names = {key, *(dotted(s.origin.func.value) for s in mode if isinstance(s.origin, ast.Call)
+                        and isinstance(s.origin.func, ast.Attribute))}  # `model.train()`: its receiver
+        values = [node.value for node in facts.of_type(ast.Assign, ast.AnnAssign) if node.value is not None and
+                  names & {dotted(t) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])}]
+        built = {(arg.annotation.id, definitions[arg.annotation.id]) for fn in facts.functions if not isinstance(fn.node, ast.Module)
+                 for arg in [*fn.node.args.args, *fn.node.args.kwonlyargs] if arg.arg in names  # `model: LSTMClassifier`
+                 and isinstance(arg.annotation, ast.Name) and arg.annotation.id in facts.module_classes}
+    for value in values:
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SAME_MODEL_METHODS \
+                and isinstance(value.func.value, ast.Call):
+            value = value.func.value  # `Net().to(device).eval()`
+        if not isinstance(value, ast.Call):
+            return None
+        if isinstance(value.func, ast.Name) and value.func.id in facts.module_classes:
+            built.add((value.func.id, definitions[value.func.id]))
+        elif (facts.names.qualified(value.func) or "").startswith("torch.nn."):
+            built.add((f"nn.{value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id}", value))
+        else:
+            return None
+    return built.pop() if len(built) == 1 else None
+
+
+def _harm(layer: str) -> str:
+    if layer in HARMS:
+        return HARMS[layer]
+    if layer.startswith(LAYERS_WITH_DROPOUT):
+        return f"`nn.{layer}` applies its dropout (if set)"
+    if layer == "RReLU":
+        return "`nn.RReLU` draws random slopes"
+    return f"`nn.{layer}` uses and updates batch statistics"  # InstanceNorm tracking running statistics
+
+
+def _harm_order(layer: str) -> tuple[int, str]:
+    return ({"Dropout": 0, "BatchNorm": 1, "self.training": 3}.get(layer, 2), layer)
+
+
+def _join(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
 def _anchor(fn, event) -> ast.AST:
-    """The statement before which `model.eval()` belongs: before the evaluation loop, and before
-    the `with torch.no_grad():` that opens with it."""
-    anchor = event.loop_val
+    """The statement before which `model.eval()` belongs: before the evaluation loop (the validation
+    loop, or else the outermost loop of the evaluation function), and before the
+    `with torch.no_grad():` that opens with it; never inside the per-batch loop."""
+    line = event.node.lineno
+    loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
+    anchor = event.loop_val or min(loops, key=lambda loop: loop.lineno, default=None)
     if anchor is None:
         return statement_of(fn, event.node)
     for region in reversed(event.regions):
@@ -54,7 +123,10 @@ RULE = Rule(
         running statistics from the evaluation data** (measured with torch 2.13.0). Validation scores
         come out noisy and too low, and the model's statistics drift towards the validation set. The
         PyTorch docs: "You are responsible for calling model.eval() and model.train() if your model
-        relies on modules such as torch.nn.Dropout and torch.nn.BatchNorm".
+        relies on modules such as torch.nn.Dropout and torch.nn.BatchNorm". The message names what the
+        model's class (when this file defines it) has that depends on the mode; a class with nothing of
+        the kind (no Dropout, BatchNorm, layer with dropout of its own, or `self.training` test) is
+        reported as a `hint`: the results do not change, until such a layer is added.
     """,
     fix_safety="Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, which is the point; code after it that trains needs `model.train()` again.",
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",

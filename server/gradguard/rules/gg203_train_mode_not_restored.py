@@ -211,6 +211,23 @@ RULE = Rule(
                         model.train(False)  # expect
                         T.save(model.state_dict(), f"ckpt_{step}.pt")
         """),
+        example("""
+            import torch
+            def train_epoch(model, loader, opt):
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+            if __name__ == "__main__":
+                net = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.5))
+                optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+                for epoch in range(3):
+                    train_epoch(net, train_loader, optimizer)
+                    evaluate(net, val_loader)  # expect
+        """),
     ),
     silent=(
         example("""
@@ -402,6 +419,45 @@ RULE = Rule(
                         ema_model.eval()
                         with torch.no_grad():
                             print(ema_model(x).mean().item())
+        """),
+        example("""
+            import torch
+            def train(train_loader, model, criterion, optimizer):
+                model.train()
+                for x, y in train_loader:
+                    loss = criterion(model(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+            def validate(val_loader, model, criterion):
+                model.eval()
+                with torch.no_grad():
+                    return [criterion(model(x), y) for x, y in val_loader]
+            def main(model, train_loader, val_loader, criterion, optimizer, scheduler, epochs):
+                for epoch in range(epochs):
+                    train(train_loader, model, criterion, optimizer)
+                    validate(val_loader, model, criterion)
+                    scheduler.step()
+                    torch.save({"epoch": epoch, "state_dict": model.state_dict(),
+                                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, "ckpt.pt")
+        """),
+        example("""
+            import torch
+            def train_epoch(model, loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+            if __name__ == "__main__":
+                net = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.5))
+                optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+                for epoch in range(3):
+                    train_epoch(net, train_loader, optimizer)
+                    evaluate(net, val_loader)
         """),
     ),
     check=check,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.names import dotted
 from .base import Rule, example
 
 DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
@@ -12,11 +13,18 @@ def check(facts, report) -> None:
     for fn in facts.functions:
         if fn.cls is None or fn.name != "forward":
             continue
+        parents: dict[int, ast.AST] = {}
         for event in fn.call_events():
             if event.qualified in DROPOUTS and _ignores_mode(event.node):
+                if not parents:
+                    parents = {id(child): node for node in ast.walk(fn.node) for child in ast.iter_child_nodes(node)}
+                if _runs_only_in_training(event.node, parents):
+                    continue  # `if self.training: x = F.dropout(x, p)`: already follows the mode
                 name = event.qualified.rsplit(".", 1)[-1]
-                report.add(RULE, event.node, f"`{name}` defaults to `training=True` and ignores `model.eval()`: "
-                           "dropout stays on at evaluation; pass `training=self.training`")
+                given = any(keyword.arg == "training" for keyword in event.node.keywords)
+                how = f"`{name}(..., training=True)` drops in every mode" if given else f"`{name}` defaults to `training=True`"
+                report.add(RULE, event.node, f"{how} and ignores `model.eval()`: dropout stays on at evaluation; "
+                           "pass `training=self.training`")
 
 
 def _ignores_mode(call: ast.Call) -> bool:
@@ -26,6 +34,45 @@ def _ignores_mode(call: ast.Call) -> bool:
         if keyword.arg is None:
             return False  # **kwargs may carry it
     return len(call.args) < 3 and not any(isinstance(a, ast.Starred) for a in call.args)
+
+
+def _runs_only_in_training(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Only a true `self.training` reaches `node`: it sits in the branch of an `if` or a conditional
+    expression that tests it, or after `if not self.training: return ...` in a block around it."""
+    child, parent = node, parents.get(id(node))
+    while parent is not None and not isinstance(parent, ast.Lambda):
+        if isinstance(parent, (ast.If, ast.IfExp)) and child is not parent.test:
+            in_body = child in parent.body if isinstance(parent.body, list) else child is parent.body
+            if _training_if(parent.test, true=in_body):
+                return True
+        for block in _blocks(parent):
+            if child in block and any(_leaves_unless_training(stmt) for stmt in block[:block.index(child)]):
+                return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        child, parent = parent, parents.get(id(parent))
+    return False
+
+
+def _training_if(test: ast.expr, true: bool) -> bool:
+    """`test` being `true` implies `self.training`: `self.training and p > 0` true, `not self.training` false."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _training_if(test.operand, not true)
+    if isinstance(test, ast.BoolOp):  # true `a and b` makes each true; false `a or b` makes each false
+        if isinstance(test.op, ast.And) == true:
+            return any(_training_if(value, true) for value in test.values)
+        return False
+    return true and dotted(test) == "self.training"
+
+
+def _leaves_unless_training(stmt: ast.stmt) -> bool:
+    """`if not self.training: return x`: the code after it runs only in training mode."""
+    return isinstance(stmt, ast.If) and not stmt.orelse and _training_if(stmt.test, true=False) \
+        and isinstance(stmt.body[-1], (ast.Return, ast.Raise))
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    return [block for name in ("body", "orelse", "finalbody") if isinstance(block := getattr(node, name, None), list)]
 
 
 RULE = Rule(
@@ -129,6 +176,16 @@ RULE = Rule(
                 def forward(self, x):
                     return F.feature_alpha_dropout(F.selu(self.conv(x)), 0.05)  # expect
         """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Block(nn.Module):
+                def forward(self, x):
+                    x = F.dropout(self.proj(x), 0.1)  # expect
+                    if not self.training:
+                        return x
+                    return F.dropout(x, 0.1)
+        """),
     ),
     silent=(
         example("""
@@ -223,6 +280,42 @@ RULE = Rule(
                 def forward(self, q, k, v):
                     p = self.p if self.training else 0.0
                     return F.scaled_dot_product_attention(q, k, v, dropout_p=p)
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def forward(self, x):
+                    x = self.fc1(x)
+                    if self.training:
+                        x = F.dropout(x, p=0.2)
+                    return self.fc2(x)
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def forward(self, x):
+                    if self.training and self.p > 0:
+                        x = F.dropout(x, self.p)
+                    return x
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Embed(nn.Module):
+                def forward(self, x):
+                    if not self.training:
+                        return x
+                    mask = F.dropout(x.new_ones(x.shape[:2]), self.p)
+                    return x * mask.unsqueeze(-1)
+        """),
+        example("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def forward(self, x):
+                    return x if not self.training else F.dropout(x, self.p)
         """),
     ),
     check=check,

@@ -15,6 +15,7 @@ GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.f
                       "torch.func.jacrev", "torch.func.grad_and_value")
 GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
                             "register_backward_hook", "requires_grad_", "retain_grad"})
+ITERATION_WRAPPERS = ("enumerate", "tqdm", "iter")  # they iterate what they are given
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])tests?[\\/]")
 
 
@@ -108,15 +109,23 @@ def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, e
     if is_evaluation_function(facts, fn):
         return f"function `{fn.name}`"
     if event.loop_val is not None:
-        names = [n.id for n in ast.walk(event.loop_val.iter) if isinstance(n, ast.Name)]  # type: ignore[attr-defined]
-        loader = next((n for n in reversed(names) if n not in ("enumerate", "tqdm", "zip", "iter")), "the loader")
-        return f"loop over `{loader}`"
+        return f"loop over `{_iterable(event.loop_val.iter)}`"  # type: ignore[attr-defined]
     if explicit_eval_counts and event.model is not None:
         mode = event.state.mode(event.model)
         if only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
             origin = first_origin(mode)
             return f"after `{event.model}.eval()` at {report.line(origin.origin)}"
     return None
+
+
+def _iterable(node: ast.expr) -> str:
+    """How a message names what a loop iterates: `val_loader` for `enumerate(tqdm(val_loader))`,
+    `get_batches(...)` for `get_batches(val_data, batch_size, seq_length)`."""
+    while isinstance(node, ast.Call) and node.args and (dotted(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPERS:
+        node = node.args[0]
+    if isinstance(node, ast.Call) and dotted(node.func):
+        return f"{dotted(node.func)}(...)"
+    return dotted(node) or ast.unparse(node)
 
 
 def statement_of(fn: FunctionFacts, node: ast.AST) -> ast.AST:

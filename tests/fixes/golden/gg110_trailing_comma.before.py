@@ -1,0 +1,9 @@
+import torch
+
+
+def sample(decoder, z):
+    x = torch.autograd.Variable(
+        z,
+        volatile=True,
+    )
+    return decoder(x)
