@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
+import functools
 import io
 import json
 import os
+import stat
+import tempfile
 import tokenize
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
 from .notebook import JoinedCells, join_cells
@@ -125,13 +127,30 @@ def decode_python(data: bytes) -> SourceFile:
         line = data.count(b"\n", 0, error.start)
         line_start = data.rfind(b"\n", 0, error.start) + 1
         col = len(data[line_start:error.start].decode(encoding, errors="replace"))
-        if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        if _is_utf8(encoding):
             message = (f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; "
                        "save the file as UTF-8 or declare its encoding (PEP 263)")
         else:
             message = f"cannot decode as {encoding} (from its coding cookie): {error.reason}"
         raise FileProblem(message, line, col) from None
     return SourceFile(text, encoding)
+
+
+@functools.lru_cache(maxsize=None)
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def encode_source(text: str, encoding: str) -> bytes:
+    """`text` in `encoding`; refused unless decoding the bytes gives `text` back, so that a codec that
+    rewrites what it encodes (idna) never replaces a file with something else."""
+    try:
+        data = text.encode(encoding)
+        if _is_utf8(encoding) or data.decode(encoding) == text:
+            return data
+    except UnicodeError:  # a character the encoding lacks, or bytes it cannot read back
+        pass
+    raise WriteRefused(f"the fixed text cannot be written back in {encoding}")
 
 
 def read_notebook(data: bytes) -> SourceFile:
@@ -168,18 +187,68 @@ def _is_python_notebook(notebook: dict) -> bool:
     return not isinstance(language, str) or language.lower() in ("python", "python3", "ipython", "ipython3")
 
 
-def write_atomically(path: str, text: str, encoding: str) -> None:
-    """Replace `path` with `text` so a crash leaves either the old or the new file, never half."""
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.gradguard-tmp-{os.getpid()}")
+class WriteRefused(Exception):
+    """Rewriting the file would change more than its content; the message says what."""
+
+
+def folders_checked(paths: list[str]) -> tuple[str, ...]:
+    """The real folders named on the command line (a named file stands for its folder): a fix writes
+    through a symlink only to a file inside one of them."""
+    return tuple(os.path.realpath(path if os.path.isdir(path) else os.path.dirname(path) or ".") for path in paths)
+
+
+def write_target(path: str, folders: tuple[str, ...]) -> tuple[str, os.stat_result]:
+    """The real file that rewriting `path` replaces, and its status. Raises WriteRefused where an atomic
+    replacement would not be the same file with new content: a symlink out of the checked folders, a
+    file with other hard links (they would keep the old content), a read-only file (judged by its mode
+    bits, so root is refused too), or one whose owner and group this process cannot give the new file."""
+    real = os.path.realpath(path)
+    if real != os.path.abspath(path) and not any(_is_inside(real, folder) for folder in folders):
+        raise WriteRefused(f"it is a symlink to {real}, outside the folders being checked")
+    status = os.stat(real)
+    if not stat.S_ISREG(status.st_mode):
+        raise WriteRefused("not a regular file")
+    if status.st_nlink > 1:
+        raise WriteRefused(f"it has {status.st_nlink} hard links, and replacing it would leave the others unfixed")
+    if not status.st_mode & 0o222:
+        raise WriteRefused("the file is read-only")
+    if not _may_give_owner(status):
+        raise WriteRefused(f"it belongs to user {status.st_uid}, group {status.st_gid}, which the fixed file could not keep")
+    return real, status
+
+
+def _is_inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _may_give_owner(status: os.stat_result) -> bool:
+    """Whether chown(2) lets this process give a new file the owner and group of `status`."""
+    uid = os.geteuid()
+    return uid == 0 or (status.st_uid == uid and status.st_gid in (os.getegid(), *os.getgroups()))
+
+
+def write_atomically(path: str, text: str, encoding: str, folders: tuple[str, ...]) -> None:
+    """Replace the content of the file `path` names (through a symlink; see `write_target`) so that a
+    crash leaves the old or the new content, never half, with its mode, owner and group kept. The
+    temporary file is created exclusively under a random name (mkstemp: O_EXCL, never a link)."""
+    data = encode_source(text, encoding)
+    target, status = write_target(path, folders)
+    folder, name = os.path.split(target)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".gradguard-tmp")
     try:
-        with open(temporary, "w", encoding=encoding, newline="") as stream:
-            stream.write(text)
-        os.chmod(temporary, target.stat().st_mode & 0o7777)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            try:  # before fchmod: chown may clear the set-user-ID and set-group-ID bits
+                os.fchown(descriptor, status.st_uid, status.st_gid)
+            except PermissionError:
+                raise WriteRefused("its owner and group could not be kept") from None
+            os.fchmod(descriptor, stat.S_IMODE(status.st_mode))
+            os.fsync(descriptor)
         os.replace(temporary, target)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def notebook_with_sources(data: bytes, sources: dict[int, str]) -> str | None:
