@@ -9,7 +9,10 @@ reading one could block.
 
 Reading: a Python file is decoded the way Python itself does (PEP 263 coding cookie,
 UTF-8 BOM, UTF-8 otherwise) with line endings kept as they are, so a fix can be written
-back byte-for-byte except where it edits. A notebook's code cells are joined into one
+back byte-for-byte except where it edits. A cookie must name a character set that reads
+ASCII as ASCII and gives the file's bytes back when encoded again; others (rot13, idna,
+UTF-7, ...) are an "unsupported source encoding". UTF-16 and UTF-32 (with a byte order
+mark) are named as such: Python does not run them either. A notebook's code cells are joined into one
 program (see `notebook.join_cells`).
 
 A file that cannot be read raises `FileProblem`; the caller reports it and goes on.
@@ -33,6 +36,15 @@ from .notebook import JoinedCells, join_cells
 SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "build", "dist", "__pycache__", ".gradguard_cache",
                           ".venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+
+# A UTF-16 or UTF-32 byte order mark (UTF-32's first: it begins like UTF-16's). Python reads such a file
+# as UTF-8 and rejects it; so do we, saying what it is.
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+             (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+ASCII_CHARACTERS = "".join(map(chr, range(128)))
+# Text encodings that are not character sets: they rewrite domain names or backslash escapes, so the
+# text is not what the file says, and writing it back gives other bytes (idna truncated a fixed file).
+NOT_CHARACTER_SETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 
 # How Jupyter (indent 1), VS Code and other writers lay out a notebook's JSON; non-ASCII kept or escaped.
 NOTEBOOK_LAYOUTS = tuple({"indent": indent, "ensure_ascii": ascii} for indent in (1, 2, 4, None) for ascii in (False, True))
@@ -113,14 +125,24 @@ def decode_source(path: str, data: bytes) -> SourceFile:
 
 
 def decode_python(data: bytes) -> SourceFile:
+    for bom, name in WIDE_BOMS:
+        if data.startswith(bom):
+            raise FileProblem(f"{name} source is not supported (Python reads source as UTF-8 or as the "
+                              "ASCII-compatible encoding a coding cookie names); save the file as UTF-8")
     if b"\0" in data:
         raise FileProblem("binary file (contains NUL bytes), not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        if not str(error).startswith("invalid or missing encoding declaration"):
+        message = str(error)
+        if message.startswith("unknown encoding: "):
+            raise FileProblem(f"unsupported source encoding: {message.removeprefix('unknown encoding: ')} "
+                              "(no such codec)") from None
+        if not message.startswith("invalid or missing encoding declaration"):
             raise FileProblem(f"bad coding cookie: {error}") from None
         encoding = "utf-8"  # no cookie and the first lines are not UTF-8: reported below
+    if not _is_source_encoding(encoding):
+        raise FileProblem(f"unsupported source encoding: {encoding}")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -133,7 +155,23 @@ def decode_python(data: bytes) -> SourceFile:
         else:
             message = f"cannot decode as {encoding} (from its coding cookie): {error.reason}"
         raise FileProblem(message, line, col) from None
+    try:
+        encode_source(text, encoding)
+    except WriteRefused:
+        raise FileProblem(f"unsupported source encoding: {encoding} (decoding and encoding again changes "
+                          "the file's bytes)") from None
     return SourceFile(text, encoding)
+
+
+@functools.lru_cache(maxsize=None)
+def _is_source_encoding(encoding: str) -> bool:
+    """A character set that reads ASCII as ASCII, as PEP 263 requires (which rules out UTF-16 and UTF-7);
+    `bytes.decode` refuses what is not a text encoding, as CPython does for a cookie (rot13, hex)."""
+    try:
+        return (codecs.lookup(encoding).name not in NOT_CHARACTER_SETS
+                and bytes(range(128)).decode(encoding) == ASCII_CHARACTERS)
+    except (LookupError, ValueError):  # not a text encoding; a codec that fails (UnicodeError is a ValueError)
+        return False
 
 
 @functools.lru_cache(maxsize=None)
