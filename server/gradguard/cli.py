@@ -23,7 +23,7 @@ from typing import Iterator
 from . import __version__
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
-from .files import WriteRefused, folders_checked, glob_matches, walk, write_atomically
+from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
 from .formats import plural, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .rules import RULES, find_rule
@@ -150,7 +150,6 @@ def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> s
 def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]) -> Iterator[Task | FileResult]:
     warned: set[Path] = set()
     reported: set[Path] = set()
-    seen: set[str] = set()
 
     def is_excluded(path: str) -> bool:
         try:
@@ -160,9 +159,9 @@ def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes
         return glob_matches(_relative(path, project.root), project.config.exclude + extra_excludes)
 
     for path, error in walk(paths, is_excluded):
-        if path in seen:
+        if isinstance(error, Skipped):
+            print(f"{path}: note: {error}", file=sys.stderr)
             continue
-        seen.add(path)
         if error is not None:
             yield FileResult(path, problem=Problem(f"cannot read: {error.strerror or error}"))
             continue

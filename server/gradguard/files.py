@@ -4,8 +4,10 @@ Walking: directories are walked in sorted order for `*.py` and `*.ipynb`, skippi
 version-control folders, virtual environments (any folder holding `pyvenv.cfg`),
 build output, caches and whatever `exclude` names. `exclude` also applies to files named
 on the command line (so pre-commit, which names files, honours it). Symlinked folders are
-not followed, so a symlink loop cannot trap the walk; FIFOs and devices are skipped, since
-reading one could block.
+not followed (a loop such as `loop -> .` cannot trap the walk, nor a link lead out of the
+tree), and each real folder and file is visited once, by the first path that reaches it (a
+folder named twice, a symlinked file beside its target); what is passed over is said.
+FIFOs and devices are skipped, since reading one could block.
 
 Reading: a Python file is decoded the way Python itself does (PEP 263 coding cookie,
 UTF-8 BOM, UTF-8 otherwise) with line endings kept as they are, so a fix can be written
@@ -71,38 +73,76 @@ class SourceFile:
         return self.cells is not None
 
 
-def walk(paths: list[str], is_excluded: Callable[[str], bool]) -> Iterator[tuple[str, OSError | None]]:
-    """Yield (path, None) for each file to check, (path, error) for what could not be walked."""
+class Skipped(str):
+    """Why a path was passed over on purpose (said to the user): a symlink to a folder, or a second
+    name for a folder or file already visited."""
+
+
+def walk(paths: list[str], is_excluded: Callable[[str], bool]) -> Iterator[tuple[str, OSError | Skipped | None]]:
+    """Yield (path, None) for each file to check, (path, error) for what could not be walked, and
+    (path, Skipped) for a symlink passed over. Each real folder and file is visited once, by the
+    first path that reaches it; symlinked files come last, so that a file is named as itself where
+    the walk reaches it."""
+    visited: dict[str, str] = {}  # real path -> the path it was visited by
+    links: list[str] = []  # symlinked files, visited after the rest
     for given in paths:
         path = os.path.normpath(given)
         if os.path.isdir(path):
-            yield from _walk_dir(path, is_excluded)
-        elif os.path.lexists(path):
+            yield from _walk_dir(path, is_excluded, visited, links)
+        elif os.path.islink(path):
             if not is_excluded(path):
-                yield path, None
+                links.append(path)
+        elif os.path.exists(path):
+            if not is_excluded(path):
+                yield from _visit_file(path, os.path.realpath(path), visited)
         else:
             yield path, FileNotFoundError(f"no such file or directory: {given}")
+    for path in dict.fromkeys(links):  # a link both walked and named is one
+        yield from _visit_file(path, os.path.realpath(path), visited)
 
 
-def _walk_dir(root: str, is_excluded: Callable[[str], bool]) -> Iterator[tuple[str, OSError | None]]:
-    errors: list[OSError] = []
-    for folder, dirs, files in os.walk(root, onerror=errors.append):
-        while errors:
-            error = errors.pop()
+def _walk_dir(root: str, is_excluded: Callable[[str], bool], visited: dict[str, str],
+              links: list[str]) -> Iterator[tuple[str, OSError | Skipped | None]]:
+    """Depth first, in sorted order, a folder's files before its subfolders; symlinked folders are not followed."""
+    pending = [(root, os.path.realpath(root))]
+    while pending:
+        folder, real_folder = pending.pop()
+        if real_folder in visited:
+            if visited[real_folder] != folder:
+                yield folder, Skipped(f"skipped: the same folder as {visited[real_folder]}")
+            continue
+        visited[real_folder] = folder
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as error:
             yield error.filename or folder, error
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in SKIPPED_DIRS
-            and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
-            and not is_excluded(os.path.join(folder, d))
-        )
-        for name in sorted(files):
-            path = os.path.normpath(os.path.join(folder, name))
-            if name.endswith(SOURCE_SUFFIXES) and not _is_special(path) and not is_excluded(path):
-                yield path, None
-    while errors:
-        error = errors.pop()
-        yield error.filename or root, error
+            continue
+        subfolders = []
+        for entry in entries:
+            path = os.path.normpath(entry.path)
+            if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and os.path.isdir(path)):  # no error on a loop
+                if entry.name in SKIPPED_DIRS or os.path.exists(os.path.join(path, "pyvenv.cfg")) or is_excluded(path):
+                    continue
+                if entry.is_symlink():
+                    yield path, Skipped(f"skipped: a symlink to a folder ({os.path.realpath(path)}); "
+                                        "symlinked folders are not followed")
+                else:
+                    subfolders.append((path, os.path.join(real_folder, entry.name)))
+            elif entry.name.endswith(SOURCE_SUFFIXES) and not _is_special(path) and not is_excluded(path):
+                if entry.is_symlink():
+                    links.append(path)
+                else:
+                    yield from _visit_file(path, os.path.join(real_folder, entry.name), visited)
+        pending.extend(reversed(subfolders))
+
+
+def _visit_file(path: str, real: str, visited: dict[str, str]) -> Iterator[tuple[str, Skipped | None]]:
+    if real not in visited:
+        visited[real] = path
+        yield path, None
+    elif visited[real] != path:
+        yield path, Skipped(f"skipped: the same file as {visited[real]}")
 
 
 def _is_special(path: str) -> bool:

@@ -84,14 +84,14 @@ def test_fix_leaves_links_out_hard_links_and_read_only_files_unchanged(project: 
 
     assert result.returncode == 1, result.stderr  # the findings of the files left unchanged remain
     notes = [line for line in result.stderr.splitlines() if ": note: " in line]
-    assert notes == [
-        f"escape.py: note: left unchanged: it is a symlink to {os.path.realpath(outside / 'shared.py')}, "
-        "outside the folders being checked",
+    assert notes == [  # symlinked files come last
         "linked.py: note: left unchanged: it has 2 hard links, and replacing it would leave the others unfixed",
         "read_only.py: note: left unchanged: the file is read-only",
+        f"escape.py: note: left unchanged: it is a symlink to {os.path.realpath(outside / 'shared.py')}, "
+        "outside the folders being checked",
     ]
     assert "Fixed 1 finding in 1 file." in result.stderr
-    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == ["escape.py", "linked.py", "read_only.py"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == ["linked.py", "read_only.py", "escape.py"]
     assert (project / "escape.py").is_symlink()
     assert (outside / "shared.py").read_text(encoding="utf-8") == GG101_SNIPPET
     assert os.path.samefile(project / "linked.py", outside / "other_name.py")
