@@ -1,4 +1,4 @@
-"""Finding the files to check and reading them without losing a byte.
+"""Finding the files to check, reading them without losing a byte, and writing them back safely.
 
 Walking: directories are walked in sorted order for `*.py` and `*.ipynb`, skipping
 version-control folders, virtual environments (any folder holding `pyvenv.cfg`),
@@ -14,8 +14,10 @@ UTF-8 BOM, UTF-8 otherwise) with line endings kept as they are, so a fix can be 
 back byte-for-byte except where it edits. A cookie must name a character set that reads
 ASCII as ASCII and gives the file's bytes back when encoded again; others (rot13, idna,
 UTF-7, ...) are an "unsupported source encoding". UTF-16 and UTF-32 (with a byte order
-mark) are named as such: Python does not run them either. A notebook's code cells are joined into one
-program (see `notebook.join_cells`).
+mark) are named as such: Python does not run them either. A notebook's code cells are
+joined into one program (see `notebook.join_cells`).
+
+Writing (`--fix`, `--add-noqa`): see `write_target` for what is left unchanged and why.
 
 A file that cannot be read raises `FileProblem`; the caller reports it and goes on.
 """
