@@ -324,7 +324,6 @@ def write_atomically(path: str, text: str, encoding: str, folders: tuple[str, ..
             except PermissionError:
                 raise WriteRefused("its owner and group could not be kept") from None
             os.fchmod(descriptor, stat.S_IMODE(status.st_mode))
-            os.fsync(descriptor)
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
