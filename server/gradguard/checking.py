@@ -26,7 +26,7 @@ from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
 from .fixes import code_fixes, fix_all
-from .files import FileProblem, SourceFile, decode_source, notebook_with_sources
+from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .noqa import add_noqa_comments
 from .processes import tune_garbage_collector
 from .notebook import cells_after_fixes, join_cells
@@ -42,6 +42,8 @@ class Options:
     unsafe_fixes: bool = False
     add_noqa: bool = False
     cache_dir: str | None = None
+    # --fix, --add-noqa: the real folders named on the command line (see `files.write_target`); None: no writing
+    write_into: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def _check_data(task: Task, data: bytes) -> FileResult:
     if task.options.apply_fixes:
         result = _apply_fixes(task, source, result, data)
     elif task.options.add_noqa:
-        result = _add_noqa(source, result)
+        result = _add_noqa(task, source, result)
     return result
 
 
@@ -236,6 +238,8 @@ def _apply_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes
     text = fix_all(source.text, task.analysis_path, task.config, unsafe=task.options.unsafe_fixes)
     if text == source.text:
         return result
+    if refused := _write_refused(task):
+        return replace(result, notes=(refused,))
     if not _parses(text):
         return replace(result, notes=("fixes skipped: the fixed code would not parse (a GradGuard bug, please report)",))
     if source.cells is not None:
@@ -263,12 +267,27 @@ def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, da
                    new_text=new_text, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
 
 
-def _add_noqa(source: SourceFile, result: FileResult) -> FileResult:
+def _write_refused(task: Task) -> str | None:
+    """Why the file must be left as it is, found before the changes are computed for nothing; writing checks again."""
+    if task.options.write_into is None:
+        return None
+    try:
+        write_target(task.path, task.options.write_into)
+    except WriteRefused as refused:
+        return f"left unchanged: {refused}"
+    except OSError:  # reported when writing
+        pass
+    return None
+
+
+def _add_noqa(task: Task, source: SourceFile, result: FileResult) -> FileResult:
     if source.is_notebook or not result.findings:
         return result
     text, added = add_noqa_comments(source.text, result.findings)
     if not added:
         return result
+    if refused := _write_refused(task):
+        return replace(result, notes=(refused,))
     return replace(result, original_text=source.text, new_text=text, changes=added)
 
 

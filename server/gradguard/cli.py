@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Iterator
 
 from . import __version__
+from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
-from .files import glob_matches, walk, write_atomically
+from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
 from .formats import plural, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .rules import RULES, find_rule
@@ -100,14 +101,15 @@ def run_check(args: argparse.Namespace) -> int:
         apply_fixes=args.fix or args.diff,
         unsafe_fixes=args.unsafe_fixes,
         add_noqa=args.add_noqa,
-        cache_dir=None if args.no_cache else str(Path.cwd() / ".gradguard_cache"),
+        cache_dir=None if args.no_cache else _cache_folder(),
+        write_into=folders_checked(args.paths or ["."]) if args.fix or args.add_noqa else None,
     )
     extra_excludes = tuple(glob for item in args.exclude for glob in item.split(",") if glob)
     entries = list(_plan(args.paths or ["."], projects, options, extra_excludes))
     tasks = [entry for entry in entries if isinstance(entry, Task)]
     checked = iter(check_all(tasks, args.jobs))  # in the order given, whatever --jobs is
     results = [next(checked) if isinstance(entry, Task) else entry for entry in entries]
-    results = [_write(result, args) for result in results]
+    results = [_write(result, options) for result in results]
 
     for result in results:
         for note in result.notes:
@@ -131,6 +133,16 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if (changed if args.diff else any(r.findings for r in results)) else 0
 
 
+def _cache_folder() -> str | None:
+    """The results cache in the working directory, unless a symlink there could make it write elsewhere."""
+    folder = Path.cwd() / CACHE_DIR
+    if (link := symlink_in(folder)) is not None:
+        print(f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
+              f"(delete {CACHE_DIR} to start a new one)", file=sys.stderr)
+        return None
+    return str(folder)
+
+
 def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> str:
     return f"{plural(sum(r.changes for r in changed), noun)} {preposition} {plural(len(changed), 'file')}"
 
@@ -138,7 +150,6 @@ def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> s
 def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]) -> Iterator[Task | FileResult]:
     warned: set[Path] = set()
     reported: set[Path] = set()
-    seen: set[str] = set()
 
     def is_excluded(path: str) -> bool:
         try:
@@ -148,9 +159,9 @@ def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes
         return glob_matches(_relative(path, project.root), project.config.exclude + extra_excludes)
 
     for path, error in walk(paths, is_excluded):
-        if path in seen:
+        if isinstance(error, Skipped):
+            print(f"{path}: note: {error}", file=sys.stderr)
             continue
-        seen.add(path)
         if error is not None:
             yield FileResult(path, problem=Problem(f"cannot read: {error.strerror or error}"))
             continue
@@ -180,12 +191,14 @@ def _relative(path: str, root: Path) -> str:
         return absolute.as_posix()
 
 
-def _write(result: FileResult, args: argparse.Namespace) -> FileResult:
-    if result.new_text is None or args.diff:
+def _write(result: FileResult, options: Options) -> FileResult:
+    if result.new_text is None or options.write_into is None:
         return result
     try:
-        write_atomically(result.path, result.new_text, result.encoding)
-    except (OSError, UnicodeEncodeError) as error:
+        write_atomically(result.path, result.new_text, result.encoding, options.write_into)
+    except WriteRefused as refused:
+        return FileResult(result.path, result.findings, problem=Problem(f"left unchanged: {refused}"))
+    except OSError as error:
         return FileResult(result.path, result.findings, problem=Problem(f"cannot write the fixed file: {error}"))
     return result
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import json
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
@@ -45,39 +46,83 @@ TOML_KEYS: dict[str, str] = {f.name.replace("_", "-"): f.name for f in fields(Co
 
 
 class ConfigError(ValueError):
-    pass
+    """Values of the wrong type or shape, one `key: expected ..., got ...` each (all of them, so that
+    one run shows everything to correct)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
-def config_from_mapping(table: Mapping[str, Any]) -> tuple[Config, list[str]]:
-    """Build a Config from a `[tool.gradguard]` table; returns it with warnings for unknown keys."""
+def config_from_mapping(table: Mapping[str, Any], prefix: str = "") -> tuple[Config, list[str]]:
+    """Build a Config from a `[tool.gradguard]` table; returns it with warnings for unknown keys.
+    `prefix` ("tool.gradguard.") starts the key named in an error."""
     warnings: list[str] = []
+    problems: list[str] = []
     values: dict[str, Any] = {}
     for key, value in table.items():
         name = TOML_KEYS.get(key) or (key if key in TOML_KEYS.values() else None)
         if name is None:
             warnings.append(f"unknown key `{key}` in [tool.gradguard], ignored")
             continue
-        values[name] = _coerce(name, value)
+        try:
+            values[name] = _coerce(name, value)
+        except _Expected as wrong:
+            problems.append(expected(f"{prefix}{_toml_key(key)}{wrong.where}", str(wrong), wrong.value))
+    if problems:
+        raise ConfigError(problems)
     return Config(**values), warnings
+
+
+class _Expected(Exception):
+    """What a value should have been; `where` names the part of it that was wrong (`."x.py"`)."""
+
+    def __init__(self, expected: str, value: Any, where: str = "") -> None:
+        super().__init__(expected)
+        self.value, self.where = value, where
 
 
 def _coerce(name: str, value: Any) -> Any:
     if name in ("select", "ignore", "exclude", "eval_function_patterns", "model_names"):
-        if isinstance(value, str):
-            value = re.split(r"[,\s]+", value.strip())
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"`{name.replace('_', '-')}` must be a list of strings")
-        return tuple(v for v in value if v)
+        return _strings(value, "a list of strings")
     if name == "severity":
-        if not isinstance(value, Mapping) or not all(v in SEVERITIES for v in value.values()):
-            raise ConfigError(f"`severity` must map codes to one of {', '.join(SEVERITIES)}")
-        return dict(value)
+        return {key: _one_of(SEVERITIES, level, f".{_toml_key(key)}") for key, level in _table(value).items()}
     if name == "per_file_ignores":
-        if not isinstance(value, Mapping):
-            raise ConfigError("`per-file-ignores` must map globs to lists of codes")
-        return {glob: tuple(codes) for glob, codes in value.items()}
+        return {glob: _strings(codes, "a list of rule codes", f".{_toml_key(glob)}")
+                for glob, codes in _table(value).items()}
     if name == "torch_version":
         if not isinstance(value, str) or not re.fullmatch(r"\d+(\.\d+)*", value):
-            raise ConfigError('`torch-version` must be a version string such as "1.13"')
+            raise _Expected('a version string such as "1.13"', value)
         return value
-    raise ConfigError(f"unsupported key {name}")  # unreachable: every field is handled above
+    raise AssertionError(f"no conversion for {name}")  # every field of Config has one above
+
+
+def _strings(value: Any, expected: str, where: str = "") -> tuple[str, ...]:
+    """A list of strings, or one string of items separated by commas or spaces."""
+    if isinstance(value, str):
+        value = re.split(r"[,\s]+", value.strip())
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _Expected(expected, value, where)
+    return tuple(v for v in value if v)
+
+
+def _table(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        raise _Expected("a table", value)
+    return value
+
+
+def _one_of(choices: tuple[str, ...], value: Any, where: str) -> str:
+    if value not in choices:
+        raise _Expected(f"one of {', '.join(choices)}", value, where)
+    return value
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def expected(key: str, what: str, value: Any) -> str:
+    """`key: expected what, got value`, the value as TOML-like text, cut short."""
+    shown = json.dumps(value, default=str)
+    return f"{key}: expected {what}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"

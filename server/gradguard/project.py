@@ -5,9 +5,9 @@ The search goes upward from the file's folder; a `pyproject.toml` without a
 package's build file does not silently reset a monorepo's settings. The answer is
 cached per folder, so each `pyproject.toml` is read once per run.
 
-A broken `pyproject.toml` (invalid TOML, a bad value) is a `ProjectProblem`: the files it
-would govern are not checked, since checking them with the wrong settings would report
-what the user turned off.
+A broken `pyproject.toml` (invalid TOML, a value of the wrong type) is a `ProjectProblem`: the
+CLI does not check the files it would govern, since checking them with the wrong settings would
+report what the user turned off (the language server checks them with the defaults, and says so).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config, ConfigError, config_from_mapping
+from .config import Config, ConfigError, config_from_mapping, expected
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -68,15 +68,23 @@ class Projects:
 
     def _load(self, path: Path) -> Project | ProjectProblem:
         try:
-            table = _read_toml(path).get("tool", {}).get("gradguard", {})
-            if not isinstance(table, dict):
-                return ProjectProblem(path, "[tool.gradguard] must be a table")
-            config, warnings = config_from_mapping(table)
+            table = _gradguard_table(_read_toml(path))
+            config, warnings = config_from_mapping(table, prefix="tool.gradguard.")
         except ProjectProblem as problem:
             return problem
         except ConfigError as error:
-            return ProjectProblem(path, f"[tool.gradguard]: {error}")
+            return ProjectProblem(path, str(error))
         return Project(path.absolute().parent, config.with_overrides(**self.overrides), path, tuple(warnings))
+
+
+def _gradguard_table(document: dict[str, Any]) -> dict[str, Any]:
+    """`[tool.gradguard]`, empty when absent; a `tool` or `tool.gradguard` that is not a table is a problem."""
+    table: Any = document
+    for key in ("tool", "gradguard"):
+        table = table.get(key, {})
+        if not isinstance(table, dict):
+            raise ConfigError([expected("tool" if key == "tool" else "tool.gradguard", "a table", table)])
+    return table
 
 
 def _has_gradguard_table(path: Path) -> bool:

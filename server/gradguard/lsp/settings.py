@@ -75,8 +75,8 @@ class Settings:
         self.generation += 1
 
     def config_for(self, path: str) -> Optional[Config]:
-        """None when checking is off, or the governing pyproject.toml is broken: its files are not checked
-        then (as on the CLI), since checking with the wrong settings would report what the user turned off."""
+        """None when checking is off. A broken governing pyproject.toml is reported once (as the CLI
+        words it) and its files are checked with the editor's settings on the defaults meanwhile."""
         if not self.enabled:
             return None
         if not os.path.isabs(path):  # untitled buffers: editor settings on the defaults
@@ -84,8 +84,8 @@ class Settings:
         try:
             project = self._projects.for_file(path)
         except ProjectProblem as problem:
-            self._log_once(problem.path, f"{problem}; files under it are not checked until it is fixed")
-            return None
+            self._log_once(problem.path, f"{problem}; checking with the default settings until it is fixed")
+            return Config().with_overrides(**_overrides(self.editor))
         if project.source not in self._logged:
             for warning in project.warnings:
                 self.log(f"{project.source}: {warning}")
