@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from gradguard.cache import FORMAT
 
 from .conftest import GG101_SNIPPET, run_gradguard
 
@@ -148,13 +149,13 @@ def test_a_symlinked_cache_folder_is_not_used(project: Path, outside: Path) -> N
 def test_a_symlinked_folder_inside_the_cache_is_not_used(project: Path, outside: Path) -> None:
     (project / "train.py").write_text(GG101_SNIPPET, encoding="utf-8")
     (project / ".gradguard_cache").mkdir()
-    (project / ".gradguard_cache" / "1").symlink_to(outside)
-    _assert_cache_refused(_check_twice(project), ".gradguard_cache/1", outside)
+    (project / ".gradguard_cache" / FORMAT).symlink_to(outside)
+    _assert_cache_refused(_check_twice(project), f".gradguard_cache/{FORMAT}", outside)
 
 
 def test_symlinked_key_folders_are_not_used(project: Path, outside: Path) -> None:
     (project / "train.py").write_text(GG101_SNIPPET, encoding="utf-8")
-    entries = project / ".gradguard_cache" / "1"
+    entries = project / ".gradguard_cache" / FORMAT
     entries.mkdir(parents=True)
     for prefix in range(256):  # whatever the key, its folder is a link
         (entries / f"{prefix:02x}").symlink_to(outside)
@@ -175,6 +176,6 @@ def test_the_cache_still_works(project: Path) -> None:
     first, second = _check_twice(project)
     assert first.stdout == second.stdout and first.stdout.startswith("train.py:2:6: GG101")
     assert first.stderr == second.stderr == ""
-    entries = list((project / ".gradguard_cache" / "1").rglob("*.json"))
+    entries = list((project / ".gradguard_cache" / FORMAT).rglob("*.json"))
     assert len(entries) == 1 and not any(path.is_symlink() for path in (project / ".gradguard_cache").rglob("*"))
     assert (project / ".gradguard_cache" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
