@@ -3,7 +3,7 @@
 Positions arrive 0-based with columns in code points (see `findings`); each format adds
 one at its edge. Notebook findings carry the number of their cell: 1-based, counting every
 cell of the notebook (markdown too), as Jupyter shows them: `cell N` in text and github,
-`"cell": N` in json (and in each fix edit), `properties.cell` in sarif. Messages use the same numbers.
+`"cell": N` in json (and in each fix edit and related location), `properties.cell` in sarif. Messages use the same numbers.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .checking import FileResult, Problem
-from .findings import Finding, Fix, Span
+from .findings import Finding, Fix, Related, Span
 from .rules import RULES, find_rule
 
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
@@ -58,32 +58,35 @@ def render_json(results: list[FileResult]) -> str:
     for result in results:
         fixes = result.fixes or (None,) * len(result.findings)
         for finding, fix in zip(result.findings, fixes):
-            cell, span = result.locate(finding.span)
             rule = find_rule(finding.code)
-            item: dict[str, Any] = {
+            items.append({
                 "filename": result.path, "code": finding.code, "rule": finding.slug,
-                "severity": finding.severity, "message": finding.message,
-                "location": _row_column(span.start_line, span.start_col),
-                "end_location": _row_column(span.end_line, span.end_col),
+                "severity": finding.severity, "message": finding.message, **_json_place(result, finding.span),
                 "fix": _json_fix(result, fix) if fix else None,
                 "url": rule.url if rule else None,
-            }
-            if cell is not None:
-                item["cell"] = cell
-            items.append(item)
+                "related": [_json_related(result, related) for related in finding.related],
+            })
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
 def _json_fix(result: FileResult, fix: Fix) -> dict[str, Any]:
-    edits = []
-    for edit in fix.edits:
-        cell, span = result.locate(edit.span)
-        entry: dict[str, Any] = {"content": edit.new_text, "location": _row_column(span.start_line, span.start_col),
-                                 "end_location": _row_column(span.end_line, span.end_col)}
-        if cell is not None:
-            entry["cell"] = cell
-        edits.append(entry)
+    edits = [{"content": edit.new_text, **_json_place(result, edit.span)} for edit in fix.edits]
     return {"message": fix.title, "applicability": fix.applicability, "edits": edits}
+
+
+def _json_related(result: FileResult, related: Related) -> dict[str, Any]:
+    """Where the evidence for a finding is (the load, the `eval()`, the caller): what the editor shows as
+    related information."""
+    return {"message": related.message, **_json_place(result, related.span)}
+
+
+def _json_place(result: FileResult, span: Span) -> dict[str, Any]:
+    cell, span = result.locate(span)
+    place: dict[str, Any] = {"location": _row_column(span.start_line, span.start_col),
+                             "end_location": _row_column(span.end_line, span.end_col)}
+    if cell is not None:
+        place["cell"] = cell
+    return place
 
 
 def _row_column(line: int, col: int) -> dict[str, int]:

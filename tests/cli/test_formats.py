@@ -8,7 +8,8 @@ import jsonschema
 
 from gradguard.rules import RULES
 
-from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, needs_shared_examples, run_gradguard
+from .conftest import (CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, needs_shared_examples,
+                       run_gradguard)
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
 
@@ -51,7 +52,9 @@ def test_json_shape(project: Path) -> None:
     result = run_gradguard("--check", "--format", "json", cwd=project)
     assert result.returncode == 1, result.stderr
     [item] = json.loads(result.stdout)
-    assert set(item) == {"filename", "code", "rule", "severity", "message", "location", "end_location", "fix", "url"}
+    assert set(item) == {"filename", "code", "rule", "severity", "message", "location", "end_location", "fix", "url",
+                         "related"}
+    assert item["related"] == []
     assert (item["filename"], item["code"], item["rule"], item["severity"]) == (
         "loop.py", "GG101", "no-grad-not-called", "error")
     assert item["location"]["row"] == 2 and item["location"]["column"] >= 1
@@ -62,6 +65,21 @@ def test_json_shape(project: Path) -> None:
         assert item["fix"]["applicability"] in ("safe", "unsafe")
         for edit in item["fix"]["edits"]:
             assert set(edit) == {"content", "location", "end_location"}
+
+
+def test_json_related_locations_point_at_the_evidence(project: Path) -> None:
+    (project / "evaluate.py").write_text(
+        "import torch\n"
+        "def evaluate(model, loader):\n"
+        "    model.train()\n"
+        "    with torch.no_grad():\n"
+        "        for x, y in loader:\n"
+        "            model(x)\n", encoding="utf-8")
+    [item] = findings_json(cwd=project)
+    assert item["code"] == "GG202"
+    [related] = item["related"]
+    assert related["location"]["row"] == 3  # the model.train() that left it in training mode
+    assert set(related) == {"message", "location", "end_location"} and related["message"]
 
 
 def test_json_empty_array_when_clean(project: Path) -> None:
