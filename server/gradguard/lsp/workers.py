@@ -5,7 +5,6 @@ A worker that crashes (deeply nested code can overflow the C stack) takes only i
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import sys
 from collections import OrderedDict
@@ -19,7 +18,7 @@ from ..incremental import DocumentMemo
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
-from ..processes import tune_garbage_collector
+from ..processes import tune_garbage_collector, worker_context
 from .documents import Snapshot
 from .regions import GradRegion, find_regions
 from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
@@ -111,7 +110,7 @@ class Pool:
     def _start(self) -> Executor:
         try:
             return ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+                max_workers=1, mp_context=worker_context(), initializer=_start_worker
             )
         except (OSError, NotImplementedError, ImportError):
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gradguard-{self.name}")
