@@ -350,5 +350,5 @@ def main(argv: list[str]) -> int:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
-    server.stop_workers()  # the client went away without a shutdown request
-    return 0
+    server.stop_workers()  # the client may have gone away without a shutdown request
+    return server.protocol.exit_status
