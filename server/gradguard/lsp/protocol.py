@@ -39,6 +39,7 @@ class GradGuardProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         self.initialize_received = False
         self.exit_status = 0  # of the process; stays 0 when the client closes the pipe without `exit`
+        self.filed_for_notifications: set[Any] = set()  # ids in `_request_futures` that no response needs
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         # Called by `json.loads` for every object of a message; only the message itself has "jsonrpc".
@@ -78,12 +79,16 @@ class GradGuardProtocol(LanguageServerProtocol):
     def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None) -> None:
         super()._execute_handler(msg_id, handler, callback, args, kwargs)
         # pygls files the future of a notification, and of each step of its generator handlers, under a
-        # fresh id and never takes it out. Only a request's future needs to stay (until it is answered or
-        # cancelled): the others go when done.
+        # fresh id and never takes it out. Only a request's future must stay (until it is answered or
+        # cancelled); the others are dropped once done. Not from a done-callback: `shutdown` cancels
+        # the futures while it iterates over them, and a cancelled future runs its callbacks at once.
         answers_request = isinstance(callback, functools.partial) and callback.func == self._send_handler_result
-        future = self._request_futures.get(msg_id)
-        if future is not None and not answers_request:
-            future.add_done_callback(lambda _: self._request_futures.pop(msg_id, None))
+        if not answers_request and msg_id in self._request_futures:
+            self.filed_for_notifications.add(msg_id)
+        for done in [key for key in self.filed_for_notifications
+                     if key not in self._request_futures or self._request_futures[key].done()]:
+            self.filed_for_notifications.discard(done)
+            self._request_futures.pop(done, None)
 
     def answer_parse_error(self) -> None:
         """A body that is not JSON: its id cannot be known, so the answer has id null."""
