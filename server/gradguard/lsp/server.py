@@ -17,6 +17,7 @@ from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_position
 from .documents import Program
 from .hover import hover_at
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
+from .workers import Pool
 
 server = GradGuardServer()
 
@@ -296,11 +297,11 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     program = ls.programs.get(key or "")
     current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
 
-    async def cached(cache_key: tuple, compute: Callable, *args: Any) -> Any:
+    async def cached(cache_key: tuple, pool: Pool, compute: Callable, *args: Any) -> Any:
         """Fixes computed for the analysed text are kept until it changes."""
         if current and cache_key in program.fixes:
             return program.fixes[cache_key]
-        result = await ls.fix_pool.run(compute, *args)
+        result = await pool.run(compute, *args)
         if current and program.analysed == ls.stamp(snapshot):
             program.fixes[cache_key] = result
         return result
@@ -311,14 +312,17 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
             if finding is None:
                 continue
-            planned = await cached(("quickfix", finding), quick_fixes, snapshot.source, finding, config, snapshot.layout)
+            planned = await cached(
+                ("quickfix", finding), ls.fix_pool, quick_fixes, snapshot.source, finding, config, snapshot.layout
+            )
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
     in_notebook = snapshot.layout.joined is not None
     for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ())):
         if wanted(kind) and current and program.findings:
             plan = await cached(
-                ("fixAll",), fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings)
+                ("fixAll",), ls.fix_all_pool,
+                fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings),
             )
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))

@@ -62,6 +62,9 @@ class GradGuardServer(LanguageServer):
         self.analysis_pool = Pool("analysis")
         self.fix_pool = Pool("fixes")
         self.regions_pool = Pool("regions")
+        # A fix-all of a large file can take minutes: its own worker, started on the first one, so quick
+        # fixes (of any document) never wait behind it, and stopped when its request is cancelled.
+        self.fix_all_pool = Pool("fix-all", stop_cancelled=True)
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
@@ -72,6 +75,7 @@ class GradGuardServer(LanguageServer):
         self.analysis_pool.stop()
         self.fix_pool.stop()
         self.regions_pool.stop()
+        self.fix_all_pool.stop()
 
     # ------------------------------------------------------------------ logging
 
