@@ -88,3 +88,23 @@ def test_a_long_fix_all_neither_blocks_quick_fixes_nor_runs_on_once_cancelled(tm
         server.response(server.request("shutdown"))
         server.notify("exit")
         assert server.exit_code() == 0
+
+
+def test_the_lightbulb_does_not_start_a_fix_all(tmp_path: Path) -> None:
+    """VS Code asks at every cursor move (triggerKind 2, no `only`) and shows no source action there."""
+    with RawServer([sys.executable, "-m", "gradguard"], tmp_path) as server:
+        server.initialize(tmp_path)
+        uri = server.open(tmp_path / "small.py", SMALL)
+        findings = server.diagnostics(uri)
+
+        def actions(trigger_kind: int) -> list:
+            return server.response(server.request("textDocument/codeAction", {
+                "textDocument": {"uri": uri}, "range": findings[0]["range"],
+                "context": {"diagnostics": findings, "triggerKind": trigger_kind},
+            }))
+
+        automatic = actions(2)
+        assert any(action.get("isPreferred") for action in automatic)  # the quick fixes are there
+        assert [a for a in automatic if a["kind"].startswith("source")] == []
+        invoked = actions(1)  # asked for (Ctrl+. / a menu): every kind
+        assert [a["kind"] for a in invoked if a["kind"].startswith("source")] == ["source.fixAll.gradguard"]

@@ -290,6 +290,9 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     if config is None:
         return []
     only = [_kind_value(kind) for kind in params.context.only or []]
+    # The lightbulb asks at every cursor move, for no kind in particular, and shows no source actions:
+    # a fix-all (minutes on a large file) is computed only when some request names it or is invoked.
+    lightbulb = not only and params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
 
     def wanted(kind: str) -> bool:
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
@@ -319,7 +322,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
 
     in_notebook = snapshot.layout.joined is not None
     for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ())):
-        if wanted(kind) and current and program.findings:
+        if wanted(kind) and not lightbulb and current and program.findings:
             plan = await cached(
                 ("fixAll",), ls.fix_all_pool,
                 fix_all, snapshot.source, snapshot.path, config, snapshot.layout, list(program.findings),
