@@ -68,10 +68,10 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     output.warn(untrustedNotice(interpreter.path));
     untrustedNoticeLogged = true;
   }
-  const command = serverCommand(interpreter.path, read.settings.args);
+  const command = serverCommand(interpreter.path, read.settings.args, context.extensionPath);
   output.info(`Starting ${command.command} ${command.args.join(' ')} (interpreter from ${interpreter.source}).`);
 
-  const probe = await probeInterpreter(interpreter.path, context.extensionPath);
+  const probe = await probeInterpreter(interpreter.path, command.cwd);
   const failure = startFailureMessage(interpreter, probe);
   if (failure) {
     output.error(probe.stderr ? `${failure}\n${probe.stderr}` : failure);
@@ -80,7 +80,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
   }
   const settingsFor = (scopeUri: string | undefined) =>
     serverSettings(currentSettings(scopeUri ? vscode.Uri.parse(scopeUri) : folder));
-  client = createClient(command, context.extensionPath, output, serverSettings(read), settingsFor);
+  client = createClient(command, output, serverSettings(read), settingsFor);
   try {
     await client.start();
   } catch (error) {

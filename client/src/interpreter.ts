@@ -55,11 +55,19 @@ export function expandVariables(value: string, variables: VariableContext): stri
 export interface ServerCommand {
   command: string;
   args: string[];
+  /** The working folder of the server (and of the probe that runs the interpreter first). */
+  cwd: string;
 }
 
-/** `python -m gradguard` with no arguments serves LSP over stdio; `gradguard.args` are appended. */
-export function serverCommand(interpreter: string, extraArgs: readonly string[]): ServerCommand {
-  return { command: interpreter, args: ['-m', 'gradguard', ...extraArgs] };
+/**
+ * `python -m gradguard` with no arguments serves LSP over stdio; `gradguard.args` are appended.
+ * It runs in the extension's own folder, never the workspace: `-m` puts the working folder first on
+ * sys.path before gradguard is imported, so a `gradguard/`, `types.py` or `collections.py` in an
+ * untrusted workspace would run. Not `-I` (which would also leave that folder out): it drops user
+ * site-packages and PYTHONPATH too, where gradguard may be installed.
+ */
+export function serverCommand(interpreter: string, extraArgs: readonly string[], extensionPath: string): ServerCommand {
+  return { command: interpreter, args: ['-m', 'gradguard', ...extraArgs], cwd: extensionPath };
 }
 
 /** Exit status of PROBE_SCRIPT when the interpreter runs but has no `gradguard`. */

@@ -11,13 +11,9 @@ import { ServerCommand } from './interpreter';
 import { ServerSettings } from './settings';
 import { SECTION } from './configuration';
 
-/**
- * `cwd` is the extension's own folder, never the workspace: `python -m` puts the working directory
- * first on sys.path, so a `gradguard/` folder in an untrusted workspace would otherwise be imported.
- */
+/** Starts `command` (its working folder is chosen by `serverCommand`) and talks LSP over its stdio. */
 export function createClient(
   command: ServerCommand,
-  cwd: string,
   output: LogOutputChannel,
   initialSettings: ServerSettings,
   settingsFor: (scopeUri: string | undefined) => ServerSettings,
@@ -26,7 +22,7 @@ export function createClient(
     command: command.command,
     args: command.args,
     transport: TransportKind.stdio,
-    options: { cwd, env: process.env },
+    options: { cwd: command.cwd, env: process.env },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

@@ -49,11 +49,19 @@ test('variables: ~, ${userHome}, ${env:NAME}', () => {
   assert.equal(expandVariables('/a~b', vars), '/a~b');
 });
 
-test('the server command is python -m gradguard plus the extra args', () => {
-  assert.deepEqual(serverCommand('/opt/py', ['--log-level', 'debug']), {
+test('the server command is python -m gradguard plus the extra args, run from the extension folder', () => {
+  assert.deepEqual(serverCommand('/opt/py', ['--log-level', 'debug'], '/ext/gradguard-0.1.0'), {
     command: '/opt/py',
     args: ['-m', 'gradguard', '--log-level', 'debug'],
+    cwd: '/ext/gradguard-0.1.0',
   });
+});
+
+test('a workspace interpreter still runs the server from the extension folder, not the workspace', () => {
+  // `-m` puts the working folder first on sys.path: the workspace's modules must not be reachable.
+  const command = serverCommand('/ws/.venv/bin/python', [], '/ext/gradguard-0.1.0');
+  assert.equal(command.cwd, '/ext/gradguard-0.1.0');
+  assert.deepEqual(command.args, ['-m', 'gradguard']);
 });
 
 test('start failure messages say why and how to fix', () => {

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import multiprocessing
 import os
 import stat
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from .findings import Edit, Finding, Fix, Related, Span
 from .fixes import code_fixes, fix_all
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .noqa import add_noqa_comments
-from .processes import tune_garbage_collector
+from .processes import tune_garbage_collector, worker_context
 from .notebook import cells_after_fixes, join_cells
 
 # Below this much source a worker process costs more to start (it imports libcst) than it saves.
@@ -113,7 +112,7 @@ def _check(tasks: list[Task], jobs: int) -> list[FileResult]:
     if workers <= 1 or sum(map(_size, missing)) < PARALLEL_MIN_BYTES:
         computed = list(map(check_file, missing))
     else:
-        with multiprocessing.get_context("spawn").Pool(workers, tune_garbage_collector) as pool:
+        with worker_context().Pool(workers, tune_garbage_collector) as pool:
             computed = pool.map(check_file, missing, chunksize=max(1, len(missing) // (workers * 8)))
     fresh = iter(computed)
     return [result if result is not None else next(fresh) for result in results]

@@ -17,6 +17,7 @@ from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_position
 from .documents import Program
 from .hover import hover_at
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
+from .workers import Pool
 
 server = GradGuardServer()
 
@@ -289,6 +290,9 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     if config is None:
         return []
     only = [_kind_value(kind) for kind in params.context.only or []]
+    # The lightbulb asks at every cursor move, for no kind in particular, and shows no source actions:
+    # a fix-all (minutes on a large file) is computed only when some request names it or is invoked.
+    lightbulb = not only and params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
 
     def wanted(kind: str) -> bool:
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
@@ -297,11 +301,11 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
     source = program.source if current else snapshot.source  # without a notebook's cells that do not parse
 
-    async def cached(cache_key: tuple, compute: Callable, *args: Any) -> Any:
+    async def cached(cache_key: tuple, pool: Pool, compute: Callable, *args: Any) -> Any:
         """Fixes computed for the analysed text are kept until it changes."""
         if current and cache_key in program.fixes:
             return program.fixes[cache_key]
-        result = await ls.fix_pool.run(compute, *args)
+        result = await pool.run(compute, *args)
         if current and program.analysed == ls.stamp(snapshot):
             program.fixes[cache_key] = result
         return result
@@ -312,14 +316,14 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
             if finding is None:
                 continue
-            planned = await cached(("quickfix", finding), quick_fixes, source, finding, config, snapshot.layout)
+            planned = await cached(("quickfix", finding), ls.fix_pool, quick_fixes, source, finding, config, snapshot.layout)
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
     in_notebook = snapshot.layout.joined is not None
     for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ())):
-        if wanted(kind) and current and program.findings:
+        if wanted(kind) and not lightbulb and current and program.findings:
             plan = await cached(
-                ("fixAll",), fix_all, source, snapshot.path, config, snapshot.layout, list(program.findings)
+                ("fixAll",), ls.fix_all_pool, fix_all, source, snapshot.path, config, snapshot.layout, list(program.findings)
             )
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))
@@ -351,5 +355,5 @@ def main(argv: list[str]) -> int:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
-    server.stop_workers()  # the client went away without a shutdown request
-    return 0
+    server.stop_workers()  # the client may have gone away without a shutdown request
+    return server.protocol.exit_status

@@ -8,6 +8,7 @@ from typing import Optional
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -16,6 +17,7 @@ from .. import __version__
 from .actions import prepare_fixes
 from .convert import left_out_note, syntax_note, to_diagnostic
 from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
+from .protocol import GradGuardProtocol
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
 from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, regions, reindex_file
@@ -44,7 +46,7 @@ class GradGuardServer(LanguageServer):
         super().__init__(
             "gradguard", __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            notebook_document_sync=NOTEBOOK_SYNC,
+            notebook_document_sync=NOTEBOOK_SYNC, protocol_cls=GradGuardProtocol,
         )
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
@@ -60,6 +62,9 @@ class GradGuardServer(LanguageServer):
         self.analysis_pool = Pool("analysis")
         self.fix_pool = Pool("fixes")
         self.regions_pool = Pool("regions")
+        # A fix-all of a large file can take minutes: its own worker, started on the first one, so quick
+        # fixes (of any document) never wait behind it, and stopped when its request is cancelled.
+        self.fix_all_pool = Pool("fix-all", stop_cancelled=True)
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
@@ -70,6 +75,7 @@ class GradGuardServer(LanguageServer):
         self.analysis_pool.stop()
         self.fix_pool.stop()
         self.regions_pool.stop()
+        self.fix_all_pool.stop()
 
     # ------------------------------------------------------------------ logging
 
@@ -80,7 +86,12 @@ class GradGuardServer(LanguageServer):
         self.log(f"{context} failed:\n{traceback.format_exc()}", types.MessageType.Error)
 
     def report_server_error(self, error: Exception, source: object) -> None:
-        """Errors go to the output channel, never as pop-ups: one bad handler must not spam the user."""
+        """Errors go to the output channel, never as pop-ups: one bad handler must not spam the user.
+        pygls' reader passes JSON that does not decode here (ValueError) and answers nothing itself."""
+        if source is JsonRpcException and isinstance(error, ValueError):
+            self.protocol.answer_parse_error()
+            self.log(f"a message that is not JSON: {error}", types.MessageType.Error)
+            return
         detail = getattr(error, "data", None) or error
         self.log(f"internal error ({getattr(source, '__name__', source)}): {detail}", types.MessageType.Error)
 

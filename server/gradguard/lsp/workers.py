@@ -5,11 +5,10 @@ A worker that crashes (deeply nested code can overflow the C stack) takes only i
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import sys
 from collections import OrderedDict
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -19,7 +18,7 @@ from ..incremental import DocumentMemo
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
-from ..processes import tune_garbage_collector
+from ..processes import tune_garbage_collector, worker_context
 from .documents import Snapshot
 from .regions import GradRegion, find_regions
 from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
@@ -104,26 +103,85 @@ def regions(source: str) -> list[GradRegion]:
 
 
 class Pool:
-    """One worker process (threads where processes are unavailable), recreated if a worker dies."""
+    """One worker process (threads where processes are unavailable), recreated if a worker dies.
 
-    def __init__(self, name: str) -> None:
+    With `stop_cancelled`, a job whose caller is cancelled (`$/cancelRequest`, or a newer request) while
+    it runs stops with its worker, and a fresh worker takes the jobs waiting behind it: a fix-all of a
+    large file takes minutes, and the worker would otherwise finish it for nobody. Only for pools of
+    long jobs: a new worker costs a second of CPU (it imports libcst) and loses the fix engine's parses."""
+
+    def __init__(self, name: str, stop_cancelled: bool = False) -> None:
         self.name = name
+        self.stop_cancelled = stop_cancelled
         self.executor = self._start()
+        self.jobs: set[Future] = set()  # submitted and not done
+        self.displaced: set[Future] = set()  # stopped with a worker that ran another job: to be run again
 
     def _start(self) -> Executor:
         try:
             return ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+                max_workers=1, mp_context=worker_context(), initializer=_start_worker
             )
         except (OSError, NotImplementedError, ImportError):
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gradguard-{self.name}")
 
     async def run(self, function: Callable, *args: Any) -> Any:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
-        except BrokenProcessPool:
-            self.executor = self._start()
-            raise
+        while True:
+            executor = self.executor
+            job = executor.submit(function, *args)
+            self.jobs.add(job)
+            try:
+                await _settled(job)
+            except asyncio.CancelledError:
+                if not job.cancel() and self.stop_cancelled and self.executor is executor:
+                    self._stop_worker(job)
+                raise
+            finally:
+                self.jobs.discard(job)
+            displaced = job in self.displaced
+            self.displaced.discard(job)
+            if displaced and (job.cancelled() or isinstance(job.exception(), BrokenProcessPool)):
+                continue
+            try:
+                return job.result()
+            except BrokenProcessPool:
+                if self.executor is executor:  # not yet replaced (by another job that saw it broken)
+                    self.executor = self._start()
+                raise
+
+    def _stop_worker(self, cancelled: Future) -> None:
+        stopped = self.executor
+        self.executor = self._start()
+        self.displaced |= self.jobs - {cancelled}
+        _terminate(stopped)
 
     def stop(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """The server is exiting: a running job is not waited for (Python's exit would wait for it)."""
+        _terminate(self.executor)
+
+
+def _settled(job: Future) -> "asyncio.Future[None]":
+    """Done when `job` is, whatever its outcome; cancelling the awaiting task leaves `job` to the caller
+    (`asyncio.wrap_future` would cancel it too, and a displaced job would look like a cancelled caller)."""
+    loop = asyncio.get_running_loop()
+    settled = loop.create_future()
+
+    def mark(_: Future) -> None:
+        if not settled.done():
+            settled.set_result(None)
+
+    def on_done(_: Future) -> None:  # in a thread of the executor
+        try:
+            loop.call_soon_threadsafe(mark, None)
+        except RuntimeError:  # the loop is closed: the server is exiting
+            pass
+
+    job.add_done_callback(on_done)
+    return settled
+
+
+def _terminate(executor: Executor) -> None:
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # a thread cannot be stopped
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()

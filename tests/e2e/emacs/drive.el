@@ -44,7 +44,7 @@
                 (push params drive-published))))
 
 (setq eglot-server-programs
-      `((python-mode . (,(getenv "GRADGUARD_PYTHON") "-m" "gradguard")))
+      `((python-mode . (,(getenv "GRADGUARD_PYTHON") "-I" "-m" "gradguard")))
       eglot-sync-connect t
       eglot-autoshutdown t
       eglot-events-buffer-size 0)

@@ -38,7 +38,8 @@ local function main()
   local published = {}
   local client_id = vim.lsp.start_client({
     name = "gradguard",
-    cmd = { py, "-m", "gradguard" },
+    -- -I: `-m` would put the working directory (often the project) first on sys.path, before gradguard is imported.
+    cmd = { py, "-I", "-m", "gradguard" },
     root_dir = vim.fn.fnamemodify(fname, ":h"),
     handlers = {
       ["textDocument/publishDiagnostics"] = function(err, result, ctx, config)
