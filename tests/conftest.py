@@ -11,7 +11,7 @@ import pytest
 # What a worker or the server imports (the standard library, our dependencies, gradguard itself):
 # a checked project holding any of these must not get them imported.
 PLANTED_MODULES = ("types", "multiprocessing", "signal", "socket", "selectors", "pickle", "runpy", "enum",
-                   "ast", "tokenize", "threading", "asyncio", "concurrent", "json")
+                   "ast", "tokenize", "threading", "asyncio", "concurrent", "json", "typing", "__future__")
 PLANTED_PACKAGES = ("gradguard", "libcst", "pygls", "lsprotocol")
 PLANT = """import os
 open(os.path.join({markers!r}, {name!r}), "w").close()

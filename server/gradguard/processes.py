@@ -11,30 +11,17 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 
-def keep_working_directory_off_path() -> None:
-    """Take the working directory off `sys.path`. It is usually the checked project (`python -m
-    gradguard` puts it first; an empty entry means it too), and worker processes start with the
-    parent's `sys.path`: a `types.py` or `socket.py` there would be imported instead of the standard
-    library's, i.e. the project's code would run. The folder this package was imported from stays,
-    so that workers can import it (a source checkout run from `server/`)."""
-    working = os.path.realpath(os.getcwd())
-    ours = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    sys.path[:] = [entry for entry in sys.path
-                   if os.path.realpath(entry or os.curdir) != working or working == ours]
-
-
 def worker_context() -> "BaseContext":
     """The multiprocessing context of every worker process: spawned, by a Python in isolated mode (`-I`).
 
     A spawned child runs `python -c "from multiprocessing.spawn import ..."` before any of our code,
     and `-c` puts the working directory first on its path: a `multiprocessing.py` or `types.py` at
     the top of the checked project would run in every worker. `-I` leaves it out (Python 3.4 on);
-    the child then takes our `sys.path` (see `keep_working_directory_off_path`). multiprocessing
+    the child then takes our `sys.path` (see `__main__.keep_working_directory_off_path`). multiprocessing
     gives its children (workers, resource tracker, fork server) the parent's interpreter flags from
     `util._args_from_interpreter_flags`, so `-I` is added there: the installed `gradguard` command
     does not run with `-I` itself. Should a Python drop that function, this fails loudly instead of
-    starting workers unprotected. (Imported here: `__main__` imports this module before it takes the
-    working directory off the path.)"""
+    starting workers unprotected."""
     import multiprocessing
     from multiprocessing import util
 
