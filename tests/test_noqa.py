@@ -1,8 +1,6 @@
 """The suppression grammar (`gradguard.noqa`), and its one edit as `--add-noqa` and the quick fix write it."""
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 
 from gradguard.analysis import analyze
@@ -107,7 +105,7 @@ def test_grammar(text: str, expected: bool) -> None:
     ('x = torch.no_grad, """', None),
     ("x = torch.no_grad + \\", None),
 ])
-def test_edit_for_one_finding(text: str, expected: Optional[str]) -> None:
+def test_edit_for_one_finding(text: str, expected: str | None) -> None:
     edit = noqa_edit(text, [reported(text)])
     if expected is None:
         assert edit is None

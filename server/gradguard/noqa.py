@@ -29,8 +29,9 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import NamedTuple
 
 from .findings import Edit, Finding, Span
 from .lines import split_lines
@@ -49,7 +50,7 @@ class Noqa:
 
     start: int
     end: int
-    codes: Optional[tuple[str, ...]]  # None: bare, every code; (): malformed, none
+    codes: tuple[str, ...] | None  # None: bare, every code; (): malformed, none
 
     def suppresses(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -57,7 +58,7 @@ class Noqa:
 
 @dataclass(frozen=True)
 class Directives:
-    noqa: Optional[Noqa]
+    noqa: Noqa | None
     ignored: frozenset[str]  # from `# gradguard: ignore[...]`
     room: bool  # the line ends in code, so a comment can go there (or is there)
 
@@ -74,7 +75,7 @@ def directives(text: str, column: int) -> Directives:
     return Directives(_noqa(text, comment), ignored, room)
 
 
-def noqa_edit(text: str, findings: Sequence[Finding]) -> Optional[Edit]:
+def noqa_edit(text: str, findings: Sequence[Finding]) -> Edit | None:
     """The edit of line `text` that suppresses `findings` (all reported on that line); None when nothing
     needs suppressing or no comment can go there."""
     line = findings[0].span.start_line
@@ -112,11 +113,11 @@ def add_noqa_comments(text: str, findings: Iterable[Finding]) -> tuple[str, int]
 
 class _Scan(NamedTuple):
     ends_in_code: bool  # not inside a string, not after a backslash
-    comment: Optional[int]  # column of the comment's `#`
+    comment: int | None  # column of the comment's `#`
     closes_brace: bool  # a `}` with no `{` before it: the scan may have begun inside an f-string's `{...}`
 
 
-def _comment(text: str, column: int) -> tuple[Optional[int], bool]:
+def _comment(text: str, column: int) -> tuple[int | None, bool]:
     """Where the comment of `text` begins (None: it has none) and whether the line ends in code.
 
     The tokenizer runs on this line alone, from `column`: something reported begins there, so that
@@ -152,7 +153,7 @@ def _scan(text: str, start: int) -> _Scan:
     return _Scan(False, None, closes_brace)
 
 
-def _noqa(text: str, comment: int) -> Optional[Noqa]:
+def _noqa(text: str, comment: int) -> Noqa | None:
     match = NOQA.search(text, comment)
     if match is None:
         return None
@@ -162,7 +163,7 @@ def _noqa(text: str, comment: int) -> Optional[Noqa]:
         codes, end = _codes(text, colon.end())
         return Noqa(start, end, codes)
     following = text[at:at + 1]
-    return Noqa(start, at, None if following in ("", "#") or following.isspace() else ())  # () for `#noqaGG101`
+    return Noqa(start, at, None if following in ("", "#") or following.isspace() else ())  # (): text glued to `noqa`
 
 
 def _codes(text: str, at: int) -> tuple[tuple[str, ...], int]:
