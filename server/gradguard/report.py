@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
 
 from .config import Config
 from .findings import Finding, JSONValue, Related, Severity, Span
+from .noqa import directives
 
 if TYPE_CHECKING:
     from .rules.base import Rule
 
-NOQA = re.compile(r"#[ \t]*noqa(?::[ \t]*(?P<codes>[A-Za-z]+\d+(?:[ \t]*,[ \t]*[A-Za-z]+\d+)*))?", re.IGNORECASE)
-IGNORE_COMMENT = re.compile(r"#[ \t]*gradguard:[ \t]*ignore\[(?P<codes>[^\]]*)\]")
 LINE_REFERENCE = re.compile("\x00(\\d+)\x00")  # stands for "line 12" in a text until it is rendered
 
 
@@ -90,7 +89,7 @@ class Rendering:
         result = []
         for item in reported:
             rule, span = item.rule, self.span(item.node)
-            if rule.code not in enabled or self._suppressed(rule, span.start_line):
+            if rule.code not in enabled or self._suppressed(rule, span):
                 continue
             severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or item.severity \
                 or rule.severity
@@ -135,19 +134,6 @@ class Rendering:
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
-    def _suppressed(self, rule: "Rule", line: int) -> bool:
-        text = self.lines[line] if line < len(self.lines) else ""
-        if "#" not in text:
-            return False
-        for match in NOQA.finditer(text):
-            codes = match.group("codes")
-            if codes is None or rule.code in _codes(codes):
-                return True
-        return any(
-            rule.code in _codes(m.group("codes")) or rule.slug in _codes(m.group("codes"))
-            for m in IGNORE_COMMENT.finditer(text)
-        )
-
-
-def _codes(text: str) -> set[str]:
-    return {token.strip().upper() if token.strip()[:2].upper() == "GG" else token.strip() for token in text.split(",")}
+    def _suppressed(self, rule: "Rule", span: Span) -> bool:
+        text = self.lines[span.start_line] if span.start_line < len(self.lines) else ""
+        return "#" in text and directives(text, span.start_col).suppresses(rule.code, rule.slug)

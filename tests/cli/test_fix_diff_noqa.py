@@ -55,6 +55,8 @@ def test_add_noqa_silences_every_finding(project: Path) -> None:
         "import torch\r\n"
         "with torch.no_grad:  # noqa: E501\r\n"
         "    pass\r\n"
+        "with torch.no_grad:  # NOQA : E501 see #12\r\n"
+        "    pass\r\n"
         "with torch.no_grad:\r\n"
         "    x = '''\r\n"
         "with torch.no_grad: inside a string'''\r\n"
@@ -66,6 +68,8 @@ def test_add_noqa_silences_every_finding(project: Path) -> None:
     assert path.read_bytes().decode() == (
         "import torch\r\n"
         "with torch.no_grad:  # noqa: E501, GG101\r\n"
+        "    pass\r\n"
+        "with torch.no_grad:  # noqa: E501, GG101 see #12\r\n"
         "    pass\r\n"
         "with torch.no_grad:  # noqa: GG101\r\n"
         "    x = '''\r\n"

@@ -10,14 +10,16 @@ from .conftest import GG101_SNIPPET, findings_json, run_gradguard
 GG101_LINE = "with torch.no_grad:"
 
 
-@pytest.mark.parametrize("comment", ["# noqa", "# noqa: GG101", "# noqa: E501, GG101", "# gradguard: ignore[GG101]"])
+@pytest.mark.parametrize("comment", ["# noqa", "# noqa: GG101", "# noqa: E501, GG101", "# NOQA : GG101",
+                                     "# gradguard: ignore[GG101]"])
 def test_line_suppression(project: Path, comment: str) -> None:
     (project / "loop.py").write_text(GG101_SNIPPET.replace(GG101_LINE, f"{GG101_LINE}  {comment}"), encoding="utf-8")
     assert findings_json(cwd=project) == []
 
 
-def test_noqa_for_another_code_does_not_suppress(project: Path) -> None:
-    (project / "loop.py").write_text(GG101_SNIPPET.replace(GG101_LINE, f"{GG101_LINE}  # noqa: GG201"), encoding="utf-8")
+@pytest.mark.parametrize("comment", ["# noqa: GG201", "# noqa : GG999", "# noqa:"])  # `tests/test_noqa.py`: the grammar
+def test_noqa_for_another_code_does_not_suppress(project: Path, comment: str) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET.replace(GG101_LINE, f"{GG101_LINE}  {comment}"), encoding="utf-8")
     assert [f["code"] for f in findings_json(cwd=project)] == ["GG101"]
 
 

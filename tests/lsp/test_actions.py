@@ -27,6 +27,18 @@ async def test_quick_fix_is_preferred_and_adds_the_call(client: LanguageClient, 
     assert "GG101" in apply_edits(NOT_CALLED, edits_of(ignore, uri)).splitlines()[1]
 
 
+async def test_ignore_extends_the_noqa_there(client: LanguageClient, tmp_path):
+    """The quick fix writes what `--add-noqa` writes (`tests/test_noqa.py` compares the two)."""
+    uri = file_uri(tmp_path)
+    text = NOT_CALLED.replace("no_grad:", "no_grad:  # NOQA : E501")
+    open_doc(client, uri, text)
+    await wait_until(lambda: published(client, uri))
+
+    actions = await code_actions(client, uri, published(client, uri), only=[types.CodeActionKind.QuickFix])
+    (ignore,) = [action for action in actions if "Ignore GG101" in action.title]
+    assert apply_edits(text, edits_of(ignore, uri)).splitlines()[1] == "with torch.no_grad:  # noqa: E501, GG101"
+
+
 async def test_fix_all(client: LanguageClient, tmp_path):
     uri = file_uri(tmp_path)
     text = NOT_CALLED + "with torch.inference_mode:\n    pass\n"

@@ -27,7 +27,7 @@ __all__ = ["MAX_ROUNDS", "apply_fixes", "code_fixes", "fix_all", "fixes_for"]
 def fixes_for(source: str, finding: Finding, config: Config, cell_starts: Sequence[int] = ()) -> tuple[Fix, ...]:
     """`cell_starts`: for a notebook's joined source, the lines where cells begin; no fix crosses one."""
     fixes = code_fixes(source, finding, config, cell_starts)
-    ignore = ignore_fix(source, finding, source_tree(source) if BUILDERS.get(finding.code) else None)
+    ignore = ignore_fix(source, finding)
     return fixes + ((ignore,) if ignore else ())
 
 

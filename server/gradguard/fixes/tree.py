@@ -112,12 +112,6 @@ class SourceTree:
         parent = self.parents[node]
         return node, parent, _index(parent.body, node)  # type: ignore[union-attr]
 
-    def top_level_start(self, line: int) -> int:
-        """0-based first line of the last top-level statement that starts at or before `line` (0 if none):
-        a place where no string or bracket is open."""
-        index = self._statement_index(line)
-        return self._top_level_lines[index] if index >= 0 else 0
-
     def _statement_index(self, line: int) -> int:
         """The last top-level statement whose code begins at or before 0-based `line`; -1 if none."""
         return bisect.bisect_right(self._top_level_lines, line) - 1
