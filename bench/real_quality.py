@@ -169,11 +169,11 @@ def label_problem(source: str, function: str, lines: list[int]) -> str | None:
         if not found:
             return f"no {name!r} in scope"
         scope = found
-    for node in scope:
+    for node in scope:  # the whole function, or a block inside it
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        if (start, node.end_lineno) == tuple(lines):
+        if start <= lines[0] and lines[1] <= node.end_lineno and (lines[0] == start or lines[0] > node.lineno):
             return None
-    return f"{function} is not at lines {lines}"
+    return f"{function} does not hold lines {lines}"
 
 
 def table(title: str, header: list[str], rows: list[list[object]]) -> None:
