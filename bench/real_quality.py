@@ -50,12 +50,14 @@ CORPUS = "corpus"  # the `repo` of reviews made on the corpus tree (no commit)
 @dataclass(frozen=True)
 class Finding:
     path: str
+    cell: int | None  # notebook cell index; lines then count within the cell
     line: int
     code: str
     message: str
 
     def show(self, repo: str) -> str:
-        return f"{repo}:{self.path}:{self.line} {self.code} {self.message[:150]}"
+        cell = f"[cell {self.cell}]" if self.cell is not None else ""
+        return f"{repo}:{self.path}{cell}:{self.line} {self.code} {self.message[:150]}"
 
 
 @dataclass
@@ -107,7 +109,8 @@ def run_gradguard(command: list[str], env: dict[str, str], tree: Path) -> list[F
         raise RuntimeError(f"gradguard failed on {tree}: {done.stderr[-2000:]}")
     return [
         Finding(
-            os.path.normpath(item["filename"]), item["location"]["row"], item["code"], item["message"]
+            os.path.normpath(item["filename"]), item.get("cell"), item["location"]["row"], item["code"],
+            item["message"],
         )
         for item in json.loads(done.stdout or "[]")
     ]
@@ -315,7 +318,7 @@ def report_correct(runner: Runner, correct: list[dict]) -> None:
 
 
 def report_reviews(runner: Runner, scopes: list[dict], verdicts: list[dict]) -> None:
-    judged = {(v["repo"], v.get("commit", ""), v["path"], v["line"], v["rule"]): v for v in verdicts}
+    judged = {(v["repo"], v.get("commit", ""), v["path"], v.get("cell"), v["line"], v["rule"]): v for v in verdicts}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     unreviewed, seen = [], set()
     for scope in scopes:
@@ -323,13 +326,14 @@ def report_reviews(runner: Runner, scopes: list[dict], verdicts: list[dict]) -> 
         for finding in runner.findings[key]:
             if not finding.code.startswith("GG2"):
                 continue
-            verdict = judged.get((*key, finding.path, finding.line, finding.code))
+            where = (*key, finding.path, finding.cell, finding.line, finding.code)
+            verdict = judged.get(where)
             if verdict is None:
                 counts[finding.code]["needs review"] += 1
                 counts["all"]["needs review"] += 1
                 unreviewed.append(finding.show(f"{scope['repo']}@{key[1][:7]}"))
                 continue
-            seen.add((*key, finding.path, finding.line, finding.code))
+            seen.add(where)
             for bucket in (counts[finding.code], counts["all"]):
                 bucket[verdict["verdict"]] += 1
     gone = [key for key in judged if key[:2] in {(s["repo"], s.get("commit", "")) for s in scopes} and key not in seen]
@@ -344,7 +348,7 @@ def report_reviews(runner: Runner, scopes: list[dict], verdicts: list[dict]) -> 
     print(f"\nReviewed findings no longer reported: {len(gone)} ({gone_true} of them true)")
     for key in gone:
         v = judged[key]
-        print(f"  [{v['verdict']}] {key[0]}:{key[2]}:{key[3]} {key[4]} {v['reason'][:120]}")
+        print(f"  [{v['verdict']}] {key[0]}:{key[2]}:{key[4]} {key[5]} {v['reason'][:120]}")
     false = [v for k, v in judged.items() if k in seen and v["verdict"] != "true"]
     print(f"\nFalse or debatable findings still reported ({len(false)}):")
     for v in false:
