@@ -154,6 +154,15 @@ def source_at(mirrors: Path, repo: str, commit: str, path: str) -> str:
     ).stdout
 
 
+def definitions_in(node: ast.AST):
+    """Functions and classes directly in `node`'s body, also under if/try/with/loops (not nested defs)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child
+        elif isinstance(child, ast.stmt):
+            yield from definitions_in(child)
+
+
 def label_problem(source: str, function: str, lines: list[int]) -> str | None:
     """Why a recorded (function, lines) does not match the file, or None when it does."""
     if function == "<module>":
@@ -164,11 +173,7 @@ def label_problem(source: str, function: str, lines: list[int]) -> str | None:
         return f"does not parse: {error}"
     scope: list[ast.AST] = [tree]
     for name in function.split("."):
-        found = [
-            node for parent in scope for node in ast.iter_child_nodes(parent)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.name == name
-        ]
+        found = [node for parent in scope for node in definitions_in(parent) if node.name == name]
         if not found:
             return f"no {name!r} in scope"
         scope = found
