@@ -245,6 +245,9 @@ def main() -> int:
             (case["buggy_commit"], case["path"], case["function"], case["lines"]),
             (case["fixed_commit"], case.get("fixed_path", case["path"]),
              case.get("fixed_function", case["function"]), case["fixed_lines"]),
+            *((case[side], site["path"], site["function"], site[key])
+              for site in case.get("call_sites", [])
+              for side, key in (("buggy_commit", "lines"), ("fixed_commit", "fixed_lines"))),
         ):
             problem = label_problem(source_at(args.mirrors, case["repo"], commit, path), function, lines)
             if problem:
@@ -274,6 +277,17 @@ def main() -> int:
     return 0
 
 
+def buggy_sites(case: dict) -> list[tuple[str, list[int]]]:
+    """Where a finding counts for a bug: the function, and the call sites it names (a train-mode leak
+    is reported where the caller goes on training)."""
+    return [(case["path"], case["lines"]), *((s["path"], s["lines"]) for s in case.get("call_sites", []))]
+
+
+def fixed_sites(case: dict) -> list[tuple[str, list[int]]]:
+    return [(case.get("fixed_path", case["path"]), case["fixed_lines"]),
+            *((s["path"], s["fixed_lines"]) for s in case.get("call_sites", []))]
+
+
 def report_bugs(runner: Runner, bugs: list[dict]) -> None:
     recall: dict[str, Tally] = defaultdict(Tally)
     still: dict[str, Tally] = defaultdict(Tally)
@@ -281,10 +295,10 @@ def report_bugs(runner: Runner, bugs: list[dict]) -> None:
     for case in bugs:
         expect = set(case["expect"])
         group = "/".join(sorted(expect))
-        found = [f for f in runner.inside(case["repo"], case["buggy_commit"], case["path"], case["lines"])
-                 if f.code in expect]
-        after = [f for f in runner.inside(case["repo"], case["fixed_commit"], case.get("fixed_path", case["path"]),
-                                          case["fixed_lines"]) if f.code in expect]
+        found = [f for path, lines in buggy_sites(case)
+                 for f in runner.inside(case["repo"], case["buggy_commit"], path, lines) if f.code in expect]
+        after = [f for path, lines in fixed_sites(case)
+                 for f in runner.inside(case["repo"], case["fixed_commit"], path, lines) if f.code in expect]
         for tally in (recall[group], recall["all"]):
             tally.total += 1
             tally.hits += bool(found)
