@@ -367,11 +367,13 @@ def report_reviews(runner: Runner, scopes: list[dict], verdicts: list[dict]) -> 
     print(f"\nReviewed findings no longer reported: {len(gone)} ({gone_true} of them true)")
     for key in gone:
         v = judged[key]
-        print(f"  [{v['verdict']}] {key[0]}:{key[2]}:{key[4]} {key[5]} {v['reason'][:120]}")
+        cell = f"[cell {key[3]}]" if key[3] is not None else ""
+        print(f"  [{v['verdict']}] {key[0]}:{key[2]}{cell}:{key[4]} {key[5]} {v['reason'][:120]}")
     false = [v for k, v in judged.items() if k in seen and v["verdict"] != "true"]
     print(f"\nFalse or debatable findings still reported ({len(false)}):")
     for v in false:
-        print(f"  [{v['verdict']}] {v['repo']}:{v['path']}:{v['line']} {v['rule']} {v['reason'][:120]}")
+        cell = f"[cell {v['cell']}]" if "cell" in v else ""
+        print(f"  [{v['verdict']}] {v['repo']}:{v['path']}{cell}:{v['line']} {v['rule']} {v['reason'][:120]}")
     print(f"\nNeeds review ({len(unreviewed)}):")
     for line in unreviewed:
         print(f"  {line}")
