@@ -36,6 +36,7 @@ CASES = [
     Case("gg103_eval_attribute", "GG103", "model.eval"),
     Case("gg102_wrap_following", "GG102", "    torch.no_grad()", "Turn it into"),
     Case("gg102_delete", "GG102", "    torch.no_grad()", "Remove"),
+    Case("gg102_delete_last_in_block", "GG102", "    torch.no_grad()", "Remove"),
     Case("gg105_wrap_following", "GG105", "torch.set_grad_enabled(False)"),
     Case("gg201_forward_and_uses", "GG201", "self.model_(\n            X_t,\n        )", "Wrap", {"function": "predict_proba"}),
     Case("gg201_val_loader_loop", "GG201", "model(x)", "Wrap", {"function": "run_validation"}),

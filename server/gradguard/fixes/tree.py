@@ -144,11 +144,14 @@ class SourceTree:
             old, new = parent, _with_child(parent, old, new)
         return new  # type: ignore[return-value]
 
-    def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False) -> Optional[Fix]:
+    def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False,
+            isolation: Optional[tuple[str, int]] = None) -> Optional[Fix]:
         edits = self._changed_statements(new_module)
         if edits is None:
+            if self.module.code != self.source:  # libcst drops blank lines before a last one of spaces
+                return None
             edits = edits_between(self.source, new_module.code)
-        return Fix(title, applicability, edits, preferred) if edits else None
+        return Fix(title, applicability, edits, preferred, isolation) if edits else None
 
     def _changed_statements(self, new_module: cst.Module) -> Optional[tuple[Edit, ...]]:
         """The edits of `new_module`, generating code only for the top-level statements that differ
