@@ -23,7 +23,7 @@ from typing import Iterator
 from . import __version__
 from .checking import FileResult, Options, Problem, Task, check_all
 from .files import glob_matches, walk, write_atomically
-from .formats import plural, problem_line, render
+from .formats import plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .rules import RULES, find_rule
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(rule.explanation(), end="")
         return 0
     if args.config is not None and not args.config.is_file():
-        print(f"gradguard: error: --config {args.config}: no such file", file=sys.stderr)
+        print(f"gradguard: error: --config {printable(str(args.config))}: no such file", file=sys.stderr)
         return 2
     return run_check(args)
 
@@ -111,7 +111,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     for result in results:
         for note in result.notes:
-            print(f"{result.path}: note: {note}", file=sys.stderr)
+            print(printable(f"{result.path}: note: {note}"), file=sys.stderr)
         if result.problem:
             print(problem_line(result), file=sys.stderr)
     changed = [r for r in results if r.new_text is not None]
@@ -169,7 +169,7 @@ def _warn_once(project: Project, warned: set[Path]) -> None:
     if project.source is not None and project.source not in warned:
         warned.add(project.source)
         for warning in project.warnings:
-            print(f"{project.source}: warning: {warning}", file=sys.stderr)
+            print(printable(f"{project.source}: warning: {warning}"), file=sys.stderr)
 
 
 def _relative(path: str, root: Path) -> str:
@@ -194,6 +194,6 @@ def _diff(result: FileResult) -> str:
     assert result.original_text is not None and result.new_text is not None
     lines = difflib.unified_diff(
         result.original_text.splitlines(keepends=True), result.new_text.splitlines(keepends=True),
-        fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
+        fromfile=f"a/{printable(result.path)}", tofile=f"b/{printable(result.path)}",
     )
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
