@@ -99,18 +99,21 @@ class SourceTree:
         return None
 
     def statement_at_line(self, line: int) -> Optional[tuple[cst.BaseStatement, Block, int]]:
-        """The outermost block statement that starts on 0-based `line`."""
+        """The outermost block statement that starts on 0-based `line`. Searched breadth first from the
+        top-level statement that holds the line, into the nodes that span it only: a search of every
+        node resolved so far would grow with the file for each fix."""
         self.load(line)
-        found = [
-            node for node, where in self.positions.items()
-            if where.start.line == line + 1 and isinstance(self.parents.get(node), (cst.Module, cst.IndentedBlock))
-            and isinstance(node, cst.BaseStatement)
-        ]
-        if not found:
-            return None
-        node = min(found, key=lambda n: len(self.ancestors(n)))
-        parent = self.parents[node]
-        return node, parent, _index(parent.body, node)  # type: ignore[union-attr]
+        level = self.module.body[max(self._statement_index(line), 0):][:1]
+        while level:
+            for node in level:
+                where = self.positions[node]
+                parent = self.parents.get(node)
+                if where.start.line == line + 1 and isinstance(node, cst.BaseStatement) \
+                        and isinstance(parent, (cst.Module, cst.IndentedBlock)):
+                    return node, parent, _index(parent.body, node)
+            level = [child for node in level for child in node.children
+                     if child in self.positions and self.positions[child].start.line <= line + 1 <= self.positions[child].end.line]
+        return None
 
     def top_level_start(self, line: int) -> int:
         """0-based first line of the last top-level statement that starts at or before `line` (0 if none):
