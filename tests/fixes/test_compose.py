@@ -190,3 +190,16 @@ def test_check_notes_when_fixes_stopped(endless_fix: None, tmp_path) -> None:
     result = check_file(Task(str(path), "f.py", Config(), Options(apply_fixes=True)))
     assert result.notes == ("fixes stopped after 4 rounds, still changing the code; run the fix again",)
     assert result.new_text is not None and result.new_text.startswith("x = 1\n" * 4)
+
+
+def test_a_round_that_would_not_parse_stops_the_fixes_and_keeps_the_findings(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path) -> None:
+    """A fix bug must cost the fixes, not the findings (at 4ce42db: "internal error" and none printed)."""
+    monkeypatch.setitem(engine.BUILDERS, "GG101", (lambda ctx: [insert(0, 0, "(\n")],))
+    path = tmp_path / "f.py"
+    path.write_text("import torch\nwith torch.no_grad:\n    pass\n")
+    result = check_file(Task(str(path), "f.py", Config(), Options(apply_fixes=True)))
+    assert result.problem is None and result.new_text is None
+    assert [finding.code for finding in result.findings] == ["GG101"]
+    [note] = result.notes
+    assert note.startswith("fixes stopped: the next ones would leave code that does not analyse (syntax error")
