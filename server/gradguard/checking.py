@@ -24,7 +24,7 @@ from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
 from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
-from .fixes import code_fixes, fix_all
+from .fixes import code_fixes, fix_rounds
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .noqa import add_noqa_comments
 from .processes import tune_garbage_collector, worker_context
@@ -234,7 +234,9 @@ def _check_data(task: Task, data: bytes) -> FileResult:
 
 
 def _apply_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes) -> FileResult:
-    text = fix_all(source.text, task.analysis_path, task.config, unsafe=task.options.unsafe_fixes)
+    fixed = fix_rounds(source.text, task.analysis_path, task.config, unsafe=task.options.unsafe_fixes)
+    result = replace(result, notes=(fixed.stopped,)) if fixed.stopped else result
+    text = fixed.text
     if text == source.text:
         return result
     if refused := _write_refused(task):

@@ -24,7 +24,7 @@ from . import __version__
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
 from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
-from .formats import plural, problem_line, render
+from .formats import plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .rules import RULES, find_rule
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(rule.explanation(), end="")
         return 0
     if args.config is not None and not args.config.is_file():
-        print(f"gradguard: error: --config {args.config}: no such file", file=sys.stderr)
+        print(f"gradguard: error: --config {printable(str(args.config))}: no such file", file=sys.stderr)
         return 2
     return run_check(args)
 
@@ -113,7 +113,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     for result in results:
         for note in result.notes:
-            print(f"{result.path}: note: {note}", file=sys.stderr)
+            print(printable(f"{result.path}: note: {note}"), file=sys.stderr)
         for problem in result.problems:
             print(problem_line(result, problem), file=sys.stderr)
     changed = [r for r in results if r.new_text is not None]
@@ -137,8 +137,8 @@ def _cache_folder() -> str | None:
     """The results cache in the working directory, unless a symlink there could make it write elsewhere."""
     folder = Path.cwd() / CACHE_DIR
     if (link := symlink_in(folder)) is not None:
-        print(f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
-              f"(delete {CACHE_DIR} to start a new one)", file=sys.stderr)
+        print(printable(f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
+                        f"(delete {CACHE_DIR} to start a new one)"), file=sys.stderr)
         return None
     return str(folder)
 
@@ -160,7 +160,7 @@ def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes
 
     for path, error in walk(paths, is_excluded):
         if isinstance(error, Skipped):
-            print(f"{path}: note: {error}", file=sys.stderr)
+            print(printable(f"{path}: note: {error}"), file=sys.stderr)
             continue
         if error is not None:
             yield FileResult(path, problem=Problem(f"cannot read: {error.strerror or error}"))
@@ -180,7 +180,7 @@ def _warn_once(project: Project, warned: set[Path]) -> None:
     if project.source is not None and project.source not in warned:
         warned.add(project.source)
         for warning in project.warnings:
-            print(f"{project.source}: warning: {warning}", file=sys.stderr)
+            print(printable(f"{project.source}: warning: {warning}"), file=sys.stderr)
 
 
 def _relative(path: str, root: Path) -> str:
@@ -207,6 +207,6 @@ def _diff(result: FileResult) -> str:
     assert result.original_text is not None and result.new_text is not None
     lines = difflib.unified_diff(
         result.original_text.splitlines(keepends=True), result.new_text.splitlines(keepends=True),
-        fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
+        fromfile=f"a/{printable(result.path)}", tofile=f"b/{printable(result.path)}",
     )
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -7,7 +7,7 @@ the language server to the negotiated LSP position encoding.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Union
+from typing import Literal, Mapping, Optional, Union
 
 Severity = Literal["error", "warning", "info", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info", "hint")
@@ -43,6 +43,9 @@ class Fix:
     applicability: Applicability
     edits: tuple[Edit, ...]
     preferred: bool = False
+    # Fixes with the same key never apply in one round of fix-all, however far apart their edits (as
+    # Ruff's isolation levels): deleting two statements of one block could each be right and empty it.
+    isolation: Optional[tuple[str, int]] = None
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,22 @@ def render(format_name: str, results: list[FileResult]) -> str:
     return renderer(results)
 
 
+def printable(text: str) -> str:
+    """`text` as one line that changes no other: a file name may hold any character but `/`, and a line
+    break or an escape sequence in one would forge output lines. Those (every character Python does not
+    print: control characters, line separators, undecodable bytes) are written as Python escapes (`\\n`)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def problem_line(result: FileResult, problem: Problem) -> str:
     """How an unreadable or unparsable file (or notebook cell) is reported (on stderr, whatever the format)."""
     if problem.line is None:
-        return f"{result.path}: error: {problem.message}"
+        return printable(f"{result.path}: error: {problem.message}")
     cell, span = result.locate(Span(problem.line, problem.col or 0, problem.line, problem.col or 0))
-    return f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: error: {problem.message}"
+    return printable(f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+                     f"error: {problem.message}")
 
 
 def render_text(results: list[FileResult]) -> str:
@@ -42,7 +52,7 @@ def render_text(results: list[FileResult]) -> str:
     for result in results:
         for finding in result.findings:
             cell, span = result.locate(finding.span)
-            lines.append(f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+            lines.append(f"{printable(result.path)}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
                          f"{finding.code} [{finding.slug}] {finding.message}")
     count = sum(len(r.findings) for r in results)
     with_findings = sum(1 for r in results if r.findings)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jsonschema
 
+from gradguard.formats import printable
 from gradguard.rules import RULES
 
 from .conftest import (CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, needs_shared_examples,
@@ -144,3 +145,23 @@ def test_sarif_of_the_shared_examples_validates(project: Path) -> None:
     assert any("fixes" in item for item in results)
     assert any("relatedLocations" in item for item in results)
     assert any(item.get("properties", {}).get("cell") is not None for item in results)
+
+
+def test_control_characters_in_file_names_are_escaped_not_printed(project: Path) -> None:
+    """A file name may hold a line break or an escape sequence: printed as is, it would forge output lines."""
+    (project / "a\nb.py:9:9: GG999 forged.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    (project / "c\r\x1b[2Kd.py").write_text("import torch\ndef broken(:\n", encoding="utf-8")
+    result = run_gradguard("--check", cwd=project)
+    assert result.returncode == 2
+    finding, summary = result.stdout.splitlines()
+    assert finding.startswith("a\\nb.py:9:9: GG999 forged.py:2:") and " GG101 " in finding
+    assert summary == "Found 1 finding in 1 file (1 file checked, 1 could not be)."
+    [error] = result.stderr.splitlines()
+    assert error.startswith("c\\r\\x1b[2Kd.py:2:") and ": error: syntax error" in error
+    github = run_gradguard("--check", "--format", "github", cwd=project).stdout.splitlines()
+    assert len(github) == 1 and "file=a%0Ab.py%3A9%3A9%3A GG999 forged.py," in github[0]
+
+
+def test_printable_escapes_only_what_would_break_the_line() -> None:
+    assert printable("données/modèle é.py") == "données/modèle é.py"
+    assert printable("a\u2028b\x85c\td\udcff.py") == "a\\u2028b\\x85c\\td\\udcff.py"  # \udcff: an undecodable byte

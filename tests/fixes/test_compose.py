@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import gradguard.fixes as engine
 from gradguard import Config, Edit, Fix, Span
+from gradguard.checking import Options, Task, check_file
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
 
 from fake_rules import fake_analyze
@@ -119,3 +120,86 @@ def test_every_fix_parses_and_fix_all_is_stable(fake_rules: None, source: str) -
     assert fix_all(fixed, "gen.py", Config(), unsafe=True) == fixed
     if "\r\n" in source:  # CRLF files stay CRLF throughout
         assert "\n" not in fixed.replace("\r\n", "")
+
+
+def test_touching_edits_wait_for_the_next_round() -> None:
+    """A replacement that ends where another edit begins: each is right alone, together the order is a guess."""
+    replace = Fix("replace", "safe", (Edit(Span(0, 0, 0, 1), "x"),))
+    assert apply_fixes("ab\n", [replace, insert(0, 1, "Y")]) == "xb\n"
+    assert apply_fixes("ab\n", [insert(0, 1, "Y"), replace]) == "aYb\n"
+
+
+def test_fixes_with_one_isolation_key_wait_for_the_next_round() -> None:
+    first = Fix("first", "safe", (Edit(Span(0, 0, 0, 1), "A"),), isolation=("block", 0))
+    far = Fix("far", "safe", (Edit(Span(2, 0, 2, 1), "C"),), isolation=("block", 0))
+    other = Fix("other", "safe", (Edit(Span(1, 0, 1, 1), "B"),), isolation=("block", 1))
+    assert apply_fixes("a\nb\nc\n", [first, far, other]) == "A\nB\nc\n"
+
+
+# Each fix alone leaves a statement in the loop body; both deletions in one round would leave none
+# (at 4ce42db: "internal error" and no findings printed). The comments stay, whatever the order.
+LAST_TWO_STATEMENTS = """\
+import torch
+
+
+def evaluate(model, loader):
+    for batch in loader:
+        # keep: above
+        torch.no_grad()
+        # why this runs here
+        torch.no_grad()  # keep: after
+    else:
+        model.eval()
+"""
+
+
+def test_deleting_the_last_statements_of_a_block_keeps_it_valid_and_its_comments() -> None:
+    fixed = fix_all(LAST_TWO_STATEMENTS, "f.py", Config())
+    assert fixed == LAST_TWO_STATEMENTS.replace("        torch.no_grad()\n", "").replace(
+        "        torch.no_grad()  # keep: after\n", "        # keep: after\n        pass\n")
+    assert fix_all(fixed, "f.py", Config()) == fixed
+
+
+def test_fix_all_goes_on_until_nothing_changes() -> None:
+    """Each `with` the unsafe GG102 fix writes holds the next bare call: one more round each (4ce42db stopped at 4)."""
+    calls = 6
+    source = "import torch\n\n\ndef step(model, x):\n" + "    torch.no_grad()\n    x = model(x)\n" * calls
+    fixed = fix_all(source, "f.py", Config(), unsafe=True)
+    assert fixed.count("with torch.no_grad():") == calls
+    assert [f.code for f in engine.analyze(fixed, "f.py", Config())] == []
+    assert engine.fix_rounds(fixed, "f.py", Config(), unsafe=True) == engine.FixedSource(fixed)
+
+
+@pytest.fixture
+def endless_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One finding that never goes away, whose fix adds a line each time."""
+    monkeypatch.setattr(engine, "analyze", lambda source, path, config: fake_analyze("with torch.no_grad:\n    pass\n"))
+    monkeypatch.setitem(engine.BUILDERS, "GG101", (lambda ctx: [insert(0, 0, "x = 1\n")],))
+
+
+def test_fix_all_stops_at_its_bound_and_says_so(endless_fix: None) -> None:
+    outcome = engine.fix_rounds("import torch\n", "f.py", Config())
+    rounds = engine.ROUNDS_PER_FINDING * 2  # one finding
+    assert outcome.text == "x = 1\n" * rounds + "import torch\n"
+    assert outcome.stopped == f"fixes stopped after {rounds} rounds, still changing the code; run the fix again"
+
+
+def test_check_notes_when_fixes_stopped(endless_fix: None, tmp_path) -> None:
+    path = tmp_path / "f.py"
+    path.write_text("import torch\nwith torch.no_grad:\n    pass\n")
+    result = check_file(Task(str(path), "f.py", Config(), Options(apply_fixes=True)))
+    assert result.notes == ("fixes stopped after 4 rounds, still changing the code; run the fix again",)
+    assert result.new_text is not None and result.new_text.startswith("x = 1\n" * 4)
+
+
+def test_a_round_that_would_not_parse_stops_the_fixes_and_keeps_the_findings(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path) -> None:
+    """A fix bug must cost the fixes, not the findings (at 4ce42db: "internal error" and none printed)."""
+    monkeypatch.setitem(engine.BUILDERS, "GG101", (lambda ctx: [insert(0, 0, "(\n")],))
+    path = tmp_path / "f.py"
+    path.write_text("import torch\nwith torch.no_grad:\n    pass\n")
+    result = check_file(Task(str(path), "f.py", Config(), Options(apply_fixes=True)))
+    assert result.problem is None and result.new_text is None
+    assert [finding.code for finding in result.findings] == ["GG101"]
+    [note] = result.notes
+    assert note.startswith("fixes stopped: the next ones would leave code that does not analyse (syntax error")

@@ -36,6 +36,7 @@ CASES = [
     Case("gg103_eval_attribute", "GG103", "model.eval"),
     Case("gg102_wrap_following", "GG102", "    torch.no_grad()", "Turn it into"),
     Case("gg102_delete", "GG102", "    torch.no_grad()", "Remove"),
+    Case("gg102_delete_last_in_block", "GG102", "    torch.no_grad()", "Remove"),
     Case("gg105_wrap_following", "GG105", "torch.set_grad_enabled(False)"),
     Case("gg110_last_argument", "GG110", "volatile=True"),
     Case("gg110_middle_argument", "GG110", "volatile=not train"),

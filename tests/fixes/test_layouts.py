@@ -124,3 +124,17 @@ def test_no_eval_insert_before_a_loop_that_sets_training_mode(before: str) -> No
     found = finding("GG202", before, "model(batch)", receiver="model", anchor_line=line_of(before, "for batch"))
     assert titles(before, found) == ["Ignore GG202 on this line"]
     assert fix_all(before, "f.py", Config(), unsafe=True) == before
+
+
+@pytest.mark.parametrize("tail", ["\n    ", "\n\t", "\n "], ids=["spaces", "tab", "one_space"])
+def test_a_last_line_of_whitespace_without_a_line_break_stays(tail: str) -> None:
+    before = "import torch\ntorch.no_grad()\nx = 1" + tail
+    assert fix_all(before, "f.py", Config()) == "import torch\nx = 1" + tail
+    assert fix_all(before, "f.py", Config(), unsafe=True) == "import torch\nwith torch.no_grad():\n    x = 1" + tail
+
+
+def test_no_fix_where_libcst_would_lose_a_blank_line() -> None:
+    """libcst reads `x\\n\\n  ` as `x\\n  ` (a blank line before a last line of spaces without a line break is
+    lost): a fix computed from its code would delete that line too."""
+    before = "import torch\ntorch.no_grad()\nx = 1\n\n  "
+    assert fix_all(before, "f.py", Config(), unsafe=True) == before

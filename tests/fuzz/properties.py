@@ -1,12 +1,15 @@
 """The three properties every program must satisfy, shared by the generated programs and the seeds.
 
 (a) `analyze` raises nothing but `AnalysisError`; (b) each fix of each finding, applied alone,
-leaves code that parses; (c) `fix_all(unsafe=True)` leaves code that parses, and a second run
-changes nothing.
+leaves code that parses; (c) `fix_all`, safe and unsafe, leaves code that parses and every comment
+of the source, and a second run changes nothing.
 """
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
+from collections import Counter
 
 from hypothesis import settings
 
@@ -51,12 +54,22 @@ def check_each_fix_parses(source: str, findings: list[gradguard.Finding]) -> int
 
 def check_fix_all_parses_and_is_idempotent(source: str) -> None:
     """(c)."""
-    fixed = fix_all(source, PATH, gradguard.Config(), unsafe=True)
-    try:
-        ast.parse(fixed)
-    except SyntaxError as error:
-        raise AssertionError(
-            f"fix_all leaves code that does not parse ({error.msg}, line {error.lineno}):\n{fixed}"
-        ) from None
-    again = fix_all(fixed, PATH, gradguard.Config(), unsafe=True)
-    assert again == fixed, f"a second fix_all changed the code:\n--- first\n{fixed}\n--- second\n{again}"
+    for unsafe in (False, True):
+        kind = "unsafe" if unsafe else "safe"
+        fixed = fix_all(source, PATH, gradguard.Config(), unsafe=unsafe)
+        try:
+            ast.parse(fixed)
+        except SyntaxError as error:
+            raise AssertionError(
+                f"fix_all ({kind}) leaves code that does not parse ({error.msg}, line {error.lineno}):\n{fixed}"
+            ) from None
+        lost = comments(source) - comments(fixed)
+        assert not lost, f"fix_all ({kind}) deleted the comments {sorted(lost)}:\n{fixed}"
+        again = fix_all(fixed, PATH, gradguard.Config(), unsafe=unsafe)
+        assert again == fixed, f"a second fix_all ({kind}) changed the code:\n--- first\n{fixed}\n--- second\n{again}"
+
+
+def comments(source: str) -> Counter[str]:
+    """Each comment's text, as often as it occurs (a fix may move a comment, or re-indent it, but never drop it)."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return Counter(token.string for token in tokens if token.type == tokenize.COMMENT)

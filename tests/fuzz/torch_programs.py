@@ -4,6 +4,9 @@ constructs GradGuard's rules and fixes look at, nested at random and always synt
 Validity is kept by tracking where a statement lands (`Scope`): `break`/`continue` only in loops,
 `return`/`yield` only in functions (no `return <value>` in an async generator), `await` and
 `async for`/`async with` only directly in async functions.
+
+Comments (full-line ones above a statement, and after one) and the file's last line (with or without
+a line break, or only whitespace) vary too: fixes move and delete statements, and must keep both.
 """
 from __future__ import annotations
 
@@ -63,6 +66,9 @@ ANYWHERE = [
     "step += 1", "assert model.training, 'train mode'", "del out", "pass", "...",
     "with torch.no_grad(): out = model(x)", "x = 1; model.eval(); y = model(x)", "print(f'{model(x)!r:>10}')",
 ]
+COMMENTS = ["# keep: above", "# why this runs here", "#: note"]
+TRAILING_COMMENTS = ["  # keep: after", "  # type: ignore"]
+ENDINGS = ["\n", "", "\n    ", "\n\t", "\n\n"]  # after the last statement
 IN_LOOP = ["break", "continue"]
 IN_FUNCTION = ["return", "return out", "return model(x)", "yield out", "yield", "out = yield model(x)"]
 IN_ASYNC_FUNCTION = [
@@ -100,7 +106,8 @@ def statement(draw, scope: Scope) -> list[str]:
     if kind == "simple":
         choices = ANYWHERE + (IN_LOOP if scope.in_loop else [])
         choices += {"def": IN_FUNCTION, "async": IN_ASYNC_FUNCTION}.get(scope.function, [])
-        return [draw(st.sampled_from(choices))]
+        above = draw(st.lists(st.sampled_from(COMMENTS), max_size=1))
+        return [*above, draw(st.sampled_from(choices)) + draw(st.sampled_from(["", "", *TRAILING_COMMENTS]))]
     if kind == "with":
         return [draw(st.sampled_from(GRAD_MODE_WITH)), *_indent(draw(block(inner)))]
     if kind == "async_with":
@@ -158,4 +165,4 @@ def class_definition(draw, scope: Scope) -> list[str]:
 
 @st.composite
 def torch_programs(draw, max_depth: int = 3) -> str:
-    return "\n".join([*PRELUDE, *draw(block(Scope(max_depth)))]) + "\n"
+    return "\n".join([*PRELUDE, *draw(block(Scope(max_depth)))]) + draw(st.sampled_from(ENDINGS))

@@ -619,13 +619,14 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     relevant |= {id(d) for d in defs if d.name in attributes or (id(d) in top_level and d.name in written)}
     pending = [d.name for d in defs if id(d) in relevant]
     holders = _holders(defs, spans)
+    written_at = word_positions(source, {d.name for d in defs})
     followed: set[str] = set()
     while pending:  # a call of a relevant function makes its caller relevant (its effects reach it)
         name = pending.pop()
         if name in followed:
             continue
         followed.add(name)
-        for position in _calls(source, name, word_positions(source, name)):
+        for position in _calls(source, name, written_at[name]):
             for d in holders(position):
                 if id(d) not in relevant:
                     relevant.add(id(d))

@@ -4,7 +4,7 @@ where possible: a regex alternation over every file costs more than the analysis
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Collection, Iterator
 
 # grad mode and training mode: every rule starts from one of them, in this function or, through the
 # propagation in _relevant_definitions, in one that calls or names it
@@ -67,14 +67,14 @@ def names_mode_switch(source: str) -> bool:
     return False
 
 
-def word_positions(source: str, name: str) -> list[int]:
-    """Where `name` is written as a whole word."""
-    found = []
-    position = source.find(name)
-    while position != -1:
-        if not _is_identifier_char(source, position - 1) and not _is_identifier_char(source, position + len(name)):
-            found.append(position)
-        position = source.find(name, position + 1)
+def word_positions(source: str, names: Collection[str]) -> dict[str, list[int]]:
+    """Where each of `names` is written as a whole word, found in one pass over the source (a search
+    per name would read the whole file once for each function of it)."""
+    found: dict[str, list[int]] = {name: [] for name in names}
+    for match in IDENTIFIER.finditer(source):  # \w is exactly str.isalnum() or "_"
+        positions = found.get(match.group())
+        if positions is not None:
+            positions.append(match.start())
     return found
 
 

@@ -2,15 +2,16 @@
 
 - `fixes_for(source, finding, config)`: every fix of one finding, the preferred one first and
   "Ignore GGnnn on this line" last.
-- `apply_fixes(source, fixes)`: the fixes whose edits do not overlap, applied together.
-- `fix_all(source, path, config, unsafe)`: analyse, apply each finding's first allowed fix, repeat
-  until nothing changes (at most `MAX_ROUNDS` rounds).
+- `apply_fixes(source, fixes)`: the fixes whose edits neither overlap nor touch, applied together.
+- `fix_rounds(source, path, config, unsafe)`: analyse, apply each finding's first allowed fix, repeat
+  until nothing changes; `fix_all` is its text.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
 
-from ..analysis import analyze
+from ..analysis import AnalysisError, analyze
 from ..config import Config
 from ..findings import Finding, Fix
 from .context import FixContext
@@ -19,9 +20,41 @@ from .registry import BUILDERS
 from .text import apply_fixes
 from .tree import source_tree
 
-MAX_ROUNDS = 4
+# Each round applies at least one fix, and a fix may uncover one more finding (a bare `no_grad()` that
+# the `with` of the one before it now holds): a file that needs more rounds than this is going round
+# in circles.
+ROUNDS_PER_FINDING = 2
 
-__all__ = ["MAX_ROUNDS", "apply_fixes", "code_fixes", "fix_all", "fixes_for"]
+__all__ = ["FixedSource", "apply_fixes", "code_fixes", "fix_all", "fix_rounds", "fixes_for"]
+
+
+@dataclass(frozen=True)
+class FixedSource:
+    text: str
+    stopped: Optional[str] = None  # why the rounds stopped before nothing was left to change, for the user
+
+
+def fix_all(source: str, path: str = "<string>", config: Config = Config(), unsafe: bool = False) -> str:
+    """Raises `AnalysisError` when the source does not parse."""
+    return fix_rounds(source, path, config, unsafe).text
+
+
+def fix_rounds(source: str, path: str = "<string>", config: Config = Config(), unsafe: bool = False) -> FixedSource:
+    """Rounds of fixes until a round changes nothing, at most `ROUNDS_PER_FINDING` per finding at the start.
+    Fixes that overlap or touch wait for the next round. Raises `AnalysisError` when the source does not parse."""
+    findings = analyze(source, path, config)
+    bound = ROUNDS_PER_FINDING * (len(findings) + 1)
+    for _ in range(bound):
+        fixed = apply_fixes(source, [fix for finding in findings if (fix := _first_allowed(source, finding, config, unsafe))])
+        if fixed == source:
+            return FixedSource(source)
+        try:
+            findings = analyze(fixed, path, config)
+        except AnalysisError as error:
+            return FixedSource(source, f"fixes stopped: the next ones would leave code that does not analyse "
+                                       f"({error.message}), a GradGuard bug, please report")
+        source = fixed
+    return FixedSource(source, f"fixes stopped after {bound} rounds, still changing the code; run the fix again")
 
 
 def fixes_for(source: str, finding: Finding, config: Config, cell_starts: Sequence[int] = ()) -> tuple[Fix, ...]:
@@ -45,17 +78,6 @@ def _code_fixes(source: str, finding: Finding, config: Config, cell_starts: Sequ
     context = FixContext(source, finding, config, tree, tuple(cell_starts))
     for build in builders:
         yield from build(context)
-
-
-def fix_all(source: str, path: str = "<string>", config: Config = Config(), unsafe: bool = False) -> str:
-    """Raises `AnalysisError` when the source does not parse."""
-    for _ in range(MAX_ROUNDS):
-        chosen = [fix for finding in analyze(source, path, config) if (fix := _first_allowed(source, finding, config, unsafe))]
-        fixed = apply_fixes(source, chosen)
-        if fixed == source:
-            break
-        source = fixed
-    return source
 
 
 def _first_allowed(source: str, finding: Finding, config: Config, unsafe: bool) -> Fix | None:

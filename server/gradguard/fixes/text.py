@@ -5,12 +5,16 @@ code points, which is what Python string indexing counts.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
 
 from ..findings import Edit, Fix, Span
 from ..lines import LINE_BREAK, line_starts, split_lines
+
+# Only a break that ends the text: a last line of spaces without one is the file's own tail.
+FINAL_LINE_BREAK = re.compile(r"(?:\r\n|\r|\n)\Z")
 
 
 def line_text(text: str, line: int) -> str:
@@ -34,7 +38,7 @@ def to_position(starts: Sequence[int], offset: int) -> tuple[int, int]:
 
 def edits_between(old: str, new: str) -> tuple[Edit, ...]:
     """Minimal line-level edits turning `old` into `new`; a one-line change shrinks to the changed characters."""
-    final_break = LINE_BREAK.search(old[-2:]) if old else None
+    final_break = FINAL_LINE_BREAK.search(old, max(len(old) - 2, 0))
     if final_break and not new.endswith(("\n", "\r")):
         new += final_break.group()  # libcst drops a lone final "\r"; the file keeps its last line break
     old_lines, new_lines = split_lines(old), split_lines(new)
@@ -74,13 +78,17 @@ def _trim_common(old: str, start: int, end: int, new: str) -> tuple[int, int, st
 
 
 def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
-    """Apply every fix whose edits overlap no edit taken before it; the others wait for the next round.
+    """Apply every fix whose edits overlap or touch no edit taken before it, and whose isolation key no fix
+    taken before it has; the others wait for the next round.
 
     An edit identical to one already taken (two fixes adding the same `import torch`) is shared.
     """
     starts = line_starts(source)
     taken: set[tuple[int, int, str]] = set()
+    isolated: set[tuple[str, int]] = set()
     for fix in fixes:
+        if fix.isolation in isolated:
+            continue
         ranges = {
             (to_offset(starts, len(source), e.span.start_line, e.span.start_col),
              to_offset(starts, len(source), e.span.end_line, e.span.end_col), e.new_text)
@@ -89,12 +97,14 @@ def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
         fresh = ranges - taken
         if not any(_overlap(a, b) for a in fresh for b in taken):
             taken |= fresh
+            if fix.isolation is not None:
+                isolated.add(fix.isolation)
     for start, end, new_text in sorted(taken, reverse=True):
         source = source[:start] + new_text + source[end:]
     return source
 
 
 def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    if a[0] == a[1] == b[0] == b[1]:  # two insertions at one point: their order would be a guess
-        return True
-    return a[0] < b[1] and b[0] < a[1]
+    """Touching counts: two edits that meet at one point (two insertions there, or a replacement ending where
+    the other begins) are each right alone, but together their order is a guess and the text may not parse."""
+    return a[0] <= b[1] and b[0] <= a[1]

@@ -99,18 +99,21 @@ class SourceTree:
         return None
 
     def statement_at_line(self, line: int) -> Optional[tuple[cst.BaseStatement, Block, int]]:
-        """The outermost block statement that starts on 0-based `line`."""
+        """The outermost block statement that starts on 0-based `line`. Searched breadth first from the
+        top-level statement that holds the line, into the nodes that span it only: a search of every
+        node resolved so far would grow with the file for each fix."""
         self.load(line)
-        found = [
-            node for node, where in self.positions.items()
-            if where.start.line == line + 1 and isinstance(self.parents.get(node), (cst.Module, cst.IndentedBlock))
-            and isinstance(node, cst.BaseStatement)
-        ]
-        if not found:
-            return None
-        node = min(found, key=lambda n: len(self.ancestors(n)))
-        parent = self.parents[node]
-        return node, parent, _index(parent.body, node)  # type: ignore[union-attr]
+        level = self.module.body[max(self._statement_index(line), 0):][:1]
+        while level:
+            for node in level:
+                where = self.positions[node]
+                parent = self.parents.get(node)
+                if where.start.line == line + 1 and isinstance(node, cst.BaseStatement) \
+                        and isinstance(parent, (cst.Module, cst.IndentedBlock)):
+                    return node, parent, _index(parent.body, node)
+            level = [child for node in level for child in node.children
+                     if child in self.positions and self.positions[child].start.line <= line + 1 <= self.positions[child].end.line]
+        return None
 
     def _statement_index(self, line: int) -> int:
         """The last top-level statement whose code begins at or before 0-based `line`; -1 if none."""
@@ -138,11 +141,14 @@ class SourceTree:
             old, new = parent, _with_child(parent, old, new)
         return new  # type: ignore[return-value]
 
-    def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False) -> Optional[Fix]:
+    def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False,
+            isolation: Optional[tuple[str, int]] = None) -> Optional[Fix]:
         edits = self._changed_statements(new_module)
         if edits is None:
+            if self.module.code != self.source:  # libcst drops blank lines before a last one of spaces
+                return None
             edits = edits_between(self.source, new_module.code)
-        return Fix(title, applicability, edits, preferred) if edits else None
+        return Fix(title, applicability, edits, preferred, isolation) if edits else None
 
     def _changed_statements(self, new_module: cst.Module) -> Optional[tuple[Edit, ...]]:
         """The edits of `new_module`, generating code only for the top-level statements that differ

@@ -69,26 +69,40 @@ def wrap_following(ctx: FixContext) -> list[Fix]:
 
 
 def delete_statement(ctx: FixContext) -> list[Fix]:
-    """GG102: the discarded call has no effect, so removing it changes nothing."""
+    """GG102: the discarded call has no effect, so removing it changes nothing. Its comments stay,
+    on lines of their own where the statement was."""
     found = _bare_call_statement(ctx, alone=False)
     if found is None:
         return []
     statement, block, index = found
     expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
     rest = [s for s in statement.body if s is not expression]  # type: ignore[attr-defined]
-    body = list(block.body)
+    body, footer = list(block.body), block.footer  # the same footer: a module's code need not be regenerated
     if rest:
-        body[index] = statement.with_changes(body=[*rest[:-1], rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
-    elif index + 1 < len(body):  # the comments above the statement stay, above the next one
-        follower = body[index + 1]
-        body[index:index + 2] = [follower.with_changes(leading_lines=[*statement.leading_lines, *follower.leading_lines])]
-    elif len(body) == 1:  # a block cannot be empty
-        body[index] = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=statement.leading_lines)
+        body[index] = statement.with_changes(
+            body=[*rest[:-1], rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+            leading_lines=[*statement.leading_lines, *_comment_lines(expression)])
     else:
-        del body[index]
-    module = ctx.tree.replace_block_body(block, body)
-    fix = ctx.tree.fix("Remove the statement (it has no effect)", "safe", module)
+        kept = [*statement.leading_lines, *_comment_lines(statement.with_changes(leading_lines=[]))]
+        if index + 1 < len(body):  # above the next statement
+            follower = body[index + 1]
+            body[index:index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]
+        elif len(body) == 1:  # a block cannot be empty
+            body[index] = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=kept)
+        else:  # after the block's last statement; blank lines alone go with the statement, as before
+            del body[index]
+            if any(line.comment for line in kept):
+                footer = [*kept, *footer]
+    module = ctx.tree.replace(block, block.with_changes(body=body, footer=footer))
+    # one deletion per block and round: each alone leaves a statement in it, two may leave none
+    fix = ctx.tree.fix("Remove the statement (it has no effect)", "safe", module,
+                       isolation=("block", ctx.tree.start_line(block.body[0])))
     return [fix] if fix else []
+
+
+def _comment_lines(node: cst.CSTNode) -> list[cst.EmptyLine]:
+    """Every comment in `node`, each on a line of its own."""
+    return [cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment())]  # type: ignore[misc]
 
 
 def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Optional[Fix]:

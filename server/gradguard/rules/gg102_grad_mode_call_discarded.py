@@ -33,7 +33,8 @@ RULE = Rule(
     fix_safety="""
         Preferred fix: turn the statement into a `with` block around the statements that follow it
         in the same block (unsafe: those statements then run without gradients, which is what the
-        author meant but changes behaviour). Alternative: delete the statement (safe: it does nothing).
+        author meant but changes behaviour). Alternative: delete the statement (safe: it does nothing);
+        its comments stay, each on a line of its own.
     """,
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
                 "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation"),
