@@ -21,8 +21,9 @@ from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver
-from .names import GRAD_MODE_APIS, Names, dotted
+from .models import ModelKinds, module_classes, module_method_receiver, uses_torch
+from ..vocabulary import FRAMEWORK_EVAL_HOOKS, GRAD_MODE_APIS, GRAD_OFF_APIS, OPTIMIZER_RECEIVERS, THIRD_PARTY_ROOTS, BACKWARD_METHODS
+from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
 from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
@@ -30,18 +31,9 @@ from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
 WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
-# Imports from these are never files of the analysed project.
-THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffusers", "timm", "torchvision", "lightning",
-                               "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
-GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
-# Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
-FRAMEWORK_EVAL_HOOKS = frozenset({
-    "validation_step", "test_step", "predict_step", "on_validation_epoch_end", "on_test_epoch_end",
-    "on_predict_epoch_end", "validation_epoch_end", "test_epoch_end", "on_validation_batch_end", "on_test_batch_end",
-})
 
 
 @dataclass
@@ -100,6 +92,7 @@ class ModuleFacts:
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
+        self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
         self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
@@ -176,7 +169,7 @@ class ModuleFacts:
                     keys.add(arg.arg)
         assignments = []
         for child in self.own_nodes(facts):
-            if isinstance(child, ast.Call):
+            if isinstance(child, ast.Call) and self.duck_typing:
                 receiver = module_method_receiver(child)
                 if receiver is not None:
                     keys.add(receiver)
@@ -195,12 +188,12 @@ class ModuleFacts:
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
         for stmt in self._statements_of[cls][1:] if cls in self._statements_of else statements_within(cls):
-            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and self.duck_typing:
                 receiver = module_method_receiver(stmt.value)
                 if receiver and receiver.startswith("self."):
                     found.add(receiver)
             elif isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
-                                                   or _switches_mode(stmt.value)):
+                                                   or self.duck_typing and _switches_mode(stmt.value)):
                 found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
 
@@ -500,7 +493,7 @@ def is_training_step(event: CallEvent) -> bool:
     func = event.node.func
     if event.qualified == "torch.autograd.backward":
         return True
-    return isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward") or is_parameter_update(event)
+    return isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS or is_parameter_update(event)
 
 
 def is_parameter_update(event: CallEvent) -> bool:
@@ -509,7 +502,7 @@ def is_parameter_update(event: CallEvent) -> bool:
     if not isinstance(func, ast.Attribute) or func.attr != "step":
         return False
     receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
-    return "optim" in receiver or receiver in ("opt", "scaler") or receiver.startswith("opt_")
+    return "optim" in receiver or receiver in OPTIMIZER_RECEIVERS or receiver.startswith("opt_")
 
 
 def _grad_value(qualified: str, call: Optional[ast.Call]) -> Grad:

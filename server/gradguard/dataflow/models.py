@@ -4,32 +4,11 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Optional
 
+from ..vocabulary import (FRAMEWORK_MODULE_SUFFIXES, FRESH_MODEL_FACTORIES, MODE_DEPENDENT_LAYERS, MODULE_BASES,
+                          MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS, TORCH_ROOTS, PRETRAINED_PACKAGES, SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS,
+                          STATELESS_LAYERS)
 from .names import Names, dotted
 from .state import Mode
-
-MODULE_BASES = ("torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
-FRAMEWORK_MODULE_SUFFIXES = ("LightningModule", "PreTrainedModel", "ModelMixin")
-# Methods that only a module has (called with these argument counts): the receiver is a model.
-MODULE_METHODS = {"eval": (0,), "train": (0, 1), "parameters": (0, 1), "named_parameters": (0, 1, 2),
-                  "state_dict": (0,), "load_state_dict": (1, 2), "modules": (0,), "children": (0,),
-                  }
-# Calls that return their (model) argument or receiver, mode unchanged.
-SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-                        "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
-                        "copy.deepcopy")
-SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_", "share_memory")
-STATELESS_LAYERS = frozenset({
-    "ReLU", "ReLU6", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softplus", "Mish", "Hardswish",
-    "Hardsigmoid", "ELU", "LeakyReLU", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
-    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "Dropout", "Dropout1d",
-    "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
-    "ReflectionPad2d", "CosineSimilarity", "PairwiseDistance", "Softmax2d", "GLU",
-})
-MODE_DEPENDENT_LAYERS = ("BatchNorm", "SyncBatchNorm", "Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention",
-                         "Sequential", "ModuleList", "ModuleDict")
-PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
-
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
     """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
@@ -89,14 +68,14 @@ class ModelKinds:
         qualified = self.names.qualified(func) or ""
         if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
-        if qualified.startswith("torchvision.models.") or qualified == "timm.create_model":
+        if qualified.startswith(FRESH_MODEL_FACTORIES):
             return Mode.TRAIN
         if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
                 and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
             return _layer_mode(qualified.rsplit(".", 1)[-1])
         if isinstance(func, ast.Name) and func.id in self.factories:
             return Mode.TRAIN
-        if qualified in ("torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"):
+        if qualified in MODULE_LOADERS:
             return Mode.UNKNOWN
         return None
 
@@ -138,6 +117,13 @@ def _layer_mode(name: str) -> Optional[Mode]:
     if name.endswith("Loss") or name in STATELESS_LAYERS:
         return None
     return Mode.TRAIN if name.startswith(MODE_DEPENDENT_LAYERS) else Mode.UNKNOWN
+
+
+def uses_torch(names: Names) -> bool:
+    """The module imports torch, a library built on it, a module of its own project or a library we do
+    not know: only there does a method only modules have (`x.eval()`) make its receiver a model."""
+    roots = {qualified.split(".", 1)[0] for qualified in names.imported.values()}
+    return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
 
 
 def module_method_receiver(call: ast.Call) -> Optional[str]:

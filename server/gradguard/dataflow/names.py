@@ -8,13 +8,14 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from ..vocabulary import GRAD_MODE_APIS
+
 # Re-exports that are the same object as the canonical name (TORCH-FACTS 24g).
 CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("torch.autograd.grad_mode.", "torch."),
     ("torch.autograd.", "torch."),
     ("torch.nn.modules.module.Module", "torch.nn.Module"),
 )
-GRAD_MODE_APIS = frozenset({"torch.no_grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"})
 CANONICAL_EXEMPT = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional", "torch.autograd.Function"})
 EXEMPT_PREFIXES = tuple(name + "." for name in CANONICAL_EXEMPT)
 REEXPORT_PREFIXES = tuple(prefix for prefix, _ in CANONICAL_PREFIXES)

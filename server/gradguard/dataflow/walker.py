@@ -9,9 +9,9 @@ of functions of the analysed code. Nested functions and lambdas are walked on th
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from ..vocabulary import EVALUATION_DATA
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children, descendants
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 
 MAX_LOOP_ROUNDS = 4
 NEXT_ITERATION = "next-iteration:"  # prefixes the `via` of settings carried by a loop's back edge
-VAL_LOADER = re.compile(
-    r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)_?"
-    r"(?:loader|dl|dataloader|data_loader|iter|batches|set|ds|dataset|data|gen)s?(?:$|_)"
-    r"|(?:^|_)(?:loader|dataloader|dl)_?(?:val|valid|test|eval)(?:$|_)",
-    re.IGNORECASE,
-)
 # Calls that read a model but never change its mode: handing a model to them keeps what we know.
 MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
                                 "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
@@ -80,7 +74,7 @@ class Walker:
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> Optional[State]:
         state = self.expr(node.iter, state)
-        return self.loop(node, state, val=any(VAL_LOADER.search(name) for name in _identifiers(node.iter)))
+        return self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
 
     def while_loop(self, node: ast.While, state: State) -> Optional[State]:
         state = self.expr(node.test, state)

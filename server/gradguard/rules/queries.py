@@ -10,11 +10,8 @@ from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, Setting, first_origin, only
+from ..vocabulary import GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS
 
-GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
-                      "torch.func.jacrev", "torch.func.grad_and_value")
-GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
-                            "register_backward_hook", "requires_grad_", "retain_grad"})
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])tests?[\\/]")
 
 
@@ -41,7 +38,7 @@ def _consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
         return node.attr in GRADIENT_ATTRS or (node.attr == "grad" and isinstance(node.ctx, ast.Load))
     if isinstance(node, ast.Call):
         qualified = facts.names.qualified(node.func) or ""
-        return qualified in GRADIENT_CONSUMERS or qualified.startswith("torch.autograd.functional.")
+        return qualified in GRADIENT_CONSUMERS or qualified.startswith(GRADIENT_CONSUMER_PREFIXES)
     return False
 
 
