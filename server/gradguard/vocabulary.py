@@ -34,8 +34,10 @@ MODULE_LOADERS = frozenset({"torch.hub.load", "torch.jit.load", "torch.jit.scrip
 PICKLE_LOADERS = frozenset({"torch.load"})
 # Methods that load trained weights into their receiver (or return a loaded module: `load_from_checkpoint`).
 WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params", "load_from_checkpoint"})
+# How the loaders above are written, for the text gate (`T.load` is missed: a cheap gate, not a parser).
+LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")
 # Methods of a module class that run its submodules: a forward pass like `model(x)`.
-FORWARD_METHODS = frozenset({"forward", "encode", "decode", "generate", "sample"})
+FORWARD_METHODS = frozenset({"forward", "encode", "decode", "generate"})
 STATELESS_LAYERS = frozenset({
     "ReLU", "ReLU6", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softplus", "Mish", "Hardswish",
     "Hardsigmoid", "ELU", "LeakyReLU", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
@@ -95,5 +97,5 @@ FRAMEWORK_EVAL_HOOKS = frozenset({
 # Keyword arguments whose function a framework calls under no_grad with the model in eval mode:
 # `Evaluator(loader, model, eval_func=step)` of pytorch-pfn-extras.
 FRAMEWORK_EVAL_CALLBACKS = frozenset({"eval_func"})
-# Calls whose result is only looked at, never differentiated: a forward pass feeding only these is inference.
+# Calls whose result carries no graph: a forward pass read through one of them is inference.
 INFERENCE_SINK_METHODS = frozenset({"argmax", "argmin", "topk", "item", "tolist", "numpy", "detach"})

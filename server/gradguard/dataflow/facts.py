@@ -22,7 +22,7 @@ from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, abs
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver, uses_torch
-from ..vocabulary import FRAMEWORK_EVAL_HOOKS, GRAD_MODE_APIS, GRAD_OFF_APIS, OPTIMIZER_RECEIVERS, THIRD_PARTY_ROOTS, BACKWARD_METHODS
+from ..vocabulary import FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS, PICKLE_LOADERS, GRAD_MODE_APIS, GRAD_OFF_APIS, OPTIMIZER_RECEIVERS, THIRD_PARTY_ROOTS, BACKWARD_METHODS
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
 from .tokens import IDENTIFIER, relevant_positions, word_positions
@@ -64,6 +64,7 @@ class FunctionFacts:
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
     own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
+    instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
 
     @property
     def is_method(self) -> bool:
@@ -100,6 +101,7 @@ class ModuleFacts:
         self._dependencies: Optional[list[tuple[ast.Call, object, Summary, State]]] = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._effects: dict[int, list[ast.expr]] = {}
+        self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
@@ -175,6 +177,11 @@ class ModuleFacts:
                     keys.add(receiver)
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
                 assignments.append(child)
+        called = {n.func.id for n in self.own_nodes(facts) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        for child in assignments:  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
+            if self.names.qualified(child.value.func) in PICKLE_LOADERS:
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                keys.update(t.id for t in targets if isinstance(t, ast.Name) and t.id in called)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
             known = len(keys)
             for child in assignments:
@@ -249,7 +256,7 @@ class ModuleFacts:
         key = dotted(func)
         if key is not None and key in fn.model_keys:
             return key
-        if isinstance(func, ast.Attribute) and func.attr == "forward":
+        if isinstance(func, ast.Attribute) and func.attr in FORWARD_METHODS:  # `model.forward(x)`, `vae.decode(z)`
             inner = dotted(func.value)
             if inner is not None and inner in fn.model_keys:
                 return inner
@@ -273,7 +280,49 @@ class ModuleFacts:
                 return self.by_name[func.id]
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" and fn.cls:
             return self.methods.get(fn.cls.name, {}).get(func.attr)
+        if isinstance(func, ast.Attribute):  # `tagger.predict(x)`, `self.lm.evaluate(x)`: a method through an instance
+            cls = self.instance_class(dotted(func.value), fn)
+            if cls is not None:
+                return self.methods[cls].get(func.attr)
         return self._imported(call)
+
+    def instance_class(self, key: Optional[str], fn: FunctionFacts) -> Optional[str]:
+        """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
+        `key = Cls(...)` or annotated `key: Cls` in `fn`, an enclosing function, the class's own
+        methods (`self.x = Cls()`) or the module."""
+        if key is None or not self.methods:
+            return None
+        scope: Optional[FunctionFacts] = fn
+        while scope is not None:
+            found = self._instances(scope).get(key)
+            if found is not None:
+                return found
+            scope = scope.parent
+        if key.startswith("self.") and fn.cls is not None:
+            for method in self.methods.get(fn.cls.name, {}).values():
+                found = self._instances(method).get(key)
+                if found is not None:
+                    return found
+        return self._instances(self.body).get(key) if fn is not self.body else None
+
+    def _instances(self, fn: FunctionFacts) -> dict[str, str]:
+        if fn.instances is None:
+            fn.instances = {}
+            args = fn.node.args if isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if args is not None else ():
+                cls = _class_named(arg.annotation)
+                if cls in self.methods:
+                    fn.instances[arg.arg] = cls
+            for node in self.own_nodes(fn) if fn.walked or fn is self.body else ():
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) \
+                        or (_class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None)
+                    if cls in self.methods:
+                        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                            key = dotted(target)
+                            if key is not None:
+                                fn.instances[key] = cls
+        return fn.instances
 
     def imported_target(self, call: ast.Call) -> Optional[tuple[str, str]]:
         """(absolute module, function) when the call is of a function imported by name."""
@@ -296,8 +345,12 @@ class ModuleFacts:
 
     def argument_map(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
         """Callee key -> caller key, for the keys a summary speaks of."""
-        params = callee.params[1:] if callee.is_method and isinstance(call.func, ast.Attribute) else callee.params
+        through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
+        params = callee.params[1:] if through_receiver else callee.params
         mapping: dict[str, str] = {}
+        receiver = dotted(call.func.value) if through_receiver else None  # type: ignore[attr-defined]
+        if receiver is not None and callee.params:
+            mapping[callee.params[0]] = receiver
         for param, arg in zip(params, call.args):
             key = dotted(arg)
             if key is not None:
@@ -339,7 +392,7 @@ class ModuleFacts:
                 self._walk(facts)
                 if facts.summary != before:
                     changed_summaries.add(id(facts))
-            sites = self._call_sites()
+            sites = self.call_sites()
             again = self._update_entries(sites)  # functions whose callers now reach them differently
             for callee in changed_summaries:  # and the callers of functions whose effects changed
                 again.update(id(caller) for caller, _ in sites.get(callee, ()))
@@ -391,10 +444,18 @@ class ModuleFacts:
             summary.grad_exit = exit_state.grad
         for key, mode in exit_state.modes.items():
             head = key.split(".", 1)[0]
-            visible = head in facts.params or head == "self" or head in self.body.model_keys
+            visible = head in facts.params or head == "self" or head in self.body.model_keys \
+                or key in self.closure_keys(facts)
             if visible and mode != facts.entry.mode(key):
                 summary.mode_exit[key] = mode
         return summary
+
+    def closure_keys(self, facts: FunctionFacts) -> set[str]:
+        """Models of the enclosing function that a nested function uses as they are when it runs."""
+        if facts.parent is None:
+            return set()
+        return {key for key in facts.model_keys if key in facts.parent.model_keys
+                and key.split(".", 1)[0] not in facts.params and not key.startswith("self.")}
 
     def _mark_escaping(self) -> None:
         """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
@@ -406,8 +467,23 @@ class ModuleFacts:
                 referenced.update(n.id for n in nodes if isinstance(n, ast.Name) and id(n) not in called)
         for name, facts in self.by_name.items():
             facts.escapes = name in referenced
+        for facts in self.functions:
+            if facts.walked:
+                for node in self.own_nodes(facts):
+                    if isinstance(node, ast.keyword) and node.arg in FRAMEWORK_EVAL_CALLBACKS and isinstance(node.value, ast.Name):
+                        self._mark_framework_callback(node.value.id, facts)
 
-    def _call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
+    def _mark_framework_callback(self, name: str, where: FunctionFacts) -> None:
+        """A function handed to a framework that runs it under no_grad in eval mode (`eval_func=`)."""
+        scope: Optional[FunctionFacts] = where
+        while scope is not None and name not in scope.nested:
+            scope = scope.parent
+        callback = scope.nested[name] if scope is not None else self.by_name.get(name)
+        if callback is not None:
+            callback.framework_hook = True
+            callback.entry_grad_fixed = frozenset({Setting(Grad.DISABLED, callback.node, "framework")})
+
+    def call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
         """id(callee) -> (caller, call event) for every call of a function of this module."""
         sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
         for facts in self.functions:
@@ -443,11 +519,14 @@ class ModuleFacts:
                 if key in caller.model_keys:
                     facts.model_keys.add(param)
                     modes[param] = modes.get(param, frozenset()) | event.state.mode(key)
-        if facts.is_method and all(_self_call(event.node) for _, event in sites):
-            for key in facts.model_keys:  # `self.validate()` runs with the caller's `self.model`
+        receivers = [_receiver(event.node) for _, event in sites] if facts.is_method else []
+        if receivers and all(receivers):
+            for key in facts.model_keys:  # `self.validate()`, `trainer.validate()` run with the caller's `.model`
                 if key.startswith("self."):
-                    modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
-        complete = {p for p in modes if p.startswith("self.")
+                    modes[key] = frozenset().union(*(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites)))
+        for key in self.closure_keys(facts):  # a nested function sees its parent's models as they are at the call
+            modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
+        complete = {p for p in modes if p.startswith("self.") or p in self.closure_keys(facts)
                     or all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
 
@@ -538,9 +617,18 @@ def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None
     return (call, identity, callee.summary, callee.entry)
 
 
-def _self_call(call: ast.Call) -> bool:
-    func = call.func
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+def _receiver(call: ast.Call) -> Optional[str]:
+    """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
+    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
+    """`Tagger` in `Tagger(...)`, `x: Tagger`, `x: "Tagger"`."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str) and expr.value.isidentifier():
+        return expr.value
+    return None
 
 
 def _switches_mode(value: ast.expr) -> bool:

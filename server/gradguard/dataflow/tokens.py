@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..vocabulary import EVALUATION_DATA_TOKENS
+from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 
 # grad mode and training mode: every rule starts from one of them, in this function or, through the
 # propagation in _relevant_definitions, in one that calls or names it
 RELEVANT_TOKENS = (
     "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
-    *EVALUATION_DATA_TOKENS,
+    *EVALUATION_DATA_TOKENS, *LOADER_TOKENS,
 )
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
 FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..vocabulary import EVALUATION_DATA
+from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children, descendants
@@ -136,6 +136,8 @@ class Walker:
 
     def assigned_modes(self, key: str, value: ast.expr, node: ast.stmt, state: State) -> dict[str, Possible]:
         kinds = self.module.kinds
+        if isinstance(value, ast.Call) and kinds.names.qualified(value.func) in PICKLE_LOADERS:
+            return {key: frozenset({Setting(Mode.UNKNOWN, value, "loaded")})}  # whatever mode it was saved in
         created = kinds.created_mode(value, self.fn.model_keys)
         if created is not None:
             return {key: frozenset({Setting(created, node, "constructed")})}

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import ast
+
 from .base import Rule, example
-from .queries import evaluation_reason, forward_passes, grad_enabled, needs_gradients
+from .intent import evaluation_evidence, needs_gradients
+from .queries import forward_passes, grad_enabled
+
+ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
 
 
 def check(facts, report) -> None:
@@ -9,13 +14,15 @@ def check(facts, report) -> None:
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended
         if not grad_enabled(event) or any(s.via != "default" for s in event.state.grad):
             continue
-        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True, report=report)
-        if reason is None or needs_gradients(facts, fn, event):
+        if isinstance(event.node.func, ast.Attribute) and event.node.func.attr in ALREADY_NO_GRAD_METHODS:
             continue
-        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({reason}) runs with gradients "
-                   "enabled, though nothing here needs them: autograd records the graph and keeps the activations "
-                   "alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking)",
-                   data={"function": None if fn is facts.body else fn.name})
+        evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=True)
+        if evidence is None or needs_gradients(facts, fn, event):
+            continue
+        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
+                   "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
+                   "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking)",
+                   related=evidence.related, data={"function": None if fn is facts.body else fn.name})
 
 
 RULE = Rule(

@@ -5,7 +5,8 @@ import ast
 from ..dataflow.state import Mode, first_origin, only
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
-from .queries import evaluation_reason, forward_passes, needs_gradients, statement_of
+from .intent import evaluation_evidence, needs_gradients
+from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee")
 
@@ -18,15 +19,15 @@ def check(facts, report) -> None:
             continue  # loaded models are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
-        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=False, report=report)
-        if reason is None or needs_gradients(facts, fn, event):
+        evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
+        if evidence is None or needs_gradients(facts, fn, event):
             continue
         origin = first_origin(mode)
         how = "was created in training mode" if origin.via == "constructed" else "was put in training mode"
         report.add(RULE, event.node, f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval "
-                   f"mode before this evaluation forward pass ({reason}): Dropout still drops and BatchNorm uses and "
+                   f"mode before this evaluation forward pass ({evidence.say(report)}): Dropout still drops and BatchNorm uses and "
                    f"updates batch statistics, even under `no_grad`; call `{event.model}.eval()` first",
-                   related=[(origin.origin, "training mode set here")],
+                   related=[(origin.origin, "training mode set here"), *evidence.related],
                    data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))})
 
 
