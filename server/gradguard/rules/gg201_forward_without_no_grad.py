@@ -152,6 +152,49 @@ RULE = Rule(
                     total += (model(x).argmax(1) == y).sum().item()  # expect
                 return total
         """),
+        example("""
+            import torch
+            import torchvision
+            def main(weights, images):
+                net = torchvision.models.resnet18(num_classes=10)
+                net.load_state_dict(torch.load(weights))
+                print(net(images).argmax(1))  # expect
+        """),
+        example("""
+            import torch
+            net = torch.load("melody.pt", weights_only=False)
+            note = torch.zeros(1, 1, dtype=torch.long)
+            for _ in range(100):
+                logits = net(note)  # expect
+                note = torch.multinomial(logits.softmax(-1), 1)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def _collect(model: nn.Module, batches):
+                return torch.cat([model(x) for x in batches])  # expect
+            def validate(model: nn.Module, batches):
+                model.eval()
+                return _collect(model, batches).mean().item()
+        """),
+        example("""
+            import torch
+            from transformers import AutoModel
+            encoder = AutoModel.from_pretrained("bert-base-uncased")
+            vectors = [encoder(**batch).last_hidden_state[:, 0].tolist() for batch in batches]  # expect
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class LM(nn.Module):
+                def forward(self, x):
+                    return x
+                def evaluate(self, x):
+                    return self(x).mean().item()  # expect
+            def report(lm: LM, x):
+                lm.eval()
+                return lm.evaluate(x)
+        """),
     ),
     silent=(
         example("""
@@ -160,6 +203,74 @@ RULE = Rule(
             def evaluate(model, loader):
                 model.eval()
                 return [model(x) for x, _ in loader]
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def infer(model: nn.Module, images):
+                return model(images)
+            def train_step(model: nn.Module, images, targets, opt):
+                loss = nn.functional.cross_entropy(infer(model, images), targets)
+                loss.backward()
+                opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 8)
+                def forward(self, x):
+                    return self.fc(x)
+            def test():
+                net = Block()
+                y = net(torch.randn(2, 8))
+                print(y.shape)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Evaluator:
+                def __init__(self, model: nn.Module):
+                    self.model = model
+                def evaluate(self, x):
+                    return self.model(x).mean().item()
+            def report(model: nn.Module, x):
+                lm = Evaluator(model)
+                model.eval()
+                with torch.no_grad():
+                    return lm.evaluate(x)
+        """),
+        example("""
+            import torch
+            import pytorch_pfn_extras as ppe
+            def build(model: torch.nn.Module, loader):
+                def eval_step(x, y):
+                    return model(x)
+                return ppe.training.extensions.Evaluator(loader, model, eval_func=eval_step)
+        """),
+        example("""
+            import numpy as np
+            class Stump:
+                def eval(self):
+                    return self
+                def __call__(self, x):
+                    return np.sign(x)
+            def evaluate(model, x):
+                model.eval()
+                return model(x)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def compliant_with_eval(x):
+                model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1)).eval()
+                with torch.no_grad():
+                    return model(x)
+            def compliant_without_eval(x):
+                model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+                return model(x)
         """),
         example("""
             import torch

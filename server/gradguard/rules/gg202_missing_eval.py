@@ -196,6 +196,21 @@ RULE = Rule(
                     with no_grad():
                         return [self.model(x) for x in loader]  # expect
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.5)
+                def forward(self, x):
+                    return self.drop(x)
+                @torch.no_grad()
+                def predict(self, x):
+                    return self(x).argmax(-1)  # expect
+            tagger = Tagger()
+            print(tagger.predict(torch.randn(2, 4)))
+        """),
     ),
     silent=(
         example("""
@@ -205,6 +220,39 @@ RULE = Rule(
             def evaluate(model: nn.Module, loader):
                 model.eval()
                 return [model(x) for x in loader]
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.5)
+                def forward(self, x):
+                    return self.drop(x)
+                def predict(self, x):
+                    return self(x)
+            def fit(net: Net, xs, opt):
+                net.train()
+                for x in xs:
+                    net.predict(x).sum().backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(8)
+                def forward(self, x):
+                    return self.bn(x)
+            def test():
+                net = Block()
+                with torch.no_grad():
+                    print(net(torch.randn(2, 8)).shape)
+                net.zero_grad()
+                torch.optim.SGD(net.parameters(), lr=0.1).step()
         """),
         example("""
             import torch
@@ -336,6 +384,14 @@ RULE = Rule(
             def extract(images):
                 backbone = torchvision.models.resnet50(weights="DEFAULT").eval()
                 return backbone(images)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def compliant_without_eval(x):
+                model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+                with torch.no_grad():
+                    return model(x)
         """),
     ),
     check=check,

@@ -154,8 +154,34 @@ RULE = Rule(
                         outputs[p] = model(x)  # expect
                 return outputs
         """),
+        example("""
+            import torch
+            import torchvision
+            def main(path, batch):
+                net = torchvision.models.resnet50()
+                net.load_state_dict(torch.load(path, map_location="cpu"))
+                for label in net(batch).argmax(1).tolist():  # expect
+                    print(label)
+        """),
+        example("""
+            import torch
+            with open("model.pt", "rb") as fh:
+                net = torch.load(fh, weights_only=False)
+            with torch.no_grad():
+                print(net(torch.zeros(1, 8)))  # expect
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            state = torch.load("last.pt")
+            model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.2))
+            model.load_state_dict(state["model"])
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for x, y in data:
+                torch.nn.functional.mse_loss(model(x), y).backward()
+                opt.step()
+        """),
         example("""
             import torch
             import torch.nn as nn

@@ -91,9 +91,9 @@ class Intent:
             return None
         fresh = self._fresh_model(fn, event)
         named = self.name_evidence(fn)
-        if named is not None and self._own_model_returned(fn, event):
-            named = None  # a model class's own `predict_contacts()` handing its graph to callers: maybe training
-        if named is not None and not (fresh and (self._test_name(fn) or not _grad_disabled(event))):
+        if named is not None and self._model_api_returns_graph(fn, event):
+            named = None
+        if named is not None and not (fresh and not self._fresh_model_inference(fn, event)):
             return named
         if event.loop_val is not None:
             names = [n.id for n in ast.walk(event.loop_val.iter) if isinstance(n, ast.Name)]  # type: ignore[attr-defined]
@@ -126,10 +126,11 @@ class Intent:
         return Evidence(lambda report: f"`{model}` loaded at {report.line(load)}, no training step after",
                         ((load, "weights loaded here"),))
 
-    def _own_model_returned(self, fn: FunctionFacts, event: CallEvent) -> bool:
-        """`self(x)` in a module's own method whose result goes back to callers with its graph."""
-        return event.model == "self" and not _grad_disabled(event) and not _read_through_sink(fn, event.node, self.facts) \
-            and _flows_to(fn, event.node, self.facts) == "return"
+    def _model_api_returns_graph(self, fn: FunctionFacts, event: CallEvent) -> bool:
+        """A model class's own method (`predict_contacts()`) handing a graph back to its callers: library
+        API that callers may train through, whatever its name says."""
+        return fn.cls is not None and fn.cls.name in self.facts.module_classes and not _grad_disabled(event) \
+            and not _read_through_sink(fn, event.node, self.facts) and _flows_to(fn, event.node, self.facts) == "return"
 
     def _own_ids(self, fn: FunctionFacts) -> set[int]:
         key = ("own ids", id(fn))
@@ -163,6 +164,13 @@ class Intent:
     def _test_name(fn: FunctionFacts) -> bool:
         return "test" in fn.name.lower()
 
+    def _fresh_model_inference(self, fn: FunctionFacts, event: CallEvent) -> bool:
+        """A model built here from scratch is inference only when gradients are off and the name starts
+        with an evaluation word (`predict_images`): `def test():` and `compliant_without_eval()` build
+        a model to look at shapes."""
+        return _grad_disabled(event) and not self._test_name(fn) \
+            and self.facts.config.is_eval_function_name(fn.name.split("_", 1)[0])
+
     def caller_evidence(self, fn: FunctionFacts, depth: int) -> Optional[Evidence]:
         """Every caller in the analysed code calls it as evaluation code."""
         if id(fn) in self._caller_evidence:
@@ -191,7 +199,9 @@ class Intent:
             return True
         if any(only(event.state.mode(key), Mode.EVAL) for key in _argument_keys(event.node) if key in caller.model_keys):
             return True
-        return self.name_evidence(caller) is not None or self.caller_evidence(caller, depth + 1) is not None
+        if self.name_evidence(caller) is not None and not self._model_api_returns_graph(caller, event):
+            return True
+        return self.caller_evidence(caller, depth + 1) is not None
 
     def result_trains(self, fn: FunctionFacts, depth: int = 0) -> bool:
         """A caller backpropagates through what this function returns (followed up to MAX_CALLER_DEPTH)."""
