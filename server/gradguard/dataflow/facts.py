@@ -91,6 +91,7 @@ class ModuleFacts:
             for stmt in self._statements_of[top]:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
+        self.names.note_aliases(tree.body)
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
         self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
