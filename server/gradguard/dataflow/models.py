@@ -5,7 +5,7 @@ import ast
 from typing import Iterable, Optional
 
 from ..vocabulary import (FRAMEWORK_MODULE_SUFFIXES, FRESH_MODEL_FACTORIES, MODE_DEPENDENT_LAYERS, MODULE_BASES,
-                          MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS, TORCH_ROOTS, PRETRAINED_PACKAGES, SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS,
+                          MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS, NOT_MODELS_FROM_PRETRAINED, TORCH_ROOTS, PRETRAINED_PACKAGES, SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS,
                           STATELESS_LAYERS)
 from .names import Names, dotted
 from .state import Mode
@@ -66,7 +66,8 @@ class ModelKinds:
                 return inner
             return Mode.EVAL if func.attr == "eval" or _false_argument(value) else Mode.TRAIN
         qualified = self.names.qualified(func) or ""
-        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES):
+        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES) \
+                and not qualified[:-len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
         if qualified.startswith(FRESH_MODEL_FACTORIES):
             return Mode.TRAIN

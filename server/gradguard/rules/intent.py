@@ -21,7 +21,8 @@ from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..vocabulary import GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_METHODS
 
-TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])tests?[\\/]")
+# Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
+TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
 MAX_CALLER_DEPTH = 3  # callers of callers followed for "every caller is evaluation" and "a caller trains"
 LOADER_METHODS = ("from_pretrained", "load_from_checkpoint")  # `Cls.from_pretrained(...)` gives a loaded model
 
@@ -81,13 +82,14 @@ class Intent:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.sites = facts.call_sites()
+        self.test_code = bool(TEST_FILE.search(facts.path.replace(os.sep, "/")))
         self.trains_somewhere = any(is_training_step(e) for f in facts.functions for e in f.call_events())
         self._result_trains: dict[int, bool] = {}
         self._caller_evidence: dict[int, Optional[Evidence]] = {}
 
     # ---- the forward pass -------------------------------------------------------------------------
     def evidence(self, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> Optional[Evidence]:
-        if self.result_trains(fn):
+        if self.test_code or self.result_trains(fn):
             return None
         fresh = self._fresh_model(fn, event)
         named = self.name_evidence(fn)
@@ -150,8 +152,6 @@ class Intent:
         """Named for evaluation or inference; pytest tests in test files are not, and `test` counts
         only in a module that trains."""
         if isinstance(fn.node, ast.Module) or fn.framework_hook:
-            return None
-        if fn.name.startswith("test") and TEST_FILE.search(self.facts.path.replace(os.sep, "/")):
             return None
         if not self.facts.config.is_eval_function_name(fn.name):
             return None
