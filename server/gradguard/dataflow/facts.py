@@ -257,11 +257,41 @@ class ModuleFacts:
         key = dotted(func)
         if key is not None and key in fn.model_keys:
             return key
-        if isinstance(func, ast.Attribute) and func.attr in FORWARD_METHODS:  # `model.forward(x)`, `vae.decode(z)`
+        if isinstance(func, ast.Attribute):
             inner = dotted(func.value)
-            if inner is not None and inner in fn.model_keys:
+            if inner is None or inner not in fn.model_keys:
+                return None
+            if func.attr in FORWARD_METHODS:  # `model.forward(x)`, `vae.decode(z)`
                 return inner
+            cls = fn.cls.name if inner == "self" and fn.cls is not None else self.instance_class(inner, fn)
+            if cls in self.module_classes and self._runs_submodules(cls, func.attr, set()):
+                return inner  # `model.calculate_objective(x, y)` of a module class of this file
         return None
+
+    def _runs_submodules(self, cls: str, name: str, seen: set[str]) -> bool:
+        """The method `cls.name` runs submodules of the module (directly or through another method of
+        the class): calling it is a forward pass. One that calls `self(x)` is not: that call is the
+        forward pass, reported inside the method."""
+        method = self.methods.get(cls, {}).get(name)
+        if method is None or method.cls is None or name in seen or name.startswith("__"):
+            return False
+        seen.add(name)
+        found = self.answers.get(("runs submodules", cls, name))
+        if found is None:
+            submodules = self._remembered(("class models", method.cls, self.context),
+                                          lambda: frozenset(self._class_model_attrs(method.cls)))
+            found = False
+            for node in self.own_nodes(method):
+                if isinstance(node, ast.Call):
+                    key = dotted(node.func)
+                    if key in ("self", "self.forward"):
+                        break
+                    if key is not None and key.startswith("self.") and (
+                            key in submodules or self._runs_submodules(cls, key[5:], seen)):
+                        found = True
+                        break
+            self.answers[("runs submodules", cls, name)] = found
+        return found
 
     def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
         callee = self._resolve(call, fn)

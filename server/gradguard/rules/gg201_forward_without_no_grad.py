@@ -195,6 +195,25 @@ RULE = Rule(
                 lm.eval()
                 return lm.evaluate(x)
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class MIL(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 1)
+                def forward(self, x):
+                    return self.fc(x)
+                def calculate_objective(self, x, y):
+                    return ((self.fc(x) - y) ** 2).mean()
+            model = MIL()
+            def test(loader):
+                model.eval()
+                total = 0.0
+                for x, y in loader:
+                    total += model.calculate_objective(x, y).item()  # expect
+                return total
+        """),
     ),
     silent=(
         example("""
