@@ -473,6 +473,15 @@ RULE = Rule(
             def infer(input_ids):
                 return model.generate(input_ids, max_new_tokens=20)
         """),
+        example("""
+            import torch
+            import torchvision
+            def main(weights, loader):
+                net = torchvision.models.resnet18()
+                net.load_state_dict(torch.load(weights))
+                print(net(torch.zeros(1, 3, 224, 224)).shape)
+                finetune(net, loader)
+        """),
     ),
     check=check,
 )

@@ -19,6 +19,7 @@ from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
+from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from ..vocabulary import GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_METHODS
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
@@ -118,7 +119,7 @@ class Intent:
         loads = [load_of(setting) for setting in event.state.mode(event.model or "")]
         if not loads or any(load is None or id(load) not in self._own_ids(fn) for load in loads):
             return None
-        if any(is_training_step(e) for e in fn.call_events()):
+        if any(is_training_step(e) for e in fn.call_events()) or self._handed_on_later(fn, event):
             return None
         if fn is not self.facts.body and _flows_to(fn, event.node, self.facts) == "return" \
                 and not self.sites.get(id(fn)):
@@ -133,6 +134,15 @@ class Intent:
         API that callers may train through, whatever its name says."""
         return fn.cls is not None and fn.cls.name in self.facts.module_classes and not _grad_disabled(event) \
             and not _read_through_sink(fn, event.node, self.facts) and _flows_to(fn, event.node, self.facts) == "return"
+
+    @staticmethod
+    def _handed_on_later(fn: FunctionFacts, event: CallEvent) -> bool:
+        """The model goes to another function after this forward pass (`train(model, loader)`): it may train
+        it, so this forward pass may be a sanity check before training rather than inference."""
+        line = event.node.lineno
+        return any(later.node.lineno > line and later.model is None and event.model in _argument_keys(later.node)
+                   and not (isinstance(later.node.func, ast.Name) and later.node.func.id in MODE_NEUTRAL_CALLS)
+                   for later in fn.call_events())
 
     def _own_ids(self, fn: FunctionFacts) -> set[int]:
         key = ("own ids", id(fn))
