@@ -40,6 +40,9 @@ PICKLE_LOADERS = frozenset({"torch.load"})
 WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params", "load_from_checkpoint"})
 # How the loaders above are written, for the text gate (`T.load` is missed: a cheap gate, not a parser).
 LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")
+# Helpers of the user's code that load weights into the model they are given (`resume_from_ckpt(path, model)`,
+# `load_checkpoint(model, path)`): like `load_state_dict`, they leave its mode alone.
+WEIGHT_LOADER_NAME = re.compile(r"^(?:load|resume|restore)(?:_|$)|_(?:load|resume|restore)_?(?:ckpt|checkpoint|weights|state)")
 # Methods of a module class that run its submodules: a forward pass like `model(x)`.
 FORWARD_METHODS = frozenset({"forward", "encode", "decode", "generate"})
 STATELESS_LAYERS = frozenset({

@@ -96,3 +96,28 @@ def test_assignment_aliases_resolve_like_imports():
                 return [model(x) for x in loader]
     """, "tests/test_eval.py")
     assert "GG101" in {f.code for f in found}
+
+
+def test_a_weight_loading_helper_keeps_eval_mode():
+    found = findings("""
+        import torch
+        from models import Net
+        from utils import resume_from_ckpt
+        def main(path, image):
+            model = Net()
+            model.eval()
+            resume_from_ckpt(path, model)
+            print(model(image)[0].tolist())
+    """)
+    assert [f.code for f in found] == ["GG201"]
+    assert "after `model.eval()` at line 7" in found[0].message
+    # any other function may switch it back: nothing known, nothing reported
+    assert findings("""
+        import torch
+        from models import Net
+        def main(path, image):
+            model = Net()
+            model.eval()
+            prepare(path, model)
+            print(model(image)[0].tolist())
+    """) == []

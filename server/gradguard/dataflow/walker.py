@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS
+from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children, descendants
-from .state import Grad, Mode, Possible, Setting, State, join_all
+from .state import Grad, Mode, Possible, Setting, State, join_all, only
 
 if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
@@ -277,14 +277,16 @@ class Walker:
         return changes
 
     def hand_over_models(self, node: ast.Call, state: State) -> State:
-        """A model handed to code we cannot see may come back in any mode."""
+        """A model handed to code we cannot see may come back in any mode; but a helper that loads
+        weights into it (`resume_from_ckpt(path, model)`) leaves eval mode on, like `load_state_dict`."""
         model_keys = self.fn.model_keys
         if not model_keys or (isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS):
             return state
         changes = {}
+        loader = WEIGHT_LOADER_NAME.search((dotted(node.func) or "").rsplit(".", 1)[-1])
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             key = dotted(arg)
-            if key is not None and key in model_keys:
+            if key is not None and key in model_keys and not (loader and only(state.mode(key), Mode.EVAL)):
                 changes[key] = frozenset({Setting(Mode.UNKNOWN, node, "passed")})
         return state.with_modes(changes)
 
