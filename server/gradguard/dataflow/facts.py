@@ -163,7 +163,8 @@ class ModuleFacts:
         return facts
 
     def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: set[str]) -> set[str]:
-        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key.startswith("self.")}
+        # `self` of a module class stays a model in its methods (`self(x)` in `predict`), though it is a parameter
+        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")}
         keys.update(self.config.model_names)
         args = node.args if not isinstance(node, ast.Module) else None
         if args is not None:
@@ -261,9 +262,11 @@ class ModuleFacts:
             inner = dotted(func.value)
             if inner is None or inner not in fn.model_keys:
                 return None
+            if inner == "self":  # in a module's own method, `self.encode(x)` is part of its computation
+                return inner if func.attr == "forward" else None
             if func.attr in FORWARD_METHODS:  # `model.forward(x)`, `vae.decode(z)`
                 return inner
-            cls = fn.cls.name if inner == "self" and fn.cls is not None else self.instance_class(inner, fn)
+            cls = self.instance_class(inner, fn)
             if cls in self.module_classes and self._runs_submodules(cls, func.attr, set()):
                 return inner  # `model.calculate_objective(x, y)` of a module class of this file
         return None

@@ -214,6 +214,23 @@ RULE = Rule(
                     total += model.calculate_objective(x, y).item()  # expect
                 return total
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.proj = nn.Linear(8, 4)
+                def forward(self, x):
+                    return self.proj(x)
+                def _scores(self, x):
+                    return self.forward(x).max(-1)  # expect
+                def predict(self, sentences, eval_data):
+                    for x in sentences:
+                        scores, tags = self._scores(x)
+                        x.tags = tags.tolist()
+                    return sentences
+        """),
     ),
     silent=(
         example("""
