@@ -3,8 +3,6 @@ server and its workers. None of them may import a module from the tree being che
 from __future__ import annotations
 
 import gc
-import os
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

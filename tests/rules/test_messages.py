@@ -25,6 +25,7 @@ def test_gg201_names_the_volatile_flag_the_code_relied_on() -> None:
 
 def test_gg201_says_nothing_of_volatile_without_it() -> None:
     found = messages("""
+        import torch
         def evaluate(model, loader):
             model.eval()
             return [model(x) for x in loader]
@@ -113,6 +114,7 @@ def test_gg202_finds_the_class_from_the_annotation_of_the_trained_parameter() ->
 
 def test_loop_reason_names_the_iterable() -> None:
     found = messages("""
+        import torch
         def run(model, val_data, batch_size, seq_length):
             model.eval()
             for x, y in get_batches(val_data, batch_size, seq_length):

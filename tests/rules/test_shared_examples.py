@@ -1,4 +1,5 @@
-"""The labelled examples in ../shared/examples: findings exactly on the `# expect:` lines."""
+"""The labelled examples in ../shared/examples and ../shared/examples-intent: findings exactly on the
+`# expect:` lines."""
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
 if not EXAMPLES.is_dir():
     EXAMPLES = Path(__file__).resolve().parents[1] / "shared-examples"
 EXPECT = re.compile(r"# expect: (?P<slugs>.*)$")
+INTENT_EXAMPLES = EXAMPLES.parent / "examples-intent"
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="shared examples not present")
 
 
@@ -20,7 +22,11 @@ def expected(lines):
             for slug in m.group("slugs").split(",")}
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")) if EXAMPLES.is_dir() else [], ids=lambda p: p.name)
+def example_files():
+    return [path for folder in (EXAMPLES, INTENT_EXAMPLES) if folder.is_dir() for path in sorted(folder.glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", example_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_example_file(path):
     source = path.read_text(encoding="utf-8")
     got = {(f.span.start_line, f.slug) for f in analyze(source, str(path))}

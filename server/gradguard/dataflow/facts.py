@@ -21,8 +21,10 @@ from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer
-from .names import GRAD_MODE_APIS, Names, dotted
+from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, uses_torch
+from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
+                          GRAD_MODE_APIS, GRAD_OFF_APIS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
+from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
 from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
@@ -30,18 +32,9 @@ from .walker import Walker, effects_in
 
 MAX_ROUNDS = 3
 WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
-# Imports from these are never files of the analysed project.
-THIRD_PARTY_ROOTS = frozenset({"torch", "numpy", "np", "transformers", "diffusers", "timm", "torchvision", "lightning",
-                               "pytorch_lightning", "os", "sys", "math", "typing", "collections", "functools", "itertools"})
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
-GRAD_OFF_APIS = ("torch.no_grad", "torch.inference_mode")
-# Lightning runs these hooks under no_grad/inference_mode with the model in eval mode (TORCH-FACTS 23).
-FRAMEWORK_EVAL_HOOKS = frozenset({
-    "validation_step", "test_step", "predict_step", "on_validation_epoch_end", "on_test_epoch_end",
-    "on_predict_epoch_end", "validation_epoch_end", "test_epoch_end", "on_validation_batch_end", "on_test_batch_end",
-})
 
 
 @dataclass
@@ -72,6 +65,7 @@ class FunctionFacts:
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
     own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
+    instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
 
     @property
     def is_method(self) -> bool:
@@ -98,8 +92,10 @@ class ModuleFacts:
             for stmt in self._statements_of[top]:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
+        self.names.note_aliases(tree.body)
         self.module_classes = module_classes(tree, self.names)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
+        self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
         self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
@@ -107,6 +103,7 @@ class ModuleFacts:
         self._dependencies: Optional[list[tuple[ast.Call, object, Summary, State]]] = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._effects: dict[int, list[ast.expr]] = {}
+        self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
@@ -167,7 +164,8 @@ class ModuleFacts:
         return facts
 
     def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: set[str]) -> set[str]:
-        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key.startswith("self.")}
+        # `self` of a module class stays a model in its methods (`self(x)` in `predict`), though it is a parameter
+        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")}
         keys.update(self.config.model_names)
         args = node.args if not isinstance(node, ast.Module) else None
         if args is not None:
@@ -176,12 +174,17 @@ class ModuleFacts:
                     keys.add(arg.arg)
         assignments = []
         for child in self.own_nodes(facts):
-            if isinstance(child, ast.Call):
+            if isinstance(child, ast.Call) and self.duck_typing:
                 receiver = module_method_receiver(child)
                 if receiver is not None:
                     keys.add(receiver)
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
                 assignments.append(child)
+        called = {n.func.id for n in self.own_nodes(facts) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        for child in assignments:  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
+            if self.names.qualified(child.value.func) in PICKLE_LOADERS:
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                keys.update(t.id for t in targets if isinstance(t, ast.Name) and t.id in called)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
             known = len(keys)
             for child in assignments:
@@ -195,12 +198,12 @@ class ModuleFacts:
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
         for stmt in self._statements_of[cls][1:] if cls in self._statements_of else statements_within(cls):
-            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and self.duck_typing:
                 receiver = module_method_receiver(stmt.value)
                 if receiver and receiver.startswith("self."):
                     found.add(receiver)
             elif isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
-                                                   or _switches_mode(stmt.value)):
+                                                   or self.duck_typing and _switches_mode(stmt.value)):
                 found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
 
@@ -256,11 +259,43 @@ class ModuleFacts:
         key = dotted(func)
         if key is not None and key in fn.model_keys:
             return key
-        if isinstance(func, ast.Attribute) and func.attr == "forward":
+        if isinstance(func, ast.Attribute):
             inner = dotted(func.value)
-            if inner is not None and inner in fn.model_keys:
+            if inner is None or inner not in fn.model_keys:
+                return None
+            if inner == "self":  # in a module's own method, `self.encode(x)` is part of its computation
+                return inner if func.attr == "forward" else None
+            if func.attr in FORWARD_METHODS:  # `model.forward(x)`, `vae.decode(z)`
                 return inner
+            cls = self.instance_class(inner, fn)
+            if cls in self.module_classes and self._runs_submodules(cls, func.attr, set()):
+                return inner  # `model.calculate_objective(x, y)` of a module class of this file
         return None
+
+    def _runs_submodules(self, cls: str, name: str, seen: set[str]) -> bool:
+        """The method `cls.name` runs submodules of the module (directly or through another method of
+        the class): calling it is a forward pass. One that calls `self(x)` is not: that call is the
+        forward pass, reported inside the method."""
+        method = self.methods.get(cls, {}).get(name)
+        if method is None or method.cls is None or name in seen or name.startswith("__"):
+            return False
+        seen.add(name)
+        found = self.answers.get(("runs submodules", cls, name))
+        if found is None:
+            submodules = self._remembered(("class models", method.cls, self.context),
+                                          lambda: frozenset(self._class_model_attrs(method.cls)))
+            found = False
+            for node in self.own_nodes(method):
+                if isinstance(node, ast.Call):
+                    key = dotted(node.func)
+                    if key in ("self", "self.forward"):
+                        break
+                    if key is not None and key.startswith("self.") and (
+                            key in submodules or self._runs_submodules(cls, key[5:], seen)):
+                        found = True
+                        break
+            self.answers[("runs submodules", cls, name)] = found
+        return found
 
     def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
         callee = self._resolve(call, fn)
@@ -280,7 +315,49 @@ class ModuleFacts:
                 return self.by_name[func.id]
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" and fn.cls:
             return self.methods.get(fn.cls.name, {}).get(func.attr)
+        if isinstance(func, ast.Attribute):  # `tagger.predict(x)`, `self.lm.evaluate(x)`: a method through an instance
+            cls = self.instance_class(dotted(func.value), fn)
+            if cls is not None:
+                return self.methods[cls].get(func.attr)
         return self._imported(call)
+
+    def instance_class(self, key: Optional[str], fn: FunctionFacts) -> Optional[str]:
+        """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
+        `key = Cls(...)` or annotated `key: Cls` in `fn`, an enclosing function, the class's own
+        methods (`self.x = Cls()`) or the module."""
+        if key is None or not self.methods:
+            return None
+        scope: Optional[FunctionFacts] = fn
+        while scope is not None:
+            found = self._instances(scope).get(key)
+            if found is not None:
+                return found
+            scope = scope.parent
+        if key.startswith("self.") and fn.cls is not None:
+            for method in self.methods.get(fn.cls.name, {}).values():
+                found = self._instances(method).get(key)
+                if found is not None:
+                    return found
+        return self._instances(self.body).get(key) if fn is not self.body else None
+
+    def _instances(self, fn: FunctionFacts) -> dict[str, str]:
+        if fn.instances is None:
+            fn.instances = {}
+            args = fn.node.args if isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if args is not None else ():
+                cls = _class_named(arg.annotation)
+                if cls in self.methods:
+                    fn.instances[arg.arg] = cls
+            for node in self.own_nodes(fn) if fn.walked or fn is self.body else ():
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) \
+                        or (_class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None)
+                    if cls in self.methods:
+                        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                            key = dotted(target)
+                            if key is not None:
+                                fn.instances[key] = cls
+        return fn.instances
 
     def imported_target(self, call: ast.Call) -> Optional[tuple[str, str]]:
         """(absolute module, function) when the call is of a function imported by name."""
@@ -303,8 +380,12 @@ class ModuleFacts:
 
     def argument_map(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
         """Callee key -> caller key, for the keys a summary speaks of."""
-        params = callee.params[1:] if callee.is_method and isinstance(call.func, ast.Attribute) else callee.params
+        through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
+        params = callee.params[1:] if through_receiver else callee.params
         mapping: dict[str, str] = {}
+        receiver = dotted(call.func.value) if through_receiver else None  # type: ignore[attr-defined]
+        if receiver is not None and callee.params:
+            mapping[callee.params[0]] = receiver
         for param, arg in zip(params, call.args):
             key = dotted(arg)
             if key is not None:
@@ -346,7 +427,7 @@ class ModuleFacts:
                 self._walk(facts)
                 if facts.summary != before:
                     changed_summaries.add(id(facts))
-            sites = self._call_sites()
+            sites = self.call_sites()
             again = self._update_entries(sites)  # functions whose callers now reach them differently
             for callee in changed_summaries:  # and the callers of functions whose effects changed
                 again.update(id(caller) for caller, _ in sites.get(callee, ()))
@@ -396,7 +477,8 @@ class ModuleFacts:
             summary.grad_exit = exit_state.grad
         for key, mode in exit_state.modes.items():
             head = key.split(".", 1)[0]
-            visible = head in facts.params or head == "self" or head in self.body.model_keys
+            visible = head in facts.params or head == "self" or head in self.body.model_keys \
+                or key in self.closure_keys(facts)
             if visible and mode != facts.entry.mode(key):
                 summary.mode_exit[key] = mode
         return summary
@@ -411,6 +493,13 @@ class ModuleFacts:
         keys = [key for key in facts.model_keys if key.split(".", 1)[0] in named]
         return any(s in facts.entry.mode(key) for event in updates for key in keys for s in event.state.mode(key))
 
+    def closure_keys(self, facts: FunctionFacts) -> set[str]:
+        """Models of the enclosing function that a nested function uses as they are when it runs."""
+        if facts.parent is None:
+            return set()
+        return {key for key in facts.model_keys if key in facts.parent.model_keys
+                and key.split(".", 1)[0] not in facts.params and not key.startswith("self.")}
+
     def _mark_escaping(self) -> None:
         """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
         referenced: set[str] = set()
@@ -421,8 +510,23 @@ class ModuleFacts:
                 referenced.update(n.id for n in nodes if isinstance(n, ast.Name) and id(n) not in called)
         for name, facts in self.by_name.items():
             facts.escapes = name in referenced
+        for facts in self.functions:
+            if facts.walked:
+                for node in self.own_nodes(facts):
+                    if isinstance(node, ast.keyword) and node.arg in FRAMEWORK_EVAL_CALLBACKS and isinstance(node.value, ast.Name):
+                        self._mark_framework_callback(node.value.id, facts)
 
-    def _call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
+    def _mark_framework_callback(self, name: str, where: FunctionFacts) -> None:
+        """A function handed to a framework that runs it under no_grad in eval mode (`eval_func=`)."""
+        scope: Optional[FunctionFacts] = where
+        while scope is not None and name not in scope.nested:
+            scope = scope.parent
+        callback = scope.nested[name] if scope is not None else self.by_name.get(name)
+        if callback is not None:
+            callback.framework_hook = True
+            callback.entry_grad_fixed = frozenset({Setting(Grad.DISABLED, callback.node, "framework")})
+
+    def call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
         """id(callee) -> (caller, call event) for every call of a function of this module."""
         sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
         for facts in self.functions:
@@ -458,11 +562,14 @@ class ModuleFacts:
                 if key in caller.model_keys:
                     facts.model_keys.add(param)
                     modes[param] = modes.get(param, frozenset()) | event.state.mode(key)
-        if facts.is_method and all(_self_call(event.node) for _, event in sites):
-            for key in facts.model_keys:  # `self.validate()` runs with the caller's `self.model`
+        receivers = [_receiver(event.node) for _, event in sites] if facts.is_method else []
+        if receivers and all(receivers):
+            for key in facts.model_keys:  # `self.validate()`, `trainer.validate()` run with the caller's `.model`
                 if key.startswith("self."):
-                    modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
-        complete = {p for p in modes if p.startswith("self.")
+                    modes[key] = frozenset().union(*(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites)))
+        for key in self.closure_keys(facts):  # a nested function sees its parent's models as they are at the call
+            modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
+        complete = {p for p in modes if p.startswith("self.") or p in self.closure_keys(facts)
                     or all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
 
@@ -508,7 +615,7 @@ def is_training_step(event: CallEvent) -> bool:
     func = event.node.func
     if event.qualified == "torch.autograd.backward":
         return True
-    return isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward") or is_parameter_update(event)
+    return isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS or is_parameter_update(event)
 
 
 def is_parameter_update(event: CallEvent) -> bool:
@@ -552,9 +659,18 @@ def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None
     return (call, identity, callee.summary, callee.entry)
 
 
-def _self_call(call: ast.Call) -> bool:
-    func = call.func
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+def _receiver(call: ast.Call) -> Optional[str]:
+    """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
+    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
+    """`Tagger` in `Tagger(...)`, `x: Tagger`, `x: "Tagger"`."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str) and expr.value.isidentifier():
+        return expr.value
+    return None
 
 
 def _switches_mode(value: ast.expr) -> bool:

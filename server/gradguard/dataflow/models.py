@@ -5,34 +5,13 @@ import ast
 import builtins
 from typing import Iterable, Optional
 
+from ..vocabulary import (BATCH_NORM_LAYERS, BUILD_NO_MODULES, DROPOUT_LAYERS, FRAMEWORK_MODULE_SUFFIXES,
+                          FRESH_MODEL_FACTORIES, FUNCTIONAL_DROPOUTS, INSTANCE_NORM_LAYERS, LAYERS_WITH_DROPOUT,
+                          MODE_DEPENDENT_LAYERS, MODULE_BASES, MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS,
+                          NOT_MODELS_FROM_PRETRAINED, OPTIMIZER_RECEIVERS, PICKLE_LOADERS, PRETRAINED_PACKAGES,
+                          SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, TORCH_ROOTS)
 from .names import Names, dotted
 from .state import Mode
-
-MODULE_BASES = ("torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
-FRAMEWORK_MODULE_SUFFIXES = ("LightningModule", "PreTrainedModel", "ModelMixin")
-# Methods that only a module has (called with these argument counts): the receiver is a model.
-MODULE_METHODS = {"eval": (0,), "train": (0, 1), "parameters": (0, 1), "named_parameters": (0, 1, 2),
-                  "state_dict": (0,), "load_state_dict": (1, 2), "modules": (0,), "children": (0,),
-                  }
-# Optimizers, LR schedulers and grad scalers have these too: their receiver is a model only when its name is not one of those.
-SHARED_STATE_METHODS = ("state_dict", "load_state_dict")
-# Calls that return their (model) argument or receiver, mode unchanged.
-SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-                        "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
-                        "copy.deepcopy")
-SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_", "share_memory")
-STATELESS_LAYERS = frozenset({
-    "ReLU", "ReLU6", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softplus", "Mish", "Hardswish",
-    "Hardsigmoid", "ELU", "LeakyReLU", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
-    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "Dropout", "Dropout1d",
-    "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
-    "ReflectionPad2d", "CosineSimilarity", "PairwiseDistance", "Softmax2d", "GLU",
-})
-MODE_DEPENDENT_LAYERS = ("BatchNorm", "SyncBatchNorm", "Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention",
-                         "Sequential", "ModuleList", "ModuleDict")
-PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
-
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
     """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
@@ -90,16 +69,17 @@ class ModelKinds:
                 return inner
             return Mode.EVAL if func.attr == "eval" or _false_argument(value) else Mode.TRAIN
         qualified = self.names.qualified(func) or ""
-        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES):
+        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES) \
+                and not qualified[:-len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
-        if qualified.startswith("torchvision.models.") or qualified == "timm.create_model":
+        if qualified.startswith(FRESH_MODEL_FACTORIES):
             return Mode.TRAIN
         if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
                 and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
             return _layer_mode(qualified.rsplit(".", 1)[-1])
         if isinstance(func, ast.Name) and func.id in self.factories:
             return Mode.TRAIN
-        if qualified in ("torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"):
+        if qualified in MODULE_LOADERS:
             return Mode.UNKNOWN
         return None
 
@@ -143,6 +123,13 @@ def _layer_mode(name: str) -> Optional[Mode]:
     return Mode.TRAIN if name.startswith(MODE_DEPENDENT_LAYERS) else Mode.UNKNOWN
 
 
+def uses_torch(names: Names) -> bool:
+    """The module imports torch, a library built on it, a module of its own project or a library we do
+    not know: only there does a method only modules have (`x.eval()`) make its receiver a model."""
+    roots = {qualified.split(".", 1)[0] for qualified in names.imported.values()}
+    return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
+
+
 def module_method_receiver(call: ast.Call) -> Optional[str]:
     """`model.eval()` -> "model": calls only a module answers to make their receiver a model."""
     func = call.func
@@ -159,27 +146,13 @@ def module_method_receiver(call: ast.Call) -> Optional[str]:
 def names_optimizer(key: str) -> bool:
     """`optimizer`, `self.opt`, `opt_d`, `scaler`: named as an optimizer or a grad scaler."""
     last = key.rsplit(".", 1)[-1].lower()
-    return "optim" in last or last in ("opt", "scaler") or last.startswith("opt_")
+    return "optim" in last or last in OPTIMIZER_RECEIVERS or last.startswith("opt_")
 
 
 def names_training_state(key: str) -> bool:
     """Named as an object with a state dict that is not a module: an optimizer, an LR scheduler, a grad scaler."""
     last = key.rsplit(".", 1)[-1].lower()
     return names_optimizer(last) or "sched" in last or last.endswith("scaler")
-
-
-# What behaves differently in training mode (TORCH-FACTS 9 measures Dropout and BatchNorm; the
-# others apply dropout of their own, a random slope (RReLU), or running statistics when asked to track them).
-DROPOUT_LAYERS = ("Dropout", "AlphaDropout", "FeatureAlphaDropout")
-BATCH_NORM_LAYERS = ("BatchNorm", "SyncBatchNorm", "LazyBatchNorm")
-LAYERS_WITH_DROPOUT = ("Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention")
-INSTANCE_NORM_LAYERS = ("InstanceNorm", "LazyInstanceNorm")  # with `track_running_stats=True`
-TORCH_LOADERS = frozenset({"torch.load", "torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"})
-# Packages whose calls build no modules (anything else imported may hide one).
-BUILD_NO_MODULES = frozenset({"math", "numpy", "einops", "typing", "functools", "itertools", "operator", "collections",
-                              "copy", "warnings", "logging", "random", "os", "sys", "time", "dataclasses", "abc"})
-FUNCTIONAL_DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
-    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"))
 
 
 def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> Optional[frozenset[str]]:
@@ -207,7 +180,7 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
                 if local is not None and id(local) not in seen:
                     seen.add(id(local))
                     pending.append(local)
-                elif qualified.split(".", 1)[0] == "torch" and qualified not in TORCH_LOADERS:
+                elif qualified.split(".", 1)[0] == "torch" and qualified not in MODULE_LOADERS | PICKLE_LOADERS:
                     found.update(_torch_mode_dependence(qualified, child))
                 elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
                         qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))):

@@ -8,13 +8,14 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from ..vocabulary import GRAD_MODE_APIS
+
 # Re-exports that are the same object as the canonical name (TORCH-FACTS 24g).
 CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("torch.autograd.grad_mode.", "torch."),
     ("torch.autograd.", "torch."),
     ("torch.nn.modules.module.Module", "torch.nn.Module"),
 )
-GRAD_MODE_APIS = frozenset({"torch.no_grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"})
 CANONICAL_EXEMPT = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional", "torch.autograd.Function"})
 EXEMPT_PREFIXES = tuple(name + "." for name in CANONICAL_EXEMPT)
 REEXPORT_PREFIXES = tuple(prefix for prefix, _ in CANONICAL_PREFIXES)
@@ -54,6 +55,21 @@ class Names:
                 for alias in node.names:
                     module = f"{node.module}." if node.module else ""
                     self.imported[alias.asname or alias.name] = "." * node.level + module + alias.name
+
+    def note_aliases(self, module_body: Iterable[ast.stmt]) -> None:
+        """Module-level assignments that rename an import: `F = nn.functional`, `nn = torch.nn`,
+        `torch = pytest.importorskip("torch")`."""
+        for stmt in module_body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            value = stmt.value
+            if isinstance(value, ast.Call) and (dotted(value.func) or "").endswith("importorskip") and value.args \
+                    and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str):
+                self.imported[stmt.targets[0].id] = value.args[0].value
+            elif isinstance(value, (ast.Name, ast.Attribute)):
+                qualified = self.qualified(value)
+                if qualified is not None:
+                    self.imported[stmt.targets[0].id] = qualified
 
     def qualified(self, expr: ast.expr) -> str | None:
         """`T.autograd.no_grad` -> `torch.no_grad`; None when the root is not an import."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from typing import Collection, Iterator
 
+from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
+
 # grad mode and training mode: every rule starts from one of them, in this function or, through the
 # propagation in _relevant_definitions, in one that calls or names it
 RELEVANT_TOKENS = (
     "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
-    "val_loader", "valid_loader", "test_loader", "eval_loader", "val_dl", "test_dl", "valloader", "testloader",
-    "val_data", "test_data", "eval_data", "eval_dataloader", "val_dataloader", "test_dataloader",
+    *EVALUATION_DATA_TOKENS, *LOADER_TOKENS,
     "volatile=",  # `Variable(x, volatile=True)`, GG110
 )
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")

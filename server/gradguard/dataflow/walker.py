@@ -9,25 +9,19 @@ of functions of the analysed code. Nested functions and lambdas are walked on th
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children, descendants
-from .state import Grad, Mode, Possible, Setting, State, join_all
+from .state import Grad, Mode, Possible, Setting, State, join_all, only
 
 if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
 
 MAX_LOOP_ROUNDS = 4
 NEXT_ITERATION = "next-iteration:"  # prefixes the `via` of settings carried by a loop's back edge
-VAL_LOADER = re.compile(
-    r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)_?"
-    r"(?:loader|dl|dataloader|data_loader|iter|batches|set|ds|dataset|data|gen)s?(?:$|_)"
-    r"|(?:^|_)(?:loader|dataloader|dl)_?(?:val|valid|test|eval)(?:$|_)",
-    re.IGNORECASE,
-)
 # Calls that read a model but never change its mode: handing a model to them keeps what we know.
 MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
                                 "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
@@ -80,7 +74,7 @@ class Walker:
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> Optional[State]:
         state = self.expr(node.iter, state)
-        return self.loop(node, state, val=any(VAL_LOADER.search(name) for name in _identifiers(node.iter)))
+        return self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
 
     def while_loop(self, node: ast.While, state: State) -> Optional[State]:
         state = self.expr(node.test, state)
@@ -142,6 +136,8 @@ class Walker:
 
     def assigned_modes(self, key: str, value: ast.expr, node: ast.stmt, state: State) -> dict[str, Possible]:
         kinds = self.module.kinds
+        if isinstance(value, ast.Call) and kinds.names.qualified(value.func) in PICKLE_LOADERS:
+            return {key: frozenset({Setting(Mode.UNKNOWN, value, "loaded")})}  # whatever mode it was saved in
         created = kinds.created_mode(value, self.fn.model_keys)
         if created is not None:
             return {key: frozenset({Setting(created, node, "constructed")})}
@@ -281,14 +277,16 @@ class Walker:
         return changes
 
     def hand_over_models(self, node: ast.Call, state: State) -> State:
-        """A model handed to code we cannot see may come back in any mode."""
+        """A model handed to code we cannot see may come back in any mode; but a helper that loads
+        weights into it (`resume_from_ckpt(path, model)`) leaves eval mode on, like `load_state_dict`."""
         model_keys = self.fn.model_keys
         if not model_keys or (isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS):
             return state
         changes = {}
+        loader = WEIGHT_LOADER_NAME.search((dotted(node.func) or "").rsplit(".", 1)[-1])
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             key = dotted(arg)
-            if key is not None and key in model_keys:
+            if key is not None and key in model_keys and not (loader and only(state.mode(key), Mode.EVAL)):
                 changes[key] = frozenset({Setting(Mode.UNKNOWN, node, "passed")})
         return state.with_modes(changes)
 

@@ -1,21 +1,16 @@
 """Fixes that put statements under a grad-mode `with` (GG102, GG105, GG201) or decorate a function (GG201)."""
 from __future__ import annotations
 
-import re
 from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 import libcst.matchers as m
 
 from ..findings import Fix
+from ..vocabulary import EVALUATION_DATA
 from .context import FixContext
 from .names import assigned_names, suspends, used_names
 from .tree import Block
-
-# A loop over data named for evaluation (`val_loader`, `test_dl`, `self.eval_dataloader`, `testloader`).
-EVALUATION_DATA = re.compile(r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)(?:_|$)"
-                             r"|^(?:val|valid|test|eval)(?:loader|dl|data|set)", re.IGNORECASE)
-
 
 def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     """GG201: the forward pass and the statements that use its result; a whole evaluation loop.

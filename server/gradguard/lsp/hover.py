@@ -10,6 +10,7 @@ from pygls.workspace import PositionCodec
 
 from ..findings import Span
 from ..rules import find_rule
+from ..vocabulary import GRAD_MODE_APIS
 from .convert import to_range
 from .documents import Program
 from .regions import innermost
@@ -102,12 +103,13 @@ REQUIRES_GRAD = (
 )
 
 # word under the cursor -> text; attribute names only count after a dot (`model.eval`, not `eval(...)`)
-MODULE_APIS = {
-    "no_grad": NO_GRAD,
-    "inference_mode": INFERENCE_MODE,
-    "set_grad_enabled": SET_GRAD_ENABLED,
-    "enable_grad": ENABLE_GRAD,
+GRAD_MODE_TEXTS = {
+    "torch.no_grad": NO_GRAD,
+    "torch.inference_mode": INFERENCE_MODE,
+    "torch.set_grad_enabled": SET_GRAD_ENABLED,
+    "torch.enable_grad": ENABLE_GRAD,
 }
+MODULE_APIS = {api.rsplit(".", 1)[1]: GRAD_MODE_TEXTS[api] for api in GRAD_MODE_APIS}
 METHOD_APIS = {
     "eval": EVAL,
     "train": TRAIN,

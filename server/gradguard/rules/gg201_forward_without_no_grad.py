@@ -4,7 +4,10 @@ import ast
 
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
-from .queries import evaluation_reason, forward_passes, grad_enabled, needs_gradients
+from .intent import evaluation_evidence, needs_gradients
+from .queries import forward_passes, grad_enabled
+
+ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
 
 
 def check(facts, report) -> None:
@@ -13,25 +16,28 @@ def check(facts, report) -> None:
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended
         if not grad_enabled(event) or any(s.via != "default" for s in event.state.grad):
             continue
-        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=True, report=report)
-        if reason is None or needs_gradients(facts, fn, event):
+        if isinstance(event.node.func, ast.Attribute) and event.node.func.attr in ALREADY_NO_GRAD_METHODS:
+            continue
+        evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=True)
+        if evidence is None or needs_gradients(facts, fn, event):
             continue
         loop = event.loop_val or max((candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
                                      key=lambda node: node.lineno, default=None)
-        groups.setdefault((id(fn), id(loop)), []).append((fn, event, reason, loop))
+        groups.setdefault((id(fn), id(loop)), []).append((fn, event, evidence, loop))
     for group in groups.values():
         group.sort(key=lambda item: (item[1].node.lineno, item[1].node.col_offset))
-        fn, event, reason, loop = group[0]
+        fn, event, evidence, loop = group[0]
         volatile = volatile_arguments(fn)
         nor_volatile = f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores" \
             if volatile else ""
         together = {} if len(group) == 1 else {"loop_line": report.first_line(loop)} if loop is not None \
             else {"last_line": report.first_line(group[-1][1].node)}  # what the fix wraps to cover them all
-        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({reason}) runs with gradients "
-                   "enabled, though nothing here needs them: autograd records the graph and keeps the activations "
-                   f"alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient tracking{nor_volatile})",
-                   related=[(other.node, f"forward pass of `{other.model}` with gradients enabled too")
-                            for _, other, _, _ in group[1:]],
+        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
+                   "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
+                   "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient "
+                   f"tracking{nor_volatile})",
+                   related=[*evidence.related, *((other.node, f"forward pass of `{other.model}` with gradients enabled too")
+                                                 for _, other, _, _ in group[1:])],
                    data={"function": None if fn is facts.body else fn.name, **together})
 
 
@@ -171,6 +177,7 @@ RULE = Rule(
         """),
         example("""
             import time
+            import torch
             def benchmark(model, inputs, repeats=10):
                 model.eval()
                 timings = []
@@ -183,6 +190,85 @@ RULE = Rule(
                     timings.append(time.perf_counter() - start)
                 return timings
         """),
+        example("""
+            import torch
+            import torchvision
+            def main(weights, images):
+                net = torchvision.models.resnet18(num_classes=10)
+                net.load_state_dict(torch.load(weights))
+                print(net(images).argmax(1))  # expect
+        """),
+        example("""
+            import torch
+            net = torch.load("melody.pt", weights_only=False)
+            note = torch.zeros(1, 1, dtype=torch.long)
+            for _ in range(100):
+                logits = net(note)  # expect
+                note = torch.multinomial(logits.softmax(-1), 1)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def _collect(model: nn.Module, batches):
+                return torch.cat([model(x) for x in batches])  # expect
+            def validate(model: nn.Module, batches):
+                model.eval()
+                return _collect(model, batches).mean().item()
+        """),
+        example("""
+            import torch
+            from transformers import AutoModel
+            encoder = AutoModel.from_pretrained("bert-base-uncased")
+            vectors = [encoder(**batch).last_hidden_state[:, 0].tolist() for batch in batches]  # expect
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class LM(nn.Module):
+                def forward(self, x):
+                    return x
+                def evaluate(self, x):
+                    return self(x).mean().item()  # expect
+            def report(lm: LM, x):
+                lm.eval()
+                return lm.evaluate(x)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class MIL(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 1)
+                def forward(self, x):
+                    return self.fc(x)
+                def calculate_objective(self, x, y):
+                    return ((self.fc(x) - y) ** 2).mean()
+            model = MIL()
+            def test(loader):
+                model.eval()
+                total = 0.0
+                for x, y in loader:
+                    total += model.calculate_objective(x, y).item()  # expect
+                return total
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.proj = nn.Linear(8, 4)
+                def forward(self, x):
+                    return self.proj(x)
+                def _scores(self, x):
+                    return self.forward(x).max(-1)  # expect
+                def predict(self, sentences, eval_data):
+                    for x in sentences:
+                        scores, tags = self._scores(x)
+                        x.tags = tags.tolist()
+                    return sentences
+        """),
     ),
     silent=(
         example("""
@@ -191,6 +277,74 @@ RULE = Rule(
             def evaluate(model, loader):
                 model.eval()
                 return [model(x) for x, _ in loader]
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def infer(model: nn.Module, images):
+                return model(images)
+            def train_step(model: nn.Module, images, targets, opt):
+                loss = nn.functional.cross_entropy(infer(model, images), targets)
+                loss.backward()
+                opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 8)
+                def forward(self, x):
+                    return self.fc(x)
+            def test():
+                net = Block()
+                y = net(torch.randn(2, 8))
+                print(y.shape)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Evaluator:
+                def __init__(self, model: nn.Module):
+                    self.model = model
+                def evaluate(self, x):
+                    return self.model(x).mean().item()
+            def report(model: nn.Module, x):
+                lm = Evaluator(model)
+                model.eval()
+                with torch.no_grad():
+                    return lm.evaluate(x)
+        """),
+        example("""
+            import torch
+            import pytorch_pfn_extras as ppe
+            def build(model: torch.nn.Module, loader):
+                def eval_step(x, y):
+                    return model(x)
+                return ppe.training.extensions.Evaluator(loader, model, eval_func=eval_step)
+        """),
+        example("""
+            import numpy as np
+            class Stump:
+                def eval(self):
+                    return self
+                def __call__(self, x):
+                    return np.sign(x)
+            def evaluate(model, x):
+                model.eval()
+                return model(x)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def compliant_with_eval(x):
+                model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1)).eval()
+                with torch.no_grad():
+                    return model(x)
+            def compliant_without_eval(x):
+                model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+                return model(x)
         """),
         example("""
             import torch
@@ -373,6 +527,15 @@ RULE = Rule(
             model = AutoModelForCausalLM.from_pretrained("gpt2")
             def infer(input_ids):
                 return model.generate(input_ids, max_new_tokens=20)
+        """),
+        example("""
+            import torch
+            import torchvision
+            def main(weights, loader):
+                net = torchvision.models.resnet18()
+                net.load_state_dict(torch.load(weights))
+                print(net(torch.zeros(1, 3, 224, 224)).shape)
+                finetune(net, loader)
         """),
     ),
     check=check,

@@ -3,12 +3,14 @@ from __future__ import annotations
 import ast
 from typing import Optional
 
-from ..dataflow.models import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS, mode_dependent_layers
+from ..dataflow.models import mode_dependent_layers
+from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, first_origin, only
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
-from .queries import evaluation_reason, forward_passes, needs_gradients, statement_of
+from .intent import evaluation_evidence, needs_gradients
+from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee")
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
@@ -25,13 +27,13 @@ def check(facts, report) -> None:
             continue  # loaded models are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
-        reason = evaluation_reason(facts, fn, event, explicit_eval_counts=False, report=report)
-        if reason is None or needs_gradients(facts, fn, event):
+        evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
+        if evidence is None or needs_gradients(facts, fn, event):
             continue
         origin = first_origin(mode)
         how = "was created in training mode" if origin.via == "constructed" else "was put in training mode"
         found = f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before " \
-                f"this evaluation forward pass ({reason})"
+                f"this evaluation forward pass ({evidence.say(report)})"
         built = _model_built(facts, event.model, mode, definitions)
         layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
         severity = None
@@ -45,7 +47,7 @@ def check(facts, report) -> None:
             message = f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the " \
                       f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
             severity = "hint"
-        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here")],
+        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here"), *evidence.related],
                    data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
 
 
@@ -267,6 +269,21 @@ RULE = Rule(
                     with no_grad():
                         return [self.model(x) for x in loader]  # expect
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.5)
+                def forward(self, x):
+                    return self.drop(x)
+                @torch.no_grad()
+                def predict(self, x):
+                    return self(x).argmax(-1)  # expect
+            tagger = Tagger()
+            print(tagger.predict(torch.randn(2, 4)))
+        """),
     ),
     silent=(
         example("""
@@ -276,6 +293,39 @@ RULE = Rule(
             def evaluate(model: nn.Module, loader):
                 model.eval()
                 return [model(x) for x in loader]
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.5)
+                def forward(self, x):
+                    return self.drop(x)
+                def predict(self, x):
+                    return self(x)
+            def fit(net: Net, xs, opt):
+                net.train()
+                for x in xs:
+                    net.predict(x).sum().backward()
+                    opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(8)
+                def forward(self, x):
+                    return self.bn(x)
+            def test():
+                net = Block()
+                with torch.no_grad():
+                    print(net(torch.randn(2, 8)).shape)
+                net.zero_grad()
+                torch.optim.SGD(net.parameters(), lr=0.1).step()
         """),
         example("""
             import torch
@@ -407,6 +457,14 @@ RULE = Rule(
             def extract(images):
                 backbone = torchvision.models.resnet50(weights="DEFAULT").eval()
                 return backbone(images)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def compliant_without_eval(x):
+                model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+                with torch.no_grad():
+                    return model(x)
         """),
     ),
     check=check,

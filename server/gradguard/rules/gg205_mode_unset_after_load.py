@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from ..dataflow.names import dotted
 from ..dataflow.state import Mode
 from .base import Rule, example
-from .queries import evaluation_reason, forward_passes, grad_disabled, needs_gradients, statement_of
+from .intent import evaluation_evidence, needs_gradients
+from .queries import forward_passes, grad_disabled, statement_of
 
 
 def check(facts, report) -> None:
@@ -13,16 +15,23 @@ def check(facts, report) -> None:
         loads = [s.origin for s in mode if id(s.origin) in fn.calls]
         if not loads:
             continue  # the load happened in another function
-        if not grad_disabled(event) and (evaluation_reason(facts, fn, event, explicit_eval_counts=False, report=report) is None
-                                         or needs_gradients(facts, fn, event)):
+        evidence = None if grad_disabled(event) else evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
+        if not grad_disabled(event) and (evidence is None or needs_gradients(facts, fn, event)):
             continue
         load = min(loads, key=lambda n: n.lineno)
-        report.add(RULE, event.node, f"`{event.model}` got weights from `load_state_dict()` ({report.line(load)}) and is used "
-                   f"for forward passes that need no gradients with no `{event.model}.eval()` on the way: "
-                   "`load_state_dict()` does not change the mode, so Dropout and BatchNorm may still be in training mode",
-                   related=[(load, "weights loaded here")],
+        loader = _loader_name(facts, load)
+        why = "" if evidence is None or any(node is load for node, _ in evidence.related) else f" ({evidence.say(report)})"
+        report.add(RULE, event.node, f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
+                   f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
+                   "the mode, so Dropout and BatchNorm may still be in training mode",
+                   related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
                    data={"receiver": event.model, "anchor_line": report.last_line(load),
                          "anchor_statement_line": report.first_line(statement_of(fn, load))})
+
+
+def _loader_name(facts, load) -> str:
+    """`torch.load` for a pickled module however torch is imported, else the method: `load_state_dict`."""
+    return facts.names.qualified(load.func) or (dotted(load.func) or "load").rsplit(".", 1)[-1]
 
 
 RULE = Rule(
@@ -145,8 +154,34 @@ RULE = Rule(
                         outputs[p] = model(x)  # expect
                 return outputs
         """),
+        example("""
+            import torch
+            import torchvision
+            def main(path, batch):
+                net = torchvision.models.resnet50()
+                net.load_state_dict(torch.load(path, map_location="cpu"))
+                for label in net(batch).argmax(1).tolist():  # expect
+                    print(label)
+        """),
+        example("""
+            import torch
+            with open("model.pt", "rb") as fh:
+                net = torch.load(fh, weights_only=False)
+            with torch.no_grad():
+                print(net(torch.zeros(1, 8)))  # expect
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            state = torch.load("last.pt")
+            model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.2))
+            model.load_state_dict(state["model"])
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for x, y in data:
+                torch.nn.functional.mse_loss(model(x), y).backward()
+                opt.step()
+        """),
         example("""
             import torch
             import torch.nn as nn

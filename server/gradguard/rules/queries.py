@@ -2,57 +2,12 @@
 from __future__ import annotations
 
 import ast
-import os
-import re
 from typing import Iterator
 
 from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
-from ..dataflow.state import Grad, Mode, Setting, first_origin, only
-
-GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
-                      "torch.func.jacrev", "torch.func.grad_and_value")
-GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
-                            "register_backward_hook", "requires_grad_", "retain_grad"})
-ITERATION_WRAPPERS = ("enumerate", "tqdm", "iter")  # they iterate what they are given
-TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])tests?[\\/]")
-
-
-def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> bool:
-    """Code that may consume this forward pass's graph backpropagates, reads `.grad`, or asks
-    autograd for gradients (SPEC "Gradients needed"): code after it in its function, or anywhere
-    in a loop around it (the next iteration). Training code that ran *before* an evaluation
-    (a notebook, a script) does not count."""
-    line = event.node.lineno
-    loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
-    if event.loop_val is not None:
-        loops = [event.loop_val]  # a validation loop is its own scope
-    start = min([line, *(loop.lineno for loop in loops)])
-
-    def after(node: ast.AST) -> bool:
-        return getattr(node, "lineno", 0) >= start
-
-    return any(after(node) and _consumes_gradients(facts, node) for node in facts.own_nodes(fn)) or any(
-        after(e.node) and is_training_step(e) for e in fn.call_events())
-
-
-def _consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
-    if isinstance(node, ast.Attribute):
-        return node.attr in GRADIENT_ATTRS or (node.attr == "grad" and isinstance(node.ctx, ast.Load))
-    if isinstance(node, ast.Call):
-        qualified = facts.names.qualified(node.func) or ""
-        return qualified in GRADIENT_CONSUMERS or qualified.startswith("torch.autograd.functional.")
-    return False
-
-
-def is_evaluation_function(facts: ModuleFacts, fn: FunctionFacts) -> bool:
-    """Named for evaluation or inference; pytest test functions in test files are not."""
-    if isinstance(fn.node, ast.Module):
-        return False
-    if fn.name.startswith("test") and TEST_FILE.search(facts.path.replace(os.sep, "/")):
-        return False
-    return facts.config.is_eval_function_name(fn.name)
+from ..dataflow.state import Grad, Setting, only
 
 
 def forward_passes(facts: ModuleFacts) -> Iterator[tuple[FunctionFacts, CallEvent]]:
@@ -101,31 +56,6 @@ def mode_switched_by(setting: Setting, report) -> str:
         name = dotted(call.func) if isinstance(call, ast.Call) else None
         return f"`{name}()` (called at {line})"
     return f"the call at {line}"
-
-
-def evaluation_reason(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool,
-                      report) -> str | None:
-    """Why this forward pass is evaluation code, in words for the message; None when it is not."""
-    if is_evaluation_function(facts, fn):
-        return f"function `{fn.name}`"
-    if event.loop_val is not None:
-        return f"loop over `{_iterable(event.loop_val.iter)}`"  # type: ignore[attr-defined]
-    if explicit_eval_counts and event.model is not None:
-        mode = event.state.mode(event.model)
-        if only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
-            origin = first_origin(mode)
-            return f"after `{event.model}.eval()` at {report.line(origin.origin)}"
-    return None
-
-
-def _iterable(node: ast.expr) -> str:
-    """How a message names what a loop iterates: `val_loader` for `enumerate(tqdm(val_loader))`,
-    `get_batches(...)` for `get_batches(val_data, batch_size, seq_length)`."""
-    while isinstance(node, ast.Call) and node.args and (dotted(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPERS:
-        node = node.args[0]
-    if isinstance(node, ast.Call) and dotted(node.func):
-        return f"{dotted(node.func)}(...)"
-    return dotted(node) or ast.unparse(node)
 
 
 def statement_of(fn: FunctionFacts, node: ast.AST) -> ast.AST:
