@@ -33,6 +33,8 @@ TRAIN = textwrap.dedent("""\
             evaluate(model, val_loader)
 """)
 INFERENCE = textwrap.dedent("""\
+    import torch  # `model.eval()` makes `model` a model only in code that imports torch (SPEC "Model")
+
     def predict(model, x):
         model.eval()
         return model(x)
