@@ -50,6 +50,7 @@ class GradGuardServer(LanguageServer):
         )
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
+        self.analysing: dict[str, tuple[Stamp, asyncio.Task]] = {}  # per program: the text being analysed
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
         self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: regions, then the fix engine's parse
@@ -68,8 +69,10 @@ class GradGuardServer(LanguageServer):
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
-        for task in [*self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
+        analyses = [task for _, task in self.analysing.values()]
+        for task in [*analyses, *self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
             task.cancel()
+        self.analysing.clear()
         self.pending.clear()
         self.follow_ups.clear()
         self.analysis_pool.stop()
@@ -81,6 +84,11 @@ class GradGuardServer(LanguageServer):
 
     def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
         self.window_log_message(types.LogMessageParams(type=level, message=f"[gradguard] {message}"))
+
+    def trace(self, message: str) -> None:
+        """`$/logTrace` when the client asked for a verbose trace: the server's own timings."""
+        if self.protocol.trace == types.TraceValue.Verbose:
+            self.log_trace(types.LogTraceParams(message=f"[gradguard] {message}"))
 
     def log_exception(self, context: str) -> None:
         self.log(f"{context} failed:\n{traceback.format_exc()}", types.MessageType.Error)
@@ -146,6 +154,9 @@ class GradGuardServer(LanguageServer):
         return (snapshot.layout.uris, snapshot.versions, self.settings.generation, self.rechecks.get(snapshot.key, 0))
 
     def forget(self, key: str) -> Optional[Program]:
+        _, analysis = self.analysing.pop(key, (None, None))
+        if analysis is not None:
+            analysis.cancel()
         for tasks in (self.pending, self.follow_ups):
             task = tasks.pop(key, None)
             if task is not None:
@@ -157,7 +168,9 @@ class GradGuardServer(LanguageServer):
     # ------------------------------------------------------------------ analysis
 
     async def refresh(self, key: str) -> Optional[Program]:
-        """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped)."""
+        """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped).
+        Callers asking for a text that is being analysed wait for that analysis: each text is analysed once
+        however many ask (the server's own loop, and each `textDocument/diagnostic` pull)."""
         snapshot = self.snapshot(key)
         if snapshot is None:
             return None
@@ -165,15 +178,41 @@ class GradGuardServer(LanguageServer):
         stamp = self.stamp(snapshot)
         if program.analysed == stamp:
             return program
-        config = self.settings.config_for(snapshot.path)
-        result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
-        if isinstance(result, Analysed) and result.index_change is not None:
-            self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
-        latest = self.snapshot(key)
-        if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
-            return None
-        program.record(snapshot, stamp, result)
-        return program
+        running = self.analysing.get(key)
+        if running is None or running[0] != stamp:
+            running = (stamp, asyncio.ensure_future(self._analyse(key, snapshot, stamp, program)))
+            self.analysing[key] = running
+        # Shielded: a caller that is cancelled (a pull superseded by the next one) leaves it to the others.
+        return await asyncio.shield(running[1])
+
+    async def newest_analysis(self, uri: str) -> Optional[Program]:
+        """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
+        for _ in range(3):  # the document may change while it is analysed; try again on the newer text
+            key = self.program_key(uri)
+            if not key:
+                return None
+            program = await self.refresh(key)
+            if program is not None:
+                return program
+        return None
+
+    async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Optional[Program]:
+        try:
+            config = self.settings.config_for(snapshot.path)
+            started = asyncio.get_running_loop().time()
+            result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
+            milliseconds = (asyncio.get_running_loop().time() - started) * 1000
+            self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms")
+            if isinstance(result, Analysed) and result.index_change is not None:
+                self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
+            latest = self.snapshot(key)
+            if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
+                return None
+            program.record(snapshot, stamp, result)
+            return program
+        finally:
+            if self.analysing.get(key, (None, None))[1] is asyncio.current_task():
+                del self.analysing[key]
 
     async def refresh_regions(self, program: Program) -> None:
         if program.regions_of == program.analysed or program.syntax_error is not None:
