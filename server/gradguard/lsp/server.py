@@ -79,9 +79,7 @@ async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> N
            f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
     if await fetch_configuration(ls):
         ls.reanalyse_all()
-    await watch_files(ls)
-    ls.start_indexing()  # in the background: the first diagnostics do not wait for the workspace index
-    await ls.fix_pool.run(len, "")  # start the fix worker now rather than on the first code action
+    await watch_files(ls)  # the workers and the workspace index start with the first analysis (state.py)
 
 
 async def watch_files(ls: GradGuardServer) -> None:

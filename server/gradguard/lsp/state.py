@@ -58,6 +58,7 @@ class GradGuardServer(LanguageServer):
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
         self.indexing: Optional[asyncio.Task] = None
+        self.background_started = False  # see start_background_work
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         # Separate workers, so neither a slow fix computation nor the hover's regions delay diagnostics.
         self.analysis_pool = Pool("analysis")
@@ -199,9 +200,13 @@ class GradGuardServer(LanguageServer):
     async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Optional[Program]:
         try:
             config = self.settings.config_for(snapshot.path)
-            started = asyncio.get_running_loop().time()
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            if not self.background_started:
+                self.background_started = True
+                loop.call_soon(self.start_background_work)  # once this analysis has been submitted
             result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
-            milliseconds = (asyncio.get_running_loop().time() - started) * 1000
+            milliseconds = (loop.time() - started) * 1000
             self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms")
             if isinstance(result, Analysed) and result.index_change is not None:
                 self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
@@ -304,7 +309,12 @@ class GradGuardServer(LanguageServer):
         return [key for key, program in self.programs.items()
                 if change.affects(program.root, program.module, program.calls)]
 
-    def start_indexing(self) -> None:
+    def start_background_work(self) -> None:
+        """Behind the first analysis, not before it: the first diagnostics wait for neither the other workers'
+        start (each imports for a few tenths of a CPU-second) nor the workspace index, which is built after
+        it in the analysis worker."""
+        self.fix_pool.start()
+        self.regions_pool.start()
         self.indexing = asyncio.ensure_future(self.index_workspaces())
 
     async def index_workspaces(self) -> None:

@@ -125,6 +125,10 @@ class Pool:
         except (OSError, NotImplementedError, ImportError):
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gradguard-{self.name}")
 
+    def start(self) -> None:
+        """Start the worker ahead of its first job."""
+        self.executor.submit(len, "")
+
     async def run(self, function: Callable, *args: Any) -> Any:
         while True:
             executor = self.executor
