@@ -64,6 +64,7 @@ def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
     use_lsp_positions(ls.workspace)
     text_caps = params.capabilities.text_document
     ls.pull = bool(text_caps and text_caps.diagnostic)
+    ls.analysis_pool.start()  # its imports overlap the rest of the handshake: the first didOpen is analysed sooner
     if ls.pull:
         ls.feature(
             types.TEXT_DOCUMENT_DIAGNOSTIC,

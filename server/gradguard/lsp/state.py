@@ -20,7 +20,8 @@ from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapsho
 from .protocol import GradGuardProtocol
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
-from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, regions, reindex_file
+from .regions import hover_facts
+from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, reindex_file
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
 # only its last version; the analysis runs meanwhile, so an idle edit waits max(analysis, this), not the sum.
@@ -202,10 +203,10 @@ class GradGuardServer(LanguageServer):
             config = self.settings.config_for(snapshot.path)
             loop = asyncio.get_running_loop()
             started = loop.time()
+            result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
             if not self.background_started:
                 self.background_started = True
-                loop.call_soon(self.start_background_work)  # once this analysis has been submitted
-            result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
+                self.start_background_work()
             milliseconds = (loop.time() - started) * 1000
             self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms")
             if isinstance(result, Analysed) and result.index_change is not None:
@@ -223,9 +224,9 @@ class GradGuardServer(LanguageServer):
         if program.regions_of == program.analysed or program.syntax_error is not None:
             return
         stamp = program.analysed
-        found = await self.regions_pool.run(regions, program.source)
+        found = await self.regions_pool.run(hover_facts, program.source)
         if program.analysed == stamp:
-            program.regions, program.regions_of = found, stamp
+            program.regions, program.api_names, program.regions_of = found.regions, found.api_names, stamp
 
     def schedule(self, key: str, quiet: float = CHANGE_DEBOUNCE_SECONDS) -> None:
         """Analyse the program's newest text as soon as its previous analysis is done, and publish it once
@@ -310,9 +311,9 @@ class GradGuardServer(LanguageServer):
                 if change.affects(program.root, program.module, program.calls)]
 
     def start_background_work(self) -> None:
-        """Behind the first analysis, not before it: the first diagnostics wait for neither the other workers'
-        start (each imports for a few tenths of a CPU-second) nor the workspace index, which is built after
-        it in the analysis worker."""
+        """After the first analysis, not before it: the first diagnostics wait for neither the other workers'
+        start (each imports for a few tenths of a CPU-second, on the cores the analysis needs) nor the
+        workspace index."""
         self.fix_pool.start()
         self.regions_pool.start()
         self.indexing = asyncio.ensure_future(self.index_workspaces())

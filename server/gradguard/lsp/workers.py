@@ -20,7 +20,6 @@ from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
 from ..processes import tune_garbage_collector, worker_context
 from .documents import Snapshot
-from .regions import GradRegion, find_regions
 from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
 
 # The index of each workspace folder lives in the analysis worker process, so it is not pickled
@@ -96,10 +95,6 @@ def reindex_file(root: str, path: str, config: Optional[Config]) -> IndexChange:
     summary = summarise_file(path, module, config) if config is not None else None
     before = _workspaces.setdefault(root, WorkspaceIndex()).update(module, summary)
     return IndexChange(root, module, before, summary)
-
-
-def regions(source: str) -> list[GradRegion]:
-    return find_regions(source)
 
 
 class Pool:
