@@ -29,7 +29,7 @@ from .noqa import add_noqa_comments
 from .processes import tune_garbage_collector, worker_context
 from .notebook import cells_after_fixes, join_cells
 
-# Below this much source a worker process costs more to start (it imports libcst) than it saves.
+# Below this much source a worker process costs more to start (imports; libcst too when fixing) than it saves.
 PARALLEL_MIN_BYTES = 512 * 1024
 
 
