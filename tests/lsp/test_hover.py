@@ -2,6 +2,8 @@
 findings in brief."""
 from pytest_lsp import LanguageClient
 
+from gradguard.lsp.hover import why_in_brief
+from gradguard.rules import RULES
 from lsp_helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
 
 TRAINING = """\
@@ -102,3 +104,13 @@ async def test_api_hovers_only_where_the_name_resolves_to_the_api(client: Langua
     assert "**`torch.no_grad`**" in await hover_until(client, uri, 4, 7, "torch.no_grad")  # the alias
     assert await hover_text(client, uri, 5, 6) == "Gradients are disabled here by `with frozen()` (line 5)"
     assert await hover_text(client, uri, 6, 5) == ""  # the builtin `eval`
+
+
+def test_each_ruleswhy_in_brief_is_whole_sentences_of_its_why():
+    """Cut at a sentence end, never inside a quoted warning (GG110) or inline code."""
+    for rule in RULES:
+        brief = why_in_brief(rule)
+        words = " ".join(rule.why.split())
+        assert words.startswith(brief.removesuffix(" …")), rule.code
+        assert brief.count('"') % 2 == 0 and brief.count("`") % 2 == 0, rule.code
+        assert len(brief) < 500, rule.code

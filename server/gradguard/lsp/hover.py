@@ -106,15 +106,22 @@ def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> s
     evidence = [f"- {_place_label(program, related.span, uri)}: {related.message}" for related in finding.related]
     if evidence:
         parts.append("\n".join(evidence))
-    parts.append(_why_in_brief(rule))
+    parts.append(why_in_brief(rule))
     parts.append(f"[Full rule page]({rule.url}) · `gradguard --explain {rule.code}`")
     return "\n\n".join(parts)
 
 
-def _why_in_brief(rule: Rule) -> str:
-    first_paragraph = " ".join(textwrap.dedent(rule.why).strip().split("\n\n", 1)[0].split())
-    sentences = SENTENCE_END.split(first_paragraph)
-    return " ".join(sentences[:WHY_SENTENCES]) + (" …" if len(sentences) > WHY_SENTENCES else "")
+def why_in_brief(rule: Rule) -> str:
+    paragraph = " ".join(textwrap.dedent(rule.why).strip().split("\n\n", 1)[0].split())
+    # A sentence ends outside quotes, code and parentheses (a quoted warning has sentences of its own).
+    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[:end.start()])]
+    if len(ends) < WHY_SENTENCES:
+        return paragraph
+    return paragraph[:ends[WHY_SENTENCES - 1]] + " …"
+
+
+def _balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("`") % 2 == 0 and text.count("(") == text.count(")")
 
 
 def _place_label(program: Program, span: Span, uri: str) -> str:
