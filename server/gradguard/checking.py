@@ -24,13 +24,12 @@ from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
 from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
-from .fixes import code_fixes, fix_rounds
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .noqa import add_noqa_comments
 from .processes import tune_garbage_collector, worker_context
 from .notebook import cells_after_fixes, join_cells
 
-# Below this much source a worker process costs more to start (it imports libcst) than it saves.
+# Below this much source a worker process costs more to start (imports; libcst too when fixing) than it saves.
 PARALLEL_MIN_BYTES = 512 * 1024
 
 
@@ -234,6 +233,8 @@ def _check_data(task: Task, data: bytes) -> FileResult:
 
 
 def _apply_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes) -> FileResult:
+    from .fixes import fix_rounds  # the fix engine imports libcst (0.4 CPU-s): only runs that fix pay for it
+
     fixed = fix_rounds(source.text, task.analysis_path, task.config, unsafe=task.options.unsafe_fixes)
     result = replace(result, notes=(fixed.stopped,)) if fixed.stopped else result
     text = fixed.text
@@ -302,6 +303,8 @@ def _parses(text: str) -> bool:
 
 def _first_fix(source: SourceFile, finding: Finding, config: Config) -> Fix | None:
     """The preferred code fix; the "ignore on this line" fix is not offered as *the* fix."""
+    from .fixes import code_fixes  # libcst: see _apply_fixes
+
     cell_starts = source.cells.starts if source.cells else ()
     return next((fix for fix in code_fixes(source.text, finding, config, cell_starts)
                  if source.cells is None or not source.cells.edits_magic(edit.span for edit in fix.edits)), None)

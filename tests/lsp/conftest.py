@@ -30,3 +30,16 @@ async def pull_client(lsp_client: LanguageClient):
     assert result.capabilities.diagnostic_provider is not None
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def traced_pull_client(lsp_client: LanguageClient):
+    """Neovim 0.10 pulling diagnostics, with a verbose trace: the server reports each analysis in
+    `$/logTrace`, collected in `lsp_client.traces`."""
+    lsp_client.traces = []
+    lsp_client.feature(types.LOG_TRACE)(lambda params: lsp_client.traces.append(params.message))
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("neovim@v0.10.0"), trace=types.TraceValue.Verbose
+    ))
+    yield
+    await lsp_client.shutdown_session()

@@ -4,6 +4,7 @@ import asyncio
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from gradguard.lsp.actions import FIX_ALL_KIND
 from lsp_helpers import (
     NOT_CALLED, apply_edits, change, code_actions, edits_of, file_uri, open_doc, published, record_publications,
     wait_until,
@@ -93,3 +94,18 @@ async def test_a_code_action_after_an_edit_fixes_the_new_version(client: Languag
     actions = await code_actions(client, uri, history[-1].diagnostics, only=[types.CodeActionKind.QuickFix])
     assert actions[0].edit.document_changes[0].text_document.version == 2
     assert apply_edits(edited, edits_of(actions[0], uri)) == "import os\nimport torch\nwith torch.no_grad():\n    pass\n"
+
+
+async def test_a_fix_all_right_after_an_edit_waits_for_its_analysis(client: LanguageClient, tmp_path):
+    """Fix on save: the editor sends the change and asks for the fix-all at once, before any diagnostics
+    of the new text exist; the answer is the fix-all of that text, not nothing."""
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, "import torch\n")
+    await wait_until(lambda: uri in client.diagnostics)
+
+    change(client, uri, 2, (1, 0), (1, 0), "with torch.no_grad:\n    pass\n")
+    (action,) = await code_actions(client, uri, [], only=[FIX_ALL_KIND])
+    assert action.edit.document_changes[0].text_document.version == 2
+    assert apply_edits("import torch\nwith torch.no_grad:\n    pass\n", edits_of(action, uri)) == (
+        "import torch\nwith torch.no_grad():\n    pass\n"
+    )

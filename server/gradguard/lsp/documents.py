@@ -12,7 +12,7 @@ from ..analysis import AnalysisError, UnparsableCell
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding, Related, Span
 from ..notebook import JoinedCells, join_cells
-from .regions import GradRegion
+from .regions import ApiName, GradRegion
 
 if TYPE_CHECKING:
     from .workers import Analysed
@@ -80,6 +80,7 @@ class Program:
     syntax_error: Optional[AnalysisError] = None
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without
     regions: list[GradRegion] = field(default_factory=list)
+    api_names: list[ApiName] = field(default_factory=list)  # with the regions: both for the hover
     analysed: Optional[Stamp] = None
     root: str = ""
     module: str = ""
@@ -102,7 +103,7 @@ class Program:
                 self.source = self.layout.joined.without(cell.cell for cell in self.left_out).source
 
     def follow_edit(self, uri: str, start_line: int, end_line: int, new_text: str) -> None:
-        """Move findings and regions below an edit of lines [start_line, end_line] of `uri`
+        """Move findings, regions and API names below an edit of lines [start_line, end_line] of `uri`
         by the number of lines it added or removed."""
         offset = self.layout.line_offset(uri)
         if offset is None:
@@ -117,6 +118,8 @@ class Program:
                     anchor_line=_move_line(r.anchor_line, last, delta))
             for r in self.regions
         ]
+        self.api_names = [replace(name, line=_move_line(name.line, last, delta))
+                          for name in self.api_names if not first <= name.line <= last]
 
 
 def _move_line(line: int, last_edited: int, delta: int) -> int:

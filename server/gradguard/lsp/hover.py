@@ -1,16 +1,20 @@
-"""Hover: a finding's rule explanation, the corrected FAQ wording of TORCH-FACTS.md for the API under
-the cursor, and which statement disabled gradients where the cursor is."""
+"""Hover: a finding in brief (its message, evidence, why, a link to the rule page), the corrected FAQ
+wording of TORCH-FACTS.md for the API under the cursor, and which statement disabled gradients there.
+
+Short enough to read without scrolling, as Ruff's and Pylance's hovers: the whole rule page stays in
+`gradguard --explain` and `docs/rules/`."""
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Optional, Sequence
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from ..findings import Span
+from ..findings import Finding, Span
 from ..rules import find_rule
-from ..vocabulary import GRAD_MODE_APIS
+from ..rules.base import Rule
 from .convert import to_range
 from .documents import Program
 from .regions import innermost
@@ -22,19 +26,8 @@ NO_GRAD = (
     "Disables recording of operations for autograd in this thread while the block runs: results get "
     "`requires_grad=False` and no graph is kept, which saves memory. Parameters' `requires_grad` flags are "
     "unchanged. Tensors created with `requires_grad=True` inside the block still require grad.\n\n"
-    # item 22
-    "Avoids recording the autograd graph, so intermediate activations are freed right away (lower memory). "
-    "Speed-ups are usually modest.\n\n"
-    # FAQ F4
-    "It doesn't change how `backward()` runs, but anything computed inside the block has no graph: "
-    "backpropagating through those results fails ('element 0 of tensors does not require grad…') or silently "
-    "leaves the parameters used in the block without gradients.\n\n"
     # FAQ F2
-    "*Should inference always use it?* For pure inference, yes (or `torch.inference_mode()`). Keep the "
-    "forward/backward of training outside it; manual in-place parameter updates belong inside `torch.no_grad()`.\n\n"
-    # FAQ F6
-    "*Refactoring to it:* check that no loss needed for training is computed inside the block; call "
-    "`model.eval()` as well; remember the mode doesn't carry into other threads or `async def`."
+    "For pure inference, use it (or `torch.inference_mode()`); keep the forward/backward of training outside it."
 )
 NOT_CALLED = (
     # item 1
@@ -46,45 +39,37 @@ INFERENCE_MODE = (
     # item 11
     "Like `no_grad`, but tensors created here are *inference tensors*: they can't later be saved for backward, "
     "changed in place, or set to `requires_grad=True` outside inference mode. Use `.clone()` outside the block "
-    "to get a normal tensor, or use `no_grad` if the results feed training.\n\n"
-    # FAQ F2
-    "For pure inference, use it or `torch.no_grad()`; keep the forward/backward of training outside it."
+    "to get a normal tensor, or use `no_grad` if the results feed training."
 )
 SET_GRAD_ENABLED = (
     "**`torch.set_grad_enabled`**\n\n"
     # item 4
     "`torch.set_grad_enabled(False)` called as a statement turns gradient tracking off for the rest of this "
     "thread, until `torch.set_grad_enabled(True)`. It is not scoped. Use `with torch.set_grad_enabled(False):` "
-    "to scope it.\n\n"
-    "The argument must be a real `bool`: `0`, `1` and `None` raise TypeError."
+    "to scope it. The argument must be a real `bool`: `0`, `1` and `None` raise TypeError."
 )
 ENABLE_GRAD = (
     "**`torch.enable_grad`**\n\n"
     # item 10 summary
     "Inside `no_grad`, re-enables recording for its own block; the enclosing mode comes back when it exits. "
     "It doesn't make tensors require grad: it only lets operations on tensors that already require grad be "
-    "recorded. Inside `inference_mode` results are still inference tensors with `requires_grad=False`; only "
-    "`torch.inference_mode(False)` leaves inference mode."
+    "recorded."
 )
 EVAL = (
     "**`Module.eval()`**\n\n"
     # item 7
     "`model.eval()` only sets `module.training=False` on the module and all its submodules. That changes layers "
     "such as Dropout and BatchNorm. Autograd still records everything: outputs keep `requires_grad=True` and "
-    "activations stay in memory. For inference also use `torch.no_grad()` or `torch.inference_mode()`.\n\n"
-    # FAQ F3
-    "Independent: `eval()` changes layer behaviour (Dropout off, BatchNorm uses running stats and stops updating "
-    "them); `no_grad()` stops autograd recording. Inference usually needs both."
+    "activations stay in memory. For inference also use `torch.no_grad()` or `torch.inference_mode()`."
 )
 TRAIN = (
     "**`Module.train()`**\n\n"
     # FAQ F3
     "Independent: `eval()` changes layer behaviour (Dropout off, BatchNorm uses running stats and stops updating "
-    "them); `no_grad()` stops autograd recording. Inference usually needs both.\n\n"
-    # items 8 and 18
+    "them); `no_grad()` stops autograd recording.\n\n"
+    # item 8
     "`train()` and `eval()` called inside a `with` block are not undone when the block ends: module mode isn't "
-    "scoped by any grad context manager. `eval()` is `train(False)`; both return the module, and `train(mode)` "
-    "needs a real `bool`."
+    "scoped by any grad context manager."
 )
 DETACH = (
     "**`Tensor.detach()`**\n\n"
@@ -96,56 +81,72 @@ REQUIRES_GRAD = (
     "**`requires_grad`**\n\n"
     # item 15 / FAQ F1
     "`no_grad` never changes a parameter's `requires_grad` flag; it only stops results of operations from being "
-    "recorded. Tensors created with `requires_grad=True` inside the block still require grad.\n\n"
-    # item 18e
-    "`requires_grad_(False)` freezes the parameters permanently; autograd still records ops whose inputs require "
-    "grad, so gradients still reach the inputs."
+    "recorded. Tensors created with `requires_grad=True` inside the block still require grad."
 )
 
-# word under the cursor -> text; attribute names only count after a dot (`model.eval`, not `eval(...)`)
-GRAD_MODE_TEXTS = {
+# the APIs `regions.hover_facts` finds, by the name it gives them
+API_TEXTS = {
     "torch.no_grad": NO_GRAD,
     "torch.inference_mode": INFERENCE_MODE,
     "torch.set_grad_enabled": SET_GRAD_ENABLED,
     "torch.enable_grad": ENABLE_GRAD,
-}
-MODULE_APIS = {api.rsplit(".", 1)[1]: GRAD_MODE_TEXTS[api] for api in GRAD_MODE_APIS}
-METHOD_APIS = {
-    "eval": EVAL,
-    "train": TRAIN,
-    "detach": DETACH,
+    "Module.eval": EVAL,
+    "Module.train": TRAIN,
+    "Tensor.detach": DETACH,
     "requires_grad": REQUIRES_GRAD,
-    "requires_grad_": REQUIRES_GRAD,
 }
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+WHY_SENTENCES = 2  # of the rule's "Why is this bad?", in a finding's hover: the rest is on the rule page
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*(])")
 
 
-def api_hover(line_text: str, col: int) -> Optional[tuple[str, int, int]]:
-    """(Markdown, start column, end column) for the API named under code-point column `col`, or None."""
-    for match in WORD.finditer(line_text):
-        if match.start() <= col <= match.end():
-            return _describe(line_text, match)
-    return None
+def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> str:
+    """The message, the evidence (related statements), the first sentences of why, and where the rest is."""
+    parts = [f"**{finding.code}** `{finding.slug}` ({finding.severity})", finding.message]
+    evidence = [f"- {_place_label(program, related.span, uri)}: {related.message}" for related in finding.related]
+    if evidence:
+        parts.append("\n".join(evidence))
+    parts.append(why_in_brief(rule))
+    parts.append(f"[Full rule page]({rule.url}) · `gradguard --explain {rule.code}`")
+    return "\n\n".join(parts)
 
 
-def _describe(line_text: str, match: re.Match) -> Optional[tuple[str, int, int]]:
-    word, after_dot = match.group(), line_text[: match.start()].rstrip().endswith(".")
-    text = MODULE_APIS.get(word) or (METHOD_APIS.get(word) if after_dot else None)
-    if text is None:
+def why_in_brief(rule: Rule) -> str:
+    paragraph = " ".join(textwrap.dedent(rule.why).strip().split("\n\n", 1)[0].split())
+    # A sentence ends outside quotes, code and parentheses (a quoted warning has sentences of its own).
+    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[:end.start()])]
+    if len(ends) < WHY_SENTENCES:
+        return paragraph
+    return paragraph[:ends[WHY_SENTENCES - 1]] + " …"
+
+
+def _balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("`") % 2 == 0 and text.count("(") == text.count(")")
+
+
+def _place_label(program: Program, span: Span, uri: str) -> str:
+    """"line 5", or "cell 2, line 5" for another cell of the notebook."""
+    place_uri, local = program.layout.place(span)
+    label = f"line {local.start_line + 1}"
+    if place_uri != uri:
+        label = f"cell {program.layout.numbers[program.layout.uris.index(place_uri)]}, {label}"
+    return label
+
+
+def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> Optional[tuple[str, int, int]]:
+    """(Markdown, start column, end column) of the API name under the cursor, where the name resolves to it."""
+    located = program.layout.to_program(uri, line, col)
+    if located is None:
         return None
-    if word == "no_grad" and _used_without_call(line_text, match.end()):
-        text = text.replace("\n\n", "\n\n" + NOT_CALLED, 1)
-    return text, match.start(), match.end()
-
-
-def _used_without_call(line_text: str, end: int) -> bool:
-    rest = line_text[end:].lstrip()
-    return line_text.lstrip().startswith("with ") and not rest.startswith("(")
-
-
-def _demoted(markdown: str) -> str:
-    """Rule pages start at `#`; in a hover popup that renders as a banner, so drop two levels."""
-    return re.sub(r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", markdown, flags=re.MULTILINE)
+    for name in program.api_names:
+        if name.line == located[0] and name.start_col <= col <= name.end_col:
+            if not WORD.fullmatch(line_text[name.start_col:name.end_col]):
+                return None  # the line was edited since the names were found
+            text = API_TEXTS[name.api]
+            if name.api == "torch.no_grad" and _used_without_call(line_text, name.end_col):
+                text = text.replace("\n\n", "\n\n" + NOT_CALLED, 1)
+            return text, name.start_col, name.end_col
+    return None
 
 
 def hover_at(
@@ -161,14 +162,14 @@ def hover_at(
             finding_uri, span = program.layout.place(finding.span)
             rule = find_rule(finding.code)
             if finding_uri == uri and rule and _contains(span, position.line, col):
-                sections.append(f"**{finding.code}** {finding.message}\n\n{_demoted(rule.explanation())}")
+                sections.append(finding_hover(program, finding, rule, uri))
                 hover_range = to_range(codec, lines, span)
 
-    api = api_hover(lines[position.line], col)
-    if api is not None:
-        text, start, end = api
-        sections.append(text)
-        hover_range = hover_range or to_range(codec, lines, Span(position.line, start, position.line, end))
+        api = _api_at(program, uri, lines[position.line], position.line, col)
+        if api is not None:
+            text, start, end = api
+            sections.append(text)
+            hover_range = hover_range or to_range(codec, lines, Span(position.line, start, position.line, end))
 
     region = _region_text(program, uri, position.line, col) if program is not None else None
     if region is not None:
@@ -187,12 +188,14 @@ def _region_text(program: Program, uri: str, line: int, col: int) -> Optional[st
     region = innermost(program.regions, located[0]) if located else None
     if region is None or not region.disables:
         return None
-    anchor_uri, anchor = program.layout.place(Span(region.anchor_line, 0, region.anchor_line, 0))
-    label = f"line {anchor.start_line + 1}"
-    if anchor_uri != uri:
-        label = f"cell {program.layout.numbers[program.layout.uris.index(anchor_uri)]}, {label}"
+    label = _place_label(program, Span(region.anchor_line, 0, region.anchor_line, 0), uri)
     text = region.describe(label)
     return text[:1].upper() + text[1:]
+
+
+def _used_without_call(line_text: str, end: int) -> bool:
+    rest = line_text[end:].lstrip()
+    return line_text.lstrip().startswith("with ") and not rest.startswith("(")
 
 
 def _contains(span: Span, line: int, col: int) -> bool:

@@ -1,7 +1,9 @@
-"""Where gradients are disabled, and by which statement: the text of the "region" hover.
-
-A small `ast` walk over `with` blocks, decorators and plain `torch.set_grad_enabled(False)`
-calls, until the dataflow engine exposes the same as a query.
+"""What the hover needs from the code, computed in a worker after each analysis:
+- where gradients are disabled, and by which statement (the "region" hover): a small `ast` walk over
+  `with` blocks, decorators and plain `torch.set_grad_enabled(False)` calls, until the dataflow engine
+  exposes the same as a query;
+- which names resolve to an API the hover explains: `torch.no_grad` however imported, `.eval()` and
+  `.train()` only where they are module calls (not `args.train`).
 """
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from ..dataflow.models import module_method_receiver
 from ..dataflow.names import Names
+from ..vocabulary import GRAD_MODE_APIS
 
 DISABLING = frozenset({"torch.no_grad", "torch.inference_mode"})
 ENABLING = frozenset({"torch.enable_grad"})
@@ -32,25 +36,60 @@ class GradRegion:
         return f"gradients are disabled here by `{self.statement}` ({anchor_label})"
 
 
-def grad_disabled_region(source: str, line: int, col: int) -> Optional[str]:
-    """The region hover for a 0-based position of `source`, or None where gradients are not disabled."""
-    region = innermost(find_regions(source), line)
-    return region.describe(f"line {region.anchor_line + 1}") if region and region.disables else None
+@dataclass(frozen=True)
+class ApiName:
+    """A name that resolves to an API the hover explains: 0-based `line`, code-point columns [start, end)."""
+
+    line: int
+    start_col: int
+    end_col: int
+    api: str  # "torch.no_grad", "Module.eval", "Tensor.detach", "requires_grad"...
+
+
+@dataclass(frozen=True)
+class HoverFacts:
+    regions: list[GradRegion]
+    api_names: list[ApiName]
+
+
+def hover_facts(source: str) -> HoverFacts:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return HoverFacts([], [])
+    names, lines = Names(tree), source.splitlines()
+    regions = list(_regions(tree, names, lines)) if any(name in source for name in GATE) else []
+    return HoverFacts(regions, list(_api_names(tree, names, lines)))
+
+
+def _api_names(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[ApiName]:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)) and names.qualified(node) in GRAD_MODE_APIS:
+            yield _name_at(lines, node, names.qualified(node))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in ("eval", "train") and module_method_receiver(node) is not None:
+                yield _name_at(lines, node.func, f"Module.{method}")
+            elif method == "detach" and not (node.args or node.keywords):
+                yield _name_at(lines, node.func, "Tensor.detach")
+            elif method == "requires_grad_":
+                yield _name_at(lines, node.func, "requires_grad")
+        if isinstance(node, ast.Attribute) and node.attr == "requires_grad":
+            yield _name_at(lines, node, "requires_grad")
+
+
+def _name_at(lines: list[str], node: ast.expr, api: str) -> ApiName:
+    """The last identifier of `node` (`no_grad` of `torch.no_grad`), which ends where the node ends."""
+    identifier = node.attr if isinstance(node, ast.Attribute) else node.id  # type: ignore[union-attr]
+    line = (node.end_lineno or node.lineno) - 1
+    end_byte = node.end_col_offset or 0
+    end = len(lines[line].encode("utf-8")[:end_byte].decode("utf-8", errors="replace")) if line < len(lines) else end_byte
+    return ApiName(line, end - len(identifier), end, api)
 
 
 def innermost(regions: list[GradRegion], line: int) -> Optional[GradRegion]:
     containing = [r for r in regions if r.first_line <= line <= r.last_line]
     return max(containing, key=lambda r: (r.first_line, -r.last_line), default=None)
-
-
-def find_regions(source: str) -> list[GradRegion]:
-    if not any(name in source for name in GATE):
-        return []
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    return list(_regions(tree, Names(tree), source.splitlines()))
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

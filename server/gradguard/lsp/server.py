@@ -59,10 +59,12 @@ def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
     # Runs before capabilities are computed: settings are in place for the first didOpen (no race),
     # and pull diagnostics are advertised only to clients that can pull.
     ls.settings.set_editor(params.initialization_options)
+    ls.protocol.trace = params.trace or types.TraceValue.Off  # pygls takes only `$/setTrace` into account
     # pygls built the workspace just before this handler and no document is open yet.
     use_lsp_positions(ls.workspace)
     text_caps = params.capabilities.text_document
     ls.pull = bool(text_caps and text_caps.diagnostic)
+    ls.analysis_pool.start()  # its imports overlap the rest of the handshake: the first didOpen is analysed sooner
     if ls.pull:
         ls.feature(
             types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -78,9 +80,7 @@ async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> N
            f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
     if await fetch_configuration(ls):
         ls.reanalyse_all()
-    await watch_files(ls)
-    ls.start_indexing()  # in the background: the first diagnostics do not wait for the workspace index
-    await ls.fix_pool.run(len, "")  # start the fix worker now rather than on the first code action
+    await watch_files(ls)  # the workers and the workspace index start with the first analysis (state.py)
 
 
 async def watch_files(ls: GradGuardServer) -> None:
@@ -236,15 +236,7 @@ def notebook_did_close(ls: GradGuardServer, params: types.DidCloseNotebookDocume
 @guarded(types.FullDocumentDiagnosticReport(items=[]))
 async def pull_diagnostics(ls: GradGuardServer, params: types.DocumentDiagnosticParams):
     uri = params.text_document.uri
-    key = ls.program_key(uri)
-    program = None
-    for _ in range(3):  # the document may change while it is analysed; try again on the newer text
-        if not key:
-            break
-        program = await ls.refresh(key)
-        if program is not None:
-            break
-        key = ls.program_key(uri)
+    program = await ls.newest_analysis(uri)
     if program is None:
         return types.FullDocumentDiagnosticReport(items=[])
     result_id = repr(program.analysed)
@@ -297,7 +289,12 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     def wanted(kind: str) -> bool:
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
 
-    program = ls.programs.get(key or "")
+    in_notebook = snapshot.layout.joined is not None
+    fix_all_kinds = [kind for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
+                     if wanted(kind) and not lightbulb]
+    # A fix-all needs the findings of this very text: asked right after an edit (fix on save), it waits for
+    # that analysis (shared with the diagnostics) rather than answering nothing.
+    program = await ls.newest_analysis(uri) if fix_all_kinds else ls.programs.get(key or "")
     current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
     source = program.source if current else snapshot.source  # without a notebook's cells that do not parse
 
@@ -319,9 +316,8 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             planned = await cached(("quickfix", finding), ls.fix_pool, quick_fixes, source, finding, config, snapshot.layout)
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
-    in_notebook = snapshot.layout.joined is not None
-    for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ())):
-        if wanted(kind) and not lightbulb and current and program.findings:
+    for kind in fix_all_kinds:
+        if current and program.findings:
             plan = await cached(
                 ("fixAll",), ls.fix_all_pool, fix_all, source, snapshot.path, config, snapshot.layout, list(program.findings)
             )

@@ -20,7 +20,8 @@ from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapsho
 from .protocol import GradGuardProtocol
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
-from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, regions, reindex_file
+from .regions import hover_facts
+from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, reindex_file
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
 # only its last version; the analysis runs meanwhile, so an idle edit waits max(analysis, this), not the sum.
@@ -50,6 +51,7 @@ class GradGuardServer(LanguageServer):
         )
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
+        self.analysing: dict[str, tuple[Stamp, asyncio.Task]] = {}  # per program: the text being analysed
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
         self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: regions, then the fix engine's parse
@@ -57,6 +59,7 @@ class GradGuardServer(LanguageServer):
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
         self.indexing: Optional[asyncio.Task] = None
+        self.background_started = False  # see start_background_work
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         # Separate workers, so neither a slow fix computation nor the hover's regions delay diagnostics.
         self.analysis_pool = Pool("analysis")
@@ -68,8 +71,10 @@ class GradGuardServer(LanguageServer):
 
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
-        for task in [*self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
+        analyses = [task for _, task in self.analysing.values()]
+        for task in [*analyses, *self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
             task.cancel()
+        self.analysing.clear()
         self.pending.clear()
         self.follow_ups.clear()
         self.analysis_pool.stop()
@@ -81,6 +86,11 @@ class GradGuardServer(LanguageServer):
 
     def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
         self.window_log_message(types.LogMessageParams(type=level, message=f"[gradguard] {message}"))
+
+    def trace(self, message: str) -> None:
+        """`$/logTrace` when the client asked for a verbose trace: the server's own timings."""
+        if self.protocol.trace == types.TraceValue.Verbose:
+            self.log_trace(types.LogTraceParams(message=f"[gradguard] {message}"))
 
     def log_exception(self, context: str) -> None:
         self.log(f"{context} failed:\n{traceback.format_exc()}", types.MessageType.Error)
@@ -146,6 +156,9 @@ class GradGuardServer(LanguageServer):
         return (snapshot.layout.uris, snapshot.versions, self.settings.generation, self.rechecks.get(snapshot.key, 0))
 
     def forget(self, key: str) -> Optional[Program]:
+        _, analysis = self.analysing.pop(key, (None, None))
+        if analysis is not None:
+            analysis.cancel()
         for tasks in (self.pending, self.follow_ups):
             task = tasks.pop(key, None)
             if task is not None:
@@ -157,7 +170,9 @@ class GradGuardServer(LanguageServer):
     # ------------------------------------------------------------------ analysis
 
     async def refresh(self, key: str) -> Optional[Program]:
-        """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped)."""
+        """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped).
+        Callers asking for a text that is being analysed wait for that analysis: each text is analysed once
+        however many ask (the server's own loop, and each `textDocument/diagnostic` pull)."""
         snapshot = self.snapshot(key)
         if snapshot is None:
             return None
@@ -165,23 +180,53 @@ class GradGuardServer(LanguageServer):
         stamp = self.stamp(snapshot)
         if program.analysed == stamp:
             return program
-        config = self.settings.config_for(snapshot.path)
-        result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
-        if isinstance(result, Analysed) and result.index_change is not None:
-            self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
-        latest = self.snapshot(key)
-        if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
-            return None
-        program.record(snapshot, stamp, result)
-        return program
+        running = self.analysing.get(key)
+        if running is None or running[0] != stamp:
+            running = (stamp, asyncio.ensure_future(self._analyse(key, snapshot, stamp, program)))
+            self.analysing[key] = running
+        # Shielded: a caller that is cancelled (a pull superseded by the next one) leaves it to the others.
+        return await asyncio.shield(running[1])
+
+    async def newest_analysis(self, uri: str) -> Optional[Program]:
+        """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
+        for _ in range(3):  # the document may change while it is analysed; try again on the newer text
+            key = self.program_key(uri)
+            if not key:
+                return None
+            program = await self.refresh(key)
+            if program is not None:
+                return program
+        return None
+
+    async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Optional[Program]:
+        try:
+            config = self.settings.config_for(snapshot.path)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            result = outcome(await self.analysis_pool.run(analyse, snapshot, config))
+            if not self.background_started:
+                self.background_started = True
+                self.start_background_work()
+            milliseconds = (loop.time() - started) * 1000
+            self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms")
+            if isinstance(result, Analysed) and result.index_change is not None:
+                self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
+            latest = self.snapshot(key)
+            if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
+                return None
+            program.record(snapshot, stamp, result)
+            return program
+        finally:
+            if self.analysing.get(key, (None, None))[1] is asyncio.current_task():
+                del self.analysing[key]
 
     async def refresh_regions(self, program: Program) -> None:
         if program.regions_of == program.analysed or program.syntax_error is not None:
             return
         stamp = program.analysed
-        found = await self.regions_pool.run(regions, program.source)
+        found = await self.regions_pool.run(hover_facts, program.source)
         if program.analysed == stamp:
-            program.regions, program.regions_of = found, stamp
+            program.regions, program.api_names, program.regions_of = found.regions, found.api_names, stamp
 
     def schedule(self, key: str, quiet: float = CHANGE_DEBOUNCE_SECONDS) -> None:
         """Analyse the program's newest text as soon as its previous analysis is done, and publish it once
@@ -265,7 +310,12 @@ class GradGuardServer(LanguageServer):
         return [key for key, program in self.programs.items()
                 if change.affects(program.root, program.module, program.calls)]
 
-    def start_indexing(self) -> None:
+    def start_background_work(self) -> None:
+        """After the first analysis, not before it: the first diagnostics wait for neither the other workers'
+        start (each imports for a few tenths of a CPU-second, on the cores the analysis needs) nor the
+        workspace index."""
+        self.fix_pool.start()
+        self.regions_pool.start()
         self.indexing = asyncio.ensure_future(self.index_workspaces())
 
     async def index_workspaces(self) -> None:

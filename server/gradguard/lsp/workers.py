@@ -20,7 +20,6 @@ from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
 from ..processes import tune_garbage_collector, worker_context
 from .documents import Snapshot
-from .regions import GradRegion, find_regions
 from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
 
 # The index of each workspace folder lives in the analysis worker process, so it is not pickled
@@ -98,10 +97,6 @@ def reindex_file(root: str, path: str, config: Optional[Config]) -> IndexChange:
     return IndexChange(root, module, before, summary)
 
 
-def regions(source: str) -> list[GradRegion]:
-    return find_regions(source)
-
-
 class Pool:
     """One worker process (threads where processes are unavailable), recreated if a worker dies.
 
@@ -124,6 +119,10 @@ class Pool:
             )
         except (OSError, NotImplementedError, ImportError):
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gradguard-{self.name}")
+
+    def start(self) -> None:
+        """Start the worker ahead of its first job."""
+        self.executor.submit(len, "")
 
     async def run(self, function: Callable, *args: Any) -> Any:
         while True:
