@@ -39,8 +39,10 @@ NOT_MODELS_FROM_PRETRAINED = ("Tokenizer", "TokenizerFast", "Processor", "Featur
 MODULE_LOADERS = frozenset({"torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"})
 # `torch.load` gives a whole module only when the code then calls what it returned (a state dict is never called).
 PICKLE_LOADERS = frozenset({"torch.load"})
-# Methods that load trained weights into their receiver (or return a loaded module: `load_from_checkpoint`).
-WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params", "load_from_checkpoint"})
+# Methods that load trained weights into their receiver, leaving its mode as it was.
+WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params"})
+# Class methods that return a module with trained weights: `Model.from_pretrained(...)`, Lightning's `load_from_checkpoint`.
+LOADED_MODEL_CONSTRUCTORS = ("from_pretrained", "load_from_checkpoint")
 # How the loaders above are written, for the text gate (`T.load` is missed: a cheap gate, not a parser).
 LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")
 # Helpers of the user's code that load weights into the model they are given (`resume_from_ckpt(path, model)`,

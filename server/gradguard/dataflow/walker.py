@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME
+from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children, descendants
@@ -26,7 +26,7 @@ NEXT_ITERATION = "next-iteration:"  # prefixes the `via` of settings carried by 
 MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
                                 "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
 BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
-RECEIVER_MODE_METHODS = frozenset({"eval", "train", "load_state_dict"})  # calls that set their receiver's mode
+RECEIVER_MODE_METHODS = frozenset({"eval", "train"}) | WEIGHT_LOADING_METHODS  # calls that set their receiver's mode
 
 
 EFFECTS = frozenset({ast.Call, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr})
@@ -259,7 +259,7 @@ class Walker:
                 switched = _mode_switch(node, func.attr)
                 if switched is not None:
                     return state.with_modes(self.switch_modes(receiver, switched, node, state))
-                if func.attr == "load_state_dict" and receiver in self.fn.model_keys:
+                if func.attr in WEIGHT_LOADING_METHODS and receiver in self.fn.model_keys:
                     loaded = frozenset(Setting(s.value, node, "loaded") for s in state.mode(receiver))
                     return state.with_mode(receiver, loaded)
         callee = module.resolve_call(node, self.fn)

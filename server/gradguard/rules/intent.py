@@ -20,12 +20,11 @@ from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
-from ..vocabulary import GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_METHODS
+from ..vocabulary import LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_METHODS
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
 MAX_CALLER_DEPTH = 3  # callers of callers followed for "every caller is evaluation" and "a caller trains"
-LOADER_METHODS = ("from_pretrained", "load_from_checkpoint")  # `Cls.from_pretrained(...)` gives a loaded model
 ITERATION_WRAPPERS = ("enumerate", "tqdm", "iter", "zip")  # they iterate what they are given (zip: its first)
 
 
@@ -247,7 +246,7 @@ def load_of(setting) -> Optional[ast.AST]:
     if setting.via == "constructed" and isinstance(setting.origin, (ast.Assign, ast.AnnAssign)):
         value = setting.origin.value
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-            if value.func.attr in LOADER_METHODS:
+            if value.func.attr in LOADED_MODEL_CONSTRUCTORS:
                 return value
             value = value.func.value  # `Model.from_pretrained(...).to(device)`
     return None
