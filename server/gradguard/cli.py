@@ -31,14 +31,31 @@ from .rules import RULES, find_rule
 CODE_PREFIX = re.compile(r"GG\d{0,3}", re.IGNORECASE)
 
 
+COMMANDS = ("check", "server", "rule", "version")
+SERVER_FLAGS = ("--stdio", "--tcp", "--host", "--port")  # the language server's options (`lsp.server`)
+# The spellings before subcommands: `gradguard --check PATH`, `--explain CODE`, `--list-rules`, `--version`.
+ALIASES = {"--check": ["check"], "--list-rules": ["rule", "--all"], "--explain": ["rule"], "--version": ["version"]}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gradguard", description="Find and fix autograd-scope mistakes in PyTorch code.")
+    parser = argparse.ArgumentParser(
+        prog="gradguard", description="Find and fix autograd-scope mistakes in PyTorch code.",
+        epilog="Without a command, gradguard serves LSP on stdio when its input is not a terminal (as an editor "
+               "starts it) and prints this help on a terminal. `gradguard --check PATH` is `gradguard check PATH`.")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    _add_check_options(commands.add_parser("check", help="check files and folders (default: .), print the findings, fix them"))
+    # Parsed by the server itself (see `main`): listed here for the help.
+    commands.add_parser("server", help="serve the Language Server Protocol: --stdio (default) or --tcp [--host H] [--port N]")
+    rule = commands.add_parser("rule", help="explain a rule (code or slug), or list every rule with --all")
+    which = rule.add_mutually_exclusive_group(required=True)
+    which.add_argument("code", nargs="?", metavar="CODE|SLUG")
+    which.add_argument("--all", action="store_true", help="list every rule: code, slug, severity, summary")
+    commands.add_parser("version", help="print the version")
+    return parser
+
+
+def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="check PATHs and report findings")
-    mode.add_argument("--explain", metavar="CODE|SLUG", help="print a rule's explanation")
-    mode.add_argument("--list-rules", action="store_true", help="list every rule")
-    mode.add_argument("--version", action="store_true", help="print the version")
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     change = parser.add_mutually_exclusive_group()
     change.add_argument("--fix", action="store_true", help="apply safe fixes in place")
@@ -51,7 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this file's [tool.gradguard]")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write .gradguard_cache/")
     parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N")
-    return parser
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -68,29 +84,64 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str]) -> int:
+    if not argv:
+        if sys.stdin.isatty():  # someone typed `gradguard`: an editor would give a pipe
+            build_parser().print_help()
+            return 2
+        return _serve([])
+    argv = _spelled_as_command(argv)
+    if argv[0] == "server":
+        return _serve(argv[1:])
     try:
-        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+        args = build_parser().parse_args(argv)
     except SystemExit as exit:  # argparse: --help (0) or a usage error (2)
         return int(exit.code or 0)
-    if args.version:
+    if args.command == "version":
         print(f"gradguard {__version__}")
         return 0
-    if args.list_rules:
-        for rule in RULES:
-            print(f"{rule.code}  {rule.slug:<34} {rule.severity:<8} {rule.summary}")
-        return 0
-    if args.explain:
-        rule = find_rule(args.explain)
-        if rule is None:
-            print(f"gradguard: error: no rule {args.explain!r}; see --list-rules", file=sys.stderr)
-            return 2
-        print(rule.explanation(), end="")
-        return 0
+    if args.command == "rule":
+        return _rule(args.code, args.all)
     if args.config is not None and not args.config.is_file():
         print(f"gradguard: error: --config {args.config}: no such file", file=sys.stderr)
         return 2
     return run_check(args)
+
+
+def _spelled_as_command(argv: list[str]) -> list[str]:
+    """The old spellings as commands: `--check PATH` is `check PATH`, `--explain X` is `rule X`, and
+    bare server flags (`--tcp --port 2087`) are `server ...`. Options given without a command (`--fix
+    a.py`) mean `check`."""
+    if argv[0] in COMMANDS or not argv[0].startswith("-") or argv[0] in ("-h", "--help"):
+        return argv
+    names = [arg.split("=", 1)[0] for arg in argv]
+    for flag, command in ALIASES.items():
+        if flag in names:
+            at = names.index(flag)
+            value = [argv[at].split("=", 1)[1]] if "=" in argv[at] else []
+            return command + value + argv[:at] + argv[at + 1:]
+    if all(name in SERVER_FLAGS for name in names if name.startswith("-")):
+        return ["server", *argv]
+    return ["check", *argv]
+
+
+def _serve(argv: list[str]) -> int:
+    from .lsp.server import main as serve  # pygls and the server only when serving
+
+    return serve(argv)
+
+
+def _rule(code: str | None, all_rules: bool) -> int:
+    if all_rules:
+        for rule in RULES:
+            print(f"{rule.code}  {rule.slug:<34} {rule.severity:<8} {rule.summary}")
+        return 0
+    rule = find_rule(code or "")
+    if rule is None:
+        print(f"gradguard: error: no rule {code!r}; see `gradguard rule --all`", file=sys.stderr)
+        return 2
+    print(rule.explanation(), end="")
+    return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
