@@ -15,10 +15,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import re
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO
 
 from . import __version__
 from .cache import CACHE_DIR, symlink_in
@@ -26,9 +25,9 @@ from .checking import FileResult, Options, Problem, Task, check_all
 from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
 from .formats import plural, problem_line, render
 from .project import Project, ProjectProblem, Projects
+from .analysis import matches
+from .formats import TextStyle
 from .rules import RULES, find_rule
-
-CODE_PREFIX = re.compile(r"GG\d{0,3}", re.IGNORECASE)
 
 
 COMMANDS = ("check", "server", "rule", "version")
@@ -56,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument("--statistics", action="store_true", help="text: one line per rule with its count, not one per finding")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means a usage error or a file not checked)")
     change = parser.add_mutually_exclusive_group()
     change.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     change.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
@@ -72,9 +73,10 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
 
 def _codes(text: str) -> tuple[str, ...]:
     codes = tuple(token.strip() for token in text.split(",") if token.strip())
-    unknown = [c for c in codes if not CODE_PREFIX.fullmatch(c) and find_rule(c) is None]
+    unknown = [c for c in codes if not any(matches(c, rule) for rule in RULES)]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown rule code or slug: {', '.join(unknown)}")
+        raise argparse.ArgumentTypeError(f"unknown rule code or slug: {', '.join(unknown)} (the codes: "
+                                          f"{', '.join(rule.code for rule in RULES)}; prefixes such as GG2 and slugs work too)")
     return codes
 
 
@@ -148,7 +150,7 @@ def run_check(args: argparse.Namespace) -> int:
     overrides = {"select": args.select, "ignore": args.ignore}
     projects = Projects(overrides, args.config)
     options = Options(
-        with_fixes=args.format in ("json", "sarif"),
+        with_fixes=args.format in ("text", "json", "sarif"),
         apply_fixes=args.fix or args.diff,
         unsafe_fixes=args.unsafe_fixes,
         add_noqa=args.add_noqa,
@@ -176,12 +178,20 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         if args.fix:
             print(f"Fixed {_counted(changed, 'finding')}.", file=sys.stderr)
-        sys.stdout.write(render(args.format, results))
+        style = TextStyle(colour=_colour(sys.stdout), unsafe_fixes=args.unsafe_fixes, statistics=args.statistics)
+        sys.stdout.write(render(args.format, results, style))
     if any(r.problems for r in results):
         return 2
-    if args.add_noqa:
+    if args.add_noqa or args.exit_zero:
         return 0
     return 1 if (changed if args.diff else any(r.findings for r in results)) else 0
+
+
+def _colour(stream: TextIO) -> bool:
+    """On a terminal, unless NO_COLOR says otherwise; FORCE_COLOR colours a pipe too (the order CPython follows)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
 def _cache_folder() -> str | None:
