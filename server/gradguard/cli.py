@@ -25,7 +25,7 @@ from .checking import FileResult, Options, Problem, Task, check_all
 from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
 from .formats import plural, problem_line, render
 from .project import Project, ProjectProblem, Projects
-from .analysis import matches
+from .analysis import KNOWN_SELECTORS, unknown_selectors
 from .formats import TextStyle
 from .rules import RULES, find_rule
 
@@ -73,10 +73,8 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
 
 def _codes(text: str) -> tuple[str, ...]:
     codes = tuple(token.strip() for token in text.split(",") if token.strip())
-    unknown = [c for c in codes if not any(matches(c, rule) for rule in RULES)]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown rule code or slug: {', '.join(unknown)} (the codes: "
-                                          f"{', '.join(rule.code for rule in RULES)}; prefixes such as GG2 and slugs work too)")
+    if unknown := unknown_selectors(codes):
+        raise argparse.ArgumentTypeError(f"unknown rule code or slug: {', '.join(unknown)}; expected {KNOWN_SELECTORS}")
     return codes
 
 

@@ -73,7 +73,7 @@ def test_an_unknown_code_is_a_usage_error_naming_the_codes(project: Path) -> Non
     for option in ("--select", "--ignore"):
         result = run_gradguard("check", option, "GG2,GG999", cwd=project)
         assert result.returncode == 2 and result.stdout == ""
-        assert "unknown rule code or slug: GG999 (the codes: GG101, GG102," in result.stderr
+        assert "unknown rule code or slug: GG999; expected the codes GG101, GG102," in result.stderr
     assert run_gradguard("check", "--select", "GG2,missing-eval", cwd=project).returncode == 0
 
 
