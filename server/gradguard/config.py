@@ -26,14 +26,15 @@ class Config:
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     torch_version: str | None = None
-    eval_function_patterns: tuple[str, ...] = DEFAULT_EVAL_FUNCTION_PATTERNS
+    eval_function_patterns: tuple[str, ...] = DEFAULT_EVAL_FUNCTION_PATTERNS  # set: replaces the defaults
+    extend_eval_function_patterns: tuple[str, ...] = ()  # added to them, as Ruff's `extend-*` settings
     model_names: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def is_eval_function_name(self, name: str) -> bool:
-        return _eval_name_regex(self.eval_function_patterns).match(name) is not None
+        return _eval_name_regex(self.eval_function_patterns + self.extend_eval_function_patterns).match(name) is not None
 
 
 @functools.lru_cache(maxsize=16)
@@ -85,7 +86,7 @@ class _Expected(Exception):
 def _coerce(name: str, value: Any) -> Any:
     if name in ("select", "ignore"):
         return _rule_selectors(_strings(value, "a list of strings"), value)
-    if name in ("exclude", "eval_function_patterns", "model_names"):
+    if name in ("exclude", "eval_function_patterns", "extend_eval_function_patterns", "model_names"):
         return _strings(value, "a list of strings")
     if name == "severity":
         table = _table(value)
