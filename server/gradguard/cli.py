@@ -1,4 +1,5 @@
-"""`gradguard --check`, `--add-noqa`, `--explain`, `--list-rules`, `--version`.
+"""`gradguard check|server|rule|version`, as Ruff's commands; `--check`, `--explain`, `--list-rules`,
+`--version` and bare server flags are older spellings of them.
 
 Findings go to stdout in the chosen format. Everything else goes to stderr, one line
 each, so stdout stays machine-readable:
@@ -7,7 +8,7 @@ each, so stdout stays machine-readable:
     path:line:col: error: message     a file that does not parse (or nests too deeply)
     path: warning: message            e.g. an unknown key in [tool.gradguard]
 
-Exit status: 0 no findings, 1 findings (or, with --diff, changes to show), 2 a usage
+Exit status: 0 no findings (or --exit-zero), 1 findings (or, with --diff, changes to show), 2 a usage
 error or any file that could not be checked; the other files are checked all the same.
 """
 from __future__ import annotations
