@@ -12,7 +12,7 @@ import pytest
 # a checked project holding any of these must not get them imported.
 TESTS = Path(__file__).parent
 # Every test in tests/<folder>/ carries the folder's marker, so `-m` can pick or skip a whole suite:
-# `python -m pytest` skips fuzz, e2e and slow (pyproject.toml's addopts); `.ci/run` runs everything.
+# `python -m pytest` skips fuzz, lsp, e2e and slow (pyproject.toml's addopts); `.ci/run` runs everything.
 FOLDER_MARKERS = {"fuzz": "fuzz", "lsp": "lsp", "e2e": "e2e"}
 
 

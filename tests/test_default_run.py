@@ -15,9 +15,9 @@ def _collect(*args: str) -> str:
     return run.stdout.splitlines()[-1]
 
 
-def test_the_default_run_leaves_out_the_fuzz_editor_and_slow_tests() -> None:
-    assert _collect("tests/fuzz", "tests/e2e", "tests/test_pre_commit.py").startswith("no tests collected (")
-    assert "deselected" not in _collect("-m", "", "tests/fuzz", "tests/e2e", "tests/test_pre_commit.py")
+def test_the_default_run_leaves_out_the_fuzz_server_editor_and_slow_tests() -> None:
+    assert _collect("tests/fuzz", "tests/lsp", "tests/e2e", "tests/test_pre_commit.py").startswith("no tests collected (")
+    assert "deselected" not in _collect("-m", "", "tests/fuzz", "tests/lsp", "tests/e2e", "tests/test_pre_commit.py")
 
 
 def test_ci_runs_every_test() -> None:
