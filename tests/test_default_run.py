@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# A file of each set the default run leaves out (a whole folder is marked by tests/conftest.py).
+ONE_OF_EACH = ("tests/fuzz/test_seed_corpus.py", "tests/lsp/test_hover.py", "tests/e2e/test_editors.py", "tests/test_pre_commit.py")
 
 
 def _collect(*args: str) -> str:
@@ -16,8 +18,9 @@ def _collect(*args: str) -> str:
 
 
 def test_the_default_run_leaves_out_the_fuzz_server_editor_and_slow_tests() -> None:
-    assert _collect("tests/fuzz", "tests/lsp", "tests/e2e", "tests/test_pre_commit.py").startswith("no tests collected (")
-    assert "deselected" not in _collect("-m", "", "tests/fuzz", "tests/lsp", "tests/e2e", "tests/test_pre_commit.py")
+    assert _collect(*ONE_OF_EACH).startswith("no tests collected (")
+    everything = _collect("-m", "", *ONE_OF_EACH)
+    assert " tests collected " in everything and "deselected" not in everything
 
 
 def test_ci_runs_every_test() -> None:
