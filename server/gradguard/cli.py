@@ -171,12 +171,12 @@ def run_check(args: argparse.Namespace) -> int:
     changed = [r for r in results if r.new_text is not None]
     if args.diff:
         sys.stdout.write("".join(_diff(r) for r in changed))
-        print(f"Would fix {_counted(changed, 'finding')}.", file=sys.stderr)
+        print(f"Would fix {_counted(changed, 'finding')}.{_unsafe_hint(results, args.unsafe_fixes)}", file=sys.stderr)
     elif args.add_noqa:
         print(f"Added {_counted(changed, 'noqa comment', 'to')}.", file=sys.stderr)
     else:
         if args.fix:
-            print(f"Fixed {_counted(changed, 'finding')}.", file=sys.stderr)
+            print(f"Fixed {_counted(changed, 'finding')}.{_unsafe_hint(results, args.unsafe_fixes)}", file=sys.stderr)
         style = TextStyle(colour=_colour(sys.stdout), unsafe_fixes=args.unsafe_fixes, statistics=args.statistics)
         sys.stdout.write(render(args.format, results, style))
     if any(r.problems for r in results):
@@ -201,6 +201,14 @@ def _cache_folder() -> str | None:
               f"(delete {CACHE_DIR} to start a new one)", file=sys.stderr)
         return None
     return str(folder)
+
+
+def _unsafe_hint(results: list[FileResult], unsafe_fixes: bool) -> str:
+    """Said when findings are left because their only fixes are unsafe. Known for the files no safe fix
+    changed (a changed file's findings are analysed again, without fixes), so it gives no count."""
+    if unsafe_fixes or not any(fix is not None and fix.applicability == "unsafe" for r in results for fix in r.fixes):
+        return ""
+    return " Some findings have only unsafe fixes: `--unsafe-fixes` applies them too (read the diff first)."
 
 
 def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> str:
