@@ -10,6 +10,20 @@ import pytest
 
 # What a worker or the server imports (the standard library, our dependencies, gradguard itself):
 # a checked project holding any of these must not get them imported.
+TESTS = Path(__file__).parent
+# Every test in tests/<folder>/ carries the folder's marker, so `-m` can pick or skip a whole suite:
+# `python -m pytest` skips fuzz, lsp, e2e and slow (pyproject.toml's addopts); `.ci/run` runs everything.
+FOLDER_MARKERS = {"fuzz": "fuzz", "lsp": "lsp", "e2e": "e2e"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
+
+
 PLANTED_MODULES = ("types", "multiprocessing", "signal", "socket", "selectors", "pickle", "runpy", "enum",
                    "ast", "tokenize", "threading", "asyncio", "concurrent", "json", "typing", "__future__")
 PLANTED_PACKAGES = ("gradguard", "libcst", "pygls", "lsprotocol")

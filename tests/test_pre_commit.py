@@ -50,6 +50,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_gradguard_hook_reports_and_gradguard_fix_hook_repairs(project: Path) -> None:
     rev = _git(REPO_ROOT, "rev-parse", "HEAD")
     committed_hooks = subprocess.run(["git", "cat-file", "-e", f"{rev}:.pre-commit-hooks.yaml"], cwd=REPO_ROOT)

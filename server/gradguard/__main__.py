@@ -1,12 +1,10 @@
-"""`gradguard` serves LSP (stdio, or `--tcp`); `gradguard --check` and friends run headless.
+"""`gradguard check|server|rule|version` (see `cli`); a bare `gradguard` started by an editor serves LSP.
 
 Nothing is imported here before the working directory is off `sys.path` but what every Python has
 loaded when it starts (`os`, `sys`): not even `__future__` or `typing`, which a checked project could
 shadow."""
 import os
 import sys
-
-HEADLESS_FLAGS = ("--check", "--explain", "--list-rules", "--add-noqa", "--version", "-h", "--help")
 
 
 def keep_working_directory_off_path() -> None:
@@ -23,14 +21,9 @@ def keep_working_directory_off_path() -> None:
 
 def main(argv: "list[str] | None" = None) -> int:
     keep_working_directory_off_path()  # before the rest of gradguard (and the standard library it needs) is imported
-    args = sys.argv[1:] if argv is None else argv
-    if any(arg.split("=", 1)[0] in HEADLESS_FLAGS for arg in args):
-        from .cli import main as check_main
+    from .cli import main as cli_main  # argument parsing imports argparse, re...: only now
 
-        return check_main(args)
-    from .lsp.server import main as serve_main
-
-    return serve_main(args)
+    return cli_main(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,14 @@ def matches(code_or_slug: str, rule: Rule) -> bool:
     return rule.code.startswith(token.upper()) if token[:2].upper() == "GG" else token == rule.slug
 
 
+KNOWN_SELECTORS = f"the codes {', '.join(rule.code for rule in RULES)}, a prefix such as GG2, or a rule's slug"
+
+
+def unknown_selectors(tokens: Sequence[str]) -> list[str]:
+    """Those of `select`/`ignore`'s codes, prefixes and slugs that match no rule."""
+    return [token for token in tokens if not any(matches(token, rule) for rule in RULES)]
+
+
 def enabled_rules(config: Config, path: str) -> list[Rule]:
     ignored = list(config.ignore)
     for glob, codes in config.per_file_ignores.items():

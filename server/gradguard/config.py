@@ -26,14 +26,15 @@ class Config:
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     torch_version: str | None = None
-    eval_function_patterns: tuple[str, ...] = DEFAULT_EVAL_FUNCTION_PATTERNS
+    eval_function_patterns: tuple[str, ...] = DEFAULT_EVAL_FUNCTION_PATTERNS  # set: replaces the defaults
+    extend_eval_function_patterns: tuple[str, ...] = ()  # added to them, as Ruff's `extend-*` settings
     model_names: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def is_eval_function_name(self, name: str) -> bool:
-        return _eval_name_regex(self.eval_function_patterns).match(name) is not None
+        return _eval_name_regex(self.eval_function_patterns + self.extend_eval_function_patterns).match(name) is not None
 
 
 @functools.lru_cache(maxsize=16)
@@ -83,18 +84,31 @@ class _Expected(Exception):
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name in ("select", "ignore", "exclude", "eval_function_patterns", "model_names"):
+    if name in ("select", "ignore"):
+        return _rule_selectors(_strings(value, "a list of strings"), value)
+    if name in ("exclude", "eval_function_patterns", "extend_eval_function_patterns", "model_names"):
         return _strings(value, "a list of strings")
     if name == "severity":
-        return {key: _one_of(SEVERITIES, level, f".{_toml_key(key)}") for key, level in _table(value).items()}
+        table = _table(value)
+        _rule_selectors(tuple(table), list(table))
+        return {key: _one_of(SEVERITIES, level, f".{_toml_key(key)}") for key, level in table.items()}
     if name == "per_file_ignores":
-        return {glob: _strings(codes, "a list of rule codes", f".{_toml_key(glob)}")
+        return {glob: _rule_selectors(_strings(codes, "a list of rule codes", f".{_toml_key(glob)}"), codes, f".{_toml_key(glob)}")
                 for glob, codes in _table(value).items()}
     if name == "torch_version":
         if not isinstance(value, str) or not re.fullmatch(r"\d+(\.\d+)*", value):
             raise _Expected('a version string such as "1.13"', value)
         return value
     raise AssertionError(f"no conversion for {name}")  # every field of Config has one above
+
+
+def _rule_selectors(tokens: tuple[str, ...], value: Any, where: str = "") -> tuple[str, ...]:
+    """Codes, prefixes (GG2) or slugs that each select a rule: a typo such as GG999 would select nothing."""
+    from .analysis import KNOWN_SELECTORS, unknown_selectors  # analysis imports this module
+
+    if unknown := unknown_selectors(tokens):
+        raise _Expected(f"{KNOWN_SELECTORS} (not {', '.join(unknown)})", value, where)
+    return tokens
 
 
 def _strings(value: Any, expected: str, where: str = "") -> tuple[str, ...]:

@@ -8,6 +8,8 @@ cell of the notebook (markdown too), as Jupyter shows them: `cell N` in text and
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, Callable
 from urllib.parse import quote
@@ -20,11 +22,24 @@ from .rules import RULES, find_rule
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
 GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
 INFORMATION_URI = "https://github.com/gradguard/gradguard"
+# ANSI styles of the text format on a terminal, as Ruff colours its output.
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
+SEVERITY_COLOUR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;34m", "hint": "\x1b[2m"}
+FIXABLE_COLOUR = "\x1b[36m"
 
 
-def render(format_name: str, results: list[FileResult]) -> str:
+@dataclass(frozen=True)
+class TextStyle:
+    colour: bool = False
+    unsafe_fixes: bool = False  # `--unsafe-fixes` was given: unsafe fixes count as fixable
+    statistics: bool = False  # one line per rule with its count, instead of one per finding
+
+
+def render(format_name: str, results: list[FileResult], style: TextStyle = TextStyle()) -> str:
+    if format_name == "text":
+        return render_text(results, style)
     renderer: Callable[[list[FileResult]], str] = {
-        "text": render_text, "json": render_json, "sarif": render_sarif, "github": render_github,
+        "json": render_json, "sarif": render_sarif, "github": render_github,
     }[format_name]
     return renderer(results)
 
@@ -47,19 +62,43 @@ def problem_line(result: FileResult, problem: Problem) -> str:
                      f"error: {problem.message}")
 
 
-def render_text(results: list[FileResult]) -> str:
+def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> str:
+    """`path:row:col: CODE [*] severity: message` (`[*]`: `--fix` fixes it), then a summary with
+    what `--fix` and `--unsafe-fixes` would fix."""
+    def paint(text: str, ansi: str) -> str:
+        return f"{ansi}{text}{RESET}" if style.colour else text
+
     lines = []
+    fixable = hidden = 0
+    by_code: Counter[str] = Counter()
+    fixable_by_code: Counter[str] = Counter()
     for result in results:
-        for finding in result.findings:
+        fixes = result.fixes or (None,) * len(result.findings)  # none after --fix: what is left has no fix
+        for finding, fix in zip(result.findings, fixes):
+            can_fix = fix is not None and (fix.applicability == "safe" or style.unsafe_fixes)
+            fixable += can_fix
+            hidden += fix is not None and not can_fix
+            by_code[finding.code] += 1
+            fixable_by_code[finding.code] += can_fix
+            if style.statistics:
+                continue
             cell, span = result.locate(finding.span)
-            lines.append(f"{printable(result.path)}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
-                         f"{finding.code} [{finding.slug}] {finding.message}")
-    count = sum(len(r.findings) for r in results)
+            lines.append(f"{paint(printable(result.path), BOLD)}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+                         f"{paint(finding.code, BOLD)} {paint('[*]', FIXABLE_COLOUR) + ' ' if can_fix else ''}"
+                         f"{paint(finding.severity, SEVERITY_COLOUR[finding.severity])}: {finding.message}")
+    if style.statistics:
+        width = len(str(max(by_code.values(), default=0)))
+        for code, count in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
+            mark = paint("[*]", FIXABLE_COLOUR) if fixable_by_code[code] == count else "   "
+            lines.append(f"{count:>{width}}\t{paint(code, BOLD)}\t{mark} {find_rule(code).slug if find_rule(code) else ''}")
+    count = sum(by_code.values())
     with_findings = sum(1 for r in results if r.findings)
     failed = sum(1 for r in results if r.problem)
     checked = f"{plural(len(results) - failed, 'file')} checked" + (f", {failed} could not be" if failed else "")
-    lines.append(f"Found {plural(count, 'finding')} in {plural(with_findings, 'file')} ({checked})."
-                 if count else f"No findings ({checked}).")
+    summary = f"Found {plural(count, 'finding')} in {plural(with_findings, 'file')} ({checked})." if count else f"No findings ({checked})."
+    if fixable or hidden:
+        summary += f" {fixable} fixable with `--fix`" + (f" ({hidden} more with `--unsafe-fixes`)." if hidden else ".")
+    lines.append(summary)
     return "\n".join(lines) + "\n"
 
 

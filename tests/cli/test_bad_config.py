@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from gradguard.rules import RULES
+
 from .conftest import GG101_SNIPPET, findings_json, run_gradguard
+
+KNOWN = f"the codes {', '.join(rule.code for rule in RULES)}, a prefix such as GG2, or a rule's slug"
 
 
 def _package(project: Path, name: str, pyproject: str | None) -> None:
@@ -47,6 +51,11 @@ def test_wrong_types_are_reported_and_the_other_folders_checked(project: Path) -
     ("torch-version = 1.13", 'tool.gradguard.torch-version: expected a version string such as "1.13", got 1.13'),
     ("eval-function-patterns = true", "tool.gradguard.eval-function-patterns: expected a list of strings, got true"),
     ("model-names = [[]]", "tool.gradguard.model-names: expected a list of strings, got [[]]"),
+    # A typo in a code selects or ignores nothing: an error, naming the codes there are.
+    ('select = ["GG2", "GG999"]', f'tool.gradguard.select: expected {KNOWN} (not GG999), got ["GG2", "GG999"]'),
+    ('ignore = "missing-evl"', f'tool.gradguard.ignore: expected {KNOWN} (not missing-evl), got "missing-evl"'),
+    ('per-file-ignores = { "tests/**" = ["GG3"] }', f'tool.gradguard.per-file-ignores."tests/**": expected {KNOWN} (not GG3), got ["GG3"]'),
+    ("severity = { GG2O5 = 'hint' }", f'tool.gradguard.severity: expected {KNOWN} (not GG2O5), got ["GG2O5"]'),
     ("select = 5\ntorch-version = []", "tool.gradguard.select: expected a list of strings, got 5; "
                                         "tool.gradguard.torch-version: expected a version string such as \"1.13\", got []"),
 ])

@@ -103,4 +103,4 @@ def test_empty_and_huge_files(project: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
     assert result.stdout.startswith("long.py:50002:")
-    assert result.stdout.endswith("Found 1 finding in 1 file (3 files checked).\n")
+    assert result.stdout.endswith("Found 1 finding in 1 file (3 files checked). 1 fixable with `--fix`.\n")

@@ -100,3 +100,17 @@ def test_unsafe_fixes_only_when_asked(project: Path) -> None:
     with_unsafe = run_gradguard("--check", "--diff", "--unsafe-fixes", cwd=project)
     assert with_unsafe.returncode == 1 and with_unsafe.stdout.startswith("--- a/example.py")
     assert (project / "example.py").read_text(encoding="utf-8") == source
+
+
+def test_diff_and_fix_say_when_only_unsafe_fixes_are_left(project: Path) -> None:
+    """Before, a project whose findings all had unsafe fixes got "Would fix 0 findings" and no word of --unsafe-fixes."""
+    (project / "val.py").write_text("import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n",
+                                    encoding="utf-8")
+    hint = "Some findings have only unsafe fixes: `--unsafe-fixes` applies them too (read the diff first)."
+    diff = run_gradguard("check", "--diff", "--no-cache", cwd=project)
+    assert (diff.returncode, diff.stdout) == (0, "")
+    assert diff.stderr == f"Would fix 0 findings in 0 files. {hint}\n"
+    fix = run_gradguard("check", "--fix", "--no-cache", cwd=project)
+    assert fix.stderr == f"Fixed 0 findings in 0 files. {hint}\n"
+    unsafe = run_gradguard("check", "--diff", "--unsafe-fixes", "--no-cache", cwd=project)
+    assert unsafe.returncode == 1 and unsafe.stderr == "Would fix 1 finding in 1 file.\n"

@@ -15,14 +15,67 @@ from .conftest import (CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_j
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
 
 
+GG201_SNIPPET = "import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n"  # its fix is unsafe
+
+
 def test_text_lists_findings_one_based_with_summary(project: Path) -> None:
     (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
     result = run_gradguard("--check", cwd=project)
     assert result.returncode == 1, result.stderr
     first, summary = result.stdout.splitlines()
-    assert first.startswith("loop.py:2:")
-    assert " GG101 [no-grad-not-called] " in first
-    assert summary == "Found 1 finding in 1 file (1 file checked)."
+    assert first.startswith("loop.py:2:6: GG101 [*] error: `no_grad` is a class")
+    assert summary == "Found 1 finding in 1 file (1 file checked). 1 fixable with `--fix`."
+
+
+def test_text_says_what_the_unsafe_fixes_would_add(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    (project / "val.py").write_text(GG201_SNIPPET, encoding="utf-8")
+    result = run_gradguard("check", "--no-cache", cwd=project)
+    assert result.returncode == 1, result.stderr
+    loop, val, summary = result.stdout.splitlines()
+    assert loop.startswith("loop.py:2:6: GG101 [*] error: ") and val.startswith("val.py:4:12: GG201 warning: ")
+    assert summary == "Found 2 findings in 2 files (2 files checked). 1 fixable with `--fix` (1 more with `--unsafe-fixes`)."
+    unsafe = run_gradguard("check", "--no-cache", "--unsafe-fixes", cwd=project).stdout.splitlines()
+    assert unsafe[1].startswith("val.py:4:12: GG201 [*] warning: ") and unsafe[2].endswith(" 2 fixable with `--fix`.")
+
+
+def test_statistics_one_line_per_rule(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET * 2, encoding="utf-8")
+    (project / "val.py").write_text(GG201_SNIPPET, encoding="utf-8")
+    result = run_gradguard("check", "--statistics", "--no-cache", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[:2] == ["2\tGG101\t[*] no-grad-not-called", "1\tGG201\t    forward-without-no-grad"]
+
+
+def test_colour_only_on_a_terminal_or_when_forced(project: Path, monkeypatch) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert "\x1b[" not in run_gradguard("check", cwd=project).stdout  # a pipe
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    forced = run_gradguard("check", cwd=project).stdout
+    assert forced.startswith("\x1b[1mloop.py\x1b[0m:2:6: \x1b[1mGG101\x1b[0m \x1b[36m[*]\x1b[0m \x1b[1;31merror\x1b[0m: ")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run_gradguard("check", cwd=project).stdout
+    monkeypatch.delenv("NO_COLOR")
+    assert "\x1b[" not in run_gradguard("check", "--format", "json", cwd=project).stdout
+
+
+def test_exit_zero_and_output_format(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    result = run_gradguard("check", "--exit-zero", "--output-format", "json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert [item["code"] for item in json.loads(result.stdout)] == ["GG101"]
+    assert run_gradguard("check", "--exit-zero", "missing.py", cwd=project).returncode == 2
+
+
+def test_an_unknown_code_is_a_usage_error_naming_the_codes(project: Path) -> None:
+    (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
+    for option in ("--select", "--ignore"):
+        result = run_gradguard("check", option, "GG2,GG999", cwd=project)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "unknown rule code or slug: GG999; expected the codes GG101, GG102," in result.stderr
+    assert run_gradguard("check", "--select", "GG2,missing-eval", cwd=project).returncode == 0
 
 
 def test_exit_0_when_clean(project: Path) -> None:

@@ -143,7 +143,7 @@ def test_a_cell_that_does_not_parse_is_left_out_and_the_others_checked(project: 
     assert text.returncode == 2  # as for any file that could not be parsed whole
     assert text.stderr.splitlines() == [error]  # once, in its own cell; the magics' blocks and brackets parse
     findings = text.stdout.splitlines()[:-1]
-    assert [line.split(" [")[0] for line in findings] == [
+    assert [line[:line.index(" GG") + 6] for line in findings] == [
         "exercise.ipynb:cell 6:3:15: GG202", "exercise.ipynb:cell 6:4:6: GG101"]
     assert "(line 3 of cell 2)" in findings[0]  # the cell numbers of the text, counted the same way
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard
 
 
@@ -31,6 +33,7 @@ def test_jobs_on_the_shared_examples(project: Path) -> None:
         assert_same_output_for_jobs(["--format", format_name, str(SHARED_EXAMPLES)], project)
 
 
+@pytest.mark.slow
 def test_jobs_on_a_generated_tree(project: Path) -> None:
     generate_tree(project)
     assert_same_output_for_jobs(["--format", "json"], project)
@@ -43,6 +46,7 @@ def cache_entries(root: Path) -> set[Path]:
     return set((root / ".gradguard_cache").rglob("*.json"))
 
 
+@pytest.mark.slow
 def test_cache_gives_the_cold_run_findings_and_follows_changes(project: Path) -> None:
     generate_tree(project)
     cold = findings_json("--no-cache", cwd=project, exit_codes=(2,))

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from gradguard.config import DEFAULT_EVAL_FUNCTION_PATTERNS
+
 from .conftest import GG101_SNIPPET, findings_json, run_gradguard
 
 GG101_LINE = "with torch.no_grad:"
@@ -139,3 +141,26 @@ def test_config_option_points_at_a_file(project: Path, tmp_path_factory: pytest.
     assert findings_json("--config", str(elsewhere), cwd=project) == []
     missing = run_gradguard("--check", "--config", "nope.toml", cwd=project)
     assert missing.returncode == 2 and "nope.toml" in missing.stderr
+
+
+EVALUATIONS = ("import torch\nmodel = torch.nn.Linear(2, 2)\n"
+               "def evaluate(x):\n    return model(x)\n"
+               "def score_batch(x):\n    return model(x)\n")
+
+
+@pytest.mark.parametrize("body, functions", [
+    ("", ["evaluate"]),
+    ('extend-eval-function-patterns = ["score_*"]', ["evaluate", "score_batch"]),  # added to the defaults
+    ('eval-function-patterns = ["score_*"]', ["score_batch"]),  # instead of them
+])
+def test_eval_function_patterns_replace_and_extend_adds(project: Path, body: str, functions: list[str]) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.gradguard]\n{body}\n", encoding="utf-8")
+    (project / "val.py").write_text(EVALUATIONS, encoding="utf-8")
+    findings = findings_json("--no-cache", cwd=project)
+    assert [finding["location"]["row"] for finding in findings] == [{"evaluate": 4, "score_batch": 6}[f] for f in functions]
+    assert {finding["code"] for finding in findings} == {"GG201"}
+
+
+def test_the_readme_lists_the_real_default_eval_function_patterns() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"The defaults: {', '.join(f'`{p}`' for p in DEFAULT_EVAL_FUNCTION_PATTERNS)}.\n" in readme

@@ -2,7 +2,7 @@
 wording of TORCH-FACTS.md for the API under the cursor, and which statement disabled gradients there.
 
 Short enough to read without scrolling, as Ruff's and Pylance's hovers: the whole rule page stays in
-`gradguard --explain` and `docs/rules/`."""
+`gradguard rule` and `docs/rules/`."""
 from __future__ import annotations
 
 import re
@@ -107,7 +107,7 @@ def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> s
     if evidence:
         parts.append("\n".join(evidence))
     parts.append(why_in_brief(rule))
-    parts.append(f"[Full rule page]({rule.url}) · `gradguard --explain {rule.code}`")
+    parts.append(f"[Full rule page]({rule.url}) · `gradguard rule {rule.code}`")
     return "\n\n".join(parts)
 
 

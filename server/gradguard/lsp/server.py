@@ -338,7 +338,7 @@ def _code_action(ls: GradGuardServer, plan: PlannedAction, diagnostics: list[typ
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="gradguard", description="GradGuard language server (stdio by default).")
+    parser = argparse.ArgumentParser(prog="gradguard server", description="GradGuard language server (stdio by default).")
     parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
     parser.add_argument("--tcp", action="store_true", help="serve over TCP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default: loopback only)")
