@@ -208,7 +208,7 @@ def test_control_characters_in_file_names_are_escaped_not_printed(project: Path)
     assert result.returncode == 2
     finding, summary = result.stdout.splitlines()
     assert finding.startswith("a\\nb.py:9:9: GG999 forged.py:2:") and " GG101 " in finding
-    assert summary == "Found 1 finding in 1 file (1 file checked, 1 could not be)."
+    assert summary == "Found 1 finding in 1 file (1 file checked, 1 could not be). 1 fixable with `--fix`."
     [error] = result.stderr.splitlines()
     assert error.startswith("c\\r\\x1b[2Kd.py:2:") and ": error: syntax error" in error
     github = run_gradguard("--check", "--format", "github", cwd=project).stdout.splitlines()
