@@ -284,8 +284,32 @@ RULE = Rule(
             tagger = Tagger()
             print(tagger.predict(torch.randn(2, 4)))
         """),
+        example("""
+            import torch
+            from nets import C3D
+            def main(clips):
+                model = C3D(num_classes=101)
+                model.load_state_dict(torch.load("c3d.pth")["state_dict"])
+                model.train()
+                for clip in clips:
+                    with torch.no_grad():
+                        probs = model(clip).softmax(1)  # expect
+                    print(probs.argmax(1).item())
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            from nets import ResNet
+            def recalibrate_batch_norm(loader):
+                model = ResNet()
+                model.load_state_dict(torch.load("swa.pth"))
+                model.train()
+                with torch.no_grad():
+                    for x in loader:
+                        model(x)
+                torch.save(model.state_dict(), "swa_bn.pth")
+        """),
         example("""
             import torch
             import torch.nn as nn
