@@ -232,6 +232,24 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            def train(model, loader, opt):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+                    weights = model.energy.state_dict()["fc.weight"]
+                    weights[weights < 0] = 0.0
+            def test(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+            def main(model, train_loader, test_loader, opt):
+                for epoch in range(10):
+                    train(model, train_loader, opt)
+                    test(model, test_loader)
+        """),
+        example("""
+            import torch
             def evaluate(model, loader):
                 model.eval()
                 with torch.no_grad():
