@@ -496,7 +496,16 @@ class ModuleFacts:
             return False
         named = {node.id for node in self.own_nodes(facts) if isinstance(node, ast.Name)}
         keys = [key for key in facts.model_keys if key.split(".", 1)[0] in named]
-        return any(s in facts.entry.mode(key) for event in updates for key in keys for s in event.state.mode(key))
+        own = {id(node) for node in self.own_nodes(facts)}
+
+        def set_to_train(event: CallEvent, key: str) -> bool:
+            mode = event.state.mode(key)
+            return only(mode, Mode.TRAIN) and all(s.via == "call" and id(s.origin) in own for s in mode)
+
+        # a step after this function's own `x.train()` is a training function that sets its mode; its other
+        # keys are then the same network under another name (`self._pytorch_model` wrapping `self.model`)
+        return any(not any(set_to_train(event, key) for key in keys)
+                   and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key)) for event in updates)
 
     def closure_keys(self, facts: FunctionFacts) -> set[str]:
         """Models of the enclosing function that a nested function uses as they are when it runs."""

@@ -232,6 +232,28 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            class Trainer:
+                def __init__(self, model, optimizer):
+                    self.model = model
+                    self._pytorch_model = torch.nn.parallel.DistributedDataParallel(model)
+                    self.optimizer = optimizer
+                def _train_epoch(self, loader):
+                    penalty = self.model.get_regularization_penalty()
+                    self._pytorch_model.train()
+                    for x in loader:
+                        (self._pytorch_model(x).sum() + penalty).backward()
+                        self.optimizer.step()
+                def _validation_loss(self, loader):
+                    self._pytorch_model.eval()
+                    with torch.no_grad():
+                        return sum(self._pytorch_model(x).sum().item() for x in loader)
+                def train(self, loader, val_loader, epochs):
+                    for epoch in range(epochs):
+                        self._train_epoch(loader)
+                        self._validation_loss(val_loader)
+        """),
+        example("""
+            import torch
             def train(model, loader, opt):
                 model.train()
                 for x, y in loader:
