@@ -32,9 +32,10 @@ SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16"
 FRESH_MODEL_FACTORIES = ("torchvision.models.", "timm.create_model", "open_clip.create_model")
 PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
 # `from_pretrained` of these gives no module: `AutoTokenizer`, `AutoProcessor`, `AutoConfig`, a diffusers
-# pipeline (its `__call__` already runs under no_grad), a noise scheduler.
+# pipeline (its `__call__` already runs under no_grad), a noise scheduler, a transformers v5 tokenizer
+# (`TokenizersBackend`, `SentencePieceBackend`, `MistralCommonBackend`).
 NOT_MODELS_FROM_PRETRAINED = ("Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Extractor", "Config",
-                              "Pipeline", "Scheduler", "GenerationConfig")
+                              "Pipeline", "Scheduler", "GenerationConfig", "Backend")
 # Loaders that give back a whole module with its trained weights, in whatever mode it was saved.
 MODULE_LOADERS = frozenset({"torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"})
 # `torch.load` gives a whole module only when the code then calls what it returned (a state dict is never called).

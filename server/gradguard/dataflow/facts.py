@@ -21,11 +21,11 @@ from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, uses_torch
+from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
 from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
                           GRAD_MODE_APIS, GRAD_OFF_APIS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
 from .names import Names, dotted
-from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all
+from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
@@ -198,11 +198,12 @@ class ModuleFacts:
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
         for stmt in self._statements_of[cls][1:] if cls in self._statements_of else statements_within(cls):
-            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and self.duck_typing:
-                receiver = module_method_receiver(stmt.value)
-                if receiver and receiver.startswith("self."):
-                    found.add(receiver)
-            elif isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
+            if self.duck_typing:  # `self.model.eval()`, `Adam(self.model.parameters())`
+                for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)) if not hasattr(stmt, "body") else ():
+                    receiver = module_method_receiver(call)
+                    if receiver and receiver.startswith("self."):
+                        found.add(receiver)
+            if isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
                                                    or self.duck_typing and _switches_mode(stmt.value)):
                 found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
@@ -476,6 +477,10 @@ class ModuleFacts:
         if facts.entry_grad_fixed is None and exit_state.grad != facts.entry.grad:
             summary.grad_exit = exit_state.grad
         for key, mode in exit_state.modes.items():
+            forward = _trained_by(facts, key)
+            if forward is not None:  # built here by code we cannot see (`self.model = self.build()`), then trained
+                mode = frozenset(Setting(Mode.TRAIN, forward.node, "trained") if s.via == "assigned" and s.value is Mode.UNKNOWN
+                                 and s in forward.state.mode(key) else s for s in mode)
             head = key.split(".", 1)[0]
             visible = head in facts.params or head == "self" or head in self.body.model_keys \
                 or key in self.closure_keys(facts)
@@ -491,7 +496,16 @@ class ModuleFacts:
             return False
         named = {node.id for node in self.own_nodes(facts) if isinstance(node, ast.Name)}
         keys = [key for key in facts.model_keys if key.split(".", 1)[0] in named]
-        return any(s in facts.entry.mode(key) for event in updates for key in keys for s in event.state.mode(key))
+        own = {id(node) for node in self.own_nodes(facts)}
+
+        def set_to_train(event: CallEvent, key: str) -> bool:
+            mode = event.state.mode(key)
+            return only(mode, Mode.TRAIN) and all(s.via == "call" and id(s.origin) in own for s in mode)
+
+        # a step after this function's own `x.train()` is a training function that sets its mode; its other
+        # keys are then the same network under another name (`self._pytorch_model` wrapping `self.model`)
+        return any(not any(set_to_train(event, key) for key in keys)
+                   and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key)) for event in updates)
 
     def closure_keys(self, facts: FunctionFacts) -> set[str]:
         """Models of the enclosing function that a nested function uses as they are when it runs."""
@@ -554,6 +568,8 @@ class ModuleFacts:
         from_files = self.project.incoming_grad(self.module, facts.name) \
             if self.project is not None and facts.parent is None and facts.cls is None else None
         if (not sites and from_files is None) or facts.escapes:
+            if not sites and not facts.escapes and facts.is_method and not facts.name.startswith("__"):
+                modes.update(self._left_by_siblings(facts))
             return State(facts.entry_grad_fixed or DEFAULT_GRAD, modes, {})
         grad = facts.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites), from_files or ())
         for caller, event in sites:
@@ -572,6 +588,39 @@ class ModuleFacts:
         complete = {p for p in modes if p.startswith("self.") or p in self.closure_keys(facts)
                     or all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
+
+
+    def _left_by_siblings(self, facts: FunctionFacts) -> dict[str, Possible]:
+        """A method nothing here calls runs after its class's other methods (`predict()` after `fit()`):
+        its `self.` models start in the modes those leave them in, when one of them trains the model.
+        A method that trains a model without setting its mode leaves it in training mode, unless it
+        calls methods we cannot see, which may switch it."""
+        modes: dict[str, Possible] = {}
+        siblings = [f for f in self.functions if f.cls is facts.cls and f.is_method and f is not facts]
+        for key in (k for k in facts.model_keys if k.startswith("self.")):
+            left: set[Setting] = set()
+            trained = False
+            for sibling in siblings:
+                forward = _trained_by(sibling, key)
+                trained = trained or forward is not None
+                if key in sibling.summary.mode_exit:
+                    left |= sibling.summary.mode_exit[key]
+                elif forward is not None:
+                    if any(_receiver(e.node) == "self" and e.model is None and self.resolve_call(e.node, sibling) is None
+                           and not names_training_state(e.node.func.attr) for e in sibling.call_events()):  # type: ignore[attr-defined]
+                        left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
+                    else:
+                        left.add(Setting(Mode.TRAIN, forward.node, "trained"))
+            if trained and left:
+                modes[key] = frozenset(left)
+        return modes
+
+
+def _trained_by(fn: FunctionFacts, key: str) -> Optional[CallEvent]:
+    """The forward pass of `key` in `fn` that a later training step trains, if any."""
+    steps = [e.node.lineno for e in fn.call_events() if is_training_step(e)]
+    return next((e for e in fn.call_events() if e.model == key and not only(e.state.grad, Grad.DISABLED)
+                 and any(line >= e.node.lineno for line in steps)), None)
 
 
 def build_facts(tree: ast.Module, config: Config, path: str, source: str,

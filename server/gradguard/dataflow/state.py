@@ -29,7 +29,8 @@ class Mode(enum.Enum):
 class Setting:
     value: enum.Enum
     origin: Optional[ast.AST]  # the statement, decorator or call that made it so
-    via: str  # how: "default", "entry", "with", "decorator", "call", "callers", "callee", "constructed", "loaded", "passed"
+    via: str  # how: "default", "entry", "with", "decorator", "call", "callers", "callee", "constructed", "loaded", "passed",
+    # "trained" (a sibling method trains it and leaves it in that mode)
 
 
 Possible = frozenset  # frozenset[Setting]

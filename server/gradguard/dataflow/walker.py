@@ -271,7 +271,7 @@ class Walker:
         setting = frozenset({Setting(mode, node, "call")})
         changes = {receiver: setting}
         prefix = receiver + "."
-        for key in state.modes:  # eval()/train() reach every submodule (TORCH-FACTS 18)
+        for key in {*state.modes, *self.fn.model_keys}:  # eval()/train() reach every submodule (TORCH-FACTS 18)
             if key.startswith(prefix):
                 changes[key] = setting
         return changes

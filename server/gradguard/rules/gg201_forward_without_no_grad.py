@@ -273,6 +273,16 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            from transformers import AutoModelForCausalLM, MistralCommonBackend
+            model = AutoModelForCausalLM.from_pretrained("mistralai/Ministral-3-3B-Instruct-2512")
+            tokenizer = MistralCommonBackend.from_pretrained("mistralai/Ministral-3-3B-Instruct-2512")
+            inputs = tokenizer.apply_chat_template(messages, return_tensors="pt", return_dict=True)
+            with torch.no_grad():
+                output = model.generate(**inputs, max_new_tokens=64)[0]
+            print(tokenizer.decode(output))
+        """),
+        example("""
+            import torch
             @torch.no_grad()
             def evaluate(model, loader):
                 model.eval()

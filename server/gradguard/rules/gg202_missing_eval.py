@@ -12,7 +12,7 @@ from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .intent import evaluation_evidence, needs_gradients
 from .queries import forward_passes, statement_of
 
-TRAIN_ORIGINS = ("constructed", "call", "callee")
+TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
 HARMS = {"Dropout": "Dropout still drops", "BatchNorm": "BatchNorm uses and updates batch statistics",
          "self.training": "code that reads `self.training` takes its training branch"}
@@ -31,7 +31,8 @@ def check(facts, report) -> None:
         if evidence is None or needs_gradients(facts, fn, event):
             continue
         origin = first_origin(mode)
-        how = "was created in training mode" if origin.via == "constructed" else "was put in training mode"
+        how = {"constructed": "was created in training mode", "trained": "was left in training mode by the training "
+               "in another method"}.get(origin.via, "was put in training mode")
         found = f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before " \
                 f"this evaluation forward pass ({evidence.say(report)})"
         built = _model_built(facts, event.model, mode, definitions)
@@ -284,8 +285,95 @@ RULE = Rule(
             tagger = Tagger()
             print(tagger.predict(torch.randn(2, 4)))
         """),
+        example("""
+            import torch
+            from nets import C3D
+            def main(clips):
+                model = C3D(num_classes=101)
+                model.load_state_dict(torch.load("c3d.pth")["state_dict"])
+                model.train()
+                for clip in clips:
+                    with torch.no_grad():
+                        probs = model(clip).softmax(1)  # expect
+                    print(probs.argmax(1).item())
+        """),
+        example("""
+            import torch
+            class Classifier:
+                def build(self):
+                    return torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.3), torch.nn.Linear(8, 2))
+                def fit(self, loader):
+                    self.model = self.build()
+                    opt = torch.optim.Adam(self.model.parameters())
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(self.model(x), y).backward()
+                        opt.step()
+                def predict(self, x):
+                    with torch.no_grad():
+                        return self.model(x).argmax(1)  # expect
+        """),
+        example("""
+            import torch
+            class Classifier:
+                def build(self):
+                    return torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.3), torch.nn.Linear(8, 2))
+                def fit(self, loader):
+                    self.model = self.build()
+                    opt = torch.optim.Adam(self.model.parameters())
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(self.model(x), y).backward()
+                        opt.step()
+                    return self
+                def predict(self, x):
+                    with torch.no_grad():
+                        return self.model(x).argmax(1)  # expect
+            clf = Classifier().fit(train_loader)
+            print(clf.predict(test_x))
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            class Classifier:
+                def build(self):
+                    return torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.3), torch.nn.Linear(8, 2))
+                def fit(self, loader):
+                    self.model = self.build()
+                    opt = torch.optim.Adam(self.model.parameters())
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(self.model(x), y).backward()
+                        opt.step()
+                    self.model.eval()
+                def predict(self, x):
+                    with torch.no_grad():
+                        return self.model(x).argmax(1)
+        """),
+        example("""
+            import torch
+            from base import Trainer
+            class Classifier(Trainer):
+                def fit(self, loader):
+                    opt = torch.optim.Adam(self.model.parameters())
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(self.model(x), y).backward()
+                        opt.step()
+                    self.validate_and_checkpoint()
+                def predict(self, x):
+                    with torch.no_grad():
+                        return self.model(x).argmax(1)
+        """),
+        example("""
+            import torch
+            from nets import ResNet
+            def recalibrate_batch_norm(loader):
+                model = ResNet()
+                model.load_state_dict(torch.load("swa.pth"))
+                model.train()
+                with torch.no_grad():
+                    for x in loader:
+                        model(x)
+                torch.save(model.state_dict(), "swa_bn.pth")
+        """),
         example("""
             import torch
             import torch.nn as nn

@@ -232,6 +232,46 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            class Trainer:
+                def __init__(self, model, optimizer):
+                    self.model = model
+                    self._pytorch_model = torch.nn.parallel.DistributedDataParallel(model)
+                    self.optimizer = optimizer
+                def _train_epoch(self, loader):
+                    penalty = self.model.get_regularization_penalty()
+                    self._pytorch_model.train()
+                    for x in loader:
+                        (self._pytorch_model(x).sum() + penalty).backward()
+                        self.optimizer.step()
+                def _validation_loss(self, loader):
+                    self._pytorch_model.eval()
+                    with torch.no_grad():
+                        return sum(self._pytorch_model(x).sum().item() for x in loader)
+                def train(self, loader, val_loader, epochs):
+                    for epoch in range(epochs):
+                        self._train_epoch(loader)
+                        self._validation_loss(val_loader)
+        """),
+        example("""
+            import torch
+            def train(model, loader, opt):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+                    weights = model.energy.state_dict()["fc.weight"]
+                    weights[weights < 0] = 0.0
+            def test(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+            def main(model, train_loader, test_loader, opt):
+                for epoch in range(10):
+                    train(model, train_loader, opt)
+                    test(model, test_loader)
+        """),
+        example("""
+            import torch
             def evaluate(model, loader):
                 model.eval()
                 with torch.no_grad():

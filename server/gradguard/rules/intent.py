@@ -20,7 +20,8 @@ from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
-from ..vocabulary import LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_METHODS
+from ..vocabulary import (LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
+                          INFERENCE_SINK_METHODS, WEIGHT_LOADING_METHODS)
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -117,7 +118,9 @@ class Intent:
         step can run on it before the forward pass"); a result handed back to callers needs one."""
         loads = [load_of(setting) for setting in event.state.mode(event.model or "")]
         if not loads or any(load is None or id(load) not in self._own_ids(fn) for load in loads):
-            return None
+            loads = self._loaded_then_switched(fn, event)
+            if not loads:
+                return None
         if any(is_training_step(e) for e in fn.call_events()) or self._handed_on_later(fn, event):
             return None
         if fn is not self.facts.body and _flows_to(fn, event.node, self.facts) == "return" \
@@ -127,6 +130,19 @@ class Intent:
         model = event.model
         return Evidence(lambda report: f"`{model}` loaded at {report.line(load)}, no training step after",
                         ((load, "weights loaded here"),))
+
+    def _loaded_then_switched(self, fn: FunctionFacts, event: CallEvent) -> list[ast.AST]:
+        """`model.load_state_dict(...)`, then `model.train()`, then `out = model(x)`: the weights loaded
+        earlier in this function still say inference when the mode settings are this function's own
+        `train()` calls. A forward pass whose result is thrown away (`model(x)` under `no_grad` after
+        `train()`) refreshes BatchNorm statistics, which needs training mode: not inference."""
+        mode = event.state.mode(event.model or "")
+        line = event.node.lineno
+        if not mode or any(s.via != "call" or s.value is not Mode.TRAIN or id(s.origin) not in self._own_ids(fn)
+                           for s in mode) or _result_discarded(fn, event.node, self.facts):
+            return []
+        return [e.node for e in fn.call_events() if e.node.lineno < line and isinstance(e.node.func, ast.Attribute)
+                and e.node.func.attr in WEIGHT_LOADING_METHODS and dotted(e.node.func.value) == event.model]
 
     def _model_api_returns_graph(self, fn: FunctionFacts, event: CallEvent) -> bool:
         """A model class's own method (`predict_contacts()`) handing a graph back to its callers: library
@@ -295,6 +311,11 @@ def _read_through_sink(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) ->
             if inner is call:
                 return True
     return False
+
+
+def _result_discarded(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> bool:
+    """`model(x)` as a statement of its own: its output is not read."""
+    return any(isinstance(s, ast.Expr) and s.value is call for s in facts.own_nodes(fn))
 
 
 def _compound(stmt: ast.stmt) -> bool:
