@@ -13,13 +13,13 @@ from typing import Iterator, Optional
 
 from ..dataflow.models import module_method_receiver
 from ..dataflow.names import Names
-from ..vocabulary import GRAD_MODE_APIS
+from ..vocabulary import GRAD_MODE_APIS, GRAD_OFF_APIS
 
-DISABLING = frozenset({"torch.no_grad", "torch.inference_mode"})
+DISABLING = frozenset(GRAD_OFF_APIS)
 ENABLING = frozenset({"torch.enable_grad"})
 SWITCH = "torch.set_grad_enabled"
-DECORATOR_BARE_FORMS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
-GATE = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
+DECORATOR_BARE_FORMS = GRAD_MODE_APIS - {SWITCH}  # usable as `@torch.no_grad` without the call
+GATE = tuple(api.rsplit(".", 1)[1] for api in GRAD_MODE_APIS)  # the names the text must contain
 
 
 @dataclass(frozen=True)
