@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import stat
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ class FileResult:
     new_text: str | None = None  # after --fix / --add-noqa, when it differs
     encoding: str = "utf-8"
     changes: int = 0  # fixes applied or noqa comments added
+    fixed: tuple[str, ...] = ()  # --fix, --diff: the code of each finding the fixes removed (`--show-fixes`)
     notes: tuple[str, ...] = field(default=())
     exports: tuple[tuple[str, Export], ...] = ()  # for the project index
     calls: tuple[OutgoingCall, ...] = ()
@@ -248,7 +250,7 @@ def _apply_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes
         return _apply_notebook_fixes(task, source, result, data, text)
     remaining = analyze(text, task.analysis_path, task.config, task.project, task.module)
     return replace(result, findings=tuple(remaining), fixes=(), original_text=source.text, new_text=text,
-                   changes=max(len(result.findings) - len(remaining), 1))
+                   changes=max(len(result.findings) - len(remaining), 1), fixed=_removed(result.findings, remaining))
 
 
 def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes, fixed: str) -> FileResult:
@@ -265,8 +267,13 @@ def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, da
     joined = join_cells(sources)
     remaining = analyze(joined.source, task.analysis_path, task.config, task.project, task.module,
                         cell_starts=joined.starts, cell_numbers=[i + 1 for i in source.cell_indexes])
-    return replace(result, findings=tuple(remaining), fixes=(), original_text=original,
-                   new_text=new_text, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
+    return replace(result, findings=tuple(remaining), fixes=(), original_text=original, new_text=new_text,
+                   cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1),
+                   fixed=_removed(result.findings, remaining))
+
+
+def _removed(before: tuple[Finding, ...], after: list[Finding]) -> tuple[str, ...]:
+    return tuple((Counter(f.code for f in before) - Counter(f.code for f in after)).elements())
 
 
 def _write_refused(task: Task) -> str | None:

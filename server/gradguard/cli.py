@@ -24,7 +24,7 @@ from . import __version__
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
 from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
-from .formats import plural, printable, problem_line, render
+from .formats import fixes_by_file, fixes_listing, plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .analysis import KNOWN_SELECTORS, unknown_selectors
 from .formats import TextStyle
@@ -58,6 +58,8 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
     parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument("--statistics", action="store_true", help="text: one line per rule with its count, not one per finding")
+    parser.add_argument("--show-fixes", action="store_true",
+                        help="on stderr, per file and rule: what --fix fixed (with --fix), would fix (--diff, or a check)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means a usage error or a file not checked)")
     change = parser.add_mutually_exclusive_group()
     change.add_argument("--fix", action="store_true", help="apply safe fixes in place")
@@ -171,12 +173,17 @@ def run_check(args: argparse.Namespace) -> int:
     changed = [r for r in results if r.new_text is not None]
     if args.diff:
         sys.stdout.write("".join(_diff(r) for r in changed))
-        print(f"Would fix {_counted(changed, 'finding')}.{_unsafe_hint(results, args.unsafe_fixes)}", file=sys.stderr)
+        print(_fixes_summary(f"Would fix {_counted(changed, 'finding')}", results, args), file=sys.stderr)
     elif args.add_noqa:
         print(f"Added {_counted(changed, 'noqa comment', 'to')}.", file=sys.stderr)
     else:
         if args.fix:
-            print(f"Fixed {_counted(changed, 'finding')}.{_unsafe_hint(results, args.unsafe_fixes)}", file=sys.stderr)
+            print(_fixes_summary(f"Fixed {_counted(changed, 'finding')}", results, args), file=sys.stderr)
+        elif args.show_fixes:
+            fixable = fixes_by_file(results, applied=False, unsafe_fixes=args.unsafe_fixes)
+            count = f"{plural(sum(sum(c.values()) for c in fixable.values()), 'finding')} in {plural(len(fixable), 'file')}"
+            fix = "--fix --unsafe-fixes" if args.unsafe_fixes else "--fix"
+            print(_fixes_summary(f"`{fix}` would fix {count}", results, args), file=sys.stderr)
         style = TextStyle(colour=_colour(sys.stdout), unsafe_fixes=args.unsafe_fixes, statistics=args.statistics)
         sys.stdout.write(render(args.format, results, style))
     if any(r.problems for r in results):
@@ -201,6 +208,15 @@ def _cache_folder() -> str | None:
                         f"(delete {CACHE_DIR} to start a new one)"), file=sys.stderr)
         return None
     return str(folder)
+
+
+def _fixes_summary(headline: str, results: list[FileResult], args: argparse.Namespace) -> str:
+    """`Fixed 2 findings in 1 file.`; with --show-fixes, what per file and rule, as Ruff enumerates them."""
+    hint = _unsafe_hint(results, args.unsafe_fixes)
+    listing = fixes_listing(fixes_by_file(results, args.fix or args.diff, args.unsafe_fixes)) if args.show_fixes else ""
+    if not listing:
+        return f"{headline}.{hint}"
+    return f"{headline}:\n{listing}{hint.lstrip()}".rstrip("\n")
 
 
 def _unsafe_hint(results: list[FileResult], unsafe_fixes: bool) -> str:

@@ -102,6 +102,32 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
     return "\n".join(lines) + "\n"
 
 
+def fixes_by_file(results: list[FileResult], applied: bool, unsafe_fixes: bool) -> dict[str, Counter[str]]:
+    """`--show-fixes`: per file, the codes of the findings that the fixes removed (`applied`: `--fix`, `--diff`)
+    or that `--fix` would fix (each finding's fix, safe or with `--unsafe-fixes` unsafe too)."""
+    by_file = {}
+    for result in results:
+        if applied:
+            codes = Counter(result.fixed)
+        else:
+            codes = Counter(finding.code for finding, fix in zip(result.findings, result.fixes)
+                            if fix is not None and (fix.applicability == "safe" or unsafe_fixes))
+        if codes:
+            by_file[result.path] = codes
+    return by_file
+
+
+def fixes_listing(by_file: dict[str, Counter[str]]) -> str:
+    """Ruff's enumeration: `- path:` then `    2 × GG101 (no-grad-not-called)`, most frequent rule first."""
+    lines = []
+    for path, codes in by_file.items():
+        lines.append(printable(f"- {path}:"))
+        for code, count in sorted(codes.items(), key=lambda item: (-item[1], item[0])):
+            rule = find_rule(code)
+            lines.append(f"    {count} × {code}" + (f" ({rule.slug})" if rule else ""))
+    return "".join(line + "\n" for line in lines)
+
+
 def render_json(results: list[FileResult]) -> str:
     items = []
     for result in results:
