@@ -53,6 +53,7 @@ class Task:
     options: Options
     project: ProjectIndex | None = None  # the second pass: other files' summaries
     project_digest: str = ""  # the second pass: a hash of what `project` was built from, for the cache key
+    source: bytes | None = None  # `gradguard check -`: the bytes read from standard input; None: read `path`
 
     @property
     def module(self) -> str:
@@ -158,7 +159,7 @@ def _size(task: Task) -> int:
 
 
 def check_file(task: Task) -> FileResult:
-    data = _read(task.path)
+    data = _read(task)
     if isinstance(data, FileResult):
         return data
     try:
@@ -172,14 +173,17 @@ def check_file(task: Task) -> FileResult:
 
 def _cached(task: Task) -> FileResult | None:
     cache = _cache(task)
-    data = _read(task.path) if cache else None
+    data = _read(task) if cache else None
     if cache is None or not isinstance(data, bytes):
         return None
     stored = cache.get(_key(task, data))
     return replace(result_from_json(stored), path=task.path) if stored is not None else None
 
 
-def _read(path: str) -> bytes | FileResult:
+def _read(task: Task) -> bytes | FileResult:
+    if task.source is not None:
+        return task.source
+    path = task.path
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return FileResult(path, problem=Problem("not a regular file"))

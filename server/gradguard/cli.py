@@ -1,8 +1,8 @@
 """`gradguard check|server|rule|version`, as Ruff's commands; `--check`, `--explain`, `--list-rules`,
 `--version` and bare server flags are older spellings of them.
 
-Findings go to stdout in the chosen format. Everything else goes to stderr, one line
-each, so stdout stays machine-readable:
+Findings go to stdout in the chosen format (but for `check --fix -`, where stdout is the fixed source, as
+Ruff's). Everything else goes to stderr, one line each, so stdout stays machine-readable:
 
     path: error: message              a file that could not be read, decoded or walked
     path:line:col: error: message     a file that does not parse (or nests too deeply)
@@ -23,7 +23,7 @@ from typing import Iterator, TextIO
 from . import __version__
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
-from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
+from .files import Skipped, WriteRefused, encode_source, folders_checked, glob_matches, walk, write_atomically
 from .formats import fixes_by_file, fixes_listing, plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .analysis import KNOWN_SELECTORS, unknown_selectors
@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_check_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders to check (default: .); `-` reads the source from standard input")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="the name of the source read from standard input (implies `-`): for the configuration, "
+                             "notebooks (.ipynb) and messages; with --fix the fixed source goes to stdout")
     parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument("--statistics", action="store_true", help="text: one line per rule with its count, not one per finding")
     parser.add_argument("--show-fixes", action="store_true",
@@ -108,7 +112,25 @@ def main(argv: list[str]) -> int:
     if args.config is not None and not args.config.is_file():
         print(f"gradguard: error: --config {printable(str(args.config))}: no such file", file=sys.stderr)
         return 2
+    if error := _stdin_misuse(args):
+        print(f"gradguard: error: {error}", file=sys.stderr)
+        return 2
     return run_check(args)
+
+
+def _reads_stdin(args: argparse.Namespace) -> bool:
+    """`gradguard check -`, or `--stdin-filename` with no path (as Ruff reads them)."""
+    return args.paths == ["-"] or (not args.paths and args.stdin_filename is not None)
+
+
+def _stdin_misuse(args: argparse.Namespace) -> str | None:
+    if "-" in args.paths and args.paths != ["-"]:
+        return "`-` (standard input) cannot be checked together with other paths"
+    if args.stdin_filename is not None and not _reads_stdin(args):
+        return "--stdin-filename names standard input: give `-` or no path"
+    if _reads_stdin(args) and args.add_noqa:
+        return "--add-noqa writes files: it does not read standard input"
+    return None
 
 
 def _spelled_as_command(argv: list[str]) -> list[str]:
@@ -156,10 +178,14 @@ def run_check(args: argparse.Namespace) -> int:
         unsafe_fixes=args.unsafe_fixes,
         add_noqa=args.add_noqa,
         cache_dir=None if args.no_cache else _cache_folder(),
-        write_into=folders_checked(args.paths or ["."]) if args.fix or args.add_noqa else None,
+        write_into=folders_checked(args.paths or ["."]) if (args.fix or args.add_noqa) and not _reads_stdin(args) else None,
     )
     extra_excludes = tuple(glob for item in args.exclude for glob in item.split(",") if glob)
-    entries = list(_plan(args.paths or ["."], projects, options, extra_excludes))
+    stdin = sys.stdin.buffer.read() if _reads_stdin(args) else None
+    if stdin is not None:
+        entries = [_stdin_entry(args.stdin_filename or "-", stdin, projects, options)]
+    else:
+        entries = list(_plan(args.paths or ["."], projects, options, extra_excludes))
     tasks = [entry for entry in entries if isinstance(entry, Task)]
     checked = iter(check_all(tasks, args.jobs))  # in the order given, whatever --jobs is
     results = [next(checked) if isinstance(entry, Task) else entry for entry in entries]
@@ -177,6 +203,9 @@ def run_check(args: argparse.Namespace) -> int:
     elif args.add_noqa:
         print(f"Added {_counted(changed, 'noqa comment', 'to')}.", file=sys.stderr)
     else:
+        if stdin is not None and args.fix:  # as Ruff: the source, fixed or not, goes to stdout; the report to stderr
+            sys.stdout.buffer.write(_fixed_source(results[0], stdin))
+            sys.stdout.flush()
         if args.fix:
             print(_fixes_summary(f"Fixed {_counted(changed, 'finding')}", results, args), file=sys.stderr)
         elif args.show_fixes:
@@ -184,8 +213,9 @@ def run_check(args: argparse.Namespace) -> int:
             count = f"{plural(sum(sum(c.values()) for c in fixable.values()), 'finding')} in {plural(len(fixable), 'file')}"
             fix = "--fix --unsafe-fixes" if args.unsafe_fixes else "--fix"
             print(_fixes_summary(f"`{fix}` would fix {count}", results, args), file=sys.stderr)
-        style = TextStyle(colour=_colour(sys.stdout), unsafe_fixes=args.unsafe_fixes, statistics=args.statistics)
-        sys.stdout.write(render(args.format, results, style))
+        report = sys.stderr if stdin is not None and args.fix else sys.stdout
+        style = TextStyle(colour=_colour(report), unsafe_fixes=args.unsafe_fixes, statistics=args.statistics)
+        report.write(render(args.format, results, style))
     if any(r.problems for r in results):
         return 2
     if args.add_noqa or args.exit_zero:
@@ -258,6 +288,25 @@ def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes
             continue
         _warn_once(project, warned)
         yield Task(path, _relative(path, project.root), project.config, options)
+
+
+def _stdin_entry(name: str, data: bytes, projects: Projects, options: Options) -> Task | FileResult:
+    """Standard input as a file named `name`: its configuration is that of `name`'s folder."""
+    try:
+        project = projects.for_file(name)
+    except ProjectProblem as problem:
+        return FileResult(str(problem.path), problem=Problem(f"{problem.message}; standard input not checked"))
+    return Task(name, _relative(name, project.root), project.config, options, source=data)
+
+
+def _fixed_source(result: FileResult, read: bytes) -> bytes:
+    """The fixed text in the encoding it came in; the bytes read, unchanged, when nothing was fixed."""
+    if result.new_text is None:
+        return read
+    try:
+        return encode_source(result.new_text, result.encoding)
+    except WriteRefused:  # the fixed text has a character the source's encoding lacks: as a file would be, left as is
+        return read
 
 
 def _warn_once(project: Project, warned: set[Path]) -> None:
