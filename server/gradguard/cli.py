@@ -17,13 +17,14 @@ import argparse
 import difflib
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import __version__
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
-from .files import Skipped, WriteRefused, encode_source, folders_checked, glob_matches, walk, write_atomically
+from .files import SOURCE_SUFFIXES, Skipped, WriteRefused, encode_source, folders_checked, glob_matches, walk, write_atomically
 from .formats import fixes_by_file, fixes_listing, plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
 from .analysis import KNOWN_SELECTORS, unknown_selectors
@@ -73,6 +74,7 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", type=_codes, help="only these rules: codes, prefixes (GG2) or slugs, comma-separated")
     parser.add_argument("--ignore", type=_codes, help="skip these rules (codes, prefixes or slugs)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    parser.add_argument("--watch", action="store_true", help="check again whenever a file under PATH changes (Ctrl-C stops)")
     parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this file's [tool.gradguard]")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write .gradguard_cache/")
     parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N")
@@ -115,7 +117,7 @@ def main(argv: list[str]) -> int:
     if error := _stdin_misuse(args):
         print(f"gradguard: error: {error}", file=sys.stderr)
         return 2
-    return run_check(args)
+    return watch(args) if args.watch else run_check(args)
 
 
 def _reads_stdin(args: argparse.Namespace) -> bool:
@@ -128,8 +130,10 @@ def _stdin_misuse(args: argparse.Namespace) -> str | None:
         return "`-` (standard input) cannot be checked together with other paths"
     if args.stdin_filename is not None and not _reads_stdin(args):
         return "--stdin-filename names standard input: give `-` or no path"
-    if _reads_stdin(args) and args.add_noqa:
-        return "--add-noqa writes files: it does not read standard input"
+    if _reads_stdin(args) and (args.add_noqa or args.watch):
+        return f"{'--add-noqa writes files' if args.add_noqa else '--watch watches files'}: it does not read standard input"
+    if args.watch and args.add_noqa:
+        return "--watch with --add-noqa would add the comments again on every change"
     return None
 
 
@@ -216,11 +220,34 @@ def run_check(args: argparse.Namespace) -> int:
         report = sys.stderr if stdin is not None and args.fix else sys.stdout
         style = TextStyle(colour=_colour(report), unsafe_fixes=args.unsafe_fixes, statistics=args.statistics)
         report.write(render(args.format, results, style))
+    sys.stdout.flush()  # --watch: each run shows as it ends
     if any(r.problems for r in results):
         return 2
     if args.add_noqa or args.exit_zero:
         return 0
     return 1 if (changed if args.diff else any(r.findings for r in results)) else 0
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Check, then check again after each change of a source or pyproject.toml under the paths (as `ruff check
+    --watch`): the cache makes a new run analyse only what changed. Ends on Ctrl-C."""
+    import watchfiles  # only a watching run pays for it (and anyio)
+
+    ignored = watchfiles.DefaultFilter()  # .git, .venv, editors' swap files...
+
+    def read_by_a_check(change: watchfiles.Change, path: str) -> bool:  # not the results cache, which a check writes
+        return path.endswith(SOURCE_SUFFIXES + ("pyproject.toml",)) and ignored(change, path)
+
+    paths = [path for path in args.paths or ["."] if os.path.exists(path)]
+    paths += [args.config] if args.config is not None else []
+    status = run_check(args)
+    print(f"[{time.strftime('%H:%M:%S')}] Watching for changes (Ctrl-C stops).", file=sys.stderr)
+    for changes in watchfiles.watch(*paths, watch_filter=read_by_a_check, raise_interrupt=False):
+        if sys.stdout.isatty():
+            sys.stdout.write("\x1b[2J\x1b[H")  # a clear screen for each run, as Ruff's
+        print(f"[{time.strftime('%H:%M:%S')}] {plural(len(changes), 'change')} seen: checking again.", file=sys.stderr)
+        status = run_check(args)
+    return status
 
 
 def _colour(stream: TextIO) -> bool:
