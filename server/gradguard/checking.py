@@ -18,7 +18,7 @@ import stat
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from .analysis import AnalysisError, analyze, analyze_module
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
@@ -101,26 +101,37 @@ class FileResult:
             span.start_line - offset, span.start_col, span.end_line - offset, span.end_col)
 
 
-def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
+Progress = Callable[[int, int], None]  # (files done, files in this pass): the CLI's progress bar
+
+
+def check_all(tasks: list[Task], jobs: int, progress: Progress = lambda done, total: None) -> list[FileResult]:
     tune_garbage_collector()
-    return _second_pass(tasks, _check(tasks, jobs), jobs)
+    return _second_pass(tasks, _check(tasks, jobs, progress), jobs, progress)
 
 
-def _check(tasks: list[Task], jobs: int) -> list[FileResult]:
+def _check(tasks: list[Task], jobs: int, progress: Progress) -> list[FileResult]:
     """Cache hits are answered here; only the misses go to worker processes, when there is enough to do."""
     results: list[FileResult | None] = [_cached(task) for task in tasks]
     missing = [task for task, result in zip(tasks, results) if result is None]
     workers = min(jobs, os.cpu_count() or 1, len(missing))
+    computed: list[FileResult] = []
+
+    def collect(fresh: Iterator[FileResult]) -> None:
+        for result in fresh:
+            computed.append(result)
+            progress(len(tasks) - len(missing) + len(computed), len(tasks))
+
+    progress(len(tasks) - len(missing), len(tasks))
     if workers <= 1 or sum(map(_size, missing)) < PARALLEL_MIN_BYTES:
-        computed = list(map(check_file, missing))
+        collect(map(check_file, missing))
     else:
         with worker_context().Pool(workers, tune_garbage_collector) as pool:
-            computed = pool.map(check_file, missing, chunksize=max(1, len(missing) // (workers * 8)))
+            collect(pool.imap(check_file, missing, chunksize=max(1, len(missing) // (workers * 8))))
     fresh = iter(computed)
     return [result if result is not None else next(fresh) for result in results]
 
 
-def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int) -> list[FileResult]:
+def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int, progress: Progress) -> list[FileResult]:
     index = ProjectIndex()
     for task, result in zip(tasks, results):  # every module first, so that calls find their target
         index.add(task.module, dict(result.exports), [])
@@ -131,7 +142,7 @@ def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int) -> lis
     if not again:
         return results
     digest = _index_digest(tasks, results)
-    redone = _check([replace(tasks[i], project=index, project_digest=digest) for i in again], jobs)
+    redone = _check([replace(tasks[i], project=index, project_digest=digest) for i in again], jobs, progress)
     merged = list(results)
     for i, result in zip(again, redone):
         merged[i] = result

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Callable, Iterator, TextIO
 
 from . import __version__
 from .cache import CACHE_DIR, symlink_in
@@ -191,7 +191,8 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         entries = list(_plan(args.paths or ["."], projects, options, extra_excludes))
     tasks = [entry for entry in entries if isinstance(entry, Task)]
-    checked = iter(check_all(tasks, args.jobs))  # in the order given, whatever --jobs is
+    with ProgressBar(sys.stderr) as bar:
+        checked = iter(check_all(tasks, args.jobs, bar.update))  # in the order given, whatever --jobs is
     results = [next(checked) if isinstance(entry, Task) else entry for entry in entries]
     results = [_write(result, options) for result in results]
 
@@ -248,6 +249,38 @@ def watch(args: argparse.Namespace) -> int:
         print(f"[{time.strftime('%H:%M:%S')}] {plural(len(changes), 'change')} seen: checking again.", file=sys.stderr)
         status = run_check(args)
     return status
+
+
+PROGRESS_AFTER_SECONDS = 2.0  # a shorter run ends before a bar would tell anything
+
+
+class ProgressBar:
+    """`[#######.......] 120/400 files` on stderr, redrawn in place, once a run has taken two seconds, and only
+    on a terminal: a pipe or a CI log gets nothing. Erased when the run ends, before the report."""
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.clock = stream, clock
+        self.on = stream.isatty()
+        self.started = self.drawn = clock()
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        now = self.clock()
+        if not self.on or now - self.started < PROGRESS_AFTER_SECONDS or (now - self.drawn < 0.1 and done < total):
+            return  # at most ten redraws a second
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{plural(total, 'file')}")
+        self.stream.flush()
+        self.drawn, self.shown = now, True
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")  # back to the start of the line, cleared
+            self.stream.flush()
 
 
 def _colour(stream: TextIO) -> bool:
