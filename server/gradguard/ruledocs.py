@@ -1,13 +1,22 @@
-"""`docs/rules/<code>-<slug>.md`: one page per rule, written from the registry (the one source).
+"""`docs/rules/<code>-<slug>.md`: one page per rule, written from the registry (the one source); and the
+README's generated blocks: the rule table, the default evaluation-function patterns, the VS Code settings.
 
-    python -m gradguard.ruledocs docs/rules      # rewrite the pages
+    python -m gradguard.ruledocs docs/rules              # rewrite the pages
+    python -m gradguard.ruledocs docs/rules README.md    # and README.md's generated blocks (package.json beside it)
 """
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
+from .config import DEFAULT_EVAL_FUNCTION_PATTERNS
 from .rules import RULES
+
+# A generated block of the README: `<!-- generated: NAME ... -->`, its text, `<!-- end generated -->`.
+GENERATED_BLOCK = re.compile(r"(<!-- generated: ([\w-]+)[^\n]*-->\n)(.*?)(<!-- end generated -->)", re.S)
 
 
 def rule_pages() -> dict[str, str]:
@@ -18,11 +27,47 @@ def rule_pages() -> dict[str, str]:
     return pages
 
 
+def readme_blocks(package: dict[str, Any]) -> dict[str, str]:
+    """Block name -> text, from the registry, the configuration's defaults and the extension's package.json."""
+    rules = "".join(f"| [{r.code}](docs/rules/{r.code}-{r.slug}.md) | `{r.slug}` | {r.severity} | {r.summary} |\n"
+                    for r in RULES)
+    settings = "".join(f"| `{name}` | `{json.dumps(setting['default'])}` | {_setting_meaning(setting)} |\n"
+                       for name, setting in package["contributes"]["configuration"]["properties"].items())
+    return {
+        "rules": "| code | slug | severity | what it finds |\n|---|---|---|---|\n" + rules,
+        "eval-function-patterns": f"The defaults: {', '.join(f'`{p}`' for p in DEFAULT_EVAL_FUNCTION_PATTERNS)}.\n",
+        "vscode-settings": "| setting | default | meaning |\n|---|---|---|\n" + settings,
+    }
+
+
+def _setting_meaning(setting: dict[str, Any]) -> str:
+    meaning = setting.get("markdownDescription") or setting["description"]
+    if "enum" in setting:
+        meaning += f" One of {', '.join(f'`{value}`' for value in setting['enum'])}."
+    return meaning.replace("|", "\\|")
+
+
+def readme_with_blocks(readme: str, blocks: dict[str, str]) -> str:
+    """`readme` with each generated block's text replaced; a block with no generator is an error."""
+    def fill(match: re.Match[str]) -> str:
+        return match.group(1) + blocks[match.group(2)] + match.group(4)
+
+    return GENERATED_BLOCK.sub(fill, readme)
+
+
 def write_rule_pages(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in rule_pages().items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")
 
 
+def write_readme_blocks(readme: Path) -> None:
+    package = json.loads((readme.parent / "package.json").read_text(encoding="utf-8"))
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(readme_with_blocks(text, readme_blocks(package)), encoding="utf-8", newline="\n")
+
+
 if __name__ == "__main__":
     write_rule_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"))
+    if len(sys.argv) > 2:
+        write_readme_blocks(Path(sys.argv[2]))
