@@ -1,8 +1,8 @@
 """`docs/rules/<code>-<slug>.md`: one page per rule, written from the registry (the one source); and the
 README's generated blocks: the rule table, the default evaluation-function patterns, the VS Code settings.
 
-    python -m gradguard.ruledocs docs/rules              # rewrite the pages
-    python -m gradguard.ruledocs docs/rules README.md    # and README.md's generated blocks (package.json beside it)
+    python -m gradguard.ruledocs docs/rules    # rewrite the pages, and README.md's generated blocks when run
+                                               # from the repository (README.md and package.json there)
 """
 from __future__ import annotations
 
@@ -64,10 +64,11 @@ def write_rule_pages(folder: Path) -> None:
 def write_readme_blocks(readme: Path) -> None:
     package = json.loads((readme.parent / "package.json").read_text(encoding="utf-8"))
     text = readme.read_text(encoding="utf-8")
-    readme.write_text(readme_with_blocks(text, readme_blocks(package)), encoding="utf-8", newline="\n")
+    if (new := readme_with_blocks(text, readme_blocks(package))) != text:
+        readme.write_text(new, encoding="utf-8", newline="\n")
 
 
 if __name__ == "__main__":
     write_rule_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"))
-    if len(sys.argv) > 2:
-        write_readme_blocks(Path(sys.argv[2]))
+    if Path("README.md").is_file() and Path("package.json").is_file():  # the repository: its README's tables too
+        write_readme_blocks(Path("README.md"))

@@ -63,7 +63,7 @@ def test_every_snippet_has_a_check() -> None:
 def test_the_generated_blocks_are_current() -> None:
     assert {match.group(2) for match in GENERATED_BLOCK.finditer(README)} == set(readme_blocks(PACKAGE))
     assert readme_with_blocks(README, readme_blocks(PACKAGE)) == README, (
-        "stale; run `python -m gradguard.ruledocs docs/rules README.md`")
+        "stale; run `python -m gradguard.ruledocs docs/rules`")
 
 
 def _examples(project: Path) -> Path:
