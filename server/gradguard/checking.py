@@ -101,15 +101,15 @@ class FileResult:
             span.start_line - offset, span.start_col, span.end_line - offset, span.end_col)
 
 
-Progress = Callable[[int, int], None]  # (files done, files in this pass): the CLI's progress bar
+Progress = Callable[[int, int, str], None]  # (files done, files in this pass, the pass): the CLI's progress bar
 
 
-def check_all(tasks: list[Task], jobs: int, progress: Progress = lambda done, total: None) -> list[FileResult]:
+def check_all(tasks: list[Task], jobs: int, progress: Progress = lambda done, total, what: None) -> list[FileResult]:
     tune_garbage_collector()
-    return _second_pass(tasks, _check(tasks, jobs, progress), jobs, progress)
+    return _second_pass(tasks, _check(tasks, jobs, progress, "checked"), jobs, progress)
 
 
-def _check(tasks: list[Task], jobs: int, progress: Progress) -> list[FileResult]:
+def _check(tasks: list[Task], jobs: int, progress: Progress, what: str) -> list[FileResult]:
     """Cache hits are answered here; only the misses go to worker processes, when there is enough to do."""
     results: list[FileResult | None] = [_cached(task) for task in tasks]
     missing = [task for task, result in zip(tasks, results) if result is None]
@@ -119,9 +119,9 @@ def _check(tasks: list[Task], jobs: int, progress: Progress) -> list[FileResult]
     def collect(fresh: Iterator[FileResult]) -> None:
         for result in fresh:
             computed.append(result)
-            progress(len(tasks) - len(missing) + len(computed), len(tasks))
+            progress(len(tasks) - len(missing) + len(computed), len(tasks), what)
 
-    progress(len(tasks) - len(missing), len(tasks))
+    progress(len(tasks) - len(missing), len(tasks), what)
     if workers <= 1 or sum(map(_size, missing)) < PARALLEL_MIN_BYTES:
         collect(map(check_file, missing))
     else:
@@ -142,7 +142,8 @@ def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int, progre
     if not again:
         return results
     digest = _index_digest(tasks, results)
-    redone = _check([replace(tasks[i], project=index, project_digest=digest) for i in again], jobs, progress)
+    redone = _check([replace(tasks[i], project=index, project_digest=digest) for i in again], jobs, progress,
+                    "checked again with the other files' summaries")
     merged = list(results)
     for i, result in zip(again, redone):
         merged[i] = result

@@ -255,7 +255,7 @@ PROGRESS_AFTER_SECONDS = 2.0  # a shorter run ends before a bar would tell anyth
 
 
 class ProgressBar:
-    """`[#######.......] 120/400 files` on stderr, redrawn in place, once a run has taken two seconds, and only
+    """`[#######.......] 120/400 files checked` on stderr, redrawn in place, once a run has taken two seconds, and only
     on a terminal: a pipe or a CI log gets nothing. Erased when the run ends, before the report."""
     WIDTH = 30
 
@@ -265,12 +265,12 @@ class ProgressBar:
         self.started = self.drawn = clock()
         self.shown = False
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int, what: str) -> None:
         now = self.clock()
         if not self.on or now - self.started < PROGRESS_AFTER_SECONDS or (now - self.drawn < 0.1 and done < total):
             return  # at most ten redraws a second
         filled = self.WIDTH * done // max(total, 1)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{plural(total, 'file')}")
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{plural(total, 'file')} {what}\x1b[K")
         self.stream.flush()
         self.drawn, self.shown = now, True
 

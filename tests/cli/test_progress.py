@@ -30,23 +30,23 @@ class Clock:
 def test_the_bar_shows_only_after_two_seconds_and_is_erased() -> None:
     stream, clock = Terminal(), Clock()
     with cli.ProgressBar(stream, clock) as bar:
-        bar.update(1, 4)
+        bar.update(1, 4, "checked")
         clock.now += 1.9
-        bar.update(2, 4)
+        bar.update(2, 4, "checked")
         assert stream.getvalue() == ""  # a short run never shows one
         clock.now += 0.2
-        bar.update(3, 4)
-        assert stream.getvalue() == "\r[######################........] 3/4 files"
+        bar.update(3, 4, "checked again")
+        assert stream.getvalue() == "\r[######################........] 3/4 files checked again\x1b[K"
         clock.now += 0.01
-        bar.update(4, 4)  # the last count is drawn however soon it comes
-    assert stream.getvalue().endswith("\r[##############################] 4/4 files\r\x1b[K")
+        bar.update(4, 4, "checked")  # the last count is drawn however soon it comes
+    assert stream.getvalue().endswith("\r[##############################] 4/4 files checked\x1b[K\r\x1b[K")
 
 
 def test_no_bar_when_stderr_is_not_a_terminal() -> None:
     stream, clock = io.StringIO(), Clock()
     with cli.ProgressBar(stream, clock) as bar:
         clock.now += 60
-        bar.update(1, 2)
+        bar.update(1, 2, "checked")
     assert stream.getvalue() == ""
 
 
@@ -77,5 +77,5 @@ def test_a_check_draws_the_bar_on_a_terminal_stderr(project: Path, monkeypatch, 
     shown = _read_all(controller).decode()
     os.close(controller)
     assert status == 1
-    assert "3/3 files" in shown and shown.endswith("\r\x1b[K")  # drawn, then erased before the report
+    assert "3/3 files checked" in shown and shown.endswith("\r\x1b[K")  # drawn, then erased before the report
     assert capsys.readouterr().out.startswith("b.py:2:6: GG101 ")
