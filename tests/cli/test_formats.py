@@ -44,7 +44,9 @@ def test_statistics_one_line_per_rule(project: Path) -> None:
     (project / "val.py").write_text(GG201_SNIPPET, encoding="utf-8")
     result = run_gradguard("check", "--statistics", "--no-cache", cwd=project)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines()[:2] == ["2\tGG101\t[*] no-grad-not-called", "1\tGG201\t    forward-without-no-grad"]
+    assert result.stdout.splitlines()[:2] == ["2\tGG101\t[*] no-grad-not-called", "1\tGG201\t[ ] forward-without-no-grad"]
+    unfixable = run_gradguard("check", "--statistics", "--no-cache", "val.py", cwd=project)  # as Ruff: no column
+    assert unfixable.stdout.splitlines()[0] == "1\tGG201\tforward-without-no-grad"
 
 
 def test_colour_only_on_a_terminal_or_when_forced(project: Path, monkeypatch) -> None:
