@@ -242,6 +242,8 @@ def watch(args: argparse.Namespace) -> int:
     paths = [path for path in args.paths or ["."] if os.path.exists(path)]
     paths += [args.config] if args.config is not None else []
     status = run_check(args)
+    if not paths:
+        return status  # nothing there to watch: the check said so
     print(f"[{time.strftime('%H:%M:%S')}] Watching for changes (Ctrl-C stops).", file=sys.stderr)
     for changes in watchfiles.watch(*paths, watch_filter=read_by_a_check, raise_interrupt=False):
         if sys.stdout.isatty():

@@ -61,3 +61,8 @@ def test_watch_refuses_standard_input_and_add_noqa(project: Path) -> None:
     for args in (["--watch", "-"], ["--watch", "--add-noqa"]):
         result = run_gradguard("check", *args, cwd=project)
         assert result.returncode == 2 and result.stderr.startswith("gradguard: error: --"), result.stderr
+
+
+def test_watch_ends_when_no_path_exists(project: Path) -> None:
+    result = run_gradguard("check", "--watch", "missing.py", cwd=project)
+    assert result.returncode == 2 and "missing.py: error: cannot read" in result.stderr, result.stderr
