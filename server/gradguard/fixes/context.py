@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 import libcst as cst
 
 from ..config import Config
-from ..findings import Finding
+from ..findings import Finding, Fix
 from .spelling import grad_mode_callee, with_torch_import
 from .tree import SourceTree
 
@@ -47,3 +47,7 @@ class FixContext:
     def data_int(self, key: str) -> Optional[int]:
         value = self.finding.data.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# A builder yields its fixes preferred first; it may be a generator, so unused alternatives cost nothing.
+Builder = Callable[[FixContext], Iterable[Fix]]

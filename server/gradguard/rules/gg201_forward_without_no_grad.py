@@ -69,6 +69,7 @@ RULE = Rule(
         the first forward pass to the last.
         Unsafe: if a caller backpropagates through the result, that now fails.
     """,
+    fixes=("wrap.wrap_forward",),
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
                 "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html"),
     fires=(

@@ -62,6 +62,7 @@ RULE = Rule(
         Nothing fails; the model just trains worse.
     """,
     fix_safety="Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the point.",
+    fixes=("insert.train_after_evaluation",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
     fires=(
         example("""

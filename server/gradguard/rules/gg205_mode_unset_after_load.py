@@ -49,6 +49,7 @@ RULE = Rule(
         GG202: one finding per harm.
     """,
     fix_safety="Inserts `model.eval()` after the load. Unsafe: results change, which is the point.",
+    fixes=("insert.eval_after_load",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict",
                 "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
     fires=(
