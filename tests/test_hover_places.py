@@ -63,3 +63,12 @@ def test_api_names_resolve_imports_and_module_calls_only():
     assert [(n.line, n.start_col, n.end_col, n.api) for n in names] == [
         (3, 10, 14, "Module.eval"), (4, 9, 15, "torch.no_grad")]  # the alias where it is used; not `args.train`
     assert all(name.api in API_TEXTS for name in analyze_module(SOURCE, hover_places=True).api_names)
+
+
+def test_api_names_of_a_file_the_analysis_skips():
+    """Nothing here opens the text gate (no grad-mode or mode-switch name), but the hover still explains `detach`."""
+    source = "import torch\n\ndef freeze(net, x):\n    net.weight.requires_grad = False\n    return x.detach()\n"
+    assert analyze_module(source).findings == []
+    names = analyze_module(source, hover_places=True).api_names
+    assert [(n.line, n.start_col, n.api) for n in names] == [(3, 15, "requires_grad"), (4, 13, "Tensor.detach")]
+    assert analyze_module("x.detach(\n", hover_places=True).api_names == []  # not PyTorch code, does not parse

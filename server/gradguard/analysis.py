@@ -15,7 +15,9 @@ from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
 from .dataflow.memo import FactsMemo
-from .dataflow.places import ApiName, GradRegion, api_names, api_uses, grad_off_statements, grad_regions
+from .dataflow.names import Names
+from .dataflow.places import (UNGATED_API_TOKENS, ApiName, GradRegion, api_names, api_uses, grad_off_statements,
+                              grad_regions)
 from .dataflow.tokens import names_something_relevant
 from .findings import Finding
 from .incremental import DocumentMemo, Found
@@ -104,8 +106,9 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
-        if "torch" in source:
-            parse(source)  # PyTorch code that does not parse is still reported, not skipped silently
+        tree = parse(source) if "torch" in source else None  # PyTorch code that does not parse is still reported
+        if hover_places and any(token in source for token in UNGATED_API_TOKENS):
+            return ModuleAnalysis([], api_names=_api_names_alone(source, tree))
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
     lines = LINE_BREAK.split(source)
@@ -117,7 +120,7 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
             rule.check(facts, report)
         found = Found(report.reported, exports(facts), outgoing_calls(facts),
                       grad_off_statements(facts, lines) if hover_places else [],
-                      api_uses(facts, tree) if hover_places else [])
+                      api_uses(facts.names, tree) if hover_places else [])
         return found, facts
 
     try:
@@ -131,6 +134,17 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     rendering = Rendering(lines, config, cell_starts, cell_numbers)
     return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls,
                           grad_regions=grad_regions(found.grad_off), api_names=api_names(found.api_uses, lines))
+
+
+def _api_names_alone(source: str, tree: Optional[ast.Module]) -> list[ApiName]:
+    """The hover's API names of a file the analysis skips (none gives it gradients off anywhere)."""
+    try:
+        tree = tree or parse(source)
+    except AnalysisError:
+        return []  # not PyTorch code: its syntax errors are not ours to report
+    names = Names(tree)
+    names.note_aliases(tree.body)
+    return api_names(api_uses(names, tree), LINE_BREAK.split(source))
 
 
 def might_have_findings(source: str, config: Config) -> bool:

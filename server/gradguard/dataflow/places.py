@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from .models import module_method_receiver
+from .names import Names
 from .state import Grad, Possible, only
 from .traverse import descendants
 from ..vocabulary import GRAD_MODE_APIS
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 Origin = Union[ast.stmt, ast.expr]  # a `with` statement, a decorator or a call
 STATEMENT_LISTS = ("body", "orelse", "finalbody")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The APIs explained whose names the text gate of `analyze` does not look for: a file that names only
+# these is not analysed, but its names are found for the hover.
+UNGATED_API_TOKENS = ("detach", "requires_grad")
 GRAD_MODE_NAMES = frozenset(api.rsplit(".", 1)[1] for api in GRAD_MODE_APIS)  # `torch.no_grad` is written `<x>.no_grad`
 
 
@@ -114,8 +118,7 @@ def _disabled_by(grad: Possible, lines: list[str]) -> tuple[Optional[Origin], st
     return None, ""  # a framework hook, or callers in other files: no statement here to name
 
 
-def api_uses(facts: "ModuleFacts", tree: ast.Module) -> list[ApiUse]:
-    names = facts.names
+def api_uses(names: Names, tree: ast.Module) -> list[ApiUse]:
     found = []
     for node in descendants([tree], ()):
         if isinstance(node, ast.Name) or isinstance(node, ast.Attribute) and node.attr in GRAD_MODE_NAMES:
