@@ -72,3 +72,10 @@ def test_api_names_of_a_file_the_analysis_skips():
     names = analyze_module(source, hover_places=True).api_names
     assert [(n.line, n.start_col, n.api) for n in names] == [(3, 15, "requires_grad"), (4, 13, "Tensor.detach")]
     assert analyze_module("x.detach(\n", hover_places=True).api_names == []  # not PyTorch code, does not parse
+
+
+def test_a_grad_mode_api_entered_without_its_call_is_marked_for_the_hover():
+    source = "import torch\nwith torch.no_grad:\n    pass\nwith open('f') as f, torch.no_grad():\n    pass\n"
+    names = analyze_module(source, hover_places=True).api_names
+    assert [(n.line, n.api, n.entered_uncalled) for n in names] == [(1, "torch.no_grad", True),
+                                                                     (3, "torch.no_grad", False)]

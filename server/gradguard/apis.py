@@ -84,9 +84,9 @@ API_TEXTS = {
 }
 
 
-def api_explanation(api: str, used_without_call: bool = False) -> Optional[str]:
-    """The text for `api` (a key of API_TEXTS); for `torch.no_grad` written without its call, item 1 first."""
+def api_explanation(api: str, entered_uncalled: bool = False) -> Optional[str]:
+    """The text for `api` (a key of API_TEXTS); for `with torch.no_grad:` (not called), item 1 first."""
     text = API_TEXTS.get(api)
-    if text is not None and api == "torch.no_grad" and used_without_call:
+    if text is not None and api == "torch.no_grad" and entered_uncalled:
         text = text.replace("\n\n", "\n\n" + NOT_CALLED, 1)
     return text

@@ -47,6 +47,7 @@ class GradOff:
 class ApiUse:
     node: Union[ast.Name, ast.Attribute]  # its last identifier is the name the hover explains
     api: str  # a key of `apis.API_TEXTS`: "torch.no_grad", "Module.eval", "Tensor.detach", "requires_grad"...
+    entered_uncalled: bool = False  # `with torch.no_grad:` (GG101)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ApiName:
     start_col: int
     end_col: int
     api: str
+    entered_uncalled: bool = False
 
 
 # ---- found on the facts ------------------------------------------------------------------------------
@@ -120,11 +122,14 @@ def _disabled_by(grad: Possible, lines: list[str]) -> tuple[Optional[Origin], st
 
 def api_uses(names: Names, tree: ast.Module) -> list[ApiUse]:
     found = []
+    entered: set[int] = set()  # what `with` blocks enter: a node comes before its children
     for node in descendants([tree], ()):
-        if isinstance(node, ast.Name) or isinstance(node, ast.Attribute) and node.attr in GRAD_MODE_NAMES:
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            entered.update(id(item.context_expr) for item in node.items)
+        elif isinstance(node, ast.Name) or isinstance(node, ast.Attribute) and node.attr in GRAD_MODE_NAMES:
             qualified = names.qualified(node)
             if qualified in GRAD_MODE_APIS:
-                found.append(ApiUse(node, qualified))
+                found.append(ApiUse(node, qualified, id(node) in entered))
         elif isinstance(node, ast.Attribute) and node.attr == "requires_grad":
             found.append(ApiUse(node, "requires_grad"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -179,7 +184,7 @@ def _api_name(use: ApiUse, lines: list[str]) -> ApiName:
     line = (node.end_lineno or node.lineno) - 1
     end_byte = node.end_col_offset or 0
     end = len(lines[line].encode("utf-8")[:end_byte].decode("utf-8", errors="replace")) if line < len(lines) else end_byte
-    return ApiName(line, end - len(identifier), end, use.api)
+    return ApiName(line, end - len(identifier), end, use.api, use.entered_uncalled)
 
 
 def _text(lines: list[str], node: ast.expr) -> str:

@@ -67,7 +67,7 @@ def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> 
         if name.line == located[0] and name.start_col <= col <= name.end_col:
             if not WORD.fullmatch(line_text[name.start_col:name.end_col]):
                 return None  # the line was edited since the names were found
-            text = api_explanation(name.api, _used_without_call(line_text, name.end_col))
+            text = api_explanation(name.api, name.entered_uncalled)
             return (text, name.start_col, name.end_col) if text is not None else None
     return None
 
@@ -114,11 +114,6 @@ def _region_text(program: Program, uri: str, line: int, col: int) -> Optional[st
     label = _place_label(program, Span(region.anchor_line, 0, region.anchor_line, 0), uri)
     text = region.describe(label)
     return text[:1].upper() + text[1:]
-
-
-def _used_without_call(line_text: str, end: int) -> bool:
-    rest = line_text[end:].lstrip()
-    return line_text.lstrip().startswith("with ") and not rest.startswith("(")
 
 
 def _contains(span: Span, line: int, col: int) -> bool:
