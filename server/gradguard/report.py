@@ -117,7 +117,8 @@ class Rendering:
     @staticmethod
     def _line_number(line: LineOf) -> int:
         node = line.node
-        return ((getattr(node, "end_lineno", None) if line.last else None) or node.lineno) - 1  # type: ignore[attr-defined]
+        last = getattr(node, "end_lineno", None) if line.last else None
+        return (last or node.lineno) - 1  # type: ignore[attr-defined]
 
     def _column(self, line: int, byte_col: int) -> int:
         text = self.lines[line] if line < len(self.lines) else ""

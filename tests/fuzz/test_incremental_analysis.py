@@ -1,8 +1,8 @@
 """An analysis with a `DocumentMemo` (the language server's, edit after edit) must report exactly
 what an analysis of the whole text reports: the same findings (with their data), exports, outgoing
-calls and places for the hover (grad-disabled regions, API names), or the same error. The programs are torch_programs.py's with independent functions around them (whose
-chunks the memo reuses), and the edits insert, delete, change and duplicate lines, including ones
-that break the syntax for a while.
+calls and places for the hover (grad-disabled regions, API names), or the same error. The programs
+are torch_programs.py's with independent functions around them (whose chunks the memo reuses), and
+the edits insert, delete, change and duplicate lines, including ones that break the syntax for a while.
 """
 from __future__ import annotations
 

@@ -476,7 +476,8 @@ class ModuleFacts:
                 return
         self._dependencies = []
         self._walk_body(facts)
-        walks.append((inputs, self._dependencies, (facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before)))
+        outcome = (facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before)
+        walks.append((inputs, self._dependencies, outcome))
         del walks[:-WALKS_KEPT]
         self._dependencies = None
 

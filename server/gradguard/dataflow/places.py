@@ -183,7 +183,8 @@ def _api_name(use: ApiUse, lines: list[str]) -> ApiName:
     identifier = node.attr if isinstance(node, ast.Attribute) else node.id
     line = (node.end_lineno or node.lineno) - 1
     end_byte = node.end_col_offset or 0
-    end = len(lines[line].encode("utf-8")[:end_byte].decode("utf-8", errors="replace")) if line < len(lines) else end_byte
+    text = lines[line] if line < len(lines) else ""
+    end = len(text.encode("utf-8")[:end_byte].decode("utf-8", errors="replace"))
     return ApiName(line, end - len(identifier), end, use.api, use.entered_uncalled)
 
 
