@@ -157,4 +157,4 @@ def test_isolated_chunks_moved_by_an_edit_keep_their_results_rendered_at_their_n
     last = findings[-1]
     train_line = edited.split("\n").index("def evaluate_19(model, loader):") + 1
     assert last.code == "GG202" and f"(line {train_line + 1})" in last.message
-    assert last.data["anchor_line"] == train_line + 4  # before the loop `for x, y in loader:`
+    assert last.data.anchor_line == train_line + 4  # before the loop `for x, y in loader:`

@@ -8,13 +8,16 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Optional, Sequence
 
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
 from .dataflow.memo import FactsMemo
+from .dataflow.names import Names
+from .dataflow.places import (UNGATED_API_TOKENS, ApiName, GradRegion, api_names, api_uses, grad_off_statements,
+                              grad_regions)
 from .dataflow.tokens import names_something_relevant
 from .findings import Finding
 from .incremental import DocumentMemo, Found
@@ -61,17 +64,22 @@ class ModuleAnalysis:
     exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
     calls: list[OutgoingCall] = field(default_factory=list)
     left_out: tuple[UnparsableCell, ...] = ()  # notebooks: the cells that do not parse
+    # for the editor's hover: where gradients are off and by what, and the names of APIs `apis.py` explains
+    grad_regions: list[GradRegion] = field(default_factory=list)
+    api_names: list[ApiName] = field(default_factory=list)
 
 
 def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
                    project: Optional[ProjectIndex] = None, module: str = "",
                    cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = (),
-                   memo: Optional[DocumentMemo] = None) -> ModuleAnalysis:
+                   memo: Optional[DocumentMemo] = None, hover_places: bool = False) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project).
     `memo`: the same object for every version of one document, for faster analyses after an edit.
+    `hover_places`: also find what the editor's hover explains (`grad_regions`, `api_names`): a walk of the
+    whole tree, which a check run does not pay for.
     A notebook whose joined cells do not parse is analysed without the cells that do not parse alone."""
     try:
-        return _analyze_module(source, path, config, project, module, cell_starts, cell_numbers, memo)
+        return _analyze_module(source, path, config, project, module, cell_starts, cell_numbers, memo, hover_places)
     except AnalysisError:
         if not cell_starts:
             raise
@@ -80,8 +88,8 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
         if not left_out:
             raise  # each cell parses, but not all of them in a row
     kept = joined.without(cell.cell for cell in left_out).source
-    analysis = _analyze_module(kept, path, config, project, module, cell_starts, cell_numbers, memo)
-    return ModuleAnalysis(analysis.findings, analysis.exports, analysis.calls, left_out)
+    analysis = _analyze_module(kept, path, config, project, module, cell_starts, cell_numbers, memo, hover_places)
+    return replace(analysis, left_out=left_out)
 
 
 def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
@@ -94,32 +102,49 @@ def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
 
 def _analyze_module(source: str, path: str, config: Config, project: Optional[ProjectIndex], module: str,
                     cell_starts: Sequence[int], cell_numbers: Sequence[int],
-                    memo: Optional[DocumentMemo]) -> ModuleAnalysis:
+                    memo: Optional[DocumentMemo], hover_places: bool) -> ModuleAnalysis:
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
-        if "torch" in source:
-            parse(source)  # PyTorch code that does not parse is still reported, not skipped silently
+        tree = parse(source) if "torch" in source else None  # PyTorch code that does not parse is still reported
+        if hover_places and any(token in source for token in UNGATED_API_TOKENS):
+            return ModuleAnalysis([], api_names=_api_names_alone(source, tree))
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
+    lines = LINE_BREAK.split(source)
 
     def run(tree: ast.Module, facts_memo: Optional[FactsMemo]) -> tuple[Found, ModuleFacts]:
         report = Report()
         facts = build_facts(tree, config, path, source, project, module, facts_memo)
         for rule in rules:
             rule.check(facts, report)
-        return Found(report.reported, exports(facts), outgoing_calls(facts)), facts
+        found = Found(report.reported, exports(facts), outgoing_calls(facts),
+                      grad_off_statements(facts, lines) if hover_places else [],
+                      api_uses(facts.names, tree) if hover_places else [])
+        return found, facts
 
     try:
         if memo is None:
             found = run(parse(source), None)[0]
         else:
-            context = (config, path, module, (project, project.changes) if project is not None else None)
+            context = (config, path, module, (project, project.changes) if project is not None else None, hover_places)
             found = memo.analyse(source, parse, context, run)
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
-    rendering = Rendering(LINE_BREAK.split(source), config, cell_starts, cell_numbers)
-    return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls)
+    rendering = Rendering(lines, config, cell_starts, cell_numbers)
+    return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls,
+                          grad_regions=grad_regions(found.grad_off), api_names=api_names(found.api_uses, lines))
+
+
+def _api_names_alone(source: str, tree: Optional[ast.Module]) -> list[ApiName]:
+    """The hover's API names of a file the analysis skips (none gives it gradients off anywhere)."""
+    try:
+        tree = tree or parse(source)
+    except AnalysisError:
+        return []  # not PyTorch code: its syntax errors are not ours to report
+    names = Names(tree)
+    names.note_aliases(tree.body)
+    return api_names(api_uses(names, tree), LINE_BREAK.split(source))
 
 
 def might_have_findings(source: str, config: Config) -> bool:

@@ -25,6 +25,7 @@ from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
 from .cache import Cache, cache_key
 from .config import Config
 from .findings import Edit, Finding, Fix, Related, Span
+from .fixdata import FixData
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .noqa import add_noqa_comments
 from .processes import tune_garbage_collector, worker_context
@@ -383,14 +384,14 @@ def _finding_to_json(finding: Finding) -> dict[str, Any]:
         "code": finding.code, "slug": finding.slug, "severity": finding.severity, "message": finding.message,
         "span": _span_to_json(finding.span),
         "related": [[_span_to_json(r.span), r.message] for r in finding.related],
-        "data": dict(finding.data),
+        "data": finding.data.to_json() if finding.data is not None else None,
     }
 
 
 def _finding_from_json(entry: dict[str, Any]) -> Finding:
     return Finding(
         entry["code"], entry["slug"], entry["severity"], entry["message"], Span(*entry["span"]),
-        tuple(Related(Span(*span), message) for span, message in entry["related"]), entry["data"],
+        tuple(Related(Span(*span), message) for span, message in entry["related"]), FixData.from_json(entry["data"]),
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from . import __version__
+from .apis import API_TEXTS, api_explanation
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
 from .files import SOURCE_SUFFIXES, Skipped, WriteRefused, encode_source, folders_checked, glob_matches, walk, write_atomically
@@ -47,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(commands.add_parser("check", help="check files and folders (default: .), print the findings, fix them"))
     # Parsed by the server itself (see `main`): listed here for the help.
     commands.add_parser("server", help="serve the Language Server Protocol: --stdio (default) or --tcp [--host H] [--port N]")
-    rule = commands.add_parser("rule", help="explain a rule (code or slug), or list every rule with --all")
+    rule = commands.add_parser("rule", help="explain a rule (code or slug) or a PyTorch API (torch.no_grad, "
+                                            "Module.eval, ...), or list every rule with --all")
     which = rule.add_mutually_exclusive_group(required=True)
-    which.add_argument("code", nargs="?", metavar="CODE|SLUG")
+    which.add_argument("code", nargs="?", metavar="CODE|SLUG|API")
     which.add_argument("--all", action="store_true", help="list every rule: code, slug, severity, summary")
     commands.add_parser("version", help="print the version")
     return parser
@@ -166,11 +168,16 @@ def _rule(code: str | None, all_rules: bool) -> int:
             print(f"{rule.code}  {rule.slug:<34} {rule.severity:<8} {rule.summary}")
         return 0
     rule = find_rule(code or "")
-    if rule is None:
-        print(f"gradguard: error: no rule {code!r}; see `gradguard rule --all`", file=sys.stderr)
-        return 2
-    print(rule.explanation(), end="")
-    return 0
+    if rule is not None:
+        print(rule.explanation(), end="")
+        return 0
+    api = api_explanation(code or "")  # the hover's text for that API
+    if api is not None:
+        print(api)
+        return 0
+    print(f"gradguard: error: no rule {code!r}; see `gradguard rule --all`, or name an API: {', '.join(API_TEXTS)}",
+          file=sys.stderr)
+    return 2
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -7,12 +7,13 @@ the language server to the negotiated LSP position encoding.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Optional, Union
+from typing import Literal, Optional
+
+from .fixdata import FixData
 
 Severity = Literal["error", "warning", "info", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info", "hint")
 Applicability = Literal["safe", "unsafe"]
-JSONValue = Union[str, int, float, bool, None]
 
 
 @dataclass(frozen=True, order=True)
@@ -56,6 +57,6 @@ class Finding:
     message: str
     span: Span
     related: tuple[Related, ...] = ()
-    # JSON-safe facts the fix engine needs (receiver name, anchor statement...), so fixes
-    # are computed later, only when asked for, without re-running the analysis.
-    data: Mapping[str, JSONValue] = field(default_factory=dict, compare=False, hash=False)
+    # What the fix engine needs (receiver name, anchor statement...), so fixes are computed later, only
+    # when asked for, without re-running the analysis (`fixdata.py`).
+    data: Optional[FixData] = field(default=None, compare=False, hash=False)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator, Optional
 from .dataflow.crossfile import Export, OutgoingCall
 from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within
 from .dataflow.memo import FactsMemo
+from .dataflow.places import ApiUse, GradOff
 from .dataflow.tokens import IDENTIFIER
 from .reparse import Reparser
 from .report import Reported
@@ -40,6 +41,8 @@ class Found:
     reported: list[Reported]
     exports: dict[str, Export]  # for other files of the project
     calls: list[OutgoingCall]
+    grad_off: list[GradOff]  # for the hover (dataflow/places.py)
+    api_uses: list[ApiUse]
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class DocumentMemo:
             [*found.reported, *(r for part in reused.values() for r in part.reported)],
             {**found.exports, **{name: e for part in reused.values() for name, e in part.exports.items()}},
             sorted({*found.calls, *(c for part in reused.values() for c in part.calls)}, key=lambda c: (c.module, c.function, c.grad)),
+            [*found.grad_off, *(g for part in reused.values() for g in part.grad_off)],
+            [*found.api_uses, *(u for part in reused.values() for u in part.api_uses)],
         )
 
     def _chunks(self) -> Iterator[Chunk]:
@@ -141,10 +146,16 @@ def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> di
         index = bisect.bisect_right(starts, node.lineno - 1) - 1  # type: ignore[attr-defined]
         return chunks[index].statements if index >= 0 and node.lineno - 1 < chunks[index].end else None  # type: ignore[attr-defined]
 
-    parts = {c.statements: Found([], {}, []) for c in chunks}
+    parts = {c.statements: Found([], {}, [], [], []) for c in chunks}
     for reported in found.reported:
         if (key := holder(reported.node)) is not None:
             parts[key].reported.append(reported)
+    for change in found.grad_off:
+        if (key := holder(change.statement)) is not None:
+            parts[key].grad_off.append(change)
+    for use in found.api_uses:
+        if (key := holder(use.node)) is not None:
+            parts[key].api_uses.append(use)
     for name, export in found.exports.items():
         if name in facts.by_name and (key := holder(facts.by_name[name].node)) is not None:
             parts[key].exports[name] = export

@@ -12,10 +12,11 @@ import ast
 import bisect
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence
 
 from .config import Config
-from .findings import Finding, JSONValue, Related, Severity, Span
+from .findings import Finding, Related, Severity, Span
+from .fixdata import FixData, LineOf
 from .noqa import directives
 
 if TYPE_CHECKING:
@@ -25,20 +26,12 @@ LINE_REFERENCE = re.compile("\x00(\\d+)\x00")  # stands for "line 12" in a text 
 
 
 @dataclass(frozen=True)
-class LineOf:
-    """In a finding's data: the 0-based first (or last) line of `node`, as a number once rendered."""
-
-    node: ast.AST
-    last: bool = False
-
-
-@dataclass(frozen=True)
 class Reported:
     rule: "Rule"
     node: ast.AST
     message: str
     related: tuple[tuple[ast.AST, str], ...]
-    data: Mapping[str, Union[JSONValue, LineOf]]
+    data: Optional[FixData]
     lines: Mapping[int, ast.AST]  # the nodes whose lines the texts name, by LINE_REFERENCE number
     severity: Optional[Severity] = None  # when not the rule's: GG202 on a model no layer of which depends on the mode
 
@@ -51,11 +44,11 @@ class Report:
         self._named: list[ast.AST] = []
 
     def add(self, rule: "Rule", node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
-            data: Optional[Mapping[str, Union[JSONValue, LineOf]]] = None, severity: Optional[Severity] = None) -> None:
+            data: Optional[FixData] = None, severity: Optional[Severity] = None) -> None:
         links = tuple(related)
         named = {int(number): self._named[int(number)]
                  for text in (message, *(text for _, text in links)) for number in LINE_REFERENCE.findall(text)}
-        self.reported.append(Reported(rule, node, message, links, data or {}, named, severity))
+        self.reported.append(Reported(rule, node, message, links, data, named, severity))
 
     def line(self, node: Optional[ast.AST]) -> str:
         """How a message names the line of `node`: "line 12", or in a notebook "line 3 of cell 2"."""
@@ -94,7 +87,7 @@ class Rendering:
             severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or item.severity \
                 or rule.severity
             related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
-            data = {key: self._data(value) for key, value in item.data.items()}
+            data = item.data.rendered(self._line_number) if item.data is not None else None
             result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,  # type: ignore[arg-type]
                                   related, data))
         return sorted(set(result), key=lambda f: (f.span, f.code))
@@ -122,11 +115,10 @@ class Rendering:
         return f"line {line - self.cell_starts[cell] + 1} of cell {self.cell_numbers[cell]}"
 
     @staticmethod
-    def _data(value: Union[JSONValue, LineOf]) -> JSONValue:
-        if not isinstance(value, LineOf):
-            return value
-        node = value.node
-        return ((getattr(node, "end_lineno", None) if value.last else None) or node.lineno) - 1  # type: ignore[attr-defined]
+    def _line_number(line: LineOf) -> int:
+        node = line.node
+        last = getattr(node, "end_lineno", None) if line.last else None
+        return (last or node.lineno) - 1  # type: ignore[attr-defined]
 
     def _column(self, line: int, byte_col: int) -> int:
         text = self.lines[line] if line < len(self.lines) else ""

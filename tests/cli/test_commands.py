@@ -51,6 +51,16 @@ def test_rule_output(project: Path) -> None:
     assert unknown.returncode == 2 and "rule --all" in unknown.stderr
 
 
+def test_rule_explains_the_apis_the_hover_explains_with_the_same_text(project: Path) -> None:
+    from gradguard.apis import API_TEXTS
+
+    for api, text in API_TEXTS.items():
+        result = run_gradguard("rule", api, cwd=project)
+        assert (result.returncode, result.stdout) == (0, text + "\n"), api
+    assert run_gradguard("--explain", "Module.eval", cwd=project).stdout.startswith("**`Module.eval()`**")
+    assert "torch.no_grad" in run_gradguard("rule", "no-such-api", cwd=project).stderr  # the names it knows
+
+
 def test_help_names_every_command(project: Path) -> None:
     result = run_gradguard("--help", cwd=project)
     assert result.returncode == 0

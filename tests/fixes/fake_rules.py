@@ -3,8 +3,10 @@ with the spans and data the real rules report, so fix composition is tested with
 from __future__ import annotations
 
 import ast
+from typing import Optional
 
 from gradguard import Config, Finding, Span
+from gradguard.fixdata import FixData, ForwardPasses
 
 from support import SLUGS
 
@@ -36,7 +38,7 @@ def _walk(node: ast.AST, found: list[Finding], in_grad_off: bool, function: str 
             if isinstance(child.value, ast.Call) and _attr(child.value.func) in GRAD_MODES:
                 found.append(_finding("GG102", child))
         if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "model" and not in_grad_off:
-            found.append(_finding("GG201", child, function=name))
+            found.append(_finding("GG201", child, ForwardPasses()))
         _walk(child, found, grad_off, name)
 
 
@@ -44,6 +46,6 @@ def _attr(node: ast.AST) -> str | None:
     return node.attr if isinstance(node, ast.Attribute) else None
 
 
-def _finding(code: str, node: ast.AST, **data: object) -> Finding:
+def _finding(code: str, node: ast.AST, data: Optional[FixData] = None) -> Finding:
     span = Span(node.lineno - 1, node.col_offset, node.end_lineno - 1, node.end_col_offset)  # type: ignore[operator]
-    return Finding(code, SLUGS[code], "warning", "message", span, (), data)  # type: ignore[arg-type]
+    return Finding(code, SLUGS[code], "warning", "message", span, (), data)

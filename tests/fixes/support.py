@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Optional
 
 from gradguard import Config, Finding, Span
+from gradguard.fixdata import FixData
 from gradguard.fixes import apply_fixes, fixes_for
 from gradguard.fixes.text import to_position
 from gradguard.lines import line_starts
@@ -32,7 +33,7 @@ def line_of(source: str, needle: str) -> int:
     return span_of(source, needle).start_line
 
 
-def finding(code: str, source: str, needle: str, occurrence: int = 0, **data: Any) -> Finding:
+def finding(code: str, source: str, needle: str, occurrence: int = 0, data: Optional[FixData] = None) -> Finding:
     return Finding(code, SLUGS[code], "warning", "message", span_of(source, needle, occurrence), (), data)
 
 

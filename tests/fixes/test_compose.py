@@ -174,7 +174,7 @@ def test_fix_all_goes_on_until_nothing_changes() -> None:
 def endless_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     """One finding that never goes away, whose fix adds a line each time."""
     monkeypatch.setattr(engine, "analyze", lambda source, path, config: fake_analyze("with torch.no_grad:\n    pass\n"))
-    monkeypatch.setitem(engine.BUILDERS, "GG101", (lambda ctx: [insert(0, 0, "x = 1\n")],))
+    monkeypatch.setattr(engine, "builders", lambda code: (lambda ctx: [insert(0, 0, "x = 1\n")],))
 
 
 def test_fix_all_stops_at_its_bound_and_says_so(endless_fix: None) -> None:
@@ -195,7 +195,7 @@ def test_check_notes_when_fixes_stopped(endless_fix: None, tmp_path) -> None:
 def test_a_round_that_would_not_parse_stops_the_fixes_and_keeps_the_findings(monkeypatch: pytest.MonkeyPatch,
                                                                              tmp_path) -> None:
     """A fix bug must cost the fixes, not the findings (at 4ce42db: "internal error" and none printed)."""
-    monkeypatch.setitem(engine.BUILDERS, "GG101", (lambda ctx: [insert(0, 0, "(\n")],))
+    monkeypatch.setattr(engine, "builders", lambda code: (lambda ctx: [insert(0, 0, "(\n")],))
     path = tmp_path / "f.py"
     path.write_text("import torch\nwith torch.no_grad:\n    pass\n")
     result = check_file(Task(str(path), "f.py", Config(), Options(apply_fixes=True)))

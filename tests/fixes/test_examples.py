@@ -10,9 +10,8 @@ import pytest
 
 from gradguard import Config, analyze
 from gradguard.fixes import apply_fixes, code_fixes, fix_all, fixes_for
-from gradguard.fixes.registry import BUILDERS
 from gradguard.notebook import join_cells
-from gradguard.rules import BY_CODE
+from gradguard.rules import RULES
 
 EXAMPLES = Path(__file__).parents[2].parent / "shared" / "examples"
 PYTHON_EXAMPLES = sorted(EXAMPLES.glob("*.py"))
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.skipif(not PYTHON_EXAMPLES, reason="no shared examples 
 def test_fix_all_on_example(path: Path) -> None:
     source = path.read_text()
     before = analyze(source, str(path), Config())
-    if not any(BY_CODE.get(code) for code in BUILDERS):
+    if not any(rule.fixes for rule in RULES):
         pytest.skip("no fixable rule is registered yet")
     fixed = fix_all(source, str(path), Config(), unsafe=True)
     ast.parse(fixed)

@@ -5,16 +5,16 @@ Set GRADGUARD_UPDATE_GOLDEN=1 to rewrite the `.after.py` files, then review the 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from gradguard import Config, analyze
+from gradguard import Config, Finding, analyze
+from gradguard.fixdata import ForwardPasses
 from gradguard.fixes import fix_all
 
-from support import apply, finding, line_of, span_of
+from support import apply, finding, span_of
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -25,8 +25,6 @@ class Case:
     code: str
     needle: str  # where the finding is; leading whitespace picks the occurrence and is not part of the span
     title: str = ""  # the fix to apply: the first whose title starts with this
-    data: dict[str, Any] = field(default_factory=dict)
-    anchors: dict[str, str] = field(default_factory=dict)  # data key -> text on the line it names
     config: Config = Config()
 
 
@@ -41,64 +39,58 @@ CASES = [
     Case("gg110_last_argument", "GG110", "volatile=True"),
     Case("gg110_middle_argument", "GG110", "volatile=not train"),
     Case("gg110_trailing_comma", "GG110", "volatile=True"),
-    Case("gg201_forward_and_uses", "GG201", "self.model_(\n            X_t,\n        )", "Wrap", {"function": "predict_proba"}),
-    Case("gg201_val_loader_loop", "GG201", "model(x)", "Wrap", {"function": "run_validation"}),
-    Case("gg201_decorator", "GG201", "model(x)", "Decorate", {"function": "infer"}),
-    Case("gg201_from_import", "GG201", "model(x)", "Wrap", {"function": "predict"}),
-    Case("gg201_missing_torch_import", "GG201", "encoder(batch)", "Wrap", {"function": "embed"}),
-    Case("gg201_nested_function", "GG201", "model(x)", "Wrap", {"function": "score"}),
-    Case("gg201_one_line_def", "GG201", "model(x)", "Decorate", {"function": "evaluate"}),
-    Case("gg201_grouped_loop", "GG201", "model(inputs[0])", "Wrap", {"function": "benchmark"},
-         anchors={"loop_line": "for _ in range(repeats)"}),
-    Case("gg201_grouped_function", "GG201", "model(x)", "Wrap", {"function": "predict"},
-         anchors={"last_line": "second = model(y)"}),
-    Case("gg202_insert_before", "GG202", "self.model(x)", data={"receiver": "self.model"},
-         anchors={"anchor_line": "        with torch.no_grad():"}),
-    Case("gg202_batch_loop", "GG202", "model(x)", data={"receiver": "model"},
-         anchors={"anchor_line": "    with torch.no_grad():"}),
-    Case("gg205_insert_after", "GG205", "teacher(x)", data={"receiver": "teacher"},
-         anchors={"anchor_line": "teacher.load_state_dict"}),
-    Case("gg205_semicolon_line", "GG205", "model(x)", data={"receiver": "model"},
-         anchors={"anchor_line": "model.load_state_dict"}),
-    Case("gg205_one_line_suite", "GG205", "model(x)", data={"receiver": "model"},
-         anchors={"anchor_line": "model.load_state_dict"}),
-    Case("gg203_after_helper", "GG203", "evaluate(model, val_loader)", data={"receiver": "model"},
-         anchors={"loop_body_line": "for x, y in train_loader"}),
-    Case("gg203_direct_eval", "GG203", "            model.eval()", data={"receiver": "model"},
-         anchors={"loop_body_line": "loss = model("}),
+    Case("gg201_forward_and_uses", "GG201", "self.model_(\n            X_t,\n        )", "Wrap"),
+    Case("gg201_val_loader_loop", "GG201", "model(x)", "Wrap"),
+    Case("gg201_decorator", "GG201", "model(x)", "Decorate"),
+    Case("gg201_from_import", "GG201", "model(x)", "Wrap"),
+    Case("gg201_missing_torch_import", "GG201", "encoder(batch)", "Wrap"),
+    Case("gg201_nested_function", "GG201", "model(x)", "Wrap"),
+    Case("gg201_one_line_def", "GG201", "model(x)", "Decorate"),
+    Case("gg201_grouped_loop", "GG201", "model(inputs[0])", "Wrap"),
+    Case("gg201_grouped_function", "GG201", "model(x)", "Wrap"),
+    Case("gg202_insert_before", "GG202", "self.model(x)"),
+    Case("gg202_batch_loop", "GG202", "model(x)"),
+    Case("gg205_insert_after", "GG205", "teacher(x)"),
+    Case("gg205_semicolon_line", "GG205", "model(x)"),
+    Case("gg205_one_line_suite", "GG205", "model(x)"),
+    Case("gg203_after_helper", "GG203", "evaluate(model, val_loader)"),
+    Case("gg203_direct_eval", "GG203", "            model.eval()"),
     Case("gg206_add_training", "GG206", "F.dropout(x, 0.1)"),
     Case("gg206_replace_training_true", "GG206", "nn.functional.dropout(h, p=self.p, training=True)"),
     Case("gg206_multiline_call", "GG206", "F.dropout(\n            x,\n            p=self.p,\n        )"),
-    Case("noqa_extend", "GG201", "model(x)", "Ignore", {"function": "evaluate"}),
+    Case("noqa_extend", "GG201", "model(x)", "Ignore"),
 ]
+# The rule does not report these `before` files (GG201 finds no evidence for a nested function returned to
+# callers it cannot see): the fix is built for a finding made here, with the data the rule would give it.
+NOT_REPORTED = {"gg201_nested_function": ForwardPasses()}
+
+
+def reported(case: Case, before: str) -> Finding:
+    """The finding the rule reports at the needle, with the data the fix engine gets from the analysis."""
+    found = [f for f in analyze(before, f"{case.name}.py", case.config)
+             if f.code == case.code and f.span == span_of(before, case.needle)]
+    assert len(found) == 1, f"{case.code} is not reported once at {case.needle!r}: {found}"
+    return found[0]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_golden(case: Case) -> None:
     before = (GOLDEN / f"{case.name}.before.py").read_text()
-    data = {**case.data, **{key: line_of(before, text) for key, text in case.anchors.items()}}
-    fixed = apply(before, finding(case.code, before, case.needle, **data), case.title, case.config)
+    found = finding(case.code, before, case.needle, data=NOT_REPORTED[case.name]) if case.name in NOT_REPORTED \
+        else reported(case, before)
+    fixed = apply(before, found, case.title, case.config)
     after_path = GOLDEN / f"{case.name}.after.py"
     if os.environ.get("GRADGUARD_UPDATE_GOLDEN"):
         after_path.write_text(fixed)
     assert fixed == after_path.read_text()
 
 
-# The cases whose finding the rule itself reports on the `before` file: their data must be what it reports.
-REPORTED = ("gg101_with_no_grad", "gg110_last_argument", "gg110_middle_argument", "gg110_trailing_comma",
-            "gg201_forward_and_uses", "gg201_val_loader_loop", "gg201_one_line_def", "gg201_grouped_loop",
-            "gg201_grouped_function", "gg202_batch_loop",
-            "gg205_insert_after", "gg205_semicolon_line", "gg206_add_training")
-
-
-@pytest.mark.parametrize("case", [case for case in CASES if case.name in REPORTED], ids=lambda case: case.name)
-def test_golden_data_is_what_the_rule_reports(case: Case) -> None:
+@pytest.mark.parametrize("name", NOT_REPORTED)
+def test_the_cases_with_data_written_here_are_the_ones_the_rule_does_not_report(name: str) -> None:
+    """When the rule learns to report one, its data comes from the analysis like the others'."""
+    case = next(case for case in CASES if case.name == name)
     before = (GOLDEN / f"{case.name}.before.py").read_text()
-    data = {**case.data, **{key: line_of(before, text) for key, text in case.anchors.items()}}
-    reported = [f.data for f in analyze(before, f"{case.name}.py", case.config)
-                if f.code == case.code and f.span == span_of(before, case.needle)]
-    assert len(reported) == 1
-    assert {key: reported[0].get(key) for key in data} == data
+    assert not [f for f in analyze(before, f"{name}.py", case.config) if f.code == case.code]
 
 
 def test_every_golden_file_has_a_case() -> None:

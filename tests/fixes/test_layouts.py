@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gradguard import Config
+from gradguard.fixdata import ForwardPasses, ModelAt
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
 from gradguard.notebook import join_cells
 
@@ -39,13 +40,13 @@ EVALUATE_WRAPPED = (
 
 def test_crlf_file_keeps_crlf() -> None:
     before = EVALUATE.replace("\n", "\r\n")
-    fixed = apply(before, finding("GG201", before, "model(x)", function="evaluate"), "Wrap")
+    fixed = apply(before, finding("GG201", before, "model(x)", data=ForwardPasses()), "Wrap")
     assert fixed == EVALUATE_WRAPPED.replace("\n", "\r\n")
 
 
 def test_crlf_insert_and_noqa() -> None:
     before = EVALUATE.replace("\n", "\r\n")
-    found = finding("GG202", before, "model(x)", receiver="model", anchor_line=line_of(before, "for x"))
+    found = finding("GG202", before, "model(x)", data=ModelAt("model", line_of(before, "for x")))
     inserted = before.replace("set\r\n    for", "set\r\n    model.eval()\r\n    for")
     assert apply(before, found, "Insert") == inserted
     assert apply(before, found, "Ignore") == before.replace("model(x)\r\n", "model(x)  # noqa: GG202\r\n")
@@ -53,19 +54,19 @@ def test_crlf_insert_and_noqa() -> None:
 
 def test_tab_indented_file_keeps_tabs() -> None:
     before = EVALUATE.replace("    ", "\t")
-    fixed = apply(before, finding("GG201", before, "model(x)", function="evaluate"), "Wrap")
+    fixed = apply(before, finding("GG201", before, "model(x)", data=ForwardPasses()), "Wrap")
     assert fixed == EVALUATE_WRAPPED.replace("    ", "\t")
 
 
 def test_tab_indented_insert() -> None:
     before = "def f(model, loader):\n\tfor x in loader:\n\t\tmodel(x)\n"
-    found = finding("GG202", before, "model(x)", receiver="model", anchor_line=1)
+    found = finding("GG202", before, "model(x)", data=ModelAt("model", 1))
     assert apply(before, found, "Insert") == "def f(model, loader):\n\tmodel.eval()\n\tfor x in loader:\n\t\tmodel(x)\n"
 
 
 def test_non_ascii_columns_count_code_points() -> None:
     before = 'import torch\n\ndef predict(model, x):\n    y = model(x); print("température ✓")  # é\n    return y\n'
-    found = finding("GG201", before, "model(x)", function="predict")
+    found = finding("GG201", before, "model(x)", data=ForwardPasses())
     assert apply(before, found, "Ignore").splitlines()[3].endswith("# é  # noqa: GG201")
     assert "    with torch.no_grad():\n        y = model(x)" in apply(before, found, "Wrap")
 
@@ -96,7 +97,7 @@ def test_form_feed_is_not_a_line_break() -> None:
 def test_form_feed_before_the_first_indentation_stays_out_of_new_blocks(indent: str) -> None:
     """libcst indents new blocks like the file's first indented line; Python resets the column at a form feed."""
     before = f"class A:\n{indent}pass\nimport torch\ndef evaluate(model, x):\n    model.eval()\n    return model(x)\n"
-    found = finding("GG201", before, "model(x)", function="evaluate")
+    found = finding("GG201", before, "model(x)", data=ForwardPasses())
     block_indent = indent.lstrip("\x0c")
     wrapped = before.replace("    return model(x)", f"    with torch.no_grad():\n    {block_indent}return model(x)")
     assert apply(before, found, "Wrap in `with torch.no_grad():`") == wrapped
@@ -107,7 +108,7 @@ def test_form_feed_before_the_first_indentation_stays_out_of_new_blocks(indent: 
 def test_one_line_def_is_decorated_not_wrapped() -> None:
     """A `with` around the one-line `def` would only cover defining the function, never its forward pass."""
     before = "import torch\ndef evaluate(model, x): model.eval(); return model(x)\n"
-    found = finding("GG201", before, "model(x)", function="evaluate")
+    found = finding("GG201", before, "model(x)", data=ForwardPasses())
     assert titles(before, found) == ["Decorate `evaluate` with `@torch.no_grad()`", "Ignore GG201 on this line"]
     fixed = fix_all(before, "f.py", Config(), unsafe=True)
     assert fixed == before.replace("def", "@torch.no_grad()\ndef")
@@ -121,7 +122,7 @@ def test_one_line_def_is_decorated_not_wrapped() -> None:
 ], ids=["module_level_loop", "one_line_loop_in_function"])
 def test_no_eval_insert_before_a_loop_that_sets_training_mode(before: str) -> None:
     """An `eval()` before the loop would be undone by the `train()` in it: no insert fix, and fix-all leaves the code."""
-    found = finding("GG202", before, "model(batch)", receiver="model", anchor_line=line_of(before, "for batch"))
+    found = finding("GG202", before, "model(batch)", data=ModelAt("model", line_of(before, "for batch")))
     assert titles(before, found) == ["Ignore GG202 on this line"]
     assert fix_all(before, "f.py", Config(), unsafe=True) == before
 

@@ -1,8 +1,8 @@
 """An analysis with a `DocumentMemo` (the language server's, edit after edit) must report exactly
-what an analysis of the whole text reports: the same findings (with their data), exports and
-outgoing calls, or the same error. The programs are torch_programs.py's with independent functions around them (whose
-chunks the memo reuses), and the edits insert, delete, change and duplicate lines, including ones
-that break the syntax for a while.
+what an analysis of the whole text reports: the same findings (with their data), exports, outgoing
+calls and places for the hover (grad-disabled regions, API names), or the same error. The programs
+are torch_programs.py's with independent functions around them (whose chunks the memo reuses), and
+the edits insert, delete, change and duplicate lines, including ones that break the syntax for a while.
 """
 from __future__ import annotations
 
@@ -58,10 +58,11 @@ def edited(lines: list[str], edit: tuple[str, float, str]) -> list[str]:
 
 def outcome(source: str, memo: DocumentMemo | None, project: ProjectIndex) -> object:
     try:
-        analysis = analyze_module(source, PATH, project=project, module="pkg.mod", memo=memo)
+        analysis = analyze_module(source, PATH, project=project, module="pkg.mod", memo=memo, hover_places=True)
     except AnalysisError as error:
         return ("error", error.message, error.line, error.col)
-    return [(finding, finding.data) for finding in analysis.findings], analysis.exports, analysis.calls
+    return [(finding, finding.data) for finding in analysis.findings], analysis.exports, analysis.calls, \
+        analysis.grad_regions, analysis.api_names
 
 
 def whole_parse(source: str) -> str | None:
@@ -93,4 +94,7 @@ def test_memo_analysis_equals_whole_analysis(program: str, functions: int, edits
         except (SyntaxError, ValueError):
             reparsed = None
         assert reparsed == whole_parse(source)
-        event("error" if isinstance(expected, tuple) and expected[0] == "error" else "analysed")
+        failed = isinstance(expected, tuple) and expected[0] == "error"
+        event("error" if failed else "analysed")
+        if not failed:
+            event(f"grad-disabled regions: {bool(expected[3])}")

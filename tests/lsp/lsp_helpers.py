@@ -96,7 +96,7 @@ def record_publications(client: LanguageClient) -> list[types.PublishDiagnostics
 
 
 async def hover_until(client: LanguageClient, uri: str, line: int, character: int, expected: str) -> str:
-    """Hover until `expected` shows up (regions are computed after the diagnostics are published)."""
+    """Hover until `expected` shows up (the hover answers from the last analysis, which may not be in yet)."""
     deadline = time.monotonic() + 20
     text = await hover_text(client, uri, line, character)
     while expected not in text and time.monotonic() < deadline:

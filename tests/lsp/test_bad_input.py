@@ -98,7 +98,7 @@ async def test_too_deeply_nested_code_gets_a_note(client: LanguageClient, tmp_pa
 
 async def test_deep_expression_that_parses_is_analysed_hovered_and_fixed(client: LanguageClient, tmp_path: Path):
     # 2,500 unary minus signs parse (the parser's limit is lower for parentheses), then walk
-    # the dataflow engine, the hover's regions and libcst for the quick fix: each one deep.
+    # the dataflow engine (with the hover's regions) and libcst for the quick fix: each one deep.
     text = EVALUATION.replace("y = model(x)", "y = " + "-" * 2500 + "model(x)")
     uri = write_on_disk(tmp_path, "deep.py", text.encode())
     open_doc(client, uri, text)

@@ -63,7 +63,7 @@ def test_a_long_fix_all_neither_blocks_quick_fixes_nor_runs_on_once_cancelled(tm
         assert len(server.diagnostics(large)) == 120
         small_findings = server.diagnostics(small)
 
-        def region_hover():  # the regions worker has started once the hover knows the region
+        def region_hover():  # the fix worker has started once the analysis is in (the hover knows the region)
             reply = server.response(server.request("textDocument/hover", {
                 "textDocument": {"uri": large}, "position": {"line": 5, "character": 8}}))
             return reply and "disabled" in reply["contents"]["value"]

@@ -51,7 +51,7 @@ def test_server_and_its_workers_import_nothing_from_the_workspace(planted_tree, 
             "context": {"diagnostics": [diagnostic], "only": ["quickfix"]},
         }))
         assert any("no_grad()" in action["title"] or action.get("isPreferred") for action in actions)
-        assert "disabled" in hover_in_region(server, uri)  # the regions worker
+        assert "disabled" in hover_in_region(server, uri)  # from the analysis worker
         server.response(server.request("shutdown"))
         server.notify("exit")
         assert server.exit_code() == 0
@@ -59,7 +59,7 @@ def test_server_and_its_workers_import_nothing_from_the_workspace(planted_tree, 
 
 
 def hover_in_region(server: RawServer, uri: str) -> str:
-    """Regions are computed after the diagnostics are published: ask until they are there."""
+    """The hover's regions come with the analysis; ask until the server has one."""
     deadline = time.monotonic() + 60
     while True:
         hover = server.response(server.request("textDocument/hover", {

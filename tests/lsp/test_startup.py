@@ -1,5 +1,5 @@
 """Start-up: before the first document is opened only the analysis worker starts (the workspace index
-and the other workers start after the first analysis); bench/lsp_startup.py measures the time."""
+and the fix worker start after the first analysis); bench/lsp_startup.py measures the time."""
 import sys
 from pathlib import Path
 
@@ -32,5 +32,9 @@ def test_only_the_analysis_worker_starts_before_the_first_analysis(tmp_path: Pat
 
         uri = server.open(tmp_path / "model.py", NOT_CALLED)
         assert [d["code"] for d in server.diagnostics(uri)] == ["GG101"]
-        # analysis, fixes and regions
-        wait_for(lambda: len(workers(server)) == 3, "the fix and regions workers did not start")
+        # analysis and fixes: the hover's regions and API names come with the analysis, from no worker of their own
+        wait_for(lambda: len(workers(server)) == 2, "the fix worker did not start")
+        hover = server.response(server.request("textDocument/hover", {
+            "textDocument": {"uri": uri}, "position": {"line": 1, "character": 12}}))
+        assert "**`torch.no_grad`**" in hover["contents"]["value"]
+        assert len(workers(server)) == 2

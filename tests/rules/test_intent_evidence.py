@@ -76,7 +76,7 @@ def test_one_vocabulary_for_evaluation_data():
                     print(model(x).argmax(1))
     """)
     assert gg202.code == "GG202" and "loop over `val_images`" in gg202.message
-    assert gg202.data["anchor_line"] == 7  # `model.eval()` goes before the `with` that opens the loop, not inside it
+    assert gg202.data.anchor_line == 7  # `model.eval()` goes before the `with` that opens the loop, not inside it
 
 
 def test_assignment_aliases_resolve_like_imports():

@@ -61,6 +61,7 @@ class FunctionFacts:
     suspends: list[SuspendEvent] = field(default_factory=list)
     loops: dict[int, LoopFacts] = field(default_factory=dict)  # by id(loop node): the last walk wins
     exits: list[State] = field(default_factory=list)
+    grad_before: dict[int, Possible] = field(default_factory=dict)  # by id(statement): grad mode where it starts
     summary: Summary = field(default_factory=Summary)
     nested: dict[str, "FunctionFacts"] = field(default_factory=dict)
     escapes: bool = False  # referenced as a value: called from places we cannot see
@@ -447,7 +448,7 @@ class ModuleFacts:
                 break
 
     def _walk(self, facts: FunctionFacts) -> None:
-        facts.calls, facts.suspends, facts.loops, facts.exits = {}, [], {}, []
+        facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before = {}, [], {}, [], {}
         if not facts.walked:
             return
         if self.memo is None:
@@ -471,11 +472,12 @@ class ModuleFacts:
         walks = memo.get(("walks", facts.node)) or memo.put(("walks", facts.node), [])
         for earlier_inputs, dependencies, outcome in walks:
             if earlier_inputs == inputs and all(_dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies):
-                facts.calls, facts.suspends, facts.loops, facts.exits = outcome
+                facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before = outcome
                 return
         self._dependencies = []
         self._walk_body(facts)
-        walks.append((inputs, self._dependencies, (facts.calls, facts.suspends, facts.loops, facts.exits)))
+        outcome = (facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before)
+        walks.append((inputs, self._dependencies, outcome))
         del walks[:-WALKS_KEPT]
         self._dependencies = None
 

@@ -60,6 +60,8 @@ class Walker:
         for stmt in body:
             if state is None:
                 return None
+            if not self.probing:
+                self.fn.grad_before[id(stmt)] = state.grad
             handler = STATEMENTS.get(type(stmt))
             if handler is not None:  # def, class, import, pass, global: nothing runs there that we track
                 state = handler(self, stmt, state)

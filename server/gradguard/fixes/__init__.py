@@ -8,15 +8,16 @@
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence
 
 from ..analysis import AnalysisError, analyze
 from ..config import Config
 from ..findings import Finding, Fix
-from .context import FixContext
+from ..rules import BY_CODE
+from .context import Builder, FixContext
 from .noqa import ignore_fix
-from .registry import BUILDERS
 from .text import apply_fixes
 from .tree import source_tree
 
@@ -71,13 +72,24 @@ def code_fixes(source: str, finding: Finding, config: Config, cell_starts: Seque
 
 def _code_fixes(source: str, finding: Finding, config: Config, cell_starts: Sequence[int] = ()) -> Iterator[Fix]:
     """Computed one at a time, in builder order (each builder yields its preferred fix first)."""
-    builders = BUILDERS.get(finding.code, ())
-    tree = source_tree(source) if builders else None
+    found = builders(finding.code)
+    tree = source_tree(source) if found else None
     if tree is None:
         return
     context = FixContext(source, finding, config, tree, tuple(cell_starts))
-    for build in builders:
+    for build in found:
         yield from build(context)
+
+
+def builders(code: str) -> tuple[Builder, ...]:
+    """The fix builders the rule declares (`Rule.fixes`), preferred first."""
+    rule = BY_CODE.get(code)
+    return tuple(_builder(name) for name in rule.fixes) if rule is not None else ()
+
+
+def _builder(name: str) -> Builder:
+    module, function = name.rsplit(".", 1)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
 
 
 def _first_allowed(source: str, finding: Finding, config: Config, unsafe: bool) -> Fix | None:

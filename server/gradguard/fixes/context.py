@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence, TypeVar
 
 import libcst as cst
 
 from ..config import Config
-from ..findings import Finding
+from ..findings import Finding, Fix
+from ..fixdata import FixData, Line
 from .spelling import grad_mode_callee, with_torch_import
 from .tree import SourceTree
 
 INFERENCE_MODE_SINCE = (1, 9)
+Data = TypeVar("Data", bound=FixData)
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,15 @@ class FixContext:
     def same_cell(self, first_line: int, line: int) -> bool:
         return not any(first_line < start <= line for start in self.cell_starts)
 
-    def data_str(self, key: str) -> Optional[str]:
-        value = self.finding.data.get(key)
-        return value if isinstance(value, str) else None
+    def data(self, kind: type[Data]) -> Optional[Data]:
+        """The finding's data when it is of the shape the builder reads (its rule's), else None: no fix."""
+        return self.finding.data if isinstance(self.finding.data, kind) else None
 
-    def data_int(self, key: str) -> Optional[int]:
-        value = self.finding.data.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+def line_number(value: Optional[Line]) -> Optional[int]:
+    """A line of rendered data (always a number by the time a builder reads it)."""
+    return value if isinstance(value, int) else None
+
+
+# A builder yields its fixes preferred first; it may be a generator, so unused alternatives cost nothing.
+Builder = Callable[[FixContext], Iterable[Fix]]

@@ -9,13 +9,15 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodePosition
 
 from ..findings import Fix
-from .context import FixContext
+from ..fixdata import ModelAt, ModelInLoop
+from .context import FixContext, line_number
 from .names import assigned_names
 from .tree import Block, move_leading_lines
 
 
 def eval_before_evaluation(ctx: FixContext) -> list[Fix]:
-    receiver, anchor = ctx.data_str("receiver"), ctx.data_int("anchor_line")
+    model = ctx.data(ModelAt)
+    receiver, anchor = (model.receiver, line_number(model.anchor_line)) if model else (None, None)
     held = ctx.tree.statement_at_line(anchor) if receiver and anchor is not None else None
     # A `train()` inside the anchored loop would undo an `eval()` put before it; one put after it
     # would cancel a call that only the author can judge (a mistake, or Monte Carlo dropout).
@@ -28,7 +30,8 @@ def eval_before_evaluation(ctx: FixContext) -> list[Fix]:
 
 def eval_after_load(ctx: FixContext) -> list[Fix]:
     """Right after the small statement that loads, so `load; out = model(x)` on one line gets it in between."""
-    receiver, anchor = ctx.data_str("receiver"), ctx.data_int("anchor_line")
+    model = ctx.data(ModelAt)
+    receiver, anchor = (model.receiver, line_number(model.anchor_line)) if model else (None, None)
     load = _load_before_forward(ctx, receiver, anchor) if receiver and anchor is not None else None
     loading = _small_statement_of(ctx, load) if load is not None else None
     if loading is None or _past_forward_start(ctx, ctx.tree.positions[loading].end):
@@ -44,14 +47,14 @@ def eval_after_load(ctx: FixContext) -> list[Fix]:
 
 def train_after_evaluation(ctx: FixContext) -> list[Fix]:
     fixes = []
-    receiver = ctx.data_str("receiver")
+    model = ctx.data(ModelInLoop)
+    receiver, loop_body_line = (model.receiver, line_number(model.loop_body_line)) if model else (None, None)
     node = ctx.tree.smallest(ctx.finding.span, lambda n: True)
     held = ctx.tree.statement_of(node) if node is not None else None
     # Right after a direct `model.eval()` would undo it before the evaluation it starts.
     if receiver and held and not _is_mode_switch(held[0]):
         fixes.append(_insert(ctx, f"{receiver}.train()", *held, before=False,
                              title="Insert `{call}` after the evaluation", preferred=True))
-    loop_body_line = ctx.data_int("loop_body_line")
     first = ctx.tree.statement_at_line(loop_body_line) if receiver and loop_body_line is not None else None
     if first:
         fixes.append(_insert(ctx, f"{receiver}.train()", *first, before=True,

@@ -8,7 +8,8 @@ import libcst.matchers as m
 
 from ..findings import Fix
 from ..vocabulary import EVALUATION_DATA
-from .context import FixContext
+from ..fixdata import ForwardPasses
+from .context import FixContext, line_number
 from .names import assigned_names, suspends, used_names
 from .tree import Block
 
@@ -20,7 +21,8 @@ def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     if call is None or held is None:
         return
     # the finding stands for the forward passes of a loop (`loop_line`) or of a function (up to `last_line`)
-    loop_line, last_line = ctx.data_int("loop_line"), ctx.data_int("last_line")
+    passes = ctx.data(ForwardPasses)
+    loop_line, last_line = (line_number(passes.loop_line), line_number(passes.last_line)) if passes else (None, None)
     at_loop = ctx.tree.statement_at_line(loop_line) if loop_line is not None else None
     loop = at_loop[0] if at_loop else _evaluation_loop(ctx, call)
     _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]

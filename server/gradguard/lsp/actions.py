@@ -11,6 +11,7 @@ from typing import Optional
 
 from ..config import Config
 from ..findings import Edit, Finding, Fix, Span
+from ..rules import find_rule
 from .documents import Layout
 
 FIX_ALL_KIND = "source.fixAll.gradguard"
@@ -30,10 +31,9 @@ class PlannedAction:
 def prepare_fixes(source: str, codes: list[str]) -> None:
     """Parse `source` ahead of code-action requests when any of the findings' `codes` has a code fix: the fix
     engine keeps the parse of its last few texts, and the parse costs ten times the transform of one fix."""
-    from ..fixes.registry import BUILDERS
     from ..fixes.tree import source_tree
 
-    if any(code in BUILDERS for code in codes):
+    if any(rule.fixes for code in codes if (rule := find_rule(code)) is not None):
         source_tree(source)
 
 

@@ -8,6 +8,7 @@ from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, 
 
 from ..analysis import AnalysisError, UnparsableCell
 from ..findings import Finding, Span
+from ..fixdata import FixData
 from ..lines import split_lines
 from ..rules import find_rule
 
@@ -92,7 +93,7 @@ def finding_data(finding: Finding) -> dict:
         "severity": finding.severity,
         "message": finding.message,
         "span": [span.start_line, span.start_col, span.end_line, span.end_col],
-        "data": dict(finding.data),
+        "data": finding.data.to_json() if finding.data is not None else None,
     }
 
 
@@ -106,7 +107,7 @@ def finding_from_data(data: object) -> Finding | None:
             severity=data["severity"],
             message=data["message"],
             span=Span(*(int(n) for n in data["span"])),
-            data=dict(data.get("data") or {}),
+            data=FixData.from_json(data.get("data")),
         )
     except (KeyError, TypeError, ValueError):
         return None

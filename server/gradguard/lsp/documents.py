@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from ..analysis import AnalysisError, UnparsableCell
 from ..dataflow.crossfile import OutgoingCall, module_name
+from ..dataflow.places import ApiName, GradRegion
 from ..findings import Finding, Related, Span
 from ..notebook import JoinedCells, join_cells
-from .regions import ApiName, GradRegion
 
 if TYPE_CHECKING:
     from .workers import Analysed
@@ -79,13 +79,12 @@ class Program:
     findings: list[Finding] = field(default_factory=list)
     syntax_error: Optional[AnalysisError] = None
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without
-    regions: list[GradRegion] = field(default_factory=list)
-    api_names: list[ApiName] = field(default_factory=list)  # with the regions: both for the hover
+    regions: tuple[GradRegion, ...] = ()  # for the hover, as the findings: kept while the code does not parse
+    api_names: tuple[ApiName, ...] = ()
     analysed: Optional[Stamp] = None
     root: str = ""
     module: str = ""
     calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace, as last analysed
-    regions_of: Optional[Stamp] = None
     published_uris: set[str] = field(default_factory=set)
     # Fixes already computed for this text: editors ask for code actions on every cursor move.
     fixes: dict = field(default_factory=dict)
@@ -98,7 +97,7 @@ class Program:
             self.syntax_error = outcome  # keep the last good findings, already moved through the edits
         else:
             self.findings, self.calls, self.syntax_error = list(outcome.findings), outcome.calls, None
-            self.left_out = outcome.left_out
+            self.left_out, self.regions, self.api_names = outcome.left_out, outcome.regions, outcome.api_names
             if self.left_out and self.layout.joined is not None:  # fixes are made to the program analysed
                 self.source = self.layout.joined.without(cell.cell for cell in self.left_out).source
 
@@ -113,13 +112,13 @@ class Program:
         if delta == 0:
             return
         self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]
-        self.regions = [
+        self.regions = tuple(
             replace(r, first_line=_move_line(r.first_line, last, delta), last_line=_move_line(r.last_line, last, delta),
                     anchor_line=_move_line(r.anchor_line, last, delta))
             for r in self.regions
-        ]
-        self.api_names = [replace(name, line=_move_line(name.line, last, delta))
-                          for name in self.api_names if not first <= name.line <= last]
+        )
+        self.api_names = tuple(replace(name, line=_move_line(name.line, last, delta))
+                               for name in self.api_names if not first <= name.line <= last)
 
 
 def _move_line(line: int, last_edited: int, delta: int) -> int:

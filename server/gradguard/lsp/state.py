@@ -20,7 +20,6 @@ from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapsho
 from .protocol import GradGuardProtocol
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
-from .regions import hover_facts
 from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, reindex_file
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
@@ -54,17 +53,16 @@ class GradGuardServer(LanguageServer):
         self.analysing: dict[str, tuple[Stamp, asyncio.Task]] = {}  # per program: the text being analysed
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
-        self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: regions, then the fix engine's parse
+        self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: the fix engine's parse
         self.warming: Optional[asyncio.Task] = None  # the one follow-up whose text the fix engine may parse
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
         self.indexing: Optional[asyncio.Task] = None
         self.background_started = False  # see start_background_work
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
-        # Separate workers, so neither a slow fix computation nor the hover's regions delay diagnostics.
+        # Separate workers, so a slow fix computation does not delay diagnostics.
         self.analysis_pool = Pool("analysis")
         self.fix_pool = Pool("fixes")
-        self.regions_pool = Pool("regions")
         # A fix-all of a large file can take minutes: its own worker, started on the first one, so quick
         # fixes (of any document) never wait behind it, and stopped when its request is cancelled.
         self.fix_all_pool = Pool("fix-all", stop_cancelled=True)
@@ -79,7 +77,6 @@ class GradGuardServer(LanguageServer):
         self.follow_ups.clear()
         self.analysis_pool.stop()
         self.fix_pool.stop()
-        self.regions_pool.stop()
         self.fix_all_pool.stop()
 
     # ------------------------------------------------------------------ logging
@@ -220,14 +217,6 @@ class GradGuardServer(LanguageServer):
             if self.analysing.get(key, (None, None))[1] is asyncio.current_task():
                 del self.analysing[key]
 
-    async def refresh_regions(self, program: Program) -> None:
-        if program.regions_of == program.analysed or program.syntax_error is not None:
-            return
-        stamp = program.analysed
-        found = await self.regions_pool.run(hover_facts, program.source)
-        if program.analysed == stamp:
-            program.regions, program.api_names, program.regions_of = found.regions, found.api_names, stamp
-
     def schedule(self, key: str, quiet: float = CHANGE_DEBOUNCE_SECONDS) -> None:
         """Analyse the program's newest text as soon as its previous analysis is done, and publish it once
         the text has been left alone for `quiet` seconds (0: at once, e.g. on save)."""
@@ -263,9 +252,8 @@ class GradGuardServer(LanguageServer):
                 del self.pending[key]
 
     async def _follow_up(self, key: str, program: Program) -> None:
-        """Cancelled by the next change (`schedule`): both steps are for this text only."""
+        """Cancelled by the next change (`schedule`): the fix engine's parse is for this text only."""
         try:
-            await self.refresh_regions(program)
             if program.syntax_error is None and program.findings:
                 # Only the program published last: opening many files must not queue a parse for each.
                 if self.warming is not None:
@@ -315,7 +303,6 @@ class GradGuardServer(LanguageServer):
         start (each imports for a few tenths of a CPU-second, on the cores the analysis needs) nor the
         workspace index."""
         self.fix_pool.start()
-        self.regions_pool.start()
         self.indexing = asyncio.ensure_future(self.index_workspaces())
 
     async def index_workspaces(self) -> None:

@@ -17,6 +17,7 @@ from ..analysis import AnalysisError, UnparsableCell, analyze_module
 from ..incremental import DocumentMemo
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
+from ..dataflow.places import ApiName, GradRegion
 from ..findings import Finding
 from ..processes import tune_garbage_collector, worker_context
 from .documents import Snapshot
@@ -44,6 +45,8 @@ class Analysed:
     calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace
     index_change: Optional[IndexChange] = None  # the program is a module of a workspace folder: its new entry there
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without them
+    regions: tuple[GradRegion, ...] = ()  # for the hover
+    api_names: tuple[ApiName, ...] = ()
 
 
 def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
@@ -61,14 +64,15 @@ def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
         joined = snapshot.layout.joined
         analysis = analyze_module(snapshot.source, snapshot.path, config, workspace.project if workspace else None,
                                   snapshot.module, cell_starts=joined.starts if joined else (),
-                                  cell_numbers=snapshot.layout.numbers, memo=memo)
+                                  cell_numbers=snapshot.layout.numbers, memo=memo, hover_places=True)
     except AnalysisError as error:
         return (error.message, error.line, error.col)
     change = None
     if workspace is not None and snapshot.module:
         summary = ModuleSummary(analysis.exports, tuple(analysis.calls))
         change = IndexChange(snapshot.root, snapshot.module, workspace.update(snapshot.module, summary), summary)
-    return Analysed(analysis.findings, tuple(analysis.calls), change, analysis.left_out)
+    return Analysed(analysis.findings, tuple(analysis.calls), change, analysis.left_out,
+                    tuple(analysis.grad_regions), tuple(analysis.api_names))
 
 
 def outcome(result: "Analysed | tuple") -> "Analysed | AnalysisError":

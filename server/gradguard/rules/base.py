@@ -22,11 +22,14 @@ class Rule:
     severity: Severity
     summary: str  # one line: what it finds (for --list-rules and SARIF shortDescription)
     why: str  # Markdown: why it is wrong, citing the measured PyTorch behaviour
-    fix_safety: str  # Markdown: what the fix does and when it can change behaviour
+    fix_safety: str  # Markdown: what the fix does and when it can change behaviour; without `fixes`, what to do by hand
     references: tuple[str, ...]  # official PyTorch documentation
     fires: tuple[str, ...]  # examples that must report, `# expect` on each reported line
     silent: tuple[str, ...]  # examples that must stay silent
     check: Callable[["ModuleFacts", "Report"], None]
+    # The fix builders, preferred first, as `module.function` of `gradguard.fixes` (`fixes.builders` imports
+    # them): named, not imported, so an analysis never loads libcst. None: the page says "No automatic fix".
+    fixes: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -43,9 +46,16 @@ class Rule:
             f"## Why is this bad?\n\n{_dedent(self.why)}\n\n"
             f"## Example\n\n```python\n{example}```\n\n"
             f"## Use instead\n\n```python\n{use_instead}```\n\n"
-            f"## Fix safety\n\n{_dedent(self.fix_safety)}\n\n"
+            f"## Fix safety\n\n{self._fix_safety()}\n\n"
             f"## References\n\n{refs}\n"
         )
+
+
+    def _fix_safety(self) -> str:
+        text = _dedent(self.fix_safety)
+        if self.fixes:
+            return text
+        return f"No automatic fix: {text[:1].lower()}{text[1:]}" if text else "No automatic fix."
 
 
 def _dedent(text: str) -> str:

@@ -31,6 +31,7 @@ RULE = Rule(
         `set_grad_enabled`.
     """,
     fix_safety="Adds `()`. Safe: the code without them cannot run.",
+    fixes=("calls.add_call_parentheses",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

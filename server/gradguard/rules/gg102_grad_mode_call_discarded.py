@@ -36,6 +36,7 @@ RULE = Rule(
         author meant but changes behaviour). Alternative: delete the statement (safe: it does nothing);
         its comments stay, each on a line of its own.
     """,
+    fixes=("wrap.wrap_following", "wrap.delete_statement"),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
                 "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation"),
     fires=(

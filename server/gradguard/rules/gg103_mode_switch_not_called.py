@@ -26,6 +26,7 @@ RULE = Rule(
         in code that was meant to evaluate, or the other way round for `model.train`.
     """,
     fix_safety="Adds `()`. Safe in intent, but it does change what the following code computes: that is the fix.",
+    fixes=("calls.add_call_parentheses",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",),
     fires=(
         example("""

@@ -56,7 +56,7 @@ RULE = Rule(
         A typical cause is a `@torch.no_grad()` decorator copied from an evaluation function onto
         a training function, or a `no_grad` block stretched over a gradient penalty.
     """,
-    fix_safety="No automatic fix: move the computation of the value out of the grad-disabled region.",
+    fix_safety="Move the computation of the value out of the grad-disabled region.",
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",),
     fires=(
         example("""

@@ -36,6 +36,7 @@ RULE = Rule(
         the mode on exit.
     """,
     fix_safety="Turns the statement and the statements after it in its block into a `with torch.set_grad_enabled(False):` block. Unsafe: code after the block then runs with gradients on again, which is the point.",
+    fixes=("wrap.wrap_following",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.autograd.grad_mode.set_grad_enabled.html",),
     fires=(
         example("""

@@ -52,7 +52,7 @@ RULE = Rule(
         `requires_grad=False`; only `torch.inference_mode(False)` leaves inference mode
         (measured with torch 2.13.0).
     """,
-    fix_safety="No automatic fix.",
+    fix_safety="",
     references=("https://docs.pytorch.org/docs/stable/generated/torch.enable_grad.html",),
     fires=(
         example("""

@@ -43,7 +43,7 @@ RULE = Rule(
         `@torch.no_grad()` on a generator function does not have this problem: it re-enters the mode
         at each resume and restores it at each `yield`.
     """,
-    fix_safety="No automatic fix: end the block before the `yield`/`await`, or decorate a generator function with `@torch.no_grad()`.",
+    fix_safety="End the block before the `yield`/`await`, or decorate a generator function with `@torch.no_grad()`.",
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

@@ -93,7 +93,7 @@ RULE = Rule(
         forward passes there build graphs and keep activations alive: the `no_grad` saves nothing where
         the work is done.
     """,
-    fix_safety="No automatic fix: decorate the worker function with `@torch.no_grad()` or open the block inside it.",
+    fix_safety="Decorate the worker function with `@torch.no_grad()` or open the block inside it.",
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

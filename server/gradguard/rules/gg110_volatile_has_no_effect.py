@@ -39,6 +39,7 @@ RULE = Rule(
         To stop recording the graph, put the evaluation in `with torch.no_grad():` (GG201 reports
         forward passes in evaluation code that need it).
     """,
+    fixes=("calls.remove_keyword_argument",),
     references=("https://docs.pytorch.org/docs/stable/autograd.html#variable-deprecated",
                 "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html"),
     fires=(

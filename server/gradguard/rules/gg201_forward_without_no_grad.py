@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..fixdata import ForwardPasses
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
 from .intent import evaluation_evidence, needs_gradients
@@ -30,15 +31,15 @@ def check(facts, report) -> None:
         volatile = volatile_arguments(fn)
         nor_volatile = f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores" \
             if volatile else ""
-        together = {} if len(group) == 1 else {"loop_line": report.first_line(loop)} if loop is not None \
-            else {"last_line": report.first_line(group[-1][1].node)}  # what the fix wraps to cover them all
+        together = ForwardPasses() if len(group) == 1 else ForwardPasses(loop_line=report.first_line(loop)) \
+            if loop is not None else ForwardPasses(last_line=report.first_line(group[-1][1].node))
         report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
                    "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
                    "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient "
                    f"tracking{nor_volatile})",
                    related=[*evidence.related, *((other.node, f"forward pass of `{other.model}` with gradients enabled too")
                                                  for _, other, _, _ in group[1:])],
-                   data={"function": None if fn is facts.body else fn.name, **together})
+                   data=together)
 
 
 def _holds(outer: ast.AST, node: ast.AST) -> bool:
@@ -69,6 +70,7 @@ RULE = Rule(
         the first forward pass to the last.
         Unsafe: if a caller backpropagates through the result, that now fails.
     """,
+    fixes=("wrap.wrap_forward",),
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
                 "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html"),
     fires=(

@@ -7,6 +7,7 @@ from ..dataflow.models import mode_dependent_layers
 from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, first_origin, only
+from ..fixdata import ModelAt
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .intent import evaluation_evidence, needs_gradients
@@ -49,7 +50,7 @@ def check(facts, report) -> None:
                       f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
             severity = "hint"
         report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here"), *evidence.related],
-                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
+                   data=ModelAt(event.model, report.first_line(_anchor(fn, event))), severity=severity)
 
 
 def _model_built(facts, key: str, mode, definitions) -> Optional[tuple[str, ast.AST]]:
@@ -132,6 +133,7 @@ RULE = Rule(
         reported as a `hint`: the results do not change, until such a layer is added.
     """,
     fix_safety="Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, which is the point; code after it that trains needs `model.train()` again.",
+    fixes=("insert.eval_before_evaluation",),
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",
                 "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
     fires=(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..dataflow.facts import is_parameter_update
 from ..dataflow.state import Mode, only
 from ..dataflow.walker import NEXT_ITERATION
+from ..fixdata import ModelInLoop
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
@@ -28,7 +29,7 @@ def check(facts, report) -> None:
                                    f"loop, and the next iteration trains it ({report.line(event.node)}) without "
                                    f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
                                    related=[(event.node, "training step that runs in eval mode")],
-                                   data={"receiver": key, "loop_body_line": report.first_line(loop.node.body[0])})
+                                   data=ModelInLoop(key, report.first_line(loop.node.body[0])))
 
 
 def _trains(facts, fn, event, key: str, setting, events) -> bool:
@@ -62,6 +63,7 @@ RULE = Rule(
         Nothing fails; the model just trains worse.
     """,
     fix_safety="Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the point.",
+    fixes=("insert.train_after_evaluation",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
     fires=(
         example("""

@@ -51,7 +51,7 @@ RULE = Rule(
         last statement of an evaluation helper (the nanoGPT idiom) is fine: no forward pass follows it
         there.
     """,
-    fix_safety="No automatic fix: call `model.eval()` for the forward passes, and `model.train()` after the block.",
+    fix_safety="Call `model.eval()` for the forward passes, and `model.train()` after the block.",
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",),
     fires=(
         example("""

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode
+from ..fixdata import ModelAt
 from .base import Rule, example
 from .intent import evaluation_evidence, needs_gradients
-from .queries import forward_passes, grad_disabled, statement_of
+from .queries import forward_passes, grad_disabled
 
 
 def check(facts, report) -> None:
@@ -25,8 +26,7 @@ def check(facts, report) -> None:
                    f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
                    "the mode, so Dropout and BatchNorm may still be in training mode",
                    related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
-                   data={"receiver": event.model, "anchor_line": report.last_line(load),
-                         "anchor_statement_line": report.first_line(statement_of(fn, load))})
+                   data=ModelAt(event.model, report.last_line(load)))
 
 
 def _loader_name(facts, load) -> str:
@@ -49,6 +49,7 @@ RULE = Rule(
         GG202: one finding per harm.
     """,
     fix_safety="Inserts `model.eval()` after the load. Unsafe: results change, which is the point.",
+    fixes=("insert.eval_after_load",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict",
                 "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
     fires=(

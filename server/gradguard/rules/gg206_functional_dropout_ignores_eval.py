@@ -88,6 +88,7 @@ RULE = Rule(
         `eval()`; the functional form needs the flag passed.
     """,
     fix_safety="Adds `training=self.training` (or replaces `training=True`). Unsafe: evaluation results change, which is the point; a module meant for MC dropout passes `training=True` on purpose.",
+    fixes=("calls.pass_training_flag",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html",),
     fires=(
         example("""

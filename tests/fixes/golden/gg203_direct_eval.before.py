@@ -7,6 +7,7 @@ def train(model, train_dl, valid_dl, optimizer, steps):
         # one step
         loss = model(next(train_dl)).sum()
         loss.backward()
+        optimizer.step()
         if step % 100 == 0:
             model.eval()
             with torch.no_grad():

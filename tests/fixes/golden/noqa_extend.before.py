@@ -2,4 +2,5 @@ import torch
 
 
 def evaluate(model, x):
+    model.eval()
     return model(x)  # noqa: E501
