@@ -1,5 +1,6 @@
 """The places the hover explains come from the analysis (`ModuleAnalysis.grad_regions`, `.api_names`):
 the regions are the grad mode the dataflow walk carried to each statement, not a second, lexical reading."""
+
 from gradguard.analysis import analyze_module
 from gradguard.apis import API_TEXTS
 
@@ -36,8 +37,10 @@ def predict(model, x):
 
 def regions(source: str) -> list[tuple[int, int, str, int]]:
     """1-based lines, as an editor shows them."""
-    return [(r.first_line + 1, r.last_line + 1, r.statement, r.anchor_line + 1)
-            for r in analyze_module(source, hover_places=True).grad_regions]
+    return [
+        (r.first_line + 1, r.last_line + 1, r.statement, r.anchor_line + 1)
+        for r in analyze_module(source, hover_places=True).grad_regions
+    ]
 
 
 def test_regions_follow_the_dataflow():
@@ -57,11 +60,15 @@ def test_a_helper_called_both_with_and_without_gradients_has_no_region():
 
 
 def test_api_names_resolve_imports_and_module_calls_only():
-    source = ("import torch\nfrom torch import no_grad as frozen\n"
-              "def f(model, args):\n    model.eval()\n    with frozen():\n        args.train\n")
+    source = (
+        "import torch\nfrom torch import no_grad as frozen\n"
+        "def f(model, args):\n    model.eval()\n    with frozen():\n        args.train\n"
+    )
     names = analyze_module(source, hover_places=True).api_names
     assert [(n.line, n.start_col, n.end_col, n.api) for n in names] == [
-        (3, 10, 14, "Module.eval"), (4, 9, 15, "torch.no_grad")]  # the alias where it is used; not `args.train`
+        (3, 10, 14, "Module.eval"),
+        (4, 9, 15, "torch.no_grad"),
+    ]  # the alias where it is used; not `args.train`
     assert all(name.api in API_TEXTS for name in analyze_module(SOURCE, hover_places=True).api_names)
 
 
@@ -77,5 +84,7 @@ def test_api_names_of_a_file_the_analysis_skips():
 def test_a_grad_mode_api_entered_without_its_call_is_marked_for_the_hover():
     source = "import torch\nwith torch.no_grad:\n    pass\nwith open('f') as f, torch.no_grad():\n    pass\n"
     names = analyze_module(source, hover_places=True).api_names
-    assert [(n.line, n.api, n.entered_uncalled) for n in names] == [(1, "torch.no_grad", True),
-                                                                     (3, "torch.no_grad", False)]
+    assert [(n.line, n.api, n.entered_uncalled) for n in names] == [
+        (1, "torch.no_grad", True),
+        (3, "torch.no_grad", False),
+    ]

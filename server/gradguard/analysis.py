@@ -3,21 +3,29 @@
 Pure: no I/O, no global state. Suppression, selection and severity are applied here,
 once, so a rule never looks at `noqa` comments or settings itself.
 """
+
 from __future__ import annotations
 
 import ast
 import fnmatch
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Optional, Sequence
 
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
 from .dataflow.memo import FactsMemo
 from .dataflow.names import Names
-from .dataflow.places import (UNGATED_API_TOKENS, ApiName, GradRegion, api_names, api_uses, grad_off_statements,
-                              grad_regions)
+from .dataflow.places import (
+    UNGATED_API_TOKENS,
+    ApiName,
+    GradRegion,
+    api_names,
+    api_uses,
+    grad_off_statements,
+    grad_regions,
+)
 from .dataflow.tokens import names_something_relevant
 from .findings import Finding
 from .incremental import DocumentMemo, Found
@@ -39,9 +47,15 @@ class AnalysisError(Exception):
         self.message, self.line, self.col = message, line, col  # 0-based position
 
 
-def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-            project: Optional[ProjectIndex] = None, module: str = "", cell_starts: Sequence[int] = (),
-            cell_numbers: Sequence[int] = ()) -> list[Finding]:
+def analyze(
+    source: str,
+    path: str = "<string>",
+    config: Config = DEFAULT_CONFIG,
+    project: ProjectIndex | None = None,
+    module: str = "",
+    cell_starts: Sequence[int] = (),
+    cell_numbers: Sequence[int] = (),
+) -> list[Finding]:
     """For a notebook's joined code cells, `cell_starts` (`JoinedCells.starts`) and the numbers the
     front shows for them (default 1, 2, ...), so messages name cells rather than joined lines."""
     return analyze_module(source, path, config, project, module, cell_starts, cell_numbers).findings
@@ -69,10 +83,17 @@ class ModuleAnalysis:
     api_names: list[ApiName] = field(default_factory=list)
 
 
-def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-                   project: Optional[ProjectIndex] = None, module: str = "",
-                   cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = (),
-                   memo: Optional[DocumentMemo] = None, hover_places: bool = False) -> ModuleAnalysis:
+def analyze_module(
+    source: str,
+    path: str = "<string>",
+    config: Config = DEFAULT_CONFIG,
+    project: ProjectIndex | None = None,
+    module: str = "",
+    cell_starts: Sequence[int] = (),
+    cell_numbers: Sequence[int] = (),
+    memo: DocumentMemo | None = None,
+    hover_places: bool = False,
+) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project).
     `memo`: the same object for every version of one document, for faster analyses after an edit.
     `hover_places`: also find what the editor's hover explains (`grad_regions`, `api_names`): a walk of the
@@ -100,9 +121,17 @@ def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
             yield UnparsableCell(cell, error.message, start + error.line, error.col)
 
 
-def _analyze_module(source: str, path: str, config: Config, project: Optional[ProjectIndex], module: str,
-                    cell_starts: Sequence[int], cell_numbers: Sequence[int],
-                    memo: Optional[DocumentMemo], hover_places: bool) -> ModuleAnalysis:
+def _analyze_module(
+    source: str,
+    path: str,
+    config: Config,
+    project: ProjectIndex | None,
+    module: str,
+    cell_starts: Sequence[int],
+    cell_numbers: Sequence[int],
+    memo: DocumentMemo | None,
+    hover_places: bool,
+) -> ModuleAnalysis:
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
@@ -113,14 +142,18 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     rules = enabled_rules(config, path)
     lines = LINE_BREAK.split(source)
 
-    def run(tree: ast.Module, facts_memo: Optional[FactsMemo]) -> tuple[Found, ModuleFacts]:
+    def run(tree: ast.Module, facts_memo: FactsMemo | None) -> tuple[Found, ModuleFacts]:
         report = Report()
         facts = build_facts(tree, config, path, source, project, module, facts_memo)
         for rule in rules:
             rule.check(facts, report)
-        found = Found(report.reported, exports(facts), outgoing_calls(facts),
-                      grad_off_statements(facts, lines) if hover_places else [],
-                      api_uses(facts.names, tree) if hover_places else [])
+        found = Found(
+            report.reported,
+            exports(facts),
+            outgoing_calls(facts),
+            grad_off_statements(facts, lines) if hover_places else [],
+            api_uses(facts.names, tree) if hover_places else [],
+        )
         return found, facts
 
     try:
@@ -132,11 +165,16 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
     rendering = Rendering(lines, config, cell_starts, cell_numbers)
-    return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls,
-                          grad_regions=grad_regions(found.grad_off), api_names=api_names(found.api_uses, lines))
+    return ModuleAnalysis(
+        rendering.findings(found.reported, rules),
+        found.exports,
+        found.calls,
+        grad_regions=grad_regions(found.grad_off),
+        api_names=api_names(found.api_uses, lines),
+    )
 
 
-def _api_names_alone(source: str, tree: Optional[ast.Module]) -> list[ApiName]:
+def _api_names_alone(source: str, tree: ast.Module | None) -> list[ApiName]:
     """The hover's API names of a file the analysis skips (none gives it gradients off anywhere)."""
     try:
         tree = tree or parse(source)
@@ -151,7 +189,8 @@ def might_have_findings(source: str, config: Config) -> bool:
     """The text gate: every finding involves a grad-mode or mode-switch name, a load, a functional
     dropout, a validation loader, or a function named for evaluation. Files without any are not parsed."""
     return names_something_relevant(source) or any(
-        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source))
+        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source)
+    )
 
 
 def parse(source: str) -> ast.Module:
@@ -189,7 +228,8 @@ def enabled_rules(config: Config, path: str) -> list[Rule]:
         if fnmatch.fnmatch(path.replace("\\", "/"), glob) or fnmatch.fnmatch(path, f"*/{glob}"):
             ignored.extend(codes)
     return [
-        rule for rule in RULES
+        rule
+        for rule in RULES
         if (not config.select or any(matches(s, rule) for s in config.select))
         and not any(matches(i, rule) for i in ignored)
     ]

@@ -2,9 +2,8 @@
 hover over a name that resolves to one (`dataflow/places.py` finds them) and `gradguard rule <API>` read
 these texts. Short enough for a hover; the rules' pages (`gradguard rule GGnnn`) say the rest.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 # Each text is the "Hover" / corrected-FAQ wording of TORCH-FACTS.md (item or FAQ row in the comment).
 NO_GRAD = (
@@ -84,7 +83,7 @@ API_TEXTS = {
 }
 
 
-def api_explanation(api: str, entered_uncalled: bool = False) -> Optional[str]:
+def api_explanation(api: str, entered_uncalled: bool = False) -> str | None:
     """The text for `api` (a key of API_TEXTS); for `with torch.no_grad:` (not called), item 1 first."""
     text = API_TEXTS.get(api)
     if text is not None and api == "torch.no_grad" and entered_uncalled:

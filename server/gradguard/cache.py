@@ -11,6 +11,7 @@ say the cache is not used; each folder is then opened without following a link (
 to its parent's descriptor) and each file created exclusively, so a link made during the run is not
 followed either.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -11,6 +11,7 @@ Ruff's). Everything else goes to stderr, one line each, so stdout stays machine-
 Exit status: 0 no findings (or --exit-zero), 1 findings (or, with --diff, changes to show), 2 a usage
 error or any file that could not be checked; the other files are checked all the same.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,20 +19,28 @@ import difflib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Callable, TextIO
 
 from . import __version__
+from .analysis import KNOWN_SELECTORS, unknown_selectors
 from .apis import API_TEXTS, api_explanation
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
-from .files import SOURCE_SUFFIXES, Skipped, WriteRefused, encode_source, folders_checked, glob_matches, walk, write_atomically
-from .formats import fixes_by_file, fixes_listing, plural, printable, problem_line, render
+from .files import (
+    SOURCE_SUFFIXES,
+    Skipped,
+    WriteRefused,
+    encode_source,
+    folders_checked,
+    glob_matches,
+    walk,
+    write_atomically,
+)
+from .formats import TextStyle, fixes_by_file, fixes_listing, plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
-from .analysis import KNOWN_SELECTORS, unknown_selectors
-from .formats import TextStyle
 from .rules import RULES, find_rule
-
 
 COMMANDS = ("check", "server", "rule", "version")
 SERVER_FLAGS = ("--stdio", "--tcp", "--host", "--port")  # the language server's options (`lsp.server`)
@@ -41,15 +50,24 @@ ALIASES = {"--check": ["check"], "--list-rules": ["rule", "--all"], "--explain":
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gradguard", description="Find and fix autograd-scope mistakes in PyTorch code.",
+        prog="gradguard",
+        description="Find and fix autograd-scope mistakes in PyTorch code.",
         epilog="Without a command, gradguard serves LSP on stdio when its input is not a terminal (as an editor "
-               "starts it) and prints this help on a terminal. `gradguard --check PATH` is `gradguard check PATH`.")
+        "starts it) and prints this help on a terminal. `gradguard --check PATH` is `gradguard check PATH`.",
+    )
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    _add_check_options(commands.add_parser("check", help="check files and folders (default: .), print the findings, fix them"))
+    _add_check_options(
+        commands.add_parser("check", help="check files and folders (default: .), print the findings, fix them")
+    )
     # Parsed by the server itself (see `main`): listed here for the help.
-    commands.add_parser("server", help="serve the Language Server Protocol: --stdio (default) or --tcp [--host H] [--port N]")
-    rule = commands.add_parser("rule", help="explain a rule (code or slug) or a PyTorch API (torch.no_grad, "
-                                            "Module.eval, ...), or list every rule with --all")
+    commands.add_parser(
+        "server", help="serve the Language Server Protocol: --stdio (default) or --tcp [--host H] [--port N]"
+    )
+    rule = commands.add_parser(
+        "rule",
+        help="explain a rule (code or slug) or a PyTorch API (torch.no_grad, "
+        "Module.eval, ...), or list every rule with --all",
+    )
     which = rule.add_mutually_exclusive_group(required=True)
     which.add_argument("code", nargs="?", metavar="CODE|SLUG|API")
     which.add_argument("--all", action="store_true", help="list every rule: code, slug, severity, summary")
@@ -58,25 +76,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_check_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or folders to check (default: .); `-` reads the source from standard input")
-    parser.add_argument("--stdin-filename", metavar="PATH",
-                        help="the name of the source read from standard input (implies `-`): for the configuration, "
-                             "notebooks (.ipynb) and messages; with --fix the fixed source goes to stdout")
-    parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text")
-    parser.add_argument("--statistics", action="store_true", help="text: one line per rule with its count, not one per finding")
-    parser.add_argument("--show-fixes", action="store_true",
-                        help="on stderr, per file and rule: what --fix fixed (with --fix), would fix (--diff, or a check)")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means a usage error or a file not checked)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to check (default: .); `-` reads the source from standard input",
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the name of the source read from standard input (implies `-`): for the configuration, "
+        "notebooks (.ipynb) and messages; with --fix the fixed source goes to stdout",
+    )
+    parser.add_argument(
+        "--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text"
+    )
+    parser.add_argument(
+        "--statistics", action="store_true", help="text: one line per rule with its count, not one per finding"
+    )
+    parser.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="on stderr, per file and rule: what --fix fixed (with --fix), would fix (--diff, or a check)",
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (2 still means a usage error or a file not checked)",
+    )
     change = parser.add_mutually_exclusive_group()
     change.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     change.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
     change.add_argument("--add-noqa", action="store_true", help="append `# noqa: GGnnn` to every finding's line")
     parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: also apply unsafe fixes")
-    parser.add_argument("--select", type=_codes, help="only these rules: codes, prefixes (GG2) or slugs, comma-separated")
+    parser.add_argument(
+        "--select", type=_codes, help="only these rules: codes, prefixes (GG2) or slugs, comma-separated"
+    )
     parser.add_argument("--ignore", type=_codes, help="skip these rules (codes, prefixes or slugs)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
-    parser.add_argument("--watch", action="store_true", help="check again whenever a file under PATH changes (Ctrl-C stops)")
+    parser.add_argument(
+        "--watch", action="store_true", help="check again whenever a file under PATH changes (Ctrl-C stops)"
+    )
     parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this file's [tool.gradguard]")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write .gradguard_cache/")
     parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N")
@@ -150,7 +190,7 @@ def _spelled_as_command(argv: list[str]) -> list[str]:
         if flag in names:
             at = names.index(flag)
             value = [argv[at].split("=", 1)[1]] if "=" in argv[at] else []
-            return command + value + argv[:at] + argv[at + 1:]
+            return command + value + argv[:at] + argv[at + 1 :]
     if all(name in SERVER_FLAGS for name in names if name.startswith("-")):
         return ["server", *argv]
     return ["check", *argv]
@@ -175,8 +215,10 @@ def _rule(code: str | None, all_rules: bool) -> int:
     if api is not None:
         print(api)
         return 0
-    print(f"gradguard: error: no rule {code!r}; see `gradguard rule --all`, or name an API: {', '.join(API_TEXTS)}",
-          file=sys.stderr)
+    print(
+        f"gradguard: error: no rule {code!r}; see `gradguard rule --all`, or name an API: {', '.join(API_TEXTS)}",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -189,7 +231,9 @@ def run_check(args: argparse.Namespace) -> int:
         unsafe_fixes=args.unsafe_fixes,
         add_noqa=args.add_noqa,
         cache_dir=None if args.no_cache else _cache_folder(),
-        write_into=folders_checked(args.paths or ["."]) if (args.fix or args.add_noqa) and not _reads_stdin(args) else None,
+        write_into=folders_checked(args.paths or ["."])
+        if (args.fix or args.add_noqa) and not _reads_stdin(args)
+        else None,
     )
     extra_excludes = tuple(glob for item in args.exclude for glob in item.split(",") if glob)
     stdin = sys.stdin.buffer.read() if _reads_stdin(args) else None
@@ -222,7 +266,9 @@ def run_check(args: argparse.Namespace) -> int:
             print(_fixes_summary(f"Fixed {_counted(changed, 'finding')}", results, args), file=sys.stderr)
         elif args.show_fixes:
             fixable = fixes_by_file(results, applied=False, unsafe_fixes=args.unsafe_fixes)
-            count = f"{plural(sum(sum(c.values()) for c in fixable.values()), 'finding')} in {plural(len(fixable), 'file')}"
+            count = (
+                f"{plural(sum(sum(c.values()) for c in fixable.values()), 'finding')} in {plural(len(fixable), 'file')}"
+            )
             fix = "--fix --unsafe-fixes" if args.unsafe_fixes else "--fix"
             print(_fixes_summary(f"`{fix}` would fix {count}", results, args), file=sys.stderr)
         report = sys.stderr if stdin is not None and args.fix else sys.stdout
@@ -244,7 +290,7 @@ def watch(args: argparse.Namespace) -> int:
     ignored = watchfiles.DefaultFilter()  # .git, .venv, editors' swap files...
 
     def read_by_a_check(change: watchfiles.Change, path: str) -> bool:  # not the results cache, which a check writes
-        return path.endswith(SOURCE_SUFFIXES + ("pyproject.toml",)) and ignored(change, path)
+        return path.endswith((*SOURCE_SUFFIXES, "pyproject.toml")) and ignored(change, path)
 
     paths = [path for path in args.paths or ["."] if os.path.exists(path)]
     paths += [args.config] if args.config is not None else []
@@ -266,6 +312,7 @@ PROGRESS_AFTER_SECONDS = 2.0  # a shorter run ends before a bar would tell anyth
 class ProgressBar:
     """`[#######.......] 120/400 files checked` on stderr, redrawn in place, once a run has taken two seconds, and only
     on a terminal: a pipe or a CI log gets nothing. Erased when the run ends, before the report."""
+
     WIDTH = 30
 
     def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
@@ -279,7 +326,9 @@ class ProgressBar:
         if not self.on or now - self.started < PROGRESS_AFTER_SECONDS or (now - self.drawn < 0.1 and done < total):
             return  # at most ten redraws a second
         filled = self.WIDTH * done // max(total, 1)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{plural(total, 'file')} {what}\x1b[K")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{plural(total, 'file')} {what}\x1b[K"
+        )
         self.stream.flush()
         self.drawn, self.shown = now, True
 
@@ -303,8 +352,13 @@ def _cache_folder() -> str | None:
     """The results cache in the working directory, unless a symlink there could make it write elsewhere."""
     folder = Path.cwd() / CACHE_DIR
     if (link := symlink_in(folder)) is not None:
-        print(printable(f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
-                        f"(delete {CACHE_DIR} to start a new one)"), file=sys.stderr)
+        print(
+            printable(
+                f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
+                f"(delete {CACHE_DIR} to start a new one)"
+            ),
+            file=sys.stderr,
+        )
         return None
     return str(folder)
 
@@ -330,7 +384,9 @@ def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> s
     return f"{plural(sum(r.changes for r in changed), noun)} {preposition} {plural(len(changed), 'file')}"
 
 
-def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]) -> Iterator[Task | FileResult]:
+def _plan(
+    paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]
+) -> Iterator[Task | FileResult]:
     warned: set[Path] = set()
     reported: set[Path] = set()
 
@@ -408,7 +464,9 @@ def _write(result: FileResult, options: Options) -> FileResult:
 def _diff(result: FileResult) -> str:
     assert result.original_text is not None and result.new_text is not None
     lines = difflib.unified_diff(
-        result.original_text.splitlines(keepends=True), result.new_text.splitlines(keepends=True),
-        fromfile=f"a/{printable(result.path)}", tofile=f"b/{printable(result.path)}",
+        result.original_text.splitlines(keepends=True),
+        result.new_text.splitlines(keepends=True),
+        fromfile=f"a/{printable(result.path)}",
+        tofile=f"b/{printable(result.path)}",
     )
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)

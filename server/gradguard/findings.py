@@ -4,10 +4,11 @@ Positions are 0-based lines and 0-based columns counted in Unicode code points.
 The fronts convert once, at their edge: the CLI to 1-based rows and columns,
 the language server to the negotiated LSP position encoding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 from .fixdata import FixData
 
@@ -46,7 +47,7 @@ class Fix:
     preferred: bool = False
     # Fixes with the same key never apply in one round of fix-all, however far apart their edits (as
     # Ruff's isolation levels): deleting two statements of one block could each be right and empty it.
-    isolation: Optional[tuple[str, int]] = None
+    isolation: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,4 +60,4 @@ class Finding:
     related: tuple[Related, ...] = ()
     # What the fix engine needs (receiver name, anchor statement...), so fixes are computed later, only
     # when asked for, without re-running the analysis (`fixdata.py`).
-    data: Optional[FixData] = field(default=None, compare=False, hash=False)
+    data: FixData | None = field(default=None, compare=False, hash=False)

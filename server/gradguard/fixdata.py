@@ -6,11 +6,12 @@ which names its class.
 A rule names a line by its node (`Report.first_line(node)`, a `LineOf`), so that what it reported on a
 function an edit moved keeps pointing at the right statement; rendering turns it into the 0-based line.
 """
+
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Any, Callable, TypeVar, Union
 
 T = TypeVar("T", bound="FixData")
 
@@ -29,14 +30,15 @@ Line = Union[int, LineOf]  # an `int` in every finding a front or a fix builder 
 @dataclass(frozen=True)
 class FixData:
     def rendered(self: T, line: Callable[[LineOf], int]) -> T:
-        return replace(self, **{f.name: line(value) for f in fields(self)
-                                if isinstance(value := getattr(self, f.name), LineOf)})
+        return replace(
+            self, **{f.name: line(value) for f in fields(self) if isinstance(value := getattr(self, f.name), LineOf)}
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": type(self).__name__, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
     @staticmethod
-    def from_json(value: object) -> Optional["FixData"]:
+    def from_json(value: object) -> FixData | None:
         """None for anything but what `to_json` wrote (the editor hands the diagnostic's data back)."""
         if not isinstance(value, dict):
             return None
@@ -59,8 +61,8 @@ def _fits(value: object, annotation: object) -> bool:
 class ForwardPasses(FixData):
     """GG201: one finding stands for the forward passes of a loop or of a function; the fix wraps them all."""
 
-    loop_line: Optional[Line] = None  # the loop that holds them
-    last_line: Optional[Line] = None  # or the line of the last one, outside loops
+    loop_line: Line | None = None  # the loop that holds them
+    last_line: Line | None = None  # or the line of the last one, outside loops
 
 
 @dataclass(frozen=True)

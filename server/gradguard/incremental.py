@@ -15,12 +15,14 @@ The language server keeps a `DocumentMemo` per open document. Three things carry
   chunks left out. tests/fuzz/test_incremental_analysis.py checks, on generated programs and edits,
   that the result is always what an analysis of the whole text gives.
 """
+
 from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable
 
 from .dataflow.crossfile import Export, OutgoingCall
 from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within
@@ -71,15 +73,24 @@ class DocumentMemo:
         self._results: dict[tuple[ast.stmt, ...], Found] = {}  # isolated chunks, by their statements (the objects)
         self._context: Any = None
 
-    def analyse(self, source: str, parse_whole: Callable[[str], ast.Module], context: Any,
-                run: Callable[[ast.Module, FactsMemo], tuple[Found, ModuleFacts]]) -> Found:
+    def analyse(
+        self,
+        source: str,
+        parse_whole: Callable[[str], ast.Module],
+        context: Any,
+        run: Callable[[ast.Module, FactsMemo], tuple[Found, ModuleFacts]],
+    ) -> Found:
         """`run` analyses a tree whose statements are a part of `source`'s. `context` holds what
         every result depends on besides the text: settings, path, the project index's state."""
         self.reparser.parse(source, parse_whole)
         chunks = list(self._chunks())
         names = {chunk.text: self._names.get(chunk.text) or _chunk_names(chunk) for chunk in chunks}
         self._names = names
-        shared = (context, *(names[c.text].imports for c in chunks), *(c.text for c in chunks if not names[c.text].isolable))
+        shared = (
+            context,
+            *(names[c.text].imports for c in chunks),
+            *(c.text for c in chunks if not names[c.text].isolable),
+        )
         if shared != self._context:
             self._context, self._results = shared, {}
         isolated = _isolated(chunks, names)
@@ -94,7 +105,10 @@ class DocumentMemo:
         return Found(
             [*found.reported, *(r for part in reused.values() for r in part.reported)],
             {**found.exports, **{name: e for part in reused.values() for name, e in part.exports.items()}},
-            sorted({*found.calls, *(c for part in reused.values() for c in part.calls)}, key=lambda c: (c.module, c.function, c.grad)),
+            sorted(
+                {*found.calls, *(c for part in reused.values() for c in part.calls)},
+                key=lambda c: (c.module, c.function, c.grad),
+            ),
             [*found.grad_off, *(g for part in reused.values() for g in part.grad_off)],
             [*found.api_uses, *(u for part in reused.values() for u in part.api_uses)],
         )
@@ -108,13 +122,21 @@ class DocumentMemo:
 
 def _chunk_names(chunk: Chunk) -> ChunkNames:
     statements = [nested for top in chunk.statements for nested in [top, *statements_within(top)]]
-    isolable = bool(chunk.statements) and all(isinstance(s, DEFINITIONS) for s in chunk.statements) \
+    isolable = (
+        bool(chunk.statements)
+        and all(isinstance(s, DEFINITIONS) for s in chunk.statements)
         and not any(isinstance(s, IMPORTS) for s in statements)
+    )
     defined = {s.name for s in statements if isinstance(s, DEFINITIONS)}
     defined.update(name for s in statements if isinstance(s, (ast.Global, ast.Nonlocal)) for name in s.names)
     # module-level code: every name it binds (names bound inside definitions are theirs, or `global`s, above)
-    defined.update(node.id for top in chunk.statements if not isinstance(top, (*IMPORTS, *DEFINITIONS))
-                   for node in ast.walk(top) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+    defined.update(
+        node.id
+        for top in chunk.statements
+        if not isinstance(top, (*IMPORTS, *DEFINITIONS))
+        for node in ast.walk(top)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    )
     imports = tuple(ast.dump(s) for s in statements if isinstance(s, IMPORTS))
     return ChunkNames(frozenset(IDENTIFIER.findall(chunk.text)), frozenset(defined), isolable, imports)
 
@@ -132,8 +154,11 @@ def _isolated(chunks: list[Chunk], names: dict[str, ChunkNames]) -> list[Chunk]:
     isolated = []
     for chunk in chunks:
         own = names[chunk.text]
-        if own.isolable and all(writers.get(name, 0) <= 1 for name in own.defined) \
-                and all(definers.get(name, 0) <= (name in own.defined) for name in own.written):
+        if (
+            own.isolable
+            and all(writers.get(name, 0) <= 1 for name in own.defined)
+            and all(definers.get(name, 0) <= (name in own.defined) for name in own.written)
+        ):
             isolated.append(chunk)
     return isolated
 
@@ -142,7 +167,7 @@ def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> di
     """The part of what was found that lies in each of `chunks` (analysed in `facts`)."""
     starts = [chunk.start for chunk in chunks]
 
-    def holder(node: ast.AST) -> Optional[tuple[ast.stmt, ...]]:
+    def holder(node: ast.AST) -> tuple[ast.stmt, ...] | None:
         index = bisect.bisect_right(starts, node.lineno - 1) - 1  # type: ignore[attr-defined]
         return chunks[index].statements if index >= 0 and node.lineno - 1 < chunks[index].end else None  # type: ignore[attr-defined]
 

@@ -1,5 +1,6 @@
 """How the processes that run analyses start and are set up: the CLI and its workers, the language
 server and its workers. None of them may import a module from the tree being checked."""
+
 from __future__ import annotations
 
 import gc
@@ -9,7 +10,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 
-def worker_context() -> "BaseContext":
+def worker_context() -> BaseContext:
     """The multiprocessing context of every worker process: spawned, by a Python in isolated mode (`-I`).
 
     A spawned child runs `python -c "from multiprocessing.spawn import ..."` before any of our code,

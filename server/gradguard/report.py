@@ -6,13 +6,15 @@ server can keep what a rule reported on a function an edit did not touch, and re
 the edit moved the function down the file (`incremental.py`): its nodes were moved with it.
 Rendering also applies suppression (`# noqa`, `# gradguard: ignore[...]`) and severity.
 """
+
 from __future__ import annotations
 
 import ast
 import bisect
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .findings import Finding, Related, Severity, Span
@@ -27,13 +29,13 @@ LINE_REFERENCE = re.compile("\x00(\\d+)\x00")  # stands for "line 12" in a text 
 
 @dataclass(frozen=True)
 class Reported:
-    rule: "Rule"
+    rule: Rule
     node: ast.AST
     message: str
     related: tuple[tuple[ast.AST, str], ...]
-    data: Optional[FixData]
+    data: FixData | None
     lines: Mapping[int, ast.AST]  # the nodes whose lines the texts name, by LINE_REFERENCE number
-    severity: Optional[Severity] = None  # when not the rule's: GG202 on a model no layer of which depends on the mode
+    severity: Severity | None = None  # when not the rule's: GG202 on a model no layer of which depends on the mode
 
 
 class Report:
@@ -43,14 +45,24 @@ class Report:
         self.reported: list[Reported] = []
         self._named: list[ast.AST] = []
 
-    def add(self, rule: "Rule", node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
-            data: Optional[FixData] = None, severity: Optional[Severity] = None) -> None:
+    def add(
+        self,
+        rule: Rule,
+        node: ast.AST,
+        message: str,
+        related: Iterable[tuple[ast.AST, str]] = (),
+        data: FixData | None = None,
+        severity: Severity | None = None,
+    ) -> None:
         links = tuple(related)
-        named = {int(number): self._named[int(number)]
-                 for text in (message, *(text for _, text in links)) for number in LINE_REFERENCE.findall(text)}
+        named = {
+            int(number): self._named[int(number)]
+            for text in (message, *(text for _, text in links))
+            for number in LINE_REFERENCE.findall(text)
+        }
         self.reported.append(Reported(rule, node, message, links, data, named, severity))
 
-    def line(self, node: Optional[ast.AST]) -> str:
+    def line(self, node: ast.AST | None) -> str:
         """How a message names the line of `node`: "line 12", or in a notebook "line 3 of cell 2"."""
         if node is None or not hasattr(node, "lineno"):
             return "an earlier line"
@@ -70,26 +82,40 @@ class Rendering:
     """Turns what was reported into findings for one text: `ast` positions (UTF-8 byte columns)
     become code points, line references become "line 12" (or "line 3 of cell 2")."""
 
-    def __init__(self, lines: list[str], config: Config, cell_starts: Sequence[int] = (),
-                 cell_numbers: Sequence[int] = ()) -> None:
+    def __init__(
+        self, lines: list[str], config: Config, cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = ()
+    ) -> None:
         self.lines = lines
         self.config = config
         self.cell_starts = cell_starts
         self.cell_numbers = cell_numbers or range(1, len(cell_starts) + 1)
 
-    def findings(self, reported: Iterable[Reported], rules: list["Rule"]) -> list[Finding]:
+    def findings(self, reported: Iterable[Reported], rules: list[Rule]) -> list[Finding]:
         enabled = {rule.code for rule in rules}
         result = []
         for item in reported:
             rule, span = item.rule, self.span(item.node)
             if rule.code not in enabled or self._suppressed(rule, span):
                 continue
-            severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or item.severity \
+            severity = (
+                self.config.severity.get(rule.code)
+                or self.config.severity.get(rule.slug)
+                or item.severity
                 or rule.severity
+            )
             related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
             data = item.data.rendered(self._line_number) if item.data is not None else None
-            result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,  # type: ignore[arg-type]
-                                  related, data))
+            result.append(
+                Finding(
+                    rule.code,
+                    rule.slug,
+                    severity,
+                    self._text(item.message, item.lines),
+                    span,  # type: ignore[arg-type]
+                    related,
+                    data,
+                )
+            )
         return sorted(set(result), key=lambda f: (f.span, f.code))
 
     def span(self, node: ast.AST) -> Span:
@@ -98,8 +124,10 @@ class Rendering:
         if end_col is None:
             end_col = node.col_offset
         return Span(
-            node.lineno - 1, self._column(node.lineno - 1, node.col_offset),
-            end_line - 1, self._column(end_line - 1, end_col),
+            node.lineno - 1,
+            self._column(node.lineno - 1, node.col_offset),
+            end_line - 1,
+            self._column(end_line - 1, end_col),
         )
 
     def _text(self, text: str, lines: Mapping[int, ast.AST]) -> str:
@@ -126,6 +154,6 @@ class Rendering:
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
-    def _suppressed(self, rule: "Rule", span: Span) -> bool:
+    def _suppressed(self, rule: Rule, span: Span) -> bool:
         text = self.lines[span.start_line] if span.start_line < len(self.lines) else ""
         return "#" in text and directives(text, span.start_col).suppresses(rule.code, rule.slug)

@@ -4,6 +4,7 @@ README's generated blocks: the rule table, the default evaluation-function patte
     python -m gradguard.ruledocs docs/rules    # rewrite the pages, and README.md's generated blocks when run
                                                # from the repository (README.md and package.json there)
 """
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,13 @@ def rule_pages() -> dict[str, str]:
 
 def readme_blocks(package: dict[str, Any]) -> dict[str, str]:
     """Block name -> text, from the registry, the configuration's defaults and the extension's package.json."""
-    rules = "".join(f"| [{r.code}](docs/rules/{r.code}-{r.slug}.md) | `{r.slug}` | {r.severity} | {r.summary} |\n"
-                    for r in RULES)
-    settings = "".join(f"| `{name}` | `{json.dumps(setting['default'])}` | {_setting_meaning(setting)} |\n"
-                       for name, setting in package["contributes"]["configuration"]["properties"].items())
+    rules = "".join(
+        f"| [{r.code}](docs/rules/{r.code}-{r.slug}.md) | `{r.slug}` | {r.severity} | {r.summary} |\n" for r in RULES
+    )
+    settings = "".join(
+        f"| `{name}` | `{json.dumps(setting['default'])}` | {_setting_meaning(setting)} |\n"
+        for name, setting in package["contributes"]["configuration"]["properties"].items()
+    )
     return {
         "rules": "| code | slug | severity | what it finds |\n|---|---|---|---|\n" + rules,
         "eval-function-patterns": f"The defaults: {', '.join(f'`{p}`' for p in DEFAULT_EVAL_FUNCTION_PATTERNS)}.\n",
@@ -49,6 +53,7 @@ def _setting_meaning(setting: dict[str, Any]) -> str:
 
 def readme_with_blocks(readme: str, blocks: dict[str, str]) -> str:
     """`readme` with each generated block's text replaced; a block with no generator is an error."""
+
     def fill(match: re.Match[str]) -> str:
         return match.group(1) + blocks[match.group(2)] + match.group(4)
 

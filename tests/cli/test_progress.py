@@ -1,4 +1,5 @@
 """The progress bar: on stderr, only on a terminal, only once a run has taken two seconds, erased at the end."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,6 @@ import select
 from pathlib import Path
 
 import pytest
-
 from gradguard import checking, cli
 
 from .conftest import CLEAN_SNIPPET, GG101_SNIPPET

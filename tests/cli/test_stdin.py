@@ -1,5 +1,6 @@
 """`gradguard check -` reads the source from standard input, `--stdin-filename` names it; with `--fix` the
 source goes to stdout, fixed, and the report to stderr (as `ruff check --fix -`)."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,13 @@ from .test_notebooks import code, notebook
 
 
 def run_with_input(source: bytes, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "gradguard", "check", "--no-cache", *args], cwd=cwd,
-                          input=source, capture_output=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "gradguard", "check", "--no-cache", *args],
+        cwd=cwd,
+        input=source,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def test_dash_reads_standard_input_and_names_it_dash(project: Path) -> None:
@@ -44,7 +50,11 @@ def test_stdin_filename_ending_in_ipynb_is_read_as_a_notebook(project: Path) -> 
 def test_fix_writes_the_fixed_source_to_stdout_and_the_report_to_stderr(project: Path) -> None:
     (project / "x.py").write_text(GG101_SNIPPET, encoding="utf-8")
     before = tree_digest(project)
-    source = "# -*- coding: latin-1 -*-\n# café\n" + GG101_SNIPPET + "model = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n"
+    source = (
+        "# -*- coding: latin-1 -*-\n# café\n"
+        + GG101_SNIPPET
+        + "model = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n"
+    )
     result = run_with_input(source.encode("latin-1"), "--fix", "--stdin-filename", "x.py", cwd=project)
     assert result.stdout == source.replace("no_grad:", "no_grad():").encode("latin-1")  # in its own encoding
     assert result.returncode == 1  # the GG201 has only an unsafe fix: left, reported

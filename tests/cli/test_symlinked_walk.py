@@ -1,5 +1,6 @@
 """Symlinks in the checked tree (issue 19, item 9): each real folder and file is checked once, by the
 first path that reaches it, and each link passed over is named on stderr."""
+
 from __future__ import annotations
 
 import glob
@@ -38,7 +39,9 @@ def test_paths_that_go_round_a_loop_are_checked_once(project: Path) -> None:
     _tree_with_loops(project)
     (project / "pkg" / "up").unlink()
     (project / "pkg" / "alias.py").unlink()
-    paths = sorted((os.path.relpath(path, project) for path in glob.glob(f"{project}/**/*.py", recursive=True)), key=len)
+    paths = sorted(
+        (os.path.relpath(path, project) for path in glob.glob(f"{project}/**/*.py", recursive=True)), key=len
+    )
     assert len(paths) > 10 and paths[0] == "pkg/train.py"
 
     findings = findings_json("--no-cache", *paths, cwd=project)

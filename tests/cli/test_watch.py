@@ -1,4 +1,5 @@
 """`gradguard check --watch`: a real process, a real file change, its new findings read from its output."""
+
 from __future__ import annotations
 
 import queue
@@ -34,8 +35,14 @@ def _wait_for(lines: queue.Queue, text: str, seconds: float = 60) -> list[str]:
 @pytest.mark.slow  # a process start, a first check and a change seen: about 3 s
 def test_a_changed_file_is_checked_again(project: Path) -> None:
     (project / "train.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "gradguard", "check", "--watch", "."], cwd=project,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradguard", "check", "--watch", "."],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
     stdout, stderr = queue.Queue(), queue.Queue()
     for stream, into in ((process.stdout, stdout), (process.stderr, stderr)):
         threading.Thread(target=_lines, args=(stream, into), daemon=True).start()

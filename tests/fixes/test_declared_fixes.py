@@ -1,5 +1,6 @@
 """Each rule declares its fixes (`Rule.fixes`, as Ruff's `FixAvailability` and Fixit's rule classes): the fix
 engine builds what the rule names, and the rule page's "No automatic fix" follows from declaring none."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,9 @@ def test_every_declared_fix_is_a_builder_of_the_fix_engine():
     for rule in RULES:
         found = builders(rule.code)
         assert len(found) == len(rule.fixes) and all(callable(build) for build in found), rule.code
-        assert [f"{build.__module__.removeprefix('gradguard.fixes.')}.{build.__name__}" for build in found] \
-            == list(rule.fixes)
+        assert [f"{build.__module__.removeprefix('gradguard.fixes.')}.{build.__name__}" for build in found] == list(
+            rule.fixes
+        )
 
 
 def test_the_page_says_no_automatic_fix_exactly_when_the_rule_declares_none():
@@ -26,7 +28,15 @@ def test_the_page_says_no_automatic_fix_exactly_when_the_rule_declares_none():
 
 
 def test_declaring_fixes_does_not_import_the_fix_engine():
-    loaded = subprocess.run([sys.executable, "-c", "import sys, gradguard.rules, gradguard.analysis; "
-                             "print(sorted(m for m in sys.modules if m.startswith(('libcst', 'gradguard.fixes'))))"],
-                            capture_output=True, text=True, check=True).stdout
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, gradguard.rules, gradguard.analysis; "
+            "print(sorted(m for m in sys.modules if m.startswith(('libcst', 'gradguard.fixes'))))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert loaded.strip() == "[]"

@@ -1,5 +1,6 @@
 """A finding's data is a small frozen dataclass per shape (`fixdata.py`): typed fields for the fix builders,
 JSON where it crosses to the editor (the diagnostic's `data`) and the results cache, and back unchanged."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,15 @@ def test_data_comes_back_from_json_equal_and_gives_the_same_fixes():
 def test_data_that_is_not_what_to_json_wrote_gives_no_data():
     good = ModelAt("model", 3).to_json()
     assert FixData.from_json(good) == ModelAt("model", 3)
-    for bad in [None, [], {}, {**good, "kind": "Finding"}, {**good, "anchor_line": "3"}, {**good, "anchor_line": True},
-                {**good, "receiver": None}, {"kind": "ModelAt", "receiver": "model"}]:
+    for bad in [
+        None,
+        [],
+        {},
+        {**good, "kind": "Finding"},
+        {**good, "anchor_line": "3"},
+        {**good, "anchor_line": True},
+        {**good, "receiver": None},
+        {"kind": "ModelAt", "receiver": "model"},
+    ]:
         assert FixData.from_json(bad) is None, bad
     assert FixData.from_json({"kind": "ForwardPasses"}) == ForwardPasses()

@@ -2,6 +2,7 @@
 
 Set GRADGUARD_UPDATE_GOLDEN=1 to rewrite the `.after.py` files, then review the diff.
 """
+
 from __future__ import annotations
 
 import os
@@ -9,11 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from gradguard import Config, Finding, analyze
 from gradguard.fixdata import ForwardPasses
 from gradguard.fixes import fix_all
-
 from support import apply, finding, span_of
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -67,8 +66,11 @@ NOT_REPORTED = {"gg201_nested_function": ForwardPasses()}
 
 def reported(case: Case, before: str) -> Finding:
     """The finding the rule reports at the needle, with the data the fix engine gets from the analysis."""
-    found = [f for f in analyze(before, f"{case.name}.py", case.config)
-             if f.code == case.code and f.span == span_of(before, case.needle)]
+    found = [
+        f
+        for f in analyze(before, f"{case.name}.py", case.config)
+        if f.code == case.code and f.span == span_of(before, case.needle)
+    ]
     assert len(found) == 1, f"{case.code} is not reported once at {case.needle!r}: {found}"
     return found[0]
 
@@ -76,8 +78,11 @@ def reported(case: Case, before: str) -> Finding:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_golden(case: Case) -> None:
     before = (GOLDEN / f"{case.name}.before.py").read_text()
-    found = finding(case.code, before, case.needle, data=NOT_REPORTED[case.name]) if case.name in NOT_REPORTED \
+    found = (
+        finding(case.code, before, case.needle, data=NOT_REPORTED[case.name])
+        if case.name in NOT_REPORTED
         else reported(case, before)
+    )
     fixed = apply(before, found, case.title, case.config)
     after_path = GOLDEN / f"{case.name}.after.py"
     if os.environ.get("GRADGUARD_UPDATE_GOLDEN"):

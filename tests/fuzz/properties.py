@@ -4,6 +4,7 @@
 leaves code that parses; (c) `fix_all`, safe and unsafe, leaves code that parses and every comment
 of the source, and a second run changes nothing.
 """
+
 from __future__ import annotations
 
 import ast
@@ -11,10 +12,9 @@ import io
 import tokenize
 from collections import Counter
 
-from hypothesis import settings
-
 import gradguard
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
+from hypothesis import settings
 
 PATH = "f.py"
 

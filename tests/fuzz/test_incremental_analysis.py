@@ -4,17 +4,18 @@ calls and places for the hover (grad-disabled regions, API names), or the same e
 are torch_programs.py's with independent functions around them (whose chunks the memo reuses), and
 the edits insert, delete, change and duplicate lines, including ones that break the syntax for a while.
 """
+
 from __future__ import annotations
 
 import ast
 
 import pytest
-from hypothesis import event, given, note, strategies as st
-
 from gradguard.analysis import AnalysisError, analyze_module
 from gradguard.dataflow.crossfile import Export, ProjectIndex
 from gradguard.incremental import DocumentMemo
 from gradguard.reparse import Reparser
+from hypothesis import event, given, note
+from hypothesis import strategies as st
 from properties import PATH, fuzz_settings
 from torch_programs import torch_programs
 
@@ -30,13 +31,36 @@ def evaluate_{n}(model, loader):
     return out
 """
 INSERTED_LINES = [
-    "", "    model.eval()", "model.train()", "with torch.no_grad():", "    out = model(x)", "def evaluate(model, loader):",
-    "    return model(x)", "@torch.no_grad()", "x = (", '"""', "    evaluate_1(model, loader)", "evaluate_2(net, data)",
-    "class Net(nn.Module):", "import torch as T", "    global model", "    loss.backward()", "    pass", "    # noqa",
-    "from helpers import validate", "    validate(model)",
+    "",
+    "    model.eval()",
+    "model.train()",
+    "with torch.no_grad():",
+    "    out = model(x)",
+    "def evaluate(model, loader):",
+    "    return model(x)",
+    "@torch.no_grad()",
+    "x = (",
+    '"""',
+    "    evaluate_1(model, loader)",
+    "evaluate_2(net, data)",
+    "class Net(nn.Module):",
+    "import torch as T",
+    "    global model",
+    "    loss.backward()",
+    "    pass",
+    "    # noqa",
+    "from helpers import validate",
+    "    validate(model)",
 ]
-EDITS = st.lists(st.tuples(st.sampled_from(["insert", "delete", "change", "duplicate", "append"]),
-                           st.floats(0, 1), st.sampled_from(INSERTED_LINES)), min_size=1, max_size=8)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "delete", "change", "duplicate", "append"]),
+        st.floats(0, 1),
+        st.sampled_from(INSERTED_LINES),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def edited(lines: list[str], edit: tuple[str, float, str]) -> list[str]:
@@ -61,8 +85,13 @@ def outcome(source: str, memo: DocumentMemo | None, project: ProjectIndex) -> ob
         analysis = analyze_module(source, PATH, project=project, module="pkg.mod", memo=memo, hover_places=True)
     except AnalysisError as error:
         return ("error", error.message, error.line, error.col)
-    return [(finding, finding.data) for finding in analysis.findings], analysis.exports, analysis.calls, \
-        analysis.grad_regions, analysis.api_names
+    return (
+        [(finding, finding.data) for finding in analysis.findings],
+        analysis.exports,
+        analysis.calls,
+        analysis.grad_regions,
+        analysis.api_names,
+    )
 
 
 def whole_parse(source: str) -> str | None:
@@ -83,8 +112,15 @@ def test_memo_analysis_equals_whole_analysis(program: str, functions: int, edits
         if edit is not None:
             lines = edited(lines, edit)
         if step == 3:  # another file's summary changes while this one is open
-            project.add("helpers", {"validate": Export(params=("model",), grad_exit=None, mode_exit=(("model", ("eval",)),),
-                                                        trains_unset=False)}, [])
+            project.add(
+                "helpers",
+                {
+                    "validate": Export(
+                        params=("model",), grad_exit=None, mode_exit=(("model", ("eval",)),), trains_unset=False
+                    )
+                },
+                [],
+            )
         source = "\n".join(lines)
         note(f"step {step}:\n{source}")
         expected = outcome(source, None, project)

@@ -4,12 +4,12 @@ names before findings, stacked decorators, async comprehensions, one-line suites
 programs the fuzzers once broke fix-all with. Each seed also runs with CRLF
 line endings, since fixes are text edits computed from line and column positions.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from properties import analyze_or_none, check_each_fix_parses, check_fix_all_parses_and_is_idempotent
 
 SEEDS = sorted((Path(__file__).parent / "seeds").glob("*.py"))

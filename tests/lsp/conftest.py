@@ -1,4 +1,5 @@
 """Fixtures: a real `python -m gradguard` subprocess per test, driven by pytest-lsp."""
+
 import sys
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from lsp_helpers import SERVER, accept_registration  # noqa: E402
+from lsp_helpers import SERVER, accept_registration
 
 
 @pytest_lsp.fixture(config=SERVER)
@@ -38,8 +39,8 @@ async def traced_pull_client(lsp_client: LanguageClient):
     `$/logTrace`, collected in `lsp_client.traces`."""
     lsp_client.traces = []
     lsp_client.feature(types.LOG_TRACE)(lambda params: lsp_client.traces.append(params.message))
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("neovim@v0.10.0"), trace=types.TraceValue.Verbose
-    ))
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("neovim@v0.10.0"), trace=types.TraceValue.Verbose)
+    )
     yield
     await lsp_client.shutdown_session()

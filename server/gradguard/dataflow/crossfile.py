@@ -8,12 +8,12 @@ Everything here is plain data (strings and tuples): it crosses process boundarie
 `Grad`/`Mode`; PASSTHROUGH marks "whatever the caller had" (the function left it unchanged
 on some path).
 """
+
 from __future__ import annotations
 
 import ast
 import posixpath
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .state import Grad, Mode, Possible, Setting, State
 
@@ -28,7 +28,7 @@ class Export:
     """What a module-level function does to its caller, in portable form."""
 
     params: tuple[str, ...]
-    grad_exit: Optional[tuple[str, ...]]
+    grad_exit: tuple[str, ...] | None
     mode_exit: tuple[tuple[str, tuple[str, ...]], ...]
     trains_unset: bool
 
@@ -52,7 +52,7 @@ class ProjectIndex:
 
     exports: dict[str, dict[str, Export]] = field(default_factory=dict)
     incoming: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
-    _by_suffix: Optional[dict[str, str]] = field(default=None, repr=False, compare=False)
+    _by_suffix: dict[str, str] | None = field(default=None, repr=False, compare=False)
     changes: int = field(default=0, repr=False, compare=False)  # counts `add`s: the index is updated in place
 
     def add(self, module: str, exports: dict[str, Export], calls: list[OutgoingCall]) -> None:
@@ -67,7 +67,7 @@ class ProjectIndex:
             if target is not None:
                 self.incoming.setdefault(target, {}).setdefault(call.function, []).append(call.grad)
 
-    def resolve_module(self, dotted_name: str) -> Optional[str]:
+    def resolve_module(self, dotted_name: str) -> str | None:
         """`mypkg.eval` -> the indexed module it names (`src.mypkg.eval` in a src layout)."""
         if dotted_name in self.exports:
             return dotted_name
@@ -79,23 +79,28 @@ class ProjectIndex:
                     self._by_suffix[".".join(parts[start:])] = module
         return self._by_suffix.get(dotted_name)
 
-    def export(self, dotted_name: str, function: str) -> Optional[Export]:
+    def export(self, dotted_name: str, function: str) -> Export | None:
         module = self.resolve_module(dotted_name)
         return self.exports.get(module, {}).get(function) if module else None
 
-    def incoming_grad(self, module: str, function: str) -> Optional[Possible]:
+    def incoming_grad(self, module: str, function: str) -> Possible | None:
         calls = self.incoming.get(module, {}).get(function)
         if not calls:
             return None
         # enabled callers are the thread's default mode, as for a function nobody in the project calls
-        return frozenset(Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
-                         for values in calls for v in values)
+        return frozenset(
+            Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
+            for values in calls
+            for v in values
+        )
 
 
 def module_name(path: str, root: str) -> str:
     """`root/pkg/utils.py` -> "pkg.utils"; `pkg/__init__.py` -> "pkg"."""
     relative = posixpath.relpath(path.replace("\\", "/"), root.replace("\\", "/"))
-    parts = [p for p in relative[:-3].split("/") if p not in ("", ".")] if relative.endswith(".py") else relative.split("/")
+    parts = (
+        [p for p in relative[:-3].split("/") if p not in ("", ".")] if relative.endswith(".py") else relative.split("/")
+    )
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -139,7 +144,7 @@ def portable(possible: Possible, entry: Possible) -> tuple[str, ...]:
     return tuple(sorted({PASSTHROUGH if s in entry else s.value.value for s in possible}))
 
 
-def call_target(call: ast.Call, imported: dict[str, str]) -> Optional[tuple[str, str]]:
+def call_target(call: ast.Call, imported: dict[str, str]) -> tuple[str, str] | None:
     """(module, function) of a call of an imported function: `evaluate(...)` after `from .utils import evaluate`."""
     func = call.func
     if isinstance(func, ast.Name) and func.id in imported:

@@ -8,22 +8,40 @@ summary: how the function changes grad mode and the training mode of its paramet
 carries "model is in eval mode now" back to the training loop. Rounds repeat until the
 entry states settle (at most MAX_ROUNDS).
 """
+
 from __future__ import annotations
 
 import ast
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable
 
 from ..config import Config
 from ..lines import line_starts
+from ..vocabulary import (
+    BACKWARD_METHODS,
+    FORWARD_METHODS,
+    FRAMEWORK_EVAL_CALLBACKS,
+    FRAMEWORK_EVAL_HOOKS,
+    GRAD_MODE_APIS,
+    GRAD_OFF_APIS,
+    MODULE_METHODS,
+    PICKLE_LOADERS,
+    THIRD_PARTY_ROOTS,
+)
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
-from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
-                          GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
+from .models import (
+    ModelKinds,
+    module_classes,
+    module_method_receiver,
+    names_optimizer,
+    names_training_state,
+    uses_torch,
+)
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, relevant_positions, word_positions
@@ -41,7 +59,7 @@ SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+\.(?:{'|'.join(MODULE_METHODS)})\s*
 
 @dataclass
 class Summary:
-    grad_exit: Optional[Possible] = None  # grad mode at exit, when the function changes it
+    grad_exit: Possible | None = None  # grad mode at exit, when the function changes it
     mode_exit: dict[str, Possible] = field(default_factory=dict)  # parameter/self./global key -> mode at exit
     trains_unset: bool = False  # backpropagates or steps an optimizer before setting any training mode
 
@@ -50,11 +68,11 @@ class Summary:
 class FunctionFacts:
     node: FunctionNode
     name: str
-    cls: Optional[ast.ClassDef]
-    parent: Optional["FunctionFacts"]
+    cls: ast.ClassDef | None
+    parent: FunctionFacts | None
     params: list[str]
     model_keys: set[str]
-    entry_grad_fixed: Optional[Possible] = None  # from a decorator or a framework hook
+    entry_grad_fixed: Possible | None = None  # from a decorator or a framework hook
     entry_regions: tuple[Region, ...] = ()
     entry: State = field(default_factory=lambda: State(DEFAULT_GRAD, {}, {}))
     calls: dict[int, CallEvent] = field(default_factory=dict)
@@ -63,12 +81,12 @@ class FunctionFacts:
     exits: list[State] = field(default_factory=list)
     grad_before: dict[int, Possible] = field(default_factory=dict)  # by id(statement): grad mode where it starts
     summary: Summary = field(default_factory=Summary)
-    nested: dict[str, "FunctionFacts"] = field(default_factory=dict)
+    nested: dict[str, FunctionFacts] = field(default_factory=dict)
     escapes: bool = False  # referenced as a value: called from places we cannot see
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
-    own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
-    instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
+    own_nodes_found: list[ast.AST] | None = None  # see ModuleFacts.own_nodes
+    instances: dict[str, str] | None = None  # see ModuleFacts.instance_class
 
     @property
     def is_method(self) -> bool:
@@ -79,15 +97,23 @@ class FunctionFacts:
 
 
 class ModuleFacts:
-    def __init__(self, tree: ast.Module, config: Config, path: str, source: str,
-                 project: Optional[ProjectIndex] = None, module: str = "", memo: Optional[FactsMemo] = None) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        config: Config,
+        path: str,
+        source: str,
+        project: ProjectIndex | None = None,
+        module: str = "",
+        memo: FactsMemo | None = None,
+    ) -> None:
         self.tree = tree
         self.config = config
         self.path = path
         self.project = project
         self.module = module
         self.memo = memo
-        self._imported_functions: dict[tuple[str, str], Optional[ImportedFunction]] = {}
+        self._imported_functions: dict[tuple[str, str], ImportedFunction | None] = {}
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
         self._statements_of: dict[ast.stmt, list[ast.stmt]] = {}  # a top-level statement, and those inside it
         for top in tree.body:
@@ -101,9 +127,12 @@ class ModuleFacts:
         self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
-        self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
-                        frozenset(self.kinds.factories))
-        self._dependencies: Optional[list[tuple[ast.Call, object, Summary, State]]] = None
+        self.context = (
+            tuple(sorted(self.names.imported.items())),
+            frozenset(self.module_classes),
+            frozenset(self.kinds.factories),
+        )
+        self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
         self._effects: dict[int, list[ast.expr]] = {}
@@ -136,14 +165,23 @@ class ModuleFacts:
         return [stmt for kind in types for stmt in self.statements.get(kind, ())]
 
     # ---- collection ---------------------------------------------------------------------------
-    def _collect(self, node: FunctionNode, name: str, cls: Optional[ast.ClassDef],
-                 parent: Optional[FunctionFacts], outer_models: set[str]) -> FunctionFacts:
+    def _collect(
+        self,
+        node: FunctionNode,
+        name: str,
+        cls: ast.ClassDef | None,
+        parent: FunctionFacts | None,
+        outer_models: set[str],
+    ) -> FunctionFacts:
         facts = FunctionFacts(node, name, cls, parent, _params(node), set())
         facts.walked = node is self.tree or id(node) in self.relevant
         if facts.walked:
             outer = frozenset(outer_models)
-            facts.model_keys = set(self._remembered(("model keys", node, outer, self.context),
-                                                    lambda: frozenset(self._model_keys(node, facts, outer))))
+            facts.model_keys = set(
+                self._remembered(
+                    ("model keys", node, outer, self.context), lambda: frozenset(self._model_keys(node, facts, outer))
+                )
+            )
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
@@ -151,8 +189,13 @@ class ModuleFacts:
             if isinstance(child, ast.ClassDef):
                 methods = self.methods.setdefault(child.name, {})
                 walked = any(id(item) in self.relevant for item in child.body)
-                class_models = self._remembered(("class models", child, self.context),
-                                                lambda: frozenset(self._class_model_attrs(child))) if walked else set()
+                class_models = (
+                    self._remembered(
+                        ("class models", child, self.context), lambda: frozenset(self._class_model_attrs(child))
+                    )
+                    if walked
+                    else set()
+                )
                 for item in child.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         method = self._collect(item, item.name, child, None, facts.model_keys | class_models)
@@ -169,7 +212,9 @@ class ModuleFacts:
 
     def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: set[str]) -> set[str]:
         # `self` of a module class stays a model in its methods (`self(x)` in `predict`), though it is a parameter
-        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")}
+        keys = {
+            key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")
+        }
         keys.update(self.config.model_names)
         args = node.args if not isinstance(node, ast.Module) else None
         if args is not None:
@@ -185,14 +230,18 @@ class ModuleFacts:
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
                 assignments.append(child)
         called = {n.func.id for n in self.own_nodes(facts) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        for child in assignments:  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
+        for child in (
+            assignments
+        ):  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
             if self.names.qualified(child.value.func) in PICKLE_LOADERS:
                 targets = child.targets if isinstance(child, ast.Assign) else [child.target]
                 keys.update(t.id for t in targets if isinstance(t, ast.Name) and t.id in called)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
             known = len(keys)
             for child in assignments:
-                if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(child.value, keys):
+                if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(
+                    child.value, keys
+                ):
                     targets = child.targets if isinstance(child, ast.Assign) else [child.target]
                     keys.update(k for k in map(dotted, targets) if k)
             if len(keys) == known:
@@ -204,7 +253,9 @@ class ModuleFacts:
         statement of every class instead cost a third more CPU on the corpus)."""
         if hasattr(stmt, "body") or not self._self_module_call_lines:
             return False
-        return any(line in self._self_module_call_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+        return any(
+            line in self._self_module_call_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+        )
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
@@ -214,12 +265,14 @@ class ModuleFacts:
                     receiver = module_method_receiver(call)
                     if receiver and receiver.startswith("self."):
                         found.add(receiver)
-            if isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
-                                                   or self.duck_typing and _switches_mode(stmt.value)):
+            if isinstance(stmt, ast.Assign) and (
+                self.kinds.created_mode(stmt.value, found) is not None
+                or (self.duck_typing and _switches_mode(stmt.value))
+            ):
                 found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
 
-    def _set_decorator_entry(self, facts: FunctionFacts, cls: Optional[ast.ClassDef]) -> None:
+    def _set_decorator_entry(self, facts: FunctionFacts, cls: ast.ClassDef | None) -> None:
         node = facts.node
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         if cls is not None and facts.name in FRAMEWORK_EVAL_HOOKS and cls.name in self.module_classes:
@@ -234,7 +287,7 @@ class ModuleFacts:
                 facts.entry_regions = (Region(decorator, setting),)
 
     # ---- queries the walker asks --------------------------------------------------------------
-    def grad_of_context(self, expr: ast.expr, cm_vars: dict[str, Possible]) -> Optional[Possible]:
+    def grad_of_context(self, expr: ast.expr, cm_vars: dict[str, Possible]) -> Possible | None:
         """Grad mode inside `with <expr>:`; None when `expr` does not touch grad mode."""
         call = expr if isinstance(expr, ast.Call) else None
         target = call.func if call is not None else expr
@@ -249,16 +302,27 @@ class ModuleFacts:
             return frozenset({Setting(Grad.UNKNOWN, None, "with")})  # a helper we cannot see into
         return None
 
-    def grad_of_decorator(self, decorator: ast.expr) -> Optional[Possible]:
+    def grad_of_decorator(self, decorator: ast.expr) -> Possible | None:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         qualified = self.names.qualified(target)
         if qualified in GRAD_MODE_APIS:
-            return frozenset({Setting(_grad_value(qualified, decorator if isinstance(decorator, ast.Call) else None), None, "decorator")})
+            return frozenset(
+                {
+                    Setting(
+                        _grad_value(qualified, decorator if isinstance(decorator, ast.Call) else None),
+                        None,
+                        "decorator",
+                    )
+                }
+            )
         name = dotted(target) or ""
         local = self.by_name.get(name)
         if local is not None:  # a decorator of the analysed code that wraps no_grad / inference_mode
-            used = {self.names.qualified(n.func if isinstance(n, ast.Call) else n) for n in ast.walk(local.node)
-                    if isinstance(n, (ast.Call, ast.Attribute, ast.Name))}
+            used = {
+                self.names.qualified(n.func if isinstance(n, ast.Call) else n)
+                for n in ast.walk(local.node)
+                if isinstance(n, (ast.Call, ast.Attribute, ast.Name))
+            }
             if used & set(GRAD_OFF_APIS) and "torch.enable_grad" not in used:
                 return frozenset({Setting(Grad.DISABLED, None, "decorator")})
         lowered = name.rsplit(".", 1)[-1].lower()
@@ -266,7 +330,7 @@ class ModuleFacts:
             return frozenset({Setting(Grad.UNKNOWN, None, "decorator")})
         return None
 
-    def forward_model(self, call: ast.Call, fn: FunctionFacts) -> Optional[str]:
+    def forward_model(self, call: ast.Call, fn: FunctionFacts) -> str | None:
         func = call.func
         key = dotted(func)
         if key is not None and key in fn.model_keys:
@@ -294,31 +358,35 @@ class ModuleFacts:
         seen.add(name)
         found = self.answers.get(("runs submodules", cls, name))
         if found is None:
-            submodules = self._remembered(("class models", method.cls, self.context),
-                                          lambda: frozenset(self._class_model_attrs(method.cls)))
+            submodules = self._remembered(
+                ("class models", method.cls, self.context), lambda: frozenset(self._class_model_attrs(method.cls))
+            )
             found = False
             for node in self.own_nodes(method):
                 if isinstance(node, ast.Call):
                     key = dotted(node.func)
                     if key in ("self", "self.forward"):
                         break
-                    if key is not None and key.startswith("self.") and (
-                            key in submodules or self._runs_submodules(cls, key[5:], seen)):
+                    if (
+                        key is not None
+                        and key.startswith("self.")
+                        and (key in submodules or self._runs_submodules(cls, key[5:], seen))
+                    ):
                         found = True
                         break
             self.answers[("runs submodules", cls, name)] = found
         return found
 
-    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
+    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
         callee = self._resolve(call, fn)
         if self._dependencies is not None:
             self._dependencies.append(_dependency(call, callee))
         return callee
 
-    def _resolve(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
+    def _resolve(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
         func = call.func
         if isinstance(func, ast.Name):
-            scope: Optional[FunctionFacts] = fn
+            scope: FunctionFacts | None = fn
             while scope is not None:
                 if func.id in scope.nested:
                     return scope.nested[func.id]
@@ -333,13 +401,13 @@ class ModuleFacts:
                 return self.methods[cls].get(func.attr)
         return self._imported(call)
 
-    def instance_class(self, key: Optional[str], fn: FunctionFacts) -> Optional[str]:
+    def instance_class(self, key: str | None, fn: FunctionFacts) -> str | None:
         """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
         `key = Cls(...)` or annotated `key: Cls` in `fn`, an enclosing function, the class's own
         methods (`self.x = Cls()`) or the module."""
         if key is None or not self.methods:
             return None
-        scope: Optional[FunctionFacts] = fn
+        scope: FunctionFacts | None = fn
         while scope is not None:
             found = self._instances(scope).get(key)
             if found is not None:
@@ -362,8 +430,9 @@ class ModuleFacts:
                     fn.instances[arg.arg] = cls
             for node in self.own_nodes(fn) if fn.walked or fn is self.body else ():
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) \
-                        or (_class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None)
+                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) or (
+                        _class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None
+                    )
                     if cls in self.methods:
                         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                             key = dotted(target)
@@ -371,7 +440,7 @@ class ModuleFacts:
                                 fn.instances[key] = cls
         return fn.instances
 
-    def imported_target(self, call: ast.Call) -> Optional[tuple[str, str]]:
+    def imported_target(self, call: ast.Call) -> tuple[str, str] | None:
         """(absolute module, function) when the call is of a function imported by name."""
         target = call_target(call, self.names.imported)
         if target is None:
@@ -379,7 +448,7 @@ class ModuleFacts:
         is_package = self.path.replace("\\", "/").endswith("/__init__.py")
         return absolute_import(target[0], self.module, is_package), target[1]
 
-    def _imported(self, call: ast.Call) -> Optional[ImportedFunction]:
+    def _imported(self, call: ast.Call) -> ImportedFunction | None:
         if self.project is None:
             return None
         target = self.imported_target(call)
@@ -390,7 +459,9 @@ class ModuleFacts:
             self._imported_functions[target] = ImportedFunction(target[1], export) if export else None
         return self._imported_functions[target]
 
-    def argument_map(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
+    def argument_map(
+        self, callee: FunctionFacts | ImportedFunction, call: ast.Call, caller: FunctionFacts
+    ) -> dict[str, str]:
         """Callee key -> caller key, for the keys a summary speaks of."""
         through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
         params = callee.params[1:] if through_receiver else callee.params
@@ -408,13 +479,15 @@ class ModuleFacts:
                 mapping[keyword.arg] = key
         return mapping
 
-    def caller_key(self, key: str, mapping: dict[str, str]) -> Optional[str]:
+    def caller_key(self, key: str, mapping: dict[str, str]) -> str | None:
         head, _, rest = key.partition(".")
         if head in mapping:
             return mapping[head] + ("." + rest if rest else "")
         return key  # `self.` attributes and globals keep their name
 
-    def apply_summary(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, state: State, caller: FunctionFacts) -> State:
+    def apply_summary(
+        self, callee: FunctionFacts | ImportedFunction, call: ast.Call, state: State, caller: FunctionFacts
+    ) -> State:
         summary = callee.summary
         if summary.grad_exit is not None:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
@@ -471,7 +544,9 @@ class ModuleFacts:
         inputs = (facts.entry, facts.entry_regions, frozenset(facts.model_keys), self.context)
         walks = memo.get(("walks", facts.node)) or memo.put(("walks", facts.node), [])
         for earlier_inputs, dependencies, outcome in walks:
-            if earlier_inputs == inputs and all(_dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies):
+            if earlier_inputs == inputs and all(
+                _dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies
+            ):
                 facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before = outcome
                 return
         self._dependencies = []
@@ -491,11 +566,19 @@ class ModuleFacts:
         for key, mode in exit_state.modes.items():
             forward = _trained_by(facts, key)
             if forward is not None:  # built here by code we cannot see (`self.model = self.build()`), then trained
-                mode = frozenset(Setting(Mode.TRAIN, forward.node, "trained") if s.via == "assigned" and s.value is Mode.UNKNOWN
-                                 and s in forward.state.mode(key) else s for s in mode)
+                mode = frozenset(
+                    Setting(Mode.TRAIN, forward.node, "trained")
+                    if s.via == "assigned" and s.value is Mode.UNKNOWN and s in forward.state.mode(key)
+                    else s
+                    for s in mode
+                )
             head = key.split(".", 1)[0]
-            visible = head in facts.params or head == "self" or head in self.body.model_keys \
+            visible = (
+                head in facts.params
+                or head == "self"
+                or head in self.body.model_keys
                 or key in self.closure_keys(facts)
+            )
             if visible and mode != facts.entry.mode(key):
                 summary.mode_exit[key] = mode
         return summary
@@ -516,15 +599,23 @@ class ModuleFacts:
 
         # a step after this function's own `x.train()` is a training function that sets its mode; its other
         # keys are then the same network under another name (`self._pytorch_model` wrapping `self.model`)
-        return any(not any(set_to_train(event, key) for key in keys)
-                   and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key)) for event in updates)
+        return any(
+            not any(set_to_train(event, key) for key in keys)
+            and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key))
+            for event in updates
+        )
 
     def closure_keys(self, facts: FunctionFacts) -> set[str]:
         """Models of the enclosing function that a nested function uses as they are when it runs."""
         if facts.parent is None:
             return set()
-        return {key for key in facts.model_keys if key in facts.parent.model_keys
-                and key.split(".", 1)[0] not in facts.params and not key.startswith("self.")}
+        return {
+            key
+            for key in facts.model_keys
+            if key in facts.parent.model_keys
+            and key.split(".", 1)[0] not in facts.params
+            and not key.startswith("self.")
+        }
 
     def _mark_escaping(self) -> None:
         """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
@@ -539,12 +630,16 @@ class ModuleFacts:
         for facts in self.functions:
             if facts.walked:
                 for node in self.own_nodes(facts):
-                    if isinstance(node, ast.keyword) and node.arg in FRAMEWORK_EVAL_CALLBACKS and isinstance(node.value, ast.Name):
+                    if (
+                        isinstance(node, ast.keyword)
+                        and node.arg in FRAMEWORK_EVAL_CALLBACKS
+                        and isinstance(node.value, ast.Name)
+                    ):
                         self._mark_framework_callback(node.value.id, facts)
 
     def _mark_framework_callback(self, name: str, where: FunctionFacts) -> None:
         """A function handed to a framework that runs it under no_grad in eval mode (`eval_func=`)."""
-        scope: Optional[FunctionFacts] = where
+        scope: FunctionFacts | None = where
         while scope is not None and name not in scope.nested:
             scope = scope.parent
         callback = scope.nested[name] if scope is not None else self.by_name.get(name)
@@ -577,8 +672,11 @@ class ModuleFacts:
         modes: dict[str, Possible] = {}
         if facts.framework_hook:
             modes["self"] = frozenset({Setting(Mode.EVAL, facts.node, "framework")})
-        from_files = self.project.incoming_grad(self.module, facts.name) \
-            if self.project is not None and facts.parent is None and facts.cls is None else None
+        from_files = (
+            self.project.incoming_grad(self.module, facts.name)
+            if self.project is not None and facts.parent is None and facts.cls is None
+            else None
+        )
         if (not sites and from_files is None) or facts.escapes:
             if not sites and not facts.escapes and facts.is_method and not facts.name.startswith("__"):
                 modes.update(self._left_by_siblings(facts))
@@ -594,13 +692,19 @@ class ModuleFacts:
         if receivers and all(receivers):
             for key in facts.model_keys:  # `self.validate()`, `trainer.validate()` run with the caller's `.model`
                 if key.startswith("self."):
-                    modes[key] = frozenset().union(*(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites)))
+                    modes[key] = frozenset().union(
+                        *(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites))
+                    )
         for key in self.closure_keys(facts):  # a nested function sees its parent's models as they are at the call
             modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
-        complete = {p for p in modes if p.startswith("self.") or p in self.closure_keys(facts)
-                    or all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
+        complete = {
+            p
+            for p in modes
+            if p.startswith("self.")
+            or p in self.closure_keys(facts)
+            or all(p in self.argument_map(facts, e.node, c) for c, e in sites)
+        }
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
-
 
     def _left_by_siblings(self, facts: FunctionFacts) -> dict[str, Possible]:
         """A method nothing here calls runs after its class's other methods (`predict()` after `fit()`):
@@ -618,8 +722,13 @@ class ModuleFacts:
                 if key in sibling.summary.mode_exit:
                     left |= sibling.summary.mode_exit[key]
                 elif forward is not None:
-                    if any(_receiver(e.node) == "self" and e.model is None and self.resolve_call(e.node, sibling) is None
-                           and not names_training_state(e.node.func.attr) for e in sibling.call_events()):  # type: ignore[attr-defined]
+                    if any(
+                        _receiver(e.node) == "self"
+                        and e.model is None
+                        and self.resolve_call(e.node, sibling) is None
+                        and not names_training_state(e.node.func.attr)
+                        for e in sibling.call_events()
+                    ):  # type: ignore[attr-defined]
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))
@@ -628,15 +737,28 @@ class ModuleFacts:
         return modes
 
 
-def _trained_by(fn: FunctionFacts, key: str) -> Optional[CallEvent]:
+def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:
     """The forward pass of `key` in `fn` that a later training step trains, if any."""
     steps = [e.node.lineno for e in fn.call_events() if is_training_step(e)]
-    return next((e for e in fn.call_events() if e.model == key and not only(e.state.grad, Grad.DISABLED)
-                 and any(line >= e.node.lineno for line in steps)), None)
+    return next(
+        (
+            e
+            for e in fn.call_events()
+            if e.model == key and not only(e.state.grad, Grad.DISABLED) and any(line >= e.node.lineno for line in steps)
+        ),
+        None,
+    )
 
 
-def build_facts(tree: ast.Module, config: Config, path: str, source: str,
-                project: Optional[ProjectIndex] = None, module: str = "", memo: Optional[FactsMemo] = None) -> ModuleFacts:
+def build_facts(
+    tree: ast.Module,
+    config: Config,
+    path: str,
+    source: str,
+    project: ProjectIndex | None = None,
+    module: str = "",
+    memo: FactsMemo | None = None,
+) -> ModuleFacts:
     facts = ModuleFacts(tree, config, path, source, project, module, memo)
     facts.solve()
     return facts
@@ -652,14 +774,17 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
         found[name] = Export(
             params=tuple(fn.params),
             grad_exit=portable(summary.grad_exit, fn.entry.grad) if summary.grad_exit is not None else None,
-            mode_exit=tuple((key, portable(mode, fn.entry.mode(key))) for key, mode in sorted(summary.mode_exit.items())
-                            if key.split(".", 1)[0] in fn.params),
+            mode_exit=tuple(
+                (key, portable(mode, fn.entry.mode(key)))
+                for key, mode in sorted(summary.mode_exit.items())
+                if key.split(".", 1)[0] in fn.params
+            ),
             trains_unset=summary.trains_unset,
         )
     return found
 
 
-def outgoing_calls(facts: ModuleFacts, functions: Optional[list[FunctionFacts]] = None) -> list[OutgoingCall]:
+def outgoing_calls(facts: ModuleFacts, functions: list[FunctionFacts] | None = None) -> list[OutgoingCall]:
     """Calls of imported functions (made in `functions`, by default all), with the grad mode at each:
     call sites for the files they call."""
     calls = set()
@@ -676,7 +801,7 @@ def is_training_step(event: CallEvent) -> bool:
     func = event.node.func
     if event.qualified == "torch.autograd.backward":
         return True
-    return isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS or is_parameter_update(event)
+    return (isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS) or is_parameter_update(event)
 
 
 def is_parameter_update(event: CallEvent) -> bool:
@@ -687,7 +812,7 @@ def is_parameter_update(event: CallEvent) -> bool:
     return names_optimizer(dotted(func.value) or "")
 
 
-def _grad_value(qualified: str, call: Optional[ast.Call]) -> Grad:
+def _grad_value(qualified: str, call: ast.Call | None) -> Grad:
     if qualified == "torch.no_grad":
         return Grad.DISABLED
     if qualified == "torch.enable_grad":
@@ -712,7 +837,7 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
     return frozenset(result)
 
 
-def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None") -> tuple:
+def _dependency(call: ast.Call, callee: FunctionFacts | ImportedFunction | None) -> tuple:
     """What a walk took from a call's callee: which function it is and what `apply_summary` read of it."""
     if callee is None:
         return (call, None)
@@ -720,12 +845,12 @@ def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None
     return (call, identity, callee.summary, callee.entry)
 
 
-def _receiver(call: ast.Call) -> Optional[str]:
+def _receiver(call: ast.Call) -> str | None:
     """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
     return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
 
 
-def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
+def _class_named(expr: ast.expr | None) -> str | None:
     """`Tagger` in `Tagger(...)`, `x: Tagger`, `x: "Tagger"`."""
     if isinstance(expr, ast.Name):
         return expr.id
@@ -736,7 +861,9 @@ def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
 
 def _switches_mode(value: ast.expr) -> bool:
     """`model.eval()` returns the model: `self.net = net.eval()` makes `self.net` a model."""
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
+    return (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
+    )
 
 
 def _lines_matching(pattern: re.Pattern[str], source: str) -> frozenset[int]:
@@ -787,8 +914,13 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     Works on positions in the source, found in one pass each: slicing and searching the text of
     every definition costs more than walking the relevant ones."""
     offsets = line_starts(source)
-    spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
-                     offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}
+    spans = {
+        id(d): (
+            offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
+            offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)],
+        )
+        for d in defs
+    }
     hits = sorted(relevant_positions(source))
     relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or _any_within(hits, spans[id(d)])}
     if not relevant:
@@ -822,7 +954,7 @@ def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callabl
     Each lookup steps back only over the definitions nested in the same outermost one."""
     ordered = sorted(defs, key=lambda d: spans[id(d)][0])
     starts = [spans[id(d)][0] for d in ordered]
-    parent: dict[int, Optional[ast.stmt]] = {}
+    parent: dict[int, ast.stmt | None] = {}
     open_definitions: list[ast.stmt] = []
     for d in ordered:
         while open_definitions and spans[id(open_definitions[-1])][1] <= spans[id(d)][0]:
@@ -833,7 +965,7 @@ def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callabl
     def holders(position: int) -> list[ast.stmt]:
         index = bisect.bisect_right(starts, position) - 1
         while index >= 0:
-            innermost: Optional[ast.stmt] = ordered[index]
+            innermost: ast.stmt | None = ordered[index]
             if position < spans[id(innermost)][1]:
                 found = []
                 while innermost is not None:
@@ -844,6 +976,7 @@ def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callabl
                 return []  # outermost definitions before this one ended before it began
             index -= 1
         return []
+
     return holders
 
 
@@ -880,7 +1013,7 @@ def _params(node: FunctionNode) -> list[str]:
     return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
 
 
-def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]]:
+def _local_definitions(node: FunctionNode) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
     """Functions and classes defined in this body (at any depth of blocks, not inside other defs).
     Definitions are statements: only statement lists are searched, never expressions."""
     stack = list(node.body) if not isinstance(node, ast.Lambda) else []

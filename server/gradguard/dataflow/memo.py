@@ -7,9 +7,11 @@ walk: its entry state, its model names, the module's imports and model classes, 
 of every callee it applied), is looked up here instead of being done again. Entries not used by
 an analysis are dropped after it, so the memo holds one analysis' worth.
 """
+
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 
 class FactsMemo:

@@ -1,17 +1,38 @@
 """What is a model: the expressions whose calls are forward passes, and the mode they start in."""
+
 from __future__ import annotations
 
 import ast
 import builtins
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
-from ..vocabulary import (BATCH_NORM_LAYERS, BUILD_NO_MODULES, DROPOUT_LAYERS, FRAMEWORK_MODULE_SUFFIXES,
-                          FRESH_MODEL_FACTORIES, FUNCTIONAL_DROPOUTS, INSTANCE_NORM_LAYERS, LAYERS_WITH_DROPOUT,
-                          MODE_DEPENDENT_LAYERS, MODULE_BASES, MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS,
-                          NOT_MODELS_FROM_PRETRAINED, OPTIMIZER_RECEIVERS, PICKLE_LOADERS, PRETRAINED_PACKAGES,
-                          SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, TORCH_ROOTS)
+from ..vocabulary import (
+    BATCH_NORM_LAYERS,
+    BUILD_NO_MODULES,
+    DROPOUT_LAYERS,
+    FRAMEWORK_MODULE_SUFFIXES,
+    FRESH_MODEL_FACTORIES,
+    FUNCTIONAL_DROPOUTS,
+    INSTANCE_NORM_LAYERS,
+    LAYERS_WITH_DROPOUT,
+    MODE_DEPENDENT_LAYERS,
+    MODULE_BASES,
+    MODULE_LOADERS,
+    MODULE_METHODS,
+    NON_TORCH_ROOTS,
+    NOT_MODELS_FROM_PRETRAINED,
+    OPTIMIZER_RECEIVERS,
+    PICKLE_LOADERS,
+    PRETRAINED_PACKAGES,
+    SAME_MODEL_FUNCTIONS,
+    SAME_MODEL_METHODS,
+    SHARED_STATE_METHODS,
+    STATELESS_LAYERS,
+    TORCH_ROOTS,
+)
 from .names import Names, dotted
 from .state import Mode
+
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
     """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
@@ -21,8 +42,9 @@ def module_classes(tree: ast.Module, names: Names) -> set[str]:
     while changed:
         changed = False
         for cls in classes:
-            if cls.name not in found and (any(_is_module_base(base, names, found) for base in cls.bases)
-                                          or _defines_forward(cls)):
+            if cls.name not in found and (
+                any(_is_module_base(base, names, found) for base in cls.bases) or _defines_forward(cls)
+            ):
                 found.add(cls.name)
                 changed = True
     return found
@@ -30,15 +52,20 @@ def module_classes(tree: ast.Module, names: Names) -> set[str]:
 
 def _defines_forward(cls: ast.ClassDef) -> bool:
     """A class with a `forward` method is a module even when its base comes from elsewhere."""
-    return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in cls.body)
+    return any(
+        isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in cls.body
+    )
 
 
 def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
     if isinstance(base, ast.Name) and base.id in local:
         return True
     qualified = names.qualified(base) or ""
-    return qualified in MODULE_BASES or (qualified.startswith("torch.nn.") and qualified[9:10].isupper()) \
+    return (
+        qualified in MODULE_BASES
+        or (qualified.startswith("torch.nn.") and qualified[9:10].isupper())
         or qualified.endswith(FRAMEWORK_MODULE_SUFFIXES)
+    )
 
 
 class ModelKinds:
@@ -55,7 +82,7 @@ class ModelKinds:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self.is_annotated_model(node.returns):
                 self.factories.add(node.name)
 
-    def created_mode(self, value: ast.expr, known: set[str]) -> Optional[Mode]:
+    def created_mode(self, value: ast.expr, known: set[str]) -> Mode | None:
         """Mode of the model a call creates (TRAIN for a fresh module), UNKNOWN for a loaded one,
         None when the value is not a model. `known` are the model expressions in scope."""
         if not isinstance(value, ast.Call):
@@ -69,13 +96,21 @@ class ModelKinds:
                 return inner
             return Mode.EVAL if func.attr == "eval" or _false_argument(value) else Mode.TRAIN
         qualified = self.names.qualified(func) or ""
-        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES) \
-                and not qualified[:-len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "from_pretrained"
+            and qualified.startswith(PRETRAINED_PACKAGES)
+            and not qualified[: -len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED)
+        ):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
         if qualified.startswith(FRESH_MODEL_FACTORIES):
             return Mode.TRAIN
-        if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
-                and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
+        if (
+            qualified.startswith("torch.nn.")
+            and qualified.rsplit(".", 1)[-1][:1].isupper()
+            and qualified not in SAME_MODEL_FUNCTIONS
+            and not qualified.startswith("torch.nn.parameter")
+        ):
             return _layer_mode(qualified.rsplit(".", 1)[-1])
         if isinstance(func, ast.Name) and func.id in self.factories:
             return Mode.TRAIN
@@ -83,7 +118,7 @@ class ModelKinds:
             return Mode.UNKNOWN
         return None
 
-    def wrapped_model(self, value: ast.expr, known: set[str]) -> Optional[str]:
+    def wrapped_model(self, value: ast.expr, known: set[str]) -> str | None:
         """`torch.compile(model)`, `model.to(device)`, `DDP(model)`: the model expression it returns."""
         if not isinstance(value, ast.Call):
             return None
@@ -100,7 +135,7 @@ class ModelKinds:
             return inner if inner in known else None
         return None
 
-    def is_annotated_model(self, annotation: Optional[ast.expr]) -> bool:
+    def is_annotated_model(self, annotation: ast.expr | None) -> bool:
         if annotation is None:
             return False
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -114,7 +149,7 @@ def _false_argument(call: ast.Call) -> bool:
     return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
 
 
-def _layer_mode(name: str) -> Optional[Mode]:
+def _layer_mode(name: str) -> Mode | None:
     """A fresh `torch.nn` layer: None when it is not a model (losses, activations, pooling: no
     parameters), TRAIN when its behaviour depends on the mode, UNKNOWN otherwise (a `Linear` in
     training mode computes the same as in eval mode: never a GG202 finding)."""
@@ -130,7 +165,7 @@ def uses_torch(names: Names) -> bool:
     return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
 
 
-def module_method_receiver(call: ast.Call) -> Optional[str]:
+def module_method_receiver(call: ast.Call) -> str | None:
     """`model.eval()` -> "model": calls only a module answers to make their receiver a model."""
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr not in MODULE_METHODS:
@@ -155,7 +190,7 @@ def names_training_state(key: str) -> bool:
     return names_optimizer(last) or "sched" in last or last.endswith("scaler")
 
 
-def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> Optional[frozenset[str]]:
+def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> frozenset[str] | None:
     """What a model class (or the expression that builds a model) has that depends on the training
     mode: "Dropout", "BatchNorm", another layer's name (`LSTM`), or "self.training" (its code reads
     the flag). `definitions` are the module's classes and functions by name, followed where it calls
@@ -166,8 +201,12 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
     passed_on: set[int] = set()  # `training=self.training` given to a call: that call's kind counts, not the read
     while pending:
         for child in ast.walk(pending.pop()):  # breadth first: a call before its arguments
-            if isinstance(child, ast.Attribute) and child.attr == "training" and dotted(child.value) == "self" \
-                    and id(child) not in passed_on:
+            if (
+                isinstance(child, ast.Attribute)
+                and child.attr == "training"
+                and dotted(child.value) == "self"
+                and id(child) not in passed_on
+            ):
                 found.add("self.training")
             if not isinstance(child, (ast.Call, ast.ClassDef)):
                 continue
@@ -183,7 +222,8 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
                 elif qualified.split(".", 1)[0] == "torch" and qualified not in MODULE_LOADERS | PICKLE_LOADERS:
                     found.update(_torch_mode_dependence(qualified, child))
                 elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
-                        qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))):
+                    qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))
+                ):
                     return None  # imported from elsewhere, or a base class we cannot see
     return frozenset(found)
 
@@ -191,7 +231,11 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
 def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
     name = qualified.rsplit(".", 1)[-1]
     if qualified in FUNCTIONAL_DROPOUTS:  # only with `training=` passed: without it, it drops in every mode (GG206)
-        passed = [*node.args[2:3], *(k.value for k in node.keywords if k.arg == "training")] if isinstance(node, ast.Call) else []
+        passed = (
+            [*node.args[2:3], *(k.value for k in node.keywords if k.arg == "training")]
+            if isinstance(node, ast.Call)
+            else []
+        )
         return ("Dropout",) if passed and not isinstance(passed[0], ast.Constant) else ()
     if not qualified.startswith("torch.nn.") or not name[:1].isupper():
         return ()
@@ -200,7 +244,14 @@ def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
     if name.startswith(BATCH_NORM_LAYERS):
         return ("BatchNorm",)
     tracked = [k.value for k in node.keywords if k.arg == "track_running_stats"] if isinstance(node, ast.Call) else []
-    if name.startswith(LAYERS_WITH_DROPOUT) or name == "RReLU" or (
-            name.startswith(INSTANCE_NORM_LAYERS) and tracked and not (isinstance(tracked[0], ast.Constant) and not tracked[0].value)):
+    if (
+        name.startswith(LAYERS_WITH_DROPOUT)
+        or name == "RReLU"
+        or (
+            name.startswith(INSTANCE_NORM_LAYERS)
+            and tracked
+            and not (isinstance(tracked[0], ast.Constant) and not tracked[0].value)
+        )
+    ):
         return (name,)
     return ()

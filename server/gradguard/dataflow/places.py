@@ -8,17 +8,19 @@
 They are found as nodes (`GradOff`, `ApiUse`), which an edit elsewhere in the document moves with their
 statements (`incremental.py`), and placed on lines last (`grad_regions`, `api_names`).
 """
+
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Union
 
+from ..vocabulary import GRAD_MODE_APIS
 from .models import module_method_receiver
 from .names import Names
 from .state import Grad, Possible, only
 from .traverse import descendants
-from ..vocabulary import GRAD_MODE_APIS
 
 if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
@@ -38,14 +40,14 @@ class GradOff:
     `origin`, a statement written `origin_text`; or back on (or unknown), when `origin` is None."""
 
     statement: ast.stmt
-    until: Optional[ast.stmt]  # the next statement of the same block
-    origin: Optional[Origin]
+    until: ast.stmt | None  # the next statement of the same block
+    origin: Origin | None
     origin_text: str = ""
 
 
 @dataclass(frozen=True)
 class ApiUse:
-    node: Union[ast.Name, ast.Attribute]  # its last identifier is the name the hover explains
+    node: ast.Name | ast.Attribute  # its last identifier is the name the hover explains
     api: str  # a key of `apis.API_TEXTS`: "torch.no_grad", "Module.eval", "Tensor.detach", "requires_grad"...
     entered_uncalled: bool = False  # `with torch.no_grad:` (GG101)
 
@@ -75,7 +77,7 @@ class ApiName:
 
 
 # ---- found on the facts ------------------------------------------------------------------------------
-def grad_off_statements(facts: "ModuleFacts", lines: list[str]) -> list[GradOff]:
+def grad_off_statements(facts: ModuleFacts, lines: list[str]) -> list[GradOff]:
     """Where the grad mode at a statement differs from the one around it (the function's start counts as on)."""
     found: list[GradOff] = []
     for fn in facts.functions:
@@ -84,8 +86,14 @@ def grad_off_statements(facts: "ModuleFacts", lines: list[str]) -> list[GradOff]
     return found
 
 
-def _changes(fn: "FunctionFacts", body: list[ast.stmt], around: Optional[Origin], lines: list[str],
-             found: list[GradOff], up_to_next: bool = True) -> None:
+def _changes(
+    fn: FunctionFacts,
+    body: list[ast.stmt],
+    around: Origin | None,
+    lines: list[str],
+    found: list[GradOff],
+    up_to_next: bool = True,
+) -> None:
     """`up_to_next`: a change holds up to the next statement of the block, not of the module's body (an
     analysis after an edit may leave some of its statements out, `incremental.py`)."""
     for index, statement in enumerate(body):
@@ -104,7 +112,7 @@ def _changes(fn: "FunctionFacts", body: list[ast.stmt], around: Optional[Origin]
             _changes(fn, block.body, origin, lines, found)
 
 
-def _disabled_by(grad: Possible, lines: list[str]) -> tuple[Optional[Origin], str]:
+def _disabled_by(grad: Possible, lines: list[str]) -> tuple[Origin | None, str]:
     """The statement to name when every path turns gradients off (the earliest one written), else None."""
     if not only(grad, Grad.DISABLED):
         return None, ""
@@ -126,7 +134,7 @@ def api_uses(names: Names, tree: ast.Module) -> list[ApiUse]:
     for node in descendants([tree], ()):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             entered.update(id(item.context_expr) for item in node.items)
-        elif isinstance(node, ast.Name) or isinstance(node, ast.Attribute) and node.attr in GRAD_MODE_NAMES:
+        elif isinstance(node, ast.Name) or (isinstance(node, ast.Attribute) and node.attr in GRAD_MODE_NAMES):
             qualified = names.qualified(node)
             if qualified in GRAD_MODE_APIS:
                 found.append(ApiUse(node, qualified, id(node) in entered))
@@ -160,15 +168,18 @@ def grad_regions(changes: list[GradOff]) -> list[GradRegion]:
             continue
         region = GradRegion(line, line, change.origin_text, change.origin.lineno - 1)
         previous = regions[-1] if regions else None
-        if previous is not None and previous.last_line == line - 1 \
-                and (previous.statement, previous.anchor_line) == (region.statement, region.anchor_line):
+        if (
+            previous is not None
+            and previous.last_line == line - 1
+            and (previous.statement, previous.anchor_line) == (region.statement, region.anchor_line)
+        ):
             regions[-1] = GradRegion(previous.first_line, line, previous.statement, previous.anchor_line)
         else:
             regions.append(region)
     return regions
 
 
-def region_at(regions: Sequence[GradRegion], line: int) -> Optional[GradRegion]:
+def region_at(regions: Sequence[GradRegion], line: int) -> GradRegion | None:
     return next((region for region in regions if region.first_line <= line <= region.last_line), None)
 
 
@@ -192,5 +203,5 @@ def _text(lines: list[str], node: ast.expr) -> str:
     """The node as written when it fits on one line (`ast` columns count UTF-8 bytes), else unparsed."""
     if node.lineno == node.end_lineno and node.lineno <= len(lines):
         encoded = lines[node.lineno - 1].encode("utf-8")
-        return encoded[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+        return encoded[node.col_offset : node.end_col_offset].decode("utf-8", errors="replace")
     return " ".join(ast.unparse(node).split())

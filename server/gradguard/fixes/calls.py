@@ -1,8 +1,7 @@
 """Fixes that change one call expression: add the missing `()` (GG101, GG103), remove `volatile=` (GG110),
 pass `training=` (GG206)."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import libcst as cst
 
@@ -37,8 +36,12 @@ def remove_keyword_argument(ctx: FixContext) -> list[Fix]:
         args[index - 1] = args[index - 1].with_changes(comma=argument.comma)  # type: ignore[union-attr]
     del args[index]
     module = ctx.tree.replace(call, call.with_changes(args=args))
-    fix = ctx.tree.fix(f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`", "safe", module,  # type: ignore[union-attr]
-                       preferred=True)
+    fix = ctx.tree.fix(
+        f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`",
+        "safe",
+        module,  # type: ignore[union-attr]
+        preferred=True,
+    )
     return [fix] if fix else []
 
 
@@ -52,8 +55,16 @@ def pass_training_flag(ctx: FixContext) -> list[Fix]:
     if position is not None:
         args[position] = args[position].with_changes(value=flag)
     else:
-        args = _append_keyword(args, cst.Arg(value=flag, keyword=cst.Name("training"), equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))))
+        args = _append_keyword(
+            args,
+            cst.Arg(
+                value=flag,
+                keyword=cst.Name("training"),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                ),
+            ),
+        )
     module = ctx.tree.replace(call, call.with_changes(args=args))
     fix = ctx.tree.fix(f"Pass `training={code_of(flag)}`", "unsafe", module, preferred=True)  # type: ignore[arg-type]
     return [fix] if fix else []
@@ -67,7 +78,7 @@ def _module_parameter(ctx: FixContext, call: cst.Call) -> str:
     return "self"
 
 
-def _training_argument(args: list[cst.Arg]) -> Optional[int]:
+def _training_argument(args: list[cst.Arg]) -> int | None:
     for index, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == "training":
             return index
@@ -80,7 +91,10 @@ def _append_keyword(args: list[cst.Arg], new: cst.Arg) -> list[cst.Arg]:
         return [new]
     last = args[-1]
     if isinstance(last.comma, cst.Comma):  # a trailing comma (multi-line call): the new argument keeps it
-        separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else cst.Comma(
-            whitespace_after=cst.SimpleWhitespace(" "))
+        separator = (
+            args[-2].comma
+            if len(args) > 1 and isinstance(args[-2].comma, cst.Comma)
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
         return [*args[:-1], last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
     return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), new]

@@ -1,8 +1,10 @@
 """What a fix builder gets: the finding, the parsed source, and how to spell a grad-mode call there."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence, TypeVar
+from typing import Callable, TypeVar
 
 import libcst as cst
 
@@ -42,12 +44,12 @@ class FixContext:
     def same_cell(self, first_line: int, line: int) -> bool:
         return not any(first_line < start <= line for start in self.cell_starts)
 
-    def data(self, kind: type[Data]) -> Optional[Data]:
+    def data(self, kind: type[Data]) -> Data | None:
         """The finding's data when it is of the shape the builder reads (its rule's), else None: no fix."""
         return self.finding.data if isinstance(self.finding.data, kind) else None
 
 
-def line_number(value: Optional[Line]) -> Optional[int]:
+def line_number(value: Line | None) -> int | None:
     """A line of rendered data (always a number by the time a builder reads it)."""
     return value if isinstance(value, int) else None
 

@@ -3,11 +3,11 @@
 Runs in the fix worker process (fixes parse with libcst); takes plain snapshots, returns edits per
 document URI in code points. The server converts them to the client's encoding.
 """
+
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Optional
 
 from ..config import Config
 from ..findings import Edit, Finding, Fix, Span
@@ -25,7 +25,7 @@ class PlannedAction:
     kind: str  # "quickfix" or FIX_ALL_KIND
     preferred: bool
     edits: dict  # uri -> list[Edit] in that document's code points
-    finding: Optional[Finding] = None
+    finding: Finding | None = None
 
 
 def prepare_fixes(source: str, codes: list[str]) -> None:
@@ -42,14 +42,16 @@ def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -
 
     return [
         PlannedAction(f"GradGuard: {fix.title}", "quickfix", fix.preferred, _per_document(fix.edits, layout), finding)
-        for fix in fixes_for(source, finding, config, _cell_starts(layout)) if _keeps_magics(fix, layout)
+        for fix in fixes_for(source, finding, config, _cell_starts(layout))
+        if _keeps_magics(fix, layout)
     ]
 
 
-def fix_all(source: str, path: str, config: Config, layout: Layout, findings: list[Finding]) -> Optional[PlannedAction]:
+def fix_all(source: str, path: str, config: Config, layout: Layout, findings: list[Finding]) -> PlannedAction | None:
     """Safe fixes only. A file gets the fix engine's whole-file result as minimal line edits; notebook cells
     get each finding's preferred safe fix (non-overlapping), since the joined program blanks magics."""
-    from ..fixes import fix_all as fix_whole_file, fixes_for
+    from ..fixes import fix_all as fix_whole_file
+    from ..fixes import fixes_for
 
     if layout.joined is None:
         fixed = fix_whole_file(source, path, config, unsafe=False)
@@ -58,8 +60,11 @@ def fix_all(source: str, path: str, config: Config, layout: Layout, findings: li
         edits = []
         for finding in findings:
             fix = _preferred_safe(fixes_for(source, finding, config, _cell_starts(layout)))
-            if fix and _keeps_magics(fix, layout) and not any(
-                    _overlaps(new.span, old.span) for new in fix.edits for old in edits):
+            if (
+                fix
+                and _keeps_magics(fix, layout)
+                and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits)
+            ):
                 edits.extend(fix.edits)
     if not edits:
         return None
@@ -86,12 +91,15 @@ def _keeps_magics(fix: Fix, layout: Layout) -> bool:
     return layout.joined is None or not layout.joined.edits_magic(edit.span for edit in fix.edits)
 
 
-def _preferred_safe(fixes: tuple[Fix, ...]) -> Optional[Fix]:
+def _preferred_safe(fixes: tuple[Fix, ...]) -> Fix | None:
     return next((fix for fix in fixes if fix.preferred and fix.applicability == "safe"), None)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
-    return (a.start_line, a.start_col) < (b.end_line, b.end_col) and (b.start_line, b.start_col) < (a.end_line, a.end_col)
+    return (a.start_line, a.start_col) < (b.end_line, b.end_col) and (b.start_line, b.start_col) < (
+        a.end_line,
+        a.end_col,
+    )
 
 
 def _per_document(edits: tuple[Edit, ...] | list[Edit], layout: Layout) -> dict:

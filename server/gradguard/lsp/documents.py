@@ -3,10 +3,12 @@
 A program keeps its last good findings while the code does not parse; they are moved
 through the editor's edits (line shifts) so they stay on the statements they describe.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING
 
 from ..analysis import AnalysisError, UnparsableCell
 from ..dataflow.crossfile import OutgoingCall, module_name
@@ -25,7 +27,7 @@ class Layout:
     """Maps spans of the analysed program to the documents the editor knows (one file, or cells)."""
 
     uris: tuple[str, ...]
-    joined: Optional[JoinedCells] = None  # None for a plain file
+    joined: JoinedCells | None = None  # None for a plain file
     numbers: tuple[int, ...] = ()  # each cell's number as Jupyter shows it: from 1, markdown cells counted
 
     def place(self, span: Span) -> tuple[str, Span]:
@@ -34,14 +36,14 @@ class Layout:
         cell, local = self.joined.span_in_cell(span)
         return self.uris[cell], local
 
-    def to_program(self, uri: str, line: int, col: int) -> Optional[tuple[int, int]]:
+    def to_program(self, uri: str, line: int, col: int) -> tuple[int, int] | None:
         if self.joined is None:
             return (line, col) if uri == self.uris[0] else None
         if uri not in self.uris:
             return None
         return self.joined.starts[self.uris.index(uri)] + line, col
 
-    def line_offset(self, uri: str) -> Optional[int]:
+    def line_offset(self, uri: str) -> int | None:
         located = self.to_program(uri, 0, 0)
         return located[0] if located else None
 
@@ -77,11 +79,11 @@ class Program:
     layout: Layout
     source: str = ""
     findings: list[Finding] = field(default_factory=list)
-    syntax_error: Optional[AnalysisError] = None
+    syntax_error: AnalysisError | None = None
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without
     regions: tuple[GradRegion, ...] = ()  # for the hover, as the findings: kept while the code does not parse
     api_names: tuple[ApiName, ...] = ()
-    analysed: Optional[Stamp] = None
+    analysed: Stamp | None = None
     root: str = ""
     module: str = ""
     calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace, as last analysed
@@ -89,7 +91,7 @@ class Program:
     # Fixes already computed for this text: editors ask for code actions on every cursor move.
     fixes: dict = field(default_factory=dict)
 
-    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: "Analysed | AnalysisError") -> None:
+    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: Analysed | AnalysisError) -> None:
         self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
         self.root, self.module = snapshot.root, snapshot.module
         self.fixes.clear()
@@ -113,12 +115,19 @@ class Program:
             return
         self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]
         self.regions = tuple(
-            replace(r, first_line=_move_line(r.first_line, last, delta), last_line=_move_line(r.last_line, last, delta),
-                    anchor_line=_move_line(r.anchor_line, last, delta))
+            replace(
+                r,
+                first_line=_move_line(r.first_line, last, delta),
+                last_line=_move_line(r.last_line, last, delta),
+                anchor_line=_move_line(r.anchor_line, last, delta),
+            )
             for r in self.regions
         )
-        self.api_names = tuple(replace(name, line=_move_line(name.line, last, delta))
-                               for name in self.api_names if not first <= name.line <= last)
+        self.api_names = tuple(
+            replace(name, line=_move_line(name.line, last, delta))
+            for name in self.api_names
+            if not first <= name.line <= last
+        )
 
 
 def _move_line(line: int, last_edited: int, delta: int) -> int:
@@ -127,12 +136,14 @@ def _move_line(line: int, last_edited: int, delta: int) -> int:
 
 def _move_span(span: Span, last_edited: int, delta: int) -> Span:
     return Span(
-        _move_line(span.start_line, last_edited, delta), span.start_col,
-        _move_line(span.end_line, last_edited, delta), span.end_col,
+        _move_line(span.start_line, last_edited, delta),
+        span.start_col,
+        _move_line(span.end_line, last_edited, delta),
+        span.end_col,
     )
 
 
-def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Optional[Finding]:
+def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Finding | None:
     if first < finding.span.start_line <= last:  # its line was replaced by the edit
         return None
     related = tuple(Related(_move_span(r.span, last, delta), r.message) for r in finding.related)

@@ -3,11 +3,12 @@ API under the cursor (`apis.py`), and which statement disabled gradients there (
 
 Short enough to read without scrolling, as Ruff's and Pylance's hovers: the whole rule page stays in
 `gradguard rule` and `docs/rules/`."""
+
 from __future__ import annotations
 
 import re
 import textwrap
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
@@ -39,10 +40,10 @@ def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> s
 def why_in_brief(rule: Rule) -> str:
     paragraph = " ".join(textwrap.dedent(rule.why).strip().split("\n\n", 1)[0].split())
     # A sentence ends outside quotes, code and parentheses (a quoted warning has sentences of its own).
-    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[:end.start()])]
+    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[: end.start()])]
     if len(ends) < WHY_SENTENCES:
         return paragraph
-    return paragraph[:ends[WHY_SENTENCES - 1]] + " …"
+    return paragraph[: ends[WHY_SENTENCES - 1]] + " …"
 
 
 def _balanced(text: str) -> bool:
@@ -50,7 +51,7 @@ def _balanced(text: str) -> bool:
 
 
 def _place_label(program: Program, span: Span, uri: str) -> str:
-    """"line 5", or "cell 2, line 5" for another cell of the notebook."""
+    """ "line 5", or "cell 2, line 5" for another cell of the notebook."""
     place_uri, local = program.layout.place(span)
     label = f"line {local.start_line + 1}"
     if place_uri != uri:
@@ -58,14 +59,14 @@ def _place_label(program: Program, span: Span, uri: str) -> str:
     return label
 
 
-def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> Optional[tuple[str, int, int]]:
+def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> tuple[str, int, int] | None:
     """(Markdown, start column, end column) of the API name under the cursor, where the name resolves to it."""
     located = program.layout.to_program(uri, line, col)
     if located is None:
         return None
     for name in program.api_names:
         if name.line == located[0] and name.start_col <= col <= name.end_col:
-            if not WORD.fullmatch(line_text[name.start_col:name.end_col]):
+            if not WORD.fullmatch(line_text[name.start_col : name.end_col]):
                 return None  # the line was edited since the names were found
             text = api_explanation(name.api, name.entered_uncalled)
             return (text, name.start_col, name.end_col) if text is not None else None
@@ -73,8 +74,8 @@ def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> 
 
 
 def hover_at(
-    program: Optional[Program], uri: str, lines: Sequence[str], codec: PositionCodec, position: types.Position
-) -> Optional[types.Hover]:
+    program: Program | None, uri: str, lines: Sequence[str], codec: PositionCodec, position: types.Position
+) -> types.Hover | None:
     if not 0 <= position.line < len(lines):
         return None
     col = codec.position_from_client_units(lines, types.Position(position.line, position.character)).character
@@ -106,7 +107,7 @@ def hover_at(
     )
 
 
-def _region_text(program: Program, uri: str, line: int, col: int) -> Optional[str]:
+def _region_text(program: Program, uri: str, line: int, col: int) -> str | None:
     located = program.layout.to_program(uri, line, col)
     region = region_at(program.regions, located[0]) if located else None
     if region is None:

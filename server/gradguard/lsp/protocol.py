@@ -6,12 +6,13 @@
 - `exit` without `shutdown` ends the process with status 1.
 - It keeps the future of every notification for good (about 2 KB per edit): only requests' are kept.
 """
+
 from __future__ import annotations
 
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -59,7 +60,7 @@ class GradGuardProtocol(LanguageServerProtocol):
             request_id = message.get("id") if isinstance(message, dict) else getattr(message, "id", None)
             self.answer_error(request_id, JsonRpcInvalidRequest())
             return
-        method: Optional[str] = getattr(message, "method", None)
+        method: str | None = getattr(message, "method", None)
         is_request = method is not None and hasattr(message, "id")
         if method == types.EXIT:  # pygls computes the status too, but its SystemExit ends in `start_io`
             self.exit_status = 0 if self._shutdown else 1
@@ -85,8 +86,11 @@ class GradGuardProtocol(LanguageServerProtocol):
         answers_request = isinstance(callback, functools.partial) and callback.func == self._send_handler_result
         if not answers_request and msg_id in self._request_futures:
             self.filed_for_notifications.add(msg_id)
-        for done in [key for key in self.filed_for_notifications
-                     if key not in self._request_futures or self._request_futures[key].done()]:
+        for done in [
+            key
+            for key in self.filed_for_notifications
+            if key not in self._request_futures or self._request_futures[key].done()
+        ]:
             self.filed_for_notifications.discard(done)
             self._request_futures.pop(done, None)
 
@@ -96,5 +100,4 @@ class GradGuardProtocol(LanguageServerProtocol):
 
     def answer_error(self, request_id: Any, error: JsonRpcException) -> None:
         # Written out by hand: pygls leaves `"id": null` out, which JSON-RPC requires for unknown ids.
-        self._send_data({"jsonrpc": "2.0", "id": request_id,
-                         "error": {"code": error.code, "message": error.message}})
+        self._send_data({"jsonrpc": "2.0", "id": request_id, "error": {"code": error.code, "message": error.message}})

@@ -2,11 +2,13 @@
 overridden key by key by what the user set in the editor (initializationOptions,
 workspace/configuration, didChangeConfiguration).
 """
+
 from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from ..config import TOML_KEYS, Config, ConfigError, config_from_mapping
 from ..project import ProjectProblem, Projects
@@ -68,13 +70,13 @@ class Settings:
         )
         return True
 
-    def reload(self, overrides: Optional[dict[str, Any]] = None) -> None:
+    def reload(self, overrides: dict[str, Any] | None = None) -> None:
         """Forget cached projects (settings or a pyproject.toml changed)."""
         self._projects = Projects(_overrides(self.editor) if overrides is None else overrides)
         self._logged.clear()
         self.generation += 1
 
-    def config_for(self, path: str) -> Optional[Config]:
+    def config_for(self, path: str) -> Config | None:
         """None when checking is off. A broken governing pyproject.toml is reported once (as the CLI
         words it) and its files are checked with the editor's settings on the defaults meanwhile."""
         if not self.enabled:
@@ -90,7 +92,9 @@ class Settings:
             for warning in project.warnings:
                 self.log(f"{project.source}: {warning}")
         origin = project.source or "defaults (no pyproject.toml with [tool.gradguard])"
-        self._log_once(project.source, f"effective settings from {origin} + editor {self.editor or '{}'}: {project.config}")
+        self._log_once(
+            project.source, f"effective settings from {origin} + editor {self.editor or '{}'}: {project.config}"
+        )
         return project.config
 
     def _log_once(self, key: object, message: str) -> None:

@@ -1,10 +1,10 @@
 """The running server's view of the editor: which programs are open, analysing them, publishing results."""
+
 from __future__ import annotations
 
 import asyncio
 import os
 import traceback
-from typing import Optional
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -44,9 +44,11 @@ NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
 class GradGuardServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "gradguard", __version__,
+            "gradguard",
+            __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            notebook_document_sync=NOTEBOOK_SYNC, protocol_cls=GradGuardProtocol,
+            notebook_document_sync=NOTEBOOK_SYNC,
+            protocol_cls=GradGuardProtocol,
         )
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
@@ -54,10 +56,10 @@ class GradGuardServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
         self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: the fix engine's parse
-        self.warming: Optional[asyncio.Task] = None  # the one follow-up whose text the fix engine may parse
+        self.warming: asyncio.Task | None = None  # the one follow-up whose text the fix engine may parse
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
-        self.indexing: Optional[asyncio.Task] = None
+        self.indexing: asyncio.Task | None = None
         self.background_started = False  # see start_background_work
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         # Separate workers, so a slow fix computation does not delay diagnostics.
@@ -70,7 +72,12 @@ class GradGuardServer(LanguageServer):
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
         analyses = [task for _, task in self.analysing.values()]
-        for task in [*analyses, *self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
+        for task in [
+            *analyses,
+            *self.pending.values(),
+            *self.follow_ups.values(),
+            *([self.indexing] if self.indexing else []),
+        ]:
             task.cancel()
         self.analysing.clear()
         self.pending.clear()
@@ -104,11 +111,11 @@ class GradGuardServer(LanguageServer):
 
     # ------------------------------------------------------------------ documents
 
-    def open_document(self, uri: str) -> Optional[TextDocument]:
+    def open_document(self, uri: str) -> TextDocument | None:
         """Only documents the editor opened; `workspace.get_text_document` would invent one from disk."""
         return self.workspace.text_documents.get(unquote(uri))
 
-    def program_key(self, uri: str) -> Optional[str]:
+    def program_key(self, uri: str) -> str | None:
         """The program a document belongs to: its notebook, or itself when it is a Python file."""
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
         if notebook is not None:
@@ -130,10 +137,11 @@ class GradGuardServer(LanguageServer):
 
     def workspace_root(self, path: str) -> str:
         """The innermost workspace folder holding `path`, or ""."""
-        return max((root for root in self.workspace_roots() if path.startswith(os.path.join(root, ""))),
-                   key=len, default="")
+        return max(
+            (root for root in self.workspace_roots() if path.startswith(os.path.join(root, ""))), key=len, default=""
+        )
 
-    def snapshot(self, key: str) -> Optional[Snapshot]:
+    def snapshot(self, key: str) -> Snapshot | None:
         notebook = self.workspace.get_notebook_document(notebook_uri=key)
         if notebook is not None:
             cells = []
@@ -152,7 +160,7 @@ class GradGuardServer(LanguageServer):
     def stamp(self, snapshot: Snapshot) -> Stamp:
         return (snapshot.layout.uris, snapshot.versions, self.settings.generation, self.rechecks.get(snapshot.key, 0))
 
-    def forget(self, key: str) -> Optional[Program]:
+    def forget(self, key: str) -> Program | None:
         _, analysis = self.analysing.pop(key, (None, None))
         if analysis is not None:
             analysis.cancel()
@@ -166,7 +174,7 @@ class GradGuardServer(LanguageServer):
 
     # ------------------------------------------------------------------ analysis
 
-    async def refresh(self, key: str) -> Optional[Program]:
+    async def refresh(self, key: str) -> Program | None:
         """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped).
         Callers asking for a text that is being analysed wait for that analysis: each text is analysed once
         however many ask (the server's own loop, and each `textDocument/diagnostic` pull)."""
@@ -184,7 +192,7 @@ class GradGuardServer(LanguageServer):
         # Shielded: a caller that is cancelled (a pull superseded by the next one) leaves it to the others.
         return await asyncio.shield(running[1])
 
-    async def newest_analysis(self, uri: str) -> Optional[Program]:
+    async def newest_analysis(self, uri: str) -> Program | None:
         """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
         for _ in range(3):  # the document may change while it is analysed; try again on the newer text
             key = self.program_key(uri)
@@ -195,7 +203,7 @@ class GradGuardServer(LanguageServer):
                 return program
         return None
 
-    async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Optional[Program]:
+    async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Program | None:
         try:
             config = self.settings.config_for(snapshot.path)
             loop = asyncio.get_running_loop()
@@ -295,8 +303,9 @@ class GradGuardServer(LanguageServer):
 
     def affected_by(self, change: IndexChange) -> list[str]:
         """The open programs whose analysis depends on what changed in one module's summary."""
-        return [key for key, program in self.programs.items()
-                if change.affects(program.root, program.module, program.calls)]
+        return [
+            key for key, program in self.programs.items() if change.affects(program.root, program.module, program.calls)
+        ]
 
     def start_background_work(self) -> None:
         """After the first analysis, not before it: the first diagnostics wait for neither the other workers'
@@ -312,8 +321,11 @@ class GradGuardServer(LanguageServer):
             for root in self.workspace_roots():
                 paths = await self.analysis_pool.run(python_files, root)
                 for start in range(0, len(paths), INDEX_BATCH):
-                    batch = [(path, config) for path in paths[start:start + INDEX_BATCH]
-                             if (config := self.settings.config_for(path)) is not None]
+                    batch = [
+                        (path, config)
+                        for path in paths[start : start + INDEX_BATCH]
+                        if (config := self.settings.config_for(path)) is not None
+                    ]
                     await self.analysis_pool.run(index_files, root, batch)
                 await self.analysis_pool.run(finish_index, root)
                 limit = f" (the first {MAX_FILES})" if len(paths) >= MAX_FILES else ""

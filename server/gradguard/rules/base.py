@@ -1,4 +1,5 @@
 """The shape of a rule: one object holds its code, slug, texts, examples and check."""
+
 from __future__ import annotations
 
 import textwrap
@@ -8,8 +9,8 @@ from typing import TYPE_CHECKING, Callable
 from ..findings import Severity
 
 if TYPE_CHECKING:
-    from ..report import Report
     from ..dataflow.facts import ModuleFacts
+    from ..report import Report
 
 DOCS_URL = "https://github.com/gradguard/gradguard/blob/main/docs/rules/{code}-{slug}.md"
 EXPECT_MARK = "# expect"  # in a `fires` example, marks each line where the rule must report
@@ -26,7 +27,7 @@ class Rule:
     references: tuple[str, ...]  # official PyTorch documentation
     fires: tuple[str, ...]  # examples that must report, `# expect` on each reported line
     silent: tuple[str, ...]  # examples that must stay silent
-    check: Callable[["ModuleFacts", "Report"], None]
+    check: Callable[[ModuleFacts, Report], None]
     # The fix builders, preferred first, as `module.function` of `gradguard.fixes` (`fixes.builders` imports
     # them): named, not imported, so an analysis never loads libcst. None: the page says "No automatic fix".
     fixes: tuple[str, ...] = ()
@@ -49,7 +50,6 @@ class Rule:
             f"## Fix safety\n\n{self._fix_safety()}\n\n"
             f"## References\n\n{refs}\n"
         )
-
 
     def _fix_safety(self) -> str:
         text = _dedent(self.fix_safety)

@@ -4,8 +4,12 @@ import ast
 
 from .base import Rule, example
 
-APIS = {"torch.no_grad": "no_grad", "torch.inference_mode": "inference_mode",
-        "torch.enable_grad": "enable_grad", "torch.set_grad_enabled": "set_grad_enabled"}
+APIS = {
+    "torch.no_grad": "no_grad",
+    "torch.inference_mode": "inference_mode",
+    "torch.enable_grad": "enable_grad",
+    "torch.set_grad_enabled": "set_grad_enabled",
+}
 
 
 def check(facts, report) -> None:
@@ -14,8 +18,12 @@ def check(facts, report) -> None:
             expr = item.context_expr
             if isinstance(expr, (ast.Name, ast.Attribute)) and facts.names.qualified(expr) in APIS:
                 name = APIS[facts.names.qualified(expr)]
-                report.add(RULE, expr, f"`{name}` is a class: `with` needs an instance, `{name}()`; "
-                           "without the parentheses entering the block raises")
+                report.add(
+                    RULE,
+                    expr,
+                    f"`{name}` is a class: `with` needs an instance, `{name}()`; "
+                    "without the parentheses entering the block raises",
+                )
 
 
 RULE = Rule(

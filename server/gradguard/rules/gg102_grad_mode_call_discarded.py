@@ -13,8 +13,12 @@ def check(facts, report) -> None:
             qualified = facts.names.qualified(node.value.func)
             if qualified in DISCARDED:
                 name = qualified.split(".")[-1]
-                report.add(RULE, node, f"`{name}()` as a statement creates a context manager and discards it: "
-                           f"gradient tracking is unchanged; use `with {name}():` or the decorator")
+                report.add(
+                    RULE,
+                    node,
+                    f"`{name}()` as a statement creates a context manager and discards it: "
+                    f"gradient tracking is unchanged; use `with {name}():` or the decorator",
+                )
 
 
 RULE = Rule(
@@ -37,8 +41,10 @@ RULE = Rule(
         its comments stay, each on a line of its own.
     """,
     fixes=("wrap.wrap_following", "wrap.delete_statement"),
-    references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
-                "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
+        "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
+    ),
     fires=(
         example("""
             import torch

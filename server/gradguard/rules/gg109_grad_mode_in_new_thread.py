@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
 
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, first_origin, only
@@ -23,10 +22,14 @@ def check(facts, report) -> None:
             if target is None or not _runs_forward(facts, fn, target):
                 continue
             origin = first_origin(event.state.grad)
-            report.add(RULE, event.node, f"grad mode is thread-local: the work started here runs with gradient tracking "
-                       f"enabled, although {describe_grad(origin, report)} disabled it in this thread; put "
-                       "`torch.no_grad()` inside the worker function",
-                       related=[(origin.origin, "gradients disabled here (this thread only)")] if origin.origin else ())
+            report.add(
+                RULE,
+                event.node,
+                f"grad mode is thread-local: the work started here runs with gradient tracking "
+                f"enabled, although {describe_grad(origin, report)} disabled it in this thread; put "
+                "`torch.no_grad()` inside the worker function",
+                related=[(origin.origin, "gradients disabled here (this thread only)")] if origin.origin else (),
+            )
 
 
 def _thread_targets(facts, fn) -> dict[str, ast.expr]:
@@ -41,7 +44,7 @@ def _thread_targets(facts, fn) -> dict[str, ast.expr]:
     return found
 
 
-def _thread_target(facts, call: ast.Call) -> Optional[ast.expr]:
+def _thread_target(facts, call: ast.Call) -> ast.expr | None:
     if facts.names.qualified(call.func) in THREAD_CLASSES:
         for keyword in call.keywords:
             if keyword.arg == "target":
@@ -49,7 +52,7 @@ def _thread_target(facts, call: ast.Call) -> Optional[ast.expr]:
     return None
 
 
-def _started_target(facts, call: ast.Call, threads: dict[str, ast.expr]) -> Optional[ast.expr]:
+def _started_target(facts, call: ast.Call, threads: dict[str, ast.expr]) -> ast.expr | None:
     func = call.func
     if facts.names.qualified(func) == "asyncio.to_thread" and call.args:
         return call.args[0]

@@ -21,12 +21,20 @@ def check(facts, report) -> None:
             continue
         load = min(loads, key=lambda n: n.lineno)
         loader = _loader_name(facts, load)
-        why = "" if evidence is None or any(node is load for node, _ in evidence.related) else f" ({evidence.say(report)})"
-        report.add(RULE, event.node, f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
-                   f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
-                   "the mode, so Dropout and BatchNorm may still be in training mode",
-                   related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
-                   data=ModelAt(event.model, report.last_line(load)))
+        why = (
+            ""
+            if evidence is None or any(node is load for node, _ in evidence.related)
+            else f" ({evidence.say(report)})"
+        )
+        report.add(
+            RULE,
+            event.node,
+            f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
+            f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
+            "the mode, so Dropout and BatchNorm may still be in training mode",
+            related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
+            data=ModelAt(event.model, report.last_line(load)),
+        )
 
 
 def _loader_name(facts, load) -> str:
@@ -50,8 +58,10 @@ RULE = Rule(
     """,
     fix_safety="Inserts `model.eval()` after the load. Unsafe: results change, which is the point.",
     fixes=("insert.eval_after_load",),
-    references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict",
-                "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict",
+        "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",
+    ),
     fires=(
         example("""
             import torch

@@ -1,8 +1,9 @@
 """Questions several rules ask of the dataflow facts, answered once."""
+
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts
