@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from gradguard.lsp.state import CHANGE_DEBOUNCE_SECONDS
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-
-from gradguard.lsp.state import CHANGE_DEBOUNCE_SECONDS
 
 SIZES = (1_000, 5_000, 20_000)
 EDITS = 50

@@ -22,7 +22,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lsp_latency import generate  # noqa: E402
+from lsp_latency import generate
 
 TYPING_INTERVAL_SECONDS = 0.15
 

@@ -35,11 +35,12 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import tomllib
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomllib
 
 DATA = Path(__file__).resolve().parent / "real_quality"
 DEFAULT_MIRRORS = Path("/work/.mirror")

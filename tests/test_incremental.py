@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import ast
 
-import pytest
-
 import gradguard.analysis
 import gradguard.dataflow.facts
+import pytest
 from gradguard.analysis import analyze_module
 from gradguard.incremental import DocumentMemo
 from gradguard.reparse import Reparser

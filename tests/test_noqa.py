@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from gradguard.analysis import analyze
 from gradguard.config import Config
 from gradguard.findings import Finding, Span

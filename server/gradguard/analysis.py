@@ -8,8 +8,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
 
 from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
@@ -37,7 +37,7 @@ class AnalysisError(Exception):
 
 
 def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-            project: Optional[ProjectIndex] = None, module: str = "", cell_starts: Sequence[int] = (),
+            project: ProjectIndex | None = None, module: str = "", cell_starts: Sequence[int] = (),
             cell_numbers: Sequence[int] = ()) -> list[Finding]:
     """For a notebook's joined code cells, `cell_starts` (`JoinedCells.starts`) and the numbers the
     front shows for them (default 1, 2, ...), so messages name cells rather than joined lines."""
@@ -64,9 +64,9 @@ class ModuleAnalysis:
 
 
 def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-                   project: Optional[ProjectIndex] = None, module: str = "",
+                   project: ProjectIndex | None = None, module: str = "",
                    cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = (),
-                   memo: Optional[DocumentMemo] = None) -> ModuleAnalysis:
+                   memo: DocumentMemo | None = None) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project).
     `memo`: the same object for every version of one document, for faster analyses after an edit.
     A notebook whose joined cells do not parse is analysed without the cells that do not parse alone."""
@@ -92,9 +92,9 @@ def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
             yield UnparsableCell(cell, error.message, start + error.line, error.col)
 
 
-def _analyze_module(source: str, path: str, config: Config, project: Optional[ProjectIndex], module: str,
+def _analyze_module(source: str, path: str, config: Config, project: ProjectIndex | None, module: str,
                     cell_starts: Sequence[int], cell_numbers: Sequence[int],
-                    memo: Optional[DocumentMemo]) -> ModuleAnalysis:
+                    memo: DocumentMemo | None) -> ModuleAnalysis:
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
@@ -103,7 +103,7 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
 
-    def run(tree: ast.Module, facts_memo: Optional[FactsMemo]) -> tuple[Found, ModuleFacts]:
+    def run(tree: ast.Module, facts_memo: FactsMemo | None) -> tuple[Found, ModuleFacts]:
         report = Report()
         facts = build_facts(tree, config, path, source, project, module, facts_memo)
         for rule in rules:

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import AnalysisError, analyze, analyze_module
-from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
 from .cache import Cache, cache_key
 from .config import Config
-from .findings import Edit, Finding, Fix, Related, Span
+from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
+from .findings import Edit, Finding, Fix, Related, Span
 from .noqa import add_noqa_comments
-from .processes import tune_garbage_collector, worker_context
 from .notebook import cells_after_fixes, join_cells
+from .processes import tune_garbage_collector, worker_context
 
 # Below this much source a worker process costs more to start (imports; libcst too when fixing) than it saves.
 PARALLEL_MIN_BYTES = 512 * 1024

@@ -17,19 +17,18 @@ import argparse
 import difflib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from . import __version__
+from .analysis import KNOWN_SELECTORS, unknown_selectors
 from .cache import CACHE_DIR, symlink_in
 from .checking import FileResult, Options, Problem, Task, check_all
 from .files import Skipped, WriteRefused, folders_checked, glob_matches, walk, write_atomically
-from .formats import plural, printable, problem_line, render
+from .formats import TextStyle, plural, printable, problem_line, render
 from .project import Project, ProjectProblem, Projects
-from .analysis import KNOWN_SELECTORS, unknown_selectors
-from .formats import TextStyle
 from .rules import RULES, find_rule
-
 
 COMMANDS = ("check", "server", "rule", "version")
 SERVER_FLAGS = ("--stdio", "--tcp", "--host", "--port")  # the language server's options (`lsp.server`)

@@ -5,8 +5,9 @@ import fnmatch
 import functools
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 from .findings import SEVERITIES
 
@@ -30,7 +31,7 @@ class Config:
     extend_eval_function_patterns: tuple[str, ...] = ()  # added to them, as Ruff's `extend-*` settings
     model_names: tuple[str, ...] = ()
 
-    def with_overrides(self, **changes: Any) -> "Config":
+    def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def is_eval_function_name(self, name: str) -> bool:
@@ -38,7 +39,7 @@ class Config:
 
 
 @functools.lru_cache(maxsize=16)
-def _eval_name_regex(patterns: tuple[str, ...]) -> "re.Pattern[str]":
+def _eval_name_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
 
 

@@ -32,8 +32,9 @@ import os
 import stat
 import tempfile
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from .notebook import JoinedCells, join_cells
 
@@ -205,7 +206,7 @@ def decode_python(data: bytes) -> SourceFile:
     return SourceFile(text, encoding)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _is_source_encoding(encoding: str) -> bool:
     """A character set that reads ASCII as ASCII, as PEP 263 requires (which rules out UTF-16 and UTF-7);
     `bytes.decode` refuses what is not a text encoding, as CPython does for a cookie (rot13, hex)."""
@@ -216,7 +217,7 @@ def _is_source_encoding(encoding: str) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 

@@ -6,8 +6,9 @@ the language server to the negotiated LSP position encoding.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Optional, Union
+from typing import Literal, Union
 
 Severity = Literal["error", "warning", "info", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info", "hint")
@@ -45,7 +46,7 @@ class Fix:
     preferred: bool = False
     # Fixes with the same key never apply in one round of fix-all, however far apart their edits (as
     # Ruff's isolation levels): deleting two statements of one block could each be right and empty it.
-    isolation: Optional[tuple[str, int]] = None
+    isolation: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)

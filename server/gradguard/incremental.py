@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable
 
 from .dataflow.crossfile import Export, OutgoingCall
 from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within
@@ -137,7 +138,7 @@ def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> di
     """The part of what was found that lies in each of `chunks` (analysed in `facts`)."""
     starts = [chunk.start for chunk in chunks]
 
-    def holder(node: ast.AST) -> Optional[tuple[ast.stmt, ...]]:
+    def holder(node: ast.AST) -> tuple[ast.stmt, ...] | None:
         index = bisect.bisect_right(starts, node.lineno - 1) - 1  # type: ignore[attr-defined]
         return chunks[index].statements if index >= 0 and node.lineno - 1 < chunks[index].end else None  # type: ignore[attr-defined]
 

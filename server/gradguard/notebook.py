@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
 
 from .findings import Span
 from .lines import LINE_BREAK
@@ -86,7 +86,7 @@ def join_cells(cells: list[str]) -> JoinedCells:
     return JoinedCells("\n".join(parts) + "\n", tuple(starts), frozenset(magic_lines))
 
 
-def cells_after_fixes(joined: JoinedCells, sources: Sequence[str], fixed: str) -> Optional[list[str]]:
+def cells_after_fixes(joined: JoinedCells, sources: Sequence[str], fixed: str) -> list[str] | None:
     """Each code cell's source once `fixed` (the joined program after fixes) replaces `joined.source`;
     None when a change spans two cells or touches a line blanked for a magic, which cannot be put back.
     Unchanged lines are taken from the cells themselves, so magics and shell escapes stay."""
@@ -144,7 +144,7 @@ def _as_python(lines: list[str]) -> list[str]:
     return result
 
 
-def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[str], bool, int]:
+def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None, bool, int]:
     """(bracket depth, open string's quote, backslash continuation, where a comment starts) after `line`, given
     them before it. Enough of Python's tokenizer to tell where logical lines start; a cell that does not parse
     may mislead it."""

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 
-def worker_context() -> "BaseContext":
+def worker_context() -> BaseContext:
     """The multiprocessing context of every worker process: spawned, by a Python in isolated mode (`-I`).
 
     A spawned child runs `python -c "from multiprocessing.spawn import ..."` before any of our code,

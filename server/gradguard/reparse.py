@@ -15,10 +15,10 @@ from __future__ import annotations
 import ast
 import bisect
 import copy
-from typing import Callable, Optional
+from typing import Callable
 
-from .lines import split_lines
 from .dataflow.traverse import descendants
+from .lines import split_lines
 
 
 class Reparser:
@@ -38,7 +38,7 @@ class Reparser:
         self._remember(lines, tree.body)
         return tree
 
-    def _reparse(self, lines: list[str]) -> Optional[ast.Module]:
+    def _reparse(self, lines: list[str]) -> ast.Module | None:
         old = self.lines
         same_head = _common_head(old, lines)
         if same_head == len(old) == len(lines):
@@ -89,7 +89,7 @@ def _touched(starts: list[int], changed: tuple[int, int]) -> tuple[int, int]:
     return first, bisect.bisect_left(starts, changed[1])
 
 
-def _parsed(text: str) -> Optional[ast.Module]:
+def _parsed(text: str) -> ast.Module | None:
     """`ast.parse(text)`; None when it fails (then more of the text is parsed)."""
     try:
         return ast.parse(text)
@@ -108,7 +108,7 @@ def _spliced(chunks: list[list[ast.stmt]], first: int, after: int, middle: list[
 
 
 def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int], end: int,
-                   moved: int) -> Optional[ast.ClassDef]:
+                   moved: int) -> ast.ClassDef | None:
     """A class with only the statements of its body that the change touched parsed again, as the body
     of a stand-in `class _:` (so they keep their indentation and columns); `end`: the line where the
     top-level chunk holding the class ends. None when the change reaches the header, or when the
@@ -142,7 +142,7 @@ def _first_line(statement: ast.stmt) -> int:
     return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))]) - 1
 
 
-def _common_head(a: list[str], b: list[str], limit: Optional[int] = None) -> int:
+def _common_head(a: list[str], b: list[str], limit: int | None = None) -> int:
     """How many leading items `a` and `b` share (at most `limit`)."""
     count = min(len(a), len(b)) if limit is None else limit
     for index in range(count):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .findings import Finding, JSONValue, Related, Severity, Span
@@ -34,13 +35,13 @@ class LineOf:
 
 @dataclass(frozen=True)
 class Reported:
-    rule: "Rule"
+    rule: Rule
     node: ast.AST
     message: str
     related: tuple[tuple[ast.AST, str], ...]
-    data: Mapping[str, Union[JSONValue, LineOf]]
+    data: Mapping[str, JSONValue | LineOf]
     lines: Mapping[int, ast.AST]  # the nodes whose lines the texts name, by LINE_REFERENCE number
-    severity: Optional[Severity] = None  # when not the rule's: GG202 on a model no layer of which depends on the mode
+    severity: Severity | None = None  # when not the rule's: GG202 on a model no layer of which depends on the mode
 
 
 class Report:
@@ -50,14 +51,14 @@ class Report:
         self.reported: list[Reported] = []
         self._named: list[ast.AST] = []
 
-    def add(self, rule: "Rule", node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
-            data: Optional[Mapping[str, Union[JSONValue, LineOf]]] = None, severity: Optional[Severity] = None) -> None:
+    def add(self, rule: Rule, node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
+            data: Mapping[str, JSONValue | LineOf] | None = None, severity: Severity | None = None) -> None:
         links = tuple(related)
         named = {int(number): self._named[int(number)]
                  for text in (message, *(text for _, text in links)) for number in LINE_REFERENCE.findall(text)}
         self.reported.append(Reported(rule, node, message, links, data or {}, named, severity))
 
-    def line(self, node: Optional[ast.AST]) -> str:
+    def line(self, node: ast.AST | None) -> str:
         """How a message names the line of `node`: "line 12", or in a notebook "line 3 of cell 2"."""
         if node is None or not hasattr(node, "lineno"):
             return "an earlier line"
@@ -84,7 +85,7 @@ class Rendering:
         self.cell_starts = cell_starts
         self.cell_numbers = cell_numbers or range(1, len(cell_starts) + 1)
 
-    def findings(self, reported: Iterable[Reported], rules: list["Rule"]) -> list[Finding]:
+    def findings(self, reported: Iterable[Reported], rules: list[Rule]) -> list[Finding]:
         enabled = {rule.code for rule in rules}
         result = []
         for item in reported:
@@ -122,7 +123,7 @@ class Rendering:
         return f"line {line - self.cell_starts[cell] + 1} of cell {self.cell_numbers[cell]}"
 
     @staticmethod
-    def _data(value: Union[JSONValue, LineOf]) -> JSONValue:
+    def _data(value: JSONValue | LineOf) -> JSONValue:
         if not isinstance(value, LineOf):
             return value
         node = value.node
@@ -134,6 +135,6 @@ class Rendering:
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
-    def _suppressed(self, rule: "Rule", span: Span) -> bool:
+    def _suppressed(self, rule: Rule, span: Span) -> bool:
         text = self.lines[span.start_line] if span.start_line < len(self.lines) else ""
         return "#" in text and directives(text, span.start_col).suppresses(rule.code, rule.slug)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from gradguard.rules import RULES
 
 from .conftest import GG101_SNIPPET, findings_json, run_gradguard

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from gradguard import __version__
 from gradguard.rules import RULES
 

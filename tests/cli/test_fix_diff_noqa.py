@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from gradguard import Config, analyze
 from gradguard.fixes import code_fixes
 from gradguard.rules import RULES

@@ -5,12 +5,10 @@ import json
 from pathlib import Path
 
 import jsonschema
-
 from gradguard.formats import printable
 from gradguard.rules import RULES
 
-from .conftest import (CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, needs_shared_examples,
-                       run_gradguard)
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, needs_shared_examples, run_gradguard
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
 

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from gradguard.findings import Span
 from gradguard.notebook import cells_after_fixes, join_cells
 
-from .conftest import SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard, tree_digest
+from .conftest import SHARED_EXAMPLES, findings_json, needs_shared_examples, run_gradguard, tree_digest
 
 EXAMPLE = SHARED_EXAMPLES / "notebook__eval_in_cells.ipynb"
 

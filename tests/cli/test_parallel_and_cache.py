@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, needs_shared_examples, findings_json, run_gradguard
+from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_json, needs_shared_examples, run_gradguard
 
 
 def generate_tree(root: Path) -> None:

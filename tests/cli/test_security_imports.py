@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from gradguard.checking import PARALLEL_MIN_BYTES
 
 from .conftest import GG101_SNIPPET

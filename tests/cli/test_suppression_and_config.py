@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from gradguard.config import DEFAULT_EVAL_FUNCTION_PATTERNS
 
 from .conftest import GG101_SNIPPET, findings_json, run_gradguard

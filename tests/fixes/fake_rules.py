@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from gradguard import Config, Finding, Span
-
 from support import SLUGS
 
 GRAD_MODES = {"no_grad", "inference_mode", "enable_grad"}

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import ast
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import gradguard.fixes as engine
+import pytest
+from fake_rules import fake_analyze
 from gradguard import Config, Edit, Fix, Span
 from gradguard.checking import Options, Task, check_file
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
-
-from fake_rules import fake_analyze
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def insert(line: int, col: int, text: str) -> Fix:

@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from gradguard import Config, analyze
 from gradguard.fixes import apply_fixes, code_fixes, fix_all, fixes_for
 from gradguard.fixes.registry import BUILDERS

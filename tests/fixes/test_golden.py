@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from gradguard import Config, analyze
 from gradguard.fixes import fix_all
-
 from support import apply, finding, line_of, span_of
 
 GOLDEN = Path(__file__).parent / "golden"

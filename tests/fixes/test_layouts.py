@@ -3,11 +3,9 @@ form feeds, one-line suites."""
 from __future__ import annotations
 
 import pytest
-
 from gradguard import Config
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
 from gradguard.notebook import join_cells
-
 from support import apply, finding, line_of, titles
 
 EVALUATE = (

@@ -11,10 +11,9 @@ import io
 import tokenize
 from collections import Counter
 
-from hypothesis import settings
-
 import gradguard
 from gradguard.fixes import apply_fixes, fix_all, fixes_for
+from hypothesis import settings
 
 PATH = "f.py"
 

@@ -11,10 +11,13 @@ import ast
 
 import hypothesmith
 import pytest
-from hypothesis import event, given, note, strategies as st
-
+from hypothesis import event, given, note
+from hypothesis import strategies as st
 from properties import (
-    analyze_or_none, check_each_fix_parses, check_fix_all_parses_and_is_idempotent, fuzz_settings,
+    analyze_or_none,
+    check_each_fix_parses,
+    check_fix_all_parses_and_is_idempotent,
+    fuzz_settings,
 )
 from torch_programs import torch_programs
 

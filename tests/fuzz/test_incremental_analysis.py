@@ -9,12 +9,12 @@ from __future__ import annotations
 import ast
 
 import pytest
-from hypothesis import event, given, note, strategies as st
-
 from gradguard.analysis import AnalysisError, analyze_module
 from gradguard.dataflow.crossfile import Export, ProjectIndex
 from gradguard.incremental import DocumentMemo
 from gradguard.reparse import Reparser
+from hypothesis import event, given, note
+from hypothesis import strategies as st
 from properties import PATH, fuzz_settings
 from torch_programs import torch_programs
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from properties import analyze_or_none, check_each_fix_parses, check_fix_all_parses_and_is_idempotent
 
 SEEDS = sorted((Path(__file__).parent / "seeds").glob("*.py"))

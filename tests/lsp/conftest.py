@@ -8,7 +8,7 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from lsp_helpers import SERVER, accept_registration  # noqa: E402
+from lsp_helpers import SERVER, accept_registration
 
 
 @pytest_lsp.fixture(config=SERVER)

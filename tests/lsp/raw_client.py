@@ -8,8 +8,9 @@ import json
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable
 
 TIMEOUT = 60.0
 
@@ -26,7 +27,7 @@ class RawServer:
         threading.Thread(target=self._read_messages, daemon=True).start()
         threading.Thread(target=lambda: self.stderr.extend(self.process.stderr), daemon=True).start()
 
-    def __enter__(self) -> "RawServer":
+    def __enter__(self) -> RawServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -51,7 +52,7 @@ class RawServer:
     def notify(self, method: str, params: Any = None) -> None:
         self.send({"jsonrpc": "2.0", "method": method, **({} if params is None else {"params": params})})
 
-    def initialize(self, root: Optional[Path] = None, capabilities: Optional[dict] = None) -> dict[str, Any]:
+    def initialize(self, root: Path | None = None, capabilities: dict | None = None) -> dict[str, Any]:
         params = {"processId": None, "rootUri": root.as_uri() if root else None, "capabilities": capabilities or {}}
         if root:
             params["workspaceFolders"] = [{"uri": root.as_uri(), "name": root.name}]

@@ -3,10 +3,9 @@ import asyncio
 import re
 from collections import Counter
 
+from lsp_helpers import change, file_uri, open_doc, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import change, file_uri, open_doc, wait_until
 from test_scheduling import LONG_FILE
 
 

@@ -14,14 +14,22 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import LanguageClient
-
 from gradguard.analysis import analyze
 from lsp_helpers import (
-    NOT_CALLED, SERVER, change, code_actions, codes, file_uri, hover_text, open_doc, published, record_publications,
+    NOT_CALLED,
+    SERVER,
+    change,
+    code_actions,
+    codes,
+    file_uri,
+    hover_text,
+    open_doc,
+    published,
+    record_publications,
     wait_until,
 )
+from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 # Generous bounds: only there so a hang fails the test instead of blocking the run.
 SLOW = 120.0
@@ -181,7 +189,7 @@ def frame(message: dict) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-def read_messages(stream, into: "queue.Queue[dict]") -> None:
+def read_messages(stream, into: queue.Queue[dict]) -> None:
     """JSON-RPC messages from the server's stdout, until it closes."""
     while True:
         headers = {}
@@ -193,7 +201,7 @@ def read_messages(stream, into: "queue.Queue[dict]") -> None:
         into.put(json.loads(stream.read(int(headers["content-length"]))))
 
 
-def next_message(messages: "queue.Queue[dict]", wanted) -> dict:
+def next_message(messages: queue.Queue[dict], wanted) -> dict:
     deadline = time.monotonic() + SLOW
     while time.monotonic() < deadline:
         try:

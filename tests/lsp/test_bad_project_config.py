@@ -1,9 +1,8 @@
 """A `[tool.gradguard]` value of the wrong type (issue 19, item 6): the server says so once, in the
 CLI's words, and goes on analysing with the default settings."""
+from lsp_helpers import NOT_CALLED, codes, file_uri, open_doc, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import NOT_CALLED, codes, file_uri, open_doc, published, wait_until
 
 
 async def test_a_wrong_type_is_logged_once_and_defaults_apply(client: LanguageClient, tmp_path):

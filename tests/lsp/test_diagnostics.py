@@ -1,10 +1,16 @@
 """Diagnostics: pushed and pulled, debounced bursts, code that stops parsing, close."""
+from lsp_helpers import (
+    NOT_CALLED,
+    change,
+    codes,
+    file_uri,
+    open_doc,
+    published,
+    record_publications,
+    wait_until,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import (
-    NOT_CALLED, change, codes, file_uri, open_doc, published, record_publications, wait_until,
-)
 
 
 async def test_push_carries_code_link_source_and_data(client: LanguageClient, tmp_path):

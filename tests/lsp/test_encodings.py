@@ -1,9 +1,8 @@
 """Position encodings: the same finding on a line with non-ASCII and astral characters, in utf-16/8/32."""
 import pytest_lsp
+from lsp_helpers import SERVER, code_actions, edits_of, file_uri, hover_text, open_doc, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import SERVER, code_actions, edits_of, file_uri, hover_text, open_doc, published, wait_until
 
 # `torch.no_grad` starts at code point 24 on line 2, after "é" (2 utf-8 bytes) and "😋" (astral:
 # 2 utf-16 units, 4 utf-8 bytes).

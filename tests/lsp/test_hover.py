@@ -1,10 +1,9 @@
 """Hover: API explanations (corrected FAQ wording) where names resolve to the API, grad-disabled regions,
 findings in brief."""
-from pytest_lsp import LanguageClient
-
 from gradguard.lsp.hover import why_in_brief
 from gradguard.rules import RULES
 from lsp_helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
+from pytest_lsp import LanguageClient
 
 TRAINING = """\
 import torch

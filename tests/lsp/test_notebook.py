@@ -1,9 +1,8 @@
 """Notebooks (LSP 3.17 sync): code cells analysed in order as one program; results land in the right cell."""
 import pytest_lsp
+from lsp_helpers import SERVER, apply_edits, code_actions, hover_text, hover_until, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import SERVER, apply_edits, code_actions, hover_text, hover_until, published, wait_until
 
 NOTEBOOK = "file:///tmp/gradguard-tests/analysis.ipynb"
 CELLS = [

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from raw_client import RawServer
 
 ANSWER_WITHIN = 20.0  # seconds; no answer at all is the failure these tests catch
@@ -51,13 +50,13 @@ def test_a_body_that_is_not_json_gets_a_parse_error(server: RawServer, tmp_path:
     server.send_bytes(b'{"jsonrpc": "2.0", "id": 7, "method": ')
     assert server.wait_for(lambda m: "error" in m and m.get("id", "absent") is None, ANSWER_WITHIN)["error"]["code"] == PARSE_ERROR
     server.send_bytes(b'\xff\xfe not utf-8')
-    errors = lambda: [m for m in server.received if "error" in m and m.get("id", "absent") is None]  # noqa: E731
+    errors = lambda: [m for m in server.received if "error" in m and m.get("id", "absent") is None]
     server.wait_for(lambda m: len(errors()) == 2, ANSWER_WITHIN)
     assert [m["error"]["code"] for m in errors()] == [PARSE_ERROR, PARSE_ERROR]
     server.send_bytes(b"[1, 2]")  # JSON, but not a JSON-RPC message
     server.wait_for(lambda m: len(errors()) == 3, ANSWER_WITHIN)
     assert errors()[-1]["error"]["code"] == INVALID_REQUEST
-    server.send(({"id": 41, "method": "textDocument/hover"}))  # no "jsonrpc"
+    server.send({"id": 41, "method": "textDocument/hover"})  # no "jsonrpc"
     assert error_code(server, 41) == INVALID_REQUEST
     assert server.response(server.request("shutdown")) is None  # still serving
 

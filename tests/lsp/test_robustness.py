@@ -1,8 +1,7 @@
 """Requests for unknown or closed documents and out-of-range positions get quiet answers; the server stays up."""
+from lsp_helpers import NOT_CALLED, change, code_actions, file_uri, hover_text, open_doc, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import NOT_CALLED, change, code_actions, file_uri, hover_text, open_doc, published, wait_until
 
 
 async def test_unknown_and_closed_documents(client: LanguageClient, tmp_path):

@@ -1,14 +1,21 @@
 """When results are published: an idle edit at once, a burst only at its end; code actions for the newest text."""
 import asyncio
 
-from lsprotocol import types
-from pytest_lsp import LanguageClient
-
 from gradguard.lsp.actions import FIX_ALL_KIND
 from lsp_helpers import (
-    NOT_CALLED, apply_edits, change, code_actions, edits_of, file_uri, open_doc, published, record_publications,
+    NOT_CALLED,
+    apply_edits,
+    change,
+    code_actions,
+    edits_of,
+    file_uri,
+    open_doc,
+    published,
+    record_publications,
     wait_until,
 )
+from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 # Long enough that the analysis of the burst's first edit is still running when the last edit arrives.
 TRAINING_BLOCK = '''\

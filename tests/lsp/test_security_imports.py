@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from raw_client import RawServer
 
 INSTALLED = Path(sys.executable).with_name("gradguard")

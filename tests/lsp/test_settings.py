@@ -1,11 +1,18 @@
 """Settings: initializationOptions, [tool.gradguard], and changes at run time (workspace/configuration)."""
 import pytest_lsp
+from lsp_helpers import (
+    NOT_CALLED,
+    SERVER,
+    accept_registration,
+    codes,
+    file_uri,
+    open_doc,
+    published,
+    record_publications,
+    wait_until,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
-
-from lsp_helpers import (
-    NOT_CALLED, SERVER, accept_registration, codes, file_uri, open_doc, published, record_publications, wait_until,
-)
 
 
 @pytest_lsp.fixture(config=SERVER)

@@ -7,7 +7,6 @@ import os
 import time
 
 import pytest
-
 from gradguard.lsp.workers import Pool
 
 

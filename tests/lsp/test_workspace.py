@@ -4,10 +4,9 @@ import textwrap
 
 import pytest
 import pytest_lsp
+from lsp_helpers import SERVER, accept_registration, change, codes, open_doc, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
-
-from lsp_helpers import SERVER, accept_registration, change, codes, open_doc, published, wait_until
 
 EVALUATION = textwrap.dedent("""\
     import torch

@@ -62,7 +62,7 @@ def test_a_state_dict_from_torch_load_is_not_a_model():
 
 def test_one_vocabulary_for_evaluation_data():
     # the analysis's evaluation loop and the fixes read the same names (`val_images` was only the fix's)
-    assert EVALUATION_DATA.search("val_images") and EVALUATION_DATA.search("self.test_loader".split(".")[-1])
+    assert EVALUATION_DATA.search("val_images") and EVALUATION_DATA.search(["self", "test_loader"][-1])
     assert not EVALUATION_DATA.search("interval_regularizer") and not EVALUATION_DATA.search("retrieval_loss")
     (gg202,) = findings("""
         import torch

@@ -1,6 +1,5 @@
 """Every rule's own examples are its test spec: `fires` report exactly the marked lines, `silent` nothing."""
 import pytest
-
 from gradguard import analyze
 from gradguard.config import Config
 from gradguard.rules import RULES

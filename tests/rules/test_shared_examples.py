@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from gradguard import analyze
 from gradguard.notebook import join_cells
 

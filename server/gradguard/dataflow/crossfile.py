@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import posixpath
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .state import Grad, Mode, Possible, Setting, State
 
@@ -28,7 +27,7 @@ class Export:
     """What a module-level function does to its caller, in portable form."""
 
     params: tuple[str, ...]
-    grad_exit: Optional[tuple[str, ...]]
+    grad_exit: tuple[str, ...] | None
     mode_exit: tuple[tuple[str, tuple[str, ...]], ...]
     trains_unset: bool
 
@@ -52,7 +51,7 @@ class ProjectIndex:
 
     exports: dict[str, dict[str, Export]] = field(default_factory=dict)
     incoming: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
-    _by_suffix: Optional[dict[str, str]] = field(default=None, repr=False, compare=False)
+    _by_suffix: dict[str, str] | None = field(default=None, repr=False, compare=False)
     changes: int = field(default=0, repr=False, compare=False)  # counts `add`s: the index is updated in place
 
     def add(self, module: str, exports: dict[str, Export], calls: list[OutgoingCall]) -> None:
@@ -67,7 +66,7 @@ class ProjectIndex:
             if target is not None:
                 self.incoming.setdefault(target, {}).setdefault(call.function, []).append(call.grad)
 
-    def resolve_module(self, dotted_name: str) -> Optional[str]:
+    def resolve_module(self, dotted_name: str) -> str | None:
         """`mypkg.eval` -> the indexed module it names (`src.mypkg.eval` in a src layout)."""
         if dotted_name in self.exports:
             return dotted_name
@@ -79,11 +78,11 @@ class ProjectIndex:
                     self._by_suffix[".".join(parts[start:])] = module
         return self._by_suffix.get(dotted_name)
 
-    def export(self, dotted_name: str, function: str) -> Optional[Export]:
+    def export(self, dotted_name: str, function: str) -> Export | None:
         module = self.resolve_module(dotted_name)
         return self.exports.get(module, {}).get(function) if module else None
 
-    def incoming_grad(self, module: str, function: str) -> Optional[Possible]:
+    def incoming_grad(self, module: str, function: str) -> Possible | None:
         calls = self.incoming.get(module, {}).get(function)
         if not calls:
             return None
@@ -139,7 +138,7 @@ def portable(possible: Possible, entry: Possible) -> tuple[str, ...]:
     return tuple(sorted({PASSTHROUGH if s in entry else s.value.value for s in possible}))
 
 
-def call_target(call: ast.Call, imported: dict[str, str]) -> Optional[tuple[str, str]]:
+def call_target(call: ast.Call, imported: dict[str, str]) -> tuple[str, str] | None:
     """(module, function) of a call of an imported function: `evaluate(...)` after `from .utils import evaluate`."""
     func = call.func
     if isinstance(func, ast.Name) and func.id in imported:

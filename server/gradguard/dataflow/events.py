@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Union
 
 from .state import Possible, State
 
@@ -22,22 +22,22 @@ class Region:
 class CallEvent:
     node: ast.Call
     state: State  # just before the call
-    qualified: Optional[str]  # canonical name of what is called, when it is an import (`torch.no_grad`)
+    qualified: str | None  # canonical name of what is called, when it is an import (`torch.no_grad`)
     regions: tuple[Region, ...]  # grad-mode `with` blocks around the call in this function, innermost last
-    loop_val: Optional[ast.AST]  # innermost enclosing loop over a validation/test loader, if any
-    model: Optional[str] = None  # the model, when the call is a forward pass
+    loop_val: ast.AST | None  # innermost enclosing loop over a validation/test loader, if any
+    model: str | None = None  # the model, when the call is a forward pass
 
 
 @dataclass
 class SuspendEvent:
-    node: Union[ast.Yield, ast.YieldFrom, ast.Await]
+    node: ast.Yield | ast.YieldFrom | ast.Await
     regions: tuple[Region, ...]
 
 
 @dataclass
 class LoopFacts:
-    node: Union[ast.For, ast.AsyncFor, ast.While]
-    back: Optional[State]  # state carried by the back edge to the next iteration
+    node: ast.For | ast.AsyncFor | ast.While
+    back: State | None  # state carried by the back edge to the next iteration
     # calls of the next iteration walked from the back edge alone: what runs after the
     # body switched a model to eval mode and looped around (GG203)
     next_iteration: dict[int, CallEvent] = field(default_factory=dict)

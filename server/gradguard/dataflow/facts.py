@@ -13,17 +13,34 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable
 
 from ..config import Config
 from ..lines import line_starts
+from ..vocabulary import (
+    BACKWARD_METHODS,
+    FORWARD_METHODS,
+    FRAMEWORK_EVAL_CALLBACKS,
+    FRAMEWORK_EVAL_HOOKS,
+    GRAD_MODE_APIS,
+    GRAD_OFF_APIS,
+    MODULE_METHODS,
+    PICKLE_LOADERS,
+    THIRD_PARTY_ROOTS,
+)
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
-from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
-                          GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
+from .models import (
+    ModelKinds,
+    module_classes,
+    module_method_receiver,
+    names_optimizer,
+    names_training_state,
+    uses_torch,
+)
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, relevant_positions, word_positions
@@ -41,7 +58,7 @@ SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+\.(?:{'|'.join(MODULE_METHODS)})\s*
 
 @dataclass
 class Summary:
-    grad_exit: Optional[Possible] = None  # grad mode at exit, when the function changes it
+    grad_exit: Possible | None = None  # grad mode at exit, when the function changes it
     mode_exit: dict[str, Possible] = field(default_factory=dict)  # parameter/self./global key -> mode at exit
     trains_unset: bool = False  # backpropagates or steps an optimizer before setting any training mode
 
@@ -50,11 +67,11 @@ class Summary:
 class FunctionFacts:
     node: FunctionNode
     name: str
-    cls: Optional[ast.ClassDef]
-    parent: Optional["FunctionFacts"]
+    cls: ast.ClassDef | None
+    parent: FunctionFacts | None
     params: list[str]
     model_keys: set[str]
-    entry_grad_fixed: Optional[Possible] = None  # from a decorator or a framework hook
+    entry_grad_fixed: Possible | None = None  # from a decorator or a framework hook
     entry_regions: tuple[Region, ...] = ()
     entry: State = field(default_factory=lambda: State(DEFAULT_GRAD, {}, {}))
     calls: dict[int, CallEvent] = field(default_factory=dict)
@@ -62,12 +79,12 @@ class FunctionFacts:
     loops: dict[int, LoopFacts] = field(default_factory=dict)  # by id(loop node): the last walk wins
     exits: list[State] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
-    nested: dict[str, "FunctionFacts"] = field(default_factory=dict)
+    nested: dict[str, FunctionFacts] = field(default_factory=dict)
     escapes: bool = False  # referenced as a value: called from places we cannot see
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
-    own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
-    instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
+    own_nodes_found: list[ast.AST] | None = None  # see ModuleFacts.own_nodes
+    instances: dict[str, str] | None = None  # see ModuleFacts.instance_class
 
     @property
     def is_method(self) -> bool:
@@ -79,14 +96,14 @@ class FunctionFacts:
 
 class ModuleFacts:
     def __init__(self, tree: ast.Module, config: Config, path: str, source: str,
-                 project: Optional[ProjectIndex] = None, module: str = "", memo: Optional[FactsMemo] = None) -> None:
+                 project: ProjectIndex | None = None, module: str = "", memo: FactsMemo | None = None) -> None:
         self.tree = tree
         self.config = config
         self.path = path
         self.project = project
         self.module = module
         self.memo = memo
-        self._imported_functions: dict[tuple[str, str], Optional[ImportedFunction]] = {}
+        self._imported_functions: dict[tuple[str, str], ImportedFunction | None] = {}
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
         self._statements_of: dict[ast.stmt, list[ast.stmt]] = {}  # a top-level statement, and those inside it
         for top in tree.body:
@@ -102,7 +119,7 @@ class ModuleFacts:
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
         self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
                         frozenset(self.kinds.factories))
-        self._dependencies: Optional[list[tuple[ast.Call, object, Summary, State]]] = None
+        self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
         self._effects: dict[int, list[ast.expr]] = {}
@@ -135,8 +152,8 @@ class ModuleFacts:
         return [stmt for kind in types for stmt in self.statements.get(kind, ())]
 
     # ---- collection ---------------------------------------------------------------------------
-    def _collect(self, node: FunctionNode, name: str, cls: Optional[ast.ClassDef],
-                 parent: Optional[FunctionFacts], outer_models: set[str]) -> FunctionFacts:
+    def _collect(self, node: FunctionNode, name: str, cls: ast.ClassDef | None,
+                 parent: FunctionFacts | None, outer_models: set[str]) -> FunctionFacts:
         facts = FunctionFacts(node, name, cls, parent, _params(node), set())
         facts.walked = node is self.tree or id(node) in self.relevant
         if facts.walked:
@@ -214,11 +231,11 @@ class ModuleFacts:
                     if receiver and receiver.startswith("self."):
                         found.add(receiver)
             if isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
-                                                   or self.duck_typing and _switches_mode(stmt.value)):
+                                                   or (self.duck_typing and _switches_mode(stmt.value))):
                 found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
 
-    def _set_decorator_entry(self, facts: FunctionFacts, cls: Optional[ast.ClassDef]) -> None:
+    def _set_decorator_entry(self, facts: FunctionFacts, cls: ast.ClassDef | None) -> None:
         node = facts.node
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         if cls is not None and facts.name in FRAMEWORK_EVAL_HOOKS and cls.name in self.module_classes:
@@ -233,7 +250,7 @@ class ModuleFacts:
                 facts.entry_regions = (Region(decorator, setting),)
 
     # ---- queries the walker asks --------------------------------------------------------------
-    def grad_of_context(self, expr: ast.expr, cm_vars: dict[str, Possible]) -> Optional[Possible]:
+    def grad_of_context(self, expr: ast.expr, cm_vars: dict[str, Possible]) -> Possible | None:
         """Grad mode inside `with <expr>:`; None when `expr` does not touch grad mode."""
         call = expr if isinstance(expr, ast.Call) else None
         target = call.func if call is not None else expr
@@ -248,7 +265,7 @@ class ModuleFacts:
             return frozenset({Setting(Grad.UNKNOWN, None, "with")})  # a helper we cannot see into
         return None
 
-    def grad_of_decorator(self, decorator: ast.expr) -> Optional[Possible]:
+    def grad_of_decorator(self, decorator: ast.expr) -> Possible | None:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         qualified = self.names.qualified(target)
         if qualified in GRAD_MODE_APIS:
@@ -265,7 +282,7 @@ class ModuleFacts:
             return frozenset({Setting(Grad.UNKNOWN, None, "decorator")})
         return None
 
-    def forward_model(self, call: ast.Call, fn: FunctionFacts) -> Optional[str]:
+    def forward_model(self, call: ast.Call, fn: FunctionFacts) -> str | None:
         func = call.func
         key = dotted(func)
         if key is not None and key in fn.model_keys:
@@ -308,16 +325,16 @@ class ModuleFacts:
             self.answers[("runs submodules", cls, name)] = found
         return found
 
-    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
+    def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
         callee = self._resolve(call, fn)
         if self._dependencies is not None:
             self._dependencies.append(_dependency(call, callee))
         return callee
 
-    def _resolve(self, call: ast.Call, fn: FunctionFacts) -> "FunctionFacts | ImportedFunction | None":
+    def _resolve(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
         func = call.func
         if isinstance(func, ast.Name):
-            scope: Optional[FunctionFacts] = fn
+            scope: FunctionFacts | None = fn
             while scope is not None:
                 if func.id in scope.nested:
                     return scope.nested[func.id]
@@ -332,13 +349,13 @@ class ModuleFacts:
                 return self.methods[cls].get(func.attr)
         return self._imported(call)
 
-    def instance_class(self, key: Optional[str], fn: FunctionFacts) -> Optional[str]:
+    def instance_class(self, key: str | None, fn: FunctionFacts) -> str | None:
         """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
         `key = Cls(...)` or annotated `key: Cls` in `fn`, an enclosing function, the class's own
         methods (`self.x = Cls()`) or the module."""
         if key is None or not self.methods:
             return None
-        scope: Optional[FunctionFacts] = fn
+        scope: FunctionFacts | None = fn
         while scope is not None:
             found = self._instances(scope).get(key)
             if found is not None:
@@ -370,7 +387,7 @@ class ModuleFacts:
                                 fn.instances[key] = cls
         return fn.instances
 
-    def imported_target(self, call: ast.Call) -> Optional[tuple[str, str]]:
+    def imported_target(self, call: ast.Call) -> tuple[str, str] | None:
         """(absolute module, function) when the call is of a function imported by name."""
         target = call_target(call, self.names.imported)
         if target is None:
@@ -378,7 +395,7 @@ class ModuleFacts:
         is_package = self.path.replace("\\", "/").endswith("/__init__.py")
         return absolute_import(target[0], self.module, is_package), target[1]
 
-    def _imported(self, call: ast.Call) -> Optional[ImportedFunction]:
+    def _imported(self, call: ast.Call) -> ImportedFunction | None:
         if self.project is None:
             return None
         target = self.imported_target(call)
@@ -389,7 +406,7 @@ class ModuleFacts:
             self._imported_functions[target] = ImportedFunction(target[1], export) if export else None
         return self._imported_functions[target]
 
-    def argument_map(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
+    def argument_map(self, callee: FunctionFacts | ImportedFunction, call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
         """Callee key -> caller key, for the keys a summary speaks of."""
         through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
         params = callee.params[1:] if through_receiver else callee.params
@@ -407,13 +424,13 @@ class ModuleFacts:
                 mapping[keyword.arg] = key
         return mapping
 
-    def caller_key(self, key: str, mapping: dict[str, str]) -> Optional[str]:
+    def caller_key(self, key: str, mapping: dict[str, str]) -> str | None:
         head, _, rest = key.partition(".")
         if head in mapping:
             return mapping[head] + ("." + rest if rest else "")
         return key  # `self.` attributes and globals keep their name
 
-    def apply_summary(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, state: State, caller: FunctionFacts) -> State:
+    def apply_summary(self, callee: FunctionFacts | ImportedFunction, call: ast.Call, state: State, caller: FunctionFacts) -> State:
         summary = callee.summary
         if summary.grad_exit is not None:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
@@ -542,7 +559,7 @@ class ModuleFacts:
 
     def _mark_framework_callback(self, name: str, where: FunctionFacts) -> None:
         """A function handed to a framework that runs it under no_grad in eval mode (`eval_func=`)."""
-        scope: Optional[FunctionFacts] = where
+        scope: FunctionFacts | None = where
         while scope is not None and name not in scope.nested:
             scope = scope.parent
         callback = scope.nested[name] if scope is not None else self.by_name.get(name)
@@ -626,7 +643,7 @@ class ModuleFacts:
         return modes
 
 
-def _trained_by(fn: FunctionFacts, key: str) -> Optional[CallEvent]:
+def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:
     """The forward pass of `key` in `fn` that a later training step trains, if any."""
     steps = [e.node.lineno for e in fn.call_events() if is_training_step(e)]
     return next((e for e in fn.call_events() if e.model == key and not only(e.state.grad, Grad.DISABLED)
@@ -634,7 +651,7 @@ def _trained_by(fn: FunctionFacts, key: str) -> Optional[CallEvent]:
 
 
 def build_facts(tree: ast.Module, config: Config, path: str, source: str,
-                project: Optional[ProjectIndex] = None, module: str = "", memo: Optional[FactsMemo] = None) -> ModuleFacts:
+                project: ProjectIndex | None = None, module: str = "", memo: FactsMemo | None = None) -> ModuleFacts:
     facts = ModuleFacts(tree, config, path, source, project, module, memo)
     facts.solve()
     return facts
@@ -657,7 +674,7 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
     return found
 
 
-def outgoing_calls(facts: ModuleFacts, functions: Optional[list[FunctionFacts]] = None) -> list[OutgoingCall]:
+def outgoing_calls(facts: ModuleFacts, functions: list[FunctionFacts] | None = None) -> list[OutgoingCall]:
     """Calls of imported functions (made in `functions`, by default all), with the grad mode at each:
     call sites for the files they call."""
     calls = set()
@@ -674,7 +691,7 @@ def is_training_step(event: CallEvent) -> bool:
     func = event.node.func
     if event.qualified == "torch.autograd.backward":
         return True
-    return isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS or is_parameter_update(event)
+    return (isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS) or is_parameter_update(event)
 
 
 def is_parameter_update(event: CallEvent) -> bool:
@@ -685,7 +702,7 @@ def is_parameter_update(event: CallEvent) -> bool:
     return names_optimizer(dotted(func.value) or "")
 
 
-def _grad_value(qualified: str, call: Optional[ast.Call]) -> Grad:
+def _grad_value(qualified: str, call: ast.Call | None) -> Grad:
     if qualified == "torch.no_grad":
         return Grad.DISABLED
     if qualified == "torch.enable_grad":
@@ -710,7 +727,7 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
     return frozenset(result)
 
 
-def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None") -> tuple:
+def _dependency(call: ast.Call, callee: FunctionFacts | ImportedFunction | None) -> tuple:
     """What a walk took from a call's callee: which function it is and what `apply_summary` read of it."""
     if callee is None:
         return (call, None)
@@ -718,12 +735,12 @@ def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None
     return (call, identity, callee.summary, callee.entry)
 
 
-def _receiver(call: ast.Call) -> Optional[str]:
+def _receiver(call: ast.Call) -> str | None:
     """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
     return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
 
 
-def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
+def _class_named(expr: ast.expr | None) -> str | None:
     """`Tagger` in `Tagger(...)`, `x: Tagger`, `x: "Tagger"`."""
     if isinstance(expr, ast.Name):
         return expr.id
@@ -820,7 +837,7 @@ def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callabl
     Each lookup steps back only over the definitions nested in the same outermost one."""
     ordered = sorted(defs, key=lambda d: spans[id(d)][0])
     starts = [spans[id(d)][0] for d in ordered]
-    parent: dict[int, Optional[ast.stmt]] = {}
+    parent: dict[int, ast.stmt | None] = {}
     open_definitions: list[ast.stmt] = []
     for d in ordered:
         while open_definitions and spans[id(open_definitions[-1])][1] <= spans[id(d)][0]:
@@ -831,7 +848,7 @@ def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callabl
     def holders(position: int) -> list[ast.stmt]:
         index = bisect.bisect_right(starts, position) - 1
         while index >= 0:
-            innermost: Optional[ast.stmt] = ordered[index]
+            innermost: ast.stmt | None = ordered[index]
             if position < spans[id(innermost)][1]:
                 found = []
                 while innermost is not None:
@@ -878,7 +895,7 @@ def _params(node: FunctionNode) -> list[str]:
     return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
 
 
-def _local_definitions(node: FunctionNode) -> Iterator[Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]]:
+def _local_definitions(node: FunctionNode) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
     """Functions and classes defined in this body (at any depth of blocks, not inside other defs).
     Definitions are statements: only statement lists are searched, never expressions."""
     stack = list(node.body) if not isinstance(node, ast.Lambda) else []

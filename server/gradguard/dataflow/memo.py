@@ -9,7 +9,8 @@ an analysis are dropped after it, so the memo holds one analysis' worth.
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 
 class FactsMemo:

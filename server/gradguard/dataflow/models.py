@@ -3,15 +3,35 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
-from ..vocabulary import (BATCH_NORM_LAYERS, BUILD_NO_MODULES, DROPOUT_LAYERS, FRAMEWORK_MODULE_SUFFIXES,
-                          FRESH_MODEL_FACTORIES, FUNCTIONAL_DROPOUTS, INSTANCE_NORM_LAYERS, LAYERS_WITH_DROPOUT,
-                          MODE_DEPENDENT_LAYERS, MODULE_BASES, MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS,
-                          NOT_MODELS_FROM_PRETRAINED, OPTIMIZER_RECEIVERS, PICKLE_LOADERS, PRETRAINED_PACKAGES,
-                          SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, TORCH_ROOTS)
+from ..vocabulary import (
+    BATCH_NORM_LAYERS,
+    BUILD_NO_MODULES,
+    DROPOUT_LAYERS,
+    FRAMEWORK_MODULE_SUFFIXES,
+    FRESH_MODEL_FACTORIES,
+    FUNCTIONAL_DROPOUTS,
+    INSTANCE_NORM_LAYERS,
+    LAYERS_WITH_DROPOUT,
+    MODE_DEPENDENT_LAYERS,
+    MODULE_BASES,
+    MODULE_LOADERS,
+    MODULE_METHODS,
+    NON_TORCH_ROOTS,
+    NOT_MODELS_FROM_PRETRAINED,
+    OPTIMIZER_RECEIVERS,
+    PICKLE_LOADERS,
+    PRETRAINED_PACKAGES,
+    SAME_MODEL_FUNCTIONS,
+    SAME_MODEL_METHODS,
+    SHARED_STATE_METHODS,
+    STATELESS_LAYERS,
+    TORCH_ROOTS,
+)
 from .names import Names, dotted
 from .state import Mode
+
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
     """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
@@ -55,7 +75,7 @@ class ModelKinds:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self.is_annotated_model(node.returns):
                 self.factories.add(node.name)
 
-    def created_mode(self, value: ast.expr, known: set[str]) -> Optional[Mode]:
+    def created_mode(self, value: ast.expr, known: set[str]) -> Mode | None:
         """Mode of the model a call creates (TRAIN for a fresh module), UNKNOWN for a loaded one,
         None when the value is not a model. `known` are the model expressions in scope."""
         if not isinstance(value, ast.Call):
@@ -83,7 +103,7 @@ class ModelKinds:
             return Mode.UNKNOWN
         return None
 
-    def wrapped_model(self, value: ast.expr, known: set[str]) -> Optional[str]:
+    def wrapped_model(self, value: ast.expr, known: set[str]) -> str | None:
         """`torch.compile(model)`, `model.to(device)`, `DDP(model)`: the model expression it returns."""
         if not isinstance(value, ast.Call):
             return None
@@ -100,7 +120,7 @@ class ModelKinds:
             return inner if inner in known else None
         return None
 
-    def is_annotated_model(self, annotation: Optional[ast.expr]) -> bool:
+    def is_annotated_model(self, annotation: ast.expr | None) -> bool:
         if annotation is None:
             return False
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -114,7 +134,7 @@ def _false_argument(call: ast.Call) -> bool:
     return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
 
 
-def _layer_mode(name: str) -> Optional[Mode]:
+def _layer_mode(name: str) -> Mode | None:
     """A fresh `torch.nn` layer: None when it is not a model (losses, activations, pooling: no
     parameters), TRAIN when its behaviour depends on the mode, UNKNOWN otherwise (a `Linear` in
     training mode computes the same as in eval mode: never a GG202 finding)."""
@@ -130,7 +150,7 @@ def uses_torch(names: Names) -> bool:
     return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
 
 
-def module_method_receiver(call: ast.Call) -> Optional[str]:
+def module_method_receiver(call: ast.Call) -> str | None:
     """`model.eval()` -> "model": calls only a module answers to make their receiver a model."""
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr not in MODULE_METHODS:
@@ -155,7 +175,7 @@ def names_training_state(key: str) -> bool:
     return names_optimizer(last) or "sched" in last or last.endswith("scaler")
 
 
-def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> Optional[frozenset[str]]:
+def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> frozenset[str] | None:
     """What a model class (or the expression that builds a model) has that depends on the training
     mode: "Dropout", "BatchNorm", another layer's name (`LSTM`), or "self.training" (its code reads
     the flag). `definitions` are the module's classes and functions by name, followed where it calls

@@ -6,7 +6,7 @@ and `from torch.autograd import grad_mode` all resolve to the canonical `torch.n
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..vocabulary import GRAD_MODE_APIS
 
@@ -36,7 +36,7 @@ def canonical(qualified: str) -> str:
 class Names:
     """Maps the names a module binds by import to the qualified names they stand for."""
 
-    def __init__(self, imports: "Iterable[ast.stmt] | ast.Module") -> None:
+    def __init__(self, imports: Iterable[ast.stmt] | ast.Module) -> None:
         """From the module's import statements (or a whole tree, walked to find them)."""
         self.imported: dict[str, str] = {}
         for node in ast.walk(imports) if isinstance(imports, ast.Module) else imports:

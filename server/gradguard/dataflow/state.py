@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 
 class Grad(enum.Enum):
@@ -28,7 +28,7 @@ class Mode(enum.Enum):
 @dataclass(frozen=True)
 class Setting:
     value: enum.Enum
-    origin: Optional[ast.AST]  # the statement, decorator or call that made it so
+    origin: ast.AST | None  # the statement, decorator or call that made it so
     via: str  # how: "default", "entry", "with", "decorator", "call", "callers", "callee", "constructed", "loaded", "passed",
     # "trained" (a sibling method trains it and leaves it in that mode)
 
@@ -60,15 +60,15 @@ class State:
     def mode(self, key: str) -> Possible:
         return self.modes.get(key, ENTRY_MODE)
 
-    def with_grad(self, grad: Possible) -> "State":
+    def with_grad(self, grad: Possible) -> State:
         return State(grad, self.modes, self.defs)
 
-    def with_mode(self, key: str, mode: Possible) -> "State":
+    def with_mode(self, key: str, mode: Possible) -> State:
         modes = dict(self.modes)
         modes[key] = mode
         return State(self.grad, modes, self.defs)
 
-    def with_modes(self, changes: Mapping[str, Possible]) -> "State":
+    def with_modes(self, changes: Mapping[str, Possible]) -> State:
         if not changes:
             return self
         modes = dict(self.modes)
@@ -78,7 +78,7 @@ class State:
     def grad_may_be_off(self) -> bool:
         return any(s.value is not Grad.ENABLED for s in self.grad)
 
-    def with_def(self, name: str, computed: bool = True) -> "State":
+    def with_def(self, name: str, computed: bool = True) -> State:
         may_be_off = computed and self.grad_may_be_off()
         if not may_be_off and name not in self.defs:
             return self
@@ -89,7 +89,7 @@ class State:
             del defs[name]
         return State(self.grad, self.modes, defs)
 
-    def join(self, other: "State") -> "State":
+    def join(self, other: State) -> State:
         if other is self:
             return self
         # the paths often share what neither changed (`with_grad` keeps the mappings, `with_modes({})` the state)
@@ -101,9 +101,9 @@ class State:
         return State(grad, modes, defs)
 
 
-def join_all(states: list[Optional[State]]) -> Optional[State]:
+def join_all(states: list[State | None]) -> State | None:
     """Join of the states that reach a point; None when no path reaches it."""
-    result: Optional[State] = None
+    result: State | None = None
     for state in states:
         if state is not None:
             result = state if result is None else result.join(state)

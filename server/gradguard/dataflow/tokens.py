@@ -4,7 +4,7 @@ where possible: a regex alternation over every file costs more than the analysis
 from __future__ import annotations
 
 import re
-from typing import Collection, Iterator
+from collections.abc import Collection, Iterator
 
 from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 

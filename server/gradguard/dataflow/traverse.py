@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Optional
 
 SKIPPED_FIELDS = frozenset({"ctx", "type_ignores"})
 # Each node class's docstring is its ASDL signature, `Name(identifier id, expr_context ctx)`
 # (Python 3.9 to 3.13): fields of these types hold names, numbers and constants, never nodes.
 SCALAR_TYPES = frozenset({"identifier", "string", "constant", "int"})
 FIELD_SIGNATURE = re.compile(r"(\w+)[*?]? (\w+)")
-_NODE_FIELDS: dict[type, Optional[tuple[str, ...]]] = {}
+_NODE_FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
-def node_fields(kind: type) -> Optional[tuple[str, ...]]:
+def node_fields(kind: type) -> tuple[str, ...] | None:
     """The fields of a node type that may hold nodes (or lists of them); None for what is not a node."""
     try:
         return _NODE_FIELDS[kind]

@@ -9,13 +9,13 @@ of functions of the analysed code. Nested functions and lambdas are walked on th
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
-from .traverse import children, descendants
 from .state import Grad, Mode, Possible, Setting, State, join_all, only
+from .traverse import children, descendants
 
 if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
@@ -41,14 +41,14 @@ class LoopContext:
 
 
 class Walker:
-    def __init__(self, module: "ModuleFacts", fn: "FunctionFacts", record: dict[int, CallEvent], probing: bool = False) -> None:
+    def __init__(self, module: ModuleFacts, fn: FunctionFacts, record: dict[int, CallEvent], probing: bool = False) -> None:
         self.module = module
         self.fn = fn
         self.calls = record
         self.probing = probing
         self.loops: list[LoopContext] = []
         self.regions: tuple[Region, ...] = fn.entry_regions
-        self.loop_val: Optional[ast.AST] = None
+        self.loop_val: ast.AST | None = None
         self.grad_cm_vars: dict[str, Possible] = {}
         self.finally_blocks: list[list[ast.stmt]] = []  # enclosing `finally:` bodies, innermost last
         # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
@@ -56,7 +56,7 @@ class Walker:
         self.with_entries: list[tuple[int, Possible]] = []
 
     # ---- statements -------------------------------------------------------------------------
-    def block(self, body: list[ast.stmt], state: Optional[State]) -> Optional[State]:
+    def block(self, body: list[ast.stmt], state: State | None) -> State | None:
         for stmt in body:
             if state is None:
                 return None
@@ -68,22 +68,22 @@ class Walker:
     def expression_statement(self, node: ast.Expr, state: State) -> State:
         return self.expr(node.value, state)
 
-    def if_block(self, node: ast.If, state: State) -> Optional[State]:
+    def if_block(self, node: ast.If, state: State) -> State | None:
         state = self.expr(node.test, state)
         return join_all([self.block(node.body, state), self.block(node.orelse, state)])
 
-    def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> Optional[State]:
+    def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
         state = self.expr(node.iter, state)
         return self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
 
-    def while_loop(self, node: ast.While, state: State) -> Optional[State]:
+    def while_loop(self, node: ast.While, state: State) -> State | None:
         state = self.expr(node.test, state)
         return self.loop(node, state, val=False)
 
     def return_statement(self, node: ast.Return, state: State) -> None:
         if node.value is not None:
             state = self.expr(node.value, state)
-        exit_state: Optional[State] = self.leave_withs(state, 0)
+        exit_state: State | None = self.leave_withs(state, 0)
         pending, self.finally_blocks = self.finally_blocks, []
         for final in reversed(pending):  # a return runs the enclosing `finally:` blocks first
             exit_state = self.block(final, exit_state)
@@ -103,7 +103,7 @@ class Walker:
         if self.loops:
             self.loops[-1].continues.append(self.leave_withs(state, len(self.loops)))
 
-    def match_block(self, node: ast.stmt, state: State) -> Optional[State]:
+    def match_block(self, node: ast.stmt, state: State) -> State | None:
         state = self.expr(node.subject, state)  # type: ignore[attr-defined]
         outs = [self.block(case.body, state) for case in node.cases]  # type: ignore[attr-defined]
         return join_all([*outs, state])
@@ -146,7 +146,7 @@ class Walker:
             return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
         return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
 
-    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: bool) -> Optional[State]:
+    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: bool) -> State | None:
         outer_val = self.loop_val
         if val:
             self.loop_val = node
@@ -170,7 +170,7 @@ class Walker:
             exhausted = None  # `while True:` ends only by break
         return join_all([exhausted, *context.breaks])
 
-    def record_loop(self, node: ast.AST, back: Optional[State]) -> None:
+    def record_loop(self, node: ast.AST, back: State | None) -> None:
         facts = LoopFacts(node, back)  # type: ignore[arg-type]
         if back is not None and any(s.value is Mode.EVAL for mode in back.modes.values() for s in mode):
             inside = _node_ids(node)
@@ -185,7 +185,7 @@ class Walker:
                 probe.block(node.body, back.with_modes(switched))  # type: ignore[attr-defined]
         self.fn.loops[id(node)] = facts
 
-    def with_block(self, node: ast.With | ast.AsyncWith, state: State) -> Optional[State]:
+    def with_block(self, node: ast.With | ast.AsyncWith, state: State) -> State | None:
         before = state.grad
         outer_regions = self.regions
         for item in node.items:
@@ -216,7 +216,7 @@ class Walker:
                 return state.with_grad(grad)  # the outermost one left restores the mode before it
         return state
 
-    def try_block(self, node: ast.Try, state: State) -> Optional[State]:
+    def try_block(self, node: ast.Try, state: State) -> State | None:
         if node.finalbody:
             self.finally_blocks.append(node.finalbody)
         body_out = self.block(node.body, state)
@@ -292,7 +292,7 @@ class Walker:
 
 
 # the state after a statement, None when no path goes on after it
-STATEMENTS: dict[type, Callable[[Walker, Any, State], Optional[State]]] = {
+STATEMENTS: dict[type, Callable[[Walker, Any, State], State | None]] = {
     ast.Expr: Walker.expression_statement,
     ast.Assign: Walker.assign, ast.AnnAssign: Walker.assign, ast.AugAssign: Walker.assign,
     ast.If: Walker.if_block,
@@ -319,7 +319,7 @@ def effects_in(node: ast.expr) -> list[ast.expr]:
     return found
 
 
-def _mode_switch(node: ast.Call, attr: str) -> Optional[Mode]:
+def _mode_switch(node: ast.Call, attr: str) -> Mode | None:
     if attr == "eval" and not node.args and not node.keywords:
         return Mode.EVAL
     if attr == "train" and len(node.args) + len(node.keywords) <= 1:

@@ -8,8 +8,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence
 
 from ..analysis import AnalysisError, analyze
 from ..config import Config
@@ -31,7 +31,7 @@ __all__ = ["FixedSource", "apply_fixes", "code_fixes", "fix_all", "fix_rounds", 
 @dataclass(frozen=True)
 class FixedSource:
     text: str
-    stopped: Optional[str] = None  # why the rounds stopped before nothing was left to change, for the user
+    stopped: str | None = None  # why the rounds stopped before nothing was left to change, for the user
 
 
 def fix_all(source: str, path: str = "<string>", config: Config = Config(), unsafe: bool = False) -> str:

@@ -2,8 +2,6 @@
 pass `training=` (GG206)."""
 from __future__ import annotations
 
-from typing import Optional
-
 import libcst as cst
 
 from ..findings import Fix
@@ -67,7 +65,7 @@ def _module_parameter(ctx: FixContext, call: cst.Call) -> str:
     return "self"
 
 
-def _training_argument(args: list[cst.Arg]) -> Optional[int]:
+def _training_argument(args: list[cst.Arg]) -> int | None:
     for index, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == "training":
             return index

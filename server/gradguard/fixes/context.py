@@ -1,8 +1,8 @@
 """What a fix builder gets: the finding, the parsed source, and how to spell a grad-mode call there."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import libcst as cst
 
@@ -40,10 +40,10 @@ class FixContext:
     def same_cell(self, first_line: int, line: int) -> bool:
         return not any(first_line < start <= line for start in self.cell_starts)
 
-    def data_str(self, key: str) -> Optional[str]:
+    def data_str(self, key: str) -> str | None:
         value = self.finding.data.get(key)
         return value if isinstance(value, str) else None
 
-    def data_int(self, key: str) -> Optional[int]:
+    def data_int(self, key: str) -> int | None:
         value = self.finding.data.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None

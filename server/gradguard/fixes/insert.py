@@ -1,8 +1,6 @@
 """Fixes that insert a mode switch: `model.eval()` (GG202, GG205) and `model.train()` (GG203)."""
 from __future__ import annotations
 
-from typing import Optional, Union
-
 import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
@@ -60,7 +58,7 @@ def train_after_evaluation(ctx: FixContext) -> list[Fix]:
 
 
 def _insert(ctx: FixContext, call: str, statement: cst.BaseStatement, block: Block, index: int,
-            before: bool, title: str, preferred: bool) -> Optional[Fix]:
+            before: bool, title: str, preferred: bool) -> Fix | None:
     new = _call_statement(call)
     if new is None:
         return None
@@ -73,7 +71,7 @@ def _insert(ctx: FixContext, call: str, statement: cst.BaseStatement, block: Blo
     return ctx.tree.fix(title.format(call=call), "unsafe", module, preferred=preferred)
 
 
-def _call_statement(call: str) -> Optional[cst.SimpleStatementLine]:
+def _call_statement(call: str) -> cst.SimpleStatementLine | None:
     try:
         return cst.parse_statement(f"{call}\n")  # type: ignore[return-value]
     except cst.ParserSyntaxError:  # a receiver that is no expression: nothing sensible to write
@@ -87,8 +85,8 @@ def _is_mode_switch(statement: cst.BaseStatement) -> bool:
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train")
 
 
-def _insert_on_the_line(ctx: FixContext, call: str, line: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite],
-                        after: cst.BaseSmallStatement, title: str) -> Optional[Fix]:
+def _insert_on_the_line(ctx: FixContext, call: str, line: cst.SimpleStatementLine | cst.SimpleStatementSuite,
+                        after: cst.BaseSmallStatement, title: str) -> Fix | None:
     """`call` as a small statement after `after`, joined with `; ` like the statements around it."""
     new = _call_statement(call)
     if new is None:
@@ -104,7 +102,7 @@ def _insert_on_the_line(ctx: FixContext, call: str, line: Union[cst.SimpleStatem
     return ctx.tree.fix(title.format(call=call), "unsafe", module, preferred=True)
 
 
-def _load_before_forward(ctx: FixContext, receiver: str, line: int) -> Optional[cst.Call]:
+def _load_before_forward(ctx: FixContext, receiver: str, line: int) -> cst.Call | None:
     """The last `receiver.load_state_dict(...)` ending on 0-based `line` before the forward pass."""
     ctx.tree.load(line)
     loads = [
@@ -116,7 +114,7 @@ def _load_before_forward(ctx: FixContext, receiver: str, line: int) -> Optional[
     return max(loads, key=lambda node: ctx.tree.positions[node].start.column, default=None)
 
 
-def _small_statement_of(ctx: FixContext, node: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
+def _small_statement_of(ctx: FixContext, node: cst.CSTNode) -> cst.BaseSmallStatement | None:
     """The small statement that holds `node`, if no compound statement comes in between."""
     for ancestor in ctx.tree.ancestors(node):
         if isinstance(ancestor, cst.BaseSmallStatement):

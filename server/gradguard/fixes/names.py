@@ -60,9 +60,7 @@ class _Assigned(cst.CSTVisitor):
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._bind(target.value)
-        elif isinstance(target, cst.Subscript):
+        elif isinstance(target, (cst.StarredElement, cst.Subscript)):
             self._bind(target.value)
         else:
             name = get_full_name_for_node(target)

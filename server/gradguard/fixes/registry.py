@@ -1,7 +1,8 @@
 """Which fix builders serve which rule, preferred first. Rules not listed get only the ignore fix."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Iterable
+from typing import Callable
 
 from ..findings import Fix
 from . import calls, insert, wrap

@@ -5,7 +5,7 @@ and those in the bodies of the enclosing functions.
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -14,7 +14,7 @@ from libcst.helpers import get_full_name_for_node
 GRAD_MODE_MODULES = frozenset({"torch", "torch.autograd", "torch.autograd.grad_mode"})
 
 
-def grad_mode_callee(scopes: Sequence[cst.CSTNode], api: str) -> Optional[str]:
+def grad_mode_callee(scopes: Sequence[cst.CSTNode], api: str) -> str | None:
     """`no_grad` -> "T.no_grad", "no_grad", or None when nothing visible names torch."""
     module_alias = None
     for statement in _import_statements(scopes):
@@ -28,7 +28,7 @@ def grad_mode_callee(scopes: Sequence[cst.CSTNode], api: str) -> Optional[str]:
     return f"{module_alias}.{api}" if module_alias else None
 
 
-def _torch_binding(statement: cst.Import) -> Optional[str]:
+def _torch_binding(statement: cst.Import) -> str | None:
     for alias in statement.names:
         name = get_full_name_for_node(alias.name) or ""
         if alias.asname is None and name.split(".")[0] == "torch":

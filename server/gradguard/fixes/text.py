@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
-from typing import Iterable, Sequence
 
 from ..findings import Edit, Fix, Span
 from ..lines import LINE_BREAK, line_starts, split_lines

@@ -6,9 +6,10 @@ The conversion happens here and nowhere else.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import fields
 from functools import cached_property, lru_cache
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Union
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
@@ -58,14 +59,14 @@ class SourceTree:
         for node, parent in wrapper.resolve(ParentNodeProvider).items():
             self.parents[node] = self.module if parent is module else parent
 
-    def smallest(self, span: Span, kind: Callable[[cst.CSTNode], bool]) -> Optional[cst.CSTNode]:
+    def smallest(self, span: Span, kind: Callable[[cst.CSTNode], bool]) -> cst.CSTNode | None:
         """The innermost node of the given kind whose range holds the span (the outermost of equal ones).
         Found by descending from the module into the child that holds the span: the nodes that hold
         it are one chain, and a large file has too many nodes to try them all for each quick fix."""
         start, end = (span.start_line + 1, span.start_col), (span.end_line + 1, span.end_col)
         self.load(span.start_line)
         best, best_size = None, None
-        node: Optional[cst.CSTNode] = self.module
+        node: cst.CSTNode | None = self.module
         while node is not None:
             where = self.positions.get(node)
             if where is not None and kind(node):
@@ -90,7 +91,7 @@ class SourceTree:
             chain.append(node)
         return chain
 
-    def statement_of(self, node: cst.CSTNode) -> Optional[tuple[cst.BaseStatement, Block, int]]:
+    def statement_of(self, node: cst.CSTNode) -> tuple[cst.BaseStatement, Block, int] | None:
         """The innermost statement of a block (module or indented body) that holds `node`."""
         for candidate in [node, *self.ancestors(node)]:
             parent = self.parents.get(candidate)
@@ -98,7 +99,7 @@ class SourceTree:
                 return candidate, parent, _index(parent.body, candidate)
         return None
 
-    def statement_at_line(self, line: int) -> Optional[tuple[cst.BaseStatement, Block, int]]:
+    def statement_at_line(self, line: int) -> tuple[cst.BaseStatement, Block, int] | None:
         """The outermost block statement that starts on 0-based `line`. Searched breadth first from the
         top-level statement that holds the line, into the nodes that span it only: a search of every
         node resolved so far would grow with the file for each fix."""
@@ -142,7 +143,7 @@ class SourceTree:
         return new  # type: ignore[return-value]
 
     def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False,
-            isolation: Optional[tuple[str, int]] = None) -> Optional[Fix]:
+            isolation: tuple[str, int] | None = None) -> Fix | None:
         edits = self._changed_statements(new_module)
         if edits is None:
             if self.module.code != self.source:  # libcst drops blank lines before a last one of spaces
@@ -150,7 +151,7 @@ class SourceTree:
             edits = edits_between(self.source, new_module.code)
         return Fix(title, applicability, edits, preferred, isolation) if edits else None
 
-    def _changed_statements(self, new_module: cst.Module) -> Optional[tuple[Edit, ...]]:
+    def _changed_statements(self, new_module: cst.Module) -> tuple[Edit, ...] | None:
         """The edits of `new_module`, generating code only for the top-level statements that differ
         (a fix rebuilds only the ancestors of what it changes, so the others are the same objects):
         a quick fix in a large file need not regenerate all of it. None when the module's own parts
@@ -173,7 +174,7 @@ class SourceTree:
             for e in edits_between(self.source[start:end], new_code))
 
     @cached_property
-    def _statement_starts(self) -> Optional[list[tuple[int, int]]]:
+    def _statement_starts(self) -> list[tuple[int, int]] | None:
         """(offset, 0-based line) where each top-level statement's code (leading comments included) begins,
         and where the last one ends; None when the source is not laid out that way."""
         pieces = [self.module.code_for_node(statement) for statement in self.module.body]
@@ -202,7 +203,7 @@ def _index(body: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:
 
 
 @lru_cache(maxsize=4)
-def source_tree(source: str) -> Optional[SourceTree]:
+def source_tree(source: str) -> SourceTree | None:
     """Parsed once per text: a fix-all round asks for the fixes of every finding of one file."""
     try:
         return SourceTree(source)

@@ -1,7 +1,7 @@
 """Fixes that put statements under a grad-mode `with` (GG102, GG105, GG201) or decorate a function (GG201)."""
 from __future__ import annotations
 
-from typing import Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -11,6 +11,7 @@ from ..vocabulary import EVALUATION_DATA
 from .context import FixContext
 from .names import assigned_names, suspends, used_names
 from .tree import Block
+
 
 def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     """GG201: the forward pass and the statements that use its result; a whole evaluation loop.
@@ -100,7 +101,7 @@ def _comment_lines(node: cst.CSTNode) -> list[cst.EmptyLine]:
     return [cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment())]  # type: ignore[misc]
 
 
-def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Optional[Fix]:
+def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Fix | None:
     call, needs_import = ctx.grad_mode_call(api, block)
     statements = _indented(block.body[start:end])
     with_block = cst.With(
@@ -113,7 +114,7 @@ def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferr
     return ctx.tree.fix(f"Wrap in `with {call}:`", "unsafe", ctx.finish(module, needs_import), preferred=preferred)
 
 
-def _decorate(ctx: FixContext, call: cst.CSTNode) -> Optional[Fix]:
+def _decorate(ctx: FixContext, call: cst.CSTNode) -> Fix | None:
     function = next((n for n in ctx.tree.ancestors(call) if isinstance(n, cst.FunctionDef)), None)
     if function is None or function.asynchronous is not None:  # on a coroutine the decorator does nothing (GG107)
         return None
@@ -136,7 +137,7 @@ def _defines_caller(ctx: FixContext, call: cst.CSTNode, statement: cst.BaseState
     return False
 
 
-def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> Optional[cst.For]:
+def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> cst.For | None:
     for node in ctx.tree.ancestors(call):
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return None
@@ -177,7 +178,7 @@ def _ends_run(ctx: FixContext, first: cst.BaseStatement, statement: cst.BaseStat
     )
 
 
-def _bare_call_statement(ctx: FixContext, alone: bool = True) -> Optional[tuple[cst.SimpleStatementLine, Block, int]]:
+def _bare_call_statement(ctx: FixContext, alone: bool = True) -> tuple[cst.SimpleStatementLine, Block, int] | None:
     expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
     held = ctx.tree.statement_of(expression) if expression is not None else None
     if held is None or not isinstance(held[0], cst.SimpleStatementLine):

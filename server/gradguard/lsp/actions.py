@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Optional
 
 from ..config import Config
 from ..findings import Edit, Finding, Fix, Span
@@ -24,7 +23,7 @@ class PlannedAction:
     kind: str  # "quickfix" or FIX_ALL_KIND
     preferred: bool
     edits: dict  # uri -> list[Edit] in that document's code points
-    finding: Optional[Finding] = None
+    finding: Finding | None = None
 
 
 def prepare_fixes(source: str, codes: list[str]) -> None:
@@ -46,10 +45,11 @@ def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -
     ]
 
 
-def fix_all(source: str, path: str, config: Config, layout: Layout, findings: list[Finding]) -> Optional[PlannedAction]:
+def fix_all(source: str, path: str, config: Config, layout: Layout, findings: list[Finding]) -> PlannedAction | None:
     """Safe fixes only. A file gets the fix engine's whole-file result as minimal line edits; notebook cells
     get each finding's preferred safe fix (non-overlapping), since the joined program blanks magics."""
-    from ..fixes import fix_all as fix_whole_file, fixes_for
+    from ..fixes import fix_all as fix_whole_file
+    from ..fixes import fixes_for
 
     if layout.joined is None:
         fixed = fix_whole_file(source, path, config, unsafe=False)
@@ -86,7 +86,7 @@ def _keeps_magics(fix: Fix, layout: Layout) -> bool:
     return layout.joined is None or not layout.joined.edits_magic(edit.span for edit in fix.edits)
 
 
-def _preferred_safe(fixes: tuple[Fix, ...]) -> Optional[Fix]:
+def _preferred_safe(fixes: tuple[Fix, ...]) -> Fix | None:
     return next((fix for fix in fixes if fix.preferred and fix.applicability == "safe"), None)
 
 

@@ -1,7 +1,8 @@
 """Findings -> LSP diagnostics. Positions are converted here, once, to the negotiated encoding."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange, TextDocument, Workspace
@@ -48,7 +49,7 @@ class LspLinesDocument(TextDocument):
     and diagnostics to it would land on another line than the client's."""
 
     _lines: tuple[str, ...] = ()
-    _lines_of: Optional[str] = None  # the text `_lines` were split from: a large text is asked for its lines often
+    _lines_of: str | None = None  # the text `_lines` were split from: a large text is asked for its lines often
 
     @property
     def lines(self) -> Sequence[str]:
@@ -64,8 +65,8 @@ def use_lsp_positions(workspace: Workspace) -> None:
     codec = ClampingPositionCodec(workspace.position_encoding)
     sync_kind = workspace._sync_kind
 
-    def create_document(uri: str, source: Optional[str] = None, version: Optional[int] = None,
-                        language_id: Optional[str] = None) -> TextDocument:
+    def create_document(uri: str, source: str | None = None, version: int | None = None,
+                        language_id: str | None = None) -> TextDocument:
         return LspLinesDocument(uri, source=source, version=version, language_id=language_id,
                                 sync_kind=sync_kind, position_codec=codec)
 
@@ -170,9 +171,9 @@ def _syntax_note_at(line: int, col: int, message: str, place: Place, lines_of: L
 
 
 def to_code_action(
-    plan: "PlannedAction",
+    plan: PlannedAction,
     diagnostics: list[types.Diagnostic],
-    open_document: Callable[[str], Optional[TextDocument]],
+    open_document: Callable[[str], TextDocument | None],
     codec: PositionCodec,
     versioned: bool,
 ) -> types.CodeAction:

@@ -5,8 +5,9 @@ through the editor's edits (line shifts) so they stay on the statements they des
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING
 
 from ..analysis import AnalysisError, UnparsableCell
 from ..dataflow.crossfile import OutgoingCall, module_name
@@ -25,7 +26,7 @@ class Layout:
     """Maps spans of the analysed program to the documents the editor knows (one file, or cells)."""
 
     uris: tuple[str, ...]
-    joined: Optional[JoinedCells] = None  # None for a plain file
+    joined: JoinedCells | None = None  # None for a plain file
     numbers: tuple[int, ...] = ()  # each cell's number as Jupyter shows it: from 1, markdown cells counted
 
     def place(self, span: Span) -> tuple[str, Span]:
@@ -34,14 +35,14 @@ class Layout:
         cell, local = self.joined.span_in_cell(span)
         return self.uris[cell], local
 
-    def to_program(self, uri: str, line: int, col: int) -> Optional[tuple[int, int]]:
+    def to_program(self, uri: str, line: int, col: int) -> tuple[int, int] | None:
         if self.joined is None:
             return (line, col) if uri == self.uris[0] else None
         if uri not in self.uris:
             return None
         return self.joined.starts[self.uris.index(uri)] + line, col
 
-    def line_offset(self, uri: str) -> Optional[int]:
+    def line_offset(self, uri: str) -> int | None:
         located = self.to_program(uri, 0, 0)
         return located[0] if located else None
 
@@ -77,20 +78,20 @@ class Program:
     layout: Layout
     source: str = ""
     findings: list[Finding] = field(default_factory=list)
-    syntax_error: Optional[AnalysisError] = None
+    syntax_error: AnalysisError | None = None
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without
     regions: list[GradRegion] = field(default_factory=list)
     api_names: list[ApiName] = field(default_factory=list)  # with the regions: both for the hover
-    analysed: Optional[Stamp] = None
+    analysed: Stamp | None = None
     root: str = ""
     module: str = ""
     calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace, as last analysed
-    regions_of: Optional[Stamp] = None
+    regions_of: Stamp | None = None
     published_uris: set[str] = field(default_factory=set)
     # Fixes already computed for this text: editors ask for code actions on every cursor move.
     fixes: dict = field(default_factory=dict)
 
-    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: "Analysed | AnalysisError") -> None:
+    def record(self, snapshot: Snapshot, stamp: Stamp, outcome: Analysed | AnalysisError) -> None:
         self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
         self.root, self.module = snapshot.root, snapshot.module
         self.fixes.clear()
@@ -133,7 +134,7 @@ def _move_span(span: Span, last_edited: int, delta: int) -> Span:
     )
 
 
-def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Optional[Finding]:
+def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Finding | None:
     if first < finding.span.start_line <= last:  # its line was replaced by the edit
         return None
     related = tuple(Related(_move_span(r.span, last, delta), r.message) for r in finding.related)

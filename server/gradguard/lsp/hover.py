@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
@@ -133,7 +133,7 @@ def _place_label(program: Program, span: Span, uri: str) -> str:
     return label
 
 
-def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> Optional[tuple[str, int, int]]:
+def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> tuple[str, int, int] | None:
     """(Markdown, start column, end column) of the API name under the cursor, where the name resolves to it."""
     located = program.layout.to_program(uri, line, col)
     if located is None:
@@ -150,8 +150,8 @@ def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> 
 
 
 def hover_at(
-    program: Optional[Program], uri: str, lines: Sequence[str], codec: PositionCodec, position: types.Position
-) -> Optional[types.Hover]:
+    program: Program | None, uri: str, lines: Sequence[str], codec: PositionCodec, position: types.Position
+) -> types.Hover | None:
     if not 0 <= position.line < len(lines):
         return None
     col = codec.position_from_client_units(lines, types.Position(position.line, position.character)).character
@@ -183,7 +183,7 @@ def hover_at(
     )
 
 
-def _region_text(program: Program, uri: str, line: int, col: int) -> Optional[str]:
+def _region_text(program: Program, uri: str, line: int, col: int) -> str | None:
     located = program.layout.to_program(uri, line, col)
     region = innermost(program.regions, located[0]) if located else None
     if region is None or not region.disables:

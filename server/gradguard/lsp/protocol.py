@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -59,7 +59,7 @@ class GradGuardProtocol(LanguageServerProtocol):
             request_id = message.get("id") if isinstance(message, dict) else getattr(message, "id", None)
             self.answer_error(request_id, JsonRpcInvalidRequest())
             return
-        method: Optional[str] = getattr(message, "method", None)
+        method: str | None = getattr(message, "method", None)
         is_request = method is not None and hasattr(message, "id")
         if method == types.EXIT:  # pygls computes the status too, but its SystemExit ends in `start_io`
             self.exit_status = 0 if self._shutdown else 1

@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from ..dataflow.models import module_method_receiver
 from ..dataflow.names import Names
@@ -87,7 +87,7 @@ def _name_at(lines: list[str], node: ast.expr, api: str) -> ApiName:
     return ApiName(line, end - len(identifier), end, api)
 
 
-def innermost(regions: list[GradRegion], line: int) -> Optional[GradRegion]:
+def innermost(regions: list[GradRegion], line: int) -> GradRegion | None:
     containing = [r for r in regions if r.first_line <= line <= r.last_line]
     return max(containing, key=lambda r: (r.first_line, -r.last_line), default=None)
 
@@ -151,7 +151,7 @@ def _is_switch(statement: ast.stmt, names: Names, flag: bool) -> bool:
     )
 
 
-def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: Optional[int] = None) -> GradRegion:
+def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: int | None = None) -> GradRegion:
     body = node.body  # type: ignore[attr-defined]
     return GradRegion(
         body[0].lineno - 1, (node.end_lineno or node.lineno) - 1, disables, statement,
@@ -159,7 +159,7 @@ def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: Opt
     )
 
 
-def _mode_of_call(expr: ast.expr, names: Names) -> Optional[bool]:
+def _mode_of_call(expr: ast.expr, names: Names) -> bool | None:
     """True: the call disables gradients; False: it enables them; None: not a grad-mode call."""
     if not isinstance(expr, ast.Call):
         return None
@@ -174,13 +174,13 @@ def _mode_of_call(expr: ast.expr, names: Names) -> Optional[bool]:
     return None
 
 
-def _mode_of_decorator(decorator: ast.expr, names: Names) -> Optional[bool]:
+def _mode_of_decorator(decorator: ast.expr, names: Names) -> bool | None:
     if not isinstance(decorator, ast.Call) and names.qualified(decorator) in DECORATOR_BARE_FORMS:
         return names.qualified(decorator) in DISABLING
     return _mode_of_call(decorator, names)
 
 
-def _flag(call: ast.Call) -> Optional[bool]:
+def _flag(call: ast.Call) -> bool | None:
     """The literal bool passed as the first argument (or `mode=`), True when absent, None when unknown."""
     argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
     if argument is None:

@@ -6,8 +6,9 @@ import asyncio
 import functools
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -250,7 +251,7 @@ async def pull_diagnostics(ls: GradGuardServer, params: types.DocumentDiagnostic
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded(None)
-def hover(ls: GradGuardServer, params: types.HoverParams) -> Optional[types.Hover]:
+def hover(ls: GradGuardServer, params: types.HoverParams) -> types.Hover | None:
     uri = params.text_document.uri
     doc = ls.open_document(uri)
     if doc is None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from ..config import TOML_KEYS, Config, ConfigError, config_from_mapping
 from ..project import ProjectProblem, Projects
@@ -68,13 +69,13 @@ class Settings:
         )
         return True
 
-    def reload(self, overrides: Optional[dict[str, Any]] = None) -> None:
+    def reload(self, overrides: dict[str, Any] | None = None) -> None:
         """Forget cached projects (settings or a pyproject.toml changed)."""
         self._projects = Projects(_overrides(self.editor) if overrides is None else overrides)
         self._logged.clear()
         self.generation += 1
 
-    def config_for(self, path: str) -> Optional[Config]:
+    def config_for(self, path: str) -> Config | None:
         """None when checking is off. A broken governing pyproject.toml is reported once (as the CLI
         words it) and its files are checked with the editor's settings on the defaults meanwhile."""
         if not self.enabled:

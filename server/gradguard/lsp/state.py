@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import os
 import traceback
-from typing import Optional
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -18,9 +17,9 @@ from .actions import prepare_fixes
 from .convert import left_out_note, syntax_note, to_diagnostic
 from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapshot
 from .protocol import GradGuardProtocol
+from .regions import hover_facts
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
-from .regions import hover_facts
 from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, reindex_file
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
@@ -55,10 +54,10 @@ class GradGuardServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
         self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: regions, then the fix engine's parse
-        self.warming: Optional[asyncio.Task] = None  # the one follow-up whose text the fix engine may parse
+        self.warming: asyncio.Task | None = None  # the one follow-up whose text the fix engine may parse
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
-        self.indexing: Optional[asyncio.Task] = None
+        self.indexing: asyncio.Task | None = None
         self.background_started = False  # see start_background_work
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         # Separate workers, so neither a slow fix computation nor the hover's regions delay diagnostics.
@@ -107,11 +106,11 @@ class GradGuardServer(LanguageServer):
 
     # ------------------------------------------------------------------ documents
 
-    def open_document(self, uri: str) -> Optional[TextDocument]:
+    def open_document(self, uri: str) -> TextDocument | None:
         """Only documents the editor opened; `workspace.get_text_document` would invent one from disk."""
         return self.workspace.text_documents.get(unquote(uri))
 
-    def program_key(self, uri: str) -> Optional[str]:
+    def program_key(self, uri: str) -> str | None:
         """The program a document belongs to: its notebook, or itself when it is a Python file."""
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
         if notebook is not None:
@@ -136,7 +135,7 @@ class GradGuardServer(LanguageServer):
         return max((root for root in self.workspace_roots() if path.startswith(os.path.join(root, ""))),
                    key=len, default="")
 
-    def snapshot(self, key: str) -> Optional[Snapshot]:
+    def snapshot(self, key: str) -> Snapshot | None:
         notebook = self.workspace.get_notebook_document(notebook_uri=key)
         if notebook is not None:
             cells = []
@@ -155,7 +154,7 @@ class GradGuardServer(LanguageServer):
     def stamp(self, snapshot: Snapshot) -> Stamp:
         return (snapshot.layout.uris, snapshot.versions, self.settings.generation, self.rechecks.get(snapshot.key, 0))
 
-    def forget(self, key: str) -> Optional[Program]:
+    def forget(self, key: str) -> Program | None:
         _, analysis = self.analysing.pop(key, (None, None))
         if analysis is not None:
             analysis.cancel()
@@ -169,7 +168,7 @@ class GradGuardServer(LanguageServer):
 
     # ------------------------------------------------------------------ analysis
 
-    async def refresh(self, key: str) -> Optional[Program]:
+    async def refresh(self, key: str) -> Program | None:
         """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped).
         Callers asking for a text that is being analysed wait for that analysis: each text is analysed once
         however many ask (the server's own loop, and each `textDocument/diagnostic` pull)."""
@@ -187,7 +186,7 @@ class GradGuardServer(LanguageServer):
         # Shielded: a caller that is cancelled (a pull superseded by the next one) leaves it to the others.
         return await asyncio.shield(running[1])
 
-    async def newest_analysis(self, uri: str) -> Optional[Program]:
+    async def newest_analysis(self, uri: str) -> Program | None:
         """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
         for _ in range(3):  # the document may change while it is analysed; try again on the newer text
             key = self.program_key(uri)
@@ -198,7 +197,7 @@ class GradGuardServer(LanguageServer):
                 return program
         return None
 
-    async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Optional[Program]:
+    async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Program | None:
         try:
             config = self.settings.config_for(snapshot.path)
             loop = asyncio.get_running_loop()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import Callable
 
 from ..analysis import analyze_module
 from ..config import Config
@@ -41,8 +41,8 @@ class IndexChange:
 
     root: str
     module: str
-    before: Optional[ModuleSummary]
-    after: Optional[ModuleSummary]
+    before: ModuleSummary | None
+    after: ModuleSummary | None
 
     def affects(self, root: str, module: str, calls: tuple[OutgoingCall, ...]) -> bool:
         """Whether the analysis of a program (in workspace folder `root`, named `module`, making `calls`)
@@ -66,7 +66,7 @@ class WorkspaceIndex:
         self.entries: dict[str, ModuleSummary] = {}
         self.project = ProjectIndex()
 
-    def update(self, module: str, summary: Optional[ModuleSummary]) -> Optional[ModuleSummary]:
+    def update(self, module: str, summary: ModuleSummary | None) -> ModuleSummary | None:
         """Set the module's entry (None: drop it); returns the entry it replaced."""
         before = self.entries.pop(module, None)
         if summary is not None:
@@ -88,7 +88,7 @@ class WorkspaceIndex:
         self.project = project
 
 
-def _module_resolver(modules: dict[str, ModuleSummary]) -> Callable[[str], Optional[str]]:
+def _module_resolver(modules: dict[str, ModuleSummary]) -> Callable[[str], str | None]:
     """`ProjectIndex.resolve_module` without a scan of every module for each name (a src layout
     imports `src.pkg.utils` as `pkg.utils`): the module itself, else the shortest that ends with it."""
     by_suffix: dict[str, str] = {}
@@ -116,7 +116,7 @@ def _skipped(directory: str) -> bool:
     return name.startswith(".") or name in SKIPPED_DIRECTORIES or os.path.exists(os.path.join(directory, "pyvenv.cfg"))
 
 
-def summarise_file(path: str, module: str, config: Config) -> Optional[ModuleSummary]:
+def summarise_file(path: str, module: str, config: Config) -> ModuleSummary | None:
     """The summary of a file on disk; None when it cannot be read or analysed (it then adds nothing)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named `x.py` would block the read

@@ -11,13 +11,13 @@ from collections import OrderedDict
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from ..analysis import AnalysisError, UnparsableCell, analyze_module
-from ..incremental import DocumentMemo
 from ..config import Config
 from ..dataflow.crossfile import OutgoingCall, module_name
 from ..findings import Finding
+from ..incremental import DocumentMemo
 from ..processes import tune_garbage_collector, worker_context
 from .documents import Snapshot
 from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_file
@@ -27,7 +27,7 @@ from .summaries import IndexChange, ModuleSummary, WorkspaceIndex, summarise_fil
 _workspaces: dict[str, WorkspaceIndex] = {}
 # What the last analysis of each recently analysed program leaves for the next (incremental.py), by key;
 # the least recently analysed are dropped, so closed documents do not need a message of their own.
-_memos: "OrderedDict[str, DocumentMemo]" = OrderedDict()
+_memos: OrderedDict[str, DocumentMemo] = OrderedDict()
 MEMOS_KEPT = 8  # documents; a memo holds the tree and the walks of its document
 
 
@@ -42,11 +42,11 @@ def _start_worker() -> None:
 class Analysed:
     findings: list[Finding]
     calls: tuple[OutgoingCall, ...] = ()  # into other modules of the workspace
-    index_change: Optional[IndexChange] = None  # the program is a module of a workspace folder: its new entry there
+    index_change: IndexChange | None = None  # the program is a module of a workspace folder: its new entry there
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without them
 
 
-def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
+def analyse(snapshot: Snapshot, config: Config | None) -> Analysed | tuple:
     """`Analysed`, or (message, line, col) of an `AnalysisError`: exceptions lose their fields across processes.
     A program in a workspace folder is analysed with the other modules' summaries, and a module's
     summary replaces its entry in the index."""
@@ -71,7 +71,7 @@ def analyse(snapshot: Snapshot, config: Optional[Config]) -> "Analysed | tuple":
     return Analysed(analysis.findings, tuple(analysis.calls), change, analysis.left_out)
 
 
-def outcome(result: "Analysed | tuple") -> "Analysed | AnalysisError":
+def outcome(result: Analysed | tuple) -> Analysed | AnalysisError:
     return result if isinstance(result, Analysed) else AnalysisError(*result)
 
 
@@ -89,7 +89,7 @@ def finish_index(root: str) -> None:
     _workspaces.setdefault(root, WorkspaceIndex()).rebuild()
 
 
-def reindex_file(root: str, path: str, config: Optional[Config]) -> IndexChange:
+def reindex_file(root: str, path: str, config: Config | None) -> IndexChange:
     """Replace a module's entry with its file on disk (dropped when the file is gone or not checked)."""
     module = module_name(path, root)
     summary = summarise_file(path, module, config) if config is not None else None
@@ -159,7 +159,7 @@ class Pool:
         _terminate(self.executor)
 
 
-def _settled(job: Future) -> "asyncio.Future[None]":
+def _settled(job: Future) -> asyncio.Future[None]:
     """Done when `job` is, whatever its outcome; cancelling the awaiting task leaves `job` to the caller
     (`asyncio.wrap_future` would cancel it too, and a displaced job would look like a cancelled caller)."""
     loop = asyncio.get_running_loop()

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Callable
 from ..findings import Severity
 
 if TYPE_CHECKING:
-    from ..report import Report
     from ..dataflow.facts import ModuleFacts
+    from ..report import Report
 
 DOCS_URL = "https://github.com/gradguard/gradguard/blob/main/docs/rules/{code}-{slug}.md"
 EXPECT_MARK = "# expect"  # in a `fires` example, marks each line where the rule must report
@@ -26,7 +26,7 @@ class Rule:
     references: tuple[str, ...]  # official PyTorch documentation
     fires: tuple[str, ...]  # examples that must report, `# expect` on each reported line
     silent: tuple[str, ...]  # examples that must stay silent
-    check: Callable[["ModuleFacts", "Report"], None]
+    check: Callable[[ModuleFacts, Report], None]
 
     @property
     def url(self) -> str:

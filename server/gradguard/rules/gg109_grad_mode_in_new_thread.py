@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
 
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, first_origin, only
@@ -41,7 +40,7 @@ def _thread_targets(facts, fn) -> dict[str, ast.expr]:
     return found
 
 
-def _thread_target(facts, call: ast.Call) -> Optional[ast.expr]:
+def _thread_target(facts, call: ast.Call) -> ast.expr | None:
     if facts.names.qualified(call.func) in THREAD_CLASSES:
         for keyword in call.keywords:
             if keyword.arg == "target":
@@ -49,7 +48,7 @@ def _thread_target(facts, call: ast.Call) -> Optional[ast.expr]:
     return None
 
 
-def _started_target(facts, call: ast.Call, threads: dict[str, ast.expr]) -> Optional[ast.expr]:
+def _started_target(facts, call: ast.Call, threads: dict[str, ast.expr]) -> ast.expr | None:
     func = call.func
     if facts.names.qualified(func) == "asyncio.to_thread" and call.args:
         return call.args[0]

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
 
 from ..dataflow.models import mode_dependent_layers
-from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, first_origin, only
+from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .intent import evaluation_evidence, needs_gradients
@@ -52,7 +51,7 @@ def check(facts, report) -> None:
                    data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
 
 
-def _model_built(facts, key: str, mode, definitions) -> Optional[tuple[str, ast.AST]]:
+def _model_built(facts, key: str, mode, definitions) -> tuple[str, ast.AST] | None:
     """The name and the code of what `key` is built from: a class of this module (`Net()`,
     `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
     that created it, else those of its name anywhere in the module; None unless all agree."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from ..dataflow.facts import is_parameter_update
 from ..dataflow.state import Mode, only
 from ..dataflow.walker import NEXT_ITERATION

@@ -13,15 +13,21 @@ import ast
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
-from ..vocabulary import (LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
-                          INFERENCE_SINK_METHODS, WEIGHT_LOADING_METHODS)
+from ..vocabulary import (
+    GRADIENT_ATTRS,
+    GRADIENT_CONSUMER_PREFIXES,
+    GRADIENT_CONSUMERS,
+    INFERENCE_SINK_METHODS,
+    LOADED_MODEL_CONSTRUCTORS,
+    WEIGHT_LOADING_METHODS,
+)
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -65,12 +71,12 @@ def consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
 
 
 def evaluation_evidence(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent,
-                        explicit_eval_counts: bool) -> Optional[Evidence]:
+                        explicit_eval_counts: bool) -> Evidence | None:
     """Why this forward pass is evaluation code; None when nothing says it is."""
     return intent_of(facts).evidence(fn, event, explicit_eval_counts)
 
 
-def intent_of(facts: ModuleFacts) -> "Intent":
+def intent_of(facts: ModuleFacts) -> Intent:
     found = facts.answers.get(Intent)
     if found is None:
         found = facts.answers[Intent] = Intent(facts)
@@ -87,10 +93,10 @@ class Intent:
         self.test_code = bool(TEST_FILE.search(facts.path.replace(os.sep, "/")))
         self.trains_somewhere = any(is_training_step(e) for f in facts.functions for e in f.call_events())
         self._result_trains: dict[int, bool] = {}
-        self._caller_evidence: dict[int, Optional[Evidence]] = {}
+        self._caller_evidence: dict[int, Evidence | None] = {}
 
     # ---- the forward pass -------------------------------------------------------------------------
-    def evidence(self, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> Optional[Evidence]:
+    def evidence(self, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> Evidence | None:
         if self.test_code or self.result_trains(fn):
             return None
         fresh = self._fresh_model(fn, event)
@@ -113,7 +119,7 @@ class Intent:
             return loaded
         return self.caller_evidence(fn, 0)
 
-    def _loaded_evidence(self, fn: FunctionFacts, event: CallEvent) -> Optional[Evidence]:
+    def _loaded_evidence(self, fn: FunctionFacts, event: CallEvent) -> Evidence | None:
         """Weights loaded in this function on every path, and no training step here (SPEC: "no training
         step can run on it before the forward pass"); a result handed back to callers needs one."""
         loads = [load_of(setting) for setting in event.state.mode(event.model or "")]
@@ -173,7 +179,7 @@ class Intent:
                                   and id(s.origin) in self._own_ids(fn) for s in mode)
 
     # ---- the function --------------------------------------------------------------------------------
-    def name_evidence(self, fn: FunctionFacts) -> Optional[Evidence]:
+    def name_evidence(self, fn: FunctionFacts) -> Evidence | None:
         """Named for evaluation or inference; pytest tests in test files are not, and `test` counts
         only in a module that trains."""
         if isinstance(fn.node, ast.Module) or fn.framework_hook:
@@ -196,7 +202,7 @@ class Intent:
         return _grad_disabled(event) and not self._test_name(fn) \
             and self.facts.config.is_eval_function_name(fn.name.split("_", 1)[0])
 
-    def caller_evidence(self, fn: FunctionFacts, depth: int) -> Optional[Evidence]:
+    def caller_evidence(self, fn: FunctionFacts, depth: int) -> Evidence | None:
         """Every caller in the analysed code calls it as evaluation code."""
         if id(fn) in self._caller_evidence:
             return self._caller_evidence[id(fn)]
@@ -254,7 +260,7 @@ def _iterable(node: ast.expr) -> str:
     return dotted(node) or ast.unparse(node)
 
 
-def load_of(setting) -> Optional[ast.AST]:
+def load_of(setting) -> ast.AST | None:
     """The call that loaded weights, when a model's mode setting comes from one: `load_state_dict`,
     a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`."""
     if setting.via == "loaded":
@@ -276,7 +282,7 @@ def _argument_keys(call: ast.Call) -> list[str]:
     return [key for key in map(dotted, [*call.args, *(k.value for k in call.keywords)]) if key is not None]
 
 
-def _flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> Optional[str]:
+def _flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | None:
     """Where the value of `call` goes in `fn`: "gradients" when something computed from it is
     backpropagated (or differentiated), "return" when it is returned, else None. Followed through
     assignments and containers it is appended to, in source order."""
