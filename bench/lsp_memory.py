@@ -11,6 +11,7 @@ Run: python bench/lsp_memory.py [--edits 50000] [--every 2500] [--burst 10]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -53,10 +54,8 @@ def rss_kib(pid: int) -> int:
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
+        with contextlib.suppress(OSError):
             found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return found
 
 
@@ -135,7 +134,7 @@ def main() -> None:
                                               "end": {"line": EDIT_LINE, "character": 13}}, "text": new}],
             }})
             if edit % args.burst == 0 or edit == args.edits:
-                server.wait(lambda: server.published_version >= version)
+                server.wait(lambda version=version: server.published_version >= version)
             if edit % args.every == 0:
                 report(edit)
         server.send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})

@@ -232,8 +232,8 @@ def main() -> int:
     wanted = {c["repo"] for c in bugs + correct} | {s["repo"] for s in scopes if s["repo"] != CORPUS}
     missing = sorted(r for r in wanted if git_dir(args.mirrors, r) is None)
     if missing:
-        print(f"\n{len(missing)} mirror(s) missing under {args.mirrors}: fetch them (search tool `fetch github:OWNER/NAME`), "
-              "their cases are skipped:")
+        print(f"\n{len(missing)} mirror(s) missing under {args.mirrors}: "
+              "fetch them (search tool `fetch github:OWNER/NAME`), their cases are skipped:")
         for repo in missing:
             print(f"  fetch github:{repo}")
     bugs = [c for c in bugs if c["repo"] not in missing]

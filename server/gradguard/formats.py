@@ -3,7 +3,8 @@
 Positions arrive 0-based with columns in code points (see `findings`); each format adds
 one at its edge. Notebook findings carry the number of their cell: 1-based, counting every
 cell of the notebook (markdown too), as Jupyter shows them: `cell N` in text and github,
-`"cell": N` in json (and in each fix edit and related location), `properties.cell` in sarif. Messages use the same numbers.
+`"cell": N` in json (and in each fix edit and related location), `properties.cell` in sarif. Messages use
+the same numbers.
 """
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
             if style.statistics:
                 continue
             cell, span = result.locate(finding.span)
-            lines.append(f"{paint(printable(result.path), BOLD)}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+            lines.append(f"{paint(printable(result.path), BOLD)}:"
+                         f"{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
                          f"{paint(finding.code, BOLD)} {paint('[*]', FIXABLE_COLOUR) + ' ' if can_fix else ''}"
                          f"{paint(finding.severity, SEVERITY_COLOUR[finding.severity])}: {finding.message}")
     if style.statistics:

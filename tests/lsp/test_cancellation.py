@@ -3,6 +3,7 @@ another, and a cancelled one stops its worker instead of computing on for nobody
 checks only: no timing assertion."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -24,10 +25,8 @@ REQUEST_CANCELLED = -32800
 def children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
+        with contextlib.suppress(OSError):
             found |= {int(child) for child in (task / "children").read_text().split()}
-        except OSError:
-            pass
     return found
 
 

@@ -107,7 +107,7 @@ class ModuleFacts:
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
         self._statements_of: dict[ast.stmt, list[ast.stmt]] = {}  # a top-level statement, and those inside it
         for top in tree.body:
-            self._statements_of[top] = self._remembered(("statements", top), lambda: [top, *statements_within(top)])
+            self._statements_of[top] = self._remembered(("statements", top), lambda top=top: [top, *statements_within(top)])
             for stmt in self._statements_of[top]:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
@@ -168,7 +168,7 @@ class ModuleFacts:
                 methods = self.methods.setdefault(child.name, {})
                 walked = any(id(item) in self.relevant for item in child.body)
                 class_models = self._remembered(("class models", child, self.context),
-                                                lambda: frozenset(self._class_model_attrs(child))) if walked else set()
+                                                lambda child=child: frozenset(self._class_model_attrs(child))) if walked else set()
                 for item in child.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         method = self._collect(item, item.name, child, None, facts.model_keys | class_models)

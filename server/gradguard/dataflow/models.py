@@ -34,7 +34,8 @@ from .state import Mode
 
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
-    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
+    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their
+    `forward`."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     found: set[str] = set()
     changed = True

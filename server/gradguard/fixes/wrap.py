@@ -149,7 +149,8 @@ def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> cst.For | None:
 
 
 def _end_of_uses(ctx: FixContext, body: Sequence[cst.BaseStatement], start: int, through: int) -> int:
-    """End of the smallest run from `start` through `through` that holds every later statement using what the run assigns."""
+    """End of the smallest run from `start` through `through` that holds every later statement using what the run
+    assigns."""
     names = assigned_names(body[start])
     end = start + 1
     for index in range(start + 1, len(body)):

@@ -10,6 +10,7 @@ import sys
 from collections import OrderedDict
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -170,10 +171,8 @@ def _settled(job: Future) -> asyncio.Future[None]:
             settled.set_result(None)
 
     def on_done(_: Future) -> None:  # in a thread of the executor
-        try:
+        with suppress(RuntimeError):  # the loop is closed: the server is exiting
             loop.call_soon_threadsafe(mark, None)
-        except RuntimeError:  # the loop is closed: the server is exiting
-            pass
 
     job.add_done_callback(on_done)
     return settled

@@ -25,7 +25,10 @@ RULE = Rule(
     code="GG105",
     slug="global-grad-disabled",
     severity="warning",
-    summary="`torch.set_grad_enabled(False)` as a plain statement that leaves gradients off for all later code in the thread.",
+    summary=(
+        "`torch.set_grad_enabled(False)` as a plain statement that leaves gradients off "
+        "for all later code in the thread."
+    ),
     why="""
         Unlike a bare `torch.no_grad()`, a bare `torch.set_grad_enabled(False)` acts at once, and it is
         not scoped: gradient tracking stays off for everything that runs later in the thread, including
@@ -35,7 +38,10 @@ RULE = Rule(
         enclosing `with torch.no_grad():` (or any grad-mode `with`) it does not leak: the block restores
         the mode on exit.
     """,
-    fix_safety="Turns the statement and the statements after it in its block into a `with torch.set_grad_enabled(False):` block. Unsafe: code after the block then runs with gradients on again, which is the point.",
+    fix_safety=(
+        "Turns the statement and the statements after it in its block into a `with torch.set_grad_enabled(False):` "
+        "block. Unsafe: code after the block then runs with gradients on again, which is the point."
+    ),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.autograd.grad_mode.set_grad_enabled.html",),
     fires=(
         example("""

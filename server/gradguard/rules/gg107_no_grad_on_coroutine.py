@@ -32,7 +32,10 @@ RULE = Rule(
         the wrapped function is not even recognised as a coroutine function any more. The same holds
         for async generators.
     """,
-    fix_safety="No automatic fix: move a `with torch.no_grad():` block inside the coroutine, around code that does not `await`.",
+    fix_safety=(
+        "No automatic fix: move a `with torch.no_grad():` block inside the coroutine, around code that does not "
+        "`await`."
+    ),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

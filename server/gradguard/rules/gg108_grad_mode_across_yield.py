@@ -33,7 +33,9 @@ RULE = Rule(
     code="GG108",
     slug="grad-mode-across-yield",
     severity="warning",
-    summary="A `with torch.no_grad()` (or `inference_mode`, `set_grad_enabled`) block that contains `yield` or `await`.",
+    summary=(
+        "A `with torch.no_grad()` (or `inference_mode`, `set_grad_enabled`) block that contains `yield` or `await`."
+    ),
     why="""
         Grad mode is a per-thread flag that the `with` block sets on entry and restores on exit. A
         generator suspended at a `yield` inside the block leaves the flag set while the *caller* runs,
@@ -43,7 +45,10 @@ RULE = Rule(
         `@torch.no_grad()` on a generator function does not have this problem: it re-enters the mode
         at each resume and restores it at each `yield`.
     """,
-    fix_safety="No automatic fix: end the block before the `yield`/`await`, or decorate a generator function with `@torch.no_grad()`.",
+    fix_safety=(
+        "No automatic fix: end the block before the `yield`/`await`, or decorate a generator function with "
+        "`@torch.no_grad()`."
+    ),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

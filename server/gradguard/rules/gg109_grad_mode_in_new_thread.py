@@ -83,7 +83,10 @@ RULE = Rule(
     code="GG109",
     slug="grad-mode-in-new-thread",
     severity="warning",
-    summary="A thread, pool task, `run_in_executor` or `asyncio.to_thread` started in a grad-disabled region to run forward passes.",
+    summary=(
+        "A thread, pool task, `run_in_executor` or `asyncio.to_thread` started in a grad-disabled region to run "
+        "forward passes."
+    ),
     why="""
         Grad mode is thread-local ("This context manager is thread local; it will not affect
         computation in other threads", PyTorch docs). A `threading.Thread`, a `ThreadPoolExecutor`

@@ -25,7 +25,10 @@ RULE = Rule(
     code="GG110",
     slug="volatile-has-no-effect",
     severity="warning",
-    summary="`Variable(x, volatile=True)`: the `volatile` flag that disabled the graph before PyTorch 0.4 does nothing today.",
+    summary=(
+        "`Variable(x, volatile=True)`: the `volatile` flag that disabled the graph before PyTorch 0.4 does nothing "
+        "today."
+    ),
     why="""
         Before PyTorch 0.4, `Variable(x, volatile=True)` was the way to run inference without recording
         a graph. Today `volatile` is ignored and `torch.autograd.Variable(t)` just returns a tensor

@@ -49,7 +49,10 @@ RULE = Rule(
     code="GG201",
     slug="forward-without-no-grad",
     severity="warning",
-    summary="A model forward pass in evaluation or inference code that runs with gradients enabled though nothing there needs them.",
+    summary=(
+        "A model forward pass in evaluation or inference code that runs with gradients enabled though nothing there "
+        "needs them."
+    ),
     why="""
         `model.eval()` only sets `module.training=False`: it changes Dropout and BatchNorm, but autograd
         still records everything. Outputs keep `requires_grad=True` and a `grad_fn`, and the graph holds

@@ -130,7 +130,10 @@ RULE = Rule(
         the kind (no Dropout, BatchNorm, layer with dropout of its own, or `self.training` test) is
         reported as a `hint`: the results do not change, until such a layer is added.
     """,
-    fix_safety="Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, which is the point; code after it that trains needs `model.train()` again.",
+    fix_safety=(
+        "Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, "
+        "which is the point; code after it that trains needs `model.train()` again."
+    ),
     references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",
                 "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
     fires=(

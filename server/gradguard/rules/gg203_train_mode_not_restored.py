@@ -51,7 +51,10 @@ RULE = Rule(
     code="GG203",
     slug="train-mode-not-restored",
     severity="warning",
-    summary="A training loop switches the model to eval mode (directly or through a helper) and later iterations train without `model.train()`.",
+    summary=(
+        "A training loop switches the model to eval mode (directly or through a helper) and later iterations train "
+        "without `model.train()`."
+    ),
     why="""
         `model.eval()` lasts until something calls `model.train()`: it is not scoped by a function or a
         `with` block. A training loop that evaluates every epoch (or every N steps) through a helper
@@ -60,7 +63,11 @@ RULE = Rule(
         and never updates them (measured with torch 2.13.0: `model.training == False` after `fit()`).
         Nothing fails; the model just trains worse.
     """,
-    fix_safety="Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the point.",
+    fix_safety=(
+        "Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the "
+        "loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the "
+        "point."
+    ),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
     fires=(
         example("""

@@ -38,7 +38,10 @@ RULE = Rule(
     code="GG205",
     slug="mode-unset-after-load",
     severity="info",
-    summary="Weights loaded with `load_state_dict()` and the model then used for forward passes that need no gradients, with no `eval()`/`train()` on the way.",
+    summary=(
+        "Weights loaded with `load_state_dict()` and the model then used for forward passes that need no gradients, "
+        "with no `eval()`/`train()` on the way."
+    ),
     why="""
         `load_state_dict()` copies tensors; it does not touch `module.training`. A freshly constructed
         model is in training mode, so a model built, loaded and then used to embed a corpus, score a

@@ -79,7 +79,9 @@ RULE = Rule(
     code="GG206",
     slug="functional-dropout-ignores-eval",
     severity="warning",
-    summary="Inside a module's `forward`, `F.dropout(x, p)` without `training=self.training` (or with `training=True`).",
+    summary=(
+        "Inside a module's `forward`, `F.dropout(x, p)` without `training=self.training` (or with `training=True`)."
+    ),
     why="""
         `torch.nn.functional.dropout(input, p=0.5, training=True, inplace=False)`: the functional form
         does not know the module's mode, and its default is `training=True`. Called in `forward`
@@ -87,7 +89,10 @@ RULE = Rule(
         torch 2.13.0: two eval-mode calls gave different outputs). `nn.Dropout` modules follow
         `eval()`; the functional form needs the flag passed.
     """,
-    fix_safety="Adds `training=self.training` (or replaces `training=True`). Unsafe: evaluation results change, which is the point; a module meant for MC dropout passes `training=True` on purpose.",
+    fix_safety=(
+        "Adds `training=self.training` (or replaces `training=True`). Unsafe: evaluation results change, which is "
+        "the point; a module meant for MC dropout passes `training=True` on purpose."
+    ),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html",),
     fires=(
         example("""

@@ -64,8 +64,11 @@ def statement_of(fn: FunctionFacts, node: ast.AST) -> ast.AST:
         return node
     best = None
     for stmt in ast.walk(fn.node):
-        if isinstance(stmt, ast.stmt) and stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno):
-            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is fn.node:
-                if best is None or stmt.lineno >= best.lineno:
-                    best = stmt
+        if (
+            isinstance(stmt, ast.stmt)
+            and stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno)
+            and (not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is fn.node)
+            and (best is None or stmt.lineno >= best.lineno)
+        ):
+            best = stmt
     return best if best is not None else node
