@@ -9,6 +9,7 @@ of functions of the analysed code. Nested functions and lambdas are walked on th
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
 
 MAX_LOOP_ROUNDS = 4
-NEXT_ITERATION = "next-iteration:"  # prefixes the `via` of settings carried by a loop's back edge
 # Calls that read a model but never change its mode: handing a model to them keeps what we know.
 MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
                                 "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
@@ -175,7 +175,7 @@ class Walker:
         if back is not None and any(s.value is Mode.EVAL for mode in back.modes.values() for s in mode):
             inside = _node_ids(node)
             # marked, so that the next iteration tells them from the same switch made again in it
-            switched = {key: frozenset(Setting(s.value, s.origin, NEXT_ITERATION + s.via) for s in mode
+            switched = {key: frozenset(replace(s, next_iteration=True) for s in mode
                                        if s.value is Mode.EVAL and id(s.origin) in inside)
                         for key, mode in back.modes.items()}
             switched = {key: mode for key, mode in switched.items() if mode}

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from ..dataflow.facts import is_parameter_update
 from ..dataflow.state import Mode, only
-from ..dataflow.walker import NEXT_ITERATION
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
@@ -17,7 +16,7 @@ def check(facts, report) -> None:
                     if not only(mode, Mode.EVAL):
                         continue  # another path set it back to train mode (`if phase == "train"` loops)
                     for setting in mode:
-                        if not setting.via.startswith(NEXT_ITERATION) or id(setting.origin) in reported:
+                        if not setting.next_iteration or id(setting.origin) in reported:
                             continue  # switched again in this iteration before training: not a leftover
                         if not _trains(facts, fn, event, key, setting, events):
                             continue

@@ -51,7 +51,7 @@ def describe_grad(setting: Setting, report) -> str:
 
 def mode_switched_by(setting: Setting, report) -> str:
     line = report.line(setting.origin)
-    if setting.via.endswith("callee"):
+    if setting.via == "callee":
         call = setting.origin
         name = dotted(call.func) if isinstance(call, ast.Call) else None
         return f"`{name}()` (called at {line})"
