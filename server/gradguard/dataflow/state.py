@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -113,7 +113,7 @@ class State:
         return State(grad, modes, defs)
 
 
-def join_all(states: list[State | None]) -> State | None:
+def join_all(states: Sequence[State | None]) -> State | None:
     """Join of the states that reach a point; None when no path reaches it."""
     result: State | None = None
     for state in states:

@@ -48,7 +48,7 @@ class Walker:
         self.probing = probing
         self.loops: list[LoopContext] = []
         self.regions: tuple[Region, ...] = fn.entry_regions
-        self.loop_val: ast.AST | None = None
+        self.loop_val: ast.For | ast.AsyncFor | None = None
         self.grad_cm_vars: dict[str, Possible] = {}
         self.finally_blocks: list[list[ast.stmt]] = []  # enclosing `finally:` bodies, innermost last
         # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
@@ -74,11 +74,12 @@ class Walker:
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
         state = self.expr(node.iter, state)
-        return self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
+        evaluation_data = any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter))
+        return self.loop(node, state, val=node if evaluation_data else None)
 
     def while_loop(self, node: ast.While, state: State) -> State | None:
         state = self.expr(node.test, state)
-        return self.loop(node, state, val=False)
+        return self.loop(node, state, val=None)
 
     def return_statement(self, node: ast.Return, state: State) -> None:
         if node.value is not None:
@@ -146,10 +147,12 @@ class Walker:
             return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
         return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
 
-    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: bool) -> State | None:
+    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State,
+             val: ast.For | ast.AsyncFor | None) -> State | None:
+        """`val` is the loop itself when it iterates evaluation data."""
         outer_val = self.loop_val
-        if val:
-            self.loop_val = node
+        if val is not None:
+            self.loop_val = val
         head = entry
         context = LoopContext()
         for _ in range(MAX_LOOP_ROUNDS):
@@ -310,7 +313,7 @@ STATEMENTS.update({getattr(ast, name): handler for name, handler in (("Match", W
                    if hasattr(ast, name)})  # Python 3.10, 3.11
 
 
-def effects_in(node: ast.expr) -> list[ast.expr]:
+def effects_in(node: ast.expr) -> list[ast.AST]:
     """The calls, yields, awaits and walrus bindings of an expression, arguments before their call.
     Lambda bodies are left out: they run later, walked as functions of their own."""
     # each node before its children and the last child first: reversed, children left to right before their parent
@@ -343,7 +346,7 @@ def _bool_argument(node: ast.Call, keyword: str, default: object = None) -> obje
 def _computes(value: ast.expr) -> bool:
     """The value is the result of an operation (recorded by autograd or not), not a mere read
     such as `[p.grad for p in params]`, which keeps whatever graph the tensors had."""
-    stack = [value]
+    stack: list[ast.AST] = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, OPERATIONS):

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 APIS = {"torch.no_grad": "no_grad", "torch.inference_mode": "inference_mode",
         "torch.enable_grad": "enable_grad", "torch.set_grad_enabled": "set_grad_enabled"}
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.With, ast.AsyncWith):
         for item in node.items:
             expr = item.context_expr

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.state import Grad
+from ..report import Report
 from .base import Rule, example
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     statements = {id(stmt.value) for stmt in facts.of_type(ast.Expr)}
     for fn in facts.functions:
         for event in fn.call_events():

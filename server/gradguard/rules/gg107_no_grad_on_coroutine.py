@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 DECORATORS = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.set_grad_enabled")
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.AsyncFunctionDef):
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator

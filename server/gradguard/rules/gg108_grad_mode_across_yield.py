@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 from .gg101_no_grad_not_called import APIS
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event in fn.suspends:
             blocks = [r.node for r in event.regions if isinstance(r.node, (ast.With, ast.AsyncWith)) and _grad_api(facts, r.node)]
@@ -20,7 +22,7 @@ def check(facts, report) -> None:
                        related=[(block, "grad mode set here")])
 
 
-def _grad_api(facts, node: ast.With | ast.AsyncWith) -> bool:
+def _grad_api(facts: ModuleFacts, node: ast.With | ast.AsyncWith) -> bool:
     for item in node.items:
         expr = item.context_expr
         target = expr.func if isinstance(expr, ast.Call) else expr

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for argument in volatile_arguments(fn):
             report.add(RULE, argument, f"`{ast.unparse(argument)}` has no effect: PyTorch ignores `volatile` (the way to "
@@ -15,7 +17,7 @@ def check(facts, report) -> None:
                        "remove it, and use `with torch.no_grad():` where no gradients are needed")
 
 
-def volatile_arguments(fn) -> list[ast.keyword]:
+def volatile_arguments(fn: FunctionFacts) -> list[ast.keyword]:
     """The `volatile=` arguments of `Variable(...)` calls in `fn`, except a plain `volatile=False`."""
     return [keyword for event in fn.call_events() if event.qualified in VARIABLE for keyword in event.node.keywords
             if keyword.arg == "volatile" and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
 from .intent import evaluation_evidence, needs_gradients
@@ -10,7 +12,7 @@ from .queries import forward_passes, grad_enabled
 ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     groups: dict[tuple[int, int], list] = {}  # one finding (and one fix) per loop, or per function outside loops
     for fn, event in forward_passes(facts):
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.models import mode_dependent_layers
 from ..dataflow.names import dotted
-from ..dataflow.state import Mode, first_origin, only
+from ..dataflow.state import Mode, Possible, first_origin, only
+from ..report import Report
 from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
@@ -17,7 +20,7 @@ HARMS = {"Dropout": "Dropout still drops", "BatchNorm": "BatchNorm uses and upda
          "self.training": "code that reads `self.training` takes its training branch"}
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     definitions = {node.name: node for node in facts.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     explicit_train = {id(event.node) for fn in facts.functions for event, _ in train_calls_followed_by_forwards(fn)}
     for fn, event in forward_passes(facts):
@@ -51,7 +54,7 @@ def check(facts, report) -> None:
                    data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
 
 
-def _model_built(facts, key: str, mode, definitions) -> tuple[str, ast.AST] | None:
+def _model_built(facts: ModuleFacts, key: str, mode: Possible, definitions: dict[str, ast.AST]) -> tuple[str, ast.AST] | None:
     """The name and the code of what `key` is built from: a class of this module (`Net()`,
     `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
     that created it, else those of its name anywhere in the module; None unless all agree."""
@@ -98,7 +101,7 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
-def _anchor(fn, event) -> ast.AST:
+def _anchor(fn: FunctionFacts, event: CallEvent) -> ast.AST:
     """The statement before which `model.eval()` belongs: before the evaluation loop (the validation
     loop, or else the outermost loop of the evaluation function), and before the
     `with torch.no_grad():` that opens with it; never inside the per-batch loop."""

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from ..dataflow.facts import is_parameter_update
-from ..dataflow.state import Mode, only
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update
+from ..dataflow.state import Mode, Setting, only
+from ..report import Report
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for loop in fn.loops.values():
             reported: set[int] = set()
@@ -29,7 +31,8 @@ def check(facts, report) -> None:
                                    data={"receiver": key, "loop_body_line": report.first_line(loop.node.body[0])})
 
 
-def _trains(facts, fn, event, key: str, setting, events) -> bool:
+def _trains(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: str, setting: Setting,
+            events: list[CallEvent]) -> bool:
     """The event trains `key` while it is still in the eval mode `setting` left it in: an optimizer
     step after a forward pass of `key` that records a graph (a frozen backbone or an EMA copy run
     under no_grad is not trained), or a call of a helper that trains what it is given."""

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import ast
+
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode
+from ..report import Report
 from .base import Rule, example
 from .intent import evaluation_evidence, needs_gradients
 from .queries import forward_passes, grad_disabled, statement_of
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         mode = event.state.mode(event.model)
         if not mode or any(s.via != "loaded" or s.value is Mode.EVAL for s in mode):
@@ -29,7 +33,7 @@ def check(facts, report) -> None:
                          "anchor_statement_line": report.first_line(statement_of(fn, load))})
 
 
-def _loader_name(facts, load) -> str:
+def _loader_name(facts: ModuleFacts, load: ast.Call) -> str:
     """`torch.load` for a pickled module however torch is imported, else the method: `load_state_dict`."""
     return facts.names.qualified(load.func) or (dotted(load.func) or "load").rsplit(".", 1)[-1]
 

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.names import dotted
+from ..report import Report
 from .base import Rule, example
 
 DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"))
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         if fn.cls is None or fn.name != "forward":
             continue

@@ -18,7 +18,7 @@ from typing import Callable
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
-from ..dataflow.state import Grad, Mode, first_origin, only
+from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from ..vocabulary import (
     GRADIENT_ATTRS,
@@ -260,7 +260,7 @@ def _iterable(node: ast.expr) -> str:
     return dotted(node) or ast.unparse(node)
 
 
-def load_of(setting) -> ast.AST | None:
+def load_of(setting: Setting) -> ast.AST | None:
     """The call that loaded weights, when a model's mode setting comes from one: `load_state_dict`,
     a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`."""
     if setting.via == "loaded":

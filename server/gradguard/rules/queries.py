@@ -8,6 +8,7 @@ from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Setting, only
+from ..report import Report
 
 
 def forward_passes(facts: ModuleFacts) -> Iterator[tuple[FunctionFacts, CallEvent]]:
@@ -32,7 +33,7 @@ def grad_enabled(event: CallEvent) -> bool:
     return only(event.state.grad, Grad.ENABLED)
 
 
-def describe_grad(setting: Setting, report) -> str:
+def describe_grad(setting: Setting, report: Report) -> str:
     """'the `with` block (line 12)' for messages and related locations."""
     origin = setting.origin
     where = f" ({report.line(origin)})" if origin is not None else ""
@@ -49,7 +50,7 @@ def describe_grad(setting: Setting, report) -> str:
     return f"the callers' context{where}"
 
 
-def mode_switched_by(setting: Setting, report) -> str:
+def mode_switched_by(setting: Setting, report: Report) -> str:
     line = report.line(setting.origin)
     if setting.via == "callee":
         call = setting.origin
