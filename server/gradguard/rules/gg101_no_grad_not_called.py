@@ -14,8 +14,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.With, ast.AsyncWith):
         for item in node.items:
             expr = item.context_expr
-            if isinstance(expr, (ast.Name, ast.Attribute)) and facts.names.qualified(expr) in APIS:
-                name = APIS[facts.names.qualified(expr)]
+            qualified = facts.names.qualified(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+            if qualified in APIS:
+                name = APIS[qualified]
                 report.add(RULE, expr, f"`{name}` is a class: `with` needs an instance, `{name}()`; "
                            "without the parentheses entering the block raises")
 

@@ -43,7 +43,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
                    data={"function": None if fn is facts.body else fn.name, **together})
 
 
-def _holds(outer: ast.AST, node: ast.AST) -> bool:
+def _holds(outer: ast.stmt, node: ast.expr) -> bool:
     return outer.lineno <= node.lineno <= (outer.end_lineno or outer.lineno)
 
 

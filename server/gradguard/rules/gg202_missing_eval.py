@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.models import mode_dependent_layers
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, Possible, first_origin, only
+from ..findings import Severity
 from ..report import Report
 from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from .base import Rule, example
@@ -24,6 +26,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
     definitions = {node.name: node for node in facts.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     explicit_train = {id(event.node) for fn in facts.functions for event, _ in train_calls_followed_by_forwards(fn)}
     for fn, event in forward_passes(facts):
+        assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
         if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS for s in mode):
             continue  # loaded models are GG205's; unknown never reports
@@ -39,8 +42,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 f"this evaluation forward pass ({evidence.say(report)})"
         built = _model_built(facts, event.model, mode, definitions)
         layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
-        severity = None
-        if layers is None:
+        severity: Severity | None = None
+        if built is None or layers is None:
             message = f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even " \
                       f"under `no_grad`; call `{event.model}.eval()` first"
         elif layers:
@@ -50,11 +53,11 @@ def check(facts: ModuleFacts, report: Report) -> None:
             message = f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the " \
                       f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
             severity = "hint"
-        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here"), *evidence.related],
+        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
                    data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
 
 
-def _model_built(facts: ModuleFacts, key: str, mode: Possible, definitions: dict[str, ast.AST]) -> tuple[str, ast.AST] | None:
+def _model_built(facts: ModuleFacts, key: str, mode: Possible, definitions: Mapping[str, ast.AST]) -> tuple[str, ast.AST] | None:
     """The name and the code of what `key` is built from: a class of this module (`Net()`,
     `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
     that created it, else those of its name anywhere in the module; None unless all agree."""
@@ -77,7 +80,7 @@ def _model_built(facts: ModuleFacts, key: str, mode: Possible, definitions: dict
         if isinstance(value.func, ast.Name) and value.func.id in facts.module_classes:
             built.add((value.func.id, definitions[value.func.id]))
         elif (facts.names.qualified(value.func) or "").startswith("torch.nn."):
-            built.add((f"nn.{value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id}", value))
+            built.add((f"nn.{value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id}", value))  # type: ignore[attr-defined]  # else a Name: qualified() resolves names and attributes
         else:
             return None
     return built.pop() if len(built) == 1 else None
@@ -107,7 +110,7 @@ def _anchor(fn: FunctionFacts, event: CallEvent) -> ast.AST:
     `with torch.no_grad():` that opens with it; never inside the per-batch loop."""
     line = event.node.lineno
     loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
-    anchor = event.loop_val or min(loops, key=lambda loop: loop.lineno, default=None)
+    anchor: ast.stmt | None = event.loop_val or min(loops, key=lambda loop: loop.lineno, default=None)
     if anchor is None:
         return statement_of(fn, event.node)
     for region in reversed(event.regions):

@@ -13,6 +13,7 @@ from .queries import forward_passes, grad_disabled, statement_of
 
 def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
+        assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
         if not mode or any(s.via != "loaded" or s.value is Mode.EVAL for s in mode):
             continue

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from ..dataflow.facts import ModuleFacts
 from ..dataflow.names import dotted
@@ -73,7 +74,7 @@ def _leaves_unless_training(stmt: ast.stmt) -> bool:
         and isinstance(stmt.body[-1], (ast.Return, ast.Raise))
 
 
-def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+def _blocks(node: ast.AST) -> list[Sequence[ast.stmt]]:
     return [block for name in ("body", "orelse", "finalbody") if isinstance(block := getattr(node, name, None), list)]
 
 

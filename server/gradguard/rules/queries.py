@@ -59,7 +59,7 @@ def mode_switched_by(setting: Setting, report: Report) -> str:
     return f"the call at {line}"
 
 
-def statement_of(fn: FunctionFacts, node: ast.AST) -> ast.AST:
+def statement_of(fn: FunctionFacts, node: ast.stmt | ast.expr) -> ast.stmt | ast.expr:
     """The innermost statement of `fn` that holds `node` (`node` itself when none does)."""
     if isinstance(node, ast.stmt):
         return node
