@@ -133,8 +133,8 @@ def _serve(argv: list[str]) -> int:
 
 def _rule(code: str | None, all_rules: bool) -> int:
     if all_rules:
-        for rule in RULES:
-            print(f"{rule.code}  {rule.slug:<34} {rule.severity:<8} {rule.summary}")
+        for listed in RULES:
+            print(f"{listed.code}  {listed.slug:<34} {listed.severity:<8} {listed.summary}")
         return 0
     rule = find_rule(code or "")
     if rule is None:

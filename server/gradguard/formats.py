@@ -92,7 +92,7 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
         width = len(str(max(by_code.values(), default=0)))
         for code, count in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
             mark = paint("[*]", FIXABLE_COLOUR) if fixable_by_code[code] == count else "   "
-            lines.append(f"{count:>{width}}\t{paint(code, BOLD)}\t{mark} {find_rule(code).slug if find_rule(code) else ''}")
+            lines.append(f"{count:>{width}}\t{paint(code, BOLD)}\t{mark} {rule.slug if (rule := find_rule(code)) else ''}")
     count = sum(by_code.values())
     with_findings = sum(1 for r in results if r.findings)
     failed = sum(1 for r in results if r.problem)

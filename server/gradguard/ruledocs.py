@@ -21,7 +21,8 @@ def rule_pages() -> dict[str, str]:
 def write_rule_pages(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in rule_pages().items():
-        (folder / name).write_text(text, encoding="utf-8", newline="\n")
+        with open(folder / name, "w", encoding="utf-8", newline="\n") as page:  # write_text(newline=): Python 3.10
+            page.write(text)
 
 
 if __name__ == "__main__":

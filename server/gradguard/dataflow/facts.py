@@ -418,7 +418,7 @@ class ModuleFacts:
         through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
         params = callee.params[1:] if through_receiver else callee.params
         mapping: dict[str, str] = {}
-        receiver = dotted(call.func.value) if through_receiver else None  # type: ignore[attr-defined]
+        receiver = dotted(call.func.value) if through_receiver else None  # type: ignore[attr-defined]  # an Attribute
         if receiver is not None and callee.params:
             mapping[callee.params[0]] = receiver
         for param, arg in zip(params, call.args):
@@ -641,7 +641,7 @@ class ModuleFacts:
                     left |= sibling.summary.mode_exit[key]
                 elif forward is not None:
                     if any(_receiver(e.node) == "self" and e.model is None and self.resolve_call(e.node, sibling) is None
-                           and not names_training_state(e.node.func.attr) for e in sibling.call_events()):  # type: ignore[attr-defined]
+                           and not names_training_state(e.node.func.attr) for e in sibling.call_events()):  # type: ignore[attr-defined]  # `self.` call
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))

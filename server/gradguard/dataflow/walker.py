@@ -105,8 +105,8 @@ class Walker:
             self.loops[-1].continues.append(self.leave_withs(state, len(self.loops)))
 
     def match_block(self, node: ast.stmt, state: State) -> State | None:
-        state = self.expr(node.subject, state)  # type: ignore[attr-defined]
-        outs = [self.block(case.body, state) for case in node.cases]  # type: ignore[attr-defined]
+        state = self.expr(node.subject, state)  # type: ignore[attr-defined]  # ast.Match: Python 3.10, checked as 3.9
+        outs = [self.block(case.body, state) for case in node.cases]  # type: ignore[attr-defined]  # the same
         return join_all([*outs, state])
 
     def expressions_of(self, node: ast.Assert | ast.Delete, state: State) -> State:
@@ -164,7 +164,7 @@ class Walker:
             new_head = join_all([entry, back])
             if new_head == head:
                 break
-            head = new_head  # type: ignore[assignment]
+            head = new_head  # type: ignore[assignment]  # joined with `entry`: never None
         self.loop_val = outer_val
         if not self.probing:
             self.record_loop(node, back)
@@ -173,8 +173,8 @@ class Walker:
             exhausted = None  # `while True:` ends only by break
         return join_all([exhausted, *context.breaks])
 
-    def record_loop(self, node: ast.AST, back: State | None) -> None:
-        facts = LoopFacts(node, back)  # type: ignore[arg-type]
+    def record_loop(self, node: ast.For | ast.AsyncFor | ast.While, back: State | None) -> None:
+        facts = LoopFacts(node, back)
         if back is not None and any(s.value is Mode.EVAL for mode in back.modes.values() for s in mode):
             inside = _node_ids(node)
             # marked, so that the next iteration tells them from the same switch made again in it
@@ -185,7 +185,7 @@ class Walker:
             if switched:
                 probe = Walker(self.module, self.fn, facts.next_iteration, probing=True)
                 probe.regions, probe.loop_val = self.regions, self.loop_val
-                probe.block(node.body, back.with_modes(switched))  # type: ignore[attr-defined]
+                probe.block(node.body, back.with_modes(switched))
         self.fn.loops[id(node)] = facts
 
     def with_block(self, node: ast.With | ast.AsyncWith, state: State) -> State | None:
@@ -240,7 +240,7 @@ class Walker:
             elif isinstance(current, ast.NamedExpr):
                 state = state.with_def(current.target.id)
             elif not self.probing:
-                self.fn.suspends.append(SuspendEvent(current, self.regions))  # type: ignore[arg-type]
+                self.fn.suspends.append(SuspendEvent(current, self.regions))  # type: ignore[arg-type]  # yield or await
         return state
 
     def call(self, node: ast.Call, state: State) -> State:

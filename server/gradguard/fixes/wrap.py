@@ -24,7 +24,7 @@ def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     loop_line, last_line = ctx.data_int("loop_line"), ctx.data_int("last_line")
     at_loop = ctx.tree.statement_at_line(loop_line) if loop_line is not None else None
     loop = at_loop[0] if at_loop else _evaluation_loop(ctx, call)
-    _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]
+    _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]  # a loop is a statement
     through = max((i for i in range(start, len(block.body)) if ctx.tree.start_line(block.body[i]) <= last_line),
                   default=start) if last_line is not None else start
     end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start, through)
@@ -50,11 +50,11 @@ def wrap_following(ctx: FixContext) -> list[Fix]:
     end = _end_of_following(ctx, block.body, index)
     if end == index + 1:
         return []
-    call = statement.body[0].value  # type: ignore[attr-defined]
+    call = statement.body[0].value  # type: ignore[attr-defined]  # a bare call: an Expr
     inner = _indented([_without_leading_blank_lines(block.body[index + 1]), *block.body[index + 2:end]])
     with_block = cst.With(
         items=[cst.WithItem(call)],
-        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace,  # type: ignore[attr-defined]
+        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace,
                                indent=ctx.tree.block_indent),
         leading_lines=statement.leading_lines,
     )
@@ -72,7 +72,9 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
         return []
     statement, block, index = found
     expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
-    rest = [s for s in statement.body if s is not expression]  # type: ignore[attr-defined]
+    if expression is None:
+        return []
+    rest = [s for s in statement.body if s is not expression]
     body, footer = list(block.body), block.footer  # the same footer: a module's code need not be regenerated
     if rest:
         body[index] = statement.with_changes(
@@ -82,7 +84,7 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
         kept = [*statement.leading_lines, *_comment_lines(statement.with_changes(leading_lines=[]))]
         if index + 1 < len(body):  # above the next statement
             follower = body[index + 1]
-            body[index:index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]
+            body[index:index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]  # type: ignore[attr-defined]  # a statement line or a compound statement
         elif len(body) == 1:  # a block cannot be empty
             body[index] = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=kept)
         else:  # after the block's last statement; blank lines alone go with the statement, as before
@@ -98,7 +100,7 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
 
 def _comment_lines(node: cst.CSTNode) -> list[cst.EmptyLine]:
     """Every comment in `node`, each on a line of its own."""
-    return [cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment())]  # type: ignore[misc]
+    return [cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment()) if isinstance(comment, cst.Comment)]
 
 
 def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Fix | None:
@@ -108,7 +110,7 @@ def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferr
         items=[cst.WithItem(cst.parse_expression(call))],
         body=cst.IndentedBlock(body=[statements[0].with_changes(leading_lines=[]), *statements[1:]],
                                indent=ctx.tree.block_indent),
-        leading_lines=statements[0].leading_lines,
+        leading_lines=statements[0].leading_lines,  # type: ignore[attr-defined]  # a statement line or a compound statement
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:start], with_block, *block.body[end:]])
     return ctx.tree.fix(f"Wrap in `with {call}:`", "unsafe", ctx.finish(module, needs_import), preferred=preferred)
@@ -123,7 +125,7 @@ def _decorate(ctx: FixContext, call: cst.CSTNode) -> Fix | None:
     decorated = function.with_changes(decorators=[*function.decorators, cst.Decorator(cst.parse_expression(decorator))])
     module = ctx.tree.replace(function, decorated)
     return ctx.tree.fix(f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe",
-                        ctx.finish(module, needs_import))  # type: ignore[arg-type]
+                        ctx.finish(module, needs_import))
 
 
 def _defines_caller(ctx: FixContext, call: cst.CSTNode, statement: cst.BaseStatement) -> bool:
@@ -142,7 +144,7 @@ def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> cst.For | None:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return None
         if isinstance(node, cst.For) and node.asynchronous is None and any(
-            EVALUATION_DATA.search(name.value) for name in m.findall(node.iter, m.Name())  # type: ignore[union-attr]
+            EVALUATION_DATA.search(name.value) for name in m.findall(node.iter, m.Name()) if isinstance(name, cst.Name)
         ):
             return node
     return None
@@ -186,11 +188,11 @@ def _bare_call_statement(ctx: FixContext, alone: bool = True) -> tuple[cst.Simpl
         return None
     if alone and len(held[0].body) != 1:
         return None
-    return held  # type: ignore[return-value]
+    return held  # type: ignore[return-value]  # held[0] checked above
 
 
 def _without_leading_blank_lines(statement: cst.BaseStatement) -> cst.BaseStatement:
-    lines = list(statement.leading_lines)  # type: ignore[attr-defined]
+    lines = list(statement.leading_lines)  # type: ignore[attr-defined]  # a statement line or a compound statement
     while lines and lines[0].comment is None:
         lines.pop(0)
     return statement.with_changes(leading_lines=lines)
@@ -203,4 +205,4 @@ class _BlankLinesUnindented(cst.CSTTransformer):
 
 def _indented(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
     """Statements moving one block deeper: blank lines among them stay empty, not indented."""
-    return [statement.visit(_BlankLinesUnindented()) for statement in statements]  # type: ignore[misc]
+    return [statement.visit(_BlankLinesUnindented()) for statement in statements]  # type: ignore[misc]  # a statement stays one

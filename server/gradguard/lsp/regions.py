@@ -64,8 +64,9 @@ def hover_facts(source: str) -> HoverFacts:
 
 def _api_names(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[ApiName]:
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Name, ast.Attribute)) and names.qualified(node) in GRAD_MODE_APIS:
-            yield _name_at(lines, node, names.qualified(node))
+        qualified = names.qualified(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if isinstance(node, (ast.Name, ast.Attribute)) and qualified in GRAD_MODE_APIS:
+            yield _name_at(lines, node, qualified)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in ("eval", "train") and module_method_receiver(node) is not None:
@@ -78,9 +79,9 @@ def _api_names(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[Api
             yield _name_at(lines, node, "requires_grad")
 
 
-def _name_at(lines: list[str], node: ast.expr, api: str) -> ApiName:
+def _name_at(lines: list[str], node: ast.Name | ast.Attribute, api: str) -> ApiName:
     """The last identifier of `node` (`no_grad` of `torch.no_grad`), which ends where the node ends."""
-    identifier = node.attr if isinstance(node, ast.Attribute) else node.id  # type: ignore[union-attr]
+    identifier = node.attr if isinstance(node, ast.Attribute) else node.id
     line = (node.end_lineno or node.lineno) - 1
     end_byte = node.end_col_offset or 0
     end = len(lines[line].encode("utf-8")[:end_byte].decode("utf-8", errors="replace")) if line < len(lines) else end_byte
@@ -151,8 +152,9 @@ def _is_switch(statement: ast.stmt, names: Names, flag: bool) -> bool:
     )
 
 
-def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: int | None = None) -> GradRegion:
-    body = node.body  # type: ignore[attr-defined]
+def _body_region(node: ast.With | ast.AsyncWith | ast.FunctionDef, disables: bool, statement: str,
+                 anchor_line: int | None = None) -> GradRegion:
+    body = node.body
     return GradRegion(
         body[0].lineno - 1, (node.end_lineno or node.lineno) - 1, disables, statement,
         node.lineno - 1 if anchor_line is None else anchor_line,
@@ -190,7 +192,7 @@ def _flag(call: ast.Call) -> bool | None:
     return None
 
 
-def _text(lines: list[str], node: ast.AST) -> str:
+def _text(lines: list[str], node: ast.expr) -> str:
     """The node as written when it fits on one line (`ast` columns count UTF-8 bytes), else unparsed."""
     if node.lineno == node.end_lineno and node.lineno <= len(lines):
         encoded = lines[node.lineno - 1].encode("utf-8")

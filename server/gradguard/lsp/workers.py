@@ -166,13 +166,13 @@ def _settled(job: Future) -> asyncio.Future[None]:
     loop = asyncio.get_running_loop()
     settled = loop.create_future()
 
-    def mark(_: Future) -> None:
+    def mark() -> None:
         if not settled.done():
             settled.set_result(None)
 
     def on_done(_: Future) -> None:  # in a thread of the executor
         with suppress(RuntimeError):  # the loop is closed: the server is exiting
-            loop.call_soon_threadsafe(mark, None)
+            loop.call_soon_threadsafe(mark)
 
     job.add_done_callback(on_done)
     return settled
