@@ -96,7 +96,7 @@ class Rendering:
                 or rule.severity
             related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
             data = {key: self._data(value) for key, value in item.data.items()}
-            result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,  # type: ignore[arg-type]  # config checked it is a Severity
+            result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,
                                   related, data))
         return sorted(set(result), key=lambda f: (f.span, f.code))
 

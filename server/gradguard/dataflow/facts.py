@@ -175,8 +175,7 @@ class ModuleFacts:
             if isinstance(child, ast.ClassDef):
                 methods = self.methods.setdefault(child.name, {})
                 walked = any(id(item) in self.relevant for item in child.body)
-                class_models = self._remembered(("class models", child, self.context),
-                                                lambda: frozenset(self._class_model_attrs(child))) if walked else set()  # noqa: B023  # called at once
+                class_models = self._class_models(child) if walked else set()
                 for item in child.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         method = self._collect(item, item.name, child, None, facts.model_keys | class_models)
@@ -227,6 +226,9 @@ class ModuleFacts:
         if hasattr(stmt, "body") or not self._self_module_call_lines:
             return False
         return any(line in self._self_module_call_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+
+    def _class_models(self, cls: ast.ClassDef) -> frozenset[str]:
+        return self._remembered(("class models", cls, self.context), lambda: frozenset(self._class_model_attrs(cls)))
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
@@ -316,9 +318,7 @@ class ModuleFacts:
         seen.add(name)
         found = self.answers.get(("runs submodules", cls, name))
         if found is None:
-            owner = method.cls
-            submodules = self._remembered(("class models", owner, self.context),
-                                          lambda: frozenset(self._class_model_attrs(owner)))
+            submodules = self._class_models(method.cls)
             found = False
             for node in self.own_nodes(method):
                 if isinstance(node, ast.Call):
@@ -641,7 +641,8 @@ class ModuleFacts:
                     left |= sibling.summary.mode_exit[key]
                 elif forward is not None:
                     if any(_receiver(e.node) == "self" and e.model is None and self.resolve_call(e.node, sibling) is None
-                           and not names_training_state(e.node.func.attr) for e in sibling.call_events()):  # type: ignore[attr-defined]  # `self.` call
+                           and isinstance(e.node.func, ast.Attribute) and not names_training_state(e.node.func.attr)
+                           for e in sibling.call_events()):
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))

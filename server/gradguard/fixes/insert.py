@@ -133,7 +133,8 @@ def _sets_training_mode_before_forward(ctx: FixContext, statement: cst.BaseState
                 continue
             trains = m.findall(small, m.Call(func=m.Attribute(attr=m.Name("train"))))
             if receiver in assigned_names(small) or any(
-                    get_full_name_for_node(call.func.value) == receiver for call in trains):  # type: ignore[attr-defined]  # matched
+                    isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and get_full_name_for_node(call.func.value) == receiver for call in trains):
                 return True
     return False
 

@@ -113,8 +113,9 @@ class Intent:
         if explicit_eval_counts and only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
             origin = first_origin(mode).origin
             model = event.model
-            return Evidence(lambda report: f"after `{model}.eval()` at {report.line(origin)}",
-                            ((origin, "switched to eval mode here"),))  # type: ignore[arg-type]  # a call made it
+            if origin is not None:  # always: a call made it
+                return Evidence(lambda report: f"after `{model}.eval()` at {report.line(origin)}",
+                                ((origin, "switched to eval mode here"),))
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
