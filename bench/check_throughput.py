@@ -9,6 +9,7 @@ lines per CPU-second and the largest peak RSS of any one process; then the ratio
 
 Run: nice python bench/check_throughput.py [--corpus DIR] [--rounds N] [--jobs N] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,17 +95,32 @@ def run_timed(tool: Tool, target: Path, output_dir: Path) -> dict:
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    failed = tool.failed_files(stdout_path.read_text(errors="replace"), stderr_path.read_text(errors="replace")) \
-        if tool.failed_files else 0
-    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "rss_mb": usage.ru_maxrss / 1024,
-            "exit": process.returncode, "failed": failed}
+    failed = (
+        tool.failed_files(stdout_path.read_text(errors="replace"), stderr_path.read_text(errors="replace"))
+        if tool.failed_files
+        else 0
+    )
+    return {
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "wall": wall,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "exit": process.returncode,
+        "failed": failed,
+    }
 
 
 def summarise(tool: Tool, lines: int) -> dict:
     cpu = statistics.median(run["cpu"] for run in tool.runs)
-    return {"files": tool.tree, "cpu": cpu, "wall": statistics.median(run["wall"] for run in tool.runs), "lines": lines,
-            "lines_per_cpu_s": lines / cpu, "rss_mb": max(run["rss_mb"] for run in tool.runs),
-            "exits": sorted({run["exit"] for run in tool.runs}), "failed": max(run["failed"] for run in tool.runs)}
+    return {
+        "files": tool.tree,
+        "cpu": cpu,
+        "wall": statistics.median(run["wall"] for run in tool.runs),
+        "lines": lines,
+        "lines_per_cpu_s": lines / cpu,
+        "rss_mb": max(run["rss_mb"] for run in tool.runs),
+        "exits": sorted({run["exit"] for run in tool.runs}),
+        "failed": max(run["failed"] for run in tool.runs),
+    }
 
 
 def main() -> None:
@@ -113,10 +129,17 @@ def main() -> None:
     parser.add_argument("--corpus-script", type=Path, default=DEFAULT_CORPUS_SCRIPT)
     parser.add_argument("--peers-venv", type=Path, default=DEFAULT_PEERS_VENV)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="processes for gradguard and torchfix (1: CPU figures compare with single-process runs)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: every 20th file stands for the corpus, every 400th for the sample, 1 round")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes for gradguard and torchfix (1: CPU figures compare with single-process runs)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: every 20th file stands for the corpus, every 400th for the sample, 1 round",
+    )
     args = parser.parse_args()
 
     corpus_root = args.corpus.resolve() if args.corpus else lay_out_corpus(args.corpus_script)
@@ -142,18 +165,43 @@ def main() -> None:
         tools = [
             Tool("GradGuard cold", [*gradguard, "--no-cache"], "corpus", scratch),
             Tool("GradGuard warm", gradguard, "corpus", cache_home),
-            Tool("Ruff", [str(peers_bin / "ruff"), "check", "--select", "ALL", "--output-format", "concise",
-                          "--no-cache", "--exit-zero"], "corpus", scratch),
+            Tool(
+                "Ruff",
+                [
+                    str(peers_bin / "ruff"),
+                    "check",
+                    "--select",
+                    "ALL",
+                    "--output-format",
+                    "concise",
+                    "--no-cache",
+                    "--exit-zero",
+                ],
+                "corpus",
+                scratch,
+            ),
             Tool("GradGuard cold (sample)", [*gradguard, "--no-cache"], "sample", scratch),
-            Tool("TorchFix (sample)", [str(peers_bin / "torchfix"), "--select", "ALL", "--jobs", str(args.jobs),
-                                       "--show-stderr"], "sample", scratch,
-                 lambda stdout, stderr: stderr.count("Failed to codemod ")),
+            Tool(
+                "TorchFix (sample)",
+                [str(peers_bin / "torchfix"), "--select", "ALL", "--jobs", str(args.jobs), "--show-stderr"],
+                "sample",
+                scratch,
+                lambda stdout, stderr: stderr.count("Failed to codemod "),
+            ),
             # Fixit has no jobs option: it always uses a process per core; CPU time stays comparable.
-            Tool("Fixit (sample)", [str(peers_bin / "fixit"), "lint"], "sample", scratch,
-                 lambda stdout, stderr: stdout.count(": EXCEPTION: ")),
+            Tool(
+                "Fixit (sample)",
+                [str(peers_bin / "fixit"), "lint"],
+                "sample",
+                scratch,
+                lambda stdout, stderr: stdout.count(": EXCEPTION: "),
+            ),
         ]
-        print(f"corpus {corpus_root}: {len(corpus_files)} files, {lines['corpus']:,} lines; "
-              f"sample {len(sample_files)} files, {lines['sample']:,} lines", file=sys.stderr)
+        print(
+            f"corpus {corpus_root}: {len(corpus_files)} files, {lines['corpus']:,} lines; "
+            f"sample {len(sample_files)} files, {lines['sample']:,} lines",
+            file=sys.stderr,
+        )
         build_before = gradguard_build_stamp()
         run_timed(tools[1], corpus_root, outputs)  # warms the cache
         for round_index in range(rounds):
@@ -172,30 +220,40 @@ def main() -> None:
 
 
 def print_report(results: dict[str, dict], peers_bin: Path, rounds: int, jobs: int) -> None:
-    print(f"Median of {rounds} round(s); peak RSS is the largest single process over all rounds. "
-          f"gradguard and torchfix --jobs {jobs}; Ruff is multi-threaded and Fixit uses a process per core, "
-          "so CPU seconds, not wall seconds, are the fair comparison.\n")
+    print(
+        f"Median of {rounds} round(s); peak RSS is the largest single process over all rounds. "
+        f"gradguard and torchfix --jobs {jobs}; Ruff is multi-threaded and Fixit uses a process per core, "
+        "so CPU seconds, not wall seconds, are the fair comparison.\n"
+    )
     print("| tool | files | CPU s | wall s | lines | lines/CPU-s | peak RSS MB | exit codes | files failed |")
     print("|---|---|--:|--:|--:|--:|--:|---|--:|")
     for name, row in results.items():
-        print(f"| {name} | {row['files']} | {row['cpu']:.2f} | {row['wall']:.2f} "
-              f"| {row['lines']:,} | {row['lines_per_cpu_s']:,.0f} | {row['rss_mb']:.0f} "
-              f"| {', '.join(map(str, row['exits']))} | {row['failed']} |")
+        print(
+            f"| {name} | {row['files']} | {row['cpu']:.2f} | {row['wall']:.2f} "
+            f"| {row['lines']:,} | {row['lines_per_cpu_s']:,.0f} | {row['rss_mb']:.0f} "
+            f"| {', '.join(map(str, row['exits']))} | {row['failed']} |"
+        )
     cold, warm, sample = results["GradGuard cold"], results["GradGuard warm"], results["GradGuard cold (sample)"]
     ratios = [
         ("GradGuard cold CPU / Ruff CPU (same files; goal at most 2)", cold["cpu"] / results["Ruff"]["cpu"]),
-        ("GradGuard lines/CPU-s / TorchFix's (sample; goal at least 50)",
-         sample["lines_per_cpu_s"] / results["TorchFix (sample)"]["lines_per_cpu_s"]),
-        ("GradGuard lines/CPU-s / Fixit's (sample)",
-         sample["lines_per_cpu_s"] / results["Fixit (sample)"]["lines_per_cpu_s"]),
+        (
+            "GradGuard lines/CPU-s / TorchFix's (sample; goal at least 50)",
+            sample["lines_per_cpu_s"] / results["TorchFix (sample)"]["lines_per_cpu_s"],
+        ),
+        (
+            "GradGuard lines/CPU-s / Fixit's (sample)",
+            sample["lines_per_cpu_s"] / results["Fixit (sample)"]["lines_per_cpu_s"],
+        ),
         ("warm-cache speedup, CPU (goal at least 10)", cold["cpu"] / warm["cpu"]),
         ("warm-cache speedup, wall", cold["wall"] / warm["wall"]),
     ]
     print("\n| ratio | value |\n|---|--:|")
     for label, value in ratios:
         print(f"| {label} | {value:.2f}× |")
-    versions = [subprocess.run([str(peers_bin / peer), "--version"], capture_output=True, text=True).stdout.strip()
-                for peer in PEERS]
+    versions = [
+        subprocess.run([str(peers_bin / peer), "--version"], capture_output=True, text=True).stdout.strip()
+        for peer in PEERS
+    ]
     print("\nPeers: " + "; ".join(f"{peer} ({version})" for peer, version in zip(PEERS, versions)))
 
 

@@ -12,6 +12,7 @@ then the server's peak RSS with 100 open 1,000-line documents.
 
 Run: python bench/lsp_latency.py
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,7 +33,7 @@ OPEN_DOCUMENTS = 100
 # hours, so each file's series stops after this budget and the table says how many edits it covered.
 SERIES_BUDGET_SECONDS = 180
 
-BLOCK = '''\
+BLOCK = """\
 def evaluate_{i}(model, loader):
     model.eval()
     total = 0.0
@@ -52,14 +53,14 @@ def train_step_{i}(model, optimizer, x, y):
     return loss.item()
 
 
-'''
-FINDING_BLOCK = '''\
+"""
+FINDING_BLOCK = """\
 def probe_{i}(model, x):
     with torch.no_grad:
         return model(x)
 
 
-'''
+"""
 
 
 def generate(lines: int) -> str:
@@ -138,8 +139,12 @@ class Bench:
                 version += 1
                 waiter = self.expect(uri)
                 started = time.perf_counter()
-                self.replace(uri, version, types.Range(types.Position(edit_line + 1, 0),
-                                                       types.Position(edit_line + 1 + (not added), 0)), added)
+                self.replace(
+                    uri,
+                    version,
+                    types.Range(types.Position(edit_line + 1, 0), types.Position(edit_line + 1 + (not added), 0)),
+                    added,
+                )
                 await asyncio.wait_for(waiter, 120)
                 results["lines"].append(time.perf_counter() - started)
 
@@ -154,7 +159,8 @@ class Bench:
             started = time.perf_counter()
             await self.client.text_document_code_action_async(
                 types.CodeActionParams(
-                    types.TextDocumentIdentifier(uri=uri), target.range,
+                    types.TextDocumentIdentifier(uri=uri),
+                    target.range,
                     types.CodeActionContext(diagnostics=[target], only=[types.CodeActionKind.QuickFix]),
                 )
             )
@@ -198,8 +204,13 @@ def summary(samples: list[float]) -> str:
 
 async def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="gradguard-bench-"))
-    columns = ("didChange->publish", "change+save->publish", "line added/removed->publish", "hover",
-               "quick-fix code action")
+    columns = (
+        "didChange->publish",
+        "change+save->publish",
+        "line added/removed->publish",
+        "hover",
+        "quick-fix code action",
+    )
     print(f"{'lines':>6} | " + " | ".join(f"{c:>27}" for c in columns), flush=True)
     print(f"{'':>6} | " + " | ".join(f"{'median ms   p95 ms   n':>27}" for _ in columns), flush=True)
     for size in SIZES:
@@ -207,7 +218,10 @@ async def main() -> None:
         await bench.start()
         results = await bench.measure_file((folder / f"generated_{size}.py").as_uri(), generate(size))
         await bench.stop()
-        print(f"{size:>6} | " + " | ".join(summary(results[k]) for k in ("change", "save", "lines", "hover", "action")), flush=True)
+        print(
+            f"{size:>6} | " + " | ".join(summary(results[k]) for k in ("change", "save", "lines", "hover", "action")),
+            flush=True,
+        )
 
     bench = Bench()
     await bench.start()
@@ -215,11 +229,15 @@ async def main() -> None:
     for n in range(OPEN_DOCUMENTS):
         await bench.open((folder / f"open_{n}.py").as_uri(), text)
     server, workers = bench.peak_rss_mib()
-    print(f"\npeak RSS with {OPEN_DOCUMENTS} open 1,000-line documents: server {server:.0f} MiB, "
-          f"worker processes {workers:.0f} MiB")
+    print(
+        f"\npeak RSS with {OPEN_DOCUMENTS} open 1,000-line documents: server {server:.0f} MiB, "
+        f"worker processes {workers:.0f} MiB"
+    )
     await bench.stop()
-    print(f"(a change is published no sooner than {CHANGE_DEBOUNCE_SECONDS * 1000:.0f} ms after it, so bursts of typing "
-          "coalesce; a save is published as soon as it is analysed)")
+    print(
+        f"(a change is published no sooner than {CHANGE_DEBOUNCE_SECONDS * 1000:.0f} ms after it, so bursts of typing "
+        "coalesce; a save is published as soon as it is analysed)"
+    )
 
 
 if __name__ == "__main__":

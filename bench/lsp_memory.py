@@ -8,6 +8,7 @@ pauses). Linux only (reads /proc).
 
 Run: python bench/lsp_memory.py [--edits 50000] [--every 2500] [--burst 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-BLOCK = '''\
+BLOCK = """\
 def evaluate_{i}(model, loader):
     model.eval()
     total = 0.0
@@ -36,7 +37,7 @@ def probe_{i}(model, x):
         return model(x)
 
 
-'''
+"""
 TEXT = "import torch\n\n\n" + "".join(BLOCK.format(i=i) for i in range(20))
 EDIT_LINE = 5  # `    total = 0.0` of the first block: `0.0` <-> `1.0`
 
@@ -61,8 +62,13 @@ def children(pid: int) -> list[int]:
 
 class Server:
     def __init__(self, folder: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-I", "-m", "gradguard"], cwd=folder,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "gradguard"],
+            cwd=folder,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         self.published_version = 0
         self.answered: set[int] = set()
         self.changed = threading.Condition()
@@ -107,12 +113,23 @@ def main() -> None:
         path.write_text(TEXT)
         uri = path.as_uri()
         server = Server(Path(folder))
-        server.send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                     "params": {"processId": os.getpid(), "rootUri": Path(folder).as_uri(), "capabilities": {}}})
+        server.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": os.getpid(), "rootUri": Path(folder).as_uri(), "capabilities": {}},
+            }
+        )
         server.wait(lambda: 1 in server.answered)
         server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-        server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": TEXT}}})
+        server.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didOpen",
+                "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": TEXT}},
+            }
+        )
         server.wait(lambda: server.published_version >= 1)
         pid = server.process.pid
         print(f"{'edits':>7} {'server RSS MB':>14} {'workers RSS MB':>15} {'seconds':>8}")
@@ -120,19 +137,34 @@ def main() -> None:
 
         def report(edits: int) -> None:
             workers = sum(rss_kib(child) for child in children(pid))
-            print(f"{edits:>7} {rss_kib(pid) / 1024:>14.1f} {workers / 1024:>15.1f} {time.monotonic() - started:>8.1f}",
-                  flush=True)
+            print(
+                f"{edits:>7} {rss_kib(pid) / 1024:>14.1f} {workers / 1024:>15.1f} {time.monotonic() - started:>8.1f}",
+                flush=True,
+            )
 
         report(0)
         version = 1
         for edit in range(1, args.edits + 1):
             version += 1
             new = "1" if edit % 2 else "0"
-            server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": {"start": {"line": EDIT_LINE, "character": 12},
-                                              "end": {"line": EDIT_LINE, "character": 13}}, "text": new}],
-            }})
+            server.send(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "textDocument/didChange",
+                    "params": {
+                        "textDocument": {"uri": uri, "version": version},
+                        "contentChanges": [
+                            {
+                                "range": {
+                                    "start": {"line": EDIT_LINE, "character": 12},
+                                    "end": {"line": EDIT_LINE, "character": 13},
+                                },
+                                "text": new,
+                            }
+                        ],
+                    },
+                }
+            )
             if edit % args.burst == 0 or edit == args.edits:
                 server.wait(lambda version=version: server.published_version >= version)
             if edit % args.every == 0:

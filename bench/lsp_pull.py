@@ -7,6 +7,7 @@ each keystroke. For each version: keystroke -> answer of its pull. The server's 
 
 Run: python bench/lsp_pull.py [--lines 5000] [--edits 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,11 @@ async def run(lines: int, edits: int) -> tuple[list[float], int]:
     traces: list[str] = []
     client.feature(types.LOG_TRACE)(lambda params: traces.append(params.message))
     client.feature(types.WINDOW_LOG_MESSAGE)(lambda params: None)
-    capabilities = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        diagnostic=types.DiagnosticClientCapabilities(dynamic_registration=False)))
+    capabilities = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            diagnostic=types.DiagnosticClientCapabilities(dynamic_registration=False)
+        )
+    )
     text = generate(lines)
     middle = text.count("\n") // 2
     end = len(text.splitlines()[middle])  # spaces typed at the end of the line: the code still parses
@@ -42,8 +46,9 @@ async def run(lines: int, edits: int) -> tuple[list[float], int]:
         await client.start_io(sys.executable, "-m", "gradguard")
         await client.initialize_async(types.InitializeParams(capabilities=capabilities, trace=types.TraceValue.Verbose))
         client.initialized(types.InitializedParams())
-        client.text_document_did_open(types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+        )
         identifier = types.TextDocumentIdentifier(uri=uri)
         await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=identifier))
         traces.clear()
@@ -54,10 +59,16 @@ async def run(lines: int, edits: int) -> tuple[list[float], int]:
 
         pulls = []
         for version in range(2, edits + 2):
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[types.TextDocumentContentChangePartial(
-                    range=types.Range(types.Position(middle, end), types.Position(middle, end)), text=" ")]))
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(types.Position(middle, end), types.Position(middle, end)), text=" "
+                        )
+                    ],
+                )
+            )
             end += 1
             pulls.append(asyncio.ensure_future(timed_pull(time.perf_counter())))
             await asyncio.sleep(TYPING_INTERVAL_SECONDS)
@@ -78,9 +89,11 @@ async def main() -> None:
     latencies, analyses = await run(args.lines, args.edits)
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    print(f"{args.lines} lines, {args.edits} keystrokes every {TYPING_INTERVAL_SECONDS * 1000:.0f} ms, "
-          f"load {os.getloadavg()[0]:.1f}: keystroke -> pull answered median {statistics.median(ordered) * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms; analyses run: {analyses or 'not traced by this server'}")
+    print(
+        f"{args.lines} lines, {args.edits} keystrokes every {TYPING_INTERVAL_SECONDS * 1000:.0f} ms, "
+        f"load {os.getloadavg()[0]:.1f}: keystroke -> pull answered median {statistics.median(ordered) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms; analyses run: {analyses or 'not traced by this server'}"
+    )
 
 
 if __name__ == "__main__":

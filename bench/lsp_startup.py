@@ -9,6 +9,7 @@ then didOpen of a generated training script (bench/lsp_latency.py's generator):
 
 Run: python bench/lsp_startup.py [--rounds 5] [--lines 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,14 +76,16 @@ async def one_round(text: str) -> tuple[float, float, float, int, int]:
         path.write_text(text)
         started = time.perf_counter()
         await client.start_io(sys.executable, "-m", "gradguard")
-        await client.initialize_async(types.InitializeParams(
-            capabilities=types.ClientCapabilities(), root_uri=Path(folder).as_uri()
-        ))
+        await client.initialize_async(
+            types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=Path(folder).as_uri())
+        )
         client.initialized(types.InitializedParams())
         opened = time.perf_counter()
-        client.text_document_did_open(types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
-        ))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
+            )
+        )
         await asyncio.wait_for(published, 120)
         done = time.perf_counter()
         server = client._server.pid
@@ -105,8 +108,10 @@ async def main() -> None:
     print(f"{args.lines}-line file, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}; medians:")
     print("start->diagnostics ms  open->diagnostics ms  CPU s (all processes)  processes  with libcst")
     columns = list(zip(*rounds))
-    print(f"{statistics.median(columns[0]) * 1000:21.0f} {statistics.median(columns[1]) * 1000:21.0f} "
-          f"{statistics.median(columns[2]):22.2f} {max(columns[3]):10d} {max(columns[4]):11d}")
+    print(
+        f"{statistics.median(columns[0]) * 1000:21.0f} {statistics.median(columns[1]) * 1000:21.0f} "
+        f"{statistics.median(columns[2]):22.2f} {max(columns[3]):10d} {max(columns[4]):11d}"
+    )
 
 
 if __name__ == "__main__":

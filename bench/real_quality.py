@@ -25,6 +25,7 @@ Run (the GradGuard under test, in order of precedence):
 Options: --only bugs,correct,reviews  --skip-corpus  --jobs N  --mirrors DIR  --corpus DIR
 Missing mirrors are named with the repository to fetch; their cases are skipped and counted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,12 +81,16 @@ def write_tree(gitdir: Path, commit: str, into: Path) -> None:
     """The .py and .ipynb files of `commit`, read with cat-file (mirrors are bare)."""
     names = subprocess.run(
         ["git", "--git-dir", str(gitdir), "ls-tree", "-r", "--name-only", commit],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     names = [n for n in names if n.endswith((".py", ".ipynb"))]
     blob = subprocess.run(
         ["git", "--git-dir", str(gitdir), "cat-file", "--batch"],
-        input="".join(f"{commit}:{n}\n" for n in names).encode(), capture_output=True, check=True,
+        input="".join(f"{commit}:{n}\n" for n in names).encode(),
+        capture_output=True,
+        check=True,
     ).stdout
     at = 0
     for name in names:
@@ -104,13 +109,19 @@ def write_tree(gitdir: Path, commit: str, into: Path) -> None:
 def run_gradguard(command: list[str], env: dict[str, str], tree: Path) -> list[Finding]:
     done = subprocess.run(
         [*command, "--check", "--format", "json", "--no-cache", "."],
-        cwd=tree, env=env, capture_output=True, text=True,
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if not done.stdout.lstrip().startswith("["):  # files that do not parse only add to stderr
         raise RuntimeError(f"gradguard failed on {tree}: {done.stderr[-2000:]}")
     return [
         Finding(
-            os.path.normpath(item["filename"]), item.get("cell"), item["location"]["row"], item["code"],
+            os.path.normpath(item["filename"]),
+            item.get("cell"),
+            item["location"]["row"],
+            item["code"],
             item["message"],
         )
         for item in json.loads(done.stdout or "[]")
@@ -142,16 +153,15 @@ class Runner:
         print(f"analysed {len(todo)} trees", file=sys.stderr)
 
     def inside(self, repo: str, commit: str, path: str, lines: list[int]) -> list[Finding]:
-        return [
-            f for f in self.findings[(repo, commit)]
-            if f.path == path and lines[0] <= f.line <= lines[1]
-        ]
+        return [f for f in self.findings[(repo, commit)] if f.path == path and lines[0] <= f.line <= lines[1]]
 
 
 def source_at(mirrors: Path, repo: str, commit: str, path: str) -> str:
     return subprocess.run(
         ["git", "--git-dir", str(git_dir(mirrors, repo)), "show", f"{commit}:{path}"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 
@@ -232,8 +242,10 @@ def main() -> int:
     wanted = {c["repo"] for c in bugs + correct} | {s["repo"] for s in scopes if s["repo"] != CORPUS}
     missing = sorted(r for r in wanted if git_dir(args.mirrors, r) is None)
     if missing:
-        print(f"\n{len(missing)} mirror(s) missing under {args.mirrors}: "
-              "fetch them (search tool `fetch github:OWNER/NAME`), their cases are skipped:")
+        print(
+            f"\n{len(missing)} mirror(s) missing under {args.mirrors}: "
+            "fetch them (search tool `fetch github:OWNER/NAME`), their cases are skipped:"
+        )
         for repo in missing:
             print(f"  fetch github:{repo}")
     bugs = [c for c in bugs if c["repo"] not in missing]
@@ -244,11 +256,17 @@ def main() -> int:
     for case in bugs:
         for commit, path, function, lines in (
             (case["buggy_commit"], case["path"], case["function"], case["lines"]),
-            (case["fixed_commit"], case.get("fixed_path", case["path"]),
-             case.get("fixed_function", case["function"]), case["fixed_lines"]),
-            *((case[side], site["path"], site["function"], site[key])
-              for site in case.get("call_sites", [])
-              for side, key in (("buggy_commit", "lines"), ("fixed_commit", "fixed_lines"))),
+            (
+                case["fixed_commit"],
+                case.get("fixed_path", case["path"]),
+                case.get("fixed_function", case["function"]),
+                case["fixed_lines"],
+            ),
+            *(
+                (case[side], site["path"], site["function"], site[key])
+                for site in case.get("call_sites", [])
+                for side, key in (("buggy_commit", "lines"), ("fixed_commit", "fixed_lines"))
+            ),
         ):
             problem = label_problem(source_at(args.mirrors, case["repo"], commit, path), function, lines)
             if problem:
@@ -285,8 +303,10 @@ def buggy_sites(case: dict) -> list[tuple[str, list[int]]]:
 
 
 def fixed_sites(case: dict) -> list[tuple[str, list[int]]]:
-    return [(case.get("fixed_path", case["path"]), case["fixed_lines"]),
-            *((s["path"], s["fixed_lines"]) for s in case.get("call_sites", []))]
+    return [
+        (case.get("fixed_path", case["path"]), case["fixed_lines"]),
+        *((s["path"], s["fixed_lines"]) for s in case.get("call_sites", [])),
+    ]
 
 
 def report_bugs(runner: Runner, bugs: list[dict]) -> None:
@@ -296,10 +316,18 @@ def report_bugs(runner: Runner, bugs: list[dict]) -> None:
     for case in bugs:
         expect = set(case["expect"])
         group = "/".join(sorted(expect))
-        found = [f for path, lines in buggy_sites(case)
-                 for f in runner.inside(case["repo"], case["buggy_commit"], path, lines) if f.code in expect]
-        after = [f for path, lines in fixed_sites(case)
-                 for f in runner.inside(case["repo"], case["fixed_commit"], path, lines) if f.code in expect]
+        found = [
+            f
+            for path, lines in buggy_sites(case)
+            for f in runner.inside(case["repo"], case["buggy_commit"], path, lines)
+            if f.code in expect
+        ]
+        after = [
+            f
+            for path, lines in fixed_sites(case)
+            for f in runner.inside(case["repo"], case["fixed_commit"], path, lines)
+            if f.code in expect
+        ]
         for tally in (recall[group], recall["all"]):
             tally.total += 1
             tally.hits += bool(found)
@@ -312,8 +340,10 @@ def report_bugs(runner: Runner, bugs: list[dict]) -> None:
             note = "; other findings there: " + ", ".join(f"{f.code}@{f.line}" for f in other) if other else ""
             misses.append(f"{where} {case['function']} (expect {group}){note}\n      {case['reason'][:160]}")
         flagged += [f.show(case["repo"] + "@" + case["fixed_commit"][:7]) for f in after]
-    rows = [[g, ratio(recall[g].hits, recall[g].total), ratio(still[g].hits, still[g].total)]
-            for g in sorted(recall, key=lambda g: (g == "all", g))]
+    rows = [
+        [g, ratio(recall[g].hits, recall[g].total), ratio(still[g].hits, still[g].total)]
+        for g in sorted(recall, key=lambda g: (g == "all", g))
+    ]
     table("Bug-fix commits (function level)", ["expected rules", "recall on buggy", "fixed still flagged"], rows)
     print(f"\nMissed bugs ({len(misses)}):")
     for line in misses:
@@ -363,8 +393,11 @@ def report_reviews(runner: Runner, scopes: list[dict], verdicts: list[dict]) -> 
         c = counts[code]
         reviewed = c["true"] + c["false"] + c["debatable"]
         rows.append([code, c["true"], c["false"], c["debatable"], ratio(c["true"], reviewed), c["needs review"]])
-    table(f"Reviewed findings on {len(scopes)} trees (precision = true / reviewed)",
-          ["rule", "true", "false", "debatable", "precision", "needs review"], rows)
+    table(
+        f"Reviewed findings on {len(scopes)} trees (precision = true / reviewed)",
+        ["rule", "true", "false", "debatable", "precision", "needs review"],
+        rows,
+    )
     print(f"\nReviewed findings no longer reported: {len(gone)} ({gone_true} of them true)")
     for key in gone:
         v = judged[key]

@@ -9,6 +9,7 @@ in the same go so that both see the same machine load. Linear analysis keeps "s 
 
 Run: nice python bench/scaling.py [--sizes 50000,100000,200000] [--rounds N] [--gradguard-src DIR ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
-UNIT = '''
+UNIT = """
 
 @torch.no_grad()
 def evaluate_{n}(model: nn.Module, loader) -> float:
@@ -48,7 +49,7 @@ def fit_{n}(model: nn.Module, train_loader, val_loader, epochs: int = 30):
         val_acc = evaluate_{n}(model, val_loader)  # leaves the model in eval mode: GG203
         print(f"epoch {{epoch:3d}}  val acc {{val_acc:.4f}}")
     return val_acc
-'''
+"""
 # Runs the CLI of whichever checkout is first on sys.path (PYTHONPATH), and says which one it was.
 CHILD = (
     "import sys, gradguard.cli; print(gradguard.cli.__file__, file=sys.stderr); "
@@ -76,8 +77,12 @@ def check_seconds(server_dir: Path, path: Path) -> tuple[float, int]:
     """CPU seconds of one `--check` run of the checkout whose package folder is `server_dir`, and its findings."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     environment = {**os.environ, "PYTHONPATH": str(server_dir)}
-    result = subprocess.run([sys.executable, "-c", CHILD, "--check", "--no-cache", "--jobs", "1", str(path)],
-                            env=environment, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, "--check", "--no-cache", "--jobs", "1", str(path)],
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     loaded = result.stderr.splitlines()[0] if result.stderr else ""
     if result.returncode not in (0, 1) or not loaded.startswith(str(server_dir)):
@@ -89,8 +94,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50000,100000,200000", help="lines per file, comma-separated")
     parser.add_argument("--rounds", type=int, default=1, help="runs per size and checkout (the median is shown)")
-    parser.add_argument("--gradguard-src", type=Path, action="append", default=[], metavar="DIR",
-                        help="another checkout to time in the same go (its server/ folder is put on PYTHONPATH)")
+    parser.add_argument(
+        "--gradguard-src",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another checkout to time in the same go (its server/ folder is put on PYTHONPATH)",
+    )
     args = parser.parse_args()
     checkouts = [REPOSITORY, *(src.resolve() for src in args.gradguard_src)]
     print(f"{'checkout':<32} {'lines':>7} {'parse s':>8} {'check s':>8} {'s/100k lines':>13} {'findings':>9}")
@@ -104,8 +115,11 @@ def main() -> None:
             for checkout in checkouts:
                 runs = [check_seconds(checkout / "server", path) for _ in range(args.rounds)]
                 seconds = statistics.median(seconds for seconds, _ in runs)
-                print(f"{str(checkout)[-32:]:<32} {lines:>7} {parse:>8.2f} {seconds:>8.2f} "
-                      f"{seconds / lines * 100_000:>13.2f} {runs[0][1]:>9}", flush=True)
+                print(
+                    f"{str(checkout)[-32:]:<32} {lines:>7} {parse:>8.2f} {seconds:>8.2f} "
+                    f"{seconds / lines * 100_000:>13.2f} {runs[0][1]:>9}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

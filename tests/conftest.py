@@ -1,4 +1,5 @@
 """Fixtures shared by the CLI and the language-server tests."""
+
 from __future__ import annotations
 
 import subprocess
@@ -24,8 +25,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(FOLDER_MARKERS[folder])
 
 
-PLANTED_MODULES = ("types", "multiprocessing", "signal", "socket", "selectors", "pickle", "runpy", "enum",
-                   "ast", "tokenize", "threading", "asyncio", "concurrent", "json", "typing", "__future__")
+PLANTED_MODULES = (
+    "types",
+    "multiprocessing",
+    "signal",
+    "socket",
+    "selectors",
+    "pickle",
+    "runpy",
+    "enum",
+    "ast",
+    "tokenize",
+    "threading",
+    "asyncio",
+    "concurrent",
+    "json",
+    "typing",
+    "__future__",
+)
 PLANTED_PACKAGES = ("gradguard", "libcst", "pygls", "lsprotocol")
 PLANT = """import os
 open(os.path.join({markers!r}, {name!r}), "w").close()

@@ -1,4 +1,5 @@
 """`python -m pytest` (the README's command) is the fast run; `.ci/run` runs every test."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,12 +8,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # A file of each set the default run leaves out (a whole folder is marked by tests/conftest.py).
-ONE_OF_EACH = ("tests/fuzz/test_seed_corpus.py", "tests/lsp/test_hover.py", "tests/e2e/test_editors.py", "tests/test_pre_commit.py")
+ONE_OF_EACH = (
+    "tests/fuzz/test_seed_corpus.py",
+    "tests/lsp/test_hover.py",
+    "tests/e2e/test_editors.py",
+    "tests/test_pre_commit.py",
+)
 
 
 def _collect(*args: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode in (0, 5), run.stdout + run.stderr  # 5: every test deselected
     return run.stdout.splitlines()[-1]
 

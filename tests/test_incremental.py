@@ -2,6 +2,7 @@
 parsed, only the chunks that are not isolated and unchanged are analysed, and walks of functions
 whose inputs did not change are reused. (That the results equal a whole analysis is checked on
 generated programs and edits in tests/fuzz/test_incremental_analysis.py.)"""
+
 from __future__ import annotations
 
 import ast
@@ -60,8 +61,9 @@ def analysed(monkeypatch) -> list[int]:
     """How many top-level statements each analysis of a module gets."""
     sizes: list[int] = []
     build_facts = gradguard.analysis.build_facts
-    monkeypatch.setattr(gradguard.analysis, "build_facts",
-                        lambda tree, *args: sizes.append(len(tree.body)) or build_facts(tree, *args))
+    monkeypatch.setattr(
+        gradguard.analysis, "build_facts", lambda tree, *args: sizes.append(len(tree.body)) or build_facts(tree, *args)
+    )
     return sizes
 
 
@@ -69,7 +71,9 @@ def test_reparse_parses_only_the_statement_an_edit_touched(parsed):
     reparser = Reparser()
     source = independent_functions(30)
     reparser.parse(source, ast.parse)
-    edited = source.replace("def evaluate_7(model, loader):\n    model.eval()", "def evaluate_7(model, loader):\n    model.train()")
+    edited = source.replace(
+        "def evaluate_7(model, loader):\n    model.eval()", "def evaluate_7(model, loader):\n    model.train()"
+    )
     tree = reparser.parse(edited, ast.parse)
     assert parsed[1].lstrip("\n").startswith("def evaluate_7(") and parsed[1].count("def ") == 1
     assert ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
@@ -77,10 +81,15 @@ def test_reparse_parses_only_the_statement_an_edit_touched(parsed):
 
 def test_reparse_parses_only_the_method_an_edit_touched_in_a_class(parsed):
     reparser = Reparser()
-    methods = "".join("    " + line if line.strip() else line for line in independent_functions(12).splitlines(True)[3:])
+    methods = "".join(
+        "    " + line if line.strip() else line for line in independent_functions(12).splitlines(True)[3:]
+    )
     source = PRELUDE + "class Evaluator:\n" + methods.replace("(model, loader)", "(self, model, loader)")
     reparser.parse(source, ast.parse)
-    edited = source.replace("    def evaluate_7(self, model, loader):\n        model.eval()", "    def evaluate_7(self, model, loader):\n        model.train()\n")
+    edited = source.replace(
+        "    def evaluate_7(self, model, loader):\n        model.eval()",
+        "    def evaluate_7(self, model, loader):\n        model.train()\n",
+    )
     tree = reparser.parse(edited, ast.parse)
     assert parsed[1].lstrip("\n").startswith("class _:\n    def evaluate_7(") and parsed[1].count("def ") == 1
     assert ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
@@ -91,21 +100,26 @@ def test_reparse_moves_the_statements_after_an_edit_that_adds_lines():
     source = independent_functions(5)
     reparser.parse(source, ast.parse)
     edited = source.replace("    total = 0.0\n", "    total = 0.0\n    count = 0\n\n", 1)
-    assert ast.dump(reparser.parse(edited, ast.parse), include_attributes=True) == \
-        ast.dump(ast.parse(edited), include_attributes=True)
+    assert ast.dump(reparser.parse(edited, ast.parse), include_attributes=True) == ast.dump(
+        ast.parse(edited), include_attributes=True
+    )
 
 
 def test_an_edit_in_one_independent_function_analyses_only_its_chunk(analysed):
     memo = DocumentMemo()
     source = independent_functions(40)
     first = analyze_module(source, "train.py", memo=memo).findings
-    edited = source.replace("def evaluate_12(model, loader):\n    model.eval()", "def evaluate_12(model, loader):\n    model.train()")
+    edited = source.replace(
+        "def evaluate_12(model, loader):\n    model.eval()", "def evaluate_12(model, loader):\n    model.train()"
+    )
     second = analyze_module(edited, "train.py", memo=memo).findings
     assert analysed == [41, 2]  # the import and the edited function
     assert len(first) == 40
     assert [(f, f.data) for f in second] == [(f, f.data) for f in analyze_module(edited, "train.py").findings]
-    assert any(f.code == "GG202" and f.span.start_line == edited.split("\n").index("def evaluate_12(model, loader):") + 4
-               for f in second)
+    assert any(
+        f.code == "GG202" and f.span.start_line == edited.split("\n").index("def evaluate_12(model, loader):") + 4
+        for f in second
+    )
 
 
 def test_walks_of_functions_whose_inputs_did_not_change_are_reused(monkeypatch):
@@ -146,7 +160,9 @@ def test_a_syntax_error_mid_edit_is_reported_and_the_next_good_text_analysed():
 
 def test_isolated_chunks_moved_by_an_edit_keep_their_results_rendered_at_their_new_lines(analysed):
     memo = DocumentMemo()
-    source = independent_functions(20).replace("    model.eval()\n", "    model.train()\n    with torch.no_grad():\n        pass\n")
+    source = independent_functions(20).replace(
+        "    model.eval()\n", "    model.train()\n    with torch.no_grad():\n        pass\n"
+    )
     analyze_module(source, "train.py", memo=memo)
     edited = source.replace("    total = 0.0\n", "    total = 0.0\n    count = 0\n\n", 1)  # in evaluate_0
     findings = analyze_module(edited, "train.py", memo=memo).findings

@@ -1,5 +1,6 @@
 """Statements the module-level facts must see wherever they sit: imports in the handlers of a
 top-level `try`, definitions in `else:` and `finally:` blocks."""
+
 from __future__ import annotations
 
 from gradguard.analysis import analyze

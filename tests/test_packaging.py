@@ -1,4 +1,5 @@
 """The package's declared metadata: what pip and npm read before any code runs."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,11 @@ def test_the_license_is_declared_as_spdx_and_shipped() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["license"] == "MIT"
     assert project["license-files"] == ["LICENSE"]
-    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n\nCopyright (c) 2026 GradGuard contributors\n")
+    assert (
+        (ROOT / "LICENSE")
+        .read_text(encoding="utf-8")
+        .startswith("MIT License\n\nCopyright (c) 2026 GradGuard contributors\n")
+    )
     assert "Programming Language :: Python :: 3.9" in project["classifiers"]
 
 
@@ -55,8 +60,12 @@ def test_every_locked_npm_package_runs_on_the_oldest_node_we_declare() -> None:
     declared = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["engines"]["node"]
     oldest = _version(re.fullmatch(r">=\s*([\d.]+)", declared).group(1))
     locked = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
-    excluding = {name: package["engines"]["node"] for name, package in locked.items()
-                 if isinstance(package.get("engines"), dict) and "node" in package["engines"]
-                 and not _satisfies(oldest, package["engines"]["node"])}
+    excluding = {
+        name: package["engines"]["node"]
+        for name, package in locked.items()
+        if isinstance(package.get("engines"), dict)
+        and "node" in package["engines"]
+        and not _satisfies(oldest, package["engines"]["node"])
+    }
     assert excluding == {}
     assert _satisfies((22, 0, 0), ">=20.18.1") and not _satisfies((21, 0, 0), "20 || >=22")  # the parser itself

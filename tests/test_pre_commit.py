@@ -3,6 +3,7 @@
 pre-commit clones the repository at `rev` and pip-installs it into its own environment, so only
 committed changes are exercised, and the first run needs the package index (dependencies).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,11 +25,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 def _write_config(project: Path, rev: str, hook_id: str) -> None:
     (project / ".pre-commit-config.yaml").write_text(
-        "repos:\n"
-        f"  - repo: {REPO_ROOT.as_posix()}\n"
-        f"    rev: {rev}\n"
-        "    hooks:\n"
-        f"      - id: {hook_id}\n"
+        f"repos:\n  - repo: {REPO_ROOT.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: {hook_id}\n"
     )
     _git(project, "add", "-A")
 
@@ -36,7 +33,11 @@ def _write_config(project: Path, rev: str, hook_id: str) -> None:
 def _run_pre_commit(project: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-        cwd=project, capture_output=True, text=True, env=dict(os.environ), timeout=900,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=900,
     )
 
 

@@ -1,4 +1,5 @@
 """How a setting came about is a typed value (`Setting.via`, `Setting.next_iteration`), not a string protocol."""
+
 from __future__ import annotations
 
 import ast
@@ -26,4 +27,3 @@ def test_the_next_iteration_is_a_flag_beside_how_the_setting_was_made() -> None:
     eval_call = next(n for n in ast.walk(facts.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "model.eval()")
     # the forward pass of the next iteration sees the `eval()` of this one, marked as carried over
     assert carried == {Setting(Mode.EVAL, eval_call, "call", next_iteration=True)}
-

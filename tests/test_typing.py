@@ -1,4 +1,5 @@
 """The types are written for mypy (`.ci/run` runs `mypy server/gradguard`): what mypy cannot ask itself."""
+
 from __future__ import annotations
 
 import inspect
@@ -14,9 +15,12 @@ IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
 
 
 def test_every_rule_check_is_typed() -> None:
-    untyped = [rule.code for rule in RULES
-               if any(p.annotation is inspect.Parameter.empty for p in inspect.signature(rule.check).parameters.values())
-               or inspect.signature(rule.check).return_annotation is inspect.Signature.empty]
+    untyped = [
+        rule.code
+        for rule in RULES
+        if any(p.annotation is inspect.Parameter.empty for p in inspect.signature(rule.check).parameters.values())
+        or inspect.signature(rule.check).return_annotation is inspect.Signature.empty
+    ]
     assert untyped == []
 
 

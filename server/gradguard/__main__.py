@@ -3,6 +3,7 @@
 Nothing is imported here before the working directory is off `sys.path` but what every Python has
 loaded when it starts (`os`, `sys`): not even `__future__` or `typing`, which a checked project could
 shadow."""
+
 import os
 import sys
 
@@ -15,8 +16,7 @@ def keep_working_directory_off_path() -> None:
     so that workers can import it (a source checkout run from `server/`)."""
     working = os.path.realpath(os.getcwd())
     ours = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    sys.path[:] = [entry for entry in sys.path
-                   if os.path.realpath(entry or os.curdir) != working or working == ours]
+    sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or os.curdir) != working or working == ours]
 
 
 def main(argv: "list[str] | None" = None) -> int:

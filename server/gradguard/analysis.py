@@ -3,6 +3,7 @@
 Pure: no I/O, no global state. Suppression, selection and severity are applied here,
 once, so a rule never looks at `noqa` comments or settings itself.
 """
+
 from __future__ import annotations
 
 import ast
@@ -36,9 +37,15 @@ class AnalysisError(Exception):
         self.message, self.line, self.col = message, line, col  # 0-based position
 
 
-def analyze(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-            project: ProjectIndex | None = None, module: str = "", cell_starts: Sequence[int] = (),
-            cell_numbers: Sequence[int] = ()) -> list[Finding]:
+def analyze(
+    source: str,
+    path: str = "<string>",
+    config: Config = DEFAULT_CONFIG,
+    project: ProjectIndex | None = None,
+    module: str = "",
+    cell_starts: Sequence[int] = (),
+    cell_numbers: Sequence[int] = (),
+) -> list[Finding]:
     """For a notebook's joined code cells, `cell_starts` (`JoinedCells.starts`) and the numbers the
     front shows for them (default 1, 2, ...), so messages name cells rather than joined lines."""
     return analyze_module(source, path, config, project, module, cell_starts, cell_numbers).findings
@@ -63,10 +70,16 @@ class ModuleAnalysis:
     left_out: tuple[UnparsableCell, ...] = ()  # notebooks: the cells that do not parse
 
 
-def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
-                   project: ProjectIndex | None = None, module: str = "",
-                   cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = (),
-                   memo: DocumentMemo | None = None) -> ModuleAnalysis:
+def analyze_module(
+    source: str,
+    path: str = "<string>",
+    config: Config = DEFAULT_CONFIG,
+    project: ProjectIndex | None = None,
+    module: str = "",
+    cell_starts: Sequence[int] = (),
+    cell_numbers: Sequence[int] = (),
+    memo: DocumentMemo | None = None,
+) -> ModuleAnalysis:
     """`analyze`, plus what the file tells the project index (`module`: its dotted name in the project).
     `memo`: the same object for every version of one document, for faster analyses after an edit.
     A notebook whose joined cells do not parse is analysed without the cells that do not parse alone."""
@@ -92,9 +105,16 @@ def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
             yield UnparsableCell(cell, error.message, start + error.line, error.col)
 
 
-def _analyze_module(source: str, path: str, config: Config, project: ProjectIndex | None, module: str,
-                    cell_starts: Sequence[int], cell_numbers: Sequence[int],
-                    memo: DocumentMemo | None) -> ModuleAnalysis:
+def _analyze_module(
+    source: str,
+    path: str,
+    config: Config,
+    project: ProjectIndex | None,
+    module: str,
+    cell_starts: Sequence[int],
+    cell_numbers: Sequence[int],
+    memo: DocumentMemo | None,
+) -> ModuleAnalysis:
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
@@ -126,7 +146,8 @@ def might_have_findings(source: str, config: Config) -> bool:
     """The text gate: every finding involves a grad-mode or mode-switch name, a load, a functional
     dropout, a validation loader, or a function named for evaluation. Files without any are not parsed."""
     return names_something_relevant(source) or any(
-        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source))
+        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source)
+    )
 
 
 def parse(source: str) -> ast.Module:
@@ -164,7 +185,8 @@ def enabled_rules(config: Config, path: str) -> list[Rule]:
         if fnmatch.fnmatch(path.replace("\\", "/"), glob) or fnmatch.fnmatch(path, f"*/{glob}"):
             ignored.extend(codes)
     return [
-        rule for rule in RULES
+        rule
+        for rule in RULES
         if (not config.select or any(matches(s, rule) for s in config.select))
         and not any(matches(i, rule) for i in ignored)
     ]

@@ -11,6 +11,7 @@ say the cache is not used; each folder is then opened without following a link (
 to its parent's descriptor) and each file created exclusively, so a link made during the run is not
 followed either.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -123,7 +124,8 @@ class Cache:
 
 def _mark_ignored(folder: int) -> None:
     """A `.gitignore` that keeps the cache out of version control, unless something is there already."""
-    with suppress(FileExistsError), open(
-        os.open(IGNORE_FILE, CREATE_FILE, 0o644, dir_fd=folder), "w", encoding="utf-8"
-    ) as stream:
+    with (
+        suppress(FileExistsError),
+        open(os.open(IGNORE_FILE, CREATE_FILE, 0o644, dir_fd=folder), "w", encoding="utf-8") as stream,
+    ):
         stream.write("# Created by GradGuard; safe to delete.\n*\n")

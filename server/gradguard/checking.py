@@ -8,6 +8,7 @@ what each exports (`evaluate` leaves the model in eval mode) and calls; the file
 that index says something (they call such a function, or are called from `no_grad` elsewhere)
 are analysed again with it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -95,7 +96,8 @@ class FileResult:
         code_cell = max(i for i, start in enumerate(self.cell_starts) if start <= span.start_line)
         offset = self.cell_starts[code_cell]
         return self.cell_indexes[code_cell] + 1, Span(
-            span.start_line - offset, span.start_col, span.end_line - offset, span.end_col)
+            span.start_line - offset, span.start_col, span.end_line - offset, span.end_col
+        )
 
 
 def check_all(tasks: list[Task], jobs: int) -> list[FileResult]:
@@ -123,8 +125,11 @@ def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int) -> lis
         index.add(task.module, dict(result.exports), [])
     for task, result in zip(tasks, results):
         index.add(task.module, dict(result.exports), list(result.calls))
-    again = [i for i, (task, result) in enumerate(zip(tasks, results))
-             if result.problem is None and _index_matters(index, task.module, result)]
+    again = [
+        i
+        for i, (task, result) in enumerate(zip(tasks, results))
+        if result.problem is None and _index_matters(index, task.module, result)
+    ]
     if not again:
         return results
     digest = _index_digest(tasks, results)
@@ -143,8 +148,9 @@ def _index_digest(tasks: list[Task], results: list[FileResult]) -> str:
 
 def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool:
     calls_summarised = any(index.export(call.module, call.function) for call in result.calls)
-    called_without_grad = any(v != "enabled" for sites in index.incoming.get(module, {}).values()
-                              for values in sites for v in values)
+    called_without_grad = any(
+        v != "enabled" for sites in index.incoming.get(module, {}).values() for values in sites for v in values
+    )
     return calls_summarised or called_without_grad
 
 
@@ -208,21 +214,38 @@ def _check_data(task: Task, data: bytes) -> FileResult:
         source = decode_source(task.path, data)
     except FileProblem as problem:
         return FileResult(task.path, problem=Problem(problem.message, problem.line, problem.col))
-    cells: dict[str, Any] = dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
+    cells: dict[str, Any] = (
+        dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
+    )
     try:
-        analysis = analyze_module(source.text, task.analysis_path, task.config, task.project, task.module,
-                                  cell_starts=cells.get("cell_starts", ()),
-                                  cell_numbers=[i + 1 for i in cells.get("cell_indexes", ())])
+        analysis = analyze_module(
+            source.text,
+            task.analysis_path,
+            task.config,
+            task.project,
+            task.module,
+            cell_starts=cells.get("cell_starts", ()),
+            cell_numbers=[i + 1 for i in cells.get("cell_indexes", ())],
+        )
     except AnalysisError as error:
         return FileResult(task.path, problem=Problem(error.message, error.line, error.col), **cells)
     findings = analysis.findings
-    left_out = tuple(Problem(f"{cell.message}; this cell is left out, the others are checked without it",
-                             cell.line, cell.col) for cell in analysis.left_out)
+    left_out = tuple(
+        Problem(f"{cell.message}; this cell is left out, the others are checked without it", cell.line, cell.col)
+        for cell in analysis.left_out
+    )
     if source.cells is not None and left_out:  # fixes are made to the program that was analysed
         kept = source.cells.without(cell.cell for cell in analysis.left_out)
         source = replace(source, text=kept.source, cells=kept)
-    result = FileResult(task.path, tuple(findings), left_out_cells=left_out, encoding=source.encoding,
-                        exports=tuple(analysis.exports.items()), calls=tuple(analysis.calls), **cells)
+    result = FileResult(
+        task.path,
+        tuple(findings),
+        left_out_cells=left_out,
+        encoding=source.encoding,
+        exports=tuple(analysis.exports.items()),
+        calls=tuple(analysis.calls),
+        **cells,
+    )
     if task.options.with_fixes:
         result = replace(result, fixes=tuple(_first_fix(source, f, task.config) for f in findings))
     if task.options.apply_fixes:
@@ -243,12 +266,20 @@ def _apply_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes
     if refused := _write_refused(task):
         return replace(result, notes=(refused,))
     if not _parses(text):
-        return replace(result, notes=("fixes skipped: the fixed code would not parse (a GradGuard bug, please report)",))
+        return replace(
+            result, notes=("fixes skipped: the fixed code would not parse (a GradGuard bug, please report)",)
+        )
     if source.cells is not None:
         return _apply_notebook_fixes(task, source, result, data, text)
     remaining = analyze(text, task.analysis_path, task.config, task.project, task.module)
-    return replace(result, findings=tuple(remaining), fixes=(), original_text=source.text, new_text=text,
-                   changes=max(len(result.findings) - len(remaining), 1))
+    return replace(
+        result,
+        findings=tuple(remaining),
+        fixes=(),
+        original_text=source.text,
+        new_text=text,
+        changes=max(len(result.findings) - len(remaining), 1),
+    )
 
 
 def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, data: bytes, fixed: str) -> FileResult:
@@ -263,10 +294,24 @@ def _apply_notebook_fixes(task: Task, source: SourceFile, result: FileResult, da
     if new_text is None:
         return replace(result, notes=("fixes skipped: the notebook's JSON layout could not be kept",))
     joined = join_cells(sources)
-    remaining = analyze(joined.source, task.analysis_path, task.config, task.project, task.module,
-                        cell_starts=joined.starts, cell_numbers=[i + 1 for i in source.cell_indexes])
-    return replace(result, findings=tuple(remaining), fixes=(), original_text=original,
-                   new_text=new_text, cell_starts=joined.starts, changes=max(len(result.findings) - len(remaining), 1))
+    remaining = analyze(
+        joined.source,
+        task.analysis_path,
+        task.config,
+        task.project,
+        task.module,
+        cell_starts=joined.starts,
+        cell_numbers=[i + 1 for i in source.cell_indexes],
+    )
+    return replace(
+        result,
+        findings=tuple(remaining),
+        fixes=(),
+        original_text=original,
+        new_text=new_text,
+        cell_starts=joined.starts,
+        changes=max(len(result.findings) - len(remaining), 1),
+    )
 
 
 def _write_refused(task: Task) -> str | None:
@@ -306,11 +351,18 @@ def _first_fix(source: SourceFile, finding: Finding, config: Config) -> Fix | No
     from .fixes import code_fixes  # libcst: see _apply_fixes
 
     cell_starts = source.cells.starts if source.cells else ()
-    return next((fix for fix in code_fixes(source.text, finding, config, cell_starts)
-                 if source.cells is None or not source.cells.edits_magic(edit.span for edit in fix.edits)), None)
+    return next(
+        (
+            fix
+            for fix in code_fixes(source.text, finding, config, cell_starts)
+            if source.cells is None or not source.cells.edits_magic(edit.span for edit in fix.edits)
+        ),
+        None,
+    )
 
 
 # Cache entries: FileResult as JSON, without the fields that only writing modes fill.
+
 
 def result_to_json(result: FileResult) -> dict[str, Any]:
     return {
@@ -328,8 +380,10 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
 def _summary_to_json(result: FileResult) -> dict[str, Any]:
     """What the file tells the project index."""
     return {
-        "exports": [[name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit],
-                            e.trains_unset]] for name, e in result.exports],
+        "exports": [
+            [name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit], e.trains_unset]]
+            for name, e in result.exports
+        ],
         "calls": [[c.module, c.function, list(c.grad)] for c in result.calls],
     }
 
@@ -344,9 +398,18 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
         cell_starts=tuple(entry["cell_starts"]) if entry["cell_starts"] is not None else None,
         cell_indexes=tuple(entry["cell_indexes"]),
         encoding=entry["encoding"],
-        exports=tuple((name, Export(tuple(params), tuple(grad) if grad is not None else None,
-                                    tuple((k, tuple(v)) for k, v in modes), trains))
-                      for name, (params, grad, modes, trains) in entry["exports"]),
+        exports=tuple(
+            (
+                name,
+                Export(
+                    tuple(params),
+                    tuple(grad) if grad is not None else None,
+                    tuple((k, tuple(v)) for k, v in modes),
+                    trains,
+                ),
+            )
+            for name, (params, grad, modes, trains) in entry["exports"]
+        ),
         calls=tuple(OutgoingCall(module, function, tuple(grad)) for module, function, grad in entry["calls"]),
     )
 
@@ -357,7 +420,10 @@ def _span_to_json(span: Span) -> list[int]:
 
 def _finding_to_json(finding: Finding) -> dict[str, Any]:
     return {
-        "code": finding.code, "slug": finding.slug, "severity": finding.severity, "message": finding.message,
+        "code": finding.code,
+        "slug": finding.slug,
+        "severity": finding.severity,
+        "message": finding.message,
         "span": _span_to_json(finding.span),
         "related": [[_span_to_json(r.span), r.message] for r in finding.related],
         "data": dict(finding.data),
@@ -366,14 +432,23 @@ def _finding_to_json(finding: Finding) -> dict[str, Any]:
 
 def _finding_from_json(entry: dict[str, Any]) -> Finding:
     return Finding(
-        entry["code"], entry["slug"], entry["severity"], entry["message"], Span(*entry["span"]),
-        tuple(Related(Span(*span), message) for span, message in entry["related"]), entry["data"],
+        entry["code"],
+        entry["slug"],
+        entry["severity"],
+        entry["message"],
+        Span(*entry["span"]),
+        tuple(Related(Span(*span), message) for span, message in entry["related"]),
+        entry["data"],
     )
 
 
 def _fix_to_json(fix: Fix) -> dict[str, Any]:
-    return {"title": fix.title, "applicability": fix.applicability, "preferred": fix.preferred,
-            "edits": [[_span_to_json(e.span), e.new_text] for e in fix.edits]}
+    return {
+        "title": fix.title,
+        "applicability": fix.applicability,
+        "preferred": fix.preferred,
+        "edits": [[_span_to_json(e.span), e.new_text] for e in fix.edits],
+    }
 
 
 def _fix_from_json(entry: dict[str, Any]) -> Fix:

@@ -11,6 +11,7 @@ each, so stdout stays machine-readable:
 Exit status: 0 no findings (or --exit-zero), 1 findings (or, with --diff, changes to show), 2 a usage
 error or any file that could not be checked; the other files are checked all the same.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,13 +39,19 @@ ALIASES = {"--check": ["check"], "--list-rules": ["rule", "--all"], "--explain":
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gradguard", description="Find and fix autograd-scope mistakes in PyTorch code.",
+        prog="gradguard",
+        description="Find and fix autograd-scope mistakes in PyTorch code.",
         epilog="Without a command, gradguard serves LSP on stdio when its input is not a terminal (as an editor "
-               "starts it) and prints this help on a terminal. `gradguard --check PATH` is `gradguard check PATH`.")
+        "starts it) and prints this help on a terminal. `gradguard --check PATH` is `gradguard check PATH`.",
+    )
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    _add_check_options(commands.add_parser("check", help="check files and folders (default: .), print the findings, fix them"))
+    _add_check_options(
+        commands.add_parser("check", help="check files and folders (default: .), print the findings, fix them")
+    )
     # Parsed by the server itself (see `main`): listed here for the help.
-    commands.add_parser("server", help="serve the Language Server Protocol: --stdio (default) or --tcp [--host H] [--port N]")
+    commands.add_parser(
+        "server", help="serve the Language Server Protocol: --stdio (default) or --tcp [--host H] [--port N]"
+    )
     rule = commands.add_parser("rule", help="explain a rule (code or slug), or list every rule with --all")
     which = rule.add_mutually_exclusive_group(required=True)
     which.add_argument("code", nargs="?", metavar="CODE|SLUG")
@@ -55,15 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
-    parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text")
-    parser.add_argument("--statistics", action="store_true", help="text: one line per rule with its count, not one per finding")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means a usage error or a file not checked)")
+    parser.add_argument(
+        "--output-format", "--format", dest="format", choices=("text", "json", "sarif", "github"), default="text"
+    )
+    parser.add_argument(
+        "--statistics", action="store_true", help="text: one line per rule with its count, not one per finding"
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (2 still means a usage error or a file not checked)",
+    )
     change = parser.add_mutually_exclusive_group()
     change.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     change.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
     change.add_argument("--add-noqa", action="store_true", help="append `# noqa: GGnnn` to every finding's line")
     parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: also apply unsafe fixes")
-    parser.add_argument("--select", type=_codes, help="only these rules: codes, prefixes (GG2) or slugs, comma-separated")
+    parser.add_argument(
+        "--select", type=_codes, help="only these rules: codes, prefixes (GG2) or slugs, comma-separated"
+    )
     parser.add_argument("--ignore", type=_codes, help="skip these rules (codes, prefixes or slugs)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     parser.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this file's [tool.gradguard]")
@@ -119,7 +136,7 @@ def _spelled_as_command(argv: list[str]) -> list[str]:
         if flag in names:
             at = names.index(flag)
             value = [argv[at].split("=", 1)[1]] if "=" in argv[at] else []
-            return command + value + argv[:at] + argv[at + 1:]
+            return command + value + argv[:at] + argv[at + 1 :]
     if all(name in SERVER_FLAGS for name in names if name.startswith("-")):
         return ["server", *argv]
     return ["check", *argv]
@@ -196,8 +213,13 @@ def _cache_folder() -> str | None:
     """The results cache in the working directory, unless a symlink there could make it write elsewhere."""
     folder = Path.cwd() / CACHE_DIR
     if (link := symlink_in(folder)) is not None:
-        print(printable(f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
-                        f"(delete {CACHE_DIR} to start a new one)"), file=sys.stderr)
+        print(
+            printable(
+                f"{link.relative_to(Path.cwd())}: warning: is a symlink, so the results cache is not used "
+                f"(delete {CACHE_DIR} to start a new one)"
+            ),
+            file=sys.stderr,
+        )
         return None
     return str(folder)
 
@@ -214,7 +236,9 @@ def _counted(changed: list[FileResult], noun: str, preposition: str = "in") -> s
     return f"{plural(sum(r.changes for r in changed), noun)} {preposition} {plural(len(changed), 'file')}"
 
 
-def _plan(paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]) -> Iterator[Task | FileResult]:
+def _plan(
+    paths: list[str], projects: Projects, options: Options, extra_excludes: tuple[str, ...]
+) -> Iterator[Task | FileResult]:
     warned: set[Path] = set()
     reported: set[Path] = set()
 
@@ -273,7 +297,9 @@ def _write(result: FileResult, options: Options) -> FileResult:
 def _diff(result: FileResult) -> str:
     assert result.original_text is not None and result.new_text is not None
     lines = difflib.unified_diff(
-        result.original_text.splitlines(keepends=True), result.new_text.splitlines(keepends=True),
-        fromfile=f"a/{printable(result.path)}", tofile=f"b/{printable(result.path)}",
+        result.original_text.splitlines(keepends=True),
+        result.new_text.splitlines(keepends=True),
+        fromfile=f"a/{printable(result.path)}",
+        tofile=f"b/{printable(result.path)}",
     )
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -1,4 +1,5 @@
 """Effective settings of one run: what `[tool.gradguard]`, the command line or the editor say."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -12,10 +13,32 @@ from typing import Any
 from .findings import SEVERITIES, Severity
 
 DEFAULT_EVAL_FUNCTION_PATTERNS: tuple[str, ...] = (
-    "evaluate", "evaluate_*", "eval", "eval_*", "*_eval", "evaluation", "*_evaluate",
-    "validate", "validate_*", "*_validate", "validation", "validation_*", "val_epoch", "valid_epoch",
-    "test", "test_epoch", "test_model", "run_test",
-    "predict", "predict_*", "*_predict", "infer", "infer_*", "inference", "inference_*", "*_inference",
+    "evaluate",
+    "evaluate_*",
+    "eval",
+    "eval_*",
+    "*_eval",
+    "evaluation",
+    "*_evaluate",
+    "validate",
+    "validate_*",
+    "*_validate",
+    "validation",
+    "validation_*",
+    "val_epoch",
+    "valid_epoch",
+    "test",
+    "test_epoch",
+    "test_model",
+    "run_test",
+    "predict",
+    "predict_*",
+    "*_predict",
+    "infer",
+    "infer_*",
+    "inference",
+    "inference_*",
+    "*_inference",
 )
 
 
@@ -35,7 +58,9 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def is_eval_function_name(self, name: str) -> bool:
-        return _eval_name_regex(self.eval_function_patterns + self.extend_eval_function_patterns).match(name) is not None
+        return (
+            _eval_name_regex(self.eval_function_patterns + self.extend_eval_function_patterns).match(name) is not None
+        )
 
 
 @functools.lru_cache(maxsize=16)
@@ -94,8 +119,12 @@ def _coerce(name: str, value: Any) -> Any:
         _rule_selectors(tuple(table), list(table))
         return {key: _one_of(SEVERITIES, level, f".{_toml_key(key)}") for key, level in table.items()}
     if name == "per_file_ignores":
-        return {glob: _rule_selectors(_strings(codes, "a list of rule codes", f".{_toml_key(glob)}"), codes, f".{_toml_key(glob)}")
-                for glob, codes in _table(value).items()}
+        return {
+            glob: _rule_selectors(
+                _strings(codes, "a list of rule codes", f".{_toml_key(glob)}"), codes, f".{_toml_key(glob)}"
+            )
+            for glob, codes in _table(value).items()
+        }
     if name == "torch_version":
         if not isinstance(value, str) or not re.fullmatch(r"\d+(\.\d+)*", value):
             raise _Expected('a version string such as "1.13"', value)

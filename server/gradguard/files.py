@@ -21,6 +21,7 @@ Writing (`--fix`, `--add-noqa`): see `write_target` for what is left unchanged a
 
 A file that cannot be read raises `FileProblem`; the caller reports it and goes on.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -39,20 +40,42 @@ from typing import Any, Callable
 from .notebook import JoinedCells, join_cells
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "build", "dist", "__pycache__", ".gradguard_cache",
-                          ".venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "build",
+        "dist",
+        "__pycache__",
+        ".gradguard_cache",
+        ".venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 
 # A UTF-16 or UTF-32 byte order mark (UTF-32's first: it begins like UTF-16's). Python reads such a file
 # as UTF-8 and rejects it; so do we, saying what it is.
-WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-             (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 ASCII_CHARACTERS = "".join(map(chr, range(128)))
 # Text encodings that are not character sets: they rewrite domain names or backslash escapes, so the
 # text is not what the file says, and writing it back gives other bytes (idna truncated a fixed file).
 NOT_CHARACTER_SETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 
 # How Jupyter (indent 1), VS Code and other writers lay out a notebook's JSON; non-ASCII kept or escaped.
-NOTEBOOK_LAYOUTS: tuple[dict[str, Any], ...] = tuple({"indent": indent, "ensure_ascii": ascii} for indent in (1, 2, 4, None) for ascii in (False, True))
+NOTEBOOK_LAYOUTS: tuple[dict[str, Any], ...] = tuple(
+    {"indent": indent, "ensure_ascii": ascii} for indent in (1, 2, 4, None) for ascii in (False, True)
+)
 
 
 class FileProblem(Exception):
@@ -104,8 +127,9 @@ def walk(paths: list[str], is_excluded: Callable[[str], bool]) -> Iterator[tuple
         yield from _visit_file(path, os.path.realpath(path), visited)
 
 
-def _walk_dir(root: str, is_excluded: Callable[[str], bool], visited: dict[str, str],
-              links: list[str]) -> Iterator[tuple[str, OSError | Skipped | None]]:
+def _walk_dir(
+    root: str, is_excluded: Callable[[str], bool], visited: dict[str, str], links: list[str]
+) -> Iterator[tuple[str, OSError | Skipped | None]]:
     """Depth first, in sorted order, a folder's files before its subfolders; symlinked folders are not followed."""
     pending = [(root, os.path.realpath(root))]
     while pending:
@@ -124,12 +148,19 @@ def _walk_dir(root: str, is_excluded: Callable[[str], bool], visited: dict[str, 
         subfolders = []
         for entry in entries:
             path = os.path.normpath(entry.path)
-            if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and os.path.isdir(path)):  # no error on a loop
+            if entry.is_dir(follow_symlinks=False) or (
+                entry.is_symlink() and os.path.isdir(path)
+            ):  # no error on a loop
                 if entry.name in SKIPPED_DIRS or os.path.exists(os.path.join(path, "pyvenv.cfg")) or is_excluded(path):
                     continue
                 if entry.is_symlink():
-                    yield path, Skipped(f"skipped: a symlink to a folder ({os.path.realpath(path)}); "
-                                        "symlinked folders are not followed")
+                    yield (
+                        path,
+                        Skipped(
+                            f"skipped: a symlink to a folder ({os.path.realpath(path)}); "
+                            "symlinked folders are not followed"
+                        ),
+                    )
                 else:
                     subfolders.append((path, os.path.join(real_folder, entry.name)))
             elif entry.name.endswith(SOURCE_SUFFIXES) and not _is_special(path) and not is_excluded(path):
@@ -170,8 +201,10 @@ def decode_source(path: str, data: bytes) -> SourceFile:
 def decode_python(data: bytes) -> SourceFile:
     for bom, name in WIDE_BOMS:
         if data.startswith(bom):
-            raise FileProblem(f"{name} source is not supported (Python reads source as UTF-8 or as the "
-                              "ASCII-compatible encoding a coding cookie names); save the file as UTF-8")
+            raise FileProblem(
+                f"{name} source is not supported (Python reads source as UTF-8 or as the "
+                "ASCII-compatible encoding a coding cookie names); save the file as UTF-8"
+            )
     if b"\0" in data:
         raise FileProblem("binary file (contains NUL bytes), not Python source")
     try:
@@ -179,8 +212,9 @@ def decode_python(data: bytes) -> SourceFile:
     except SyntaxError as error:
         message = str(error)
         if message.startswith("unknown encoding: "):
-            raise FileProblem(f"unsupported source encoding: {message.removeprefix('unknown encoding: ')} "
-                              "(no such codec)") from None
+            raise FileProblem(
+                f"unsupported source encoding: {message.removeprefix('unknown encoding: ')} (no such codec)"
+            ) from None
         if not message.startswith("invalid or missing encoding declaration"):
             raise FileProblem(f"bad coding cookie: {error}") from None
         encoding = "utf-8"  # no cookie and the first lines are not UTF-8: reported below
@@ -191,18 +225,21 @@ def decode_python(data: bytes) -> SourceFile:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start)
         line_start = data.rfind(b"\n", 0, error.start) + 1
-        col = len(data[line_start:error.start].decode(encoding, errors="replace"))
+        col = len(data[line_start : error.start].decode(encoding, errors="replace"))
         if _is_utf8(encoding):
-            message = (f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; "
-                       "save the file as UTF-8 or declare its encoding (PEP 263)")
+            message = (
+                f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; "
+                "save the file as UTF-8 or declare its encoding (PEP 263)"
+            )
         else:
             message = f"cannot decode as {encoding} (from its coding cookie): {error.reason}"
         raise FileProblem(message, line, col) from None
     try:
         encode_source(text, encoding)
     except WriteRefused:
-        raise FileProblem(f"unsupported source encoding: {encoding} (decoding and encoding again changes "
-                          "the file's bytes)") from None
+        raise FileProblem(
+            f"unsupported source encoding: {encoding} (decoding and encoding again changes the file's bytes)"
+        ) from None
     return SourceFile(text, encoding)
 
 
@@ -211,8 +248,10 @@ def _is_source_encoding(encoding: str) -> bool:
     """A character set that reads ASCII as ASCII, as PEP 263 requires (which rules out UTF-16 and UTF-7);
     `bytes.decode` refuses what is not a text encoding, as CPython does for a cookie (rot13, hex)."""
     try:
-        return (codecs.lookup(encoding).name not in NOT_CHARACTER_SETS
-                and bytes(range(128)).decode(encoding) == ASCII_CHARACTERS)
+        return (
+            codecs.lookup(encoding).name not in NOT_CHARACTER_SETS
+            and bytes(range(128)).decode(encoding) == ASCII_CHARACTERS
+        )
     except (LookupError, ValueError):  # not a text encoding; a codec that fails (UnicodeError is a ValueError)
         return False
 
@@ -262,8 +301,12 @@ def notebook_encoding(data: bytes) -> str:
     """The codec that reads the notebook's JSON and writes it back byte for byte: UTF-8, -16 or -32 (RFC 8259;
     `json.loads` detects them the same way). With a UTF-16 or -32 BOM, the codec of its byte order,
     which keeps the BOM as U+FEFF at the start of the text; "utf-8-sig" drops a UTF-8 BOM and writes it back."""
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-                       (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
             return codec
     return json.detect_encoding(data)
@@ -274,7 +317,8 @@ def _is_python_notebook(notebook: dict) -> bool:
     metadata = metadata if isinstance(metadata, dict) else {}
     language_info, kernelspec = metadata.get("language_info"), metadata.get("kernelspec")
     language = (language_info.get("name") if isinstance(language_info, dict) else None) or (
-        kernelspec.get("language") if isinstance(kernelspec, dict) else None)
+        kernelspec.get("language") if isinstance(kernelspec, dict) else None
+    )
     return not isinstance(language, str) or language.lower() in ("python", "python3", "ipython", "ipython3")
 
 
@@ -304,7 +348,9 @@ def write_target(path: str, folders: tuple[str, ...]) -> tuple[str, os.stat_resu
     if not status.st_mode & 0o222:
         raise WriteRefused("the file is read-only")
     if not _may_give_owner(status):
-        raise WriteRefused(f"it belongs to user {status.st_uid}, group {status.st_gid}, which the fixed file could not keep")
+        raise WriteRefused(
+            f"it belongs to user {status.st_uid}, group {status.st_gid}, which the fixed file could not keep"
+        )
     return real, status
 
 
@@ -348,8 +394,10 @@ def notebook_with_sources(text: str, sources: dict[int, str]) -> str | None:
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     text = text.removeprefix(bom)
     notebook = json.loads(text)
-    layout = next((options for options in NOTEBOOK_LAYOUTS
-                   if json.dumps(notebook, **options) in (text, text.removesuffix("\n"))), None)
+    layout = next(
+        (options for options in NOTEBOOK_LAYOUTS if json.dumps(notebook, **options) in (text, text.removesuffix("\n"))),
+        None,
+    )
     if layout is None:
         return None
     for index, source in sources.items():

@@ -4,6 +4,7 @@ Positions are 0-based lines and 0-based columns counted in Unicode code points.
 The fronts convert once, at their edge: the CLI to 1-based rows and columns,
 the language server to the negotiated LSP position encoding.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

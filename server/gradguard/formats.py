@@ -6,6 +6,7 @@ cell of the notebook (markdown too), as Jupyter shows them: `cell N` in text and
 `"cell": N` in json (and in each fix edit and related location), `properties.cell` in sarif. Messages use
 the same numbers.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,9 @@ def render(format_name: str, results: list[FileResult], style: TextStyle = TextS
     if format_name == "text":
         return render_text(results, style)
     renderer: Callable[[list[FileResult]], str] = {
-        "json": render_json, "sarif": render_sarif, "github": render_github,
+        "json": render_json,
+        "sarif": render_sarif,
+        "github": render_github,
     }[format_name]
     return renderer(results)
 
@@ -59,13 +62,15 @@ def problem_line(result: FileResult, problem: Problem) -> str:
     if problem.line is None:
         return printable(f"{result.path}: error: {problem.message}")
     cell, span = result.locate(Span(problem.line, problem.col or 0, problem.line, problem.col or 0))
-    return printable(f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
-                     f"error: {problem.message}")
+    return printable(
+        f"{result.path}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: error: {problem.message}"
+    )
 
 
 def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> str:
     """`path:row:col: CODE [*] severity: message` (`[*]`: `--fix` fixes it), then a summary with
     what `--fix` and `--unsafe-fixes` would fix."""
+
     def paint(text: str, ansi: str) -> str:
         return f"{ansi}{text}{RESET}" if style.colour else text
 
@@ -84,20 +89,28 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
             if style.statistics:
                 continue
             cell, span = result.locate(finding.span)
-            lines.append(f"{paint(printable(result.path), BOLD)}:"
-                         f"{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
-                         f"{paint(finding.code, BOLD)} {paint('[*]', FIXABLE_COLOUR) + ' ' if can_fix else ''}"
-                         f"{paint(finding.severity, SEVERITY_COLOUR[finding.severity])}: {finding.message}")
+            lines.append(
+                f"{paint(printable(result.path), BOLD)}:"
+                f"{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+                f"{paint(finding.code, BOLD)} {paint('[*]', FIXABLE_COLOUR) + ' ' if can_fix else ''}"
+                f"{paint(finding.severity, SEVERITY_COLOUR[finding.severity])}: {finding.message}"
+            )
     if style.statistics:
         width = len(str(max(by_code.values(), default=0)))
         for code, count in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
             mark = paint("[*]", FIXABLE_COLOUR) if fixable_by_code[code] == count else "   "
-            lines.append(f"{count:>{width}}\t{paint(code, BOLD)}\t{mark} {rule.slug if (rule := find_rule(code)) else ''}")
+            lines.append(
+                f"{count:>{width}}\t{paint(code, BOLD)}\t{mark} {rule.slug if (rule := find_rule(code)) else ''}"
+            )
     count = sum(by_code.values())
     with_findings = sum(1 for r in results if r.findings)
     failed = sum(1 for r in results if r.problem)
     checked = f"{plural(len(results) - failed, 'file')} checked" + (f", {failed} could not be" if failed else "")
-    summary = f"Found {plural(count, 'finding')} in {plural(with_findings, 'file')} ({checked})." if count else f"No findings ({checked})."
+    summary = (
+        f"Found {plural(count, 'finding')} in {plural(with_findings, 'file')} ({checked})."
+        if count
+        else f"No findings ({checked})."
+    )
     if fixable or hidden:
         summary += f" {fixable} fixable with `--fix`" + (f" ({hidden} more with `--unsafe-fixes`)." if hidden else ".")
     lines.append(summary)
@@ -110,13 +123,19 @@ def render_json(results: list[FileResult]) -> str:
         fixes = result.fixes or (None,) * len(result.findings)
         for finding, fix in zip(result.findings, fixes):
             rule = find_rule(finding.code)
-            items.append({
-                "filename": result.path, "code": finding.code, "rule": finding.slug,
-                "severity": finding.severity, "message": finding.message, **_json_place(result, finding.span),
-                "fix": _json_fix(result, fix) if fix else None,
-                "url": rule.url if rule else None,
-                "related": [_json_related(result, related) for related in finding.related],
-            })
+            items.append(
+                {
+                    "filename": result.path,
+                    "code": finding.code,
+                    "rule": finding.slug,
+                    "severity": finding.severity,
+                    "message": finding.message,
+                    **_json_place(result, finding.span),
+                    "fix": _json_fix(result, fix) if fix else None,
+                    "url": rule.url if rule else None,
+                    "related": [_json_related(result, related) for related in finding.related],
+                }
+            )
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -133,8 +152,10 @@ def _json_related(result: FileResult, related: Related) -> dict[str, Any]:
 
 def _json_place(result: FileResult, span: Span) -> dict[str, Any]:
     cell, span = result.locate(span)
-    place: dict[str, Any] = {"location": _row_column(span.start_line, span.start_col),
-                             "end_location": _row_column(span.end_line, span.end_col)}
+    place: dict[str, Any] = {
+        "location": _row_column(span.start_line, span.start_col),
+        "end_location": _row_column(span.end_line, span.end_col),
+    }
     if cell is not None:
         place["cell"] = cell
     return place
@@ -150,9 +171,17 @@ def render_github(results: list[FileResult]) -> str:
         for finding in result.findings:
             cell, span = result.locate(finding.span)
             where = f"cell {cell}: " if cell is not None else ""
-            properties = ",".join(f"{key}={_github_escape(str(value), True)}" for key, value in (
-                ("file", result.path), ("line", span.start_line + 1), ("col", span.start_col + 1),
-                ("endLine", span.end_line + 1), ("endColumn", span.end_col + 1), ("title", finding.code)))
+            properties = ",".join(
+                f"{key}={_github_escape(str(value), True)}"
+                for key, value in (
+                    ("file", result.path),
+                    ("line", span.start_line + 1),
+                    ("col", span.start_col + 1),
+                    ("endLine", span.end_line + 1),
+                    ("endColumn", span.end_col + 1),
+                    ("title", finding.code),
+                )
+            )
             message = _github_escape(f"{where}{finding.message} [{finding.slug}]", False)
             lines.append(f"::{GITHUB_COMMAND[finding.severity]} {properties}::{message}")
     return "".join(line + "\n" for line in lines)
@@ -171,22 +200,34 @@ def render_sarif(results: list[FileResult]) -> str:
         for finding, fix in zip(result.findings, result.fixes or (None,) * len(result.findings))
     ]
     notifications = [
-        {"level": "error", "message": {"text": problem_line(r, problem)},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}]}
-        for r in results for problem in r.problems
+        {
+            "level": "error",
+            "message": {"text": problem_line(r, problem)},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}}}],
+        }
+        for r in results
+        for problem in r.problems
     ]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "GradGuard", "version": __version__, "informationUri": INFORMATION_URI,
-                "rules": [_sarif_rule(rule) for rule in RULES],
-            }},
-            "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
-            "columnKind": "unicodeCodePoints",
-            "results": sarif_results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "GradGuard",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_sarif_rule(rule) for rule in RULES],
+                    }
+                },
+                "invocations": [
+                    {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+                ],
+                "columnKind": "unicodeCodePoints",
+                "results": sarif_results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
@@ -194,7 +235,8 @@ def render_sarif(results: list[FileResult]) -> str:
 def _sarif_rule(rule: Any) -> dict[str, Any]:
     explanation = rule.explanation()
     return {
-        "id": rule.code, "name": rule.slug,
+        "id": rule.code,
+        "name": rule.slug,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": explanation, "markdown": explanation},
         "help": {"text": explanation, "markdown": explanation},
@@ -215,15 +257,24 @@ def _sarif_result(result: FileResult, finding: Finding, fix: Fix | None, rule_in
         entry["ruleIndex"] = rule_index[finding.code]
     if finding.related:
         entry["relatedLocations"] = [
-            {"id": number, "message": {"text": related.message}, **_sarif_location(result.path, result.locate(related.span)[1])}
+            {
+                "id": number,
+                "message": {"text": related.message},
+                **_sarif_location(result.path, result.locate(related.span)[1]),
+            }
             for number, related in enumerate(finding.related, start=1)
         ]
     if fix:
-        replacements = [{"deletedRegion": _sarif_region(result.locate(edit.span)[1]),
-                         "insertedContent": {"text": edit.new_text}} for edit in fix.edits]
-        entry["fixes"] = [{"description": {"text": fix.title},
-                           "artifactChanges": [{"artifactLocation": {"uri": _uri(result.path)},
-                                                "replacements": replacements}]}]
+        replacements = [
+            {"deletedRegion": _sarif_region(result.locate(edit.span)[1]), "insertedContent": {"text": edit.new_text}}
+            for edit in fix.edits
+        ]
+        entry["fixes"] = [
+            {
+                "description": {"text": fix.title},
+                "artifactChanges": [{"artifactLocation": {"uri": _uri(result.path)}, "replacements": replacements}],
+            }
+        ]
     if cell is not None:
         entry["properties"] = {"cell": cell}
     return entry
@@ -234,8 +285,12 @@ def _sarif_location(path: str, span: Span) -> dict[str, Any]:
 
 
 def _sarif_region(span: Span) -> dict[str, int]:
-    return {"startLine": span.start_line + 1, "startColumn": span.start_col + 1,
-            "endLine": span.end_line + 1, "endColumn": span.end_col + 1}
+    return {
+        "startLine": span.start_line + 1,
+        "startColumn": span.start_col + 1,
+        "endLine": span.end_line + 1,
+        "endColumn": span.end_col + 1,
+    }
 
 
 def _uri(path: str) -> str:

@@ -15,6 +15,7 @@ The language server keeps a `DocumentMemo` per open document. Three things carry
   chunks left out. tests/fuzz/test_incremental_analysis.py checks, on generated programs and edits,
   that the result is always what an analysis of the whole text gives.
 """
+
 from __future__ import annotations
 
 import ast
@@ -69,15 +70,24 @@ class DocumentMemo:
         self._results: dict[tuple[ast.stmt, ...], Found] = {}  # isolated chunks, by their statements (the objects)
         self._context: Any = None
 
-    def analyse(self, source: str, parse_whole: Callable[[str], ast.Module], context: Any,
-                run: Callable[[ast.Module, FactsMemo], tuple[Found, ModuleFacts]]) -> Found:
+    def analyse(
+        self,
+        source: str,
+        parse_whole: Callable[[str], ast.Module],
+        context: Any,
+        run: Callable[[ast.Module, FactsMemo], tuple[Found, ModuleFacts]],
+    ) -> Found:
         """`run` analyses a tree whose statements are a part of `source`'s. `context` holds what
         every result depends on besides the text: settings, path, the project index's state."""
         self.reparser.parse(source, parse_whole)
         chunks = list(self._chunks())
         names = {chunk.text: self._names.get(chunk.text) or _chunk_names(chunk) for chunk in chunks}
         self._names = names
-        shared = (context, *(names[c.text].imports for c in chunks), *(c.text for c in chunks if not names[c.text].isolable))
+        shared = (
+            context,
+            *(names[c.text].imports for c in chunks),
+            *(c.text for c in chunks if not names[c.text].isolable),
+        )
         if shared != self._context:
             self._context, self._results = shared, {}
         isolated = _isolated(chunks, names)
@@ -92,7 +102,10 @@ class DocumentMemo:
         return Found(
             [*found.reported, *(r for part in reused.values() for r in part.reported)],
             {**found.exports, **{name: e for part in reused.values() for name, e in part.exports.items()}},
-            sorted({*found.calls, *(c for part in reused.values() for c in part.calls)}, key=lambda c: (c.module, c.function, c.grad)),
+            sorted(
+                {*found.calls, *(c for part in reused.values() for c in part.calls)},
+                key=lambda c: (c.module, c.function, c.grad),
+            ),
         )
 
     def _chunks(self) -> Iterator[Chunk]:
@@ -104,13 +117,21 @@ class DocumentMemo:
 
 def _chunk_names(chunk: Chunk) -> ChunkNames:
     statements = [nested for top in chunk.statements for nested in [top, *statements_within(top)]]
-    isolable = bool(chunk.statements) and all(isinstance(s, DEFINITIONS) for s in chunk.statements) \
+    isolable = (
+        bool(chunk.statements)
+        and all(isinstance(s, DEFINITIONS) for s in chunk.statements)
         and not any(isinstance(s, IMPORTS) for s in statements)
+    )
     defined = {s.name for s in statements if isinstance(s, DEFINITIONS)}
     defined.update(name for s in statements if isinstance(s, (ast.Global, ast.Nonlocal)) for name in s.names)
     # module-level code: every name it binds (names bound inside definitions are theirs, or `global`s, above)
-    defined.update(node.id for top in chunk.statements if not isinstance(top, (*IMPORTS, *DEFINITIONS))
-                   for node in ast.walk(top) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+    defined.update(
+        node.id
+        for top in chunk.statements
+        if not isinstance(top, (*IMPORTS, *DEFINITIONS))
+        for node in ast.walk(top)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    )
     imports = tuple(ast.dump(s) for s in statements if isinstance(s, IMPORTS))
     return ChunkNames(frozenset(IDENTIFIER.findall(chunk.text)), frozenset(defined), isolable, imports)
 
@@ -128,8 +149,11 @@ def _isolated(chunks: list[Chunk], names: dict[str, ChunkNames]) -> list[Chunk]:
     isolated = []
     for chunk in chunks:
         own = names[chunk.text]
-        if own.isolable and all(writers.get(name, 0) <= 1 for name in own.defined) \
-                and all(definers.get(name, 0) <= (name in own.defined) for name in own.written):
+        if (
+            own.isolable
+            and all(writers.get(name, 0) <= 1 for name in own.defined)
+            and all(definers.get(name, 0) <= (name in own.defined) for name in own.written)
+        ):
             isolated.append(chunk)
     return isolated
 

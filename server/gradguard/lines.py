@@ -1,5 +1,6 @@
 """Line breaks as Python's tokenizer and LSP count them: `\\r\\n`, `\\r` and `\\n` only
 (not `str.splitlines`, which also breaks at form feeds and Unicode separators)."""
+
 from __future__ import annotations
 
 import functools

@@ -24,6 +24,7 @@ malformed `noqa` gets a valid one in front of it (the first one counts); a line 
 `  # noqa: CODES` at its end. None where a comment cannot go: the line ends inside a string or
 after a backslash.
 """
+
 from __future__ import annotations
 
 import io
@@ -106,7 +107,9 @@ def add_noqa_comments(text: str, findings: Iterable[Finding]) -> tuple[str, int]
         edit = noqa_edit(content, found)
         if edit is not None:
             span = edit.span
-            lines[line] = content[:span.start_col] + edit.new_text + content[span.end_col:] + lines[line][len(content):]
+            lines[line] = (
+                content[: span.start_col] + edit.new_text + content[span.end_col :] + lines[line][len(content) :]
+            )
             changed += 1
     return "".join(lines), changed
 
@@ -162,7 +165,7 @@ def _noqa(text: str, comment: int) -> Noqa | None:
     if colon is not None:
         codes, end = _codes(text, colon.end())
         return Noqa(start, end, codes)
-    following = text[at:at + 1]
+    following = text[at : at + 1]
     return Noqa(start, at, None if following in ("", "#") or following.isspace() else ())  # (): text glued to `noqa`
 
 
@@ -177,7 +180,7 @@ def _codes(text: str, at: int) -> tuple[tuple[str, ...], int]:
             return ((), end) if glued else (tuple(codes), end)  # `GG101Gx`; or words after the codes
         codes.append(code.group(1))
         end = code.end()
-        following = text[end:end + 1]
+        following = text[end : end + 1]
         glued = following.isascii() and following.isupper()  # `GG101GG201`: two codes
         if not (glued or following in ("", "#", ",") or following.isspace()):
             return (), end  # `GG101abc`, `GG101.`

@@ -9,6 +9,7 @@ or after a line continuation `%` and `!` are Python (`x = (a\n    != b)`), and a
 Jupyter compiles each cell on its own: a cell that does not parse fails alone and the others
 run. `JoinedCells.without` blanks such cells, so the others are still analysed as one program.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -103,7 +104,7 @@ def cells_after_fixes(joined: JoinedCells, sources: Sequence[str], fixed: str) -
             first += 1  # appended after the last line
         if i2 > i1 and joined.locate(i2 - 1)[0] != cell:
             return None
-        replaced = cell_lines[cell][first:first + i2 - i1]
+        replaced = cell_lines[cell][first : first + i2 - i1]
         if replaced != old_lines[i1:i2]:
             return None  # a blanked magic line is among them
         changes[cell].append((first, first + i2 - i1, new_lines[j1:j2]))
@@ -130,7 +131,7 @@ def _as_python(lines: list[str]) -> list[str]:
     depth, quote, continued, in_magic = 0, None, False, False
     for line in lines:
         starts_logical_line = depth == 0 and quote is None and not continued
-        placeholder = line[:len(line) - len(line.lstrip(" \t"))] + "pass"
+        placeholder = line[: len(line) - len(line.lstrip(" \t"))] + "pass"
         if in_magic:
             result.append("")
             in_magic = line.endswith("\\")
@@ -161,7 +162,7 @@ def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None, bo
         elif char == "#":
             return depth, None, False, i
         elif char in "\"'":
-            quote = line[i:i + 3] if line[i:i + 3] in TRIPLE_QUOTES else char
+            quote = line[i : i + 3] if line[i : i + 3] in TRIPLE_QUOTES else char
             i += len(quote)
             continue
         elif char in "([{":

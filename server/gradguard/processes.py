@@ -1,5 +1,6 @@
 """How the processes that run analyses start and are set up: the CLI and its workers, the language
 server and its workers. None of them may import a module from the tree being checked."""
+
 from __future__ import annotations
 
 import gc

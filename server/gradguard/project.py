@@ -9,6 +9,7 @@ A broken `pyproject.toml` (invalid TOML, a value of the wrong type) is a `Projec
 CLI does not check the files it would govern, since checking them with the wrong settings would
 report what the user turned off (the language server checks them with the defaults, and says so).
 """
+
 from __future__ import annotations
 
 import sys

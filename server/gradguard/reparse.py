@@ -10,6 +10,7 @@ whole text is parsed as usual, so the result is always what `ast.parse` gives fo
 When the changed lines lie inside one class's body (a model's methods, a trainer's), the same is
 done one level down: the touched body statements are parsed as the body of a stand-in class.
 """
+
 from __future__ import annotations
 
 import ast
@@ -50,12 +51,15 @@ class Reparser:
         end = self.starts[after] if after < len(self.starts) else len(old)
         moved = len(lines) - len(old)
         touched = [statement for chunk in self.chunks[first:after] for statement in chunk]
-        inner = _reparse_class(touched[0], lines, changed, end, moved) \
-            if len(touched) == 1 and isinstance(touched[0], ast.ClassDef) else None
+        inner = (
+            _reparse_class(touched[0], lines, changed, end, moved)
+            if len(touched) == 1 and isinstance(touched[0], ast.ClassDef)
+            else None
+        )
         if inner is not None:
             middle: list[ast.stmt] = [inner]
         else:  # the line breaks before the lines cost the parser next to nothing, and put them at their lines
-            parsed = _parsed("\n" * start + "".join(lines[start:end + moved]))
+            parsed = _parsed("\n" * start + "".join(lines[start : end + moved]))
             if parsed is None:
                 return None
             middle = parsed.body
@@ -66,8 +70,9 @@ class Reparser:
         self.starts, self.chunks = _chunked(statements, 0, [0], [[]])
 
 
-def _chunked(statements: list[ast.stmt], column: int, starts: list[int],
-             chunks: list[list[ast.stmt]]) -> tuple[list[int], list[list[ast.stmt]]]:
+def _chunked(
+    statements: list[ast.stmt], column: int, starts: list[int], chunks: list[list[ast.stmt]]
+) -> tuple[list[int], list[list[ast.stmt]]]:
     """Appends to `starts` and `chunks` a chunk for each statement that begins a line at `column`;
     the others join the chunk before them."""
     previous_end = 0
@@ -97,7 +102,9 @@ def _parsed(text: str) -> ast.Module | None:
         return None
 
 
-def _spliced(chunks: list[list[ast.stmt]], first: int, after: int, middle: list[ast.stmt], moved: int) -> list[ast.stmt]:
+def _spliced(
+    chunks: list[list[ast.stmt]], first: int, after: int, middle: list[ast.stmt], moved: int
+) -> list[ast.stmt]:
     """The statements of `chunks`, with those of chunks[first:after] replaced by `middle`, and those
     after them moved down by `moved` lines (up when negative)."""
     tail = [statement for chunk in chunks[after:] for statement in chunk]
@@ -107,8 +114,9 @@ def _spliced(chunks: list[list[ast.stmt]], first: int, after: int, middle: list[
     return [*(statement for chunk in chunks[:first] for statement in chunk), *middle, *tail]
 
 
-def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int], end: int,
-                   moved: int) -> ast.ClassDef | None:
+def _reparse_class(
+    cls: ast.ClassDef, lines: list[str], changed: tuple[int, int], end: int, moved: int
+) -> ast.ClassDef | None:
     """A class with only the statements of its body that the change touched parsed again, as the body
     of a stand-in `class _:` (so they keep their indentation and columns); `end`: the line where the
     top-level chunk holding the class ends. None when the change reaches the header, or when the
@@ -120,7 +128,11 @@ def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int]
     starts, chunks = _chunked(cls.body, column, [], [])
     first, after = _touched(starts, changed)
     start = starts[first]
-    stand_in = _parsed("\n" * (start - 1) + "class _:\n" + "".join(lines[start:(starts[after] if after < len(starts) else end) + moved]))
+    stand_in = _parsed(
+        "\n" * (start - 1)
+        + "class _:\n"
+        + "".join(lines[start : (starts[after] if after < len(starts) else end) + moved])
+    )
     if stand_in is None:
         return None
     indent = lines[body_start][:column]
@@ -134,7 +146,7 @@ def _reparse_class(cls: ast.ClassDef, lines: list[str], changed: tuple[int, int]
 
 
 def _indented_by(line: str, indent: str) -> bool:
-    return line.startswith(indent) and not line[len(indent):len(indent) + 1].isspace()
+    return line.startswith(indent) and not line[len(indent) : len(indent) + 1].isspace()
 
 
 def _first_line(statement: ast.stmt) -> int:

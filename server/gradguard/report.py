@@ -6,6 +6,7 @@ server can keep what a rule reported on a function an edit did not touch, and re
 the edit moved the function down the file (`incremental.py`): its nodes were moved with it.
 Rendering also applies suppression (`# noqa`, `# gradguard: ignore[...]`) and severity.
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,11 +52,21 @@ class Report:
         self.reported: list[Reported] = []
         self._named: list[ast.AST] = []
 
-    def add(self, rule: Rule, node: ast.AST, message: str, related: Iterable[tuple[ast.AST, str]] = (),
-            data: Mapping[str, JSONValue | LineOf] | None = None, severity: Severity | None = None) -> None:
+    def add(
+        self,
+        rule: Rule,
+        node: ast.AST,
+        message: str,
+        related: Iterable[tuple[ast.AST, str]] = (),
+        data: Mapping[str, JSONValue | LineOf] | None = None,
+        severity: Severity | None = None,
+    ) -> None:
         links = tuple(related)
-        named = {int(number): self._named[int(number)]
-                 for text in (message, *(text for _, text in links)) for number in LINE_REFERENCE.findall(text)}
+        named = {
+            int(number): self._named[int(number)]
+            for text in (message, *(text for _, text in links))
+            for number in LINE_REFERENCE.findall(text)
+        }
         self.reported.append(Reported(rule, node, message, links, data or {}, named, severity))
 
     def line(self, node: ast.AST | None) -> str:
@@ -78,8 +89,9 @@ class Rendering:
     """Turns what was reported into findings for one text: `ast` positions (UTF-8 byte columns)
     become code points, line references become "line 12" (or "line 3 of cell 2")."""
 
-    def __init__(self, lines: list[str], config: Config, cell_starts: Sequence[int] = (),
-                 cell_numbers: Sequence[int] = ()) -> None:
+    def __init__(
+        self, lines: list[str], config: Config, cell_starts: Sequence[int] = (), cell_numbers: Sequence[int] = ()
+    ) -> None:
         self.lines = lines
         self.config = config
         self.cell_starts = cell_starts
@@ -92,12 +104,17 @@ class Rendering:
             rule, span = item.rule, self.span(item.node)
             if rule.code not in enabled or self._suppressed(rule, span):
                 continue
-            severity = self.config.severity.get(rule.code) or self.config.severity.get(rule.slug) or item.severity \
+            severity = (
+                self.config.severity.get(rule.code)
+                or self.config.severity.get(rule.slug)
+                or item.severity
                 or rule.severity
+            )
             related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
             data = {key: self._data(value) for key, value in item.data.items()}
-            result.append(Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span,
-                                  related, data))
+            result.append(
+                Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span, related, data)
+            )
         return sorted(set(result), key=lambda f: (f.span, f.code))
 
     def span(self, node: ast.AST) -> Span:

@@ -1,7 +1,8 @@
 """`docs/rules/<code>-<slug>.md`: one page per rule, written from the registry (the one source).
 
-    python -m gradguard.ruledocs docs/rules      # rewrite the pages
+python -m gradguard.ruledocs docs/rules      # rewrite the pages
 """
+
 from __future__ import annotations
 
 import sys

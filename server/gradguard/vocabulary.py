@@ -3,6 +3,7 @@
 Names are canonical (`names.canonical`): `torch.no_grad`, not `torch.autograd.grad_mode.no_grad`.
 Each table says what a name is evidence of; nothing else in the package spells these lists.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,25 +18,59 @@ MODULE_BASES = ("torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList",
 FRAMEWORK_MODULE_SUFFIXES = ("LightningModule", "PreTrainedModel", "ModelMixin")
 # Methods that only a module has (called with these argument counts): the receiver is a model, in
 # code that imports torch (a NumPy class may have `train()` and `eval()` too).
-MODULE_METHODS = {"eval": (0,), "train": (0, 1), "parameters": (0, 1), "named_parameters": (0, 1, 2),
-                  "state_dict": (0,), "load_state_dict": (1, 2), "modules": (0,), "children": (0,)}
+MODULE_METHODS = {
+    "eval": (0,),
+    "train": (0, 1),
+    "parameters": (0, 1),
+    "named_parameters": (0, 1, 2),
+    "state_dict": (0,),
+    "load_state_dict": (1, 2),
+    "modules": (0,),
+    "children": (0,),
+}
 # Optimizers, LR schedulers and grad scalers have these too: their receiver is a model only when its name is
 # not one of those.
 SHARED_STATE_METHODS = ("state_dict", "load_state_dict")
 # Calls that return their (model) argument or receiver, mode unchanged.
-SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-                        "torch.nn.parallel.DistributedDataParallel",
-                        "torch.nn.parallel.distributed.DistributedDataParallel", "copy.deepcopy")
-SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_",
-                      "share_memory")
+SAME_MODEL_FUNCTIONS = (
+    "torch.compile",
+    "torch.nn.DataParallel",
+    "torch.nn.parallel.DataParallel",
+    "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.distributed.DistributedDataParallel",
+    "copy.deepcopy",
+)
+SAME_MODEL_METHODS = (
+    "to",
+    "cuda",
+    "cpu",
+    "float",
+    "half",
+    "double",
+    "bfloat16",
+    "eval",
+    "train",
+    "requires_grad_",
+    "share_memory",
+)
 # Factories of fresh (training-mode) modules.
 FRESH_MODEL_FACTORIES = ("torchvision.models.", "timm.create_model", "open_clip.create_model")
 PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
 # `from_pretrained` of these gives no module: `AutoTokenizer`, `AutoProcessor`, `AutoConfig`, a diffusers
 # pipeline (its `__call__` already runs under no_grad), a noise scheduler, a transformers v5 tokenizer
 # (`TokenizersBackend`, `SentencePieceBackend`, `MistralCommonBackend`).
-NOT_MODELS_FROM_PRETRAINED = ("Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Extractor", "Config",
-                              "Pipeline", "Scheduler", "GenerationConfig", "Backend")
+NOT_MODELS_FROM_PRETRAINED = (
+    "Tokenizer",
+    "TokenizerFast",
+    "Processor",
+    "FeatureExtractor",
+    "Extractor",
+    "Config",
+    "Pipeline",
+    "Scheduler",
+    "GenerationConfig",
+    "Backend",
+)
 # Loaders that give back a whole module with its trained weights, in whatever mode it was saved.
 MODULE_LOADERS = frozenset({"torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"})
 # `torch.load` gives a whole module only when the code then calls what it returned (a state dict is never called).
@@ -49,19 +84,72 @@ LOADED_MODEL_CONSTRUCTORS = ("from_pretrained", "load_from_checkpoint")
 LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")
 # Helpers of the user's code that load weights into the model they are given (`resume_from_ckpt(path, model)`,
 # `load_checkpoint(model, path)`): like `load_state_dict`, they leave its mode alone.
-WEIGHT_LOADER_NAME = re.compile(r"^(?:load|resume|restore)(?:_|$)|_(?:load|resume|restore)_?(?:ckpt|checkpoint|weights|state)")
+WEIGHT_LOADER_NAME = re.compile(
+    r"^(?:load|resume|restore)(?:_|$)|_(?:load|resume|restore)_?(?:ckpt|checkpoint|weights|state)"
+)
 # Methods of a module class that run its submodules: a forward pass like `model(x)`.
 FORWARD_METHODS = frozenset({"forward", "encode", "decode", "generate"})
-STATELESS_LAYERS = frozenset({
-    "ReLU", "ReLU6", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softplus", "Mish", "Hardswish",
-    "Hardsigmoid", "ELU", "LeakyReLU", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
-    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "Dropout", "Dropout1d",
-    "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
-    "ReflectionPad2d", "CosineSimilarity", "PairwiseDistance", "Softmax2d", "GLU",
-})
-MODE_DEPENDENT_LAYERS = ("BatchNorm", "SyncBatchNorm", "Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention",
-                         "Sequential", "ModuleList", "ModuleDict")
+STATELESS_LAYERS = frozenset(
+    {
+        "ReLU",
+        "ReLU6",
+        "GELU",
+        "SiLU",
+        "Tanh",
+        "Sigmoid",
+        "Softmax",
+        "LogSoftmax",
+        "Softplus",
+        "Mish",
+        "Hardswish",
+        "Hardsigmoid",
+        "ELU",
+        "LeakyReLU",
+        "Identity",
+        "Flatten",
+        "Unflatten",
+        "MaxPool1d",
+        "MaxPool2d",
+        "MaxPool3d",
+        "AvgPool1d",
+        "AvgPool2d",
+        "AvgPool3d",
+        "AdaptiveAvgPool1d",
+        "AdaptiveAvgPool2d",
+        "AdaptiveAvgPool3d",
+        "AdaptiveMaxPool1d",
+        "AdaptiveMaxPool2d",
+        "Upsample",
+        "PixelShuffle",
+        "PixelUnshuffle",
+        "Dropout",
+        "Dropout1d",
+        "Dropout2d",
+        "Dropout3d",
+        "AlphaDropout",
+        "FeatureAlphaDropout",
+        "ZeroPad2d",
+        "ConstantPad1d",
+        "ConstantPad2d",
+        "ReflectionPad2d",
+        "CosineSimilarity",
+        "PairwiseDistance",
+        "Softmax2d",
+        "GLU",
+    }
+)
+MODE_DEPENDENT_LAYERS = (
+    "BatchNorm",
+    "SyncBatchNorm",
+    "Transformer",
+    "LSTM",
+    "GRU",
+    "RNN",
+    "MultiheadAttention",
+    "Sequential",
+    "ModuleList",
+    "ModuleDict",
+)
 
 # What behaves differently in training mode (TORCH-FACTS 9 measures Dropout and BatchNorm; the
 # others apply dropout of their own, a random slope (RReLU), or running statistics when asked to track them).
@@ -70,34 +158,117 @@ BATCH_NORM_LAYERS = ("BatchNorm", "SyncBatchNorm", "LazyBatchNorm")
 LAYERS_WITH_DROPOUT = ("Transformer", "LSTM", "GRU", "RNN", "MultiheadAttention")
 INSTANCE_NORM_LAYERS = ("InstanceNorm", "LazyInstanceNorm")  # with `track_running_stats=True`
 # Packages whose calls build no modules (anything else imported may hide one).
-BUILD_NO_MODULES = frozenset({"math", "numpy", "einops", "typing", "functools", "itertools", "operator", "collections",
-                              "copy", "warnings", "logging", "random", "os", "sys", "time", "dataclasses", "abc"})
-FUNCTIONAL_DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
-    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"))
+BUILD_NO_MODULES = frozenset(
+    {
+        "math",
+        "numpy",
+        "einops",
+        "typing",
+        "functools",
+        "itertools",
+        "operator",
+        "collections",
+        "copy",
+        "warnings",
+        "logging",
+        "random",
+        "os",
+        "sys",
+        "time",
+        "dataclasses",
+        "abc",
+    }
+)
+FUNCTIONAL_DROPOUTS = frozenset(
+    f"torch.nn.functional.{name}"
+    for name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")
+)
 
 # ---- which code is PyTorch code ------------------------------------------------------------------
 # Import roots of libraries built on torch: duck typing (`x.eval()` makes `x` a model) counts only
 # in a file that imports one of them, a module of its own project, or a library we do not know.
-TORCH_ROOTS = frozenset({
-    "torch", "torchvision", "torchaudio", "torchtext", "transformers", "diffusers", "timm", "lightning",
-    "pytorch_lightning", "peft", "accelerate", "open_clip", "sentence_transformers", "ignite", "pytorch_pfn_extras",
-    "trl", "ultralytics", "fairseq", "detectron2", "torch_geometric", "deepspeed",
-})
+TORCH_ROOTS = frozenset(
+    {
+        "torch",
+        "torchvision",
+        "torchaudio",
+        "torchtext",
+        "transformers",
+        "diffusers",
+        "timm",
+        "lightning",
+        "pytorch_lightning",
+        "peft",
+        "accelerate",
+        "open_clip",
+        "sentence_transformers",
+        "ignite",
+        "pytorch_pfn_extras",
+        "trl",
+        "ultralytics",
+        "fairseq",
+        "detectron2",
+        "torch_geometric",
+        "deepspeed",
+    }
+)
 # Libraries known not to be PyTorch: importing them says nothing about torch.
-NON_TORCH_ROOTS = frozenset({
-    "numpy", "np", "pandas", "scipy", "sklearn", "matplotlib", "seaborn", "jax", "flax", "optax", "tensorflow", "keras",
-    "tqdm", "PIL", "cv2", "yaml", "requests", "click", "absl", "numba", "sympy", "networkx", "xgboost", "lightgbm",
-    "pytest", "rich", "tabulate", "h5py",
-}) | frozenset(getattr(sys, "stdlib_module_names", ()))
+NON_TORCH_ROOTS = frozenset(
+    {
+        "numpy",
+        "np",
+        "pandas",
+        "scipy",
+        "sklearn",
+        "matplotlib",
+        "seaborn",
+        "jax",
+        "flax",
+        "optax",
+        "tensorflow",
+        "keras",
+        "tqdm",
+        "PIL",
+        "cv2",
+        "yaml",
+        "requests",
+        "click",
+        "absl",
+        "numba",
+        "sympy",
+        "networkx",
+        "xgboost",
+        "lightgbm",
+        "pytest",
+        "rich",
+        "tabulate",
+        "h5py",
+    }
+) | frozenset(getattr(sys, "stdlib_module_names", ()))
 # Never files of the analysed project (cross-file summaries are not looked up for them).
 THIRD_PARTY_ROOTS = TORCH_ROOTS | NON_TORCH_ROOTS
 
 # ---- what needs gradients ----------------------------------------------------------------------
-GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
-                      "torch.func.jacrev", "torch.func.grad_and_value")
+GRADIENT_CONSUMERS = (
+    "torch.autograd.grad",
+    "torch.autograd.backward",
+    "torch.func.grad",
+    "torch.func.vjp",
+    "torch.func.jacrev",
+    "torch.func.grad_and_value",
+)
 GRADIENT_CONSUMER_PREFIXES = ("torch.autograd.functional.",)
-GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
-                            "register_backward_hook", "requires_grad_", "retain_grad"})
+GRADIENT_ATTRS = frozenset(
+    {
+        "backward",
+        "manual_backward",
+        "register_hook",
+        "register_full_backward_hook",
+        "register_backward_hook",
+        "requires_grad_",
+        "retain_grad",
+    }
+)
 BACKWARD_METHODS = ("backward", "manual_backward")  # `loss.backward()`, `accelerator.backward(loss)`
 OPTIMIZER_RECEIVERS = ("opt", "scaler")  # `opt.step()`, `scaler.step(optimizer)`; and any name with "optim"
 
@@ -112,14 +283,36 @@ EVALUATION_DATA = re.compile(
 )
 # Tokens that name evaluation data, for the text gate (substrings of what EVALUATION_DATA matches).
 EVALUATION_DATA_TOKENS = (
-    "val_loader", "valid_loader", "test_loader", "eval_loader", "val_dl", "test_dl", "valloader", "testloader",
-    "val_data", "test_data", "eval_data", "eval_dataloader", "val_dataloader", "test_dataloader",
+    "val_loader",
+    "valid_loader",
+    "test_loader",
+    "eval_loader",
+    "val_dl",
+    "test_dl",
+    "valloader",
+    "testloader",
+    "val_data",
+    "test_data",
+    "eval_data",
+    "eval_dataloader",
+    "val_dataloader",
+    "test_dataloader",
 )
 # Methods a framework calls under no_grad with the model in eval mode (Lightning, TORCH-FACTS 23).
-FRAMEWORK_EVAL_HOOKS = frozenset({
-    "validation_step", "test_step", "predict_step", "on_validation_epoch_end", "on_test_epoch_end",
-    "on_predict_epoch_end", "validation_epoch_end", "test_epoch_end", "on_validation_batch_end", "on_test_batch_end",
-})
+FRAMEWORK_EVAL_HOOKS = frozenset(
+    {
+        "validation_step",
+        "test_step",
+        "predict_step",
+        "on_validation_epoch_end",
+        "on_test_epoch_end",
+        "on_predict_epoch_end",
+        "validation_epoch_end",
+        "test_epoch_end",
+        "on_validation_batch_end",
+        "on_test_batch_end",
+    }
+)
 # Keyword arguments whose function a framework calls under no_grad with the model in eval mode:
 # `Evaluator(loader, model, eval_func=step)` of pytorch-pfn-extras.
 FRAMEWORK_EVAL_CALLBACKS = frozenset({"eval_func"})

@@ -1,4 +1,5 @@
 """Helpers for end-to-end tests of `gradguard --check`: each test runs the real CLI in a subprocess."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,15 +11,21 @@ from pathlib import Path
 import pytest
 
 SHARED_EXAMPLES = Path(__file__).parents[2].parent / "shared" / "examples"  # shared/ sits beside the clone
-needs_shared_examples = pytest.mark.skipif(not SHARED_EXAMPLES.is_dir(), reason="../shared/examples is not beside this clone")
+needs_shared_examples = pytest.mark.skipif(
+    not SHARED_EXAMPLES.is_dir(), reason="../shared/examples is not beside this clone"
+)
 GG101_SNIPPET = "import torch\nwith torch.no_grad:\n    pass\n"  # GG101 on line 2
 CLEAN_SNIPPET = "import torch\nwith torch.no_grad():\n    pass\n"
 
 
 def run_gradguard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gradguard", *args], cwd=cwd, capture_output=True, text=True,
-        encoding="utf-8", timeout=600,
+        [sys.executable, "-m", "gradguard", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
     )
 
 

@@ -1,4 +1,5 @@
 """Bad input never crashes the run and never loses data: each file is reported, the others still checked."""
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,9 @@ def test_each_unreadable_file_is_reported_and_nothing_changes(project: Path) -> 
 
 def test_fix_leaves_bad_files_alone(project: Path) -> None:
     write_bytes(project, "binary.py", b"import torch\x00")
-    write_bytes(project, "latin1_no_cookie.py", "import torch\nwith torch.no_grad:  # café\n    pass\n".encode("latin-1"))
+    write_bytes(
+        project, "latin1_no_cookie.py", "import torch\nwith torch.no_grad:  # café\n    pass\n".encode("latin-1")
+    )
     write_bytes(project, "good.py", GG101_SNIPPET.encode())
     before = tree_digest(project)
     result = run_gradguard("--check", "--fix", cwd=project)
@@ -67,14 +70,27 @@ def test_unreadable_file(project: Path) -> None:
     assert result.returncode == 2 and "secret.py: error: cannot read: Permission denied" in result.stderr
 
 
-@pytest.mark.parametrize("name, data, row, column", [
-    ("bom.py", b"\xef\xbb\xbf" + GG101_SNIPPET.encode(), 2, 6),
-    ("crlf.py", GG101_SNIPPET.replace("\n", "\r\n").encode(), 2, 6),
-    ("mixed.py", b"import torch\r\nwith torch.no_grad:\n    pass\r\n", 2, 6),
-    ("tabs.py", b"import torch\nif True:\n\twith torch.no_grad:\n\t\tpass\n", 3, 7),
-    ("unicode.py", "import torch\nπ = 1; λ = 2\nif π: x = 'é'; y = torch.no_grad\nwith torch.no_grad:\n    pass\n".encode(), 4, 6),
-    ("latin1_cookie.py", "# -*- coding: latin-1 -*-\nimport torch\n# café\nwith torch.no_grad:\n    pass\n".encode("latin-1"), 4, 6),
-])
+@pytest.mark.parametrize(
+    "name, data, row, column",
+    [
+        ("bom.py", b"\xef\xbb\xbf" + GG101_SNIPPET.encode(), 2, 6),
+        ("crlf.py", GG101_SNIPPET.replace("\n", "\r\n").encode(), 2, 6),
+        ("mixed.py", b"import torch\r\nwith torch.no_grad:\n    pass\r\n", 2, 6),
+        ("tabs.py", b"import torch\nif True:\n\twith torch.no_grad:\n\t\tpass\n", 3, 7),
+        (
+            "unicode.py",
+            "import torch\nπ = 1; λ = 2\nif π: x = 'é'; y = torch.no_grad\nwith torch.no_grad:\n    pass\n".encode(),
+            4,
+            6,
+        ),
+        (
+            "latin1_cookie.py",
+            "# -*- coding: latin-1 -*-\nimport torch\n# café\nwith torch.no_grad:\n    pass\n".encode("latin-1"),
+            4,
+            6,
+        ),
+    ],
+)
 def test_unusual_but_valid_files_are_analysed(project: Path, name: str, data: bytes, row: int, column: int) -> None:
     write_bytes(project, name, data)
     [finding] = findings_json(cwd=project)
@@ -82,12 +98,18 @@ def test_unusual_but_valid_files_are_analysed(project: Path, name: str, data: by
     assert finding["location"]["column"] == column
 
 
-@pytest.mark.parametrize("name, data", [
-    ("bom.py", b"\xef\xbb\xbf" + GG101_SNIPPET.encode()),
-    ("crlf.py", GG101_SNIPPET.replace("\n", "\r\n").encode()),
-    ("mixed.py", b"import torch\r\nwith torch.no_grad:\n    pass\r\n"),
-    ("latin1_cookie.py", "# -*- coding: latin-1 -*-\nimport torch  # café\nwith torch.no_grad:\n    pass\n".encode("latin-1")),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("bom.py", b"\xef\xbb\xbf" + GG101_SNIPPET.encode()),
+        ("crlf.py", GG101_SNIPPET.replace("\n", "\r\n").encode()),
+        ("mixed.py", b"import torch\r\nwith torch.no_grad:\n    pass\r\n"),
+        (
+            "latin1_cookie.py",
+            "# -*- coding: latin-1 -*-\nimport torch  # café\nwith torch.no_grad:\n    pass\n".encode("latin-1"),
+        ),
+    ],
+)
 def test_fix_keeps_encoding_and_line_endings(project: Path, name: str, data: bytes) -> None:
     path = write_bytes(project, name, data)
     result = run_gradguard("--check", "--fix", cwd=project)

@@ -1,5 +1,6 @@
 """`gradguard check|server|rule|version`, the old flag spellings, and what a bare `gradguard` does:
 serve LSP when an editor starts it (standard input a pipe), print the help on a terminal."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,15 @@ def test_a_path_without_a_command_is_a_usage_error_naming_the_commands(project: 
     assert "invalid choice: 'a.py'" in result.stderr and "'check'" in result.stderr
 
 
-@pytest.mark.parametrize("command, alias", [(["rule", "GG203"], ["--explain", "GG203"]),
-                                            (["rule", "missing-eval"], ["--explain=missing-eval"]),
-                                            (["rule", "--all"], ["--list-rules"]),
-                                            (["version"], ["--version"])])
+@pytest.mark.parametrize(
+    "command, alias",
+    [
+        (["rule", "GG203"], ["--explain", "GG203"]),
+        (["rule", "missing-eval"], ["--explain=missing-eval"]),
+        (["rule", "--all"], ["--list-rules"]),
+        (["version"], ["--version"]),
+    ],
+)
 def test_rule_and_version_and_their_aliases(project: Path, command: list[str], alias: list[str]) -> None:
     result, old = run_gradguard(*command, cwd=project), run_gradguard(*alias, cwd=project)
     assert result.returncode == old.returncode == 0, result.stderr
@@ -44,7 +50,9 @@ def test_rule_and_version_and_their_aliases(project: Path, command: list[str], a
 
 def test_rule_output(project: Path) -> None:
     assert run_gradguard("rule", "GG203", cwd=project).stdout.startswith("# GG203 `train-mode-not-restored`")
-    assert [line.split()[0] for line in run_gradguard("rule", "--all", cwd=project).stdout.splitlines()] == [r.code for r in RULES]
+    assert [line.split()[0] for line in run_gradguard("rule", "--all", cwd=project).stdout.splitlines()] == [
+        r.code for r in RULES
+    ]
     assert run_gradguard("version", cwd=project).stdout == f"gradguard {__version__}\n"
     unknown = run_gradguard("rule", "GG999", cwd=project)
     assert unknown.returncode == 2 and "rule --all" in unknown.stderr
@@ -59,12 +67,18 @@ def test_help_names_every_command(project: Path) -> None:
 
 
 def _initialize(process: subprocess.Popen) -> dict:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                       "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": None, "capabilities": {}},
+        }
+    ).encode()
     process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
     process.stdin.flush()
     length = 0
-    while (header := process.stdout.readline().strip()):
+    while header := process.stdout.readline().strip():
         if header.lower().startswith(b"content-length:"):
             length = int(header.split(b":")[1])
     return json.loads(process.stdout.read(length))
@@ -73,8 +87,13 @@ def _initialize(process: subprocess.Popen) -> dict:
 @pytest.mark.parametrize("args", [[], ["--stdio"], ["server"], ["server", "--stdio"]])
 def test_started_by_an_editor_it_serves_lsp_on_stdio(project: Path, args: list[str]) -> None:
     """As the VS Code client starts it: `python -m gradguard`, standard input and output pipes."""
-    process = subprocess.Popen([sys.executable, "-m", "gradguard", *args], cwd=project,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradguard", *args],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         reply = _initialize(process)
         assert reply["id"] == 1 and reply["result"]["serverInfo"]["name"].lower() == "gradguard"
@@ -87,8 +106,14 @@ def test_on_a_terminal_a_bare_gradguard_prints_the_help(project: Path) -> None:
     """Typed in a shell with nothing after it, it must not sit silently waiting for JSON-RPC."""
     controller, terminal = pty.openpty()
     try:
-        result = subprocess.run([sys.executable, "-m", "gradguard"], cwd=project, stdin=terminal,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "gradguard"],
+            cwd=project,
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         os.close(controller)
         os.close(terminal)

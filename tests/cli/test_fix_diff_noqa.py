@@ -1,4 +1,5 @@
 """`--fix`, `--diff` and `--add-noqa` change files only as asked, atomically, keeping everything else."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,13 @@ def test_diff_shows_the_fix_and_changes_nothing(project: Path) -> None:
     result = run_gradguard("--check", "--diff", cwd=project)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "--- a/loop.py", "+++ b/loop.py", "@@ -1,3 +1,3 @@",
-        " import torch", "-with torch.no_grad:", "+with torch.no_grad():", "     pass",
+        "--- a/loop.py",
+        "+++ b/loop.py",
+        "@@ -1,3 +1,3 @@",
+        " import torch",
+        "-with torch.no_grad:",
+        "+with torch.no_grad():",
+        "     pass",
     ]
     assert tree_digest(project) == before
     (project / "loop.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
@@ -41,7 +47,8 @@ def test_fix_leaves_files_without_fixes_and_odd_notebook_layouts_alone(project: 
     (project / "clean.py").write_text(CLEAN_SNIPPET, encoding="utf-8")
     (project / "nb.ipynb").write_text(  # indented by 3: writing it back would reformat the whole file
         json.dumps({"cells": [{"cell_type": "code", "source": "import torch\nwith torch.no_grad:\n  1\n"}]}, indent=3),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     before = tree_digest(project)
     result = run_gradguard("--check", "--fix", cwd=project)
     assert result.returncode == 1
@@ -104,8 +111,9 @@ def test_unsafe_fixes_only_when_asked(project: Path) -> None:
 def test_diff_and_fix_say_when_only_unsafe_fixes_are_left(project: Path) -> None:
     """Before, a project whose findings all had unsafe fixes got "Would fix 0 findings" and no word of
     --unsafe-fixes."""
-    (project / "val.py").write_text("import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n",
-                                    encoding="utf-8")
+    (project / "val.py").write_text(
+        "import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n", encoding="utf-8"
+    )
     hint = "Some findings have only unsafe fixes: `--unsafe-fixes` applies them too (read the diff first)."
     diff = run_gradguard("check", "--diff", "--no-cache", cwd=project)
     assert (diff.returncode, diff.stdout) == (0, "")

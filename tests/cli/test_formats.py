@@ -1,4 +1,5 @@
 """Every output format and every exit status."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,9 @@ from .conftest import CLEAN_SNIPPET, GG101_SNIPPET, SHARED_EXAMPLES, findings_js
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-2.1.0.json"
 
 
-GG201_SNIPPET = "import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n"  # its fix is unsafe
+GG201_SNIPPET = (
+    "import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n"  # its fix is unsafe
+)
 
 
 def test_text_lists_findings_one_based_with_summary(project: Path) -> None:
@@ -32,7 +35,10 @@ def test_text_says_what_the_unsafe_fixes_would_add(project: Path) -> None:
     assert result.returncode == 1, result.stderr
     loop, val, summary = result.stdout.splitlines()
     assert loop.startswith("loop.py:2:6: GG101 [*] error: ") and val.startswith("val.py:4:12: GG201 warning: ")
-    assert summary == "Found 2 findings in 2 files (2 files checked). 1 fixable with `--fix` (1 more with `--unsafe-fixes`)."
+    assert (
+        summary
+        == "Found 2 findings in 2 files (2 files checked). 1 fixable with `--fix` (1 more with `--unsafe-fixes`)."
+    )
     unsafe = run_gradguard("check", "--no-cache", "--unsafe-fixes", cwd=project).stdout.splitlines()
     assert unsafe[1].startswith("val.py:4:12: GG201 [*] warning: ") and unsafe[2].endswith(" 2 fixable with `--fix`.")
 
@@ -42,7 +48,10 @@ def test_statistics_one_line_per_rule(project: Path) -> None:
     (project / "val.py").write_text(GG201_SNIPPET, encoding="utf-8")
     result = run_gradguard("check", "--statistics", "--no-cache", cwd=project)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines()[:2] == ["2\tGG101\t[*] no-grad-not-called", "1\tGG201\t    forward-without-no-grad"]
+    assert result.stdout.splitlines()[:2] == [
+        "2\tGG101\t[*] no-grad-not-called",
+        "1\tGG201\t    forward-without-no-grad",
+    ]
 
 
 def test_colour_only_on_a_terminal_or_when_forced(project: Path, monkeypatch) -> None:
@@ -52,7 +61,9 @@ def test_colour_only_on_a_terminal_or_when_forced(project: Path, monkeypatch) ->
     assert "\x1b[" not in run_gradguard("check", cwd=project).stdout  # a pipe
     monkeypatch.setenv("FORCE_COLOR", "1")
     forced = run_gradguard("check", cwd=project).stdout
-    assert forced.startswith("\x1b[1mloop.py\x1b[0m:2:6: \x1b[1mGG101\x1b[0m \x1b[36m[*]\x1b[0m \x1b[1;31merror\x1b[0m: ")
+    assert forced.startswith(
+        "\x1b[1mloop.py\x1b[0m:2:6: \x1b[1mGG101\x1b[0m \x1b[36m[*]\x1b[0m \x1b[1;31merror\x1b[0m: "
+    )
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in run_gradguard("check", cwd=project).stdout
     monkeypatch.delenv("NO_COLOR")
@@ -104,11 +115,25 @@ def test_json_shape(project: Path) -> None:
     result = run_gradguard("--check", "--format", "json", cwd=project)
     assert result.returncode == 1, result.stderr
     [item] = json.loads(result.stdout)
-    assert set(item) == {"filename", "code", "rule", "severity", "message", "location", "end_location", "fix", "url",
-                         "related"}
+    assert set(item) == {
+        "filename",
+        "code",
+        "rule",
+        "severity",
+        "message",
+        "location",
+        "end_location",
+        "fix",
+        "url",
+        "related",
+    }
     assert item["related"] == []
     assert (item["filename"], item["code"], item["rule"], item["severity"]) == (
-        "loop.py", "GG101", "no-grad-not-called", "error")
+        "loop.py",
+        "GG101",
+        "no-grad-not-called",
+        "error",
+    )
     assert item["location"]["row"] == 2 and item["location"]["column"] >= 1
     assert set(item["end_location"]) == {"row", "column"}
     assert item["url"].endswith("GG101-no-grad-not-called.md")
@@ -126,7 +151,9 @@ def test_json_related_locations_point_at_the_evidence(project: Path) -> None:
         "    model.train()\n"
         "    with torch.no_grad():\n"
         "        for x, y in loader:\n"
-        "            model(x)\n", encoding="utf-8")
+        "            model(x)\n",
+        encoding="utf-8",
+    )
     [item] = findings_json(cwd=project)
     assert item["code"] == "GG202"
     [related] = item["related"]

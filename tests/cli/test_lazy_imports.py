@@ -1,4 +1,5 @@
 """A check imports the fix engine's libcst only when it computes fixes (0.4 CPU-s of a 0.5 s run otherwise)."""
+
 import json
 import subprocess
 import sys

@@ -1,4 +1,5 @@
 """`--jobs N` gives the same output as `--jobs 1`; the cache gives the same findings as a cold run."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,12 @@ def generate_tree(root: Path) -> None:
         body = [GG101_SNIPPET, CLEAN_SNIPPET, "import torch\nx = (\n", GG101_SNIPPET * 3][index % 4]
         padding = "".join(f"value_{line} = {line}\n" for line in range(1000))  # enough bytes to start workers
         (folder / f"module_{index}.py").write_text(f"# file {index}\n{body}{padding}", encoding="utf-8")
-    (root / "pkg0" / "nb.ipynb").write_text(json.dumps(
-        {"cells": [{"cell_type": "code", "source": GG101_SNIPPET, "metadata": {}, "outputs": []}], "metadata": {}}),
-        encoding="utf-8")
+    (root / "pkg0" / "nb.ipynb").write_text(
+        json.dumps(
+            {"cells": [{"cell_type": "code", "source": GG101_SNIPPET, "metadata": {}, "outputs": []}], "metadata": {}}
+        ),
+        encoding="utf-8",
+    )
 
 
 def assert_same_output_for_jobs(args: list[str], cwd: Path) -> None:

@@ -1,5 +1,6 @@
 """`gradguard --check` never imports a module of the checked project, also when it runs worker
 processes (each started by a fresh Python in the working directory, which is the project)."""
+
 from __future__ import annotations
 
 import json
@@ -30,14 +31,21 @@ def check_with_workers(command: list[str], project) -> None:
     assert sum(path.stat().st_size for path in project.root.glob("sample_*.py")) > PARALLEL_MIN_BYTES
 
     try:
-        run = subprocess.run([*command, "--check", "--no-cache", "--jobs", "2", "--format", "json"],
-                             cwd=project.root, capture_output=True, text=True, timeout=180)
+        run = subprocess.run(
+            [*command, "--check", "--no-cache", "--jobs", "2", "--format", "json"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
     except subprocess.TimeoutExpired:  # a worker that dies on import is started again, and again
         pytest.fail(f"--check did not finish; imported from the project: {project.imported()}")
 
     assert project.imported() == []
     assert run.returncode == 1, run.stderr
-    findings = {(finding["filename"], finding["code"], finding["location"]["row"]) for finding in json.loads(run.stdout)}
+    findings = {
+        (finding["filename"], finding["code"], finding["location"]["row"]) for finding in json.loads(run.stdout)
+    }
     assert findings == {(name, "GG101", 2) for name in samples}
 
 

@@ -4,6 +4,7 @@ A checked repository is untrusted: it can hold symlinks planted where GradGuard 
 the installed command in a subprocess, as root or not (read-only is judged by the mode bits, so root
 is refused too).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,10 @@ def test_fix_never_follows_a_link_planted_at_a_temporary_name(project: Path, out
     victim = outside / "victim.txt"
     victim.write_text("keep me\n", encoding="utf-8")
     # The shell plants the link under its own PID, then execs GradGuard, which keeps that PID.
-    command = (f'ln -s {shlex.quote(str(victim))} ".train.py.gradguard-tmp-$$" && '
-               f"exec {shlex.quote(sys.executable)} -m gradguard --check --fix --no-cache train.py")
+    command = (
+        f'ln -s {shlex.quote(str(victim))} ".train.py.gradguard-tmp-$$" && '
+        f"exec {shlex.quote(sys.executable)} -m gradguard --check --fix --no-cache train.py"
+    )
     result = subprocess.run(["sh", "-c", command], cwd=project, capture_output=True, text=True, timeout=600)
 
     assert result.returncode == 0, result.stderr
@@ -92,7 +95,11 @@ def test_fix_leaves_links_out_hard_links_and_read_only_files_unchanged(project: 
         "outside the folders being checked",
     ]
     assert "Fixed 1 finding in 1 file." in result.stderr
-    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == ["linked.py", "read_only.py", "escape.py"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [
+        "linked.py",
+        "read_only.py",
+        "escape.py",
+    ]
     assert (project / "escape.py").is_symlink()
     assert (outside / "shared.py").read_text(encoding="utf-8") == GG101_SNIPPET
     assert os.path.samefile(project / "linked.py", outside / "other_name.py")
@@ -126,6 +133,7 @@ def test_fix_keeps_the_owner_and_group(project: Path) -> None:
 
 # The results cache ---------------------------------------------------------------------------------
 
+
 def _check_twice(project: Path) -> list[subprocess.CompletedProcess[str]]:
     """Two runs: the first would write the cache, the second read it."""
     return [run_gradguard("--check", cwd=project) for _ in range(2)]
@@ -137,7 +145,8 @@ def _assert_cache_refused(runs: list[subprocess.CompletedProcess[str]], link: st
         assert result.stdout.startswith("train.py:2:6: GG101")
         assert result.stderr.splitlines() == [
             f"{link}: warning: is a symlink, so the results cache is not used "
-            "(delete .gradguard_cache to start a new one)"]
+            "(delete .gradguard_cache to start a new one)"
+        ]
     assert [path.name for path in outside.rglob("*")] == []
 
 

@@ -1,6 +1,7 @@
 """Source encodings (issue 19, item 5): a coding cookie names a codec we can read and write back byte
 for byte (a text encoding that reads ASCII as ASCII and round-trips the file), or the file is reported
 as "unsupported source encoding" and left alone, by `--check` and `--fix` alike."""
+
 from __future__ import annotations
 
 import codecs
@@ -31,8 +32,10 @@ def test_exotic_cookies_are_unsupported_encodings(project: Path, mode: tuple[str
 
     assert result.returncode == 2
     errors = sorted(line for line in result.stderr.splitlines() if ": error: " in line)
-    assert errors == sorted([f"cookie_{encoding}.py: error: unsupported source encoding: {encoding}" for encoding in UNSUPPORTED]
-                            + ["unknown.py: error: unsupported source encoding: klingon (no such codec)"])
+    assert errors == sorted(
+        [f"cookie_{encoding}.py: error: unsupported source encoding: {encoding}" for encoding in UNSUPPORTED]
+        + ["unknown.py: error: unsupported source encoding: klingon (no such codec)"]
+    )
     assert tree_digest(project) == before
 
 
@@ -46,7 +49,8 @@ def test_utf16_and_utf32_sources_are_named(project: Path, codec: str, name: str)
         assert result.returncode == 2
         assert result.stderr.splitlines()[0] == (
             f"wide.py: error: {name} source is not supported (Python reads source as UTF-8 or as the "
-            "ASCII-compatible encoding a coding cookie names); save the file as UTF-8")
+            "ASCII-compatible encoding a coding cookie names); save the file as UTF-8"
+        )
 
 
 def test_a_text_encoding_that_round_trips_is_fixed_in_it(project: Path) -> None:

@@ -1,4 +1,5 @@
 """Suppression comments and every `[tool.gradguard]` key, seen through the CLI."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,9 @@ from .conftest import GG101_SNIPPET, findings_json, run_gradguard
 GG101_LINE = "with torch.no_grad:"
 
 
-@pytest.mark.parametrize("comment", ["# noqa", "# noqa: GG101", "# noqa: E501, GG101", "# NOQA : GG101",
-                                     "# gradguard: ignore[GG101]"])
+@pytest.mark.parametrize(
+    "comment", ["# noqa", "# noqa: GG101", "# noqa: E501, GG101", "# NOQA : GG101", "# gradguard: ignore[GG101]"]
+)
 def test_line_suppression(project: Path, comment: str) -> None:
     (project / "loop.py").write_text(GG101_SNIPPET.replace(GG101_LINE, f"{GG101_LINE}  {comment}"), encoding="utf-8")
     assert findings_json(cwd=project) == []
@@ -33,15 +35,18 @@ def write_config(project: Path, body: str) -> None:
     (project / "pyproject.toml").write_text(f"[project]\nname = 'demo'\n\n[tool.gradguard]\n{body}\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("select = ['GG2']", []),
-    ("select = ['GG101']", ["GG101"]),
-    ("select = ['no-grad-not-called']", ["GG101"]),
-    ("ignore = ['GG101']", []),
-    ("ignore = ['GG1']", []),
-    ("ignore = ['no-grad-not-called']", []),
-    ("ignore = ['GG2']", ["GG101"]),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("select = ['GG2']", []),
+        ("select = ['GG101']", ["GG101"]),
+        ("select = ['no-grad-not-called']", ["GG101"]),
+        ("ignore = ['GG101']", []),
+        ("ignore = ['GG1']", []),
+        ("ignore = ['no-grad-not-called']", []),
+        ("ignore = ['GG2']", ["GG101"]),
+    ],
+)
 def test_select_and_ignore_from_pyproject(project: Path, body: str, expected: list[str]) -> None:
     write_config(project, body)
     (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
@@ -86,11 +91,14 @@ def test_per_file_ignores(project: Path) -> None:
     assert findings_json(str(project / "tests" / "test_a.py"), cwd=project.parent) == []
 
 
-@pytest.mark.parametrize("body", [
-    "torch-version = '1.13'",
-    "eval-function-patterns = ['score_*']",
-    "model-names = ['net', 'teacher']",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "torch-version = '1.13'",
+        "eval-function-patterns = ['score_*']",
+        "model-names = ['net', 'teacher']",
+    ],
+)
 def test_other_keys_are_accepted(project: Path, body: str) -> None:
     write_config(project, body)
     (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
@@ -142,21 +150,28 @@ def test_config_option_points_at_a_file(project: Path, tmp_path_factory: pytest.
     assert missing.returncode == 2 and "nope.toml" in missing.stderr
 
 
-EVALUATIONS = ("import torch\nmodel = torch.nn.Linear(2, 2)\n"
-               "def evaluate(x):\n    return model(x)\n"
-               "def score_batch(x):\n    return model(x)\n")
+EVALUATIONS = (
+    "import torch\nmodel = torch.nn.Linear(2, 2)\n"
+    "def evaluate(x):\n    return model(x)\n"
+    "def score_batch(x):\n    return model(x)\n"
+)
 
 
-@pytest.mark.parametrize("body, functions", [
-    ("", ["evaluate"]),
-    ('extend-eval-function-patterns = ["score_*"]', ["evaluate", "score_batch"]),  # added to the defaults
-    ('eval-function-patterns = ["score_*"]', ["score_batch"]),  # instead of them
-])
+@pytest.mark.parametrize(
+    "body, functions",
+    [
+        ("", ["evaluate"]),
+        ('extend-eval-function-patterns = ["score_*"]', ["evaluate", "score_batch"]),  # added to the defaults
+        ('eval-function-patterns = ["score_*"]', ["score_batch"]),  # instead of them
+    ],
+)
 def test_eval_function_patterns_replace_and_extend_adds(project: Path, body: str, functions: list[str]) -> None:
     (project / "pyproject.toml").write_text(f"[tool.gradguard]\n{body}\n", encoding="utf-8")
     (project / "val.py").write_text(EVALUATIONS, encoding="utf-8")
     findings = findings_json("--no-cache", cwd=project)
-    assert [finding["location"]["row"] for finding in findings] == [{"evaluate": 4, "score_batch": 6}[f] for f in functions]
+    assert [finding["location"]["row"] for finding in findings] == [
+        {"evaluate": 4, "score_batch": 6}[f] for f in functions
+    ]
     assert {finding["code"] for finding in findings} == {"GG201"}
 
 

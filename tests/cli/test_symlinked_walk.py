@@ -1,5 +1,6 @@
 """Symlinks in the checked tree (issue 19, item 9): each real folder and file is checked once, by the
 first path that reaches it, and each link passed over is named on stderr."""
+
 from __future__ import annotations
 
 import glob
@@ -25,8 +26,7 @@ def test_a_folder_reached_again_through_links_is_checked_once(project: Path) -> 
     assert result.returncode == 1, result.stderr
     assert result.stdout.count('"filename"') == 1 and '"filename": "pkg/train.py"' in result.stdout
     assert result.stderr.splitlines() == [
-        f"loop: note: skipped: a symlink to a folder ({os.path.realpath(project)}); "
-        "symlinked folders are not followed",
+        f"loop: note: skipped: a symlink to a folder ({os.path.realpath(project)}); symlinked folders are not followed",
         f"pkg/up: note: skipped: a symlink to a folder ({os.path.realpath(project)}); "
         "symlinked folders are not followed",
         "loop: note: skipped: the same folder as .",
@@ -40,7 +40,9 @@ def test_paths_that_go_round_a_loop_are_checked_once(project: Path) -> None:
     _tree_with_loops(project)
     (project / "pkg" / "up").unlink()
     (project / "pkg" / "alias.py").unlink()
-    paths = sorted((os.path.relpath(path, project) for path in glob.glob(f"{project}/**/*.py", recursive=True)), key=len)
+    paths = sorted(
+        (os.path.relpath(path, project) for path in glob.glob(f"{project}/**/*.py", recursive=True)), key=len
+    )
     assert len(paths) > 10 and paths[0] == "pkg/train.py"
 
     findings = findings_json("--no-cache", *paths, cwd=project)

@@ -5,6 +5,7 @@ reads the file on disk.
 Skipped when the editor is missing. Debian: `apt-get install neovim` (0.7.2),
 `apt-get install emacs-nox elpa-eglot` (Emacs 28.2 + eglot 1.9).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,9 @@ def check_quick_fix(out: Path, sample: Path) -> None:
 @pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim not installed")
 def test_neovim(tmp_path: Path) -> None:
     driver = HERE / "nvim" / "drive.lua"
-    out, sample = run_editor(["nvim", "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {driver}"], tmp_path)
+    out, sample = run_editor(
+        ["nvim", "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {driver}"], tmp_path
+    )
     check_quick_fix(out, sample)
 
 

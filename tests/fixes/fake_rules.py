@@ -1,5 +1,6 @@
 """A stand-in analysis for the engine's own tests: finds GG101/GG102/GG103/GG201 the simple way,
 with the spans and data the real rules report, so fix composition is tested without them."""
+
 from __future__ import annotations
 
 import ast
@@ -27,14 +28,22 @@ def _walk(node: ast.AST, found: list[Finding], in_grad_off: bool, function: str 
             for item in child.items:
                 if _attr(item.context_expr) in GRAD_MODES:
                     found.append(_finding("GG101", item.context_expr))
-                grad_off = grad_off or _attr(item.context_expr) in GRAD_MODES or (
-                    isinstance(item.context_expr, ast.Call) and _attr(item.context_expr.func) in GRAD_MODES)
+                grad_off = (
+                    grad_off
+                    or _attr(item.context_expr) in GRAD_MODES
+                    or (isinstance(item.context_expr, ast.Call) and _attr(item.context_expr.func) in GRAD_MODES)
+                )
         if isinstance(child, ast.Expr):
             if _attr(child.value) in ("eval", "train"):
                 found.append(_finding("GG103", child))
             if isinstance(child.value, ast.Call) and _attr(child.value.func) in GRAD_MODES:
                 found.append(_finding("GG102", child))
-        if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "model" and not in_grad_off:
+        if (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Name)
+            and child.func.id == "model"
+            and not in_grad_off
+        ):
             found.append(_finding("GG201", child, function=name))
         _walk(child, found, grad_off, name)
 

@@ -1,4 +1,5 @@
 """Building findings by hand, as the rules will report them, and applying one fix."""
+
 from __future__ import annotations
 
 import ast
@@ -10,10 +11,17 @@ from gradguard.fixes.text import to_position
 from gradguard.lines import line_starts
 
 SLUGS = {
-    "GG101": "no-grad-not-called", "GG102": "grad-mode-call-discarded", "GG103": "mode-switch-not-called",
-    "GG104": "backward-under-no-grad", "GG105": "global-grad-disabled", "GG110": "volatile-has-no-effect",
-    "GG201": "forward-without-no-grad", "GG202": "missing-eval", "GG203": "train-mode-not-restored",
-    "GG205": "mode-unset-after-load", "GG206": "functional-dropout-ignores-eval",
+    "GG101": "no-grad-not-called",
+    "GG102": "grad-mode-call-discarded",
+    "GG103": "mode-switch-not-called",
+    "GG104": "backward-under-no-grad",
+    "GG105": "global-grad-disabled",
+    "GG110": "volatile-has-no-effect",
+    "GG201": "forward-without-no-grad",
+    "GG202": "missing-eval",
+    "GG203": "train-mode-not-restored",
+    "GG205": "mode-unset-after-load",
+    "GG206": "functional-dropout-ignores-eval",
 }
 
 

@@ -1,4 +1,5 @@
 """Fixes compose: non-overlapping edits apply together, overlapping ones wait, fix-all reaches a fixed point."""
+
 from __future__ import annotations
 
 import ast
@@ -81,27 +82,42 @@ def test_fix_all_unsafe_leaves_nothing(fake_rules: None) -> None:
 
 
 # Generated programs: functions built from statements the fake rules report on.
-STATEMENTS = st.sampled_from([
-    "model.eval", "model.train", "torch.no_grad()", "y = model(x)", "print(y)", "z = model(y) + 1",
-    "x = x + 1", "# a comment", "", "for x in val_loader:\n    y = model(x)",
-    "with torch.no_grad:\n    y = model(x)", "if x:\n    model.eval\n    q = model(x); print(q)",
-    "return y", "r = model(\n    x,\n)",
-])
+STATEMENTS = st.sampled_from(
+    [
+        "model.eval",
+        "model.train",
+        "torch.no_grad()",
+        "y = model(x)",
+        "print(y)",
+        "z = model(y) + 1",
+        "x = x + 1",
+        "# a comment",
+        "",
+        "for x in val_loader:\n    y = model(x)",
+        "with torch.no_grad:\n    y = model(x)",
+        "if x:\n    model.eval\n    q = model(x); print(q)",
+        "return y",
+        "r = model(\n    x,\n)",
+    ]
+)
 
 
 @st.composite
 def programs(draw: st.DrawFn) -> str:
     functions = []
     for index in range(draw(st.integers(1, 3))):
-        body = draw(st.lists(STATEMENTS, min_size=1, max_size=6).filter(
-            lambda b: b.count("torch.no_grad()") <= 2))  # each nests one more `with`: one more fix-all round
+        body = draw(
+            st.lists(STATEMENTS, min_size=1, max_size=6).filter(lambda b: b.count("torch.no_grad()") <= 2)
+        )  # each nests one more `with`: one more fix-all round
         if "return y" in body:  # nothing after a return
-            body = body[:body.index("return y") + 1]
+            body = body[: body.index("return y") + 1]
         lines = [f"def f{index}(model, x, y, val_loader):"]
         lines += ["    " + line if line else "" for stmt in body for line in stmt.split("\n")]
         lines.append("    pass")
         functions.append("\n".join(lines))
-    header = draw(st.sampled_from(["import torch\n\n\n", "import torch as torch\n\n\n", '"""doc"""\nimport torch\n\n\n']))
+    header = draw(
+        st.sampled_from(["import torch\n\n\n", "import torch as torch\n\n\n", '"""doc"""\nimport torch\n\n\n'])
+    )
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     return (header + "\n\n\n".join(functions) + "\n").replace("\n", newline)
 
@@ -154,7 +170,8 @@ def evaluate(model, loader):
 def test_deleting_the_last_statements_of_a_block_keeps_it_valid_and_its_comments() -> None:
     fixed = fix_all(LAST_TWO_STATEMENTS, "f.py", Config())
     assert fixed == LAST_TWO_STATEMENTS.replace("        torch.no_grad()\n", "").replace(
-        "        torch.no_grad()  # keep: after\n", "        # keep: after\n        pass\n")
+        "        torch.no_grad()  # keep: after\n", "        # keep: after\n        pass\n"
+    )
     assert fix_all(fixed, "f.py", Config()) == fixed
 
 
@@ -190,8 +207,9 @@ def test_check_notes_when_fixes_stopped(endless_fix: None, tmp_path) -> None:
     assert result.new_text is not None and result.new_text.startswith("x = 1\n" * 4)
 
 
-def test_a_round_that_would_not_parse_stops_the_fixes_and_keeps_the_findings(monkeypatch: pytest.MonkeyPatch,
-                                                                             tmp_path) -> None:
+def test_a_round_that_would_not_parse_stops_the_fixes_and_keeps_the_findings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     """A fix bug must cost the fixes, not the findings (at 4ce42db: "internal error" and none printed)."""
     monkeypatch.setitem(engine.BUILDERS, "GG101", (lambda ctx: [insert(0, 0, "(\n")],))
     path = tmp_path / "f.py"

@@ -1,4 +1,5 @@
 """On every shared example: fix-all parses, removes what it fixed, adds no finding, and is stable."""
+
 from __future__ import annotations
 
 import ast
@@ -43,6 +44,9 @@ def test_notebook_fixes_stay_in_their_cells(path: Path) -> None:
             ast.parse(apply_fixes(joined.source, [fix]))
             cell = joined.locate(finding.span.start_line)[0]
             for edit in fix.edits:
-                last_line = edit.span.end_line - 1 if edit.span.end_col == 0 < edit.span.end_line - edit.span.start_line \
+                last_line = (
+                    edit.span.end_line - 1
+                    if edit.span.end_col == 0 < edit.span.end_line - edit.span.start_line
                     else edit.span.end_line
+                )
                 assert joined.locate(edit.span.start_line)[0] == joined.locate(last_line)[0] == cell

@@ -1,5 +1,6 @@
 """Fixes keep the file's own layout: CRLF line endings, tabs, non-ASCII text, notebook cells,
 form feeds, one-line suites."""
+
 from __future__ import annotations
 
 import pytest
@@ -79,7 +80,10 @@ def test_notebook_wrap_stays_in_its_cell() -> None:
     fixes = fixes_for(joined.source, found, Config(), joined.starts)
     fixed = apply_fixes(joined.source, [fixes[0]])
     assert fixed.splitlines()[3:] == [
-        "with torch.no_grad():", "    out = model(torch.ones(2))", "loss = model(torch.ones(2)).sum()", "loss.backward()",
+        "with torch.no_grad():",
+        "    out = model(torch.ones(2))",
+        "loss = model(torch.ones(2)).sum()",
+        "loss.backward()",
     ]
     for edit in fixes[0].edits:  # every edit maps back into one cell
         assert joined.locate(edit.span.start_line)[0] == joined.locate(max(edit.span.end_line - 1, 0))[0] == 1
@@ -98,7 +102,9 @@ def test_form_feed_before_the_first_indentation_stays_out_of_new_blocks(indent: 
     block_indent = indent.lstrip("\x0c")
     wrapped = before.replace("    return model(x)", f"    with torch.no_grad():\n    {block_indent}return model(x)")
     assert apply(before, found, "Wrap in `with torch.no_grad():`") == wrapped
-    assert apply(before, found, "Wrap in `with torch.inference_mode():`") == wrapped.replace("no_grad", "inference_mode")
+    assert apply(before, found, "Wrap in `with torch.inference_mode():`") == wrapped.replace(
+        "no_grad", "inference_mode"
+    )
     assert fix_all(wrapped, "f.py", Config(), unsafe=True) == wrapped
 
 
@@ -112,12 +118,16 @@ def test_one_line_def_is_decorated_not_wrapped() -> None:
     assert fix_all(fixed, "f.py", Config(), unsafe=True) == fixed
 
 
-@pytest.mark.parametrize("before", [
-    "import torch\ntorch.set_grad_enabled(flag)\nfor batch in val_loader:\n"
-    "    model.train()\n    out = model(batch)\n",
-    "import torch\ndef evaluate(model):\n    torch.set_grad_enabled(flag)\n"
-    "    for batch in val_loader: model.train(); out = model(batch)\n",
-], ids=["module_level_loop", "one_line_loop_in_function"])
+@pytest.mark.parametrize(
+    "before",
+    [
+        "import torch\ntorch.set_grad_enabled(flag)\nfor batch in val_loader:\n"
+        "    model.train()\n    out = model(batch)\n",
+        "import torch\ndef evaluate(model):\n    torch.set_grad_enabled(flag)\n"
+        "    for batch in val_loader: model.train(); out = model(batch)\n",
+    ],
+    ids=["module_level_loop", "one_line_loop_in_function"],
+)
 def test_no_eval_insert_before_a_loop_that_sets_training_mode(before: str) -> None:
     """An `eval()` before the loop would be undone by the `train()` in it: no insert fix, and fix-all leaves the
     code."""

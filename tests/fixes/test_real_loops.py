@@ -1,4 +1,5 @@
 """`--fix --unsafe-fixes` on loop shapes from real training scripts (pytorch/examples, course notebooks)."""
+
 from __future__ import annotations
 
 import textwrap
@@ -57,7 +58,8 @@ def test_eval_goes_before_the_batch_loop_of_an_evaluation_function() -> None:
         print(evaluate(model, test_batches))
     """)
     fixed = fix_all(source, "eval.py", Config(), unsafe=True)
-    assert fixed.startswith(textwrap.dedent("""\
+    assert fixed.startswith(
+        textwrap.dedent("""\
         import torch
 
 
@@ -68,4 +70,5 @@ def test_eval_goes_before_the_batch_loop_of_an_evaluation_function() -> None:
                 with torch.no_grad():
                     total += (model(x).argmax(1) == y).sum().item()
             return total
-    """))
+    """)
+    )

@@ -5,6 +5,7 @@ By default it is bounded (BOUNDED_EXAMPLES per property, so the default test run
 generated programs (issue 19's sizes), and a longer hunt may ask for more. Runs are derandomized
 and keep no example database, so a failure in CI reproduces with the same command anywhere.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@
 leaves code that parses; (c) `fix_all`, safe and unsafe, leaves code that parses and every comment
 of the source, and a second run changes nothing.
 """
+
 from __future__ import annotations
 
 import ast

@@ -5,6 +5,7 @@ A hypothesmith program rarely mentions a grad-mode API, so the text gate would s
 also analysed with a snippet that has a finding put before or after it. Before it, a fix such as
 GG102's "wrap the following statements" re-indents the whole generated program.
 """
+
 from __future__ import annotations
 
 import ast
@@ -58,7 +59,9 @@ def check_generated_program(program: str, snippet: str, snippet_first: bool) -> 
 
 
 @fuzz_settings()
-@given(program=hypothesmith.from_grammar(), snippet=st.sampled_from(SNIPPETS_WITH_A_FINDING), snippet_first=st.booleans())
+@given(
+    program=hypothesmith.from_grammar(), snippet=st.sampled_from(SNIPPETS_WITH_A_FINDING), snippet_first=st.booleans()
+)
 def test_grammar_programs_analyze_and_fix_cleanly(program: str, snippet: str, snippet_first: bool) -> None:
     check_generated_program(program, snippet, snippet_first)
 

@@ -4,6 +4,7 @@ outgoing calls, or the same error. The programs are torch_programs.py's with ind
 chunks the memo reuses), and the edits insert, delete, change and duplicate lines, including ones
 that break the syntax for a while.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,13 +31,36 @@ def evaluate_{n}(model, loader):
     return out
 """
 INSERTED_LINES = [
-    "", "    model.eval()", "model.train()", "with torch.no_grad():", "    out = model(x)", "def evaluate(model, loader):",
-    "    return model(x)", "@torch.no_grad()", "x = (", '"""', "    evaluate_1(model, loader)", "evaluate_2(net, data)",
-    "class Net(nn.Module):", "import torch as T", "    global model", "    loss.backward()", "    pass", "    # noqa",
-    "from helpers import validate", "    validate(model)",
+    "",
+    "    model.eval()",
+    "model.train()",
+    "with torch.no_grad():",
+    "    out = model(x)",
+    "def evaluate(model, loader):",
+    "    return model(x)",
+    "@torch.no_grad()",
+    "x = (",
+    '"""',
+    "    evaluate_1(model, loader)",
+    "evaluate_2(net, data)",
+    "class Net(nn.Module):",
+    "import torch as T",
+    "    global model",
+    "    loss.backward()",
+    "    pass",
+    "    # noqa",
+    "from helpers import validate",
+    "    validate(model)",
 ]
-EDITS = st.lists(st.tuples(st.sampled_from(["insert", "delete", "change", "duplicate", "append"]),
-                           st.floats(0, 1), st.sampled_from(INSERTED_LINES)), min_size=1, max_size=8)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "delete", "change", "duplicate", "append"]),
+        st.floats(0, 1),
+        st.sampled_from(INSERTED_LINES),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def edited(lines: list[str], edit: tuple[str, float, str]) -> list[str]:
@@ -82,8 +106,15 @@ def test_memo_analysis_equals_whole_analysis(program: str, functions: int, edits
         if edit is not None:
             lines = edited(lines, edit)
         if step == 3:  # another file's summary changes while this one is open
-            project.add("helpers", {"validate": Export(params=("model",), grad_exit=None, mode_exit=(("model", ("eval",)),),
-                                                        trains_unset=False)}, [])
+            project.add(
+                "helpers",
+                {
+                    "validate": Export(
+                        params=("model",), grad_exit=None, mode_exit=(("model", ("eval",)),), trains_unset=False
+                    )
+                },
+                [],
+            )
         source = "\n".join(lines)
         note(f"step {step}:\n{source}")
         expected = outcome(source, None, project)

@@ -4,6 +4,7 @@ names before findings, stacked decorators, async comprehensions, one-line suites
 programs the fuzzers once broke fix-all with. Each seed also runs with CRLF
 line endings, since fixes are text edits computed from line and column positions.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ Validity is kept by tracking where a statement lands (`Scope`): `break`/`continu
 Comments (full-line ones above a statement, and after one) and the file's last line (with or without
 a line break, or only whitespace) vary too: fixes move and delete statements, and must keep both.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -31,40 +32,98 @@ PRELUDE = [
 ]
 
 GRAD_MODE_WITH = [
-    "with torch.no_grad():", "with torch.no_grad:", "with T.no_grad():", "with no_grad():", "with no_grad:",
-    "with torch.inference_mode():", "with im():", "with im:", "with T.inference_mode(mode=False):",
-    "with torch.set_grad_enabled(flag):", "with torch.set_grad_enabled(False):", "with T.set_grad_enabled(True):",
-    "with torch.enable_grad():", "with torch.enable_grad:", "with torch.autograd.grad_mode.no_grad():",
-    "with torch.no_grad(), torch.enable_grad():", "with torch.no_grad() as guard, open(path) as handle:",
+    "with torch.no_grad():",
+    "with torch.no_grad:",
+    "with T.no_grad():",
+    "with no_grad():",
+    "with no_grad:",
+    "with torch.inference_mode():",
+    "with im():",
+    "with im:",
+    "with T.inference_mode(mode=False):",
+    "with torch.set_grad_enabled(flag):",
+    "with torch.set_grad_enabled(False):",
+    "with T.set_grad_enabled(True):",
+    "with torch.enable_grad():",
+    "with torch.enable_grad:",
+    "with torch.autograd.grad_mode.no_grad():",
+    "with torch.no_grad(), torch.enable_grad():",
+    "with torch.no_grad() as guard, open(path) as handle:",
     "with (torch.no_grad(), im()):",
 ]
 DECORATORS = [
-    "@torch.no_grad()", "@torch.no_grad", "@T.no_grad()", "@no_grad()", "@no_grad", "@im()",
-    "@torch.inference_mode()", "@torch.inference_mode", "@torch.enable_grad()", "@torch.set_grad_enabled(False)",
-    "@torch.compile", "@functools.lru_cache()",
+    "@torch.no_grad()",
+    "@torch.no_grad",
+    "@T.no_grad()",
+    "@no_grad()",
+    "@no_grad",
+    "@im()",
+    "@torch.inference_mode()",
+    "@torch.inference_mode",
+    "@torch.enable_grad()",
+    "@torch.set_grad_enabled(False)",
+    "@torch.compile",
+    "@functools.lru_cache()",
 ]
 FUNCTION_NAMES = ["evaluate", "validate", "test_epoch", "predict", "train_step", "fit", "helper", "infer_batch"]
 PARAMETERS = ["(model, x)", "(model, loader, *args, **kwargs)", "(model=None, /, x=None, *, flag=True)", "()"]
 
 ANYWHERE = [
-    "model.eval()", "model.train()", "model.train(False)", "model.train(mode=True)", "model.eval", "model.train",
-    "model.requires_grad_(False)", "net = model.to(device).eval()",
-    "torch.set_grad_enabled(False)", "T.set_grad_enabled(True)", "torch.set_grad_enabled(flag)",
-    "torch.no_grad()", "no_grad()", "im()", "torch.enable_grad()", "torch.inference_mode(False)",
-    "out = model(x)", "out = model.forward(x)", "loss = criterion(model(x), y)", "loss = model(x).sum()",
-    "loss.backward()", "model(x).sum().backward()", "grads = torch.autograd.grad(loss, x)",
-    "optimizer.step()", "optimizer.zero_grad()", "x = x.detach()",
-    "model.load_state_dict(torch.load(path))", "encoder.load_state_dict(torch.load(path))", "y = encoder(x)",
-    "model = torch.load(path)", "model = Net()", "model = nn.Linear(2, 2)",
-    "h = F.dropout(h, p=0.5)", "h = F.dropout(h, 0.5, training=flag)", "h = F.dropout(x, 0.1, model.training)",
-    "preds = [model(batch) for batch in val_loader]", "total = sum(model(batch).sum() for batch in val_loader)",
-    "score = lambda batch: model(batch).argmax()", "scores = {k: model(v) for k, v in pairs}",
-    "if (out := model(x)) is not None: pass", "first, *rest = batches", "log(*batches, **options)",
-    "worker = threading.Thread(target=train_step, args=(model, x))", "worker.start()",
-    "threading.Thread(target=lambda: model(x)).start()", "threading.Thread(target=work, args=(model, x)).start()",
+    "model.eval()",
+    "model.train()",
+    "model.train(False)",
+    "model.train(mode=True)",
+    "model.eval",
+    "model.train",
+    "model.requires_grad_(False)",
+    "net = model.to(device).eval()",
+    "torch.set_grad_enabled(False)",
+    "T.set_grad_enabled(True)",
+    "torch.set_grad_enabled(flag)",
+    "torch.no_grad()",
+    "no_grad()",
+    "im()",
+    "torch.enable_grad()",
+    "torch.inference_mode(False)",
+    "out = model(x)",
+    "out = model.forward(x)",
+    "loss = criterion(model(x), y)",
+    "loss = model(x).sum()",
+    "loss.backward()",
+    "model(x).sum().backward()",
+    "grads = torch.autograd.grad(loss, x)",
+    "optimizer.step()",
+    "optimizer.zero_grad()",
+    "x = x.detach()",
+    "model.load_state_dict(torch.load(path))",
+    "encoder.load_state_dict(torch.load(path))",
+    "y = encoder(x)",
+    "model = torch.load(path)",
+    "model = Net()",
+    "model = nn.Linear(2, 2)",
+    "h = F.dropout(h, p=0.5)",
+    "h = F.dropout(h, 0.5, training=flag)",
+    "h = F.dropout(x, 0.1, model.training)",
+    "preds = [model(batch) for batch in val_loader]",
+    "total = sum(model(batch).sum() for batch in val_loader)",
+    "score = lambda batch: model(batch).argmax()",
+    "scores = {k: model(v) for k, v in pairs}",
+    "if (out := model(x)) is not None: pass",
+    "first, *rest = batches",
+    "log(*batches, **options)",
+    "worker = threading.Thread(target=train_step, args=(model, x))",
+    "worker.start()",
+    "threading.Thread(target=lambda: model(x)).start()",
+    "threading.Thread(target=work, args=(model, x)).start()",
     "futures = [pool.submit(work, m, x) for m in members]",
-    "step += 1", "assert model.training, 'train mode'", "del out", "pass", "...",
-    "with torch.no_grad(): out = model(x)", "x = 1; model.eval(); y = model(x)", "print(f'{model(x)!r:>10}')",
+    "step += 1",
+    "assert model.training, 'train mode'",
+    "del out",
+    "pass",
+    "...",
+    "with torch.no_grad(): out = model(x)",
+    "x = 1; model.eval(); y = model(x)",
+    "print(f'{model(x)!r:>10}')",
 ]
 COMMENTS = ["# keep: above", "# why this runs here", "#: note"]
 TRAILING_COMMENTS = ["  # keep: after", "  # type: ignore"]
@@ -72,7 +131,10 @@ ENDINGS = ["\n", "", "\n    ", "\n\t", "\n\n"]  # after the last statement
 IN_LOOP = ["break", "continue"]
 IN_FUNCTION = ["return", "return out", "return model(x)", "yield out", "yield", "out = yield model(x)"]
 IN_ASYNC_FUNCTION = [
-    "return", "yield out", "await asyncio.sleep(0)", "out = await model.async_forward(x)",
+    "return",
+    "yield out",
+    "await asyncio.sleep(0)",
+    "out = await model.async_forward(x)",
     "outs = [await model.async_forward(b) async for b in stream]",
 ]
 
@@ -113,26 +175,44 @@ def statement(draw, scope: Scope) -> list[str]:
     if kind == "async_with":
         return ["async with lock:", *_indent(draw(block(inner)))]
     if kind in ("for", "async_for", "while"):
-        header = {"for": "for batch in val_loader:", "async_for": "async for batch in stream:",
-                  "while": draw(st.sampled_from(["while True:", "while step < 10:"]))}[kind]
+        header = {
+            "for": "for batch in val_loader:",
+            "async_for": "async for batch in stream:",
+            "while": draw(st.sampled_from(["while True:", "while step < 10:"])),
+        }[kind]
         lines = [header, *_indent(draw(block(loop)))]
         return lines + (["else:", *_indent(draw(block(inner)))] if draw(st.booleans()) else [])
     if kind == "try":
         lines = ["try:", *_indent(draw(block(inner)))]
-        handlers = draw(st.sampled_from([["except Exception:"], ["finally:"], ["except ValueError:", "else:"],
-                                         ["except (KeyError, TypeError) as error:", "finally:"]]))
+        handlers = draw(
+            st.sampled_from(
+                [
+                    ["except Exception:"],
+                    ["finally:"],
+                    ["except ValueError:", "else:"],
+                    ["except (KeyError, TypeError) as error:", "finally:"],
+                ]
+            )
+        )
         for handler in handlers:
             lines += [handler, *_indent(draw(block(inner)))]
         return lines
     if kind == "if":
-        lines = [draw(st.sampled_from(["if flag:", "if model.training:", "if torch.is_grad_enabled():"])),
-                 *_indent(draw(block(inner)))]
+        lines = [
+            draw(st.sampled_from(["if flag:", "if model.training:", "if torch.is_grad_enabled():"])),
+            *_indent(draw(block(inner))),
+        ]
         if draw(st.booleans()):
             lines += ["elif step:", *_indent(draw(block(inner)))]
         return lines + (["else:", *_indent(draw(block(inner)))] if draw(st.booleans()) else [])
     if kind == "match":
-        return ["match step:", INDENT + "case 0:", *_indent(_indent(draw(block(inner)))),
-                INDENT + "case _:", *_indent(_indent(draw(block(inner))))]
+        return [
+            "match step:",
+            INDENT + "case 0:",
+            *_indent(_indent(draw(block(inner)))),
+            INDENT + "case _:",
+            *_indent(_indent(draw(block(inner)))),
+        ]
     if kind == "def":
         return draw(function_definition(inner))
     return draw(class_definition(inner))
@@ -153,14 +233,22 @@ def class_definition(draw, scope: Scope) -> list[str]:
     """An nn.Module with a forward, or a Lightning-style module whose hooks set their own grad mode."""
     method = Scope(scope.depth, function="def")
     if draw(st.booleans()):
-        return ["class Net(nn.Module):",
-                INDENT + "def __init__(self):", INDENT * 2 + "super().__init__()",
-                INDENT * 2 + "self.fc = nn.Linear(2, 2)",
-                INDENT + "def forward(self, x):", *_indent(_indent(draw(block(method)))),
-                INDENT * 2 + draw(st.sampled_from(["return self.fc(x)", "return F.dropout(self.fc(x), 0.1)"]))]
-    return ["class Module(LightningModule):",
-            INDENT + "def validation_step(self, batch, batch_idx):", *_indent(_indent(draw(block(method)))),
-            INDENT + "def training_step(self, batch, batch_idx):", *_indent(_indent(draw(block(method))))]
+        return [
+            "class Net(nn.Module):",
+            INDENT + "def __init__(self):",
+            INDENT * 2 + "super().__init__()",
+            INDENT * 2 + "self.fc = nn.Linear(2, 2)",
+            INDENT + "def forward(self, x):",
+            *_indent(_indent(draw(block(method)))),
+            INDENT * 2 + draw(st.sampled_from(["return self.fc(x)", "return F.dropout(self.fc(x), 0.1)"])),
+        ]
+    return [
+        "class Module(LightningModule):",
+        INDENT + "def validation_step(self, batch, batch_idx):",
+        *_indent(_indent(draw(block(method)))),
+        INDENT + "def training_step(self, batch, batch_idx):",
+        *_indent(_indent(draw(block(method)))),
+    ]
 
 
 @st.composite

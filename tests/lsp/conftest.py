@@ -1,4 +1,5 @@
 """Fixtures: a real `python -m gradguard` subprocess per test, driven by pytest-lsp."""
+
 import sys
 from pathlib import Path
 
@@ -38,8 +39,8 @@ async def traced_pull_client(lsp_client: LanguageClient):
     `$/logTrace`, collected in `lsp_client.traces`."""
     lsp_client.traces = []
     lsp_client.feature(types.LOG_TRACE)(lambda params: lsp_client.traces.append(params.message))
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("neovim@v0.10.0"), trace=types.TraceValue.Verbose
-    ))
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("neovim@v0.10.0"), trace=types.TraceValue.Verbose)
+    )
     yield
     await lsp_client.shutdown_session()

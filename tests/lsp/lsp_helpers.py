@@ -1,4 +1,5 @@
 """Shared helpers of the language-server tests: documents, polling, applying edits."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +32,9 @@ def open_doc(client: LanguageClient, uri: str, text: str, version: int = 1) -> N
     )
 
 
-def change(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+def change(
+    client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str
+) -> None:
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -77,7 +80,7 @@ def apply_edits(text: str, edits) -> str:
         return sum(map(len, lines[: position.line])) + len(line)
 
     for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
-        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
     return text
 
 
@@ -107,9 +110,7 @@ async def hover_until(client: LanguageClient, uri: str, line: int, character: in
 
 async def hover_text(client: LanguageClient, uri: str, line: int, character: int) -> str:
     result = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character)
-        )
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character))
     )
     return result.contents.value if result else ""
 

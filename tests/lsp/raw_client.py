@@ -1,6 +1,7 @@
 """A language-server process driven over stdio with hand-framed JSON-RPC: the tests see exactly what
 the server writes (pytest-lsp's client validates and structures messages, and waits forever for a
 response that never comes)."""
+
 from __future__ import annotations
 
 import itertools
@@ -17,8 +18,9 @@ TIMEOUT = 60.0
 
 class RawServer:
     def __init__(self, argv: Sequence[str], cwd: Path) -> None:
-        self.process = subprocess.Popen(list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         self.received: list[dict[str, Any]] = []
         self.stderr: list[bytes] = []
         self.changed = threading.Condition()
@@ -46,7 +48,9 @@ class RawServer:
 
     def request(self, method: str, params: Any = None) -> int:
         request_id = next(self.ids)
-        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, **({} if params is None else {"params": params})})
+        self.send(
+            {"jsonrpc": "2.0", "id": request_id, "method": method, **({} if params is None else {"params": params})}
+        )
         return request_id
 
     def notify(self, method: str, params: Any = None) -> None:
@@ -62,8 +66,9 @@ class RawServer:
 
     def open(self, path: Path, text: str) -> str:
         uri = path.as_uri()
-        self.notify("textDocument/didOpen",
-                    {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+        self.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+        )
         return uri
 
     # ------------------------------------------------------------------ reading
@@ -97,7 +102,9 @@ class RawServer:
                     return found
                 left = deadline - time.monotonic()
                 if left <= 0 or self.closed:
-                    raise TimeoutError(f"no such message; received {self.received}; stderr {b''.join(self.stderr)[-2000:]!r}")
+                    raise TimeoutError(
+                        f"no such message; received {self.received}; stderr {b''.join(self.stderr)[-2000:]!r}"
+                    )
                 self.changed.wait(min(left, 0.5))
 
     def reply(self, request_id: Any, timeout: float = TIMEOUT) -> dict[str, Any]:
@@ -111,8 +118,14 @@ class RawServer:
 
     def diagnostics(self, uri: str, timeout: float = TIMEOUT) -> list[dict[str, Any]]:
         """The first non-empty diagnostics published for `uri`."""
-        return self.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                             and m["params"]["uri"] == uri and m["params"]["diagnostics"], timeout)["params"]["diagnostics"]
+        return self.wait_for(
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and m["params"]["diagnostics"]
+            ),
+            timeout,
+        )["params"]["diagnostics"]
 
     def exit_code(self, timeout: float = TIMEOUT) -> int:
         return self.process.wait(timeout)

@@ -1,4 +1,5 @@
 """Code actions: quick fixes from the fix engine, ignore-on-line, source.fixAll.gradguard."""
+
 from lsp_helpers import NOT_CALLED, apply_edits, code_actions, edits_of, file_uri, open_doc, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient

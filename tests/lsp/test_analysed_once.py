@@ -1,4 +1,5 @@
 """Each text version is analysed once, however many requests ask for its results."""
+
 import asyncio
 import re
 from collections import Counter
@@ -11,8 +12,11 @@ from test_scheduling import LONG_FILE
 
 def analysed_versions(client: LanguageClient, uri: str) -> Counter:
     """How often each version of `uri` was analysed, from the server's trace lines."""
-    return Counter(match.group(1) for message in client.traces
-                   if (match := re.search(rf"analysed {re.escape(uri)} version \((\d+),\)", message)))
+    return Counter(
+        match.group(1)
+        for message in client.traces
+        if (match := re.search(rf"analysed {re.escape(uri)} version \((\d+),\)", message))
+    )
 
 
 async def pull(client: LanguageClient, uri: str) -> types.DocumentDiagnosticReport:

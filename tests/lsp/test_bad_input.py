@@ -1,6 +1,7 @@
 """Bad input over LSP (the server half of tests/cli/test_bad_input.py): each case gets a clear answer
 (a diagnostic, a log message or an empty answer), the server keeps serving normal documents
 afterwards, and files on disk are never touched."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ from pytest_lsp import LanguageClient
 
 # Generous bounds: only there so a hang fails the test instead of blocking the run.
 SLOW = 120.0
-EVALUATION = "import torch\n\ndef evaluate(model, loader):\n    model.eval()\n    for x in loader:\n        y = model(x)\n"
+EVALUATION = (
+    "import torch\n\ndef evaluate(model, loader):\n    model.eval()\n    for x in loader:\n        y = model(x)\n"
+)
 GG201_LINE = 5  # `y = model(x)` above: a forward pass with gradients on, in evaluation code
 
 
@@ -86,10 +89,13 @@ async def test_fifty_thousand_lines_get_the_finding_at_the_end(client: LanguageC
 # ---------------------------------------------------------------------- nesting
 
 
-@pytest.mark.parametrize("nested, reason", [
-    ("x = " + "(" * 2000 + "1" + ")" * 2000, "too many nested parentheses"),
-    ("        z = " + " + ".join(["x"] * 5000), "code nests too deeply to parse"),  # ast.parse: RecursionError
-])
+@pytest.mark.parametrize(
+    "nested, reason",
+    [
+        ("x = " + "(" * 2000 + "1" + ")" * 2000, "too many nested parentheses"),
+        ("        z = " + " + ".join(["x"] * 5000), "code nests too deeply to parse"),  # ast.parse: RecursionError
+    ],
+)
 async def test_too_deeply_nested_code_gets_a_note(client: LanguageClient, tmp_path: Path, nested: str, reason: str):
     text = EVALUATION + nested + "\n"
     uri = write_on_disk(tmp_path, "nested.py", text.encode())
@@ -135,7 +141,7 @@ def as_client_edits(text: str, start: tuple[int, int], end: tuple[int, int], new
         content = lines[line].rstrip("\r\n")
         return sum(map(len, lines[:line])) + min(character, len(content))
 
-    return text[: offset(*start)] + new_text + text[offset(*end):]
+    return text[: offset(*start)] + new_text + text[offset(*end) :]
 
 
 def findings_of(text: str) -> list[tuple[str, int]]:
@@ -246,19 +252,36 @@ def test_client_gone_without_shutdown_ends_server_and_workers(tmp_path: Path, bu
     text = "import torch\n" + "x = 1\n" * 50_000 + NOT_CALLED if busy else NOT_CALLED
     uri = write_on_disk(tmp_path, "model.py", text.encode())
     server = subprocess.Popen(
-        [sys.executable, "-m", "gradguard"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "gradguard"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         stderr=(tmp_path / "stderr.txt").open("wb"),
     )
     messages: queue.Queue[dict] = queue.Queue()
     threading.Thread(target=read_messages, args=(server.stdout, messages), daemon=True).start()
     try:
-        server.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                                  "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
+        server.stdin.write(
+            frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"processId": None, "rootUri": None, "capabilities": {}},
+                }
+            )
+        )
         server.stdin.flush()
         next_message(messages, lambda m: m.get("id") == 1)
         server.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
-        server.stdin.write(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": text}}}))
+        server.stdin.write(
+            frame(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "textDocument/didOpen",
+                    "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+                }
+            )
+        )
         server.stdin.flush()
         if busy:  # the analysis worker has started on the long document, and has not answered yet
             deadline = time.monotonic() + SLOW
@@ -300,10 +323,14 @@ async def test_binary_content_gets_a_note(client: LanguageClient, tmp_path: Path
     assert (tmp_path / "binary.py").read_bytes() == data
 
 
-@pytest.mark.parametrize("odd", [
-    "# caf\ufffd\n",  # a Latin-1 byte decoded as UTF-8 by the editor: the replacement character
-    "s = 'caf\udce9'\n",  # a lone surrogate (an undecodable byte kept by a client, sent as a JSON escape)
-], ids=["replacement character", "lone surrogate"])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "# caf\ufffd\n",  # a Latin-1 byte decoded as UTF-8 by the editor: the replacement character
+        "s = 'caf\udce9'\n",  # a lone surrogate (an undecodable byte kept by a client, sent as a JSON escape)
+    ],
+    ids=["replacement character", "lone surrogate"],
+)
 async def test_undecodable_bytes_as_the_editor_sends_them(client: LanguageClient, tmp_path: Path, odd: str):
     text = "import torch\n" + odd + "with torch.no_grad:\n    pass\n"
     data = text.encode("utf-8", "surrogateescape")
@@ -321,7 +348,9 @@ async def test_undecodable_bytes_as_the_editor_sends_them(client: LanguageClient
     assert (tmp_path / "latin1.py").read_bytes() == data
 
 
-@pytest.mark.parametrize("separator", ["\x0c", "\x1c", "\x85", "\u2028"], ids=["form feed", "file separator", "NEL", "U+2028"])
+@pytest.mark.parametrize(
+    "separator", ["\x0c", "\x1c", "\x85", "\u2028"], ids=["form feed", "file separator", "NEL", "U+2028"]
+)
 async def test_characters_that_split_lines_for_python_str_but_not_for_lsp(
     client: LanguageClient, tmp_path: Path, separator: str
 ):
@@ -360,24 +389,34 @@ def magic_cell(index: int) -> str:
 @pytest_lsp.fixture(config=SERVER)
 async def notebook_client(lsp_client: LanguageClient):
     # No recorded client declares notebook support (lsp-demo README G6).
-    capabilities = types.ClientCapabilities(notebook_document=types.NotebookDocumentClientCapabilities(
-        synchronization=types.NotebookDocumentSyncClientCapabilities()
-    ))
+    capabilities = types.ClientCapabilities(
+        notebook_document=types.NotebookDocumentClientCapabilities(
+            synchronization=types.NotebookDocumentSyncClientCapabilities()
+        )
+    )
     await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities))
     yield
     await lsp_client.shutdown_session()
 
 
 async def test_notebook_magics_are_skipped_and_the_rest_analysed(notebook_client: LanguageClient, tmp_path: Path):
-    notebook_client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
-        notebook_document=types.NotebookDocument(
-            uri=NOTEBOOK, notebook_type="jupyter-notebook", version=1,
-            cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=magic_cell(i))
-                   for i in range(len(MAGIC_CELLS))],
-        ),
-        cell_text_documents=[types.TextDocumentItem(uri=magic_cell(i), language_id="python", version=1, text=text)
-                             for i, text in enumerate(MAGIC_CELLS)],
-    ))
+    notebook_client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=NOTEBOOK,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[
+                    types.NotebookCell(kind=types.NotebookCellKind.Code, document=magic_cell(i))
+                    for i in range(len(MAGIC_CELLS))
+                ],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=magic_cell(i), language_id="python", version=1, text=text)
+                for i, text in enumerate(MAGIC_CELLS)
+            ],
+        )
+    )
     await wait_until(lambda: published(notebook_client, magic_cell(2)), SLOW)
     assert len(published(notebook_client, magic_cell(0))) == 0
     assert len(published(notebook_client, magic_cell(1))) == 0  # `%%time` cell: not analysed

@@ -1,6 +1,7 @@
 """A long fix-all (a large file with many findings) never holds up quick fixes, of this document or
 another, and a cancelled one stops its worker instead of computing on for nobody. Ordering and process
 checks only: no timing assertion."""
+
 from __future__ import annotations
 
 import contextlib
@@ -10,12 +11,12 @@ from pathlib import Path
 
 from raw_client import RawServer
 
-FINDING = '''def probe_{i}(model, x):
+FINDING = """def probe_{i}(model, x):
     with torch.no_grad:
         return model(x)
 
 
-'''
+"""
 REGION = "def infer(model, x):\n    with torch.no_grad():\n        y = model(x)\n    return y\n"  # line 3 of it
 LARGE = "import torch\n\n\n" + REGION + "\n\n" + "".join(FINDING.format(i=i) for i in range(120))
 SMALL = "import torch\nwith torch.no_grad:\n    pass\n"
@@ -47,11 +48,14 @@ def wait_for(predicate, what: str, timeout: float = 90.0):
 
 
 def code_action(server: RawServer, uri: str, diagnostics: list, only: str) -> int:
-    return server.request("textDocument/codeAction", {
-        "textDocument": {"uri": uri},
-        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-        "context": {"diagnostics": diagnostics, "only": [only]},
-    })
+    return server.request(
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "context": {"diagnostics": diagnostics, "only": [only]},
+        },
+    )
 
 
 def test_a_long_fix_all_neither_blocks_quick_fixes_nor_runs_on_once_cancelled(tmp_path: Path) -> None:
@@ -63,8 +67,11 @@ def test_a_long_fix_all_neither_blocks_quick_fixes_nor_runs_on_once_cancelled(tm
         small_findings = server.diagnostics(small)
 
         def region_hover():  # the regions worker has started once the hover knows the region
-            reply = server.response(server.request("textDocument/hover", {
-                "textDocument": {"uri": large}, "position": {"line": 5, "character": 8}}))
+            reply = server.response(
+                server.request(
+                    "textDocument/hover", {"textDocument": {"uri": large}, "position": {"line": 5, "character": 8}}
+                )
+            )
             return reply and "disabled" in reply["contents"]["value"]
 
         wait_for(region_hover, "no hover for the grad-disabled region")
@@ -97,10 +104,16 @@ def test_the_lightbulb_does_not_start_a_fix_all(tmp_path: Path) -> None:
         findings = server.diagnostics(uri)
 
         def actions(trigger_kind: int) -> list:
-            return server.response(server.request("textDocument/codeAction", {
-                "textDocument": {"uri": uri}, "range": findings[0]["range"],
-                "context": {"diagnostics": findings, "triggerKind": trigger_kind},
-            }))
+            return server.response(
+                server.request(
+                    "textDocument/codeAction",
+                    {
+                        "textDocument": {"uri": uri},
+                        "range": findings[0]["range"],
+                        "context": {"diagnostics": findings, "triggerKind": trigger_kind},
+                    },
+                )
+            )
 
         automatic = actions(2)
         assert any(action.get("isPreferred") for action in automatic)  # the quick fixes are there

@@ -1,4 +1,5 @@
 """Diagnostics: pushed and pulled, debounced bursts, code that stops parsing, close."""
+
 from lsp_helpers import (
     NOT_CALLED,
     change,

@@ -1,4 +1,5 @@
 """Position encodings: the same finding on a line with non-ASCII and astral characters, in utf-16/8/32."""
+
 import pytest_lsp
 from lsp_helpers import SERVER, code_actions, edits_of, file_uri, hover_text, open_doc, published, wait_until
 from lsprotocol import types

@@ -1,5 +1,6 @@
 """Hover: API explanations (corrected FAQ wording) where names resolve to the API, grad-disabled regions,
 findings in brief."""
+
 from gradguard.lsp.hover import why_in_brief
 from gradguard.rules import RULES
 from lsp_helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until

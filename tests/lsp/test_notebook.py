@@ -1,4 +1,5 @@
 """Notebooks (LSP 3.17 sync): code cells analysed in order as one program; results land in the right cell."""
+
 import pytest_lsp
 from lsp_helpers import SERVER, apply_edits, code_actions, hover_text, hover_until, published, wait_until
 from lsprotocol import types
@@ -37,12 +38,16 @@ def open_notebook(client: LanguageClient, cells: list[tuple[str, types.NotebookC
     client.notebook_document_did_open(
         types.DidOpenNotebookDocumentParams(
             notebook_document=types.NotebookDocument(
-                uri=NOTEBOOK, notebook_type="jupyter-notebook", version=1,
+                uri=NOTEBOOK,
+                notebook_type="jupyter-notebook",
+                version=1,
                 cells=[types.NotebookCell(kind=kind, document=cell_uri(i)) for i, (_, kind) in enumerate(cells)],
             ),
             cell_text_documents=[
                 types.TextDocumentItem(
-                    uri=cell_uri(i), version=1, text=text,
+                    uri=cell_uri(i),
+                    version=1,
+                    text=text,
                     language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
                 )
                 for i, (text, kind) in enumerate(cells)
@@ -115,12 +120,19 @@ COURSE_CELLS = [
     ("# Exercise 3\nTrain, then evaluate.", types.NotebookCellKind.Markup),
     ("import torch\nmodel = torch.nn.Linear(4, 2)\nmodel.train()\n", types.NotebookCellKind.Code),
     ("criterion = # TODO\n", types.NotebookCellKind.Code),
-    ("if IN_COLAB:\n    %pip install torchvision\nelif LOCAL:\n    %load_ext tensorboard\n",
-     types.NotebookCellKind.Code),
-    ("val_loader = [torch.ones(4) for b in range(10)\n              if b\n              % 2]\n"
-     "keep = (len(val_loader)\n        != 0)\n", types.NotebookCellKind.Code),
-    ("with torch.no_grad():\n    for x in val_loader:\n        out = model(x)\nwith torch.no_grad:\n    pass\n",
-     types.NotebookCellKind.Code),
+    (
+        "if IN_COLAB:\n    %pip install torchvision\nelif LOCAL:\n    %load_ext tensorboard\n",
+        types.NotebookCellKind.Code,
+    ),
+    (
+        "val_loader = [torch.ones(4) for b in range(10)\n              if b\n              % 2]\n"
+        "keep = (len(val_loader)\n        != 0)\n",
+        types.NotebookCellKind.Code,
+    ),
+    (
+        "with torch.no_grad():\n    for x in val_loader:\n        out = model(x)\nwith torch.no_grad:\n    pass\n",
+        types.NotebookCellKind.Code,
+    ),
 ]
 
 
@@ -146,9 +158,11 @@ async def test_a_cell_that_does_not_parse_is_left_out_and_the_others_analysed(no
 
 
 async def test_hover_names_cells_as_jupyter_numbers_them(notebook_client: LanguageClient):
-    cells = [("# Setup", types.NotebookCellKind.Markup),
-             ("import torch\nwith torch.no_grad():\n", types.NotebookCellKind.Code),
-             ("    y = 1\n", types.NotebookCellKind.Code)]
+    cells = [
+        ("# Setup", types.NotebookCellKind.Markup),
+        ("import torch\nwith torch.no_grad():\n", types.NotebookCellKind.Code),
+        ("    y = 1\n", types.NotebookCellKind.Code),
+    ]
     open_notebook(notebook_client, cells)
     text = await hover_until(notebook_client, cell_uri(2), 0, 5, "disabled here")
     assert "(cell 2, line 2)" in text

@@ -1,5 +1,6 @@
 """Every request gets an answer, as the LSP specification says, whatever pygls does by default: a
 client waiting on a request that gets none hangs. Seen through a raw stdio client, byte for byte."""
+
 from __future__ import annotations
 
 import sys
@@ -36,20 +37,36 @@ def test_requests_with_invalid_params_get_an_error(server: RawServer, tmp_path: 
     assert error_code(server, server.request("textDocument/hover", hover_params(uri, -1, 0))) == INVALID_PARAMS
     assert error_code(server, server.request("textDocument/hover", hover_params(uri, 1, -5))) == INVALID_PARAMS
     assert error_code(server, server.request("textDocument/hover", {"textDocument": {"uri": uri}})) == INVALID_PARAMS
-    assert error_code(server, server.request("textDocument/codeAction", {
-        "textDocument": {"uri": uri}, "range": {"start": {"line": -2, "character": 0}, "end": {"line": 0, "character": 0}},
-        "context": {"diagnostics": []},
-    })) == INVALID_PARAMS
+    assert (
+        error_code(
+            server,
+            server.request(
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": uri},
+                    "range": {"start": {"line": -2, "character": 0}, "end": {"line": 0, "character": 0}},
+                    "context": {"diagnostics": []},
+                },
+            ),
+        )
+        == INVALID_PARAMS
+    )
     assert error_code(server, server.request("textDocument/codeAction", 7)) == INVALID_PARAMS
     # still serving
-    assert "no_grad" in server.response(server.request("textDocument/hover", hover_params(uri, 1, 14)))["contents"]["value"]
+    assert (
+        "no_grad"
+        in server.response(server.request("textDocument/hover", hover_params(uri, 1, 14)))["contents"]["value"]
+    )
 
 
 def test_a_body_that_is_not_json_gets_a_parse_error(server: RawServer, tmp_path: Path) -> None:
     server.initialize(tmp_path)
     server.send_bytes(b'{"jsonrpc": "2.0", "id": 7, "method": ')
-    assert server.wait_for(lambda m: "error" in m and m.get("id", "absent") is None, ANSWER_WITHIN)["error"]["code"] == PARSE_ERROR
-    server.send_bytes(b'\xff\xfe not utf-8')
+    assert (
+        server.wait_for(lambda m: "error" in m and m.get("id", "absent") is None, ANSWER_WITHIN)["error"]["code"]
+        == PARSE_ERROR
+    )
+    server.send_bytes(b"\xff\xfe not utf-8")
 
     def errors() -> list[dict]:
         return [m for m in server.received if "error" in m and m.get("id", "absent") is None]
@@ -66,8 +83,10 @@ def test_a_body_that_is_not_json_gets_a_parse_error(server: RawServer, tmp_path:
 
 def test_requests_before_initialize_get_server_not_initialized(server: RawServer, tmp_path: Path) -> None:
     uri = (tmp_path / "model.py").as_uri()
-    server.notify("textDocument/didOpen",  # dropped, not answered
-                  {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SAMPLE}})
+    server.notify(
+        "textDocument/didOpen",  # dropped, not answered
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SAMPLE}},
+    )
     assert error_code(server, server.request("textDocument/hover", hover_params(uri, 1, 14))) == SERVER_NOT_INITIALIZED
     assert error_code(server, server.request("shutdown")) == SERVER_NOT_INITIALIZED
     server.initialize(tmp_path)

@@ -1,4 +1,5 @@
 """Requests for unknown or closed documents and out-of-range positions get quiet answers; the server stays up."""
+
 from lsp_helpers import NOT_CALLED, change, code_actions, file_uri, hover_text, open_doc, published, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -42,7 +43,10 @@ async def test_garbage_data_in_a_diagnostic(client: LanguageClient, tmp_path):
     open_doc(client, uri, NOT_CALLED)
     await wait_until(lambda: published(client, uri))
     forged = types.Diagnostic(
-        range=types.Range(types.Position(1, 5), types.Position(1, 18)), message="x", source="gradguard",
-        code="GG101", data={"code": "GG101", "span": "nonsense"},
+        range=types.Range(types.Position(1, 5), types.Position(1, 18)),
+        message="x",
+        source="gradguard",
+        code="GG101",
+        data={"code": "GG101", "span": "nonsense"},
     )
     assert len(await code_actions(client, uri, [forged], only=[types.CodeActionKind.QuickFix])) == 0

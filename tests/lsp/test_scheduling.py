@@ -1,4 +1,5 @@
 """When results are published: an idle edit at once, a burst only at its end; code actions for the newest text."""
+
 import asyncio
 
 from gradguard.lsp.actions import FIX_ALL_KIND
@@ -18,7 +19,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 # Long enough that the analysis of the burst's first edit is still running when the last edit arrives.
-TRAINING_BLOCK = '''\
+TRAINING_BLOCK = """\
 def train_step_{i}(model, optimizer, x, y):
     model.train()
     optimizer.zero_grad()
@@ -28,7 +29,7 @@ def train_step_{i}(model, optimizer, x, y):
     return loss.item()
 
 
-'''
+"""
 LONG_FILE = NOT_CALLED + "\n\n" + "".join(TRAINING_BLOCK.format(i=i) for i in range(300))
 
 
@@ -100,7 +101,9 @@ async def test_a_code_action_after_an_edit_fixes_the_new_version(client: Languag
     edited = "import os\n" + NOT_CALLED
     actions = await code_actions(client, uri, history[-1].diagnostics, only=[types.CodeActionKind.QuickFix])
     assert actions[0].edit.document_changes[0].text_document.version == 2
-    assert apply_edits(edited, edits_of(actions[0], uri)) == "import os\nimport torch\nwith torch.no_grad():\n    pass\n"
+    assert (
+        apply_edits(edited, edits_of(actions[0], uri)) == "import os\nimport torch\nwith torch.no_grad():\n    pass\n"
+    )
 
 
 async def test_a_fix_all_right_after_an_edit_waits_for_its_analysis(client: LanguageClient, tmp_path):

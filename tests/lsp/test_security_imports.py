@@ -6,6 +6,7 @@ extension's own folder (the VS Code extension; client/test/server.test.ts pins t
 Plain `python -m gradguard` with the workspace as working directory cannot be made safe by any code of
 ours: `-m` puts the working directory first on `sys.path`, and Python imports `runpy`'s own imports
 from there before gradguard is even found."""
+
 from __future__ import annotations
 
 import sys
@@ -45,10 +46,16 @@ def test_server_and_its_workers_import_nothing_from_the_workspace(planted_tree, 
         uri = server.open(planted_tree.root / "model.py", SAMPLE)
         (diagnostic,) = server.diagnostics(uri)  # the analysis worker (the workspace index runs there too)
         assert (diagnostic["code"], diagnostic["range"]["start"]["line"]) == ("GG101", 4)
-        actions = server.response(server.request("textDocument/codeAction", {  # the fix worker
-            "textDocument": {"uri": uri}, "range": diagnostic["range"],
-            "context": {"diagnostics": [diagnostic], "only": ["quickfix"]},
-        }))
+        actions = server.response(
+            server.request(
+                "textDocument/codeAction",
+                {  # the fix worker
+                    "textDocument": {"uri": uri},
+                    "range": diagnostic["range"],
+                    "context": {"diagnostics": [diagnostic], "only": ["quickfix"]},
+                },
+            )
+        )
         assert any("no_grad()" in action["title"] or action.get("isPreferred") for action in actions)
         assert "disabled" in hover_in_region(server, uri)  # the regions worker
         server.response(server.request("shutdown"))
@@ -61,9 +68,15 @@ def hover_in_region(server: RawServer, uri: str) -> str:
     """Regions are computed after the diagnostics are published: ask until they are there."""
     deadline = time.monotonic() + 60
     while True:
-        hover = server.response(server.request("textDocument/hover", {
-            "textDocument": {"uri": uri}, "position": {"line": 10, "character": 8},
-        }))
+        hover = server.response(
+            server.request(
+                "textDocument/hover",
+                {
+                    "textDocument": {"uri": uri},
+                    "position": {"line": 10, "character": 8},
+                },
+            )
+        )
         if hover is not None or time.monotonic() > deadline:
             return hover["contents"]["value"] if hover else ""
         time.sleep(0.05)

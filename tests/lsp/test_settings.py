@@ -1,4 +1,5 @@
 """Settings: initializationOptions, [tool.gradguard], and changes at run time (workspace/configuration)."""
+
 import pytest_lsp
 from lsp_helpers import (
     NOT_CALLED,

@@ -1,5 +1,6 @@
 """Start-up: before the first document is opened only the analysis worker starts (the workspace index
 and the other workers start after the first analysis); bench/lsp_startup.py measures the time."""
+
 import sys
 from pathlib import Path
 
@@ -24,8 +25,10 @@ def test_only_the_analysis_worker_starts_before_the_first_analysis(tmp_path: Pat
     (tmp_path / "other.py").write_text("import torch\n")  # a workspace to index
     with RawServer([sys.executable, "-m", "gradguard"], tmp_path) as server:
         server.initialize(tmp_path)
-        hover = server.request("textDocument/hover", {"textDocument": {"uri": (tmp_path / "x.py").as_uri()},
-                                                      "position": {"line": 0, "character": 0}})
+        hover = server.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": (tmp_path / "x.py").as_uri()}, "position": {"line": 0, "character": 0}},
+        )
         server.reply(hover)  # handled after `initialized`
         wait_for(lambda: workers(server), "no analysis worker")
         assert len(workers(server)) == 1

@@ -1,5 +1,6 @@
 """A pool of long jobs stops the worker of a job whose caller is cancelled, and the jobs that waited
 behind it run on a fresh worker."""
+
 from __future__ import annotations
 
 import asyncio

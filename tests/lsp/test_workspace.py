@@ -1,5 +1,6 @@
 """Workspace-wide summaries: a function of another module of the workspace folder counts where it is
 called, and a change in that module re-checks the open files that call into it."""
+
 import textwrap
 
 import pytest
@@ -109,7 +110,9 @@ async def test_a_file_changed_on_disk_updates_the_index(client: LanguageClient, 
     path = folder / "pkg" / "evaluation.py"
     path.write_text(EVALUATION + "    model.train()\n")
     client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=path.as_uri(), type=types.FileChangeType.Changed)])
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=path.as_uri(), type=types.FileChangeType.Changed)]
+        )
     )
     await wait_until(lambda: not gg203_lines(client, train), timeout=60)
 
@@ -117,10 +120,12 @@ async def test_a_file_changed_on_disk_updates_the_index(client: LanguageClient, 
 async def test_a_helper_called_only_inside_no_grad_elsewhere(client: LanguageClient, folder):
     inference = (folder / "pkg" / "inference.py").as_uri()
     open_doc(client, inference, INFERENCE)
-    await wait_until(lambda: client.log_messages and any("workspace index" in m.message for m in client.log_messages),
-                     timeout=60)
-    await wait_until(lambda: inference in client.diagnostics and "GG201" not in codes(published(client, inference)),
-                     timeout=60)
+    await wait_until(
+        lambda: client.log_messages and any("workspace index" in m.message for m in client.log_messages), timeout=60
+    )
+    await wait_until(
+        lambda: inference in client.diagnostics and "GG201" not in codes(published(client, inference)), timeout=60
+    )
 
     # report.py now calls predict() with gradients enabled: inference.py is checked again and reports it
     report = (folder / "pkg" / "report.py").as_uri()

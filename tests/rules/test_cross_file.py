@@ -1,4 +1,5 @@
 """Summaries across files: a package laid out in a temporary folder, checked as a whole."""
+
 import json
 import subprocess
 import sys
@@ -50,8 +51,12 @@ def layout(tmp_path, **files):
 
 
 def check(tmp_path, *paths):
-    run = subprocess.run([sys.executable, "-m", "gradguard", "--check", *paths, "--format", "json", "--no-cache"],
-                         cwd=tmp_path, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "gradguard", "--check", *paths, "--format", "json", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     return [(f["filename"], f["location"]["row"], f["code"]) for f in json.loads(run.stdout)]
 
 
@@ -63,10 +68,17 @@ def test_helper_in_another_file_leaves_eval_mode(tmp_path):
 
 
 def test_absolute_import_and_module_attribute(tmp_path):
-    layout(tmp_path, evaluation=EVALUATION, train=TRAIN.replace(
-        "from .evaluation import evaluate, predict, restore", "from pkg import evaluation\n"
-        "    evaluate, predict, restore = evaluation.evaluate, evaluation.predict, evaluation.restore"))
-    (tmp_path / "pkg" / "loop.py").write_text(textwrap.dedent("""
+    layout(
+        tmp_path,
+        evaluation=EVALUATION,
+        train=TRAIN.replace(
+            "from .evaluation import evaluate, predict, restore",
+            "from pkg import evaluation\n"
+            "    evaluate, predict, restore = evaluation.evaluate, evaluation.predict, evaluation.restore",
+        ),
+    )
+    (tmp_path / "pkg" / "loop.py").write_text(
+        textwrap.dedent("""
         from pkg import evaluation
         def fit(model, loader, opt):
             model.train()
@@ -75,7 +87,8 @@ def test_absolute_import_and_module_attribute(tmp_path):
                     model(x).sum().backward()
                     opt.step()
                 evaluation.evaluate(model, loader)
-    """))
+    """)
+    )
     assert ("pkg/loop.py", 9, "GG203") in check(tmp_path, ".")
 
 
@@ -90,8 +103,12 @@ def test_cached_results_follow_a_change_in_another_file(tmp_path):
     layout(tmp_path, evaluation=EVALUATION, train=TRAIN)
 
     def cached_check():
-        run = subprocess.run([sys.executable, "-m", "gradguard", "--check", ".", "--format", "json"],
-                             cwd=tmp_path, capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "gradguard", "--check", ".", "--format", "json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
         return [(f["filename"], f["location"]["row"], f["code"]) for f in json.loads(run.stdout)]
 
     assert cached_check() == cached_check() == check(tmp_path, ".") == [("pkg/train.py", 10, "GG203")]

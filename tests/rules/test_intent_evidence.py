@@ -1,4 +1,5 @@
 """Intent from evidence (issue 13): findings name their evidence, one vocabulary, assignment aliases."""
+
 import textwrap
 
 from gradguard import analyze
@@ -53,11 +54,14 @@ def test_pickled_module_from_torch_load_is_a_model_with_weights():
 
 
 def test_a_state_dict_from_torch_load_is_not_a_model():
-    assert findings("""
+    assert (
+        findings("""
         import torch
         state = torch.load("net.pt")
         print(state["step"])
-    """) == []
+    """)
+        == []
+    )
 
 
 def test_one_vocabulary_for_evaluation_data():
@@ -88,13 +92,16 @@ def test_assignment_aliases_resolve_like_imports():
                 return F.dropout(x, 0.1)
     """)
     assert [f.code for f in found] == ["GG206"]
-    found = findings("""
+    found = findings(
+        """
         import pytest
         torch = pytest.importorskip("torch")
         def evaluate(model, loader):
             with torch.no_grad:
                 return [model(x) for x in loader]
-    """, "tests/test_eval.py")
+    """,
+        "tests/test_eval.py",
+    )
     assert "GG101" in {f.code for f in found}
 
 
@@ -112,7 +119,8 @@ def test_a_weight_loading_helper_keeps_eval_mode():
     assert [f.code for f in found] == ["GG201"]
     assert "after `model.eval()` at line 7" in found[0].message
     # any other function may switch it back: nothing known, nothing reported
-    assert findings("""
+    assert (
+        findings("""
         import torch
         from models import Net
         def main(path, image):
@@ -120,4 +128,6 @@ def test_a_weight_loading_helper_keeps_eval_mode():
             model.eval()
             prepare(path, model)
             print(model(image)[0].tolist())
-    """) == []
+    """)
+        == []
+    )

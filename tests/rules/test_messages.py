@@ -1,4 +1,5 @@
 """Messages say what is true of the code at hand (issue 14)."""
+
 from __future__ import annotations
 
 import textwrap
@@ -11,30 +12,37 @@ def messages(source: str, code: str) -> list[str]:
 
 
 def test_gg201_names_the_volatile_flag_the_code_relied_on() -> None:
-    found = messages("""
+    found = messages(
+        """
         from torch.autograd import Variable
         def evaluate(model, loader):
             model.eval()
             for images, labels in loader:
                 images = Variable(images, volatile=True)
                 print((model(images).argmax(1) == labels).float().mean())
-    """, "GG201")
+    """,
+        "GG201",
+    )
     assert len(found) == 1
     assert "nor does `volatile=True` at line 6, which PyTorch ignores" in found[0]
 
 
 def test_gg201_says_nothing_of_volatile_without_it() -> None:
-    found = messages("""
+    found = messages(
+        """
         import torch
         def evaluate(model, loader):
             model.eval()
             return [model(x) for x in loader]
-    """, "GG201")
+    """,
+        "GG201",
+    )
     assert len(found) == 1 and "volatile" not in found[0]
 
 
 def test_gg202_names_the_mode_dependent_layers_of_the_model_class() -> None:
-    found = analyze(textwrap.dedent("""
+    found = analyze(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
         class Block(nn.Module):
@@ -49,14 +57,18 @@ def test_gg202_names_the_mode_dependent_layers_of_the_model_class() -> None:
         with torch.no_grad():
             for x in test_loader:
                 net(x)
-    """), "example.py", Config(select=("GG202",)))
+    """),
+        "example.py",
+        Config(select=("GG202",)),
+    )
     assert [f.severity for f in found] == ["warning"]
     assert "in `Net`, BatchNorm uses and updates batch statistics, even under `no_grad`" in found[0].message
     assert "Dropout" not in found[0].message
 
 
 def test_gg202_is_a_hint_for_a_model_class_without_mode_dependent_layers() -> None:
-    found = analyze(textwrap.dedent("""
+    found = analyze(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -70,13 +82,17 @@ def test_gg202_is_a_hint_for_a_model_class_without_mode_dependent_layers() -> No
         with torch.no_grad():
             for x in test_loader:
                 net(x)
-    """), "example.py", Config(select=("GG202",)))
+    """),
+        "example.py",
+        Config(select=("GG202",)),
+    )
     assert [f.severity for f in found] == ["hint"]
     assert "`Net` has no layer that depends on the mode (no Dropout, no BatchNorm)" in found[0].message
 
 
 def test_gg202_keeps_the_general_text_for_a_class_built_from_code_it_cannot_see() -> None:
-    found = messages("""
+    found = messages(
+        """
         import torch
         import torch.nn as nn
         from torchvision.models import resnet18
@@ -88,13 +104,16 @@ def test_gg202_keeps_the_general_text_for_a_class_built_from_code_it_cannot_see(
         with torch.no_grad():
             for x in test_loader:
                 net(x)
-    """, "GG202")
+    """,
+        "GG202",
+    )
     assert len(found) == 1
     assert "any Dropout still drops and any BatchNorm uses and updates batch statistics" in found[0]
 
 
 def test_gg202_finds_the_class_from_the_annotation_of_the_trained_parameter() -> None:
-    found = messages("""
+    found = messages(
+        """
         import torch
         import torch.nn as nn
         class Tagger(nn.Module):
@@ -107,29 +126,37 @@ def test_gg202_finds_the_class_from_the_annotation_of_the_trained_parameter() ->
         def fit(model: Tagger, loader):
             model.train()
             evaluate(model, loader)
-    """, "GG202")
+    """,
+        "GG202",
+    )
     assert len(found) == 1
     assert "in `Tagger`, Dropout still drops and `nn.LSTM` applies its dropout (if set), even under" in found[0]
 
 
 def test_loop_reason_names_the_iterable() -> None:
-    found = messages("""
+    found = messages(
+        """
         import torch
         def run(model, val_data, batch_size, seq_length):
             model.eval()
             for x, y in get_batches(val_data, batch_size, seq_length):
                 out = model(x)
-    """, "GG201")
+    """,
+        "GG201",
+    )
     assert len(found) == 1 and "(loop over `get_batches(...)`)" in found[0]
 
 
 def test_gg206_says_training_true_was_passed() -> None:
-    found = messages("""
+    found = messages(
+        """
         import torch.nn as nn
         import torch.nn.functional as F
         class Head(nn.Module):
             def forward(self, h):
                 return F.dropout(h, 0.2, training=True)
-    """, "GG206")
+    """,
+        "GG206",
+    )
     assert len(found) == 1
     assert found[0].startswith("`dropout(..., training=True)` drops in every mode") and "defaults" not in found[0]

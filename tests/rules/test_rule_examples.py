@@ -1,12 +1,17 @@
 """Every rule's own examples are its test spec: `fires` report exactly the marked lines, `silent` nothing."""
+
 import pytest
 from gradguard import analyze
 from gradguard.config import Config
 from gradguard.rules import RULES
 from gradguard.rules.base import expected_lines
 
-FIRING = [pytest.param(rule, source, id=f"{rule.code}-fires-{i}") for rule in RULES for i, source in enumerate(rule.fires)]
-SILENT = [pytest.param(rule, source, id=f"{rule.code}-silent-{i}") for rule in RULES for i, source in enumerate(rule.silent)]
+FIRING = [
+    pytest.param(rule, source, id=f"{rule.code}-fires-{i}") for rule in RULES for i, source in enumerate(rule.fires)
+]
+SILENT = [
+    pytest.param(rule, source, id=f"{rule.code}-silent-{i}") for rule in RULES for i, source in enumerate(rule.silent)
+]
 
 
 def lines_reported(rule, source):
@@ -37,6 +42,13 @@ def test_enough_examples(rule):
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_explanation_has_the_fixed_headings(rule):
     text = rule.explanation()
-    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"):
+    for heading in (
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+        "## References",
+    ):
         assert heading in text
     assert "# expect" not in text

@@ -1,5 +1,6 @@
 """The labelled examples in ../shared/examples and ../shared/examples-intent: findings exactly on the
 `# expect:` lines."""
+
 import json
 import re
 from pathlib import Path
@@ -17,8 +18,12 @@ pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="shared examples n
 
 
 def expected(lines):
-    return {(i, slug.strip()) for i, line in enumerate(lines) if (m := EXPECT.search(line))
-            for slug in m.group("slugs").split(",")}
+    return {
+        (i, slug.strip())
+        for i, line in enumerate(lines)
+        if (m := EXPECT.search(line))
+        for slug in m.group("slugs").split(",")
+    }
 
 
 def example_files():

@@ -8,6 +8,7 @@ Everything here is plain data (strings and tuples): it crosses process boundarie
 `Grad`/`Mode`; PASSTHROUGH marks "whatever the caller had" (the function left it unchanged
 on some path).
 """
+
 from __future__ import annotations
 
 import ast
@@ -88,14 +89,19 @@ class ProjectIndex:
         if not calls:
             return None
         # enabled callers are the thread's default mode, as for a function nobody in the project calls
-        return frozenset(Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
-                         for values in calls for v in values)
+        return frozenset(
+            Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
+            for values in calls
+            for v in values
+        )
 
 
 def module_name(path: str, root: str) -> str:
     """`root/pkg/utils.py` -> "pkg.utils"; `pkg/__init__.py` -> "pkg"."""
     relative = posixpath.relpath(path.replace("\\", "/"), root.replace("\\", "/"))
-    parts = [p for p in relative[:-3].split("/") if p not in ("", ".")] if relative.endswith(".py") else relative.split("/")
+    parts = (
+        [p for p in relative[:-3].split("/") if p not in ("", ".")] if relative.endswith(".py") else relative.split("/")
+    )
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)

@@ -1,4 +1,5 @@
 """What the walk records for the rules to query: each call, suspension and loop, with its state."""
+
 from __future__ import annotations
 
 import ast

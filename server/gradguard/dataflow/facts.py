@@ -8,6 +8,7 @@ summary: how the function changes grad mode and the training mode of its paramet
 carries "model is in eval mode now" back to the training loop. Rounds repeat until the
 entry states settle (at most MAX_ROUNDS).
 """
+
 from __future__ import annotations
 
 import ast
@@ -99,8 +100,16 @@ class FunctionFacts:
 
 
 class ModuleFacts:
-    def __init__(self, tree: ast.Module, config: Config, path: str, source: str,
-                 project: ProjectIndex | None = None, module: str = "", memo: FactsMemo | None = None) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        config: Config,
+        path: str,
+        source: str,
+        project: ProjectIndex | None = None,
+        module: str = "",
+        memo: FactsMemo | None = None,
+    ) -> None:
         self.tree = tree
         self.config = config
         self.path = path
@@ -121,8 +130,11 @@ class ModuleFacts:
         self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
-        self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
-                        frozenset(self.kinds.factories))
+        self.context = (
+            tuple(sorted(self.names.imported.items())),
+            frozenset(self.module_classes),
+            frozenset(self.kinds.factories),
+        )
         self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
@@ -160,14 +172,23 @@ class ModuleFacts:
         return [stmt for kind in types for stmt in self.statements.get(kind, ())]
 
     # ---- collection ---------------------------------------------------------------------------
-    def _collect(self, node: FunctionNode, name: str, cls: ast.ClassDef | None,
-                 parent: FunctionFacts | None, outer_models: set[str]) -> FunctionFacts:
+    def _collect(
+        self,
+        node: FunctionNode,
+        name: str,
+        cls: ast.ClassDef | None,
+        parent: FunctionFacts | None,
+        outer_models: set[str],
+    ) -> FunctionFacts:
         facts = FunctionFacts(node, name, cls, parent, _params(node), set())
         facts.walked = node is self.tree or id(node) in self.relevant
         if facts.walked:
             outer = frozenset(outer_models)
-            facts.model_keys = set(self._remembered(("model keys", node, outer, self.context),
-                                                    lambda: frozenset(self._model_keys(node, facts, outer))))
+            facts.model_keys = set(
+                self._remembered(
+                    ("model keys", node, outer, self.context), lambda: frozenset(self._model_keys(node, facts, outer))
+                )
+            )
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
@@ -192,7 +213,9 @@ class ModuleFacts:
 
     def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: frozenset[str]) -> set[str]:
         # `self` of a module class stays a model in its methods (`self(x)` in `predict`), though it is a parameter
-        keys = {key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")}
+        keys = {
+            key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")
+        }
         keys.update(self.config.model_names)
         args = node.args if not isinstance(node, ast.Module) else None
         if args is not None:
@@ -208,7 +231,12 @@ class ModuleFacts:
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
                 assignments.append((child.targets if isinstance(child, ast.Assign) else [child.target], child.value))
         called = {n.func.id for n in self.own_nodes(facts) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        for targets, value in assignments:  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
+        for (
+            targets,
+            value,
+        ) in (
+            assignments
+        ):  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
             if self.names.qualified(value.func) in PICKLE_LOADERS:
                 keys.update(t.id for t in targets if isinstance(t, ast.Name) and t.id in called)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
@@ -225,7 +253,9 @@ class ModuleFacts:
         statement of every class instead cost a third more CPU on the corpus)."""
         if hasattr(stmt, "body") or not self._self_module_call_lines:
             return False
-        return any(line in self._self_module_call_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+        return any(
+            line in self._self_module_call_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+        )
 
     def _class_models(self, cls: ast.ClassDef) -> frozenset[str]:
         return self._remembered(("class models", cls, self.context), lambda: frozenset(self._class_model_attrs(cls)))
@@ -238,8 +268,10 @@ class ModuleFacts:
                     receiver = module_method_receiver(call)
                     if receiver and receiver.startswith("self."):
                         found.add(receiver)
-            if isinstance(stmt, ast.Assign) and (self.kinds.created_mode(stmt.value, found) is not None
-                                                   or (self.duck_typing and _switches_mode(stmt.value))):
+            if isinstance(stmt, ast.Assign) and (
+                self.kinds.created_mode(stmt.value, found) is not None
+                or (self.duck_typing and _switches_mode(stmt.value))
+            ):
                 found.update(k for k in map(dotted, stmt.targets) if k and k.startswith("self."))
         return found
 
@@ -277,12 +309,23 @@ class ModuleFacts:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         qualified = self.names.qualified(target)
         if qualified in GRAD_MODE_APIS:
-            return frozenset({Setting(_grad_value(qualified, decorator if isinstance(decorator, ast.Call) else None), None, "decorator")})
+            return frozenset(
+                {
+                    Setting(
+                        _grad_value(qualified, decorator if isinstance(decorator, ast.Call) else None),
+                        None,
+                        "decorator",
+                    )
+                }
+            )
         name = dotted(target) or ""
         local = self.by_name.get(name)
         if local is not None:  # a decorator of the analysed code that wraps no_grad / inference_mode
-            used = {self.names.qualified(n.func if isinstance(n, ast.Call) else n) for n in ast.walk(local.node)
-                    if isinstance(n, (ast.Call, ast.Attribute, ast.Name))}
+            used = {
+                self.names.qualified(n.func if isinstance(n, ast.Call) else n)
+                for n in ast.walk(local.node)
+                if isinstance(n, (ast.Call, ast.Attribute, ast.Name))
+            }
             if used & set(GRAD_OFF_APIS) and "torch.enable_grad" not in used:
                 return frozenset({Setting(Grad.DISABLED, None, "decorator")})
         lowered = name.rsplit(".", 1)[-1].lower()
@@ -325,8 +368,11 @@ class ModuleFacts:
                     key = dotted(node.func)
                     if key in ("self", "self.forward"):
                         break
-                    if key is not None and key.startswith("self.") and (
-                            key in submodules or self._runs_submodules(cls, key[5:], seen)):
+                    if (
+                        key is not None
+                        and key.startswith("self.")
+                        and (key in submodules or self._runs_submodules(cls, key[5:], seen))
+                    ):
                         found = True
                         break
             self.answers[("runs submodules", cls, name)] = found
@@ -385,8 +431,9 @@ class ModuleFacts:
                     fn.instances[arg.arg] = cls
             for node in self.own_nodes(fn) if fn.walked or fn is self.body else ():
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) \
-                        or (_class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None)
+                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) or (
+                        _class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None
+                    )
                     if cls in self.methods:
                         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                             key = dotted(target)
@@ -413,7 +460,9 @@ class ModuleFacts:
             self._imported_functions[target] = ImportedFunction(target[1], export) if export else None
         return self._imported_functions[target]
 
-    def argument_map(self, callee: FunctionFacts | ImportedFunction, call: ast.Call, caller: FunctionFacts) -> dict[str, str]:
+    def argument_map(
+        self, callee: FunctionFacts | ImportedFunction, call: ast.Call, caller: FunctionFacts
+    ) -> dict[str, str]:
         """Callee key -> caller key, for the keys a summary speaks of."""
         through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
         params = callee.params[1:] if through_receiver else callee.params
@@ -437,7 +486,9 @@ class ModuleFacts:
             return mapping[head] + ("." + rest if rest else "")
         return key  # `self.` attributes and globals keep their name
 
-    def apply_summary(self, callee: FunctionFacts | ImportedFunction, call: ast.Call, state: State, caller: FunctionFacts) -> State:
+    def apply_summary(
+        self, callee: FunctionFacts | ImportedFunction, call: ast.Call, state: State, caller: FunctionFacts
+    ) -> State:
         summary = callee.summary
         if summary.grad_exit is not None:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
@@ -494,7 +545,9 @@ class ModuleFacts:
         inputs = (facts.entry, facts.entry_regions, frozenset(facts.model_keys), self.context)
         walks = memo.get(("walks", facts.node)) or memo.put(("walks", facts.node), [])
         for earlier_inputs, dependencies, outcome in walks:
-            if earlier_inputs == inputs and all(_dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies):
+            if earlier_inputs == inputs and all(
+                _dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies
+            ):
                 facts.calls, facts.suspends, facts.loops, facts.exits = outcome
                 return
         self._dependencies = []
@@ -513,11 +566,19 @@ class ModuleFacts:
         for key, mode in exit_state.modes.items():
             forward = _trained_by(facts, key)
             if forward is not None:  # built here by code we cannot see (`self.model = self.build()`), then trained
-                mode = frozenset(Setting(Mode.TRAIN, forward.node, "trained") if s.via == "assigned" and s.value is Mode.UNKNOWN
-                                 and s in forward.state.mode(key) else s for s in mode)
+                mode = frozenset(
+                    Setting(Mode.TRAIN, forward.node, "trained")
+                    if s.via == "assigned" and s.value is Mode.UNKNOWN and s in forward.state.mode(key)
+                    else s
+                    for s in mode
+                )
             head = key.split(".", 1)[0]
-            visible = head in facts.params or head == "self" or head in self.body.model_keys \
+            visible = (
+                head in facts.params
+                or head == "self"
+                or head in self.body.model_keys
                 or key in self.closure_keys(facts)
+            )
             if visible and mode != facts.entry.mode(key):
                 summary.mode_exit[key] = mode
         return summary
@@ -538,15 +599,23 @@ class ModuleFacts:
 
         # a step after this function's own `x.train()` is a training function that sets its mode; its other
         # keys are then the same network under another name (`self._pytorch_model` wrapping `self.model`)
-        return any(not any(set_to_train(event, key) for key in keys)
-                   and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key)) for event in updates)
+        return any(
+            not any(set_to_train(event, key) for key in keys)
+            and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key))
+            for event in updates
+        )
 
     def closure_keys(self, facts: FunctionFacts) -> set[str]:
         """Models of the enclosing function that a nested function uses as they are when it runs."""
         if facts.parent is None:
             return set()
-        return {key for key in facts.model_keys if key in facts.parent.model_keys
-                and key.split(".", 1)[0] not in facts.params and not key.startswith("self.")}
+        return {
+            key
+            for key in facts.model_keys
+            if key in facts.parent.model_keys
+            and key.split(".", 1)[0] not in facts.params
+            and not key.startswith("self.")
+        }
 
     def _mark_escaping(self) -> None:
         """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
@@ -561,7 +630,11 @@ class ModuleFacts:
         for facts in self.functions:
             if facts.walked:
                 for node in self.own_nodes(facts):
-                    if isinstance(node, ast.keyword) and node.arg in FRAMEWORK_EVAL_CALLBACKS and isinstance(node.value, ast.Name):
+                    if (
+                        isinstance(node, ast.keyword)
+                        and node.arg in FRAMEWORK_EVAL_CALLBACKS
+                        and isinstance(node.value, ast.Name)
+                    ):
                         self._mark_framework_callback(node.value.id, facts)
 
     def _mark_framework_callback(self, name: str, where: FunctionFacts) -> None:
@@ -599,8 +672,11 @@ class ModuleFacts:
         modes: dict[str, Possible] = {}
         if facts.framework_hook:
             modes["self"] = frozenset({Setting(Mode.EVAL, facts.node, "framework")})
-        from_files = self.project.incoming_grad(self.module, facts.name) \
-            if self.project is not None and facts.parent is None and facts.cls is None else None
+        from_files = (
+            self.project.incoming_grad(self.module, facts.name)
+            if self.project is not None and facts.parent is None and facts.cls is None
+            else None
+        )
         if (not sites and from_files is None) or facts.escapes:
             if not sites and not facts.escapes and facts.is_method and not facts.name.startswith("__"):
                 modes.update(self._left_by_siblings(facts))
@@ -616,13 +692,19 @@ class ModuleFacts:
         if receivers and len(receivers) == len(sites):
             for key in facts.model_keys:  # `self.validate()`, `trainer.validate()` run with the caller's `.model`
                 if key.startswith("self."):
-                    modes[key] = frozenset().union(*(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites)))
+                    modes[key] = frozenset().union(
+                        *(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites))
+                    )
         for key in self.closure_keys(facts):  # a nested function sees its parent's models as they are at the call
             modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
-        complete = {p for p in modes if p.startswith("self.") or p in self.closure_keys(facts)
-                    or all(p in self.argument_map(facts, e.node, c) for c, e in sites)}
+        complete = {
+            p
+            for p in modes
+            if p.startswith("self.")
+            or p in self.closure_keys(facts)
+            or all(p in self.argument_map(facts, e.node, c) for c, e in sites)
+        }
         return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
-
 
     def _left_by_siblings(self, facts: FunctionFacts) -> dict[str, Possible]:
         """A method nothing here calls runs after its class's other methods (`predict()` after `fit()`):
@@ -640,9 +722,14 @@ class ModuleFacts:
                 if key in sibling.summary.mode_exit:
                     left |= sibling.summary.mode_exit[key]
                 elif forward is not None:
-                    if any(_receiver(e.node) == "self" and e.model is None and self.resolve_call(e.node, sibling) is None
-                           and isinstance(e.node.func, ast.Attribute) and not names_training_state(e.node.func.attr)
-                           for e in sibling.call_events()):
+                    if any(
+                        _receiver(e.node) == "self"
+                        and e.model is None
+                        and self.resolve_call(e.node, sibling) is None
+                        and isinstance(e.node.func, ast.Attribute)
+                        and not names_training_state(e.node.func.attr)
+                        for e in sibling.call_events()
+                    ):
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))
@@ -654,12 +741,25 @@ class ModuleFacts:
 def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:
     """The forward pass of `key` in `fn` that a later training step trains, if any."""
     steps = [e.node.lineno for e in fn.call_events() if is_training_step(e)]
-    return next((e for e in fn.call_events() if e.model == key and not only(e.state.grad, Grad.DISABLED)
-                 and any(line >= e.node.lineno for line in steps)), None)
+    return next(
+        (
+            e
+            for e in fn.call_events()
+            if e.model == key and not only(e.state.grad, Grad.DISABLED) and any(line >= e.node.lineno for line in steps)
+        ),
+        None,
+    )
 
 
-def build_facts(tree: ast.Module, config: Config, path: str, source: str,
-                project: ProjectIndex | None = None, module: str = "", memo: FactsMemo | None = None) -> ModuleFacts:
+def build_facts(
+    tree: ast.Module,
+    config: Config,
+    path: str,
+    source: str,
+    project: ProjectIndex | None = None,
+    module: str = "",
+    memo: FactsMemo | None = None,
+) -> ModuleFacts:
     facts = ModuleFacts(tree, config, path, source, project, module, memo)
     facts.solve()
     return facts
@@ -675,8 +775,11 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
         found[name] = Export(
             params=tuple(fn.params),
             grad_exit=portable(summary.grad_exit, fn.entry.grad) if summary.grad_exit is not None else None,
-            mode_exit=tuple((key, portable(mode, fn.entry.mode(key))) for key, mode in sorted(summary.mode_exit.items())
-                            if key.split(".", 1)[0] in fn.params),
+            mode_exit=tuple(
+                (key, portable(mode, fn.entry.mode(key)))
+                for key, mode in sorted(summary.mode_exit.items())
+                if key.split(".", 1)[0] in fn.params
+            ),
             trains_unset=summary.trains_unset,
         )
     return found
@@ -759,7 +862,9 @@ def _class_named(expr: ast.expr | None) -> str | None:
 
 def _switches_mode(value: ast.expr) -> bool:
     """`model.eval()` returns the model: `self.net = net.eval()` makes `self.net` a model."""
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
+    return (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("eval", "train")
+    )
 
 
 def _lines_matching(pattern: re.Pattern[str], source: str) -> frozenset[int]:
@@ -810,8 +915,13 @@ def _relevant_definitions(tree: ast.Module, defs: list[Definition], source: str,
     Works on positions in the source, found in one pass each: slicing and searching the text of
     every definition costs more than walking the relevant ones."""
     offsets = line_starts(source)
-    spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
-                     offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}
+    spans = {
+        id(d): (
+            offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
+            offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)],
+        )
+        for d in defs
+    }
     hits = sorted(relevant_positions(source))
     relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or _any_within(hits, spans[id(d)])}
     if not relevant:
@@ -867,6 +977,7 @@ def _holders(defs: list[Definition], spans: dict[int, tuple[int, int]]) -> Calla
                 return []  # outermost definitions before this one ended before it began
             index -= 1
         return []
+
     return holders
 
 

@@ -7,6 +7,7 @@ walk: its entry state, its model names, the module's imports and model classes, 
 of every callee it applied), is looked up here instead of being done again. Entries not used by
 an analysis are dropped after it, so the memo holds one analysis' worth.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable

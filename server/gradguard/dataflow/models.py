@@ -1,4 +1,5 @@
 """What is a model: the expressions whose calls are forward passes, and the mode they start in."""
+
 from __future__ import annotations
 
 import ast
@@ -42,8 +43,9 @@ def module_classes(tree: ast.Module, names: Names) -> set[str]:
     while changed:
         changed = False
         for cls in classes:
-            if cls.name not in found and (any(_is_module_base(base, names, found) for base in cls.bases)
-                                          or _defines_forward(cls)):
+            if cls.name not in found and (
+                any(_is_module_base(base, names, found) for base in cls.bases) or _defines_forward(cls)
+            ):
                 found.add(cls.name)
                 changed = True
     return found
@@ -51,15 +53,20 @@ def module_classes(tree: ast.Module, names: Names) -> set[str]:
 
 def _defines_forward(cls: ast.ClassDef) -> bool:
     """A class with a `forward` method is a module even when its base comes from elsewhere."""
-    return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in cls.body)
+    return any(
+        isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in cls.body
+    )
 
 
 def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
     if isinstance(base, ast.Name) and base.id in local:
         return True
     qualified = names.qualified(base) or ""
-    return qualified in MODULE_BASES or (qualified.startswith("torch.nn.") and qualified[9:10].isupper()) \
+    return (
+        qualified in MODULE_BASES
+        or (qualified.startswith("torch.nn.") and qualified[9:10].isupper())
         or qualified.endswith(FRAMEWORK_MODULE_SUFFIXES)
+    )
 
 
 class ModelKinds:
@@ -90,13 +97,21 @@ class ModelKinds:
                 return inner
             return Mode.EVAL if func.attr == "eval" or _false_argument(value) else Mode.TRAIN
         qualified = self.names.qualified(func) or ""
-        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES) \
-                and not qualified[:-len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "from_pretrained"
+            and qualified.startswith(PRETRAINED_PACKAGES)
+            and not qualified[: -len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED)
+        ):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
         if qualified.startswith(FRESH_MODEL_FACTORIES):
             return Mode.TRAIN
-        if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
-                and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
+        if (
+            qualified.startswith("torch.nn.")
+            and qualified.rsplit(".", 1)[-1][:1].isupper()
+            and qualified not in SAME_MODEL_FUNCTIONS
+            and not qualified.startswith("torch.nn.parameter")
+        ):
             return _layer_mode(qualified.rsplit(".", 1)[-1])
         if isinstance(func, ast.Name) and func.id in self.factories:
             return Mode.TRAIN
@@ -187,8 +202,12 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: Mapping[str,
     passed_on: set[int] = set()  # `training=self.training` given to a call: that call's kind counts, not the read
     while pending:
         for child in ast.walk(pending.pop()):  # breadth first: a call before its arguments
-            if isinstance(child, ast.Attribute) and child.attr == "training" and dotted(child.value) == "self" \
-                    and id(child) not in passed_on:
+            if (
+                isinstance(child, ast.Attribute)
+                and child.attr == "training"
+                and dotted(child.value) == "self"
+                and id(child) not in passed_on
+            ):
                 found.add("self.training")
             if not isinstance(child, (ast.Call, ast.ClassDef)):
                 continue
@@ -204,7 +223,8 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: Mapping[str,
                 elif qualified.split(".", 1)[0] == "torch" and qualified not in MODULE_LOADERS | PICKLE_LOADERS:
                     found.update(_torch_mode_dependence(qualified, child))
                 elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
-                        qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))):
+                    qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))
+                ):
                     return None  # imported from elsewhere, or a base class we cannot see
     return frozenset(found)
 
@@ -212,7 +232,11 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: Mapping[str,
 def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
     name = qualified.rsplit(".", 1)[-1]
     if qualified in FUNCTIONAL_DROPOUTS:  # only with `training=` passed: without it, it drops in every mode (GG206)
-        passed = [*node.args[2:3], *(k.value for k in node.keywords if k.arg == "training")] if isinstance(node, ast.Call) else []
+        passed = (
+            [*node.args[2:3], *(k.value for k in node.keywords if k.arg == "training")]
+            if isinstance(node, ast.Call)
+            else []
+        )
         return ("Dropout",) if passed and not isinstance(passed[0], ast.Constant) else ()
     if not qualified.startswith("torch.nn.") or not name[:1].isupper():
         return ()
@@ -221,7 +245,14 @@ def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
     if name.startswith(BATCH_NORM_LAYERS):
         return ("BatchNorm",)
     tracked = [k.value for k in node.keywords if k.arg == "track_running_stats"] if isinstance(node, ast.Call) else []
-    if name.startswith(LAYERS_WITH_DROPOUT) or name == "RReLU" or (
-            name.startswith(INSTANCE_NORM_LAYERS) and tracked and not (isinstance(tracked[0], ast.Constant) and not tracked[0].value)):
+    if (
+        name.startswith(LAYERS_WITH_DROPOUT)
+        or name == "RReLU"
+        or (
+            name.startswith(INSTANCE_NORM_LAYERS)
+            and tracked
+            and not (isinstance(tracked[0], ast.Constant) and not tracked[0].value)
+        )
+    ):
         return (name,)
     return ()

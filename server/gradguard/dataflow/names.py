@@ -3,6 +3,7 @@
 `import torch as T`, `from torch import no_grad as ng`, `torch.autograd.grad_mode.no_grad`
 and `from torch.autograd import grad_mode` all resolve to the canonical `torch.no_grad`.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,18 +17,23 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("torch.autograd.", "torch."),
     ("torch.nn.modules.module.Module", "torch.nn.Module"),
 )
-CANONICAL_EXEMPT = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional", "torch.autograd.Function"})
+CANONICAL_EXEMPT = frozenset(
+    {"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional", "torch.autograd.Function"}
+)
 EXEMPT_PREFIXES = tuple(name + "." for name in CANONICAL_EXEMPT)
 REEXPORT_PREFIXES = tuple(prefix for prefix, _ in CANONICAL_PREFIXES)
 
 
 def canonical(qualified: str) -> str:
-    if not qualified.startswith(REEXPORT_PREFIXES) or qualified in CANONICAL_EXEMPT \
-            or qualified.startswith(EXEMPT_PREFIXES):
+    if (
+        not qualified.startswith(REEXPORT_PREFIXES)
+        or qualified in CANONICAL_EXEMPT
+        or qualified.startswith(EXEMPT_PREFIXES)
+    ):
         return qualified
     for prefix, replacement in CANONICAL_PREFIXES:
         if qualified.startswith(prefix):
-            candidate = replacement + qualified[len(prefix):]
+            candidate = replacement + qualified[len(prefix) :]
             if candidate in GRAD_MODE_APIS or prefix.endswith("Module"):
                 return candidate
     return qualified
@@ -63,8 +69,13 @@ class Names:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
                 continue
             value = stmt.value
-            if isinstance(value, ast.Call) and (dotted(value.func) or "").endswith("importorskip") and value.args \
-                    and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str):
+            if (
+                isinstance(value, ast.Call)
+                and (dotted(value.func) or "").endswith("importorskip")
+                and value.args
+                and isinstance(value.args[0], ast.Constant)
+                and isinstance(value.args[0].value, str)
+            ):
                 self.imported[stmt.targets[0].id] = value.args[0].value
             elif isinstance(value, (ast.Name, ast.Attribute)):
                 qualified = self.qualified(value)
@@ -78,7 +89,7 @@ class Names:
             root = root.value
         if not isinstance(root, ast.Name) or root.id not in self.imported:
             return None  # most expressions: found without building their name
-        return canonical(self.imported[root.id] + dotted(expr)[len(root.id):])  # type: ignore[index]  # names: dotted
+        return canonical(self.imported[root.id] + dotted(expr)[len(root.id) :])  # type: ignore[index]  # names: dotted
 
     def torch_spelling(self) -> str | None:
         """How this module spells `torch` (`torch`, `T`), for fixes; None when not imported."""

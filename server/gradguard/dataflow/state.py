@@ -5,6 +5,7 @@ Each fact is the set of `Setting`s that reach a point, one per path that set it 
 reaches the point says DISABLED. A setting whose value is UNKNOWN (a `set_grad_enabled(flag)`,
 a model handed to code we cannot see) keeps every query false: unknown never produces a finding.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,8 +31,20 @@ class Mode(enum.Enum):
 # filter on. "trained": a sibling method trains the model and leaves it in that mode; "passthrough": the
 # caller's own setting inside an imported summary (`crossfile`).
 Via = Literal[
-    "default", "entry", "with", "decorator", "framework", "call", "callers", "callee", "constructed", "loaded",
-    "passed", "assigned", "trained", "passthrough",
+    "default",
+    "entry",
+    "with",
+    "decorator",
+    "framework",
+    "call",
+    "callers",
+    "callee",
+    "constructed",
+    "loaded",
+    "passed",
+    "assigned",
+    "trained",
+    "passthrough",
 ]
 
 
@@ -57,8 +70,10 @@ def only(possible: Possible, value: enum.Enum) -> bool:
 
 def first_origin(possible: Possible) -> Setting:
     """The setting to name in a message: the earliest statement in the file."""
-    return min(possible, key=lambda s: (getattr(s.origin, "lineno", 0), getattr(s.origin, "col_offset", 0), s.via,
-                                        s.next_iteration))
+    return min(
+        possible,
+        key=lambda s: (getattr(s.origin, "lineno", 0), getattr(s.origin, "col_offset", 0), s.via, s.next_iteration),
+    )
 
 
 @dataclass(frozen=True)
@@ -106,10 +121,19 @@ class State:
             return self
         # the paths often share what neither changed (`with_grad` keeps the mappings, `with_modes({})` the state)
         grad = self.grad if other.grad is self.grad else self.grad | other.grad
-        modes = self.modes if other.modes is self.modes else \
-            {k: self.mode(k) | other.mode(k) for k in self.modes.keys() | other.modes.keys()}
-        defs = self.defs if other.defs is self.defs else \
-            {k: self.defs.get(k, DEFAULT_GRAD) | other.defs.get(k, DEFAULT_GRAD) for k in self.defs.keys() | other.defs.keys()}
+        modes = (
+            self.modes
+            if other.modes is self.modes
+            else {k: self.mode(k) | other.mode(k) for k in self.modes.keys() | other.modes.keys()}
+        )
+        defs = (
+            self.defs
+            if other.defs is self.defs
+            else {
+                k: self.defs.get(k, DEFAULT_GRAD) | other.defs.get(k, DEFAULT_GRAD)
+                for k in self.defs.keys() | other.defs.keys()
+            }
+        )
         return State(grad, modes, defs)
 
 

@@ -1,6 +1,7 @@
 """Where a source's text names something a rule looks at: the text gate of `analyze` and the
 relevance of each function (`facts._relevant_definitions`). Plain substrings found with `str.find`
 where possible: a regex alternation over every file costs more than the analysis."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,16 @@ from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 # grad mode and training mode: every rule starts from one of them, in this function or, through the
 # propagation in _relevant_definitions, in one that calls or names it
 RELEVANT_TOKENS = (
-    "no_grad", "inference_mode", "grad_enabled", "enable_grad", ".eval(", ".train(", "load_state_dict", ".step(",
-    *EVALUATION_DATA_TOKENS, *LOADER_TOKENS,
+    "no_grad",
+    "inference_mode",
+    "grad_enabled",
+    "enable_grad",
+    ".eval(",
+    ".train(",
+    "load_state_dict",
+    ".step(",
+    *EVALUATION_DATA_TOKENS,
+    *LOADER_TOKENS,
     "volatile=",  # `Variable(x, volatile=True)`, GG110
 )
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
@@ -22,8 +31,11 @@ IDENTIFIER = re.compile(r"\w+")
 
 def names_something_relevant(source: str) -> bool:
     """The text gate's test: a token, a functional dropout call, or `.eval`/`.train` without the call."""
-    return any(token in source for token in RELEVANT_TOKENS) or names_mode_switch(source) \
+    return (
+        any(token in source for token in RELEVANT_TOKENS)
+        or names_mode_switch(source)
         or any(functional_dropout_positions(source))
+    )
 
 
 def relevant_positions(source: str) -> Iterator[int]:

@@ -1,6 +1,7 @@
 """Child iteration for the hot paths: like `ast.iter_child_nodes`, reading only the fields that
 can hold nodes, and without the `ctx` markers (`Load`, `Store`) that make up a third of a tree
 and never matter here."""
+
 from __future__ import annotations
 
 import ast

@@ -6,6 +6,7 @@ blocks that set grad mode restore it on exit (TORCH-FACTS 10c, 10f). Calls apply
 effects: `set_grad_enabled`, `eval()`/`train()`, `load_state_dict()`, and the summaries
 of functions of the analysed code. Nested functions and lambdas are walked on their own.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,8 +24,28 @@ if TYPE_CHECKING:
 
 MAX_LOOP_ROUNDS = 4
 # Calls that read a model but never change its mode: handing a model to them keeps what we know.
-MODE_NEUTRAL_CALLS = frozenset({"print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr",
-                                "sum", "list", "next", "iter", "enumerate", "zip", "vars", "dir", "format"})
+MODE_NEUTRAL_CALLS = frozenset(
+    {
+        "print",
+        "len",
+        "isinstance",
+        "type",
+        "id",
+        "repr",
+        "str",
+        "hasattr",
+        "getattr",
+        "sum",
+        "list",
+        "next",
+        "iter",
+        "enumerate",
+        "zip",
+        "vars",
+        "dir",
+        "format",
+    }
+)
 BOOL_LITERALS = {True: Grad.ENABLED, False: Grad.DISABLED}
 RECEIVER_MODE_METHODS = frozenset({"eval", "train"}) | WEIGHT_LOADING_METHODS  # calls that set their receiver's mode
 
@@ -41,7 +62,9 @@ class LoopContext:
 
 
 class Walker:
-    def __init__(self, module: ModuleFacts, fn: FunctionFacts, record: dict[int, CallEvent], probing: bool = False) -> None:
+    def __init__(
+        self, module: ModuleFacts, fn: FunctionFacts, record: dict[int, CallEvent], probing: bool = False
+    ) -> None:
         self.module = module
         self.fn = fn
         self.calls = record
@@ -147,8 +170,9 @@ class Walker:
             return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
         return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
 
-    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State,
-             val: ast.For | ast.AsyncFor | None) -> State | None:
+    def loop(
+        self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: ast.For | ast.AsyncFor | None
+    ) -> State | None:
         """`val` is the loop itself when it iterates evaluation data."""
         outer_val = self.loop_val
         if val is not None:
@@ -178,9 +202,12 @@ class Walker:
         if back is not None and any(s.value is Mode.EVAL for mode in back.modes.values() for s in mode):
             inside = _node_ids(node)
             # marked, so that the next iteration tells them from the same switch made again in it
-            switched = {key: frozenset(replace(s, next_iteration=True) for s in mode
-                                       if s.value is Mode.EVAL and id(s.origin) in inside)
-                        for key, mode in back.modes.items()}
+            switched = {
+                key: frozenset(
+                    replace(s, next_iteration=True) for s in mode if s.value is Mode.EVAL and id(s.origin) in inside
+                )
+                for key, mode in back.modes.items()
+            }
             switched = {key: mode for key, mode in switched.items() if mode}
             if switched:
                 probe = Walker(self.module, self.fn, facts.next_iteration, probing=True)
@@ -297,20 +324,30 @@ class Walker:
 # the state after a statement, None when no path goes on after it
 STATEMENTS: dict[type, Callable[[Walker, Any, State], State | None]] = {
     ast.Expr: Walker.expression_statement,
-    ast.Assign: Walker.assign, ast.AnnAssign: Walker.assign, ast.AugAssign: Walker.assign,
+    ast.Assign: Walker.assign,
+    ast.AnnAssign: Walker.assign,
+    ast.AugAssign: Walker.assign,
     ast.If: Walker.if_block,
-    ast.For: Walker.for_loop, ast.AsyncFor: Walker.for_loop,
+    ast.For: Walker.for_loop,
+    ast.AsyncFor: Walker.for_loop,
     ast.While: Walker.while_loop,
-    ast.With: Walker.with_block, ast.AsyncWith: Walker.with_block,
+    ast.With: Walker.with_block,
+    ast.AsyncWith: Walker.with_block,
     ast.Return: Walker.return_statement,
     ast.Raise: Walker.raise_statement,
     ast.Break: Walker.break_statement,
     ast.Continue: Walker.continue_statement,
     ast.Try: Walker.try_block,
-    ast.Assert: Walker.expressions_of, ast.Delete: Walker.expressions_of,
+    ast.Assert: Walker.expressions_of,
+    ast.Delete: Walker.expressions_of,
 }
-STATEMENTS.update({getattr(ast, name): handler for name, handler in (("Match", Walker.match_block), ("TryStar", Walker.try_block))
-                   if hasattr(ast, name)})  # Python 3.10, 3.11
+STATEMENTS.update(
+    {
+        getattr(ast, name): handler
+        for name, handler in (("Match", Walker.match_block), ("TryStar", Walker.try_block))
+        if hasattr(ast, name)
+    }
+)  # Python 3.10, 3.11
 
 
 def effects_in(node: ast.expr) -> list[ast.AST]:
@@ -366,7 +403,11 @@ def _bound_names(target: ast.AST) -> list[str]:
 
 
 def _identifiers(node: ast.AST) -> list[str]:
-    return [n.id if isinstance(n, ast.Name) else n.attr for n in descendants([node], ()) if isinstance(n, (ast.Name, ast.Attribute))]
+    return [
+        n.id if isinstance(n, ast.Name) else n.attr
+        for n in descendants([node], ())
+        if isinstance(n, (ast.Name, ast.Attribute))
+    ]
 
 
 def _node_ids(node: ast.AST) -> set[int]:

@@ -6,6 +6,7 @@
 - `fix_rounds(source, path, config, unsafe)`: analyse, apply each finding's first allowed fix, repeat
   until nothing changes; `fix_all` is its text.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -45,14 +46,19 @@ def fix_rounds(source: str, path: str = "<string>", config: Config = Config(), u
     findings = analyze(source, path, config)
     bound = ROUNDS_PER_FINDING * (len(findings) + 1)
     for _ in range(bound):
-        fixed = apply_fixes(source, [fix for finding in findings if (fix := _first_allowed(source, finding, config, unsafe))])
+        fixed = apply_fixes(
+            source, [fix for finding in findings if (fix := _first_allowed(source, finding, config, unsafe))]
+        )
         if fixed == source:
             return FixedSource(source)
         try:
             findings = analyze(fixed, path, config)
         except AnalysisError as error:
-            return FixedSource(source, f"fixes stopped: the next ones would leave code that does not analyse "
-                                       f"({error.message}), a GradGuard bug, please report")
+            return FixedSource(
+                source,
+                f"fixes stopped: the next ones would leave code that does not analyse "
+                f"({error.message}), a GradGuard bug, please report",
+            )
         source = fixed
     return FixedSource(source, f"fixes stopped after {bound} rounds, still changing the code; run the fix again")
 

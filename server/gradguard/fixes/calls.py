@@ -1,5 +1,6 @@
 """Fixes that change one call expression: add the missing `()` (GG101, GG103), remove `volatile=` (GG110),
 pass `training=` (GG206)."""
+
 from __future__ import annotations
 
 import libcst as cst
@@ -37,8 +38,9 @@ def remove_keyword_argument(ctx: FixContext) -> list[Fix]:
         args[index - 1] = args[index - 1].with_changes(comma=argument.comma)
     del args[index]
     module = ctx.tree.replace(call, call.with_changes(args=args))
-    fix = ctx.tree.fix(f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`", "safe", module,
-                       preferred=True)
+    fix = ctx.tree.fix(
+        f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`", "safe", module, preferred=True
+    )
     return [fix] if fix else []
 
 
@@ -52,8 +54,16 @@ def pass_training_flag(ctx: FixContext) -> list[Fix]:
     if position is not None:
         args[position] = args[position].with_changes(value=flag)
     else:
-        args = _append_keyword(args, cst.Arg(value=flag, keyword=cst.Name("training"), equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))))
+        args = _append_keyword(
+            args,
+            cst.Arg(
+                value=flag,
+                keyword=cst.Name("training"),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                ),
+            ),
+        )
     module = ctx.tree.replace(call, call.with_changes(args=args))
     fix = ctx.tree.fix(f"Pass `training={code_of(flag)}`", "unsafe", module, preferred=True)
     return [fix] if fix else []
@@ -80,7 +90,10 @@ def _append_keyword(args: list[cst.Arg], new: cst.Arg) -> list[cst.Arg]:
         return [new]
     last = args[-1]
     if isinstance(last.comma, cst.Comma):  # a trailing comma (multi-line call): the new argument keeps it
-        separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else cst.Comma(
-            whitespace_after=cst.SimpleWhitespace(" "))
+        separator = (
+            args[-2].comma
+            if len(args) > 1 and isinstance(args[-2].comma, cst.Comma)
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
         return [*args[:-1], last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
     return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), new]

@@ -1,4 +1,5 @@
 """What a fix builder gets: the finding, the parsed source, and how to spell a grad-mode call there."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """Fixes that insert a mode switch: `model.eval()` (GG202, GG205) and `model.train()` (GG203)."""
+
 from __future__ import annotations
 
 import libcst as cst
@@ -19,8 +20,9 @@ def eval_before_evaluation(ctx: FixContext) -> list[Fix]:
     # would cancel a call that only the author can judge (a mistake, or Monte Carlo dropout).
     if not held or _sets_training_mode_before_forward(ctx, held[0], receiver):  # type: ignore[arg-type]  # held: receiver set
         return []
-    fix = _insert(ctx, f"{receiver}.eval()", *held, before=True, title="Insert `{call}` before the evaluation",
-                  preferred=True)
+    fix = _insert(
+        ctx, f"{receiver}.eval()", *held, before=True, title="Insert `{call}` before the evaluation", preferred=True
+    )
     return [fix] if fix else []
 
 
@@ -47,24 +49,48 @@ def train_after_evaluation(ctx: FixContext) -> list[Fix]:
     held = ctx.tree.statement_of(node) if node is not None else None
     # Right after a direct `model.eval()` would undo it before the evaluation it starts.
     if receiver and held and not _is_mode_switch(held[0]):
-        fixes.append(_insert(ctx, f"{receiver}.train()", *held, before=False,
-                             title="Insert `{call}` after the evaluation", preferred=True))
+        fixes.append(
+            _insert(
+                ctx,
+                f"{receiver}.train()",
+                *held,
+                before=False,
+                title="Insert `{call}` after the evaluation",
+                preferred=True,
+            )
+        )
     loop_body_line = ctx.data_int("loop_body_line")
     first = ctx.tree.statement_at_line(loop_body_line) if receiver and loop_body_line is not None else None
     if first:
-        fixes.append(_insert(ctx, f"{receiver}.train()", *first, before=True,
-                             title="Insert `{call}` at the top of the loop body", preferred=not fixes))
+        fixes.append(
+            _insert(
+                ctx,
+                f"{receiver}.train()",
+                *first,
+                before=True,
+                title="Insert `{call}` at the top of the loop body",
+                preferred=not fixes,
+            )
+        )
     return [fix for fix in fixes if fix]
 
 
-def _insert(ctx: FixContext, call: str, statement: cst.BaseStatement, block: Block, index: int,
-            before: bool, title: str, preferred: bool) -> Fix | None:
+def _insert(
+    ctx: FixContext,
+    call: str,
+    statement: cst.BaseStatement,
+    block: Block,
+    index: int,
+    before: bool,
+    title: str,
+    preferred: bool,
+) -> Fix | None:
     new = _call_statement(call)
     if new is None:
         return None
     body = list(block.body)
     if before:
-        body[index:index + 1] = move_leading_lines(new, statement)
+        body[index : index + 1] = move_leading_lines(new, statement)
     else:
         body.insert(index + 1, new)
     module = ctx.tree.replace_block_body(block, body)
@@ -82,11 +108,20 @@ def _is_mode_switch(statement: cst.BaseStatement) -> bool:
     if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(statement.body[0], cst.Expr):
         return False
     call = statement.body[0].value
-    return isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train")
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value in ("eval", "train")
+    )
 
 
-def _insert_on_the_line(ctx: FixContext, call: str, line: cst.SimpleStatementLine | cst.SimpleStatementSuite,
-                        after: cst.BaseSmallStatement, title: str) -> Fix | None:
+def _insert_on_the_line(
+    ctx: FixContext,
+    call: str,
+    line: cst.SimpleStatementLine | cst.SimpleStatementSuite,
+    after: cst.BaseSmallStatement,
+    title: str,
+) -> Fix | None:
     """`call` as a small statement after `after`, joined with `; ` like the statements around it."""
     new = _call_statement(call)
     if new is None:
@@ -106,9 +141,13 @@ def _load_before_forward(ctx: FixContext, receiver: str, line: int) -> cst.Call 
     """The last `receiver.load_state_dict(...)` ending on 0-based `line` before the forward pass."""
     ctx.tree.load(line)
     loads = [
-        node for node, where in ctx.tree.positions.items()
-        if where.end.line == line + 1 and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value == "load_state_dict" and get_full_name_for_node(node.func.value) == receiver
+        node
+        for node, where in ctx.tree.positions.items()
+        if where.end.line == line + 1
+        and isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "load_state_dict"
+        and get_full_name_for_node(node.func.value) == receiver
         and not _past_forward_start(ctx, where.end)
     ]
     return max(loads, key=lambda node: ctx.tree.positions[node].start.column, default=None)
@@ -133,8 +172,11 @@ def _sets_training_mode_before_forward(ctx: FixContext, statement: cst.BaseState
                 continue
             trains = m.findall(small, m.Call(func=m.Attribute(attr=m.Name("train"))))
             if receiver in assigned_names(small) or any(
-                    isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-                    and get_full_name_for_node(call.func.value) == receiver for call in trains):
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and get_full_name_for_node(call.func.value) == receiver
+                for call in trains
+            ):
                 return True
     return False
 

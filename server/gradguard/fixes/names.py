@@ -1,4 +1,5 @@
 """Which names a statement binds and which it reads: enough to find the statements that use a result."""
+
 from __future__ import annotations
 
 import libcst as cst

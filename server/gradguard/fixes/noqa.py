@@ -1,5 +1,6 @@
-""""Ignore GGnnn on this line": the `noqa` edit for one finding (`noqa.py` has the grammar; `--add-noqa`
+""" "Ignore GGnnn on this line": the `noqa` edit for one finding (`noqa.py` has the grammar; `--add-noqa`
 applies the same edit for all of a line's findings)."""
+
 from __future__ import annotations
 
 from ..findings import Finding, Fix

@@ -1,4 +1,5 @@
 """Which fix builders serve which rule, preferred first. Rules not listed get only the ignore fix."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

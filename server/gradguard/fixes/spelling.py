@@ -3,6 +3,7 @@
 Only imports visible at the fix's location count: module-level ones (also under `if`/`try`)
 and those in the bodies of the enclosing functions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,11 @@ def grad_mode_callee(scopes: Sequence[cst.CSTNode], api: str) -> str | None:
     """`no_grad` -> "T.no_grad", "no_grad", or None when nothing visible names torch."""
     module_alias = None
     for statement in _import_statements(scopes):
-        if isinstance(statement, cst.ImportFrom) and not statement.relative and not isinstance(statement.names, cst.ImportStar):
+        if (
+            isinstance(statement, cst.ImportFrom)
+            and not statement.relative
+            and not isinstance(statement.names, cst.ImportStar)
+        ):
             if statement.module is not None and get_full_name_for_node(statement.module) in GRAD_MODE_MODULES:
                 for alias in statement.names:
                     if get_full_name_for_node(alias.name) == api:
@@ -56,7 +61,11 @@ def _imports_in(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
             yield from (s for s in statement.body if isinstance(s, (cst.Import, cst.ImportFrom)))
         elif isinstance(statement, (cst.If, cst.Try)):
             yield from _imports_in(statement.body.body)
-            for branch in (*getattr(statement, "handlers", ()), statement.orelse, getattr(statement, "finalbody", None)):
+            for branch in (
+                *getattr(statement, "handlers", ()),
+                statement.orelse,
+                getattr(statement, "finalbody", None),
+            ):
                 while isinstance(branch, cst.If):  # `elif` chains
                     yield from _imports_in(branch.body.body)
                     branch = branch.orelse
@@ -84,7 +93,11 @@ def _is_header(statement: cst.BaseStatement, index: int) -> bool:
     if not isinstance(statement, cst.SimpleStatementLine):
         return False
     first = statement.body[0]
-    is_docstring = index == 0 and isinstance(first, cst.Expr) and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString))
+    is_docstring = (
+        index == 0
+        and isinstance(first, cst.Expr)
+        and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString))
+    )
     return is_docstring or all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
 
 

@@ -3,6 +3,7 @@
 Lines break at `\\r\\n`, `\\r` and `\\n` only, as in Python's tokenizer and in LSP; columns count
 code points, which is what Python string indexing counts.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ def line_text(text: str, line: int) -> str:
     starts = line_starts(text)
     if line >= len(starts):
         return ""
-    return LINE_BREAK.sub("", text[starts[line]:starts[line + 1] if line + 1 < len(starts) else len(text)])
+    return LINE_BREAK.sub("", text[starts[line] : starts[line + 1] if line + 1 < len(starts) else len(text)])
 
 
 def to_offset(starts: Sequence[int], text_length: int, line: int, col: int) -> int:
@@ -51,8 +52,9 @@ def edits_between(old: str, new: str) -> tuple[Edit, ...]:
     tail = 0
     while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
         tail += 1
-    matcher = SequenceMatcher(None, old_lines[head:len(old_lines) - tail], new_lines[head:len(new_lines) - tail],
-                              autojunk=False)
+    matcher = SequenceMatcher(
+        None, old_lines[head : len(old_lines) - tail], new_lines[head : len(new_lines) - tail], autojunk=False
+    )
     edits = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -74,7 +76,7 @@ def _trim_common(old: str, start: int, end: int, new: str) -> tuple[int, int, st
     suffix = 0
     while suffix < min(len(chunk), len(new)) - prefix and chunk[-1 - suffix] == new[-1 - suffix]:
         suffix += 1
-    return start + prefix, end - suffix, new[prefix:len(new) - suffix]
+    return start + prefix, end - suffix, new[prefix : len(new) - suffix]
 
 
 def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
@@ -90,8 +92,11 @@ def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
         if fix.isolation in isolated:
             continue
         ranges = {
-            (to_offset(starts, len(source), e.span.start_line, e.span.start_col),
-             to_offset(starts, len(source), e.span.end_line, e.span.end_col), e.new_text)
+            (
+                to_offset(starts, len(source), e.span.start_line, e.span.start_col),
+                to_offset(starts, len(source), e.span.end_line, e.span.end_col),
+                e.new_text,
+            )
             for e in fix.edits
         }
         fresh = ranges - taken

@@ -3,6 +3,7 @@
 libcst positions are 1-based lines and 0-based code-point columns; findings use 0-based lines.
 The conversion happens here and nowhere else.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -53,9 +54,14 @@ class SourceTree:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         for node, where in wrapper.resolve(PositionProvider).items():
             if node is not module:
-                self.positions[node] = where if not first_line else CodeRange(
-                    CodePosition(where.start.line + first_line, where.start.column),
-                    CodePosition(where.end.line + first_line, where.end.column))
+                self.positions[node] = (
+                    where
+                    if not first_line
+                    else CodeRange(
+                        CodePosition(where.start.line + first_line, where.start.column),
+                        CodePosition(where.end.line + first_line, where.end.column),
+                    )
+                )
         for node, parent in wrapper.resolve(ParentNodeProvider).items():
             self.parents[node] = self.module if parent is module else parent
 
@@ -80,8 +86,11 @@ class SourceTree:
 
     def _holds(self, node: cst.CSTNode, start: tuple[int, int], end: tuple[int, int]) -> bool:
         where = self.positions.get(node)
-        return where is not None and (where.start.line, where.start.column) <= start \
+        return (
+            where is not None
+            and (where.start.line, where.start.column) <= start
             and end <= (where.end.line, where.end.column)
+        )
 
     def ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """Parent first, module last."""
@@ -104,16 +113,24 @@ class SourceTree:
         top-level statement that holds the line, into the nodes that span it only: a search of every
         node resolved so far would grow with the file for each fix."""
         self.load(line)
-        level: Sequence[cst.CSTNode] = self.module.body[max(self._statement_index(line), 0):][:1]
+        level: Sequence[cst.CSTNode] = self.module.body[max(self._statement_index(line), 0) :][:1]
         while level:
             for node in level:
                 where = self.positions[node]
                 parent = self.parents.get(node)
-                if where.start.line == line + 1 and isinstance(node, cst.BaseStatement) \
-                        and isinstance(parent, (cst.Module, cst.IndentedBlock)):
+                if (
+                    where.start.line == line + 1
+                    and isinstance(node, cst.BaseStatement)
+                    and isinstance(parent, (cst.Module, cst.IndentedBlock))
+                ):
                     return node, parent, _index(parent.body, node)
-            level = [child for node in level for child in node.children
-                     if child in self.positions and self.positions[child].start.line <= line + 1 <= self.positions[child].end.line]
+            level = [
+                child
+                for node in level
+                for child in node.children
+                if child in self.positions
+                and self.positions[child].start.line <= line + 1 <= self.positions[child].end.line
+            ]
         return None
 
     def _statement_index(self, line: int) -> int:
@@ -142,8 +159,14 @@ class SourceTree:
             old, new = parent, _with_child(parent, old, new)
         return new  # type: ignore[return-value]  # the last ancestor: the Module
 
-    def fix(self, title: str, applicability: Applicability, new_module: cst.Module, preferred: bool = False,
-            isolation: tuple[str, int] | None = None) -> Fix | None:
+    def fix(
+        self,
+        title: str,
+        applicability: Applicability,
+        new_module: cst.Module,
+        preferred: bool = False,
+        isolation: tuple[str, int] | None = None,
+    ) -> Fix | None:
         edits = self._changed_statements(new_module)
         if edits is None:
             if self.module.code != self.source:  # libcst drops blank lines before a last one of spaces
@@ -167,11 +190,14 @@ class SourceTree:
         while tail < min(len(old_body), len(new_body)) - head and old_body[-1 - tail] is new_body[-1 - tail]:
             tail += 1
         (start, first_line), (end, _) = starts[head], starts[len(old_body) - tail]
-        new_code = "".join(new_module.code_for_node(statement) for statement in new_body[head:len(new_body) - tail])
+        new_code = "".join(new_module.code_for_node(statement) for statement in new_body[head : len(new_body) - tail])
         return tuple(
-            Edit(Span(e.span.start_line + first_line, e.span.start_col, e.span.end_line + first_line, e.span.end_col),
-                 e.new_text)
-            for e in edits_between(self.source[start:end], new_code))
+            Edit(
+                Span(e.span.start_line + first_line, e.span.start_col, e.span.end_line + first_line, e.span.end_col),
+                e.new_text,
+            )
+            for e in edits_between(self.source[start:end], new_code)
+        )
 
     @cached_property
     def _statement_starts(self) -> list[tuple[int, int]] | None:

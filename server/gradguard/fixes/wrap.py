@@ -1,4 +1,5 @@
 """Fixes that put statements under a grad-mode `with` (GG102, GG105, GG201) or decorate a function (GG201)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -25,15 +26,23 @@ def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     at_loop = ctx.tree.statement_at_line(loop_line) if loop_line is not None else None
     loop = at_loop[0] if at_loop else _evaluation_loop(ctx, call)
     _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]  # a loop is a statement
-    through = max((i for i in range(start, len(block.body)) if ctx.tree.start_line(block.body[i]) <= last_line),
-                  default=start) if last_line is not None else start
+    through = (
+        max(
+            (i for i in range(start, len(block.body)) if ctx.tree.start_line(block.body[i]) <= last_line), default=start
+        )
+        if last_line is not None
+        else start
+    )
     end = start + 1 if loop is not None else _end_of_uses(ctx, block.body, start, through)
     wrappable = not suspends(block.body[start]) and not _defines_caller(ctx, call, block.body[start])
     candidates = (
         lambda: _wrap(ctx, block, start, end, "no_grad", preferred=True) if wrappable else None,
         lambda: _decorate(ctx, call),
-        lambda: _wrap(ctx, block, start, end, "inference_mode", preferred=False)
-        if wrappable and ctx.allows_inference_mode() else None,
+        lambda: (
+            _wrap(ctx, block, start, end, "inference_mode", preferred=False)
+            if wrappable and ctx.allows_inference_mode()
+            else None
+        ),
     )
     for build in candidates:
         fix = build()
@@ -51,11 +60,10 @@ def wrap_following(ctx: FixContext) -> list[Fix]:
     if end == index + 1:
         return []
     call = statement.body[0].value  # type: ignore[attr-defined]  # a bare call: an Expr
-    inner = _indented([_without_leading_blank_lines(block.body[index + 1]), *block.body[index + 2:end]])
+    inner = _indented([_without_leading_blank_lines(block.body[index + 1]), *block.body[index + 2 : end]])
     with_block = cst.With(
         items=[cst.WithItem(call)],
-        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace,
-                               indent=ctx.tree.block_indent),
+        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace, indent=ctx.tree.block_indent),
         leading_lines=statement.leading_lines,
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:index], with_block, *block.body[end:]])
@@ -79,12 +87,13 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
     if rest:
         body[index] = statement.with_changes(
             body=[*rest[:-1], rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
-            leading_lines=[*statement.leading_lines, *_comment_lines(expression)])
+            leading_lines=[*statement.leading_lines, *_comment_lines(expression)],
+        )
     else:
         kept = [*statement.leading_lines, *_comment_lines(statement.with_changes(leading_lines=[]))]
         if index + 1 < len(body):  # above the next statement
             follower = body[index + 1]
-            body[index:index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]  # type: ignore[attr-defined]  # a statement line or a compound statement
+            body[index : index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]  # type: ignore[attr-defined]  # a statement line or a compound statement
         elif len(body) == 1:  # a block cannot be empty
             body[index] = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=kept)
         else:  # after the block's last statement; blank lines alone go with the statement, as before
@@ -93,14 +102,20 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
                 footer = [*kept, *footer]
     module = ctx.tree.replace(block, block.with_changes(body=body, footer=footer))
     # one deletion per block and round: each alone leaves a statement in it, two may leave none
-    fix = ctx.tree.fix("Remove the statement (it has no effect)", "safe", module,
-                       isolation=("block", ctx.tree.start_line(block.body[0])))
+    fix = ctx.tree.fix(
+        "Remove the statement (it has no effect)",
+        "safe",
+        module,
+        isolation=("block", ctx.tree.start_line(block.body[0])),
+    )
     return [fix] if fix else []
 
 
 def _comment_lines(node: cst.CSTNode) -> list[cst.EmptyLine]:
     """Every comment in `node`, each on a line of its own."""
-    return [cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment()) if isinstance(comment, cst.Comment)]
+    return [
+        cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment()) if isinstance(comment, cst.Comment)
+    ]
 
 
 def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Fix | None:
@@ -108,8 +123,9 @@ def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferr
     statements = _indented(block.body[start:end])
     with_block = cst.With(
         items=[cst.WithItem(cst.parse_expression(call))],
-        body=cst.IndentedBlock(body=[statements[0].with_changes(leading_lines=[]), *statements[1:]],
-                               indent=ctx.tree.block_indent),
+        body=cst.IndentedBlock(
+            body=[statements[0].with_changes(leading_lines=[]), *statements[1:]], indent=ctx.tree.block_indent
+        ),
         leading_lines=statements[0].leading_lines,  # type: ignore[attr-defined]  # a statement line or a compound statement
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:start], with_block, *block.body[end:]])
@@ -124,8 +140,9 @@ def _decorate(ctx: FixContext, call: cst.CSTNode) -> Fix | None:
     # Closest to `def`, so `@staticmethod` / `@property` above it still wrap the no-grad function.
     decorated = function.with_changes(decorators=[*function.decorators, cst.Decorator(cst.parse_expression(decorator))])
     module = ctx.tree.replace(function, decorated)
-    return ctx.tree.fix(f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe",
-                        ctx.finish(module, needs_import))
+    return ctx.tree.fix(
+        f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe", ctx.finish(module, needs_import)
+    )
 
 
 def _defines_caller(ctx: FixContext, call: cst.CSTNode, statement: cst.BaseStatement) -> bool:
@@ -143,8 +160,14 @@ def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> cst.For | None:
     for node in ctx.tree.ancestors(call):
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return None
-        if isinstance(node, cst.For) and node.asynchronous is None and any(
-            EVALUATION_DATA.search(name.value) for name in m.findall(node.iter, m.Name()) if isinstance(name, cst.Name)
+        if (
+            isinstance(node, cst.For)
+            and node.asynchronous is None
+            and any(
+                EVALUATION_DATA.search(name.value)
+                for name in m.findall(node.iter, m.Name())
+                if isinstance(name, cst.Name)
+            )
         ):
             return node
     return None

@@ -3,6 +3,7 @@
 Runs in the fix worker process (fixes parse with libcst); takes plain snapshots, returns edits per
 document URI in code points. The server converts them to the client's encoding.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -41,7 +42,8 @@ def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -
 
     return [
         PlannedAction(f"GradGuard: {fix.title}", "quickfix", fix.preferred, _per_document(fix.edits, layout), finding)
-        for fix in fixes_for(source, finding, config, _cell_starts(layout)) if _keeps_magics(fix, layout)
+        for fix in fixes_for(source, finding, config, _cell_starts(layout))
+        if _keeps_magics(fix, layout)
     ]
 
 
@@ -58,8 +60,11 @@ def fix_all(source: str, path: str, config: Config, layout: Layout, findings: li
         edits = []
         for finding in findings:
             fix = _preferred_safe(fixes_for(source, finding, config, _cell_starts(layout)))
-            if fix and _keeps_magics(fix, layout) and not any(
-                    _overlaps(new.span, old.span) for new in fix.edits for old in edits):
+            if (
+                fix
+                and _keeps_magics(fix, layout)
+                and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits)
+            ):
                 edits.extend(fix.edits)
     if not edits:
         return None
@@ -91,7 +96,10 @@ def _preferred_safe(fixes: tuple[Fix, ...]) -> Fix | None:
 
 
 def _overlaps(a: Span, b: Span) -> bool:
-    return (a.start_line, a.start_col) < (b.end_line, b.end_col) and (b.start_line, b.start_col) < (a.end_line, a.end_col)
+    return (a.start_line, a.start_col) < (b.end_line, b.end_col) and (b.start_line, b.start_col) < (
+        a.end_line,
+        a.end_col,
+    )
 
 
 def _per_document(edits: tuple[Edit, ...] | list[Edit], layout: Layout) -> dict:

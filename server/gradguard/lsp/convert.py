@@ -1,4 +1,5 @@
 """Findings -> LSP diagnostics. Positions are converted here, once, to the negotiated encoding."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -65,10 +66,12 @@ def use_lsp_positions(workspace: Workspace) -> None:
     codec = ClampingPositionCodec(workspace.position_encoding)
     sync_kind = workspace._sync_kind
 
-    def create_document(uri: str, source: str | None = None, version: int | None = None,
-                        language_id: str | None = None) -> TextDocument:
-        return LspLinesDocument(uri, source=source, version=version, language_id=language_id,
-                                sync_kind=sync_kind, position_codec=codec)
+    def create_document(
+        uri: str, source: str | None = None, version: int | None = None, language_id: str | None = None
+    ) -> TextDocument:
+        return LspLinesDocument(
+            uri, source=source, version=version, language_id=language_id, sync_kind=sync_kind, position_codec=codec
+        )
 
     workspace._position_codec = codec
     workspace._create_text_document = create_document  # type: ignore[method-assign,assignment]  # no hook
@@ -140,22 +143,26 @@ def to_diagnostic(
     return uri, diagnostic
 
 
-def syntax_note(error: AnalysisError, place: Place, lines_of: LinesOf, codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+def syntax_note(
+    error: AnalysisError, place: Place, lines_of: LinesOf, codec: PositionCodec
+) -> tuple[str, types.Diagnostic]:
     """One note where parsing stopped; the findings shown beside it are from the last version that parsed."""
     message = f"GradGuard paused here ({error.message}); findings shown are from the last version that parsed"
     return _syntax_note_at(error.line, error.col, message, place, lines_of, codec)
 
 
-def left_out_note(cell: UnparsableCell, place: Place, lines_of: LinesOf,
-                  codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+def left_out_note(
+    cell: UnparsableCell, place: Place, lines_of: LinesOf, codec: PositionCodec
+) -> tuple[str, types.Diagnostic]:
     """One note in a notebook cell that does not parse: Jupyter runs the other cells without it, and so does
     the analysis."""
     message = f"GradGuard left this cell out ({cell.message}); the other cells are analysed without it"
     return _syntax_note_at(cell.line, cell.col, message, place, lines_of, codec)
 
 
-def _syntax_note_at(line: int, col: int, message: str, place: Place, lines_of: LinesOf,
-                    codec: PositionCodec) -> tuple[str, types.Diagnostic]:
+def _syntax_note_at(
+    line: int, col: int, message: str, place: Place, lines_of: LinesOf, codec: PositionCodec
+) -> tuple[str, types.Diagnostic]:
     uri, span = place(Span(line, col, line, col))
     lines = lines_of(uri)
     line_length = len(lines[span.start_line].rstrip("\r\n")) if span.start_line < len(lines) else 0
@@ -185,14 +192,21 @@ def to_code_action(
         text_edits = [types.TextEdit(range=to_range(codec, lines, edit.span), new_text=edit.new_text) for edit in edits]
         document_edits.append((uri, doc.version if doc else None, text_edits))
     if versioned:
-        edit = types.WorkspaceEdit(document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=text_edits
-            )
-            for uri, version, text_edits in document_edits
-        ])
+        edit = types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                    edits=text_edits,
+                )
+                for uri, version, text_edits in document_edits
+            ]
+        )
     else:
         edit = types.WorkspaceEdit(changes={uri: text_edits for uri, _, text_edits in document_edits})
     return types.CodeAction(
-        title=plan.title, kind=plan.kind, diagnostics=diagnostics or None, is_preferred=plan.preferred or None, edit=edit
+        title=plan.title,
+        kind=plan.kind,
+        diagnostics=diagnostics or None,
+        is_preferred=plan.preferred or None,
+        edit=edit,
     )

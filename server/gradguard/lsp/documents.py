@@ -3,6 +3,7 @@
 A program keeps its last good findings while the code does not parse; they are moved
 through the editor's edits (line shifts) so they stay on the statements they describe.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -65,7 +66,9 @@ def file_snapshot(key: str, path: str, source: str, version: int, root: str = ""
     return Snapshot(key, path, source, Layout((key,)), (version,), root, module)
 
 
-def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int | None, int]], root: str = "") -> Snapshot:
+def notebook_snapshot(
+    key: str, path: str, cells: Sequence[tuple[str, str, int | None, int]], root: str = ""
+) -> Snapshot:
     """`cells`: (uri, text, version, index among all the notebook's cells) of the code cells, in notebook order."""
     joined = join_cells([text for _, text, _, _ in cells])
     layout = Layout(tuple(uri for uri, _, _, _ in cells), joined, tuple(index + 1 for _, _, _, index in cells))
@@ -115,12 +118,19 @@ class Program:
             return
         self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]
         self.regions = [
-            replace(r, first_line=_move_line(r.first_line, last, delta), last_line=_move_line(r.last_line, last, delta),
-                    anchor_line=_move_line(r.anchor_line, last, delta))
+            replace(
+                r,
+                first_line=_move_line(r.first_line, last, delta),
+                last_line=_move_line(r.last_line, last, delta),
+                anchor_line=_move_line(r.anchor_line, last, delta),
+            )
             for r in self.regions
         ]
-        self.api_names = [replace(name, line=_move_line(name.line, last, delta))
-                          for name in self.api_names if not first <= name.line <= last]
+        self.api_names = [
+            replace(name, line=_move_line(name.line, last, delta))
+            for name in self.api_names
+            if not first <= name.line <= last
+        ]
 
 
 def _move_line(line: int, last_edited: int, delta: int) -> int:
@@ -129,8 +139,10 @@ def _move_line(line: int, last_edited: int, delta: int) -> int:
 
 def _move_span(span: Span, last_edited: int, delta: int) -> Span:
     return Span(
-        _move_line(span.start_line, last_edited, delta), span.start_col,
-        _move_line(span.end_line, last_edited, delta), span.end_col,
+        _move_line(span.start_line, last_edited, delta),
+        span.start_col,
+        _move_line(span.end_line, last_edited, delta),
+        span.end_col,
     )
 
 

@@ -3,6 +3,7 @@ wording of TORCH-FACTS.md for the API under the cursor, and which statement disa
 
 Short enough to read without scrolling, as Ruff's and Pylance's hovers: the whole rule page stays in
 `gradguard rule` and `docs/rules/`."""
+
 from __future__ import annotations
 
 import re
@@ -114,10 +115,10 @@ def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> s
 def why_in_brief(rule: Rule) -> str:
     paragraph = " ".join(textwrap.dedent(rule.why).strip().split("\n\n", 1)[0].split())
     # A sentence ends outside quotes, code and parentheses (a quoted warning has sentences of its own).
-    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[:end.start()])]
+    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[: end.start()])]
     if len(ends) < WHY_SENTENCES:
         return paragraph
-    return paragraph[:ends[WHY_SENTENCES - 1]] + " …"
+    return paragraph[: ends[WHY_SENTENCES - 1]] + " …"
 
 
 def _balanced(text: str) -> bool:
@@ -125,7 +126,7 @@ def _balanced(text: str) -> bool:
 
 
 def _place_label(program: Program, span: Span, uri: str) -> str:
-    """"line 5", or "cell 2, line 5" for another cell of the notebook."""
+    """ "line 5", or "cell 2, line 5" for another cell of the notebook."""
     place_uri, local = program.layout.place(span)
     label = f"line {local.start_line + 1}"
     if place_uri != uri:
@@ -140,7 +141,7 @@ def _api_at(program: Program, uri: str, line_text: str, line: int, col: int) -> 
         return None
     for name in program.api_names:
         if name.line == located[0] and name.start_col <= col <= name.end_col:
-            if not WORD.fullmatch(line_text[name.start_col:name.end_col]):
+            if not WORD.fullmatch(line_text[name.start_col : name.end_col]):
                 return None  # the line was edited since the names were found
             text = API_TEXTS[name.api]
             if name.api == "torch.no_grad" and _used_without_call(line_text, name.end_col):

@@ -6,6 +6,7 @@
 - `exit` without `shutdown` ends the process with status 1.
 - It keeps the future of every notification for good (about 2 KB per edit): only requests' are kept.
 """
+
 from __future__ import annotations
 
 import functools
@@ -85,8 +86,11 @@ class GradGuardProtocol(LanguageServerProtocol):
         answers_request = isinstance(callback, functools.partial) and callback.func == self._send_handler_result
         if not answers_request and msg_id in self._request_futures:
             self.filed_for_notifications.add(msg_id)
-        for done in [key for key in self.filed_for_notifications
-                     if key not in self._request_futures or self._request_futures[key].done()]:
+        for done in [
+            key
+            for key in self.filed_for_notifications
+            if key not in self._request_futures or self._request_futures[key].done()
+        ]:
             self.filed_for_notifications.discard(done)
             self._request_futures.pop(done, None)
 
@@ -96,5 +100,4 @@ class GradGuardProtocol(LanguageServerProtocol):
 
     def answer_error(self, request_id: Any, error: JsonRpcException) -> None:
         # Written out by hand: pygls leaves `"id": null` out, which JSON-RPC requires for unknown ids.
-        self._send_data({"jsonrpc": "2.0", "id": request_id,
-                         "error": {"code": error.code, "message": error.message}})
+        self._send_data({"jsonrpc": "2.0", "id": request_id, "error": {"code": error.code, "message": error.message}})

@@ -5,6 +5,7 @@
 - which names resolve to an API the hover explains: `torch.no_grad` however imported, `.eval()` and
   `.train()` only where they are module calls (not `args.train`).
 """
+
 from __future__ import annotations
 
 import ast
@@ -84,7 +85,9 @@ def _name_at(lines: list[str], node: ast.Name | ast.Attribute, api: str) -> ApiN
     identifier = node.attr if isinstance(node, ast.Attribute) else node.id
     line = (node.end_lineno or node.lineno) - 1
     end_byte = node.end_col_offset or 0
-    end = len(lines[line].encode("utf-8")[:end_byte].decode("utf-8", errors="replace")) if line < len(lines) else end_byte
+    end = (
+        len(lines[line].encode("utf-8")[:end_byte].decode("utf-8", errors="replace")) if line < len(lines) else end_byte
+    )
     return ApiName(line, end - len(identifier), end, api)
 
 
@@ -134,7 +137,7 @@ def _switched_off(body: list[ast.stmt], names: Names, lines: list[str]) -> Itera
         call = statement.value
         if names.qualified(call.func) != SWITCH or _flag(call) is not False:
             continue
-        rest = body[index + 1:]
+        rest = body[index + 1 :]
         if not rest:
             continue
         switched_back = next((s for s in rest if _is_switch(s, names, True)), None)
@@ -152,11 +155,15 @@ def _is_switch(statement: ast.stmt, names: Names, flag: bool) -> bool:
     )
 
 
-def _body_region(node: ast.With | ast.AsyncWith | ast.FunctionDef, disables: bool, statement: str,
-                 anchor_line: int | None = None) -> GradRegion:
+def _body_region(
+    node: ast.With | ast.AsyncWith | ast.FunctionDef, disables: bool, statement: str, anchor_line: int | None = None
+) -> GradRegion:
     body = node.body
     return GradRegion(
-        body[0].lineno - 1, (node.end_lineno or node.lineno) - 1, disables, statement,
+        body[0].lineno - 1,
+        (node.end_lineno or node.lineno) - 1,
+        disables,
+        statement,
         node.lineno - 1 if anchor_line is None else anchor_line,
     )
 
@@ -196,5 +203,5 @@ def _text(lines: list[str], node: ast.expr) -> str:
     """The node as written when it fits on one line (`ast` columns count UTF-8 bytes), else unparsed."""
     if node.lineno == node.end_lineno and node.lineno <= len(lines):
         encoded = lines[node.lineno - 1].encode("utf-8")
-        return encoded[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+        return encoded[node.col_offset : node.end_col_offset].decode("utf-8", errors="replace")
     return " ".join(ast.unparse(node).split())

@@ -1,4 +1,5 @@
 """`gradguard` over LSP: thin handlers around `GradGuardServer` (state.py). stdio by default, or `--tcp`."""
+
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,7 @@ def guarded(default: Any) -> Callable:
 
     def decorate(handler: Callable) -> Callable:
         if asyncio.iscoroutinefunction(handler):
+
             @functools.wraps(handler)
             async def run_async(ls: GradGuardServer, params: Any) -> Any:
                 try:
@@ -37,6 +39,7 @@ def guarded(default: Any) -> Callable:
                 except Exception:
                     ls.log_exception(handler.__name__)
                     return default
+
             return run_async
 
         @functools.wraps(handler)
@@ -46,6 +49,7 @@ def guarded(default: Any) -> Callable:
             except Exception:
                 ls.log_exception(handler.__name__)
                 return default
+
         return run
 
     return decorate
@@ -77,8 +81,10 @@ def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
 @guarded(None)
 async def initialized(ls: GradGuardServer, params: types.InitializedParams) -> None:
     encoding = ls.workspace.position_encoding
-    ls.log(f"GradGuard {ls.version} ready: position encoding {getattr(encoding, 'value', encoding)}, "
-           f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}")
+    ls.log(
+        f"GradGuard {ls.version} ready: position encoding {getattr(encoding, 'value', encoding)}, "
+        f"diagnostics {'pulled by the client' if ls.pull else 'pushed'}"
+    )
     if await fetch_configuration(ls):
         ls.reanalyse_all()
     await watch_files(ls)  # the workers and the workspace index start with the first analysis (state.py)
@@ -291,14 +297,20 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
 
     in_notebook = snapshot.layout.joined is not None
-    fix_all_kinds = [kind for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
-                     if wanted(kind) and not lightbulb]
+    fix_all_kinds = [
+        kind
+        for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
+        if wanted(kind) and not lightbulb
+    ]
     # A fix-all needs the findings of this very text: asked right after an edit (fix on save), it waits for
     # that analysis (shared with the diagnostics) rather than answering nothing.
     program = await ls.newest_analysis(uri) if fix_all_kinds else ls.programs.get(key)
     # the analysis of this very text, if there is one
-    current = program if program is not None and program.analysed == ls.stamp(snapshot) \
-        and program.syntax_error is None else None
+    current = (
+        program
+        if program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
+        else None
+    )
     source = current.source if current else snapshot.source  # without a notebook's cells that do not parse
 
     async def cached(cache_key: tuple, pool: Pool, compute: Callable, *args: Any) -> Any:
@@ -316,13 +328,22 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
             if finding is None:
                 continue
-            planned = await cached(("quickfix", finding), ls.fix_pool, quick_fixes, source, finding, config, snapshot.layout)
+            planned = await cached(
+                ("quickfix", finding), ls.fix_pool, quick_fixes, source, finding, config, snapshot.layout
+            )
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
     for kind in fix_all_kinds:
         if current and current.findings:
             plan = await cached(
-                ("fixAll",), ls.fix_all_pool, fix_all, source, snapshot.path, config, snapshot.layout, list(current.findings)
+                ("fixAll",),
+                ls.fix_all_pool,
+                fix_all,
+                source,
+                snapshot.path,
+                config,
+                snapshot.layout,
+                list(current.findings),
             )
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))
@@ -333,7 +354,9 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
 
 def _code_action(ls: GradGuardServer, plan: PlannedAction, diagnostics: list[types.Diagnostic]) -> types.CodeAction:
     workspace_caps = ls.client_capabilities.workspace
-    versioned = bool(workspace_caps and workspace_caps.workspace_edit and workspace_caps.workspace_edit.document_changes)
+    versioned = bool(
+        workspace_caps and workspace_caps.workspace_edit and workspace_caps.workspace_edit.document_changes
+    )
     return to_code_action(plan, diagnostics, ls.open_document, ls.workspace.position_codec, versioned)
 
 
@@ -341,7 +364,9 @@ def _code_action(ls: GradGuardServer, plan: PlannedAction, diagnostics: list[typ
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="gradguard server", description="GradGuard language server (stdio by default).")
+    parser = argparse.ArgumentParser(
+        prog="gradguard server", description="GradGuard language server (stdio by default)."
+    )
     parser.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
     parser.add_argument("--tcp", action="store_true", help="serve over TCP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default: loopback only)")

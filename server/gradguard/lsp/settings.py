@@ -2,6 +2,7 @@
 overridden key by key by what the user set in the editor (initializationOptions,
 workspace/configuration, didChangeConfiguration).
 """
+
 from __future__ import annotations
 
 import os
@@ -92,7 +93,9 @@ class Settings:
             for warning in project.warnings:
                 self.log(f"{project.source}: {warning}")
         origin = project.source or "defaults (no pyproject.toml with [tool.gradguard])"
-        self._log_once(project.source, f"effective settings from {origin} + editor {self.editor or '{}'}: {project.config}")
+        self._log_once(
+            project.source, f"effective settings from {origin} + editor {self.editor or '{}'}: {project.config}"
+        )
         return project.config
 
     def _log_once(self, key: object, message: str) -> None:

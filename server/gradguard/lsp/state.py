@@ -1,4 +1,5 @@
 """The running server's view of the editor: which programs are open, analysing them, publishing results."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,9 +48,11 @@ class GradGuardServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__(
-            "gradguard", __version__,
+            "gradguard",
+            __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            notebook_document_sync=NOTEBOOK_SYNC, protocol_cls=GradGuardProtocol,
+            notebook_document_sync=NOTEBOOK_SYNC,
+            protocol_cls=GradGuardProtocol,
         )
         self.settings = Settings(self.log)
         self.programs: dict[str, Program] = {}
@@ -74,7 +77,12 @@ class GradGuardServer(LanguageServer):
     def stop_workers(self) -> None:
         """Drop pending analyses and queued fix computations so the process can exit promptly."""
         analyses = [task for _, task in self.analysing.values()]
-        for task in [*analyses, *self.pending.values(), *self.follow_ups.values(), *([self.indexing] if self.indexing else [])]:
+        for task in [
+            *analyses,
+            *self.pending.values(),
+            *self.follow_ups.values(),
+            *([self.indexing] if self.indexing else []),
+        ]:
             task.cancel()
         self.analysing.clear()
         self.pending.clear()
@@ -135,8 +143,9 @@ class GradGuardServer(LanguageServer):
 
     def workspace_root(self, path: str) -> str:
         """The innermost workspace folder holding `path`, or ""."""
-        return max((root for root in self.workspace_roots() if path.startswith(os.path.join(root, ""))),
-                   key=len, default="")
+        return max(
+            (root for root in self.workspace_roots() if path.startswith(os.path.join(root, ""))), key=len, default=""
+        )
 
     def snapshot(self, key: str) -> Snapshot | None:
         notebook = self.workspace.get_notebook_document(notebook_uri=key)
@@ -309,8 +318,9 @@ class GradGuardServer(LanguageServer):
 
     def affected_by(self, change: IndexChange) -> list[str]:
         """The open programs whose analysis depends on what changed in one module's summary."""
-        return [key for key, program in self.programs.items()
-                if change.affects(program.root, program.module, program.calls)]
+        return [
+            key for key, program in self.programs.items() if change.affects(program.root, program.module, program.calls)
+        ]
 
     def start_background_work(self) -> None:
         """After the first analysis, not before it: the first diagnostics wait for neither the other workers'
@@ -327,8 +337,11 @@ class GradGuardServer(LanguageServer):
             for root in self.workspace_roots():
                 paths = await self.analysis_pool.run(python_files, root)
                 for start in range(0, len(paths), INDEX_BATCH):
-                    batch = [(path, config) for path in paths[start:start + INDEX_BATCH]
-                             if (config := self.settings.config_for(path)) is not None]
+                    batch = [
+                        (path, config)
+                        for path in paths[start : start + INDEX_BATCH]
+                        if (config := self.settings.config_for(path)) is not None
+                    ]
                     await self.analysis_pool.run(index_files, root, batch)
                 await self.analysis_pool.run(finish_index, root)
                 limit = f" (the first {MAX_FILES})" if len(paths) >= MAX_FILES else ""

@@ -3,6 +3,7 @@ other modules it calls (`ProjectIndex`), kept in the analysis worker and updated
 
 Files are only read, never imported or run.
 """
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 whole parse, which would stall hovers and cancellations on the event loop while a large file is checked.
 A worker that crashes (deeply nested code can overflow the C stack) takes only itself down.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -60,9 +61,16 @@ def analyse(snapshot: Snapshot, config: Config | None) -> Analysed | tuple:
         _memos.popitem(last=False)
     try:
         joined = snapshot.layout.joined
-        analysis = analyze_module(snapshot.source, snapshot.path, config, workspace.project if workspace else None,
-                                  snapshot.module, cell_starts=joined.starts if joined else (),
-                                  cell_numbers=snapshot.layout.numbers, memo=memo)
+        analysis = analyze_module(
+            snapshot.source,
+            snapshot.path,
+            config,
+            workspace.project if workspace else None,
+            snapshot.module,
+            cell_starts=joined.starts if joined else (),
+            cell_numbers=snapshot.layout.numbers,
+            memo=memo,
+        )
     except AnalysisError as error:
         return (error.message, error.line, error.col)
     change = None
@@ -115,9 +123,7 @@ class Pool:
 
     def _start(self) -> Executor:
         try:
-            return ProcessPoolExecutor(
-                max_workers=1, mp_context=worker_context(), initializer=_start_worker
-            )
+            return ProcessPoolExecutor(max_workers=1, mp_context=worker_context(), initializer=_start_worker)
         except (OSError, NotImplementedError, ImportError):
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gradguard-{self.name}")
 

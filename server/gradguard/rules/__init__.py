@@ -1,4 +1,5 @@
 """The rule registry: every rule, in code order. A new rule is one module here plus one line below."""
+
 from __future__ import annotations
 
 from . import (

@@ -1,4 +1,5 @@
 """The shape of a rule: one object holds its code, slug, texts, examples and check."""
+
 from __future__ import annotations
 
 import textwrap

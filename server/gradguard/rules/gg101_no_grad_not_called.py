@@ -6,8 +6,12 @@ from ..dataflow.facts import ModuleFacts
 from ..report import Report
 from .base import Rule, example
 
-APIS = {"torch.no_grad": "no_grad", "torch.inference_mode": "inference_mode",
-        "torch.enable_grad": "enable_grad", "torch.set_grad_enabled": "set_grad_enabled"}
+APIS = {
+    "torch.no_grad": "no_grad",
+    "torch.inference_mode": "inference_mode",
+    "torch.enable_grad": "enable_grad",
+    "torch.set_grad_enabled": "set_grad_enabled",
+}
 
 
 def check(facts: ModuleFacts, report: Report) -> None:
@@ -17,8 +21,12 @@ def check(facts: ModuleFacts, report: Report) -> None:
             qualified = facts.names.qualified(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
             if qualified in APIS:
                 name = APIS[qualified]
-                report.add(RULE, expr, f"`{name}` is a class: `with` needs an instance, `{name}()`; "
-                           "without the parentheses entering the block raises")
+                report.add(
+                    RULE,
+                    expr,
+                    f"`{name}` is a class: `with` needs an instance, `{name}()`; "
+                    "without the parentheses entering the block raises",
+                )
 
 
 RULE = Rule(

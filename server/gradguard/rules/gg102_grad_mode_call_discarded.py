@@ -15,8 +15,12 @@ def check(facts: ModuleFacts, report: Report) -> None:
             qualified = facts.names.qualified(node.value.func)
             if qualified in DISCARDED:
                 name = qualified.split(".")[-1]
-                report.add(RULE, node, f"`{name}()` as a statement creates a context manager and discards it: "
-                           f"gradient tracking is unchanged; use `with {name}():` or the decorator")
+                report.add(
+                    RULE,
+                    node,
+                    f"`{name}()` as a statement creates a context manager and discards it: "
+                    f"gradient tracking is unchanged; use `with {name}():` or the decorator",
+                )
 
 
 RULE = Rule(
@@ -38,8 +42,10 @@ RULE = Rule(
         author meant but changes behaviour). Alternative: delete the statement (safe: it does nothing);
         its comments stay, each on a line of its own.
     """,
-    references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
-                "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
+        "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
+    ),
     fires=(
         example("""
             import torch

@@ -9,11 +9,17 @@ from .base import Rule, example
 
 def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.Expr):
-        if isinstance(node.value, ast.Attribute) \
-                and node.value.attr in ("eval", "train") and isinstance(node.value.ctx, ast.Load):
+        if (
+            isinstance(node.value, ast.Attribute)
+            and node.value.attr in ("eval", "train")
+            and isinstance(node.value.ctx, ast.Load)
+        ):
             name = node.value.attr
-            report.add(RULE, node, f"`.{name}` without `()` only reads the method: the module's mode is unchanged; "
-                       f"call `.{name}()`")
+            report.add(
+                RULE,
+                node,
+                f"`.{name}` without `()` only reads the method: the module's mode is unchanged; call `.{name}()`",
+            )
 
 
 RULE = Rule(

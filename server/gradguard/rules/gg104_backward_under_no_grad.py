@@ -27,10 +27,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 continue
             if _computed_without_graph(target, event):
                 region = describe_grad(first_origin(event.state.grad), report)
-                report.add(RULE, call, f"backpropagates through a value computed with gradients disabled by {region}: "
-                           "it has no graph, so this raises 'element 0 of tensors does not require grad "
-                           "and does not have a grad_fn'",
-                           related=[(s.origin, "gradients disabled here") for s in event.state.grad if s.origin])
+                report.add(
+                    RULE,
+                    call,
+                    f"backpropagates through a value computed with gradients disabled by {region}: "
+                    "it has no graph, so this raises 'element 0 of tensors does not require grad "
+                    "and does not have a grad_fn'",
+                    related=[(s.origin, "gradients disabled here") for s in event.state.grad if s.origin],
+                )
 
 
 def _computed_without_graph(target: ast.expr, event: CallEvent) -> bool:

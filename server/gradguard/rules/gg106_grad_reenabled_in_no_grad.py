@@ -34,10 +34,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
         for event in fn.call_events():
             if _reenables(event) and grad_disabled(event) and not _runs_callback(facts, fn, event):
                 origin = first_origin(event.state.grad)
-                report.add(RULE, event.node, f"gradients are re-enabled inside a region where {describe_grad(origin, report)} "
-                           "disabled them: operations here are recorded again (intended for gradient steps inside "
-                           "a sampler; inside `inference_mode` they still produce inference tensors)",
-                           related=[(origin.origin, "gradients disabled here")] if origin.origin else ())
+                report.add(
+                    RULE,
+                    event.node,
+                    f"gradients are re-enabled inside a region where {describe_grad(origin, report)} "
+                    "disabled them: operations here are recorded again (intended for gradient steps inside "
+                    "a sampler; inside `inference_mode` they still produce inference tensors)",
+                    related=[(origin.origin, "gradients disabled here")] if origin.origin else (),
+                )
 
 
 RULE = Rule(

@@ -11,15 +11,23 @@ from .gg101_no_grad_not_called import APIS
 def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event in fn.suspends:
-            blocks = [r.node for r in event.regions if isinstance(r.node, (ast.With, ast.AsyncWith)) and _grad_api(facts, r.node)]
+            blocks = [
+                r.node
+                for r in event.regions
+                if isinstance(r.node, (ast.With, ast.AsyncWith)) and _grad_api(facts, r.node)
+            ]
             if not blocks:
                 continue
             block = blocks[-1]
             kind = "`await`" if isinstance(event.node, ast.Await) else "`yield`"
             who = "other tasks on this event loop run" if kind == "`await`" else "the caller runs"
-            report.add(RULE, event.node, f"{kind} inside the grad-mode `with` block at {report.line(block)}: while suspended "
-                       f"here, {who} with this block's grad mode; end the block before the {kind}",
-                       related=[(block, "grad mode set here")])
+            report.add(
+                RULE,
+                event.node,
+                f"{kind} inside the grad-mode `with` block at {report.line(block)}: while suspended "
+                f"here, {who} with this block's grad mode; end the block before the {kind}",
+                related=[(block, "grad mode set here")],
+            )
 
 
 def _grad_api(facts: ModuleFacts, node: ast.With | ast.AsyncWith) -> bool:

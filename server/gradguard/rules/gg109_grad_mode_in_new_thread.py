@@ -24,10 +24,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
             if target is None or not _runs_forward(facts, fn, target):
                 continue
             origin = first_origin(event.state.grad)
-            report.add(RULE, event.node, f"grad mode is thread-local: the work started here runs with gradient tracking "
-                       f"enabled, although {describe_grad(origin, report)} disabled it in this thread; put "
-                       "`torch.no_grad()` inside the worker function",
-                       related=[(origin.origin, "gradients disabled here (this thread only)")] if origin.origin else ())
+            report.add(
+                RULE,
+                event.node,
+                f"grad mode is thread-local: the work started here runs with gradient tracking "
+                f"enabled, although {describe_grad(origin, report)} disabled it in this thread; put "
+                "`torch.no_grad()` inside the worker function",
+                related=[(origin.origin, "gradients disabled here (this thread only)")] if origin.origin else (),
+            )
 
 
 def _thread_targets(facts: ModuleFacts, fn: FunctionFacts) -> dict[str, ast.expr]:

@@ -12,15 +12,24 @@ VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variab
 def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for argument in volatile_arguments(fn):
-            report.add(RULE, argument, f"`{ast.unparse(argument)}` has no effect: PyTorch ignores `volatile` (the way to "
-                       "run without a graph before PyTorch 0.4), so operations on this tensor record the graph as usual; "
-                       "remove it, and use `with torch.no_grad():` where no gradients are needed")
+            report.add(
+                RULE,
+                argument,
+                f"`{ast.unparse(argument)}` has no effect: PyTorch ignores `volatile` (the way to "
+                "run without a graph before PyTorch 0.4), so operations on this tensor record the graph as usual; "
+                "remove it, and use `with torch.no_grad():` where no gradients are needed",
+            )
 
 
 def volatile_arguments(fn: FunctionFacts) -> list[ast.keyword]:
     """The `volatile=` arguments of `Variable(...)` calls in `fn`, except a plain `volatile=False`."""
-    return [keyword for event in fn.call_events() if event.qualified in VARIABLE for keyword in event.node.keywords
-            if keyword.arg == "volatile" and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)]
+    return [
+        keyword
+        for event in fn.call_events()
+        if event.qualified in VARIABLE
+        for keyword in event.node.keywords
+        if keyword.arg == "volatile" and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)
+    ]
 
 
 RULE = Rule(
@@ -44,8 +53,10 @@ RULE = Rule(
         To stop recording the graph, put the evaluation in `with torch.no_grad():` (GG201 reports
         forward passes in evaluation code that need it).
     """,
-    references=("https://docs.pytorch.org/docs/stable/autograd.html#variable-deprecated",
-                "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/autograd.html#variable-deprecated",
+        "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
+    ),
     fires=(
         example("""
             from torch.autograd import Variable

@@ -23,24 +23,44 @@ def check(facts: ModuleFacts, report: Report) -> None:
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=True)
         if evidence is None or needs_gradients(facts, fn, event):
             continue
-        loop = event.loop_val or max((candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
-                                     key=lambda node: node.lineno, default=None)
+        loop = event.loop_val or max(
+            (candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
+            key=lambda node: node.lineno,
+            default=None,
+        )
         groups.setdefault((id(fn), id(loop)), []).append((fn, event, evidence, loop))
     for group in groups.values():
         group.sort(key=lambda item: (item[1].node.lineno, item[1].node.col_offset))
         fn, event, evidence, loop = group[0]
         volatile = volatile_arguments(fn)
-        nor_volatile = f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores" \
-            if volatile else ""
-        together = {} if len(group) == 1 else {"loop_line": report.first_line(loop)} if loop is not None \
-            else {"last_line": report.first_line(group[-1][1].node)}  # what the fix wraps to cover them all
-        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
-                   "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
-                   "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient "
-                   f"tracking{nor_volatile})",
-                   related=[*evidence.related, *((other.node, f"forward pass of `{other.model}` with gradients enabled too")
-                                                 for _, other, _, _ in group[1:])],
-                   data={"function": None if fn is facts.body else fn.name, **together})
+        nor_volatile = (
+            f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores"
+            if volatile
+            else ""
+        )
+        together = (
+            {}
+            if len(group) == 1
+            else {"loop_line": report.first_line(loop)}
+            if loop is not None
+            else {"last_line": report.first_line(group[-1][1].node)}
+        )  # what the fix wraps to cover them all
+        report.add(
+            RULE,
+            event.node,
+            f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
+            "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
+            "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient "
+            f"tracking{nor_volatile})",
+            related=[
+                *evidence.related,
+                *(
+                    (other.node, f"forward pass of `{other.model}` with gradients enabled too")
+                    for _, other, _, _ in group[1:]
+                ),
+            ],
+            data={"function": None if fn is facts.body else fn.name, **together},
+        )
 
 
 def _holds(outer: ast.stmt, node: ast.expr) -> bool:
@@ -74,8 +94,10 @@ RULE = Rule(
         the first forward pass to the last.
         Unsafe: if a caller backpropagates through the result, that now fails.
     """,
-    references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
-                "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation",
+        "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
+    ),
     fires=(
         example("""
             import torch

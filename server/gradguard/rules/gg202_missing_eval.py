@@ -18,8 +18,11 @@ from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
-HARMS = {"Dropout": "Dropout still drops", "BatchNorm": "BatchNorm uses and updates batch statistics",
-         "self.training": "code that reads `self.training` takes its training branch"}
+HARMS = {
+    "Dropout": "Dropout still drops",
+    "BatchNorm": "BatchNorm uses and updates batch statistics",
+    "self.training": "code that reads `self.training` takes its training branch",
+}
 
 
 def check(facts: ModuleFacts, report: Report) -> None:
@@ -36,44 +39,82 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if evidence is None or needs_gradients(facts, fn, event):
             continue
         origin = first_origin(mode)
-        how = {"constructed": "was created in training mode", "trained": "was left in training mode by the training "
-               "in another method"}.get(origin.via, "was put in training mode")
-        found = f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before " \
-                f"this evaluation forward pass ({evidence.say(report)})"
+        how = {
+            "constructed": "was created in training mode",
+            "trained": "was left in training mode by the training in another method",
+        }.get(origin.via, "was put in training mode")
+        found = (
+            f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before "
+            f"this evaluation forward pass ({evidence.say(report)})"
+        )
         built = _model_built(facts, event.model, mode, definitions)
         layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
         severity: Severity | None = None
         if built is None or layers is None:
-            message = f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even " \
-                      f"under `no_grad`; call `{event.model}.eval()` first"
+            message = (
+                f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even "
+                f"under `no_grad`; call `{event.model}.eval()` first"
+            )
         elif layers:
             harms = _join([_harm(layer) for layer in sorted(layers, key=_harm_order)])
             message = f"{found}: in `{built[0]}`, {harms}, even under `no_grad`; call `{event.model}.eval()` first"
         else:  # hygiene: nothing changes until such a layer is added
-            message = f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the " \
-                      f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
+            message = (
+                f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the "
+                f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
+            )
             severity = "hint"
-        report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
-                   data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)
+        report.add(
+            RULE,
+            event.node,
+            message,
+            related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
+            data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))},
+            severity=severity,
+        )
 
 
-def _model_built(facts: ModuleFacts, key: str, mode: Possible, definitions: Mapping[str, ast.AST]) -> tuple[str, ast.AST] | None:
+def _model_built(
+    facts: ModuleFacts, key: str, mode: Possible, definitions: Mapping[str, ast.AST]
+) -> tuple[str, ast.AST] | None:
     """The name and the code of what `key` is built from: a class of this module (`Net()`,
     `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
     that created it, else those of its name anywhere in the module; None unless all agree."""
-    values = [s.origin.value for s in mode if s.via == "constructed" and isinstance(s.origin, (ast.Assign, ast.AnnAssign))]
+    values = [
+        s.origin.value for s in mode if s.via == "constructed" and isinstance(s.origin, (ast.Assign, ast.AnnAssign))
+    ]
     built = set()
     if not values:
-        names = {key, *(dotted(s.origin.func.value) for s in mode if isinstance(s.origin, ast.Call)
-                        and isinstance(s.origin.func, ast.Attribute))}  # `model.train()`: its receiver
-        values = [node.value for node in facts.of_type(ast.Assign, ast.AnnAssign) if node.value is not None and
-                  names & {dotted(t) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])}]
-        built = {(arg.annotation.id, definitions[arg.annotation.id]) for fn in facts.functions if not isinstance(fn.node, ast.Module)
-                 for arg in [*fn.node.args.args, *fn.node.args.kwonlyargs] if arg.arg in names  # `model: LSTMClassifier`
-                 and isinstance(arg.annotation, ast.Name) and arg.annotation.id in facts.module_classes}
+        names = {
+            key,
+            *(
+                dotted(s.origin.func.value)
+                for s in mode
+                if isinstance(s.origin, ast.Call) and isinstance(s.origin.func, ast.Attribute)
+            ),
+        }  # `model.train()`: its receiver
+        values = [
+            node.value
+            for node in facts.of_type(ast.Assign, ast.AnnAssign)
+            if node.value is not None
+            and names & {dotted(t) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])}
+        ]
+        built = {
+            (arg.annotation.id, definitions[arg.annotation.id])
+            for fn in facts.functions
+            if not isinstance(fn.node, ast.Module)
+            for arg in [*fn.node.args.args, *fn.node.args.kwonlyargs]
+            if arg.arg in names  # `model: LSTMClassifier`
+            and isinstance(arg.annotation, ast.Name)
+            and arg.annotation.id in facts.module_classes
+        }
     for value in values:
-        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SAME_MODEL_METHODS \
-                and isinstance(value.func.value, ast.Call):
+        while (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in SAME_MODEL_METHODS
+            and isinstance(value.func.value, ast.Call)
+        ):
             value = value.func.value  # `Net().to(device).eval()`
         if not isinstance(value, ast.Call):
             return None
@@ -140,8 +181,10 @@ RULE = Rule(
         "Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, "
         "which is the point; code after it that trains needs `model.train()` again."
     ),
-    references=("https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",
-                "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",
+        "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",
+    ),
     fires=(
         example("""
             import torch

@@ -23,22 +23,31 @@ def check(facts: ModuleFacts, report: Report) -> None:
                         if not _trains(facts, fn, event, key, setting, events):
                             continue
                         reported.add(id(setting.origin))
-                        report.add(RULE, setting.origin,
-                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this "
-                                   f"loop, and the next iteration trains it ({report.line(event.node)}) without "
-                                   f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
-                                   related=[(event.node, "training step that runs in eval mode")],
-                                   data={"receiver": key, "loop_body_line": report.first_line(loop.node.body[0])})
+                        report.add(
+                            RULE,
+                            setting.origin,
+                            f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this "
+                            f"loop, and the next iteration trains it ({report.line(event.node)}) without "
+                            f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
+                            related=[(event.node, "training step that runs in eval mode")],
+                            data={"receiver": key, "loop_body_line": report.first_line(loop.node.body[0])},
+                        )
 
 
-def _trains(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: str, setting: Setting,
-            events: list[CallEvent]) -> bool:
+def _trains(
+    facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: str, setting: Setting, events: list[CallEvent]
+) -> bool:
     """The event trains `key` while it is still in the eval mode `setting` left it in: an optimizer
     step after a forward pass of `key` that records a graph (a frozen backbone or an EMA copy run
     under no_grad is not trained), or a call of a helper that trains what it is given."""
     if is_parameter_update(event):
-        return any(other.model is not None and _same_model(other.model, key) and not grad_disabled(other)
-                   and setting in other.state.mode(other.model) for other in events)
+        return any(
+            other.model is not None
+            and _same_model(other.model, key)
+            and not grad_disabled(other)
+            and setting in other.state.mode(other.model)
+            for other in events
+        )
     callee = facts.resolve_call(event.node, fn)
     if callee is None or not callee.summary.trains_unset:
         return False

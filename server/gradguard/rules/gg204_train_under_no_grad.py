@@ -21,8 +21,11 @@ def train_calls_followed_by_forwards(fn: FunctionFacts) -> Iterator[tuple[CallEv
             continue
         receiver = dotted(func.value)
         forwards = [
-            later for later in fn.call_events()
-            if later.model is not None and grad_disabled(later) and later.state.grad == event.state.grad
+            later
+            for later in fn.call_events()
+            if later.model is not None
+            and grad_disabled(later)
+            and later.state.grad == event.state.grad
             and any(s.origin is event.node and s.value is Mode.TRAIN for s in later.state.mode(later.model))
             and (later.model == receiver or later.model.startswith(f"{receiver}."))
         ]
@@ -34,10 +37,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event, forwards in train_calls_followed_by_forwards(fn):
             origin = first_origin(event.state.grad)
-            report.add(RULE, event.node, f"`train()` inside a region where {describe_grad(origin, report)} disabled gradients, "
-                       f"and forward passes follow ({report.line(forwards[0].node)}): they run with Dropout on and "
-                       "update BatchNorm running statistics; the mode also stays on after the block",
-                       related=[(forwards[0].node, "forward pass in train mode")])
+            report.add(
+                RULE,
+                event.node,
+                f"`train()` inside a region where {describe_grad(origin, report)} disabled gradients, "
+                f"and forward passes follow ({report.line(forwards[0].node)}): they run with Dropout on and "
+                "update BatchNorm running statistics; the mode also stays on after the block",
+                related=[(forwards[0].node, "forward pass in train mode")],
+            )
 
 
 RULE = Rule(

@@ -25,13 +25,24 @@ def check(facts: ModuleFacts, report: Report) -> None:
             continue
         load = min(loads, key=lambda n: n.lineno)
         loader = _loader_name(facts, load)
-        why = "" if evidence is None or any(node is load for node, _ in evidence.related) else f" ({evidence.say(report)})"
-        report.add(RULE, event.node, f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
-                   f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
-                   "the mode, so Dropout and BatchNorm may still be in training mode",
-                   related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
-                   data={"receiver": event.model, "anchor_line": report.last_line(load),
-                         "anchor_statement_line": report.first_line(statement_of(fn, load))})
+        why = (
+            ""
+            if evidence is None or any(node is load for node, _ in evidence.related)
+            else f" ({evidence.say(report)})"
+        )
+        report.add(
+            RULE,
+            event.node,
+            f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
+            f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
+            "the mode, so Dropout and BatchNorm may still be in training mode",
+            related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
+            data={
+                "receiver": event.model,
+                "anchor_line": report.last_line(load),
+                "anchor_statement_line": report.first_line(statement_of(fn, load)),
+            },
+        )
 
 
 def _loader_name(facts: ModuleFacts, load: ast.Call) -> str:
@@ -57,8 +68,10 @@ RULE = Rule(
         GG202: one finding per harm.
     """,
     fix_safety="Inserts `model.eval()` after the load. Unsafe: results change, which is the point.",
-    references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict",
-                "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval"),
+    references=(
+        "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict",
+        "https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",
+    ),
     fires=(
         example("""
             import torch

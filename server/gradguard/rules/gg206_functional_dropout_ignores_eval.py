@@ -8,8 +8,10 @@ from ..dataflow.names import dotted
 from ..report import Report
 from .base import Rule, example
 
-DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in (
-    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"))
+DROPOUTS = frozenset(
+    f"torch.nn.functional.{name}"
+    for name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")
+)
 
 
 def check(facts: ModuleFacts, report: Report) -> None:
@@ -25,9 +27,16 @@ def check(facts: ModuleFacts, report: Report) -> None:
                     continue  # `if self.training: x = F.dropout(x, p)`: already follows the mode
                 name = event.qualified.rsplit(".", 1)[-1]
                 given = any(keyword.arg == "training" for keyword in event.node.keywords)
-                how = f"`{name}(..., training=True)` drops in every mode" if given else f"`{name}` defaults to `training=True`"
-                report.add(RULE, event.node, f"{how} and ignores `model.eval()`: dropout stays on at evaluation; "
-                           "pass `training=self.training`")
+                how = (
+                    f"`{name}(..., training=True)` drops in every mode"
+                    if given
+                    else f"`{name}` defaults to `training=True`"
+                )
+                report.add(
+                    RULE,
+                    event.node,
+                    f"{how} and ignores `model.eval()`: dropout stays on at evaluation; pass `training=self.training`",
+                )
 
 
 def _ignores_mode(call: ast.Call) -> bool:
@@ -49,7 +58,7 @@ def _runs_only_in_training(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
             if _training_if(parent.test, true=in_body):
                 return True
         for block in _blocks(parent):
-            if child in block and any(_leaves_unless_training(stmt) for stmt in block[:block.index(child)]):
+            if child in block and any(_leaves_unless_training(stmt) for stmt in block[: block.index(child)]):
                 return True
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return False
@@ -70,8 +79,12 @@ def _training_if(test: ast.expr, true: bool) -> bool:
 
 def _leaves_unless_training(stmt: ast.stmt) -> bool:
     """`if not self.training: return x`: the code after it runs only in training mode."""
-    return isinstance(stmt, ast.If) and not stmt.orelse and _training_if(stmt.test, true=False) \
+    return (
+        isinstance(stmt, ast.If)
+        and not stmt.orelse
+        and _training_if(stmt.test, true=False)
         and isinstance(stmt.body[-1], (ast.Return, ast.Raise))
+    )
 
 
 def _blocks(node: ast.AST) -> list[Sequence[ast.stmt]]:

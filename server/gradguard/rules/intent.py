@@ -7,6 +7,7 @@ or (weakest) a name that says so. A caller that backpropagates through a functio
 it training code whatever its name. Each piece of evidence can say itself in a few words and point
 at its statement, for the message and the related locations of a finding.
 """
+
 from __future__ import annotations
 
 import ast
@@ -58,8 +59,11 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
     def after(node: ast.AST) -> bool:
         return getattr(node, "lineno", 0) >= start
 
-    return any(after(node) and consumes_gradients(facts, node) for node in facts.own_nodes(fn)) or any(
-        after(e.node) and is_training_step(e) for e in fn.call_events()) or intent_of(facts).result_trains(fn)
+    return (
+        any(after(node) and consumes_gradients(facts, node) for node in facts.own_nodes(fn))
+        or any(after(e.node) and is_training_step(e) for e in fn.call_events())
+        or intent_of(facts).result_trains(fn)
+    )
 
 
 def consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
@@ -71,8 +75,9 @@ def consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
     return False
 
 
-def evaluation_evidence(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent,
-                        explicit_eval_counts: bool) -> Evidence | None:
+def evaluation_evidence(
+    facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool
+) -> Evidence | None:
     """Why this forward pass is evaluation code; None when nothing says it is."""
     return intent_of(facts).evidence(fn, event, explicit_eval_counts)
 
@@ -114,8 +119,10 @@ class Intent:
             origin = first_origin(mode).origin
             model = event.model
             if origin is not None:  # always: a call made it
-                return Evidence(lambda report: f"after `{model}.eval()` at {report.line(origin)}",
-                                ((origin, "switched to eval mode here"),))
+                return Evidence(
+                    lambda report: f"after `{model}.eval()` at {report.line(origin)}",
+                    ((origin, "switched to eval mode here"),),
+                )
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
@@ -132,13 +139,18 @@ class Intent:
                 return None
         if any(is_training_step(e) for e in fn.call_events()) or self._handed_on_later(fn, event):
             return None
-        if fn is not self.facts.body and _flows_to(fn, event.node, self.facts) == "return" \
-                and not self.sites.get(id(fn)):
+        if (
+            fn is not self.facts.body
+            and _flows_to(fn, event.node, self.facts) == "return"
+            and not self.sites.get(id(fn))
+        ):
             return None  # returned to callers we cannot see, who may train on it
         load = min(loads, key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]  # calls and assignments
         model = event.model
-        return Evidence(lambda report: f"`{model}` loaded at {report.line(load)}, no training step after",
-                        ((load, "weights loaded here"),))
+        return Evidence(
+            lambda report: f"`{model}` loaded at {report.line(load)}, no training step after",
+            ((load, "weights loaded here"),),
+        )
 
     def _loaded_then_switched(self, fn: FunctionFacts, event: CallEvent) -> list[ast.AST]:
         """`model.load_state_dict(...)`, then `model.train()`, then `out = model(x)`: the weights loaded
@@ -147,26 +159,44 @@ class Intent:
         `train()`) refreshes BatchNorm statistics, which needs training mode: not inference."""
         mode = event.state.mode(event.model or "")
         line = event.node.lineno
-        if not mode or any(s.via != "call" or s.value is not Mode.TRAIN or id(s.origin) not in self._own_ids(fn)
-                           for s in mode) or _result_discarded(fn, event.node, self.facts):
+        if (
+            not mode
+            or any(s.via != "call" or s.value is not Mode.TRAIN or id(s.origin) not in self._own_ids(fn) for s in mode)
+            or _result_discarded(fn, event.node, self.facts)
+        ):
             return []
-        return [e.node for e in fn.call_events() if e.node.lineno < line and isinstance(e.node.func, ast.Attribute)
-                and e.node.func.attr in WEIGHT_LOADING_METHODS and dotted(e.node.func.value) == event.model]
+        return [
+            e.node
+            for e in fn.call_events()
+            if e.node.lineno < line
+            and isinstance(e.node.func, ast.Attribute)
+            and e.node.func.attr in WEIGHT_LOADING_METHODS
+            and dotted(e.node.func.value) == event.model
+        ]
 
     def _model_api_returns_graph(self, fn: FunctionFacts, event: CallEvent) -> bool:
         """A model class's own method (`predict_contacts()`) handing a graph back to its callers: library
         API that callers may train through, whatever its name says."""
-        return fn.cls is not None and fn.cls.name in self.facts.module_classes and not _grad_disabled(event) \
-            and not _read_through_sink(fn, event.node, self.facts) and _flows_to(fn, event.node, self.facts) == "return"
+        return (
+            fn.cls is not None
+            and fn.cls.name in self.facts.module_classes
+            and not _grad_disabled(event)
+            and not _read_through_sink(fn, event.node, self.facts)
+            and _flows_to(fn, event.node, self.facts) == "return"
+        )
 
     @staticmethod
     def _handed_on_later(fn: FunctionFacts, event: CallEvent) -> bool:
         """The model goes to another function after this forward pass (`train(model, loader)`): it may train
         it, so this forward pass may be a sanity check before training rather than inference."""
         line = event.node.lineno
-        return any(later.node.lineno > line and later.model is None and event.model in _argument_keys(later.node)
-                   and not (isinstance(later.node.func, ast.Name) and later.node.func.id in MODE_NEUTRAL_CALLS)
-                   for later in fn.call_events())
+        return any(
+            later.node.lineno > line
+            and later.model is None
+            and event.model in _argument_keys(later.node)
+            and not (isinstance(later.node.func, ast.Name) and later.node.func.id in MODE_NEUTRAL_CALLS)
+            for later in fn.call_events()
+        )
 
     def _own_ids(self, fn: FunctionFacts) -> set[int]:
         key = ("own ids", id(fn))
@@ -178,8 +208,13 @@ class Intent:
     def _fresh_model(self, fn: FunctionFacts, event: CallEvent) -> bool:
         """A model built in this function from scratch, never loaded: a smoke check's model, not a trained one."""
         mode = event.state.mode(event.model or "")
-        return bool(mode) and all(s.via == "constructed" and s.value is not Mode.EVAL and load_of(s) is None
-                                  and id(s.origin) in self._own_ids(fn) for s in mode)
+        return bool(mode) and all(
+            s.via == "constructed"
+            and s.value is not Mode.EVAL
+            and load_of(s) is None
+            and id(s.origin) in self._own_ids(fn)
+            for s in mode
+        )
 
     # ---- the function --------------------------------------------------------------------------------
     def name_evidence(self, fn: FunctionFacts) -> Evidence | None:
@@ -202,8 +237,11 @@ class Intent:
         """A model built here from scratch is inference only when gradients are off and the name starts
         with an evaluation word (`predict_images`): `def test():` and `compliant_without_eval()` build
         a model to look at shapes."""
-        return _grad_disabled(event) and not self._test_name(fn) \
+        return (
+            _grad_disabled(event)
+            and not self._test_name(fn)
             and self.facts.config.is_eval_function_name(fn.name.split("_", 1)[0])
+        )
 
     def caller_evidence(self, fn: FunctionFacts, depth: int) -> Evidence | None:
         """Every caller in the analysed code calls it as evaluation code."""
@@ -212,26 +250,41 @@ class Intent:
         self._caller_evidence[id(fn)] = None  # recursion guard
         sites = self.sites.get(id(fn), [])
         found = None
-        if sites and not fn.escapes and fn is not self.facts.body and depth < MAX_CALLER_DEPTH \
-                and self._no_callers_elsewhere(fn) \
-                and all(self._site_is_evaluation(caller, event, depth) for caller, event in sites):
-            callers = sorted({f"`{caller.name}()`" if caller is not self.facts.body else "the module" for caller, _ in sites})
+        if (
+            sites
+            and not fn.escapes
+            and fn is not self.facts.body
+            and depth < MAX_CALLER_DEPTH
+            and self._no_callers_elsewhere(fn)
+            and all(self._site_is_evaluation(caller, event, depth) for caller, event in sites)
+        ):
+            callers = sorted(
+                {f"`{caller.name}()`" if caller is not self.facts.body else "the module" for caller, _ in sites}
+            )
             words = " and ".join(callers) if len(callers) <= 2 else f"{', '.join(callers[:2])} and others"
             verb = "calls" if len(callers) == 1 else "call"
-            found = Evidence(lambda report: f"only {words} {verb} this function, as evaluation code",
-                             tuple((event.node, "called here by evaluation code") for _, event in sites[:3]))
+            found = Evidence(
+                lambda report: f"only {words} {verb} this function, as evaluation code",
+                tuple((event.node, "called here by evaluation code") for _, event in sites[:3]),
+            )
         self._caller_evidence[id(fn)] = found
         return found
 
     def _no_callers_elsewhere(self, fn: FunctionFacts) -> bool:
         project = self.facts.project
-        return project is None or fn.parent is not None or fn.cls is not None \
+        return (
+            project is None
+            or fn.parent is not None
+            or fn.cls is not None
             or project.incoming_grad(self.facts.module, fn.name) is None
+        )
 
     def _site_is_evaluation(self, caller: FunctionFacts, event: CallEvent, depth: int) -> bool:
         if _grad_disabled(event) or event.loop_val is not None:
             return True
-        if any(only(event.state.mode(key), Mode.EVAL) for key in _argument_keys(event.node) if key in caller.model_keys):
+        if any(
+            only(event.state.mode(key), Mode.EVAL) for key in _argument_keys(event.node) if key in caller.model_keys
+        ):
             return True
         if self.name_evidence(caller) is not None and not self._model_api_returns_graph(caller, event):
             return True
@@ -245,8 +298,9 @@ class Intent:
         found = False
         for caller, event in self.sites.get(id(fn), []):
             flow = _flows_to(caller, event.node, self.facts)
-            if flow == "gradients" or (flow == "return" and depth < MAX_CALLER_DEPTH
-                                       and self.result_trains(caller, depth + 1)):
+            if flow == "gradients" or (
+                flow == "return" and depth < MAX_CALLER_DEPTH and self.result_trains(caller, depth + 1)
+            ):
                 found = True
                 break
         self._result_trains[id(fn)] = found
@@ -256,7 +310,9 @@ class Intent:
 def _iterable(node: ast.expr) -> str:
     """How a message names what a loop iterates: `val_loader` for `enumerate(tqdm(val_loader))`,
     `get_batches(...)` for `get_batches(val_data, batch_size, seq_length)`."""
-    while isinstance(node, ast.Call) and node.args and (dotted(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPERS:
+    while (
+        isinstance(node, ast.Call) and node.args and (dotted(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPERS
+    ):
         node = node.args[0]
     if isinstance(node, ast.Call) and dotted(node.func):
         return f"{dotted(node.func)}(...)"
@@ -289,14 +345,16 @@ def _flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | No
     """Where the value of `call` goes in `fn`: "gradients" when something computed from it is
     backpropagated (or differentiated), "return" when it is returned, else None. Followed through
     assignments and containers it is appended to, in source order."""
-    statements = sorted((n for n in facts.own_nodes(fn) if isinstance(n, ast.stmt) and not _compound(n)),
-                        key=lambda n: (n.lineno, n.col_offset))
+    statements = sorted(
+        (n for n in facts.own_nodes(fn) if isinstance(n, ast.stmt) and not _compound(n)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
     holder = next((s for s in statements if _within(call, s)), None)
     if holder is None:
         return None
     tainted: set[str] = set()
     returned = False
-    for stmt in statements[statements.index(holder):]:
+    for stmt in statements[statements.index(holder) :]:
         if stmt is not holder and not (_names_read(stmt) & tainted):
             continue
         if any(consumes_gradients(facts, n) for n in ast.walk(stmt)):
@@ -310,13 +368,22 @@ def _flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | No
 def _read_through_sink(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> bool:
     """`model(x).argmax(-1)`, `model(x).logits[0].tolist()`: the forward pass is read through a call
     whose result carries no graph."""
-    holder = next((s for s in facts.own_nodes(fn) if isinstance(s, ast.stmt) and not _compound(s) and _within(call, s)), None)
+    holder = next(
+        (s for s in facts.own_nodes(fn) if isinstance(s, ast.stmt) and not _compound(s) and _within(call, s)), None
+    )
     for node in ast.walk(holder) if holder is not None else ():
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INFERENCE_SINK_METHODS:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in INFERENCE_SINK_METHODS
+        ):
             inner: ast.AST | None = node.func.value
             while inner is not call and isinstance(inner, (ast.Attribute, ast.Subscript, ast.Call)):
-                inner = inner.func.value if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                inner = (
+                    inner.func.value
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
                     else getattr(inner, "value", None)
+                )
             if inner is call:
                 return True
     return False
@@ -332,8 +399,10 @@ def _compound(stmt: ast.stmt) -> bool:
 
 
 def _within(node: ast.expr, stmt: ast.stmt) -> bool:
-    return (stmt.lineno, stmt.col_offset) <= (node.lineno, node.col_offset) and \
-        (node.end_lineno or node.lineno, node.end_col_offset or 0) <= (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+    return (stmt.lineno, stmt.col_offset) <= (node.lineno, node.col_offset) and (
+        node.end_lineno or node.lineno,
+        node.end_col_offset or 0,
+    ) <= (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
 
 
 def _names_read(stmt: ast.stmt) -> set[str]:
@@ -344,7 +413,11 @@ def _names_written(stmt: ast.stmt) -> set[str]:
     """Names bound by the statement, and containers a value is put into (`outputs.append(y)`, `d[k] = y`)."""
     written = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     for node in ast.walk(stmt):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+        ):
             written.add(node.func.value.id)
         elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
             root = node.value

@@ -1,4 +1,5 @@
 """Questions several rules ask of the dataflow facts, answered once."""
+
 from __future__ import annotations
 
 import ast
