@@ -166,7 +166,7 @@ def main() -> None:
                 }
             )
             if edit % args.burst == 0 or edit == args.edits:
-                server.wait(lambda: server.published_version >= version)
+                server.wait(lambda version=version: server.published_version >= version)
             if edit % args.every == 0:
                 report(edit)
         server.send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})

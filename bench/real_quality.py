@@ -243,8 +243,8 @@ def main() -> int:
     missing = sorted(r for r in wanted if git_dir(args.mirrors, r) is None)
     if missing:
         print(
-            f"\n{len(missing)} mirror(s) missing under {args.mirrors}: fetch them (search tool `fetch github:OWNER/NAME`), "
-            "their cases are skipped:"
+            f"\n{len(missing)} mirror(s) missing under {args.mirrors}: "
+            "fetch them (search tool `fetch github:OWNER/NAME`), their cases are skipped:"
         )
         for repo in missing:
             print(f"  fetch github:{repo}")

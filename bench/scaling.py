@@ -51,7 +51,10 @@ def fit_{n}(model: nn.Module, train_loader, val_loader, epochs: int = 30):
     return val_acc
 """
 # Runs the CLI of whichever checkout is first on sys.path (PYTHONPATH), and says which one it was.
-CHILD = "import sys, gradguard.cli; print(gradguard.cli.__file__, file=sys.stderr); sys.exit(gradguard.cli.main(sys.argv[1:]))"
+CHILD = (
+    "import sys, gradguard.cli; print(gradguard.cli.__file__, file=sys.stderr); "
+    "sys.exit(gradguard.cli.main(sys.argv[1:]))"
+)
 
 
 def program(lines: int) -> str:

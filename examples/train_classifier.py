@@ -2,6 +2,7 @@
 
 Run `gradguard --check examples/` to see them; `gradguard --check --diff examples/` shows the fixes.
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

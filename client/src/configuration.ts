@@ -1,6 +1,5 @@
 /** Reads `gradguard.*` from VS Code, with workspace trust applied. */
 import * as vscode from 'vscode';
-import { InspectedSetting } from './trust';
 import { ReadSettings, readSettings } from './settings';
 
 export const SECTION = 'gradguard';
@@ -8,7 +7,7 @@ export const SECTION = 'gradguard';
 export function currentSettings(scope: vscode.ConfigurationScope | undefined): ReadSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   return readSettings(
-    (key) => config.inspect(key) as InspectedSetting<unknown> | undefined,
+    (key) => config.inspect(key),
     vscode.workspace.isTrusted,
   );
 }

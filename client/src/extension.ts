@@ -30,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((event) => onConfigurationChange(event, restart)),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
   );
-  const pythonChange = await onPythonInterpreterChange(restart);
+  const pythonChange = await onPythonInterpreterChange(() => void restart());
   if (pythonChange) context.subscriptions.push(pythonChange);
   await restart();
 }
@@ -84,7 +84,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
   try {
     await client.start();
   } catch (error) {
-    notifyFailure(`GradGuard: the server did not start: ${error instanceof Error ? error.message : error}`);
+    notifyFailure(`GradGuard: the server did not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -95,7 +95,7 @@ async function stopServer(): Promise<void> {
   try {
     await running.dispose();
   } catch (error) {
-    output.warn(`GradGuard: stopping the server: ${error}`);
+    output.warn(`GradGuard: stopping the server: ${String(error)}`);
   }
 }
 

@@ -40,8 +40,9 @@ export function createClient(
         configuration: async (params, token, next) => {
           const answers = await next(params, token);
           if (!Array.isArray(answers)) return answers;
+          const answered: unknown[] = answers;
           return params.items.map((item, index) =>
-            item.section === SECTION ? settingsFor(item.scopeUri) : answers[index],
+            item.section === SECTION ? settingsFor(item.scopeUri) : answered[index],
           );
         },
       },

@@ -124,6 +124,8 @@ class Cache:
 
 def _mark_ignored(folder: int) -> None:
     """A `.gitignore` that keeps the cache out of version control, unless something is there already."""
-    with suppress(FileExistsError):
-        with open(os.open(IGNORE_FILE, CREATE_FILE, 0o644, dir_fd=folder), "w", encoding="utf-8") as stream:
-            stream.write("# Created by GradGuard; safe to delete.\n*\n")
+    with (
+        suppress(FileExistsError),
+        open(os.open(IGNORE_FILE, CREATE_FILE, 0o644, dir_fd=folder), "w", encoding="utf-8") as stream,
+    ):
+        stream.write("# Created by GradGuard; safe to delete.\n*\n")

@@ -238,7 +238,9 @@ def _check_data(task: Task, data: bytes) -> FileResult:
         source = decode_source(task.path, data)
     except FileProblem as problem:
         return FileResult(task.path, problem=Problem(problem.message, problem.line, problem.col))
-    cells = dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
+    cells: dict[str, Any] = (
+        dict(cell_starts=source.cells.starts, cell_indexes=source.cell_indexes) if source.cells else {}
+    )
     try:
         analysis = analyze_module(
             source.text,

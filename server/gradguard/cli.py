@@ -173,7 +173,8 @@ def _stdin_misuse(args: argparse.Namespace) -> str | None:
     if args.stdin_filename is not None and not _reads_stdin(args):
         return "--stdin-filename names standard input: give `-` or no path"
     if _reads_stdin(args) and (args.add_noqa or args.watch):
-        return f"{'--add-noqa writes files' if args.add_noqa else '--watch watches files'}: it does not read standard input"
+        writer = "--add-noqa writes files" if args.add_noqa else "--watch watches files"
+        return f"{writer}: it does not read standard input"
     if args.watch and args.add_noqa:
         return "--watch with --add-noqa would add the comments again on every change"
     return None
@@ -204,8 +205,8 @@ def _serve(argv: list[str]) -> int:
 
 def _rule(code: str | None, all_rules: bool) -> int:
     if all_rules:
-        for rule in RULES:
-            print(f"{rule.code}  {rule.slug:<34} {rule.severity:<8} {rule.summary}")
+        for listed in RULES:
+            print(f"{listed.code}  {listed.slug:<34} {listed.severity:<8} {listed.summary}")
         return 0
     rule = find_rule(code or "")
     if rule is not None:

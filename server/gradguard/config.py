@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from .findings import SEVERITIES
+from .findings import SEVERITIES, Severity
 
 DEFAULT_EVAL_FUNCTION_PATTERNS: tuple[str, ...] = (
     "evaluate",
@@ -46,7 +46,7 @@ DEFAULT_EVAL_FUNCTION_PATTERNS: tuple[str, ...] = (
 class Config:
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     torch_version: str | None = None

@@ -35,7 +35,7 @@ import tempfile
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .notebook import JoinedCells, join_cells
 
@@ -73,7 +73,7 @@ ASCII_CHARACTERS = "".join(map(chr, range(128)))
 NOT_CHARACTER_SETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 
 # How Jupyter (indent 1), VS Code and other writers lay out a notebook's JSON; non-ASCII kept or escaped.
-NOTEBOOK_LAYOUTS = tuple(
+NOTEBOOK_LAYOUTS: tuple[dict[str, Any], ...] = tuple(
     {"indent": indent, "ensure_ascii": ascii} for indent in (1, 2, 4, None) for ascii in (False, True)
 )
 

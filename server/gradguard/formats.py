@@ -3,7 +3,8 @@
 Positions arrive 0-based with columns in code points (see `findings`); each format adds
 one at its edge. Notebook findings carry the number of their cell: 1-based, counting every
 cell of the notebook (markdown too), as Jupyter shows them: `cell N` in text and github,
-`"cell": N` in json (and in each fix edit and related location), `properties.cell` in sarif. Messages use the same numbers.
+`"cell": N` in json (and in each fix edit and related location), `properties.cell` in sarif. Messages use
+the same numbers.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
                 continue
             cell, span = result.locate(finding.span)
             lines.append(
-                f"{paint(printable(result.path), BOLD)}:{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
+                f"{paint(printable(result.path), BOLD)}:"
+                f"{_cell_prefix(cell)}{span.start_line + 1}:{span.start_col + 1}: "
                 f"{paint(finding.code, BOLD)} {paint('[*]', FIXABLE_COLOUR) + ' ' if can_fix else ''}"
                 f"{paint(finding.severity, SEVERITY_COLOUR[finding.severity])}: {finding.message}"
             )
@@ -101,7 +103,7 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
                 (paint("[*]", FIXABLE_COLOUR) if fixable_by_code[code] == count else "[ ]") + " " if any_fixable else ""
             )
             lines.append(
-                f"{count:>{width}}\t{paint(code, BOLD)}\t{mark}{find_rule(code).slug if find_rule(code) else ''}"
+                f"{count:>{width}}\t{paint(code, BOLD)}\t{mark}{rule.slug if (rule := find_rule(code)) else ''}"
             )
     count = sum(by_code.values())
     with_findings = sum(1 for r in results if r.findings)

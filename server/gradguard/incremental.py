@@ -30,7 +30,7 @@ from .dataflow.memo import FactsMemo
 from .dataflow.places import ApiUse, GradOff
 from .dataflow.tokens import IDENTIFIER
 from .reparse import Reparser
-from .report import Reported
+from .report import Reported, start_of
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 IMPORTS = (ast.Import, ast.ImportFrom)
@@ -168,8 +168,9 @@ def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> di
     starts = [chunk.start for chunk in chunks]
 
     def holder(node: ast.AST) -> tuple[ast.stmt, ...] | None:
-        index = bisect.bisect_right(starts, node.lineno - 1) - 1  # type: ignore[attr-defined]
-        return chunks[index].statements if index >= 0 and node.lineno - 1 < chunks[index].end else None  # type: ignore[attr-defined]
+        line = start_of(node)[0] - 1
+        index = bisect.bisect_right(starts, line) - 1
+        return chunks[index].statements if index >= 0 and line < chunks[index].end else None
 
     parts = {c.statements: Found([], {}, [], [], []) for c in chunks}
     for reported in found.reported:

@@ -4,7 +4,7 @@ server and its workers. None of them may import a module from the tree being che
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -24,17 +24,17 @@ def worker_context() -> BaseContext:
     import multiprocessing
     from multiprocessing import util
 
-    if not getattr(util._args_from_interpreter_flags, "adds_isolated_mode", False):
-        util._args_from_interpreter_flags = _with_isolated_mode(util._args_from_interpreter_flags)
+    if not getattr(util._args_from_interpreter_flags, "adds_isolated_mode", False):  # type: ignore[attr-defined]  # private
+        util._args_from_interpreter_flags = _with_isolated_mode(util._args_from_interpreter_flags)  # type: ignore[attr-defined]  # private
     return multiprocessing.get_context("spawn")
 
 
-def _with_isolated_mode(interpreter_flags):
+def _with_isolated_mode(interpreter_flags: Callable[[], list[str]]) -> Callable[[], list[str]]:
     def flags() -> list[str]:
         inherited = interpreter_flags()
         return inherited if "-I" in inherited else [*inherited, "-I"]
 
-    flags.adds_isolated_mode = True
+    flags.adds_isolated_mode = True  # type: ignore[attr-defined]  # marks the wrapper: it is installed once
     return flags
 
 

@@ -57,7 +57,7 @@ class Reparser:
             else None
         )
         if inner is not None:
-            middle = [inner]
+            middle: list[ast.stmt] = [inner]
         else:  # the line breaks before the lines cost the parser next to nothing, and put them at their lines
             parsed = _parsed("\n" * start + "".join(lines[start : end + moved]))
             if parsed is None:
@@ -168,5 +168,5 @@ def _move(statement: ast.stmt, lines: int) -> None:
     for node in descendants([statement], ()):
         if hasattr(node, "lineno"):
             node.lineno += lines
-            if node.end_lineno is not None:
-                node.end_lineno += lines
+            if node.end_lineno is not None:  # type: ignore[attr-defined]  # hasattr: a node that carries a position
+                node.end_lineno += lines  # type: ignore[attr-defined]  # the same node

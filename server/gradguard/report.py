@@ -106,29 +106,17 @@ class Rendering:
             related = tuple(Related(self.span(node), self._text(text, item.lines)) for node, text in item.related)
             data = item.data.rendered(self._line_number) if item.data is not None else None
             result.append(
-                Finding(
-                    rule.code,
-                    rule.slug,
-                    severity,
-                    self._text(item.message, item.lines),
-                    span,  # type: ignore[arg-type]
-                    related,
-                    data,
-                )
+                Finding(rule.code, rule.slug, severity, self._text(item.message, item.lines), span, related, data)
             )
         return sorted(set(result), key=lambda f: (f.span, f.code))
 
     def span(self, node: ast.AST) -> Span:
-        end_line = getattr(node, "end_lineno", None) or node.lineno
+        line, col = start_of(node)
+        end_line = getattr(node, "end_lineno", None) or line
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
-            end_col = node.col_offset
-        return Span(
-            node.lineno - 1,
-            self._column(node.lineno - 1, node.col_offset),
-            end_line - 1,
-            self._column(end_line - 1, end_col),
-        )
+            end_col = col
+        return Span(line - 1, self._column(line - 1, col), end_line - 1, self._column(end_line - 1, end_col))
 
     def _text(self, text: str, lines: Mapping[int, ast.AST]) -> str:
         if "\x00" not in text:
@@ -136,7 +124,7 @@ class Rendering:
         return LINE_REFERENCE.sub(lambda match: self._line_name(lines[int(match.group(1))]), text)
 
     def _line_name(self, node: ast.AST) -> str:
-        line = node.lineno - 1  # type: ignore[attr-defined]
+        line = start_of(node)[0] - 1
         if not self.cell_starts:
             return f"line {line + 1}"
         cell = bisect.bisect_right(self.cell_starts, line) - 1
@@ -146,7 +134,7 @@ class Rendering:
     def _line_number(line: LineOf) -> int:
         node = line.node
         last = getattr(node, "end_lineno", None) if line.last else None
-        return (last or node.lineno) - 1  # type: ignore[attr-defined]
+        return (last or start_of(node)[0]) - 1
 
     def _column(self, line: int, byte_col: int) -> int:
         text = self.lines[line] if line < len(self.lines) else ""
@@ -157,3 +145,8 @@ class Rendering:
     def _suppressed(self, rule: Rule, span: Span) -> bool:
         text = self.lines[span.start_line] if span.start_line < len(self.lines) else ""
         return "#" in text and directives(text, span.start_col).suppresses(rule.code, rule.slug)
+
+
+def start_of(node: ast.AST) -> tuple[int, int]:
+    """Line and column where a node starts: rules report statements and expressions, which have them."""
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]  # ast.AST itself declares no position

@@ -63,14 +63,16 @@ def readme_with_blocks(readme: str, blocks: dict[str, str]) -> str:
 def write_rule_pages(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in rule_pages().items():
-        (folder / name).write_text(text, encoding="utf-8", newline="\n")
+        with open(folder / name, "w", encoding="utf-8", newline="\n") as page:  # write_text(newline=): Python 3.10
+            page.write(text)
 
 
 def write_readme_blocks(readme: Path) -> None:
     package = json.loads((readme.parent / "package.json").read_text(encoding="utf-8"))
     text = readme.read_text(encoding="utf-8")
     if (new := readme_with_blocks(text, readme_blocks(package))) != text:
-        readme.write_text(new, encoding="utf-8", newline="\n")
+        with open(readme, "w", encoding="utf-8", newline="\n") as stream:  # write_text(newline=): Python 3.10
+            stream.write(new)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ MODULE_LOADERS = frozenset({"torch.hub.load", "torch.jit.load", "torch.jit.scrip
 PICKLE_LOADERS = frozenset({"torch.load"})
 # Methods that load trained weights into their receiver, leaving its mode as it was.
 WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params"})
-# Class methods that return a module with trained weights: `Model.from_pretrained(...)`, Lightning's `load_from_checkpoint`.
+# Class methods that return a module with trained weights: `Model.from_pretrained(...)`, Lightning's
+# `load_from_checkpoint`.
 LOADED_MODEL_CONSTRUCTORS = ("from_pretrained", "load_from_checkpoint")
 # How the loaders above are written, for the text gate (`T.load` is missed: a cheap gate, not a parser).
 LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")

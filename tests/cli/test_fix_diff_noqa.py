@@ -109,7 +109,8 @@ def test_unsafe_fixes_only_when_asked(project: Path) -> None:
 
 
 def test_diff_and_fix_say_when_only_unsafe_fixes_are_left(project: Path) -> None:
-    """Before, a project whose findings all had unsafe fixes got "Would fix 0 findings" and no word of --unsafe-fixes."""
+    """Before, a project whose findings all had unsafe fixes got "Would fix 0 findings" and no word of
+    --unsafe-fixes."""
     (project / "val.py").write_text(
         "import torch\nmodel = torch.nn.Linear(2, 2)\ndef evaluate(x):\n    return model(x)\n", encoding="utf-8"
     )

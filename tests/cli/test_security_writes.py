@@ -144,7 +144,8 @@ def _assert_cache_refused(runs: list[subprocess.CompletedProcess[str]], link: st
         assert result.returncode == 1, result.stderr
         assert result.stdout.startswith("train.py:2:6: GG101")
         assert result.stderr.splitlines() == [
-            f"{link}: warning: is a symlink, so the results cache is not used (delete .gradguard_cache to start a new one)"
+            f"{link}: warning: is a symlink, so the results cache is not used "
+            "(delete .gradguard_cache to start a new one)"
         ]
     assert [path.name for path in outside.rglob("*")] == []
 

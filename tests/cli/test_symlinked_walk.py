@@ -27,7 +27,8 @@ def test_a_folder_reached_again_through_links_is_checked_once(project: Path) -> 
     assert result.stdout.count('"filename"') == 1 and '"filename": "pkg/train.py"' in result.stdout
     assert result.stderr.splitlines() == [
         f"loop: note: skipped: a symlink to a folder ({os.path.realpath(project)}); symlinked folders are not followed",
-        f"pkg/up: note: skipped: a symlink to a folder ({os.path.realpath(project)}); symlinked folders are not followed",
+        f"pkg/up: note: skipped: a symlink to a folder ({os.path.realpath(project)}); "
+        "symlinked folders are not followed",
         "loop: note: skipped: the same folder as .",
         "loop/loop/pkg: note: skipped: the same folder as pkg",
         "pkg/alias.py: note: skipped: the same file as pkg/train.py",

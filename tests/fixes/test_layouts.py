@@ -122,14 +122,16 @@ def test_one_line_def_is_decorated_not_wrapped() -> None:
 @pytest.mark.parametrize(
     "before",
     [
-        "import torch\ntorch.set_grad_enabled(flag)\nfor batch in val_loader:\n    model.train()\n    out = model(batch)\n",
+        "import torch\ntorch.set_grad_enabled(flag)\nfor batch in val_loader:\n"
+        "    model.train()\n    out = model(batch)\n",
         "import torch\ndef evaluate(model):\n    torch.set_grad_enabled(flag)\n"
         "    for batch in val_loader: model.train(); out = model(batch)\n",
     ],
     ids=["module_level_loop", "one_line_loop_in_function"],
 )
 def test_no_eval_insert_before_a_loop_that_sets_training_mode(before: str) -> None:
-    """An `eval()` before the loop would be undone by the `train()` in it: no insert fix, and fix-all leaves the code."""
+    """An `eval()` before the loop would be undone by the `train()` in it: no insert fix, and fix-all leaves the
+    code."""
     found = finding("GG202", before, "model(batch)", data=ModelAt("model", line_of(before, "for batch")))
     assert titles(before, found) == ["Ignore GG202 on this line"]
     assert fix_all(before, "f.py", Config(), unsafe=True) == before

@@ -11,7 +11,7 @@ async def test_a_wrong_type_is_logged_once_and_defaults_apply(client: LanguageCl
     uris = [file_uri(tmp_path, "first.py"), file_uri(tmp_path, "second.py")]
     for uri in uris:
         open_doc(client, uri, NOT_CALLED)
-        await wait_until(lambda: published(client, uri))
+        await wait_until(lambda uri=uri: published(client, uri))
         assert codes(published(client, uri)) == ["GG101"]
 
     expected = (

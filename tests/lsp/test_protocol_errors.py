@@ -67,7 +67,10 @@ def test_a_body_that_is_not_json_gets_a_parse_error(server: RawServer, tmp_path:
         == PARSE_ERROR
     )
     server.send_bytes(b"\xff\xfe not utf-8")
-    errors = lambda: [m for m in server.received if "error" in m and m.get("id", "absent") is None]  # noqa: E731
+
+    def errors() -> list[dict]:
+        return [m for m in server.received if "error" in m and m.get("id", "absent") is None]
+
     server.wait_for(lambda m: len(errors()) == 2, ANSWER_WITHIN)
     assert [m["error"]["code"] for m in errors()] == [PARSE_ERROR, PARSE_ERROR]
     server.send_bytes(b"[1, 2]")  # JSON, but not a JSON-RPC message

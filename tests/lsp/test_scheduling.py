@@ -71,7 +71,7 @@ async def test_edits_after_a_publication_are_analysed(client: LanguageClient, tm
 
     for version in range(2, 6):
         change(client, uri, version, (0, 0), (0, 0), f"x{version} = {version}\n")
-        await wait_until(lambda: history and history[-1].version == version)
+        await wait_until(lambda version=version: history and history[-1].version == version)
         assert history[-1].diagnostics[0].range.start.line == version
 
 

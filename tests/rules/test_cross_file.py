@@ -5,6 +5,9 @@ import subprocess
 import sys
 import textwrap
 
+from gradguard.analysis import analyze_module
+from gradguard.dataflow.crossfile import ProjectIndex
+
 EVALUATION = """
     import torch
     def evaluate(model, loader):
@@ -111,3 +114,28 @@ def test_cached_results_follow_a_change_in_another_file(tmp_path):
     assert cached_check() == cached_check() == check(tmp_path, ".") == [("pkg/train.py", 10, "GG203")]
     (tmp_path / "pkg" / "evaluation.py").write_text(textwrap.dedent(EVALUATION.replace("model.eval()", "pass")))
     assert cached_check() == check(tmp_path, ".") == []
+
+
+def test_a_thread_started_on_a_function_of_another_file_is_not_followed():
+    """GG109 follows a thread's target to its forward passes; a function of another file is known only by
+    its summary, which does not tell them: no finding (the analysis of the file raised AttributeError)."""
+    index = ProjectIndex()
+    worker = textwrap.dedent("""
+        import torch
+        def evaluate(model, x):
+            model.eval()
+            with torch.no_grad():
+                return model(x)
+    """)
+    starter = textwrap.dedent("""
+        import threading
+        import torch
+        from .work import evaluate
+        def run(model, x):
+            with torch.no_grad():
+                threading.Thread(target=evaluate, args=(model, x)).start()
+    """)
+    analysed = analyze_module(worker, "pkg/work.py", project=index, module="pkg.work")
+    index.add("pkg.work", analysed.exports, analysed.calls)
+    assert "evaluate" in analysed.exports
+    assert analyze_module(starter, "pkg/main.py", project=index, module="pkg.main").findings == []

@@ -14,10 +14,11 @@ from __future__ import annotations
 import ast
 import posixpath
 from dataclasses import dataclass, field
+from typing import Final
 
 from .state import Grad, Mode, Possible, Setting, State
 
-PASSTHROUGH = "passthrough"
+PASSTHROUGH: Final = "passthrough"
 # Stands for the caller's own setting inside an imported summary: `facts._substitute` replaces
 # every setting found in the callee's entry state by the caller's current one.
 _CALLER = Setting(Grad.UNKNOWN, None, PASSTHROUGH)

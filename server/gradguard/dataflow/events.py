@@ -25,7 +25,7 @@ class CallEvent:
     state: State  # just before the call
     qualified: str | None  # canonical name of what is called, when it is an import (`torch.no_grad`)
     regions: tuple[Region, ...]  # grad-mode `with` blocks around the call in this function, innermost last
-    loop_val: ast.AST | None  # innermost enclosing loop over a validation/test loader, if any
+    loop_val: ast.For | ast.AsyncFor | None  # innermost enclosing loop over a validation/test loader, if any
     model: str | None = None  # the model, when the call is a forward pass
 
 

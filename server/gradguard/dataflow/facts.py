@@ -16,7 +16,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, Union, overload
 
 from ..config import Config
 from ..lines import line_starts
@@ -47,6 +47,10 @@ from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all,
 from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
+
+S = TypeVar("S", bound=ast.stmt)
+T = TypeVar("T", bound=ast.stmt)
+Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 MAX_ROUNDS = 3
 WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
@@ -117,7 +121,7 @@ class ModuleFacts:
         self.statements: dict[type, list[ast.stmt]] = {}  # every statement of the module, by type
         self._statements_of: dict[ast.stmt, list[ast.stmt]] = {}  # a top-level statement, and those inside it
         for top in tree.body:
-            self._statements_of[top] = self._remembered(("statements", top), lambda: [top, *statements_within(top)])
+            self._statements_of[top] = self._remembered(("statements", top), lambda: [top, *statements_within(top)])  # noqa: B023  # called at once
             for stmt in self._statements_of[top]:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
@@ -135,7 +139,7 @@ class ModuleFacts:
         self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
-        self._effects: dict[int, list[ast.expr]] = {}
+        self._effects: dict[int, list[ast.AST]] = {}
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
@@ -154,14 +158,18 @@ class ModuleFacts:
             fn.own_nodes_found = self._remembered(("own nodes", fn.node), lambda: _own_nodes(fn.node))
         return fn.own_nodes_found
 
-    def effects_in(self, node: ast.expr) -> list[ast.expr]:
+    def effects_in(self, node: ast.expr) -> list[ast.AST]:
         """`walker.effects_in`, computed once per expression: loops and rounds walk code again."""
         found = self._effects.get(id(node))
         if found is None:
             found = self._effects[id(node)] = effects_in(node)
         return found
 
-    def of_type(self, *types: type) -> list[ast.stmt]:
+    @overload
+    def of_type(self, kind: type[S], /) -> list[S]: ...
+    @overload
+    def of_type(self, kind: type[S], other: type[T], /) -> list[S | T]: ...
+    def of_type(self, *types: type[ast.stmt]) -> list[Any]:
         return [stmt for kind in types for stmt in self.statements.get(kind, ())]
 
     # ---- collection ---------------------------------------------------------------------------
@@ -189,13 +197,7 @@ class ModuleFacts:
             if isinstance(child, ast.ClassDef):
                 methods = self.methods.setdefault(child.name, {})
                 walked = any(id(item) in self.relevant for item in child.body)
-                class_models = (
-                    self._remembered(
-                        ("class models", child, self.context), lambda: frozenset(self._class_model_attrs(child))
-                    )
-                    if walked
-                    else set()
-                )
+                class_models = self._class_models(child) if walked else set()
                 for item in child.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         method = self._collect(item, item.name, child, None, facts.model_keys | class_models)
@@ -210,7 +212,7 @@ class ModuleFacts:
                 self._set_decorator_entry(inner, None)
         return facts
 
-    def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: set[str]) -> set[str]:
+    def _model_keys(self, node: FunctionNode, facts: FunctionFacts, outer: frozenset[str]) -> set[str]:
         # `self` of a module class stays a model in its methods (`self(x)` in `predict`), though it is a parameter
         keys = {
             key for key in outer if key.split(".", 1)[0] not in facts.params or key == "self" or key.startswith("self.")
@@ -221,28 +223,27 @@ class ModuleFacts:
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
                 if self.kinds.is_annotated_model(arg.annotation):
                     keys.add(arg.arg)
-        assignments = []
+        assignments: list[tuple[list[ast.expr], ast.Call]] = []  # targets, value
         for child in self.own_nodes(facts):
             if isinstance(child, ast.Call) and self.duck_typing:
                 receiver = module_method_receiver(child)
                 if receiver is not None:
                     keys.add(receiver)
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
-                assignments.append(child)
+                assignments.append((child.targets if isinstance(child, ast.Assign) else [child.target], child.value))
         called = {n.func.id for n in self.own_nodes(facts) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        for child in (
+        for (
+            targets,
+            value,
+        ) in (
             assignments
         ):  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
-            if self.names.qualified(child.value.func) in PICKLE_LOADERS:
-                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            if self.names.qualified(value.func) in PICKLE_LOADERS:
                 keys.update(t.id for t in targets if isinstance(t, ast.Name) and t.id in called)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
             known = len(keys)
-            for child in assignments:
-                if self.kinds.created_mode(child.value, keys) is not None or self.kinds.wrapped_model(
-                    child.value, keys
-                ):
-                    targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            for targets, value in assignments:
+                if self.kinds.created_mode(value, keys) is not None or self.kinds.wrapped_model(value, keys):
                     keys.update(k for k in map(dotted, targets) if k)
             if len(keys) == known:
                 break
@@ -256,6 +257,9 @@ class ModuleFacts:
         return any(
             line in self._self_module_call_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
         )
+
+    def _class_models(self, cls: ast.ClassDef) -> frozenset[str]:
+        return self._remembered(("class models", cls, self.context), lambda: frozenset(self._class_model_attrs(cls)))
 
     def _class_model_attrs(self, cls: ast.ClassDef) -> set[str]:
         found: set[str] = {"self"} if cls.name in self.module_classes else set()
@@ -358,9 +362,7 @@ class ModuleFacts:
         seen.add(name)
         found = self.answers.get(("runs submodules", cls, name))
         if found is None:
-            submodules = self._remembered(
-                ("class models", method.cls, self.context), lambda: frozenset(self._class_model_attrs(method.cls))
-            )
+            submodules = self._class_models(method.cls)
             found = False
             for node in self.own_nodes(method):
                 if isinstance(node, ast.Call):
@@ -466,7 +468,7 @@ class ModuleFacts:
         through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
         params = callee.params[1:] if through_receiver else callee.params
         mapping: dict[str, str] = {}
-        receiver = dotted(call.func.value) if through_receiver else None  # type: ignore[attr-defined]
+        receiver = dotted(call.func.value) if through_receiver else None  # type: ignore[attr-defined]  # an Attribute
         if receiver is not None and callee.params:
             mapping[callee.params[0]] = receiver
         for param, arg in zip(params, call.args):
@@ -533,7 +535,7 @@ class ModuleFacts:
     def _walk_body(self, facts: FunctionFacts) -> None:
         walker = Walker(self, facts, facts.calls)
         body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
-        end = walker.block(body, facts.entry)  # type: ignore[arg-type]
+        end = walker.block(body, facts.entry)
         if end is not None:
             facts.exits.append(end)
 
@@ -688,8 +690,8 @@ class ModuleFacts:
                 if key in caller.model_keys:
                     facts.model_keys.add(param)
                     modes[param] = modes.get(param, frozenset()) | event.state.mode(key)
-        receivers = [_receiver(event.node) for _, event in sites] if facts.is_method else []
-        if receivers and all(receivers):
+        receivers = [r for _, event in sites if (r := _receiver(event.node))] if facts.is_method else []
+        if receivers and len(receivers) == len(sites):
             for key in facts.model_keys:  # `self.validate()`, `trainer.validate()` run with the caller's `.model`
                 if key.startswith("self."):
                     modes[key] = frozenset().union(
@@ -726,9 +728,10 @@ class ModuleFacts:
                         _receiver(e.node) == "self"
                         and e.model is None
                         and self.resolve_call(e.node, sibling) is None
+                        and isinstance(e.node.func, ast.Attribute)
                         and not names_training_state(e.node.func.attr)
                         for e in sibling.call_events()
-                    ):  # type: ignore[attr-defined]
+                    ):
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))
@@ -828,7 +831,7 @@ def _grad_value(qualified: str, call: ast.Call | None) -> Grad:
 
 def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, call: ast.Call) -> Possible:
     """Callee exit settings in the caller's terms: what passed through unchanged is the caller's own."""
-    result = set()
+    result: set[Setting] = set()
     for setting in exit_mode:
         if setting in entry_mode:
             result |= current
@@ -897,7 +900,7 @@ def _nested_statements(node: ast.AST) -> list[ast.stmt]:
     return nested
 
 
-def _statement_fields(kind: type) -> tuple[str, ...]:
+def _statement_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     fields = _STATEMENT_FIELDS.get(kind)
     if fields is None:
         fields = _STATEMENT_FIELDS[kind] = tuple(name for name in STATEMENT_LISTS if name in kind._fields)
@@ -907,7 +910,7 @@ def _statement_fields(kind: type) -> tuple[str, ...]:
 _STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, config: Config) -> set[int]:
+def _relevant_definitions(tree: ast.Module, defs: list[Definition], source: str, config: Config) -> set[int]:
     """ids of the function definitions worth walking: their text names something a rule looks at,
     their name says evaluation, they call (by name) a function that is relevant (its effects reach
     them), or a relevant function names them (a helper it calls, a worker it starts).
@@ -949,23 +952,23 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     return relevant
 
 
-def _holders(defs: list[ast.stmt], spans: dict[int, tuple[int, int]]) -> Callable[[int], list[ast.stmt]]:
+def _holders(defs: list[Definition], spans: dict[int, tuple[int, int]]) -> Callable[[int], list[Definition]]:
     """A function from a position in the source to the definitions whose text holds it, innermost first.
     Each lookup steps back only over the definitions nested in the same outermost one."""
     ordered = sorted(defs, key=lambda d: spans[id(d)][0])
     starts = [spans[id(d)][0] for d in ordered]
-    parent: dict[int, ast.stmt | None] = {}
-    open_definitions: list[ast.stmt] = []
+    parent: dict[int, Definition | None] = {}
+    open_definitions: list[Definition] = []
     for d in ordered:
         while open_definitions and spans[id(open_definitions[-1])][1] <= spans[id(d)][0]:
             open_definitions.pop()
         parent[id(d)] = open_definitions[-1] if open_definitions else None
         open_definitions.append(d)
 
-    def holders(position: int) -> list[ast.stmt]:
+    def holders(position: int) -> list[Definition]:
         index = bisect.bisect_right(starts, position) - 1
         while index >= 0:
-            innermost: ast.stmt | None = ordered[index]
+            innermost: Definition | None = ordered[index]
             if position < spans[id(innermost)][1]:
                 found = []
                 while innermost is not None:

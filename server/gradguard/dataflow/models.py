@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..vocabulary import (
     BATCH_NORM_LAYERS,
@@ -35,7 +35,8 @@ from .state import Mode
 
 
 def module_classes(tree: ast.Module, names: Names) -> set[str]:
-    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
+    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their
+    `forward`."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     found: set[str] = set()
     changed = True
@@ -190,7 +191,7 @@ def names_training_state(key: str) -> bool:
     return names_optimizer(last) or "sched" in last or last.endswith("scaler")
 
 
-def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> frozenset[str] | None:
+def mode_dependent_layers(node: ast.AST, names: Names, definitions: Mapping[str, ast.AST]) -> frozenset[str] | None:
     """What a model class (or the expression that builds a model) has that depends on the training
     mode: "Dropout", "BatchNorm", another layer's name (`LSTM`), or "self.training" (its code reads
     the flag). `definitions` are the module's classes and functions by name, followed where it calls

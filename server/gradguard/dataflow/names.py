@@ -89,7 +89,7 @@ class Names:
             root = root.value
         if not isinstance(root, ast.Name) or root.id not in self.imported:
             return None  # most expressions: found without building their name
-        return canonical(self.imported[root.id] + dotted(expr)[len(root.id) :])  # type: ignore[index]
+        return canonical(self.imported[root.id] + dotted(expr)[len(root.id) :])  # type: ignore[index]  # names: dotted
 
     def torch_spelling(self) -> str | None:
         """How this module spells `torch` (`torch`, `T`), for fixes; None when not imported."""

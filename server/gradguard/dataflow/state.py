@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 class Grad(enum.Enum):
@@ -26,12 +27,34 @@ class Mode(enum.Enum):
     UNKNOWN = "unknown"
 
 
+# How a setting was made: what a message names ("the `with` block", "the call at line 12") and what rules
+# filter on. "trained": a sibling method trains the model and leaves it in that mode; "passthrough": the
+# caller's own setting inside an imported summary (`crossfile`).
+Via = Literal[
+    "default",
+    "entry",
+    "with",
+    "decorator",
+    "framework",
+    "call",
+    "callers",
+    "callee",
+    "constructed",
+    "loaded",
+    "passed",
+    "assigned",
+    "trained",
+    "passthrough",
+]
+
+
 @dataclass(frozen=True)
 class Setting:
     value: enum.Enum
     origin: ast.AST | None  # the statement, decorator or call that made it so
-    via: str  # how: "default", "entry", "with", "decorator", "call", "callers", "callee", "constructed", "loaded", "passed",
-    # "trained" (a sibling method trains it and leaves it in that mode)
+    via: Via
+    # carried by a loop's back edge into the next iteration (the walker's probe of it; GG203 asks)
+    next_iteration: bool = False
 
 
 Possible = frozenset  # frozenset[Setting]
@@ -47,7 +70,10 @@ def only(possible: Possible, value: enum.Enum) -> bool:
 
 def first_origin(possible: Possible) -> Setting:
     """The setting to name in a message: the earliest statement in the file."""
-    return min(possible, key=lambda s: (getattr(s.origin, "lineno", 0), getattr(s.origin, "col_offset", 0), s.via))
+    return min(
+        possible,
+        key=lambda s: (getattr(s.origin, "lineno", 0), getattr(s.origin, "col_offset", 0), s.via, s.next_iteration),
+    )
 
 
 @dataclass(frozen=True)
@@ -111,7 +137,7 @@ class State:
         return State(grad, modes, defs)
 
 
-def join_all(states: list[State | None]) -> State | None:
+def join_all(states: Sequence[State | None]) -> State | None:
     """Join of the states that reach a point; None when no path reaches it."""
     result: State | None = None
     for state in states:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 SKIPPED_FIELDS = frozenset({"ctx", "type_ignores"})
 # Each node class's docstring is its ASDL signature, `Name(identifier id, expr_context ctx)`
@@ -33,7 +34,7 @@ def node_fields(kind: type) -> tuple[str, ...] | None:
 def children(node: ast.AST) -> list[ast.AST]:
     found: list[ast.AST] = []
     for name in node_fields(type(node)) or ():
-        value = getattr(node, name, None)
+        value: Any = getattr(node, name, None)
         if value.__class__ is list:
             found.extend(item for item in value if item is not None)  # the key of `**mapping` in a dict
         elif value is not None:
@@ -59,7 +60,7 @@ def descendants(roots: list[ast.AST], skipped: tuple[type, ...]) -> list[ast.AST
             continue  # the None key of `**mapping` in a dict
         found.append(node)
         for name in names:
-            value = getattr(node, name, None)
+            value: Any = getattr(node, name, None)
             if value.__class__ is list:
                 stack.extend(value)
             elif value is not None:

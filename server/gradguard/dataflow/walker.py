@@ -10,6 +10,7 @@ of functions of the analysed code. Nested functions and lambdas are walked on th
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from .facts import FunctionFacts, ModuleFacts
 
 MAX_LOOP_ROUNDS = 4
-NEXT_ITERATION = "next-iteration:"  # prefixes the `via` of settings carried by a loop's back edge
 # Calls that read a model but never change its mode: handing a model to them keeps what we know.
 MODE_NEUTRAL_CALLS = frozenset(
     {
@@ -71,7 +71,7 @@ class Walker:
         self.probing = probing
         self.loops: list[LoopContext] = []
         self.regions: tuple[Region, ...] = fn.entry_regions
-        self.loop_val: ast.AST | None = None
+        self.loop_val: ast.For | ast.AsyncFor | None = None
         self.grad_cm_vars: dict[str, Possible] = {}
         self.finally_blocks: list[list[ast.stmt]] = []  # enclosing `finally:` bodies, innermost last
         # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
@@ -99,11 +99,12 @@ class Walker:
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
         state = self.expr(node.iter, state)
-        return self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
+        evaluation_data = any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter))
+        return self.loop(node, state, val=node if evaluation_data else None)
 
     def while_loop(self, node: ast.While, state: State) -> State | None:
         state = self.expr(node.test, state)
-        return self.loop(node, state, val=False)
+        return self.loop(node, state, val=None)
 
     def return_statement(self, node: ast.Return, state: State) -> None:
         if node.value is not None:
@@ -129,8 +130,8 @@ class Walker:
             self.loops[-1].continues.append(self.leave_withs(state, len(self.loops)))
 
     def match_block(self, node: ast.stmt, state: State) -> State | None:
-        state = self.expr(node.subject, state)  # type: ignore[attr-defined]
-        outs = [self.block(case.body, state) for case in node.cases]  # type: ignore[attr-defined]
+        state = self.expr(node.subject, state)  # type: ignore[attr-defined]  # ast.Match: Python 3.10, checked as 3.9
+        outs = [self.block(case.body, state) for case in node.cases]  # type: ignore[attr-defined]  # the same
         return join_all([*outs, state])
 
     def expressions_of(self, node: ast.Assert | ast.Delete, state: State) -> State:
@@ -171,10 +172,13 @@ class Walker:
             return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
         return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
 
-    def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: bool) -> State | None:
+    def loop(
+        self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: ast.For | ast.AsyncFor | None
+    ) -> State | None:
+        """`val` is the loop itself when it iterates evaluation data."""
         outer_val = self.loop_val
-        if val:
-            self.loop_val = node
+        if val is not None:
+            self.loop_val = val
         head = entry
         context = LoopContext()
         for _ in range(MAX_LOOP_ROUNDS):
@@ -186,7 +190,7 @@ class Walker:
             new_head = join_all([entry, back])
             if new_head == head:
                 break
-            head = new_head  # type: ignore[assignment]
+            head = new_head  # type: ignore[assignment]  # joined with `entry`: never None
         self.loop_val = outer_val
         if not self.probing:
             self.record_loop(node, back)
@@ -195,16 +199,14 @@ class Walker:
             exhausted = None  # `while True:` ends only by break
         return join_all([exhausted, *context.breaks])
 
-    def record_loop(self, node: ast.AST, back: State | None) -> None:
-        facts = LoopFacts(node, back)  # type: ignore[arg-type]
+    def record_loop(self, node: ast.For | ast.AsyncFor | ast.While, back: State | None) -> None:
+        facts = LoopFacts(node, back)
         if back is not None and any(s.value is Mode.EVAL for mode in back.modes.values() for s in mode):
             inside = _node_ids(node)
             # marked, so that the next iteration tells them from the same switch made again in it
             switched = {
                 key: frozenset(
-                    Setting(s.value, s.origin, NEXT_ITERATION + s.via)
-                    for s in mode
-                    if s.value is Mode.EVAL and id(s.origin) in inside
+                    replace(s, next_iteration=True) for s in mode if s.value is Mode.EVAL and id(s.origin) in inside
                 )
                 for key, mode in back.modes.items()
             }
@@ -212,7 +214,7 @@ class Walker:
             if switched:
                 probe = Walker(self.module, self.fn, facts.next_iteration, probing=True)
                 probe.regions, probe.loop_val = self.regions, self.loop_val
-                probe.block(node.body, back.with_modes(switched))  # type: ignore[attr-defined]
+                probe.block(node.body, back.with_modes(switched))
         self.fn.loops[id(node)] = facts
 
     def with_block(self, node: ast.With | ast.AsyncWith, state: State) -> State | None:
@@ -267,7 +269,7 @@ class Walker:
             elif isinstance(current, ast.NamedExpr):
                 state = state.with_def(current.target.id)
             elif not self.probing:
-                self.fn.suspends.append(SuspendEvent(current, self.regions))  # type: ignore[arg-type]
+                self.fn.suspends.append(SuspendEvent(current, self.regions))  # type: ignore[arg-type]  # yield or await
         return state
 
     def call(self, node: ast.Call, state: State) -> State:
@@ -350,7 +352,7 @@ STATEMENTS.update(
 )  # Python 3.10, 3.11
 
 
-def effects_in(node: ast.expr) -> list[ast.expr]:
+def effects_in(node: ast.expr) -> list[ast.AST]:
     """The calls, yields, awaits and walrus bindings of an expression, arguments before their call.
     Lambda bodies are left out: they run later, walked as functions of their own."""
     # each node before its children and the last child first: reversed, children left to right before their parent
@@ -383,7 +385,7 @@ def _bool_argument(node: ast.Call, keyword: str, default: object = None) -> obje
 def _computes(value: ast.expr) -> bool:
     """The value is the result of an operation (recorded by autograd or not), not a mere read
     such as `[p.grad for p in params]`, which keeps whatever graph the tensors had."""
-    stack = [value]
+    stack: list[ast.AST] = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, OPERATIONS):

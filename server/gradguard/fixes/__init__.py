@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Optional
 
 from ..analysis import AnalysisError, analyze
 from ..config import Config

@@ -15,32 +15,31 @@ TRAINING_POSITION = 2
 
 def add_call_parentheses(ctx: FixContext) -> list[Fix]:
     target = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, (cst.Attribute, cst.Name)))
-    if target is None:
+    if not isinstance(target, (cst.Attribute, cst.Name)):
         return []
-    called = cst.Call(func=target.with_changes(lpar=[], rpar=[]), lpar=target.lpar, rpar=target.rpar)  # type: ignore[attr-defined]
+    called = cst.Call(func=target.with_changes(lpar=[], rpar=[]), lpar=target.lpar, rpar=target.rpar)
     module = ctx.tree.replace(target, called)
     callee = code_of(target.with_changes(lpar=[], rpar=[]))
-    fix = ctx.tree.fix(f"Call it: `{callee}()`", "safe", module, preferred=True)  # type: ignore[arg-type]
+    fix = ctx.tree.fix(f"Call it: `{callee}()`", "safe", module, preferred=True)
     return [fix] if fix else []
 
 
 def remove_keyword_argument(ctx: FixContext) -> list[Fix]:
     """The reported `name=value` goes; when it was the last argument, the one before takes its comma (or none)."""
     argument = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Arg) and n.keyword is not None)
-    call = ctx.tree.parents.get(argument) if isinstance(argument, cst.Arg) else None
+    if not isinstance(argument, cst.Arg):
+        return []
+    call = ctx.tree.parents.get(argument)
     if not isinstance(call, cst.Call):
         return []
     args = list(call.args)
     index = next(i for i, arg in enumerate(args) if arg is argument)
     if index == len(args) - 1 and index > 0:
-        args[index - 1] = args[index - 1].with_changes(comma=argument.comma)  # type: ignore[union-attr]
+        args[index - 1] = args[index - 1].with_changes(comma=argument.comma)
     del args[index]
     module = ctx.tree.replace(call, call.with_changes(args=args))
     fix = ctx.tree.fix(
-        f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`",
-        "safe",
-        module,  # type: ignore[union-attr]
-        preferred=True,
+        f"Remove `{code_of(argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))}`", "safe", module, preferred=True
     )
     return [fix] if fix else []
 
@@ -66,7 +65,7 @@ def pass_training_flag(ctx: FixContext) -> list[Fix]:
             ),
         )
     module = ctx.tree.replace(call, call.with_changes(args=args))
-    fix = ctx.tree.fix(f"Pass `training={code_of(flag)}`", "unsafe", module, preferred=True)  # type: ignore[arg-type]
+    fix = ctx.tree.fix(f"Pass `training={code_of(flag)}`", "unsafe", module, preferred=True)
     return [fix] if fix else []
 
 

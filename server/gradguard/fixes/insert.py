@@ -20,7 +20,7 @@ def eval_before_evaluation(ctx: FixContext) -> list[Fix]:
     held = ctx.tree.statement_at_line(anchor) if receiver and anchor is not None else None
     # A `train()` inside the anchored loop would undo an `eval()` put before it; one put after it
     # would cancel a call that only the author can judge (a mistake, or Monte Carlo dropout).
-    if not held or _sets_training_mode_before_forward(ctx, held[0], receiver):  # type: ignore[arg-type]
+    if not held or _sets_training_mode_before_forward(ctx, held[0], receiver):  # type: ignore[arg-type]  # held: receiver set
         return []
     fix = _insert(
         ctx, f"{receiver}.eval()", *held, before=True, title="Insert `{call}` before the evaluation", preferred=True
@@ -39,9 +39,9 @@ def eval_after_load(ctx: FixContext) -> list[Fix]:
     call, title = f"{receiver}.eval()", "Insert `{call}` after loading the weights"
     line = ctx.tree.parents[loading]
     if isinstance(line, cst.SimpleStatementLine) and loading is line.body[-1]:  # a line of its own: the next line
-        fix = _insert(ctx, call, *ctx.tree.statement_of(line), before=False, title=title, preferred=True)  # type: ignore[misc]
+        fix = _insert(ctx, call, *ctx.tree.statement_of(line), before=False, title=title, preferred=True)  # type: ignore[misc]  # a line of its own
     else:
-        fix = _insert_on_the_line(ctx, call, line, loading, title)  # type: ignore[arg-type]
+        fix = _insert_on_the_line(ctx, call, line, loading, title)  # type: ignore[arg-type]  # the line that holds it
     return [fix] if fix else []
 
 
@@ -102,7 +102,7 @@ def _insert(
 
 def _call_statement(call: str) -> cst.SimpleStatementLine | None:
     try:
-        return cst.parse_statement(f"{call}\n")  # type: ignore[return-value]
+        return cst.parse_statement(f"{call}\n")  # type: ignore[return-value]  # a call: a statement line
     except cst.ParserSyntaxError:  # a receiver that is no expression: nothing sensible to write
         return None
 
@@ -133,7 +133,7 @@ def _insert_on_the_line(
     body: list[cst.BaseSmallStatement] = []
     for small in line.body:
         if small is after:
-            body += [small.with_changes(semicolon=joined), new.body[0].with_changes(semicolon=small.semicolon)]  # type: ignore[attr-defined]
+            body += [small.with_changes(semicolon=joined), new.body[0].with_changes(semicolon=small.semicolon)]
         else:
             body.append(small)
     module = ctx.tree.replace(line, line.with_changes(body=body))
@@ -170,13 +170,16 @@ def _sets_training_mode_before_forward(ctx: FixContext, statement: cst.BaseState
     """A small statement of `statement` that ends before the forward pass calls `receiver.train(...)` or
     binds `receiver` anew (a model constructed in the loop starts in training mode)."""
     for line in m.findall(statement, m.SimpleStatementLine() | m.SimpleStatementSuite()):
-        for small in line.body:  # type: ignore[attr-defined]
+        for small in line.body:  # type: ignore[attr-defined]  # a line or a suite, as matched
             if _past_forward_start(ctx, ctx.tree.positions[small].end):
                 continue
             trains = m.findall(small, m.Call(func=m.Attribute(attr=m.Name("train"))))
             if receiver in assigned_names(small) or any(
-                get_full_name_for_node(call.func.value) == receiver for call in trains
-            ):  # type: ignore[attr-defined]
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and get_full_name_for_node(call.func.value) == receiver
+                for call in trains
+            ):
                 return True
     return False
 

@@ -16,7 +16,7 @@ def assigned_names(statement: cst.CSTNode) -> set[str]:
 
 
 def used_names(statement: cst.CSTNode) -> set[str]:
-    names = {name.value for name in m.findall(statement, m.Name())}  # type: ignore[union-attr]
+    names = {name.value for name in m.findall(statement, m.Name()) if isinstance(name, cst.Name)}
     chains = {get_full_name_for_node(attr) for attr in m.findall(statement, m.Attribute())}
     return names | {chain for chain in chains if chain}
 

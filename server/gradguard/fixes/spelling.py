@@ -24,7 +24,7 @@ def grad_mode_callee(scopes: Sequence[cst.CSTNode], api: str) -> str | None:
             and not statement.relative
             and not isinstance(statement.names, cst.ImportStar)
         ):
-            if get_full_name_for_node(statement.module) in GRAD_MODE_MODULES:  # type: ignore[arg-type]
+            if statement.module is not None and get_full_name_for_node(statement.module) in GRAD_MODE_MODULES:
                 for alias in statement.names:
                     if get_full_name_for_node(alias.name) == api:
                         return _bound_name(alias)

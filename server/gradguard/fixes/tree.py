@@ -113,7 +113,7 @@ class SourceTree:
         top-level statement that holds the line, into the nodes that span it only: a search of every
         node resolved so far would grow with the file for each fix."""
         self.load(line)
-        level = self.module.body[max(self._statement_index(line), 0) :][:1]
+        level: Sequence[cst.CSTNode] = self.module.body[max(self._statement_index(line), 0) :][:1]
         while level:
             for node in level:
                 where = self.positions[node]
@@ -157,7 +157,7 @@ class SourceTree:
         """The module with `old` replaced: rebuilds only the ancestors (a `deep_replace` walks the whole tree)."""
         for parent in self.ancestors(old):
             old, new = parent, _with_child(parent, old, new)
-        return new  # type: ignore[return-value]
+        return new  # type: ignore[return-value]  # the last ancestor: the Module
 
     def fix(
         self,
@@ -240,7 +240,7 @@ def source_tree(source: str) -> SourceTree | None:
 def move_leading_lines(new: cst.BaseStatement, old: cst.BaseStatement) -> tuple[cst.BaseStatement, cst.BaseStatement]:
     """A statement inserted before `old` takes over the comments and blank lines above `old`."""
     return (
-        new.with_changes(leading_lines=[*old.leading_lines, *new.leading_lines]),  # type: ignore[attr-defined]
+        new.with_changes(leading_lines=[*old.leading_lines, *new.leading_lines]),  # type: ignore[attr-defined]  # statement lines
         old.with_changes(leading_lines=[]),
     )
 

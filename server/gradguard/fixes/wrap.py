@@ -27,7 +27,7 @@ def wrap_forward(ctx: FixContext) -> Iterator[Fix]:
     loop_line, last_line = (line_number(passes.loop_line), line_number(passes.last_line)) if passes else (None, None)
     at_loop = ctx.tree.statement_at_line(loop_line) if loop_line is not None else None
     loop = at_loop[0] if at_loop else _evaluation_loop(ctx, call)
-    _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]
+    _, block, start = ctx.tree.statement_of(loop) if loop is not None else held  # type: ignore[misc]  # a loop is a statement
     through = (
         max(
             (i for i in range(start, len(block.body)) if ctx.tree.start_line(block.body[i]) <= last_line), default=start
@@ -61,15 +61,11 @@ def wrap_following(ctx: FixContext) -> list[Fix]:
     end = _end_of_following(ctx, block.body, index)
     if end == index + 1:
         return []
-    call = statement.body[0].value  # type: ignore[attr-defined]
+    call = statement.body[0].value  # type: ignore[attr-defined]  # a bare call: an Expr
     inner = _indented([_without_leading_blank_lines(block.body[index + 1]), *block.body[index + 2 : end]])
     with_block = cst.With(
         items=[cst.WithItem(call)],
-        body=cst.IndentedBlock(
-            body=inner,
-            header=statement.trailing_whitespace,  # type: ignore[attr-defined]
-            indent=ctx.tree.block_indent,
-        ),
+        body=cst.IndentedBlock(body=inner, header=statement.trailing_whitespace, indent=ctx.tree.block_indent),
         leading_lines=statement.leading_lines,
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:index], with_block, *block.body[end:]])
@@ -86,7 +82,9 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
         return []
     statement, block, index = found
     expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
-    rest = [s for s in statement.body if s is not expression]  # type: ignore[attr-defined]
+    if expression is None:
+        return []
+    rest = [s for s in statement.body if s is not expression]
     body, footer = list(block.body), block.footer  # the same footer: a module's code need not be regenerated
     if rest:
         body[index] = statement.with_changes(
@@ -97,7 +95,7 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
         kept = [*statement.leading_lines, *_comment_lines(statement.with_changes(leading_lines=[]))]
         if index + 1 < len(body):  # above the next statement
             follower = body[index + 1]
-            body[index : index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]
+            body[index : index + 2] = [follower.with_changes(leading_lines=[*kept, *follower.leading_lines])]  # type: ignore[attr-defined]  # a statement line or a compound statement
         elif len(body) == 1:  # a block cannot be empty
             body[index] = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=kept)
         else:  # after the block's last statement; blank lines alone go with the statement, as before
@@ -117,7 +115,9 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
 
 def _comment_lines(node: cst.CSTNode) -> list[cst.EmptyLine]:
     """Every comment in `node`, each on a line of its own."""
-    return [cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment())]  # type: ignore[misc]
+    return [
+        cst.EmptyLine(comment=comment) for comment in m.findall(node, m.Comment()) if isinstance(comment, cst.Comment)
+    ]
 
 
 def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferred: bool) -> Fix | None:
@@ -128,7 +128,7 @@ def _wrap(ctx: FixContext, block: Block, start: int, end: int, api: str, preferr
         body=cst.IndentedBlock(
             body=[statements[0].with_changes(leading_lines=[]), *statements[1:]], indent=ctx.tree.block_indent
         ),
-        leading_lines=statements[0].leading_lines,
+        leading_lines=statements[0].leading_lines,  # type: ignore[attr-defined]  # a statement line or a compound statement
     )
     module = ctx.tree.replace_block_body(block, [*block.body[:start], with_block, *block.body[end:]])
     return ctx.tree.fix(f"Wrap in `with {call}:`", "unsafe", ctx.finish(module, needs_import), preferred=preferred)
@@ -144,7 +144,7 @@ def _decorate(ctx: FixContext, call: cst.CSTNode) -> Fix | None:
     module = ctx.tree.replace(function, decorated)
     return ctx.tree.fix(
         f"Decorate `{function.name.value}` with `@{decorator}`", "unsafe", ctx.finish(module, needs_import)
-    )  # type: ignore[arg-type]
+    )
 
 
 def _defines_caller(ctx: FixContext, call: cst.CSTNode, statement: cst.BaseStatement) -> bool:
@@ -167,7 +167,8 @@ def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> cst.For | None:
             and node.asynchronous is None
             and any(
                 EVALUATION_DATA.search(name.value)
-                for name in m.findall(node.iter, m.Name())  # type: ignore[union-attr]
+                for name in m.findall(node.iter, m.Name())
+                if isinstance(name, cst.Name)
             )
         ):
             return node
@@ -175,7 +176,8 @@ def _evaluation_loop(ctx: FixContext, call: cst.CSTNode) -> cst.For | None:
 
 
 def _end_of_uses(ctx: FixContext, body: Sequence[cst.BaseStatement], start: int, through: int) -> int:
-    """End of the smallest run from `start` through `through` that holds every later statement using what the run assigns."""
+    """End of the smallest run from `start` through `through` that holds every later statement using what the run
+    assigns."""
     names = assigned_names(body[start])
     end = start + 1
     for index in range(start + 1, len(body)):
@@ -211,11 +213,11 @@ def _bare_call_statement(ctx: FixContext, alone: bool = True) -> tuple[cst.Simpl
         return None
     if alone and len(held[0].body) != 1:
         return None
-    return held  # type: ignore[return-value]
+    return held  # type: ignore[return-value]  # held[0] checked above
 
 
 def _without_leading_blank_lines(statement: cst.BaseStatement) -> cst.BaseStatement:
-    lines = list(statement.leading_lines)  # type: ignore[attr-defined]
+    lines = list(statement.leading_lines)  # type: ignore[attr-defined]  # a statement line or a compound statement
     while lines and lines[0].comment is None:
         lines.pop(0)
     return statement.with_changes(leading_lines=lines)
@@ -228,4 +230,4 @@ class _BlankLinesUnindented(cst.CSTTransformer):
 
 def _indented(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
     """Statements moving one block deeper: blank lines among them stay empty, not indented."""
-    return [statement.visit(_BlankLinesUnindented()) for statement in statements]  # type: ignore[misc]
+    return [statement.visit(_BlankLinesUnindented()) for statement in statements]  # type: ignore[misc]  # a statement stays one

@@ -75,7 +75,7 @@ def use_lsp_positions(workspace: Workspace) -> None:
         )
 
     workspace._position_codec = codec
-    workspace._create_text_document = create_document
+    workspace._create_text_document = create_document  # type: ignore[method-assign,assignment]  # no hook
 
 
 def to_range(codec: PositionCodec, lines: Sequence[str], span: Span) -> types.Range:

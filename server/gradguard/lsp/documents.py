@@ -66,7 +66,9 @@ def file_snapshot(key: str, path: str, source: str, version: int, root: str = ""
     return Snapshot(key, path, source, Layout((key,)), (version,), root, module)
 
 
-def notebook_snapshot(key: str, path: str, cells: Sequence[tuple[str, str, int, int]], root: str = "") -> Snapshot:
+def notebook_snapshot(
+    key: str, path: str, cells: Sequence[tuple[str, str, int | None, int]], root: str = ""
+) -> Snapshot:
     """`cells`: (uri, text, version, index among all the notebook's cells) of the code cells, in notebook order."""
     joined = join_cells([text for _, text, _, _ in cells])
     layout = Layout(tuple(uri for uri, _, _, _ in cells), joined, tuple(index + 1 for _, _, _, index in cells))

@@ -283,7 +283,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     uri = params.text_document.uri
     key = ls.program_key(uri)
     snapshot = ls.snapshot(key) if key else None
-    if snapshot is None:
+    if key is None or snapshot is None:
         return []
     config = ls.settings.config_for(snapshot.path)
     if config is None:
@@ -304,17 +304,22 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     ]
     # A fix-all needs the findings of this very text: asked right after an edit (fix on save), it waits for
     # that analysis (shared with the diagnostics) rather than answering nothing.
-    program = await ls.newest_analysis(uri) if fix_all_kinds else ls.programs.get(key or "")
-    current = program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
-    source = program.source if current else snapshot.source  # without a notebook's cells that do not parse
+    program = await ls.newest_analysis(uri) if fix_all_kinds else ls.programs.get(key)
+    # the analysis of this very text, if there is one
+    current = (
+        program
+        if program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
+        else None
+    )
+    source = current.source if current else snapshot.source  # without a notebook's cells that do not parse
 
     async def cached(cache_key: tuple, pool: Pool, compute: Callable, *args: Any) -> Any:
         """Fixes computed for the analysed text are kept until it changes."""
-        if current and cache_key in program.fixes:
-            return program.fixes[cache_key]
+        if current and cache_key in current.fixes:
+            return current.fixes[cache_key]
         result = await pool.run(compute, *args)
-        if current and program.analysed == ls.stamp(snapshot):
-            program.fixes[cache_key] = result
+        if current and current.analysed == ls.stamp(snapshot):
+            current.fixes[cache_key] = result
         return result
 
     actions: list[types.CodeAction] = []
@@ -329,7 +334,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
     for kind in fix_all_kinds:
-        if current and program.findings:
+        if current and current.findings:
             plan = await cached(
                 ("fixAll",),
                 ls.fix_all_pool,
@@ -338,7 +343,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
                 snapshot.path,
                 config,
                 snapshot.layout,
-                list(program.findings),
+                list(current.findings),
             )
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))

@@ -20,10 +20,11 @@ def unwrap(settings: object) -> Mapping[str, Any]:
     """Accepts `{"settings": {...}}`, `{"gradguard": {...}}` or the settings themselves."""
     if not isinstance(settings, Mapping):
         return {}
+    found: Mapping[str, Any] = settings
     for wrapper in ("settings", "gradguard"):
-        if isinstance(settings.get(wrapper), Mapping):
-            settings = settings[wrapper]
-    return settings
+        if isinstance(found.get(wrapper), Mapping):
+            found = found[wrapper]
+    return found
 
 
 def editor_mode(settings: object) -> tuple[bool, bool]:

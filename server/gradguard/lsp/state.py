@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import traceback
+from collections.abc import Sequence
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -42,6 +43,8 @@ NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
 
 
 class GradGuardServer(LanguageServer):
+    protocol: GradGuardProtocol  # `protocol_cls` below
+
     def __init__(self) -> None:
         super().__init__(
             "gradguard",
@@ -343,7 +346,7 @@ class GradGuardServer(LanguageServer):
         for uri in uris:
             path = to_fs_path(uri)
             root = self.workspace_root(path) if path and path.endswith(".py") else ""
-            if root and self.open_document(uri) is None:
+            if path and root and self.open_document(uri) is None:
                 change = await self.analysis_pool.run(reindex_file, root, path, self.settings.config_for(path))
                 self.recheck(self.affected_by(change))
 
@@ -351,9 +354,9 @@ class GradGuardServer(LanguageServer):
 
     def diagnostics(self, program: Program) -> dict[str, list[types.Diagnostic]]:
         codec = self.workspace.position_codec
-        lines_cache: dict[str, list[str]] = {}
+        lines_cache: dict[str, Sequence[str]] = {}
 
-        def lines_of(uri: str) -> list[str]:
+        def lines_of(uri: str) -> Sequence[str]:
             if uri not in lines_cache:
                 doc = self.open_document(uri)
                 lines_cache[uri] = doc.lines if doc is not None else []

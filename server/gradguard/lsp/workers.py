@@ -11,6 +11,7 @@ import sys
 from collections import OrderedDict
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -182,15 +183,13 @@ def _settled(job: Future) -> asyncio.Future[None]:
     loop = asyncio.get_running_loop()
     settled = loop.create_future()
 
-    def mark(_: Future) -> None:
+    def mark() -> None:
         if not settled.done():
             settled.set_result(None)
 
     def on_done(_: Future) -> None:  # in a thread of the executor
-        try:
-            loop.call_soon_threadsafe(mark, None)
-        except RuntimeError:  # the loop is closed: the server is exiting
-            pass
+        with suppress(RuntimeError):  # the loop is closed: the server is exiting
+            loop.call_soon_threadsafe(mark)
 
     job.add_done_callback(on_done)
     return settled

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 APIS = {
@@ -12,12 +14,13 @@ APIS = {
 }
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.With, ast.AsyncWith):
         for item in node.items:
             expr = item.context_expr
-            if isinstance(expr, (ast.Name, ast.Attribute)) and facts.names.qualified(expr) in APIS:
-                name = APIS[facts.names.qualified(expr)]
+            qualified = facts.names.qualified(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+            if qualified in APIS:
+                name = APIS[qualified]
                 report.add(
                     RULE,
                     expr,

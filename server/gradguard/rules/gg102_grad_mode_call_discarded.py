@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 DISCARDED = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad")
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.Expr):
         if isinstance(node.value, ast.Call):
             qualified = facts.names.qualified(node.value.func)

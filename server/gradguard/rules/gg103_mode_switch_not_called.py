@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.Expr):
         if (
             isinstance(node.value, ast.Attribute)

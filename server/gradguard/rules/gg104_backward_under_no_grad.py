@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, first_origin, only
+from ..report import Report
 from .base import Rule, example
 from .queries import describe_grad, grad_disabled
 
 AUTOGRAD_CALLS = ("torch.autograd.grad", "torch.autograd.backward")
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event in fn.call_events():
             call = event.node
@@ -34,7 +37,7 @@ def check(facts, report) -> None:
                 )
 
 
-def _computed_without_graph(target: ast.expr, event) -> bool:
+def _computed_without_graph(target: ast.expr, event: CallEvent) -> bool:
     """The tensor was computed inside the grad-disabled region (TORCH-FACTS 5, 19): a name
     assigned there, or an expression computed right here."""
     base = target

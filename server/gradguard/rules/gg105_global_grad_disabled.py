@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.state import Grad
+from ..report import Report
 from .base import Rule, example
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     statements = {id(stmt.value) for stmt in facts.of_type(ast.Expr)}
     for fn in facts.functions:
         for event in fn.call_events():
@@ -29,7 +31,10 @@ RULE = Rule(
     code="GG105",
     slug="global-grad-disabled",
     severity="warning",
-    summary="`torch.set_grad_enabled(False)` as a plain statement that leaves gradients off for all later code in the thread.",
+    summary=(
+        "`torch.set_grad_enabled(False)` as a plain statement that leaves gradients off "
+        "for all later code in the thread."
+    ),
     why="""
         Unlike a bare `torch.no_grad()`, a bare `torch.set_grad_enabled(False)` acts at once, and it is
         not scoped: gradient tracking stays off for everything that runs later in the thread, including
@@ -39,7 +44,10 @@ RULE = Rule(
         enclosing `with torch.no_grad():` (or any grad-mode `with`) it does not leak: the block restores
         the mode on exit.
     """,
-    fix_safety="Turns the statement and the statements after it in its block into a `with torch.set_grad_enabled(False):` block. Unsafe: code after the block then runs with gradients on again, which is the point.",
+    fix_safety=(
+        "Turns the statement and the statements after it in its block into a `with torch.set_grad_enabled(False):` "
+        "block. Unsafe: code after the block then runs with gradients on again, which is the point."
+    ),
     fixes=("wrap.wrap_following",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.autograd.grad_mode.set_grad_enabled.html",),
     fires=(

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.state import first_origin
+from ..report import Report
 from .base import Rule, example
 from .queries import describe_grad, grad_disabled
 
 
-def _reenables(event) -> bool:
+def _reenables(event: CallEvent) -> bool:
     call: ast.Call = event.node
     if event.qualified == "torch.enable_grad":
         return True
@@ -16,7 +19,7 @@ def _reenables(event) -> bool:
     return event.qualified == "torch.set_grad_enabled" and literal is True
 
 
-def _runs_callback(facts, fn, event) -> bool:
+def _runs_callback(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> bool:
     """`with torch.enable_grad(): loss = closure()` in an optimizer's `step`: the documented idiom
     for re-evaluating the model, not a graph spent inside inference code."""
     for node in facts.of_type(ast.With):
@@ -26,7 +29,7 @@ def _runs_callback(facts, fn, event) -> bool:
     return False
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event in fn.call_events():
             if _reenables(event) and grad_disabled(event) and not _runs_callback(facts, fn, event):

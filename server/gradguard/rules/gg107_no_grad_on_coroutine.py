@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 DECORATORS = ("torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.set_grad_enabled")
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for node in facts.of_type(ast.AsyncFunctionDef):
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -36,7 +38,7 @@ RULE = Rule(
         the wrapped function is not even recognised as a coroutine function any more. The same holds
         for async generators.
     """,
-    fix_safety="Move a `with torch.no_grad():` block inside the coroutine, around code that does not `await`.",
+    fix_safety=("Move a `with torch.no_grad():` block inside the coroutine, around code that does not `await`."),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

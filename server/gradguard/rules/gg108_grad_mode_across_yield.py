@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
+from ..report import Report
 from .base import Rule, example
 from .gg101_no_grad_not_called import APIS
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event in fn.suspends:
             blocks = [
@@ -28,7 +30,7 @@ def check(facts, report) -> None:
             )
 
 
-def _grad_api(facts, node: ast.With | ast.AsyncWith) -> bool:
+def _grad_api(facts: ModuleFacts, node: ast.With | ast.AsyncWith) -> bool:
     for item in node.items:
         expr = item.context_expr
         target = expr.func if isinstance(expr, ast.Call) else expr
@@ -41,7 +43,9 @@ RULE = Rule(
     code="GG108",
     slug="grad-mode-across-yield",
     severity="warning",
-    summary="A `with torch.no_grad()` (or `inference_mode`, `set_grad_enabled`) block that contains `yield` or `await`.",
+    summary=(
+        "A `with torch.no_grad()` (or `inference_mode`, `set_grad_enabled`) block that contains `yield` or `await`."
+    ),
     why="""
         Grad mode is a per-thread flag that the `with` block sets on entry and restores on exit. A
         generator suspended at a `yield` inside the block leaves the flag set while the *caller* runs,
@@ -51,7 +55,7 @@ RULE = Rule(
         `@torch.no_grad()` on a generator function does not have this problem: it re-enters the mode
         at each resume and restores it at each `yield`.
     """,
-    fix_safety="End the block before the `yield`/`await`, or decorate a generator function with `@torch.no_grad()`.",
+    fix_safety=("End the block before the `yield`/`await`, or decorate a generator function with `@torch.no_grad()`."),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, first_origin, only
+from ..report import Report
 from .base import Rule, example
 from .queries import describe_grad, grad_disabled
 
 THREAD_CLASSES = ("threading.Thread",)
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         threads: dict[str, ast.expr] | None = None
         for event in fn.call_events():
@@ -32,7 +34,7 @@ def check(facts, report) -> None:
             )
 
 
-def _thread_targets(facts, fn) -> dict[str, ast.expr]:
+def _thread_targets(facts: ModuleFacts, fn: FunctionFacts) -> dict[str, ast.expr]:
     """`t = threading.Thread(target=work, ...)` -> {"t": work}."""
     found = {}
     for node in facts.own_nodes(fn):
@@ -44,7 +46,7 @@ def _thread_targets(facts, fn) -> dict[str, ast.expr]:
     return found
 
 
-def _thread_target(facts, call: ast.Call) -> ast.expr | None:
+def _thread_target(facts: ModuleFacts, call: ast.Call) -> ast.expr | None:
     if facts.names.qualified(call.func) in THREAD_CLASSES:
         for keyword in call.keywords:
             if keyword.arg == "target":
@@ -52,7 +54,7 @@ def _thread_target(facts, call: ast.Call) -> ast.expr | None:
     return None
 
 
-def _started_target(facts, call: ast.Call, threads: dict[str, ast.expr]) -> ast.expr | None:
+def _started_target(facts: ModuleFacts, call: ast.Call, threads: dict[str, ast.expr]) -> ast.expr | None:
     func = call.func
     if facts.names.qualified(func) == "asyncio.to_thread" and call.args:
         return call.args[0]
@@ -70,7 +72,7 @@ def _started_target(facts, call: ast.Call, threads: dict[str, ast.expr]) -> ast.
     return None
 
 
-def _runs_forward(facts, fn, target: ast.expr) -> bool:
+def _runs_forward(facts: ModuleFacts, fn: FunctionFacts, target: ast.expr) -> bool:
     key = dotted(target)
     if key is not None and key in fn.model_keys:
         return True
@@ -78,7 +80,8 @@ def _runs_forward(facts, fn, target: ast.expr) -> bool:
         return _runs_forward(facts, fn, target.args[0])
     fake_call = ast.Call(func=target, args=[], keywords=[])
     worker = facts.resolve_call(fake_call, fn)
-    if worker is None or only(worker.entry_grad_fixed or frozenset(), Grad.DISABLED):
+    # a function of another file is known by its summary alone, which says nothing of forward passes
+    if not isinstance(worker, FunctionFacts) or only(worker.entry_grad_fixed or frozenset(), Grad.DISABLED):
         return False
     return any(event.model is not None for event in worker.call_events())
 
@@ -87,7 +90,10 @@ RULE = Rule(
     code="GG109",
     slug="grad-mode-in-new-thread",
     severity="warning",
-    summary="A thread, pool task, `run_in_executor` or `asyncio.to_thread` started in a grad-disabled region to run forward passes.",
+    summary=(
+        "A thread, pool task, `run_in_executor` or `asyncio.to_thread` started in a grad-disabled region to run "
+        "forward passes."
+    ),
     why="""
         Grad mode is thread-local ("This context manager is thread local; it will not affect
         computation in other threads", PyTorch docs). A `threading.Thread`, a `ThreadPoolExecutor`

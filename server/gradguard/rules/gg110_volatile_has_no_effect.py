@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..report import Report
 from .base import Rule, example
 
 VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for argument in volatile_arguments(fn):
             report.add(
@@ -19,7 +21,7 @@ def check(facts, report) -> None:
             )
 
 
-def volatile_arguments(fn) -> list[ast.keyword]:
+def volatile_arguments(fn: FunctionFacts) -> list[ast.keyword]:
     """The `volatile=` arguments of `Variable(...)` calls in `fn`, except a plain `volatile=False`."""
     return [
         keyword
@@ -34,7 +36,10 @@ RULE = Rule(
     code="GG110",
     slug="volatile-has-no-effect",
     severity="warning",
-    summary="`Variable(x, volatile=True)`: the `volatile` flag that disabled the graph before PyTorch 0.4 does nothing today.",
+    summary=(
+        "`Variable(x, volatile=True)`: the `volatile` flag that disabled the graph before PyTorch 0.4 does nothing "
+        "today."
+    ),
     why="""
         Before PyTorch 0.4, `Variable(x, volatile=True)` was the way to run inference without recording
         a graph. Today `volatile` is ignored and `torch.autograd.Variable(t)` just returns a tensor

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.facts import ModuleFacts
 from ..fixdata import ForwardPasses
+from ..report import Report
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
 from .intent import evaluation_evidence, needs_gradients
@@ -11,7 +13,7 @@ from .queries import forward_passes, grad_enabled
 ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     groups: dict[tuple[int, int], list] = {}  # one finding (and one fix) per loop, or per function outside loops
     for fn, event in forward_passes(facts):
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended
@@ -62,7 +64,7 @@ def check(facts, report) -> None:
         )
 
 
-def _holds(outer: ast.AST, node: ast.AST) -> bool:
+def _holds(outer: ast.stmt, node: ast.expr) -> bool:
     return outer.lineno <= node.lineno <= (outer.end_lineno or outer.lineno)
 
 
@@ -70,7 +72,10 @@ RULE = Rule(
     code="GG201",
     slug="forward-without-no-grad",
     severity="warning",
-    summary="A model forward pass in evaluation or inference code that runs with gradients enabled though nothing there needs them.",
+    summary=(
+        "A model forward pass in evaluation or inference code that runs with gradients enabled though nothing there "
+        "needs them."
+    ),
     why="""
         `model.eval()` only sets `module.training=False`: it changes Dropout and BatchNorm, but autograd
         still records everything. Outputs keep `requires_grad=True` and a `grad_fn`, and the graph holds

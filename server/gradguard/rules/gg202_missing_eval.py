@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.models import mode_dependent_layers
 from ..dataflow.names import dotted
-from ..dataflow.state import Mode, first_origin, only
+from ..dataflow.state import Mode, Possible, first_origin, only
+from ..findings import Severity
 from ..fixdata import ModelAt
+from ..report import Report
 from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
@@ -21,10 +26,11 @@ HARMS = {
 }
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     definitions = {node.name: node for node in facts.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     explicit_train = {id(event.node) for fn in facts.functions for event, _ in train_calls_followed_by_forwards(fn)}
     for fn, event in forward_passes(facts):
+        assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
         if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS for s in mode):
             continue  # loaded models are GG205's; unknown never reports
@@ -44,8 +50,8 @@ def check(facts, report) -> None:
         )
         built = _model_built(facts, event.model, mode, definitions)
         layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
-        severity = None
-        if layers is None:
+        severity: Severity | None = None
+        if built is None or layers is None:
             message = (
                 f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even "
                 f"under `no_grad`; call `{event.model}.eval()` first"
@@ -63,13 +69,15 @@ def check(facts, report) -> None:
             RULE,
             event.node,
             message,
-            related=[(origin.origin, "training mode set here"), *evidence.related],
+            related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
             severity=severity,
         )
 
 
-def _model_built(facts, key: str, mode, definitions) -> tuple[str, ast.AST] | None:
+def _model_built(
+    facts: ModuleFacts, key: str, mode: Possible, definitions: Mapping[str, ast.AST]
+) -> tuple[str, ast.AST] | None:
     """The name and the code of what `key` is built from: a class of this module (`Net()`,
     `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
     that created it, else those of its name anywhere in the module; None unless all agree."""
@@ -114,7 +122,7 @@ def _model_built(facts, key: str, mode, definitions) -> tuple[str, ast.AST] | No
         if isinstance(value.func, ast.Name) and value.func.id in facts.module_classes:
             built.add((value.func.id, definitions[value.func.id]))
         elif (facts.names.qualified(value.func) or "").startswith("torch.nn."):
-            built.add((f"nn.{value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id}", value))
+            built.add((f"nn.{value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id}", value))  # type: ignore[attr-defined]  # else a Name: qualified() resolves names and attributes
         else:
             return None
     return built.pop() if len(built) == 1 else None
@@ -138,13 +146,13 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
-def _anchor(fn, event) -> ast.AST:
+def _anchor(fn: FunctionFacts, event: CallEvent) -> ast.AST:
     """The statement before which `model.eval()` belongs: before the evaluation loop (the validation
     loop, or else the outermost loop of the evaluation function), and before the
     `with torch.no_grad():` that opens with it; never inside the per-batch loop."""
     line = event.node.lineno
     loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
-    anchor = event.loop_val or min(loops, key=lambda loop: loop.lineno, default=None)
+    anchor: ast.stmt | None = event.loop_val or min(loops, key=lambda loop: loop.lineno, default=None)
     if anchor is None:
         return statement_of(fn, event.node)
     for region in reversed(event.regions):
@@ -170,7 +178,10 @@ RULE = Rule(
         the kind (no Dropout, BatchNorm, layer with dropout of its own, or `self.training` test) is
         reported as a `hint`: the results do not change, until such a layer is added.
     """,
-    fix_safety="Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, which is the point; code after it that trains needs `model.train()` again.",
+    fix_safety=(
+        "Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, "
+        "which is the point; code after it that trains needs `model.train()` again."
+    ),
     fixes=("insert.eval_before_evaluation",),
     references=(
         "https://docs.pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval",

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from ..dataflow.facts import is_parameter_update
-from ..dataflow.state import Mode, only
-from ..dataflow.walker import NEXT_ITERATION
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update
+from ..dataflow.state import Mode, Setting, only
 from ..fixdata import ModelInLoop
+from ..report import Report
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for loop in fn.loops.values():
             reported: set[int] = set()
@@ -18,7 +19,7 @@ def check(facts, report) -> None:
                     if not only(mode, Mode.EVAL):
                         continue  # another path set it back to train mode (`if phase == "train"` loops)
                     for setting in mode:
-                        if not setting.via.startswith(NEXT_ITERATION) or id(setting.origin) in reported:
+                        if not setting.next_iteration or id(setting.origin) in reported:
                             continue  # switched again in this iteration before training: not a leftover
                         if not _trains(facts, fn, event, key, setting, events):
                             continue
@@ -34,7 +35,9 @@ def check(facts, report) -> None:
                         )
 
 
-def _trains(facts, fn, event, key: str, setting, events) -> bool:
+def _trains(
+    facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: str, setting: Setting, events: list[CallEvent]
+) -> bool:
     """The event trains `key` while it is still in the eval mode `setting` left it in: an optimizer
     step after a forward pass of `key` that records a graph (a frozen backbone or an EMA copy run
     under no_grad is not trained), or a call of a helper that trains what it is given."""
@@ -60,7 +63,10 @@ RULE = Rule(
     code="GG203",
     slug="train-mode-not-restored",
     severity="warning",
-    summary="A training loop switches the model to eval mode (directly or through a helper) and later iterations train without `model.train()`.",
+    summary=(
+        "A training loop switches the model to eval mode (directly or through a helper) and later iterations train "
+        "without `model.train()`."
+    ),
     why="""
         `model.eval()` lasts until something calls `model.train()`: it is not scoped by a function or a
         `with` block. A training loop that evaluates every epoch (or every N steps) through a helper
@@ -69,7 +75,11 @@ RULE = Rule(
         and never updates them (measured with torch 2.13.0: `model.training == False` after `fit()`).
         Nothing fails; the model just trains worse.
     """,
-    fix_safety="Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the point.",
+    fix_safety=(
+        "Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the "
+        "loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the "
+        "point."
+    ),
     fixes=("insert.train_after_evaluation",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
     fires=(

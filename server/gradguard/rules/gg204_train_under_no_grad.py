@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from ..dataflow.events import CallEvent
+from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, first_origin
+from ..report import Report
 from .base import Rule, example
 from .queries import describe_grad, grad_disabled
 
 
-def train_calls_followed_by_forwards(fn):
+def train_calls_followed_by_forwards(fn: FunctionFacts) -> Iterator[tuple[CallEvent, list[CallEvent]]]:
     """`model.train()` calls in a grad-disabled region, each with the forward passes that run after it
     in that same region while the model is still in the mode it set."""
     for event in fn.call_events():
@@ -29,7 +33,7 @@ def train_calls_followed_by_forwards(fn):
             yield event, forwards
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for event, forwards in train_calls_followed_by_forwards(fn):
             origin = first_origin(event.state.grad)

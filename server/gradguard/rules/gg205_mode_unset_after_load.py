@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import ast
+
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode
 from ..fixdata import ModelAt
+from ..report import Report
 from .base import Rule, example
 from .intent import evaluation_evidence, needs_gradients
 from .queries import forward_passes, grad_disabled
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
+        assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
         if not mode or any(s.via != "loaded" or s.value is Mode.EVAL for s in mode):
             continue
@@ -37,7 +42,7 @@ def check(facts, report) -> None:
         )
 
 
-def _loader_name(facts, load) -> str:
+def _loader_name(facts: ModuleFacts, load: ast.Call) -> str:
     """`torch.load` for a pickled module however torch is imported, else the method: `load_state_dict`."""
     return facts.names.qualified(load.func) or (dotted(load.func) or "load").rsplit(".", 1)[-1]
 
@@ -46,7 +51,10 @@ RULE = Rule(
     code="GG205",
     slug="mode-unset-after-load",
     severity="info",
-    summary="Weights loaded with `load_state_dict()` and the model then used for forward passes that need no gradients, with no `eval()`/`train()` on the way.",
+    summary=(
+        "Weights loaded with `load_state_dict()` and the model then used for forward passes that need no gradients, "
+        "with no `eval()`/`train()` on the way."
+    ),
     why="""
         `load_state_dict()` copies tensors; it does not touch `module.training`. A freshly constructed
         model is in training mode, so a model built, loaded and then used to embed a corpus, score a

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
+from ..dataflow.facts import ModuleFacts
 from ..dataflow.names import dotted
+from ..report import Report
 from .base import Rule, example
 
 DROPOUTS = frozenset(
@@ -11,7 +14,7 @@ DROPOUTS = frozenset(
 )
 
 
-def check(facts, report) -> None:
+def check(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         if fn.cls is None or fn.name != "forward":
             continue
@@ -84,7 +87,7 @@ def _leaves_unless_training(stmt: ast.stmt) -> bool:
     )
 
 
-def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+def _blocks(node: ast.AST) -> list[Sequence[ast.stmt]]:
     return [block for name in ("body", "orelse", "finalbody") if isinstance(block := getattr(node, name, None), list)]
 
 
@@ -92,7 +95,9 @@ RULE = Rule(
     code="GG206",
     slug="functional-dropout-ignores-eval",
     severity="warning",
-    summary="Inside a module's `forward`, `F.dropout(x, p)` without `training=self.training` (or with `training=True`).",
+    summary=(
+        "Inside a module's `forward`, `F.dropout(x, p)` without `training=self.training` (or with `training=True`)."
+    ),
     why="""
         `torch.nn.functional.dropout(input, p=0.5, training=True, inplace=False)`: the functional form
         does not know the module's mode, and its default is `training=True`. Called in `forward`
@@ -100,7 +105,10 @@ RULE = Rule(
         torch 2.13.0: two eval-mode calls gave different outputs). `nn.Dropout` modules follow
         `eval()`; the functional form needs the flag passed.
     """,
-    fix_safety="Adds `training=self.training` (or replaces `training=True`). Unsafe: evaluation results change, which is the point; a module meant for MC dropout passes `training=True` on purpose.",
+    fix_safety=(
+        "Adds `training=self.training` (or replaces `training=True`). Unsafe: evaluation results change, which is "
+        "the point; a module meant for MC dropout passes `training=True` on purpose."
+    ),
     fixes=("calls.pass_training_flag",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html",),
     fires=(

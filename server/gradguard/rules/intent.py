@@ -19,8 +19,9 @@ from typing import Callable
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
-from ..dataflow.state import Grad, Mode, first_origin, only
+from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
+from ..report import Report
 from ..vocabulary import (
     GRADIENT_ATTRS,
     GRADIENT_CONSUMER_PREFIXES,
@@ -40,7 +41,7 @@ ITERATION_WRAPPERS = ("enumerate", "tqdm", "iter", "zip")  # they iterate what t
 class Evidence:
     """Why a forward pass is evaluation code: `say(report)` words it for a message, `related` points at it."""
 
-    say: Callable[[object], str]
+    say: Callable[[Report], str]
     related: tuple[tuple[ast.AST, str], ...] = ()
 
 
@@ -111,16 +112,17 @@ class Intent:
         if named is not None and not (fresh and not self._fresh_model_inference(fn, event)):
             return named
         if event.loop_val is not None:
-            loader = _iterable(event.loop_val.iter)  # type: ignore[attr-defined]
+            loader = _iterable(event.loop_val.iter)
             return Evidence(lambda report: f"loop over `{loader}`", ((event.loop_val, "evaluation loop"),))
         mode = event.state.mode(event.model) if event.model is not None else frozenset()
         if explicit_eval_counts and only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
             origin = first_origin(mode).origin
             model = event.model
-            return Evidence(
-                lambda report: f"after `{model}.eval()` at {report.line(origin)}",
-                ((origin, "switched to eval mode here"),),
-            )
+            if origin is not None:  # always: a call made it
+                return Evidence(
+                    lambda report: f"after `{model}.eval()` at {report.line(origin)}",
+                    ((origin, "switched to eval mode here"),),
+                )
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
@@ -129,8 +131,9 @@ class Intent:
     def _loaded_evidence(self, fn: FunctionFacts, event: CallEvent) -> Evidence | None:
         """Weights loaded in this function on every path, and no training step here (SPEC: "no training
         step can run on it before the forward pass"); a result handed back to callers needs one."""
-        loads = [load_of(setting) for setting in event.state.mode(event.model or "")]
-        if not loads or any(load is None or id(load) not in self._own_ids(fn) for load in loads):
+        found = [load_of(setting) for setting in event.state.mode(event.model or "")]
+        loads = [load for load in found if load is not None and id(load) in self._own_ids(fn)]
+        if not found or len(loads) < len(found):
             loads = self._loaded_then_switched(fn, event)
             if not loads:
                 return None
@@ -142,7 +145,7 @@ class Intent:
             and not self.sites.get(id(fn))
         ):
             return None  # returned to callers we cannot see, who may train on it
-        load = min(loads, key=lambda n: (n.lineno, n.col_offset))  # type: ignore[union-attr]
+        load = min(loads, key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]  # calls and assignments
         model = event.model
         return Evidence(
             lambda report: f"`{model}` loaded at {report.line(load)}, no training step after",
@@ -316,7 +319,7 @@ def _iterable(node: ast.expr) -> str:
     return dotted(node) or ast.unparse(node)
 
 
-def load_of(setting) -> ast.AST | None:
+def load_of(setting: Setting) -> ast.AST | None:
     """The call that loaded weights, when a model's mode setting comes from one: `load_state_dict`,
     a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`."""
     if setting.via == "loaded":
@@ -374,7 +377,7 @@ def _read_through_sink(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) ->
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in INFERENCE_SINK_METHODS
         ):
-            inner: ast.AST = node.func.value
+            inner: ast.AST | None = node.func.value
             while inner is not call and isinstance(inner, (ast.Attribute, ast.Subscript, ast.Call)):
                 inner = (
                     inner.func.value
@@ -395,7 +398,7 @@ def _compound(stmt: ast.stmt) -> bool:
     return hasattr(stmt, "body")
 
 
-def _within(node: ast.AST, stmt: ast.stmt) -> bool:
+def _within(node: ast.expr, stmt: ast.stmt) -> bool:
     return (stmt.lineno, stmt.col_offset) <= (node.lineno, node.col_offset) and (
         node.end_lineno or node.lineno,
         node.end_col_offset or 0,

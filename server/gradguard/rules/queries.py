@@ -9,6 +9,7 @@ from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Setting, only
+from ..report import Report
 
 
 def forward_passes(facts: ModuleFacts) -> Iterator[tuple[FunctionFacts, CallEvent]]:
@@ -33,7 +34,7 @@ def grad_enabled(event: CallEvent) -> bool:
     return only(event.state.grad, Grad.ENABLED)
 
 
-def describe_grad(setting: Setting, report) -> str:
+def describe_grad(setting: Setting, report: Report) -> str:
     """'the `with` block (line 12)' for messages and related locations."""
     origin = setting.origin
     where = f" ({report.line(origin)})" if origin is not None else ""
@@ -50,23 +51,26 @@ def describe_grad(setting: Setting, report) -> str:
     return f"the callers' context{where}"
 
 
-def mode_switched_by(setting: Setting, report) -> str:
+def mode_switched_by(setting: Setting, report: Report) -> str:
     line = report.line(setting.origin)
-    if setting.via.endswith("callee"):
+    if setting.via == "callee":
         call = setting.origin
         name = dotted(call.func) if isinstance(call, ast.Call) else None
         return f"`{name}()` (called at {line})"
     return f"the call at {line}"
 
 
-def statement_of(fn: FunctionFacts, node: ast.AST) -> ast.AST:
+def statement_of(fn: FunctionFacts, node: ast.stmt | ast.expr) -> ast.stmt | ast.expr:
     """The innermost statement of `fn` that holds `node` (`node` itself when none does)."""
     if isinstance(node, ast.stmt):
         return node
     best = None
     for stmt in ast.walk(fn.node):
-        if isinstance(stmt, ast.stmt) and stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno):
-            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is fn.node:
-                if best is None or stmt.lineno >= best.lineno:
-                    best = stmt
+        if (
+            isinstance(stmt, ast.stmt)
+            and stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno)
+            and (not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is fn.node)
+            and (best is None or stmt.lineno >= best.lineno)
+        ):
+            best = stmt
     return best if best is not None else node
