@@ -30,6 +30,9 @@ SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16"
                       "share_memory")
 # Factories of fresh (training-mode) modules.
 FRESH_MODEL_FACTORIES = ("torchvision.models.", "timm.create_model", "open_clip.create_model")
+# Keyword arguments with which a factory returns trained weights (`resnet50(pretrained=True)`,
+# `resnet50(weights=ResNet50_Weights.DEFAULT)`, `timm.create_model(name, pretrained=True)`); a false or None value does not.
+PRETRAINED_KEYWORDS = frozenset({"pretrained", "weights"})
 PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
 # `from_pretrained` of these gives no module: `AutoTokenizer`, `AutoProcessor`, `AutoConfig`, a diffusers
 # pipeline (its `__call__` already runs under no_grad), a noise scheduler, a transformers v5 tokenizer

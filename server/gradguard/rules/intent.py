@@ -21,7 +21,7 @@ from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from ..vocabulary import (LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
-                          INFERENCE_SINK_METHODS, WEIGHT_LOADING_METHODS)
+                          INFERENCE_SINK_METHODS, PRETRAINED_KEYWORDS, WEIGHT_LOADING_METHODS)
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -103,7 +103,8 @@ class Intent:
             loader = _iterable(event.loop_val.iter)  # type: ignore[attr-defined]
             return Evidence(lambda report: f"loop over `{loader}`", ((event.loop_val, "evaluation loop"),))
         mode = event.state.mode(event.model) if event.model is not None else frozenset()
-        if explicit_eval_counts and only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
+        if explicit_eval_counts and only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode) \
+                and not self._fresh_model_switched_to_eval(fn, event):
             origin = first_origin(mode).origin
             model = event.model
             return Evidence(lambda report: f"after `{model}.eval()` at {report.line(origin)}",
@@ -171,6 +172,26 @@ class Intent:
         mode = event.state.mode(event.model or "")
         return bool(mode) and all(s.via == "constructed" and s.value is not Mode.EVAL and load_of(s) is None
                                   and id(s.origin) in self._own_ids(fn) for s in mode)
+
+    def _fresh_model_switched_to_eval(self, fn: FunctionFacts, event: CallEvent) -> bool:
+        """`m = Net(); m.eval(); m(x)` once, outside any loop: a smoke check that looks at what a model
+        built here from scratch returns (SPEC: never loaded or trained, so nothing is being evaluated).
+        The model must not reach any other function in between, which might load or train it."""
+        key, line = event.model, event.node.lineno
+        if key is None or any(loop.node.lineno <= line <= (loop.node.end_lineno or line) for loop in fn.loops.values()):
+            return False
+        built = [n for n in self.facts.own_nodes(fn) if isinstance(n, ast.Assign) and n.lineno < line
+                 and any(dotted(t) == key for t in n.targets)]
+        if not built:
+            return False
+        last = max(built, key=lambda n: (n.lineno, n.col_offset))
+        if self.facts.kinds.created_mode(last.value, fn.model_keys) is not Mode.TRAIN \
+                or _asks_for_trained_weights(last.value):
+            return False
+        between = [e for e in fn.call_events() if last.lineno <= e.node.lineno < line and e.node is not last.value]
+        return not any(is_training_step(e) or (e.model is None and key in _argument_keys(e.node) and not (
+            isinstance(e.node.func, ast.Name) and e.node.func.id in MODE_NEUTRAL_CALLS))
+            or (isinstance(e.node.func, ast.Attribute) and e.node.func.attr in WEIGHT_LOADING_METHODS) for e in between)
 
     # ---- the function --------------------------------------------------------------------------------
     def name_evidence(self, fn: FunctionFacts) -> Optional[Evidence]:
@@ -266,6 +287,17 @@ def load_of(setting) -> Optional[ast.AST]:
                 return value
             value = value.func.value  # `Model.from_pretrained(...).to(device)`
     return None
+
+
+def _asks_for_trained_weights(call: ast.expr) -> bool:
+    """`resnet50(pretrained=True)`, `resnet50(weights=ResNet50_Weights.DEFAULT)`: a factory that downloads
+    trained weights (through `.to(device)`/`.eval()` wrappers)."""
+    while isinstance(call, ast.Call):
+        if any(k.arg in PRETRAINED_KEYWORDS and not (isinstance(k.value, ast.Constant) and not k.value.value)
+               for k in call.keywords):
+            return True
+        call = call.func.value if isinstance(call.func, ast.Attribute) else None  # type: ignore[assignment]
+    return False
 
 
 def _grad_disabled(event: CallEvent) -> bool:
