@@ -23,7 +23,8 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
 from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
-                          GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
+                          GRAD_MODE_APIS, GRAD_OFF_APIS, INFERENCE_NAME_PREFIXES, MODULE_METHODS, PICKLE_LOADERS,
+                          THIRD_PARTY_ROOTS)
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, relevant_positions, word_positions
@@ -788,7 +789,8 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
                      offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}
     hits = sorted(relevant_positions(source))
-    relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or _any_within(hits, spans[id(d)])}
+    relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or d.name.startswith(INFERENCE_NAME_PREFIXES)
+                or _any_within(hits, spans[id(d)])}
     if not relevant:
         return relevant
     top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -20,8 +20,9 @@ from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
+from .sinks import first_sink
 from ..vocabulary import (LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
-                          INFERENCE_SINK_METHODS, PRETRAINED_KEYWORDS, WEIGHT_LOADING_METHODS)
+                          INFERENCE_SINK_METHODS, NO_GRAD_CALLER_MODEL_BASES, PRETRAINED_KEYWORDS, WEIGHT_LOADING_METHODS)
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -112,7 +113,25 @@ class Intent:
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
+        if not fresh:
+            sunk = self._sink_evidence(fn, event)
+            if sunk is not None:
+                return sunk
         return self.caller_evidence(fn, 0)
+
+    def _sink_evidence(self, fn: FunctionFacts, event: CallEvent) -> Optional[Evidence]:
+        """Every use of the output ends in an inference sink (`.detach()`, `.item()`, printing, saving),
+        in a function with no training step; a model built here and switched to eval is a smoke check. A
+        function passed on as a callback runs in whatever grad mode its caller sets: no evidence."""
+        if fn.escapes or fn.name in self._methods_passed_as_values() or self._called_by_no_grad_library(fn) or any(is_training_step(e) for e in fn.call_events()) or self._fresh_model_switched_to_eval(fn, event) \
+                or self._handed_to_functions(fn, event.model):
+            return None
+        sink = first_sink(self.facts, fn, event.node)
+        if sink is None:
+            return None
+        model = event.model
+        return Evidence(lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
+                        ((sink, "read without its graph here"),))
 
     def _loaded_evidence(self, fn: FunctionFacts, event: CallEvent) -> Optional[Evidence]:
         """Weights loaded in this function on every path, and no training step here (SPEC: "no training
@@ -159,6 +178,30 @@ class Intent:
         return any(later.node.lineno > line and later.model is None and event.model in _argument_keys(later.node)
                    and not (isinstance(later.node.func, ast.Name) and later.node.func.id in MODE_NEUTRAL_CALLS)
                    for later in fn.call_events())
+
+    def _called_by_no_grad_library(self, fn: FunctionFacts) -> bool:
+        """A method of a transformers/diffusers model that nothing in this file calls: the library's
+        `generate()` or pipeline calls it, under no_grad."""
+        return fn.cls is not None and not self.sites.get(id(fn)) and any(
+            (dotted(base) or "").endswith(NO_GRAD_CALLER_MODEL_BASES) for base in fn.cls.bases)
+
+    def _methods_passed_as_values(self) -> frozenset[str]:
+        """Names read as `obj.name` other than to call it (`run_in_executor(pool, self._run_model, x)`)."""
+        key = "methods passed as values"
+        found = self.facts.answers.get(key)
+        if found is None:
+            called = {id(n.func) for n in ast.walk(self.facts.tree) if isinstance(n, ast.Call)}
+            found = self.facts.answers[key] = frozenset(
+                n.attr for n in ast.walk(self.facts.tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+                and id(n) not in called)
+        return found
+
+    @staticmethod
+    def _handed_to_functions(fn: FunctionFacts, model: Optional[str]) -> bool:
+        """The model goes to another function here (`prepare(path, model)`), which may load, switch or train it."""
+        return any(e.model is None and model in _argument_keys(e.node)
+                   and not (isinstance(e.node.func, ast.Name) and e.node.func.id in MODE_NEUTRAL_CALLS)
+                   for e in fn.call_events())
 
     def _own_ids(self, fn: FunctionFacts) -> set[int]:
         key = ("own ids", id(fn))

@@ -1,0 +1,180 @@
+"""Does a forward pass's output only feed inference sinks (SPEC "Evaluation code": argmax/topk/sampling,
+`.item()`/`.tolist()`/`.numpy()`, `.detach()`/`.data` reads, printing, logging, saving images or files)?
+
+The output is followed through assignments, tuple unpacking, containers it is put into, arithmetic, torch
+functions and other forward passes (a recurrent state fed back into the model). Each use must end in a
+sink, a condition or a discarded expression; a use we cannot judge (a call of a project function, a
+return, a store on an attribute, a name a nested function reads) is no evidence. Flow-insensitive: a
+name once tainted stays tainted, which can only add uses to judge, never hide one.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Optional
+
+from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.names import dotted
+from ..vocabulary import (CONTAINER_STORE_METHODS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_ATTRS,
+                          INFERENCE_SINK_FUNCTIONS, INFERENCE_SINK_METHODS, INFERENCE_SINK_RECEIVER_METHODS,
+                          PLAIN_VALUE_BUILTINS)
+
+# Expressions that compute a new value from the tainted one (it carries the graph on).
+_CARRIERS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Subscript, ast.Starred, ast.Tuple,
+             ast.List, ast.Set, ast.Dict, ast.Slice, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+class _Unknown(Exception):
+    """A use that is neither a sink nor a carrier we know: no evidence."""
+
+
+def first_sink(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> Optional[ast.AST]:
+    """The first sink (in source order) that the output of `call` reaches, when every use of it ends in
+    one; None when some use may keep or hand on its graph, or when nothing reads it."""
+    own = facts.own_nodes(fn)
+    parents = {id(child): node for node in own for child in ast.iter_child_nodes(node)}
+    forward_calls = {id(e.node) for e in fn.call_events() if e.model is not None}
+    loads: dict[str, list[ast.Name]] = {}
+    for node in own:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads.setdefault(node.id, []).append(node)
+    declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
+    sinks: list[ast.AST] = []
+    tainted: set[str] = set()
+    pending: list[ast.AST] = [call]
+    try:
+        while pending:
+            for name in _climb(facts, pending.pop(), parents, forward_calls, sinks):
+                if name in declared or name in _read_by_nested(facts, fn):
+                    raise _Unknown
+                if name not in tainted:
+                    tainted.add(name)
+                    pending.extend(loads.get(name, ()))
+    except _Unknown:
+        return None
+    return min(sinks, key=lambda n: (n.lineno, n.col_offset)) if sinks else None
+
+
+def _climb(facts: ModuleFacts, node: ast.AST, parents: dict[int, ast.AST], forward_calls: set[int],
+           sinks: list[ast.AST]) -> Iterator[str]:
+    """From one tainted expression up to where its value ends: a sink (recorded), a statement that
+    binds names (yielded: they are tainted), or a use we cannot judge (raises _Unknown)."""
+    while True:
+        parent = parents.get(id(node))
+        if parent is None:
+            raise _Unknown
+        if isinstance(parent, ast.Attribute):
+            if parent.attr in GRADIENT_ATTRS or parent.attr == "grad":
+                raise _Unknown
+            if parent.attr in INFERENCE_SINK_ATTRS:
+                sinks.append(parent)
+                return
+            call = parents.get(id(parent))
+            if isinstance(call, ast.Call) and call.func is parent:
+                if parent.attr in INFERENCE_SINK_METHODS:
+                    sinks.append(call)
+                    return
+                node = call  # `out.softmax(-1)`, `out.cpu()`: a tensor method
+                continue
+            node = parent  # `out.logits`
+            continue
+        if isinstance(parent, ast.Call):
+            if parent.func is node:
+                raise _Unknown  # the output is itself called
+            func = parent.func
+            if isinstance(func, ast.Attribute) and func.attr in CONTAINER_STORE_METHODS and isinstance(func.value, ast.Name) \
+                    and facts.names.qualified(func) is None:
+                yield func.value.id  # `outputs.append(y)`
+                return
+            if _is_sink_call(facts, parent):
+                sinks.append(parent)
+                return
+            if id(parent) in forward_calls or _carries(facts, parent):
+                node = parent
+                continue
+            raise _Unknown
+        if isinstance(parent, ast.keyword):
+            node = parent
+            continue
+        if isinstance(parent, ast.FormattedValue):
+            sinks.append(parent)  # formatted into a string
+            return
+        if isinstance(parent, _CARRIERS):
+            node = parent
+            continue
+        if isinstance(parent, ast.comprehension):
+            if parent.iter is node:
+                yield from _bound(parent.target)
+            return  # a condition of the comprehension
+        yield from _statement(parent, node)
+        return
+
+
+def _statement(stmt: ast.AST, node: ast.AST) -> Iterator[str]:
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is node:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            yield from _stored(target)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)) and stmt.iter is node:
+        yield from _bound(stmt.target)
+    elif isinstance(stmt, ast.withitem) and stmt.context_expr is node:
+        if stmt.optional_vars is not None:
+            yield from _bound(stmt.optional_vars)
+    elif isinstance(stmt, (ast.Expr, ast.If, ast.While, ast.Assert)):
+        return  # thrown away, or a condition
+    else:
+        raise _Unknown  # returned, yielded, deleted, raised ...
+
+
+def _stored(target: ast.expr) -> Iterator[str]:
+    """Names a stored value taints: bound names, and local containers (`outs[k] = y`); never an
+    attribute (`self.cache = y` keeps the graph beyond the function)."""
+    if isinstance(target, ast.Subscript):
+        root = target.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if isinstance(root, ast.Name):
+            yield root.id
+            return
+        raise _Unknown
+    if isinstance(target, ast.Attribute):
+        raise _Unknown
+    yield from _bound(target)
+
+
+def _bound(target: ast.expr) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            yield from _stored(node)
+
+
+def _is_sink_call(facts: ModuleFacts, call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in PLAIN_VALUE_BUILTINS:
+        return True
+    qualified = facts.names.qualified(func) or ""
+    if qualified in INFERENCE_SINK_FUNCTIONS or qualified.startswith(("numpy.", "logging.", "matplotlib.")):
+        return True
+    return not qualified.startswith("torch.") and isinstance(func, ast.Attribute) \
+        and func.attr in INFERENCE_SINK_RECEIVER_METHODS
+
+
+def _carries(facts: ModuleFacts, call: ast.Call) -> bool:
+    """A torch function of the tainted value (`torch.cat`, `F.softmax`), or a container's method that
+    stores it (`outs.append(y)`: the container is tainted through the statement that names it)."""
+    qualified = facts.names.qualified(call.func) or ""
+    if qualified in GRADIENT_CONSUMERS or qualified.startswith(GRADIENT_CONSUMER_PREFIXES):
+        return False
+    return qualified.startswith("torch.") or (isinstance(call.func, ast.Name) and call.func.id in ("list", "tuple", "zip", "enumerate", "reversed", "sorted"))
+
+
+def _read_by_nested(facts: ModuleFacts, fn: FunctionFacts) -> frozenset[str]:
+    """Names read inside functions, lambdas and classes nested in `fn` (a closure may use the graph)."""
+    key = ("names read by nested code", id(fn))
+    found = facts.answers.get(key)
+    if found is None:
+        own = {id(n) for n in facts.own_nodes(fn)}
+        found = facts.answers[key] = frozenset(
+            n.id for n in ast.walk(fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in own)
+    return found
