@@ -98,7 +98,7 @@ THIRD_PARTY_ROOTS = TORCH_ROOTS | NON_TORCH_ROOTS
 GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
                       "torch.func.jacrev", "torch.func.grad_and_value")
 GRADIENT_CONSUMER_PREFIXES = ("torch.autograd.functional.",)
-GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
+GRADIENT_ATTRS = frozenset({"zero_grad", "backward", "manual_backward", "register_hook", "register_full_backward_hook",
                             "register_backward_hook", "requires_grad_", "retain_grad"})
 BACKWARD_METHODS = ("backward", "manual_backward")  # `loss.backward()`, `accelerator.backward(loss)`
 OPTIMIZER_RECEIVERS = ("opt", "scaler")  # `opt.step()`, `scaler.step(optimizer)`; and any name with "optim"

@@ -145,3 +145,38 @@ def test_a_smoke_check_printing_shapes_is_not_inference():
         net = Net()
         print(net(torch.zeros(2, 4)).shape)
     """) == []
+
+
+def test_a_torchvision_factory_chosen_by_name_builds_a_model():
+    found = codes("""
+        import torch
+        from torchvision import models
+        def main(args, image):
+            model = models.__dict__[args.arch](pretrained=True).to(args.device)
+            with torch.no_grad():
+                print(model(image).argmax(1))
+    """)
+    assert ("GG202", 7) in found
+    found = codes("""
+        import torch
+        import torchvision
+        def main(name, image):
+            model = getattr(torchvision.models, name)(weights="DEFAULT")
+            with torch.inference_mode():
+                print(model(image).argmax(1).item())
+    """)
+    assert ("GG202", 7) in found
+
+
+def test_zeroing_gradients_before_a_forward_pass_means_they_are_needed():
+    # Grad-CAM on a pretrained model: the hooks need the backward pass the CAM extractor runs.
+    assert "GG201" not in {code for code, _ in codes("""
+        import torch
+        import torchvision
+        def main(image, extractor):
+            model = torchvision.models.resnet18(pretrained=True).eval()
+            for _ in range(3):
+                model.zero_grad()
+                scores = model(image)
+                print(extractor(scores.argmax().item(), scores))
+    """)}

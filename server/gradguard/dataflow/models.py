@@ -8,8 +8,8 @@ from typing import Iterable, Optional
 from ..vocabulary import (BATCH_NORM_LAYERS, BUILD_NO_MODULES, DROPOUT_LAYERS, FRAMEWORK_MODULE_SUFFIXES,
                           FRESH_MODEL_FACTORIES, FUNCTIONAL_DROPOUTS, INSTANCE_NORM_LAYERS, LAYERS_WITH_DROPOUT,
                           MODE_DEPENDENT_LAYERS, MODULE_BASES, MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS,
-                          NOT_MODELS_FROM_PRETRAINED, OPTIMIZER_RECEIVERS, PICKLE_LOADERS, PRETRAINED_PACKAGES,
-                          SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, TORCH_ROOTS)
+                          NOT_MODELS_FROM_PRETRAINED, OPTIMIZER_RECEIVERS, PICKLE_LOADERS, PRETRAINED_KEYWORDS,
+                          PRETRAINED_PACKAGES, SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, TORCH_ROOTS)
 from .names import Names, dotted
 from .state import Mode
 
@@ -72,7 +72,7 @@ class ModelKinds:
         if isinstance(func, ast.Attribute) and func.attr == "from_pretrained" and qualified.startswith(PRETRAINED_PACKAGES) \
                 and not qualified[:-len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
-        if qualified.startswith(FRESH_MODEL_FACTORIES):
+        if qualified.startswith(FRESH_MODEL_FACTORIES) or self._dynamic_factory(func):
             return Mode.TRAIN
         if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
                 and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
@@ -82,6 +82,17 @@ class ModelKinds:
         if qualified in MODULE_LOADERS:
             return Mode.UNKNOWN
         return None
+
+    def _dynamic_factory(self, func: ast.expr) -> bool:
+        """`models.__dict__[args.arch]`, `getattr(torchvision.models, name)`: a factory of a known package
+        chosen by name at run time."""
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Attribute) and func.value.attr == "__dict__":
+            package = func.value.value
+        elif isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "getattr" and func.args:
+            package = func.args[0]
+        else:
+            return False
+        return (self.names.qualified(package) or "") + "." in FRESH_MODEL_FACTORIES
 
     def wrapped_model(self, value: ast.expr, known: set[str]) -> Optional[str]:
         """`torch.compile(model)`, `model.to(device)`, `DDP(model)`: the model expression it returns."""
@@ -204,3 +215,14 @@ def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
             name.startswith(INSTANCE_NORM_LAYERS) and tracked and not (isinstance(tracked[0], ast.Constant) and not tracked[0].value)):
         return (name,)
     return ()
+
+
+def trained_weights_call(value: ast.expr) -> Optional[ast.Call]:
+    """The factory call in `value` that asks for trained weights (`resnet50(pretrained=True).to(device)`,
+    `resnet50(weights=ResNet50_Weights.DEFAULT)`): the model it builds has weights loaded, in training mode."""
+    while isinstance(value, ast.Call):
+        if any(k.arg in PRETRAINED_KEYWORDS and not (isinstance(k.value, ast.Constant) and not k.value.value)
+               for k in value.keywords):
+            return value
+        value = value.func.value if isinstance(value.func, ast.Attribute) else None  # type: ignore[assignment]
+    return None

@@ -17,12 +17,13 @@ from typing import Callable, Optional
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.models import trained_weights_call
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from .sinks import first_sink
 from ..vocabulary import (LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
-                          INFERENCE_SINK_METHODS, NO_GRAD_CALLER_MODEL_BASES, PRETRAINED_KEYWORDS, WEIGHT_LOADING_METHODS)
+                          INFERENCE_SINK_METHODS, NO_GRAD_CALLER_MODEL_BASES, WEIGHT_LOADING_METHODS)
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -229,7 +230,7 @@ class Intent:
             return False
         last = max(built, key=lambda n: (n.lineno, n.col_offset))
         if self.facts.kinds.created_mode(last.value, fn.model_keys) is not Mode.TRAIN \
-                or _asks_for_trained_weights(last.value):
+                or trained_weights_call(last.value) is not None:
             return False
         between = [e for e in fn.call_events() if last.lineno <= e.node.lineno < line and e.node is not last.value]
         return not any(is_training_step(e) or (e.model is None and key in _argument_keys(e.node) and not (
@@ -320,27 +321,19 @@ def _iterable(node: ast.expr) -> str:
 
 def load_of(setting) -> Optional[ast.AST]:
     """The call that loaded weights, when a model's mode setting comes from one: `load_state_dict`,
-    a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`."""
+    a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`, a factory asked for
+    trained weights (`resnet50(pretrained=True)`)."""
     if setting.via == "loaded":
         return setting.origin
     if setting.via == "constructed" and isinstance(setting.origin, (ast.Assign, ast.AnnAssign)):
         value = setting.origin.value
+        if trained_weights_call(value) is not None:
+            return trained_weights_call(value)
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
             if value.func.attr in LOADED_MODEL_CONSTRUCTORS:
                 return value
             value = value.func.value  # `Model.from_pretrained(...).to(device)`
     return None
-
-
-def _asks_for_trained_weights(call: ast.expr) -> bool:
-    """`resnet50(pretrained=True)`, `resnet50(weights=ResNet50_Weights.DEFAULT)`: a factory that downloads
-    trained weights (through `.to(device)`/`.eval()` wrappers)."""
-    while isinstance(call, ast.Call):
-        if any(k.arg in PRETRAINED_KEYWORDS and not (isinstance(k.value, ast.Constant) and not k.value.value)
-               for k in call.keywords):
-            return True
-        call = call.func.value if isinstance(call.func, ast.Attribute) else None  # type: ignore[assignment]
-    return False
 
 
 def _grad_disabled(event: CallEvent) -> bool:
