@@ -139,7 +139,8 @@ INFERENCE_SINK_ATTRS = frozenset({"data", "shape", "dtype", "device", "ndim", "r
 # Functions that print, log or save what they are given, or turn it into a plain value.
 INFERENCE_SINK_FUNCTIONS = frozenset({"torch.save", "torchvision.utils.save_image", "torchvision.utils.make_grid",
                                       "torchaudio.save"})
-PLAIN_VALUE_BUILTINS = frozenset({"print", "len", "float", "int", "bool", "str", "repr", "format", "round"})
+PLAIN_VALUE_BUILTINS = frozenset({"print", "len", "float", "int", "bool", "str", "repr", "format", "round", "type",
+                                  "isinstance"})
 # Methods of loggers, writers and plots that record what they are given (`writer.add_scalar(tag, value)`,
 # `wandb.log({...})`, `logger.info(...)`, `plt.imshow(img)`), when the receiver is not torch itself.
 INFERENCE_SINK_RECEIVER_METHODS = frozenset({

@@ -109,7 +109,10 @@ def test_outputs_that_may_keep_their_graph_are_no_evidence():
                  "record(prediction)",
                  "prediction.sum().backward()",
                  "loss = torch.nn.functional.mse_loss(prediction, x); print(loss.item())\n            opt.step()",
-                 "f = lambda: prediction.sum()\n            print(f().item())"):
+                 "f = lambda: prediction.sum()\n            print(f().item())",
+                 # stored into a container shared with what the function keeps or returns
+                 "for d in self.results:\n                d['out'] = prediction\n            print(prediction.argmax())",
+                 "x[0] = prediction\n            print(prediction.argmax())"):
         assert codes(LM + f"""
         def sample_once(self, x, opt):
             prediction, _, _ = self.forward(x, None)

@@ -14,10 +14,12 @@ from typing import Iterator, Optional
 
 from ..dataflow.facts import FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
-from ..vocabulary import (CONTAINER_STORE_METHODS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, INFERENCE_SINK_ATTRS,
+from ..vocabulary import (CONTAINER_STORE_METHODS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
+                          INFERENCE_SINK_ATTRS,
                           INFERENCE_SINK_FUNCTIONS, INFERENCE_SINK_METHODS, INFERENCE_SINK_RECEIVER_METHODS,
                           PLAIN_VALUE_BUILTINS)
 
+ITERATION_BUILTINS = frozenset({"list", "tuple", "zip", "enumerate", "reversed", "sorted"})  # they hand on their input
 # Expressions that compute a new value from the tainted one (it carries the graph on).
 _CARRIERS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Subscript, ast.Starred, ast.Tuple,
              ast.List, ast.Set, ast.Dict, ast.Slice, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -38,13 +40,14 @@ def first_sink(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> Optiona
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             loads.setdefault(node.id, []).append(node)
     declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
+    containers = _fresh_containers(fn, own)
     sinks: list[ast.AST] = []
     tainted: set[str] = set()
     pending: list[ast.AST] = [call]
     try:
         while pending:
-            for name in _climb(facts, pending.pop(), parents, forward_calls, sinks):
-                if name in declared or name in _read_by_nested(facts, fn):
+            for name, into_container in _climb(facts, pending.pop(), parents, forward_calls, sinks):
+                if name in declared or name in _read_by_nested(facts, fn) or (into_container and name not in containers):
                     raise _Unknown
                 if name not in tainted:
                     tainted.add(name)
@@ -55,7 +58,7 @@ def first_sink(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> Optiona
 
 
 def _climb(facts: ModuleFacts, node: ast.AST, parents: dict[int, ast.AST], forward_calls: set[int],
-           sinks: list[ast.AST]) -> Iterator[str]:
+           sinks: list[ast.AST]) -> Iterator[tuple[str, bool]]:
     """From one tainted expression up to where its value ends: a sink (recorded), a statement that
     binds names (yielded: they are tainted), or a use we cannot judge (raises _Unknown)."""
     while True:
@@ -83,7 +86,7 @@ def _climb(facts: ModuleFacts, node: ast.AST, parents: dict[int, ast.AST], forwa
             func = parent.func
             if isinstance(func, ast.Attribute) and func.attr in CONTAINER_STORE_METHODS and isinstance(func.value, ast.Name) \
                     and facts.names.qualified(func) is None:
-                yield func.value.id  # `outputs.append(y)`
+                yield func.value.id, True  # `outputs.append(y)`
                 return
             if _is_sink_call(facts, parent):
                 sinks.append(parent)
@@ -109,7 +112,7 @@ def _climb(facts: ModuleFacts, node: ast.AST, parents: dict[int, ast.AST], forwa
         return
 
 
-def _statement(stmt: ast.AST, node: ast.AST) -> Iterator[str]:
+def _statement(stmt: ast.AST, node: ast.AST) -> Iterator[tuple[str, bool]]:
     if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is node:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         for target in targets:
@@ -125,15 +128,16 @@ def _statement(stmt: ast.AST, node: ast.AST) -> Iterator[str]:
         raise _Unknown  # returned, yielded, deleted, raised ...
 
 
-def _stored(target: ast.expr) -> Iterator[str]:
-    """Names a stored value taints: bound names, and local containers (`outs[k] = y`); never an
-    attribute (`self.cache = y` keeps the graph beyond the function)."""
+def _stored(target: ast.expr) -> Iterator[tuple[str, bool]]:
+    """Names a stored value taints, each with whether the value went into a container: bound names,
+    and local containers (`outs[k] = y`); never an attribute (`self.cache = y` keeps the graph beyond
+    the function)."""
     if isinstance(target, ast.Subscript):
         root = target.value
         while isinstance(root, ast.Subscript):
             root = root.value
         if isinstance(root, ast.Name):
-            yield root.id
+            yield root.id, True
             return
         raise _Unknown
     if isinstance(target, ast.Attribute):
@@ -141,12 +145,36 @@ def _stored(target: ast.expr) -> Iterator[str]:
     yield from _bound(target)
 
 
-def _bound(target: ast.expr) -> Iterator[str]:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            yield node.id
-        elif isinstance(node, (ast.Attribute, ast.Subscript)):
-            yield from _stored(node)
+def _bound(target: ast.expr) -> Iterator[tuple[str, bool]]:
+    if isinstance(target, ast.Name):
+        yield target.id, False
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value)
+    else:
+        yield from _stored(target)
+
+
+def _fresh_containers(fn: FunctionFacts, own: list[ast.AST]) -> frozenset[str]:
+    """Local names bound only to new empty or literal containers (`outs = []`, `scores = {}`): a value
+    stored in one stays in it, while one stored in anything else (a loop variable, a parameter, a
+    value from a call) may be shared with what the function returns or keeps."""
+    simple = {id(n.targets[0]): n for n in own
+              if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    literal, other = set(), set()
+    for node in own:
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del))):
+            continue
+        assign = simple.get(id(node))
+        value = assign.value if assign is not None else None
+        fresh = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "dict", "set")
+            and not value.args and not value.keywords)
+        (literal if fresh else other).add(node.id)
+    parameters = {a.arg for a in ast.walk(fn.node.args) if isinstance(a, ast.arg)} if hasattr(fn.node, "args") else set()
+    return frozenset(literal - other - parameters)
 
 
 def _is_sink_call(facts: ModuleFacts, call: ast.Call) -> bool:
@@ -166,7 +194,7 @@ def _carries(facts: ModuleFacts, call: ast.Call) -> bool:
     qualified = facts.names.qualified(call.func) or ""
     if qualified in GRADIENT_CONSUMERS or qualified.startswith(GRADIENT_CONSUMER_PREFIXES):
         return False
-    return qualified.startswith("torch.") or (isinstance(call.func, ast.Name) and call.func.id in ("list", "tuple", "zip", "enumerate", "reversed", "sorted"))
+    return qualified.startswith("torch.") or (isinstance(call.func, ast.Name) and call.func.id in ITERATION_BUILTINS)
 
 
 def _read_by_nested(facts: ModuleFacts, fn: FunctionFacts) -> frozenset[str]:
