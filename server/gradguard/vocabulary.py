@@ -48,7 +48,8 @@ WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params"})
 # Class methods that return a module with trained weights: `Model.from_pretrained(...)`, Lightning's `load_from_checkpoint`.
 LOADED_MODEL_CONSTRUCTORS = ("from_pretrained", "load_from_checkpoint")
 # How the loaders above are written, for the text gate (`T.load` is missed: a cheap gate, not a parser).
-LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")
+LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(", "pretrained=True", "_Weights.",
+                 "weights=\"DEFAULT\"", "weights='DEFAULT'")
 # Helpers of the user's code that load weights into the model they are given (`resume_from_ckpt(path, model)`,
 # `load_checkpoint(model, path)`): like `load_state_dict`, they leave its mode alone.
 WEIGHT_LOADER_NAME = re.compile(r"^(?:load|resume|restore)(?:_|$)|_(?:load|resume|restore)_?(?:ckpt|checkpoint|weights|state)")
