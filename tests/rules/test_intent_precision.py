@@ -183,3 +183,16 @@ def test_zeroing_gradients_before_a_forward_pass_means_they_are_needed():
                 scores = model(image)
                 print(extractor(scores.argmax().item(), scores))
     """)}
+
+
+def test_a_call_whose_result_is_used_as_a_model_builds_one():
+    # `Model` annotated as a module is a class really: `Model(envs)` builds the network (cleanrl's evals).
+    found = codes("""
+        import torch
+        def evaluate(model_path, envs, Model: torch.nn.Module, device):
+            model = Model(envs).to(device)
+            model.load_state_dict(torch.load(model_path))
+            model.eval()
+            return [model(torch.zeros(1, 4)).argmax(1).item() for _ in range(3)]
+    """)
+    assert [line for code, line in found if code == "GG201"] == [7]

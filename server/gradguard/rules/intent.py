@@ -23,7 +23,7 @@ from ..dataflow.state import Grad, Mode, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from .sinks import first_sink
 from ..vocabulary import (LOADED_MODEL_CONSTRUCTORS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS,
-                          INFERENCE_SINK_METHODS, NO_GRAD_CALLER_MODEL_BASES, WEIGHT_LOADING_METHODS)
+                          INFERENCE_SINK_METHODS, NO_GRAD_CALLER_MODEL_BASES, SAME_MODEL_METHODS, WEIGHT_LOADING_METHODS)
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -93,7 +93,7 @@ class Intent:
 
     # ---- the forward pass -------------------------------------------------------------------------
     def evidence(self, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> Optional[Evidence]:
-        if self.test_code or self.result_trains(fn):
+        if self.test_code or self.result_trains(fn) or self._builds_a_model(fn, event):
             return None
         fresh = self._fresh_model(fn, event)
         named = self.name_evidence(fn)
@@ -133,6 +133,19 @@ class Intent:
         model = event.model
         return Evidence(lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
                         ((sink, "read without its graph here"),))
+
+    def _builds_a_model(self, fn: FunctionFacts, event: CallEvent) -> bool:
+        """`model = Model(envs).to(device)` with `Model` a parameter annotated `nn.Module` (a class, really):
+        a call whose result is itself used as a model builds one; a forward pass returns tensors."""
+        for node in self.facts.own_nodes(fn):
+            if isinstance(node, ast.Assign) and any(dotted(t) in fn.model_keys for t in node.targets):
+                value = node.value
+                while isinstance(value, ast.Call) and value is not event.node and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr in SAME_MODEL_METHODS:
+                    value = value.func.value
+                if value is event.node:
+                    return True
+        return False
 
     def _loaded_evidence(self, fn: FunctionFacts, event: CallEvent) -> Optional[Evidence]:
         """Weights loaded in this function on every path, and no training step here (SPEC: "no training
