@@ -2,8 +2,8 @@
 
 Evidence, not names: a forward pass is evaluation when nothing that may use its graph needs
 gradients and something positive says inference: weights loaded with no training step in the
-function, `eval()` on the path, a loop over evaluation data, every caller being evaluation code,
-or (weakest) a name that says so. A caller that backpropagates through a function's result makes
+function, `eval()` on the path, a loop over evaluation data, outputs that only feed inference sinks
+(`sinks.py`), every caller being evaluation code, or (weakest) a name that says so. A caller that backpropagates through a function's result makes
 it training code whatever its name. Each piece of evidence can say itself in a few words and point
 at its statement, for the message and the related locations of a finding.
 """
