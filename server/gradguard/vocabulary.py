@@ -55,6 +55,10 @@ SAME_MODEL_METHODS = (
 )
 # Factories of fresh (training-mode) modules.
 FRESH_MODEL_FACTORIES = ("torchvision.models.", "timm.create_model", "open_clip.create_model")
+# Keyword arguments with which a factory returns trained weights (`resnet50(pretrained=True)`,
+# `resnet50(weights=ResNet50_Weights.DEFAULT)`, `timm.create_model(name, pretrained=True)`); a false or None
+# value does not.
+PRETRAINED_KEYWORDS = frozenset({"pretrained", "weights"})
 PRETRAINED_PACKAGES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
 # `from_pretrained` of these gives no module: `AutoTokenizer`, `AutoProcessor`, `AutoConfig`, a diffusers
 # pipeline (its `__call__` already runs under no_grad), a noise scheduler, a transformers v5 tokenizer
@@ -81,7 +85,15 @@ WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params"})
 # `load_from_checkpoint`.
 LOADED_MODEL_CONSTRUCTORS = ("from_pretrained", "load_from_checkpoint")
 # How the loaders above are written, for the text gate (`T.load` is missed: a cheap gate, not a parser).
-LOADER_TOKENS = ("torch.load(", "from_pretrained(", "load_from_checkpoint(")
+LOADER_TOKENS = (
+    "torch.load(",
+    "from_pretrained(",
+    "load_from_checkpoint(",
+    "pretrained=True",
+    "_Weights.",
+    'weights="DEFAULT"',
+    "weights='DEFAULT'",
+)
 # Helpers of the user's code that load weights into the model they are given (`resume_from_ckpt(path, model)`,
 # `load_checkpoint(model, path)`): like `load_state_dict`, they leave its mode alone.
 WEIGHT_LOADER_NAME = re.compile(
@@ -260,6 +272,7 @@ GRADIENT_CONSUMERS = (
 GRADIENT_CONSUMER_PREFIXES = ("torch.autograd.functional.",)
 GRADIENT_ATTRS = frozenset(
     {
+        "zero_grad",
         "backward",
         "manual_backward",
         "register_hook",
@@ -316,5 +329,49 @@ FRAMEWORK_EVAL_HOOKS = frozenset(
 # Keyword arguments whose function a framework calls under no_grad with the model in eval mode:
 # `Evaluator(loader, model, eval_func=step)` of pytorch-pfn-extras.
 FRAMEWORK_EVAL_CALLBACKS = frozenset({"eval_func"})
+# Names of functions that usually run a model for its output (`generate_text`, `sample_images`): worth walking
+# to look for evidence, but no evidence themselves (a decoder's `generate` may be trained through).
+INFERENCE_NAME_PREFIXES = ("generate", "sample", "translate")
+# Model bases of libraries whose own entry points (`generate()`, a diffusers pipeline's `__call__`) run under
+# no_grad: a helper method of such a model that nothing in its file calls is called from there.
+NO_GRAD_CALLER_MODEL_BASES = ("PreTrainedModel", "ModelMixin")
 # Calls whose result carries no graph: a forward pass read through one of them is inference.
-INFERENCE_SINK_METHODS = frozenset({"argmax", "argmin", "topk", "item", "tolist", "numpy", "detach"})
+INFERENCE_SINK_METHODS = frozenset(
+    {"argmax", "argmin", "topk", "item", "tolist", "numpy", "detach", "size", "dim", "numel"}
+)
+# Attributes whose read carries no graph: `out.data`, `out.shape`.
+INFERENCE_SINK_ATTRS = frozenset({"data", "shape", "dtype", "device", "ndim", "requires_grad", "is_cuda"})
+# Functions that print, log or save what they are given, or turn it into a plain value.
+INFERENCE_SINK_FUNCTIONS = frozenset(
+    {"torch.save", "torchvision.utils.save_image", "torchvision.utils.make_grid", "torchaudio.save"}
+)
+PLAIN_VALUE_BUILTINS = frozenset(
+    {"print", "len", "float", "int", "bool", "str", "repr", "format", "round", "type", "isinstance"}
+)
+# Methods of loggers, writers and plots that record what they are given (`writer.add_scalar(tag, value)`,
+# `wandb.log({...})`, `logger.info(...)`, `plt.imshow(img)`), when the receiver is not torch itself.
+INFERENCE_SINK_RECEIVER_METHODS = frozenset(
+    {
+        "add_scalar",
+        "add_scalars",
+        "add_image",
+        "add_images",
+        "add_histogram",
+        "add_figure",
+        "add_text",
+        "add_audio",
+        "add_video",
+        "log",
+        "log_metrics",
+        "info",
+        "debug",
+        "warning",
+        "write",
+        "imshow",
+        "imsave",
+        "savefig",
+        "save_image",
+    }
+)
+# Methods of Python containers that store their argument in the receiver (`outputs.append(y)`).
+CONTAINER_STORE_METHODS = frozenset({"append", "extend", "add", "insert", "update", "appendleft"})

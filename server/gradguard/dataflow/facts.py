@@ -27,6 +27,7 @@ from ..vocabulary import (
     FRAMEWORK_EVAL_HOOKS,
     GRAD_MODE_APIS,
     GRAD_OFF_APIS,
+    INFERENCE_NAME_PREFIXES,
     MODULE_METHODS,
     PICKLE_LOADERS,
     THIRD_PARTY_ROOTS,
@@ -925,7 +926,13 @@ def _relevant_definitions(tree: ast.Module, defs: list[Definition], source: str,
         for d in defs
     }
     hits = sorted(relevant_positions(source))
-    relevant = {id(d) for d in defs if config.is_eval_function_name(d.name) or _any_within(hits, spans[id(d)])}
+    relevant = {
+        id(d)
+        for d in defs
+        if config.is_eval_function_name(d.name)
+        or d.name.startswith(INFERENCE_NAME_PREFIXES)
+        or _any_within(hits, spans[id(d)])
+    }
     if not relevant:
         return relevant
     top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}

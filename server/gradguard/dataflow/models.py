@@ -23,6 +23,7 @@ from ..vocabulary import (
     NOT_MODELS_FROM_PRETRAINED,
     OPTIMIZER_RECEIVERS,
     PICKLE_LOADERS,
+    PRETRAINED_KEYWORDS,
     PRETRAINED_PACKAGES,
     SAME_MODEL_FUNCTIONS,
     SAME_MODEL_METHODS,
@@ -104,7 +105,7 @@ class ModelKinds:
             and not qualified[: -len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED)
         ):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
-        if qualified.startswith(FRESH_MODEL_FACTORIES):
+        if qualified.startswith(FRESH_MODEL_FACTORIES) or self._dynamic_factory(func):
             return Mode.TRAIN
         if (
             qualified.startswith("torch.nn.")
@@ -118,6 +119,17 @@ class ModelKinds:
         if qualified in MODULE_LOADERS:
             return Mode.UNKNOWN
         return None
+
+    def _dynamic_factory(self, func: ast.expr) -> bool:
+        """`models.__dict__[args.arch]`, `getattr(torchvision.models, name)`: a factory of a known package
+        chosen by name at run time."""
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Attribute) and func.value.attr == "__dict__":
+            package = func.value.value
+        elif isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "getattr" and func.args:
+            package = func.args[0]
+        else:
+            return False
+        return (self.names.qualified(package) or "") + "." in FRESH_MODEL_FACTORIES
 
     def wrapped_model(self, value: ast.expr, known: set[str]) -> str | None:
         """`torch.compile(model)`, `model.to(device)`, `DDP(model)`: the model expression it returns."""
@@ -256,3 +268,16 @@ def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
     ):
         return (name,)
     return ()
+
+
+def trained_weights_call(value: ast.expr | None) -> ast.Call | None:
+    """The factory call in `value` that asks for trained weights (`resnet50(pretrained=True).to(device)`,
+    `resnet50(weights=ResNet50_Weights.DEFAULT)`): the model it builds has weights loaded, in training mode."""
+    while isinstance(value, ast.Call):
+        if any(
+            k.arg in PRETRAINED_KEYWORDS and not (isinstance(k.value, ast.Constant) and not k.value.value)
+            for k in value.keywords
+        ):
+            return value
+        value = value.func.value if isinstance(value.func, ast.Attribute) else None
+    return None

@@ -4,7 +4,7 @@ import ast
 from collections.abc import Mapping
 
 from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.models import mode_dependent_layers
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, Possible, first_origin, only
@@ -14,7 +14,7 @@ from ..report import Report
 from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
-from .intent import evaluation_evidence, needs_gradients
+from .intent import evaluation_evidence, load_of, needs_gradients
 from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
@@ -37,7 +37,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
-        if evidence is None or needs_gradients(facts, fn, event):
+        if evidence is None or (needs_gradients(facts, fn, event) and not _pretrained_and_never_trained(fn, mode)):
             continue
         origin = first_origin(mode)
         how = {
@@ -73,6 +73,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
             severity=severity,
         )
+
+
+def _pretrained_and_never_trained(fn: FunctionFacts, mode: Possible) -> bool:
+    """A factory's pretrained model (`resnet18(pretrained=True)`) that this function never trains: its
+    gradients serve saliency maps or attacks, which need eval mode as much as inference does."""
+    return all(s.via == "constructed" and load_of(s) is not None for s in mode) and not any(
+        is_training_step(e) for e in fn.call_events()
+    )
 
 
 def _model_built(
@@ -383,6 +391,16 @@ RULE = Rule(
             clf = Classifier().fit(train_loader)
             print(clf.predict(test_x))
         """),
+        example("""
+            import torch
+            from torchvision import models
+            def explain(args, image, extractor):
+                model = models.__dict__[args.arch](pretrained=True)
+                for _ in range(3):
+                    model.zero_grad()
+                    scores = model(image)  # expect
+                    print(extractor(scores.argmax().item(), scores))
+        """),
     ),
     silent=(
         example("""
@@ -606,6 +624,16 @@ RULE = Rule(
                 model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
                 with torch.no_grad():
                     return model(x)
+        """),
+        example("""
+            import torch
+            import torchvision
+            def fine_tune(images, labels, opt_cls=torch.optim.SGD):
+                model = torchvision.models.resnet18(weights="DEFAULT")
+                opt = opt_cls(model.parameters(), lr=0.01)
+                loss = torch.nn.functional.cross_entropy(model(images), labels)
+                loss.backward()
+                opt.step()
         """),
     ),
     check=check,

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
-from ..dataflow.facts import ModuleFacts
+from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode
 from ..fixdata import ModelAt
@@ -21,6 +22,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
         loads = [s.origin for s in mode if id(s.origin) in fn.calls]
         if not loads:
             continue  # the load happened in another function
+        if _syncs_a_training_copy(fn, loads):
+            continue
         evidence = None if grad_disabled(event) else evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
         if not grad_disabled(event) and (evidence is None or needs_gradients(facts, fn, event)):
             continue
@@ -40,6 +43,20 @@ def check(facts: ModuleFacts, report: Report) -> None:
             related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
             data=ModelAt(event.model, report.last_line(load)),
         )
+
+
+def _syncs_a_training_copy(fn: FunctionFacts, loads: Iterable[ast.AST]) -> bool:
+    """`target.load_state_dict(online.state_dict())` in a function that trains: a target network (or an
+    EMA copy) synced with the model being trained belongs to the training, in the mode the training
+    gives it; no trained weights were loaded for inference."""
+    return all(
+        isinstance(load, ast.Call)
+        and load.args
+        and isinstance(load.args[0], ast.Call)
+        and isinstance(load.args[0].func, ast.Attribute)
+        and load.args[0].func.attr == "state_dict"
+        for load in loads
+    ) and any(is_training_step(e) for e in fn.call_events())
 
 
 def _loader_name(facts: ModuleFacts, load: ast.Call) -> str:
@@ -191,6 +208,21 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            import torch.nn as nn
+            q_net = nn.Sequential(nn.Linear(4, 64), nn.Dropout(0.1), nn.Linear(64, 2))
+            target = nn.Sequential(nn.Linear(4, 64), nn.Dropout(0.1), nn.Linear(64, 2))
+            target.load_state_dict(q_net.state_dict())
+            opt = torch.optim.Adam(q_net.parameters())
+            for obs, next_obs, reward in replay:
+                with torch.no_grad():
+                    td_target = reward + 0.99 * target(next_obs).max(1).values
+                loss = (q_net(obs).max(1).values - td_target).pow(2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        """),
         example("""
             import torch
             state = torch.load("last.pt")

@@ -2,10 +2,11 @@
 
 Evidence, not names: a forward pass is evaluation when nothing that may use its graph needs
 gradients and something positive says inference: weights loaded with no training step in the
-function, `eval()` on the path, a loop over evaluation data, every caller being evaluation code,
-or (weakest) a name that says so. A caller that backpropagates through a function's result makes
-it training code whatever its name. Each piece of evidence can say itself in a few words and point
-at its statement, for the message and the related locations of a finding.
+function, `eval()` on the path, a loop over evaluation data, outputs that only feed inference sinks
+(`sinks.py`), every caller being evaluation code, or (weakest) a name that says so. A caller that
+backpropagates through a function's result makes it training code whatever its name. Each piece of
+evidence can say itself in a few words and point at its statement, for the message and the related
+locations of a finding.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Callable
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.models import trained_weights_call
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
@@ -28,8 +30,11 @@ from ..vocabulary import (
     GRADIENT_CONSUMERS,
     INFERENCE_SINK_METHODS,
     LOADED_MODEL_CONSTRUCTORS,
+    NO_GRAD_CALLER_MODEL_BASES,
+    SAME_MODEL_METHODS,
     WEIGHT_LOADING_METHODS,
 )
+from .sinks import first_sink
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
@@ -103,7 +108,7 @@ class Intent:
 
     # ---- the forward pass -------------------------------------------------------------------------
     def evidence(self, fn: FunctionFacts, event: CallEvent, explicit_eval_counts: bool) -> Evidence | None:
-        if self.test_code or self.result_trains(fn):
+        if self.test_code or self.result_trains(fn) or self._builds_a_model(fn, event):
             return None
         fresh = self._fresh_model(fn, event)
         named = self.name_evidence(fn)
@@ -115,7 +120,12 @@ class Intent:
             loader = _iterable(event.loop_val.iter)
             return Evidence(lambda report: f"loop over `{loader}`", ((event.loop_val, "evaluation loop"),))
         mode = event.state.mode(event.model) if event.model is not None else frozenset()
-        if explicit_eval_counts and only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
+        if (
+            explicit_eval_counts
+            and only(mode, Mode.EVAL)
+            and all(s.via in ("call", "callee") for s in mode)
+            and not self._fresh_model_switched_to_eval(fn, event)
+        ):
             origin = first_origin(mode).origin
             model = event.model
             if origin is not None:  # always: a call made it
@@ -126,7 +136,50 @@ class Intent:
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
+        if not fresh:
+            sunk = self._sink_evidence(fn, event)
+            if sunk is not None:
+                return sunk
         return self.caller_evidence(fn, 0)
+
+    def _sink_evidence(self, fn: FunctionFacts, event: CallEvent) -> Evidence | None:
+        """Every use of the output ends in an inference sink (`.detach()`, `.item()`, printing, saving),
+        in a function with no training step; a model built here and switched to eval is a smoke check. A
+        function passed on as a callback runs in whatever grad mode its caller sets: no evidence."""
+        if (
+            fn.escapes
+            or fn.name in self._methods_passed_as_values()
+            or self._called_by_no_grad_library(fn)
+            or any(is_training_step(e) for e in fn.call_events())
+            or self._fresh_model_switched_to_eval(fn, event)
+            or self._handed_to_functions(fn, event.model)
+        ):
+            return None
+        sink = first_sink(self.facts, fn, event.node)
+        if sink is None:
+            return None
+        model = event.model
+        return Evidence(
+            lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
+            ((sink, "read without its graph here"),),
+        )
+
+    def _builds_a_model(self, fn: FunctionFacts, event: CallEvent) -> bool:
+        """`model = Model(envs).to(device)` with `Model` a parameter annotated `nn.Module` (a class, really):
+        a call whose result is itself used as a model builds one; a forward pass returns tensors."""
+        for node in self.facts.own_nodes(fn):
+            if isinstance(node, ast.Assign) and any(dotted(t) in fn.model_keys for t in node.targets):
+                value = node.value
+                while (
+                    isinstance(value, ast.Call)
+                    and value is not event.node
+                    and isinstance(value.func, ast.Attribute)
+                    and value.func.attr in SAME_MODEL_METHODS
+                ):
+                    value = value.func.value
+                if value is event.node:
+                    return True
+        return False
 
     def _loaded_evidence(self, fn: FunctionFacts, event: CallEvent) -> Evidence | None:
         """Weights loaded in this function on every path, and no training step here (SPEC: "no training
@@ -198,6 +251,38 @@ class Intent:
             for later in fn.call_events()
         )
 
+    def _called_by_no_grad_library(self, fn: FunctionFacts) -> bool:
+        """A method of a transformers/diffusers model that nothing in this file calls: the library's
+        `generate()` or pipeline calls it, under no_grad."""
+        return (
+            fn.cls is not None
+            and not self.sites.get(id(fn))
+            and any((dotted(base) or "").endswith(NO_GRAD_CALLER_MODEL_BASES) for base in fn.cls.bases)
+        )
+
+    def _methods_passed_as_values(self) -> frozenset[str]:
+        """Names read as `obj.name` other than to call it (`run_in_executor(pool, self._run_model, x)`)."""
+        key = "methods passed as values"
+        found = self.facts.answers.get(key)
+        if found is None:
+            called = {id(n.func) for n in ast.walk(self.facts.tree) if isinstance(n, ast.Call)}
+            found = self.facts.answers[key] = frozenset(
+                n.attr
+                for n in ast.walk(self.facts.tree)
+                if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and id(n) not in called
+            )
+        return found
+
+    @staticmethod
+    def _handed_to_functions(fn: FunctionFacts, model: str | None) -> bool:
+        """The model goes to another function here (`prepare(path, model)`), which may load, switch or train it."""
+        return any(
+            e.model is None
+            and model in _argument_keys(e.node)
+            and not (isinstance(e.node.func, ast.Name) and e.node.func.id in MODE_NEUTRAL_CALLS)
+            for e in fn.call_events()
+        )
+
     def _own_ids(self, fn: FunctionFacts) -> set[int]:
         key = ("own ids", id(fn))
         found = self.facts.answers.get(key)
@@ -214,6 +299,38 @@ class Intent:
             and load_of(s) is None
             and id(s.origin) in self._own_ids(fn)
             for s in mode
+        )
+
+    def _fresh_model_switched_to_eval(self, fn: FunctionFacts, event: CallEvent) -> bool:
+        """`m = Net(); m.eval(); m(x)` once, outside any loop: a smoke check that looks at what a model
+        built here from scratch returns (SPEC: never loaded or trained, so nothing is being evaluated).
+        The model must not reach any other function in between, which might load or train it."""
+        key, line = event.model, event.node.lineno
+        if key is None or any(loop.node.lineno <= line <= (loop.node.end_lineno or line) for loop in fn.loops.values()):
+            return False
+        built = [
+            n
+            for n in self.facts.own_nodes(fn)
+            if isinstance(n, ast.Assign) and n.lineno < line and any(dotted(t) == key for t in n.targets)
+        ]
+        if not built:
+            return False
+        last = max(built, key=lambda n: (n.lineno, n.col_offset))
+        if (
+            self.facts.kinds.created_mode(last.value, fn.model_keys) is not Mode.TRAIN
+            or trained_weights_call(last.value) is not None
+        ):
+            return False
+        between = [e for e in fn.call_events() if last.lineno <= e.node.lineno < line and e.node is not last.value]
+        return not any(
+            is_training_step(e)
+            or (
+                e.model is None
+                and key in _argument_keys(e.node)
+                and not (isinstance(e.node.func, ast.Name) and e.node.func.id in MODE_NEUTRAL_CALLS)
+            )
+            or (isinstance(e.node.func, ast.Attribute) and e.node.func.attr in WEIGHT_LOADING_METHODS)
+            for e in between
         )
 
     # ---- the function --------------------------------------------------------------------------------
@@ -321,11 +438,14 @@ def _iterable(node: ast.expr) -> str:
 
 def load_of(setting: Setting) -> ast.AST | None:
     """The call that loaded weights, when a model's mode setting comes from one: `load_state_dict`,
-    a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`."""
+    a whole pickled module from `torch.load`, `from_pretrained`, `load_from_checkpoint`, a factory asked for
+    trained weights (`resnet50(pretrained=True)`)."""
     if setting.via == "loaded":
         return setting.origin
     if setting.via == "constructed" and isinstance(setting.origin, (ast.Assign, ast.AnnAssign)):
         value = setting.origin.value
+        if value is not None and (pretrained := trained_weights_call(value)) is not None:
+            return pretrained
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
             if value.func.attr in LOADED_MODEL_CONSTRUCTORS:
                 return value

@@ -1,0 +1,256 @@
+"""Does a forward pass's output only feed inference sinks (SPEC "Evaluation code": argmax/topk/sampling,
+`.item()`/`.tolist()`/`.numpy()`, `.detach()`/`.data` reads, printing, logging, saving images or files)?
+
+The output is followed through assignments, tuple unpacking, containers it is put into, arithmetic, torch
+functions and other forward passes (a recurrent state fed back into the model). Each use must end in a
+sink, a condition or a discarded expression; a use we cannot judge (a call of a project function, a
+return, a store on an attribute, a name a nested function reads) is no evidence. Flow-insensitive: a
+name once tainted stays tainted, which can only add uses to judge, never hide one.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..vocabulary import (
+    CONTAINER_STORE_METHODS,
+    GRADIENT_ATTRS,
+    GRADIENT_CONSUMER_PREFIXES,
+    GRADIENT_CONSUMERS,
+    INFERENCE_SINK_ATTRS,
+    INFERENCE_SINK_FUNCTIONS,
+    INFERENCE_SINK_METHODS,
+    INFERENCE_SINK_RECEIVER_METHODS,
+    PLAIN_VALUE_BUILTINS,
+)
+
+ITERATION_BUILTINS = frozenset({"list", "tuple", "zip", "enumerate", "reversed", "sorted"})  # they hand on their input
+# Expressions that compute a new value from the tainted one (it carries the graph on).
+_CARRIERS = (
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Subscript,
+    ast.Starred,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.Slice,
+    ast.ListComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.DictComp,
+)
+
+
+class _Unknown(Exception):
+    """A use that is neither a sink nor a carrier we know: no evidence."""
+
+
+def first_sink(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> ast.AST | None:
+    """The first sink (in source order) that the output of `call` reaches, when every use of it ends in
+    one; None when some use may keep or hand on its graph, or when nothing reads it."""
+    own = facts.own_nodes(fn)
+    parents = {id(child): node for node in own for child in ast.iter_child_nodes(node)}
+    forward_calls = {id(e.node) for e in fn.call_events() if e.model is not None}
+    loads: dict[str, list[ast.Name]] = {}
+    for node in own:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads.setdefault(node.id, []).append(node)
+    declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
+    containers = _fresh_containers(fn, own)
+    sinks: list[ast.AST] = []
+    tainted: set[str] = set()
+    pending: list[ast.AST] = [call]
+    try:
+        while pending:
+            for name, into_container in _climb(facts, pending.pop(), parents, forward_calls, sinks):
+                if (
+                    name in declared
+                    or name in _read_by_nested(facts, fn)
+                    or (into_container and name not in containers)
+                ):
+                    raise _Unknown
+                if name not in tainted:
+                    tainted.add(name)
+                    pending.extend(loads.get(name, ()))
+    except _Unknown:
+        return None
+    return min(sinks, key=lambda n: (n.lineno, n.col_offset)) if sinks else None  # type: ignore[attr-defined]  # sinks are expressions
+
+
+def _climb(
+    facts: ModuleFacts, node: ast.AST, parents: dict[int, ast.AST], forward_calls: set[int], sinks: list[ast.AST]
+) -> Iterator[tuple[str, bool]]:
+    """From one tainted expression up to where its value ends: a sink (recorded), a statement that
+    binds names (yielded: they are tainted), or a use we cannot judge (raises _Unknown)."""
+    while True:
+        parent = parents.get(id(node))
+        if parent is None:
+            raise _Unknown
+        if isinstance(parent, ast.Attribute):
+            if parent.attr in GRADIENT_ATTRS or parent.attr == "grad":
+                raise _Unknown
+            if parent.attr in INFERENCE_SINK_ATTRS:
+                sinks.append(parent)
+                return
+            call = parents.get(id(parent))
+            if isinstance(call, ast.Call) and call.func is parent:
+                if parent.attr in INFERENCE_SINK_METHODS:
+                    sinks.append(call)
+                    return
+                node = call  # `out.softmax(-1)`, `out.cpu()`: a tensor method
+                continue
+            node = parent  # `out.logits`
+            continue
+        if isinstance(parent, ast.Call):
+            if parent.func is node:
+                raise _Unknown  # the output is itself called
+            func = parent.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in CONTAINER_STORE_METHODS
+                and isinstance(func.value, ast.Name)
+                and facts.names.qualified(func) is None
+            ):
+                yield func.value.id, True  # `outputs.append(y)`
+                return
+            if _is_sink_call(facts, parent):
+                sinks.append(parent)
+                return
+            if id(parent) in forward_calls or _carries(facts, parent):
+                node = parent
+                continue
+            raise _Unknown
+        if isinstance(parent, ast.keyword):
+            node = parent
+            continue
+        if isinstance(parent, ast.FormattedValue):
+            sinks.append(parent)  # formatted into a string
+            return
+        if isinstance(parent, _CARRIERS):
+            node = parent
+            continue
+        if isinstance(parent, ast.comprehension):
+            if parent.iter is node:
+                yield from _bound(parent.target)
+            return  # a condition of the comprehension
+        yield from _statement(parent, node)
+        return
+
+
+def _statement(stmt: ast.AST, node: ast.AST) -> Iterator[tuple[str, bool]]:
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is node:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            yield from _stored(target)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)) and stmt.iter is node:
+        yield from _bound(stmt.target)
+    elif isinstance(stmt, ast.withitem) and stmt.context_expr is node:
+        if stmt.optional_vars is not None:
+            yield from _bound(stmt.optional_vars)
+    elif isinstance(stmt, (ast.Expr, ast.If, ast.While, ast.Assert)):
+        return  # thrown away, or a condition
+    else:
+        raise _Unknown  # returned, yielded, deleted, raised ...
+
+
+def _stored(target: ast.expr) -> Iterator[tuple[str, bool]]:
+    """Names a stored value taints, each with whether the value went into a container: bound names,
+    and local containers (`outs[k] = y`); never an attribute (`self.cache = y` keeps the graph beyond
+    the function)."""
+    if isinstance(target, ast.Subscript):
+        root = target.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if isinstance(root, ast.Name):
+            yield root.id, True
+            return
+        raise _Unknown
+    if isinstance(target, ast.Attribute):
+        raise _Unknown
+    yield from _bound(target)
+
+
+def _bound(target: ast.expr) -> Iterator[tuple[str, bool]]:
+    if isinstance(target, ast.Name):
+        yield target.id, False
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value)
+    else:
+        yield from _stored(target)
+
+
+def _fresh_containers(fn: FunctionFacts, own: list[ast.AST]) -> frozenset[str]:
+    """Local names bound only to new empty or literal containers (`outs = []`, `scores = {}`): a value
+    stored in one stays in it, while one stored in anything else (a loop variable, a parameter, a
+    value from a call) may be shared with what the function returns or keeps."""
+    simple = {
+        id(n.targets[0]): n
+        for n in own
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+    }
+    literal: set[str] = set()
+    other: set[str] = set()
+    for node in own:
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del))):
+            continue
+        assign = simple.get(id(node))
+        value = assign.value if assign is not None else None
+        fresh = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in ("list", "dict", "set")
+            and not value.args
+            and not value.keywords
+        )
+        (literal if fresh else other).add(node.id)
+    parameters = (
+        {a.arg for a in ast.walk(fn.node.args) if isinstance(a, ast.arg)} if hasattr(fn.node, "args") else set()
+    )
+    return frozenset(literal - other - parameters)
+
+
+def _is_sink_call(facts: ModuleFacts, call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in PLAIN_VALUE_BUILTINS:
+        return True
+    qualified = facts.names.qualified(func) or ""
+    if qualified in INFERENCE_SINK_FUNCTIONS or qualified.startswith(("numpy.", "logging.", "matplotlib.")):
+        return True
+    return (
+        not qualified.startswith("torch.")
+        and isinstance(func, ast.Attribute)
+        and func.attr in INFERENCE_SINK_RECEIVER_METHODS
+    )
+
+
+def _carries(facts: ModuleFacts, call: ast.Call) -> bool:
+    """A torch function of the tainted value (`torch.cat`, `F.softmax`), or a container's method that
+    stores it (`outs.append(y)`: the container is tainted through the statement that names it)."""
+    qualified = facts.names.qualified(call.func) or ""
+    if qualified in GRADIENT_CONSUMERS or qualified.startswith(GRADIENT_CONSUMER_PREFIXES):
+        return False
+    return qualified.startswith("torch.") or (isinstance(call.func, ast.Name) and call.func.id in ITERATION_BUILTINS)
+
+
+def _read_by_nested(facts: ModuleFacts, fn: FunctionFacts) -> frozenset[str]:
+    """Names read inside functions, lambdas and classes nested in `fn` (a closure may use the graph)."""
+    key = ("names read by nested code", id(fn))
+    found = facts.answers.get(key)
+    if found is None:
+        own = {id(n) for n in facts.own_nodes(fn)}
+        found = facts.answers[key] = frozenset(
+            n.id
+            for n in ast.walk(fn.node)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in own
+        )
+    return found
