@@ -53,7 +53,7 @@ class FixData:
 
 def _fits(value: object, annotation: object) -> bool:
     """`annotation` as written in the classes below (`from __future__ import annotations`: a string)."""
-    allowed = {"str": (str,), "Line": (int,), "Optional[Line]": (int, type(None))}[str(annotation)]
+    allowed = {"str": (str,), "Line": (int,), "Line | None": (int, type(None))}[str(annotation)]
     return isinstance(value, allowed) and not isinstance(value, bool)
 
 
