@@ -15,7 +15,7 @@ from .config import Config
 from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
 from .dataflow.memo import FactsMemo
-from .dataflow.tokens import names_something_relevant
+from .dataflow.tokens import is_identifier_char, names_something_relevant
 from .findings import Finding
 from .incremental import DocumentMemo, Found
 from .lines import LINE_BREAK
@@ -25,7 +25,8 @@ from .rules import RULES, Rule
 
 DEFAULT_CONFIG = Config()
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
-DEFINED_NAME = re.compile(r"\bdef\s+(\w+)")
+# no leading \b: a pattern that starts with a literal is searched for 20x faster (`undef` is left out by hand)
+DEFINED_NAME = re.compile(r"def\s+(\w+)")
 
 
 class AnalysisError(Exception):
@@ -95,7 +96,7 @@ def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
 def _analyze_module(source: str, path: str, config: Config, project: Optional[ProjectIndex], module: str,
                     cell_starts: Sequence[int], cell_numbers: Sequence[int],
                     memo: Optional[DocumentMemo]) -> ModuleAnalysis:
-    if SKIP_FILE.search(source):
+    if "skip-file" in source and SKIP_FILE.search(source):  # the literal first: 10x cheaper on files without it
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
         if "torch" in source:
@@ -118,6 +119,8 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
             found = memo.analyse(source, parse, context, run)
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
+    if not found.reported:  # most files: no need to split them into lines
+        return ModuleAnalysis([], found.exports, found.calls)
     rendering = Rendering(LINE_BREAK.split(source), config, cell_starts, cell_numbers)
     return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls)
 
@@ -126,7 +129,8 @@ def might_have_findings(source: str, config: Config) -> bool:
     """The text gate: every finding involves a grad-mode or mode-switch name, a load, a functional
     dropout, a validation loader, or a function named for evaluation. Files without any are not parsed."""
     return names_something_relevant(source) or any(
-        config.is_eval_function_name(name) for name in DEFINED_NAME.findall(source))
+        config.is_eval_function_name(match.group(1)) for match in DEFINED_NAME.finditer(source)
+        if not is_identifier_char(source, match.start() - 1))
 
 
 def parse(source: str) -> ast.Module:

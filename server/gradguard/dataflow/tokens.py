@@ -53,8 +53,8 @@ def _is_functional(source: str, position: int) -> bool:
             break
     before = source[start - 1] if start else " "
     if before == ".":
-        return not (source.endswith("self", 0, start - 1) and not _is_identifier_char(source, start - 6))
-    return not _is_identifier_char(source, start - 1)
+        return not (source.endswith("self", 0, start - 1) and not is_identifier_char(source, start - 6))
+    return not is_identifier_char(source, start - 1)
 
 
 def names_mode_switch(source: str) -> bool:
@@ -62,7 +62,7 @@ def names_mode_switch(source: str) -> bool:
     for attribute in (".eval", ".train"):
         position = source.find(attribute)
         while position != -1:
-            if not _is_identifier_char(source, position + len(attribute)):
+            if not is_identifier_char(source, position + len(attribute)):
                 return True
             position = source.find(attribute, position + 1)
     return False
@@ -79,5 +79,5 @@ def word_positions(source: str, names: Collection[str]) -> dict[str, list[int]]:
     return found
 
 
-def _is_identifier_char(source: str, index: int) -> bool:
+def is_identifier_char(source: str, index: int) -> bool:
     return 0 <= index < len(source) and (source[index].isalnum() or source[index] == "_")
