@@ -26,7 +26,7 @@ from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALL
                           GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
-from .tokens import IDENTIFIER, relevant_positions, word_positions
+from .tokens import IDENTIFIER, call_positions, relevant_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
@@ -782,8 +782,8 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     """ids of the function definitions worth walking: their text names something a rule looks at,
     their name says evaluation, they call (by name) a function that is relevant (its effects reach
     them), or a relevant function names them (a helper it calls, a worker it starts).
-    Works on positions in the source, found in one pass each: slicing and searching the text of
-    every definition costs more than walking the relevant ones."""
+    Works on positions in the source (of the tokens, then of the calls of each relevant name): slicing
+    and searching the text of every definition costs more than walking the relevant ones."""
     offsets = line_starts(source)
     spans = {id(d): (offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
                      offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)]) for d in defs}
@@ -800,14 +800,13 @@ def _relevant_definitions(tree: ast.Module, defs: list[ast.stmt], source: str, c
     relevant |= {id(d) for d in defs if d.name in attributes or (id(d) in top_level and d.name in written)}
     pending = [d.name for d in defs if id(d) in relevant]
     holders = _holders(defs, spans)
-    written_at = word_positions(source, {d.name for d in defs})
     followed: set[str] = set()
     while pending:  # a call of a relevant function makes its caller relevant (its effects reach it)
         name = pending.pop()
         if name in followed:
             continue
         followed.add(name)
-        for position in _calls(source, name, written_at[name]):
+        for position in call_positions(source, name):
             for d in holders(position):
                 if id(d) not in relevant:
                     relevant.add(id(d))
@@ -858,17 +857,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
-
-
-def _calls(source: str, name: str, positions: list[int]) -> Iterator[int]:
-    """Those of `positions` (where `name` is written) that call it: `name(`, `obj.name(`; also where it
-    is defined, which is harmless here."""
-    for position in positions:
-        after = position + len(name)
-        while after < len(source) and source[after] in " \t":
-            after += 1
-        if source.startswith("(", after):
-            yield position
 
 
 def _params(node: FunctionNode) -> list[str]:
