@@ -98,9 +98,7 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
                     memo: Optional[DocumentMemo]) -> ModuleAnalysis:
     if "skip-file" in source and SKIP_FILE.search(source):  # the literal first: 10x cheaper on files without it
         return ModuleAnalysis([])
-    if not might_have_findings(source, config):
-        if "torch" in source:
-            parse(source)  # PyTorch code that does not parse is still reported, not skipped silently
+    if not might_have_findings(source, config):  # not parsed: code that cannot hold a finding is not ours to check
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
 
@@ -127,7 +125,8 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
 
 def might_have_findings(source: str, config: Config) -> bool:
     """The text gate: every finding involves a grad-mode or mode-switch name, a load, a functional
-    dropout, a validation loader, or a function named for evaluation. Files without any are not parsed."""
+    dropout, a validation loader, or a function named for evaluation. Files without any are not parsed,
+    so a syntax error in them is not reported either."""
     return names_something_relevant(source) or any(
         config.is_eval_function_name(match.group(1)) for match in DEFINED_NAME.finditer(source)
         if not is_identifier_char(source, match.start() - 1))
