@@ -66,6 +66,7 @@ class FunctionFacts:
     escapes: bool = False  # referenced as a value: called from places we cannot see
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
+    last_training_step: int = 0  # line of the last training step of the last walk (0: none); see _trained_by
     own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
     instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
 
@@ -448,12 +449,15 @@ class ModuleFacts:
 
     def _walk(self, facts: FunctionFacts) -> None:
         facts.calls, facts.suspends, facts.loops, facts.exits = {}, [], {}, []
+        facts.last_training_step = 0
         if not facts.walked:
             return
         if self.memo is None:
             self._walk_body(facts)
         else:
             self._walk_or_reuse(facts, self.memo)
+        # once per walk: _trained_by asks for each sibling method and model key at every round
+        facts.last_training_step = max((e.node.lineno for e in facts.call_events() if is_training_step(e)), default=0)
         facts.summary = self._summarise(facts)
 
     def _walk_body(self, facts: FunctionFacts) -> None:
@@ -628,9 +632,8 @@ class ModuleFacts:
 
 def _trained_by(fn: FunctionFacts, key: str) -> Optional[CallEvent]:
     """The forward pass of `key` in `fn` that a later training step trains, if any."""
-    steps = [e.node.lineno for e in fn.call_events() if is_training_step(e)]
     return next((e for e in fn.call_events() if e.model == key and not only(e.state.grad, Grad.DISABLED)
-                 and any(line >= e.node.lineno for line in steps)), None)
+                 and fn.last_training_step >= e.node.lineno), None)
 
 
 def build_facts(tree: ast.Module, config: Config, path: str, source: str,
