@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +87,8 @@ class Cache:
             folder = self._open_folder((FORMAT, key[:2]), create=True)
         except OSError:
             return
+        import secrets  # only runs that write the cache pay for it (it imports random, base64, hmac)
+
         temporary = f"{key}.{secrets.token_hex(8)}.tmp"
         try:
             with open(os.open(temporary, CREATE_FILE, 0o644, dir_fd=folder), "w", encoding="utf-8") as stream:

@@ -5,8 +5,8 @@ Results come back in the order the files were given, whatever `jobs` is.
 
 Two passes make summaries cross files: the first analyses every file on its own and collects
 what each exports (`evaluate` leaves the model in eval mode) and calls; the files for which
-that index says something (they call such a function, or are called from `no_grad` elsewhere)
-are analysed again with it.
+that index says something (they call such a function, or a function they walk is called from
+`no_grad` elsewhere) are analysed again with it.
 """
 
 from __future__ import annotations
@@ -168,9 +168,17 @@ def _index_digest(tasks: list[Task], results: list[FileResult]) -> str:
 
 
 def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool:
+    """Whether the index can change the file's result: a call in it resolves to another file's summary, or a
+    function it walked (those are its exports, trivial ones too) is called without gradients from another
+    file. The entry state of a function that is not walked changes nothing."""
     calls_summarised = any(index.export(call.module, call.function) for call in result.calls)
+    walked = dict(result.exports)
     called_without_grad = any(
-        v != "enabled" for sites in index.incoming.get(module, {}).values() for values in sites for v in values
+        v != "enabled"
+        for function, sites in index.incoming.get(module, {}).items()
+        if function in walked
+        for values in sites
+        for v in values
     )
     return calls_summarised or called_without_grad
 

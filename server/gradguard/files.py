@@ -31,7 +31,6 @@ import io
 import json
 import os
 import stat
-import tempfile
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -368,6 +367,8 @@ def write_atomically(path: str, text: str, encoding: str, folders: tuple[str, ..
     """Replace the content of the file `path` names (through a symlink; see `write_target`) so that a
     crash leaves the old or the new content, never half, with its mode, owner and group kept. The
     temporary file is created exclusively under a random name (mkstemp: O_EXCL, never a link)."""
+    import tempfile  # only runs that write pay for it (it imports random, shutil, bz2)
+
     data = encode_source(text, encoding)
     target, status = write_target(path, folders)
     folder, name = os.path.split(target)

@@ -19,11 +19,6 @@ from typing import Any
 
 from .config import Config, ConfigError, config_from_mapping, expected
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python < 3.11
-    import tomli as tomllib
-
 
 class ProjectProblem(Exception):
     def __init__(self, path: Path, message: str) -> None:
@@ -98,6 +93,11 @@ def _has_gradguard_table(path: Path) -> bool:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # imported here: most runs find no `[tool.gradguard]` and never parse TOML (a tenth of a one-file check's imports)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python < 3.11
+        import tomli as tomllib
     try:
         with open(path, "rb") as stream:
             return tomllib.load(stream)

@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import GG101_SNIPPET, findings_json, run_gradguard, tree_digest
 
-NESTED = "import torch\nx = " + "(" * 2000 + "1" + ")" * 2000 + "\n"
+NESTED = "import torch\ntorch.set_grad_enabled(False)\nx = " + "(" * 2000 + "1" + ")" * 2000 + "\n"
 
 
 def write_bytes(folder: Path, name: str, data: bytes) -> Path:
@@ -23,7 +23,8 @@ def test_each_unreadable_file_is_reported_and_nothing_changes(project: Path) -> 
     write_bytes(project, "latin1_no_cookie.py", "import torch\n# café\n".encode("latin-1"))
     write_bytes(project, "bad_cookie.py", b"# -*- coding: klingon -*-\nimport torch\n")
     write_bytes(project, "nested.py", NESTED.encode())
-    write_bytes(project, "syntax.py", b"import torch\ndef broken(:\n")
+    write_bytes(project, "syntax.py", b"import torch\n@torch.no_grad()\ndef broken(:\n")
+    write_bytes(project, "no_grad_names.py", b"import torch\ndef broken(:\n")  # cannot hold a finding: not parsed
     write_bytes(project, "good.py", GG101_SNIPPET.encode())
     os.symlink("loop.py", project / "loop.py")
     os.symlink("missing-target.py", project / "dangling.py")
@@ -38,10 +39,10 @@ def test_each_unreadable_file_is_reported_and_nothing_changes(project: Path) -> 
     assert any(line.startswith("latin1_no_cookie.py:2:6: error: not UTF-8: byte 0xe9") for line in errors)
     assert "bad_cookie.py: error: unsupported source encoding: klingon (no such codec)" in errors
     assert any(line.startswith("nested.py:") and ": error: " in line for line in errors)
-    assert any(line.startswith("syntax.py:2:") and ": error: syntax error" in line for line in errors)
+    assert any(line.startswith("syntax.py:3:") and ": error: syntax error" in line for line in errors)
     assert any(line.startswith("loop.py: error: cannot read") for line in errors)
     assert any(line.startswith("dangling.py: error: cannot read") for line in errors)
-    assert not any("pipe.py" in line or "Traceback" in line for line in errors)
+    assert not any("pipe.py" in line or "no_grad_names.py" in line or "Traceback" in line for line in errors)
     assert len(errors) == 7
     assert result.stdout.splitlines()[0].startswith("good.py:2:")
     assert tree_digest(project) == before

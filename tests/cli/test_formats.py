@@ -171,7 +171,7 @@ def test_json_empty_array_when_clean(project: Path) -> None:
 
 def test_sarif_validates_against_the_schema(project: Path) -> None:
     (project / "loop.py").write_text(GG101_SNIPPET, encoding="utf-8")
-    (project / "broken.py").write_text("import torch\nx = (\n", encoding="utf-8")
+    (project / "broken.py").write_text("import torch\nx = torch.no_grad(\n", encoding="utf-8")
     result = run_gradguard("--check", "--format", "sarif", cwd=project)
     assert result.returncode == 2, result.stderr
     log = json.loads(result.stdout)
@@ -230,7 +230,7 @@ def test_sarif_of_the_shared_examples_validates(project: Path) -> None:
 def test_control_characters_in_file_names_are_escaped_not_printed(project: Path) -> None:
     """A file name may hold a line break or an escape sequence: printed as is, it would forge output lines."""
     (project / "a\nb.py:9:9: GG999 forged.py").write_text(GG101_SNIPPET, encoding="utf-8")
-    (project / "c\r\x1b[2Kd.py").write_text("import torch\ndef broken(:\n", encoding="utf-8")
+    (project / "c\r\x1b[2Kd.py").write_text("import torch\ndef broken(:\n    torch.no_grad()\n", encoding="utf-8")
     result = run_gradguard("--check", cwd=project)
     assert result.returncode == 2
     finding, summary = result.stdout.splitlines()

@@ -92,7 +92,7 @@ def test_broken_notebooks_are_reported(project: Path) -> None:
 
 def test_syntax_error_is_located_in_its_cell(project: Path) -> None:
     (project / "typo.ipynb").write_text(
-        notebook(code("import torch\n"), code("x = 1\ndef f(:\n    pass\n")), encoding="utf-8"
+        notebook(code("import torch\n"), code("x = 1\ndef f(:\n    model.eval()\n")), encoding="utf-8"
     )
     result = run_gradguard("--check", cwd=project)
     assert result.returncode == 2
@@ -254,7 +254,9 @@ def test_fix_writes_a_notebook_back_in_its_encoding(project: Path, encoding: str
 def test_syntax_error_column_is_the_cells_not_the_json_files(project: Path) -> None:
     """CPython places a syntax error by reading the line of the file it is told the code came from: for a
     notebook that is a line of JSON (line 2 here: ` "cells": [`), which put the caret at column 13."""
-    (project / "typo.ipynb").write_text(notebook(code("import torch\nmodel_output_value = = 1\n")), encoding="utf-8")
+    (project / "typo.ipynb").write_text(
+        notebook(code("import torch\nmodel_output_value = = 1\ntorch.set_grad_enabled(False)\n")), encoding="utf-8"
+    )
     result = run_gradguard("--check", cwd=project)
     assert result.stderr.startswith("typo.ipynb:cell 1:2:22: error: syntax error: invalid syntax")
 

@@ -14,7 +14,7 @@ def generate_tree(root: Path) -> None:
     for index in range(40):
         folder = root / f"pkg{index % 4}" / f"sub{index % 3}"
         folder.mkdir(parents=True, exist_ok=True)
-        body = [GG101_SNIPPET, CLEAN_SNIPPET, "import torch\nx = (\n", GG101_SNIPPET * 3][index % 4]
+        body = [GG101_SNIPPET, CLEAN_SNIPPET, "import torch\nx = torch.no_grad(\n", GG101_SNIPPET * 3][index % 4]
         padding = "".join(f"value_{line} = {line}\n" for line in range(1000))  # enough bytes to start workers
         (folder / f"module_{index}.py").write_text(f"# file {index}\n{body}{padding}", encoding="utf-8")
     (root / "pkg0" / "nb.ipynb").write_text(

@@ -45,7 +45,7 @@ from .models import (
 )
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
-from .tokens import IDENTIFIER, relevant_positions, word_positions
+from .tokens import IDENTIFIER, call_positions, relevant_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
@@ -90,6 +90,7 @@ class FunctionFacts:
     escapes: bool = False  # referenced as a value: called from places we cannot see
     framework_hook: bool = False
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
+    last_training_step: int = 0  # line of the last training step of the last walk (0: none); see _trained_by
     own_nodes_found: list[ast.AST] | None = None  # see ModuleFacts.own_nodes
     instances: dict[str, str] | None = None  # see ModuleFacts.instance_class
 
@@ -525,12 +526,15 @@ class ModuleFacts:
 
     def _walk(self, facts: FunctionFacts) -> None:
         facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before = {}, [], {}, [], {}
+        facts.last_training_step = 0
         if not facts.walked:
             return
         if self.memo is None:
             self._walk_body(facts)
         else:
             self._walk_or_reuse(facts, self.memo)
+        # once per walk: _trained_by asks for each sibling method and model key at every round
+        facts.last_training_step = max((e.node.lineno for e in facts.call_events() if is_training_step(e)), default=0)
         facts.summary = self._summarise(facts)
 
     def _walk_body(self, facts: FunctionFacts) -> None:
@@ -743,12 +747,11 @@ class ModuleFacts:
 
 def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:
     """The forward pass of `key` in `fn` that a later training step trains, if any."""
-    steps = [e.node.lineno for e in fn.call_events() if is_training_step(e)]
     return next(
         (
             e
             for e in fn.call_events()
-            if e.model == key and not only(e.state.grad, Grad.DISABLED) and any(line >= e.node.lineno for line in steps)
+            if e.model == key and not only(e.state.grad, Grad.DISABLED) and fn.last_training_step >= e.node.lineno
         ),
         None,
     )
@@ -915,8 +918,8 @@ def _relevant_definitions(tree: ast.Module, defs: list[Definition], source: str,
     """ids of the function definitions worth walking: their text names something a rule looks at,
     their name says evaluation, they call (by name) a function that is relevant (its effects reach
     them), or a relevant function names them (a helper it calls, a worker it starts).
-    Works on positions in the source, found in one pass each: slicing and searching the text of
-    every definition costs more than walking the relevant ones."""
+    Works on positions in the source (of the tokens, then of the calls of each relevant name): slicing
+    and searching the text of every definition costs more than walking the relevant ones."""
     offsets = line_starts(source)
     spans = {
         id(d): (
@@ -944,14 +947,13 @@ def _relevant_definitions(tree: ast.Module, defs: list[Definition], source: str,
     relevant |= {id(d) for d in defs if d.name in attributes or (id(d) in top_level and d.name in written)}
     pending = [d.name for d in defs if id(d) in relevant]
     holders = _holders(defs, spans)
-    written_at = word_positions(source, {d.name for d in defs})
     followed: set[str] = set()
     while pending:  # a call of a relevant function makes its caller relevant (its effects reach it)
         name = pending.pop()
         if name in followed:
             continue
         followed.add(name)
-        for position in _calls(source, name, written_at[name]):
+        for position in call_positions(source, name):
             for d in holders(position):
                 if id(d) not in relevant:
                     relevant.add(id(d))
@@ -1003,17 +1005,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
-
-
-def _calls(source: str, name: str, positions: list[int]) -> Iterator[int]:
-    """Those of `positions` (where `name` is written) that call it: `name(`, `obj.name(`; also where it
-    is defined, which is harmless here."""
-    for position in positions:
-        after = position + len(name)
-        while after < len(source) and source[after] in " \t":
-            after += 1
-        if source.startswith("(", after):
-            yield position
 
 
 def _params(node: FunctionNode) -> list[str]:

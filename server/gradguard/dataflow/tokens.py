@@ -5,7 +5,7 @@ where possible: a regex alternation over every file costs more than the analysis
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 
 from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 
@@ -65,8 +65,8 @@ def _is_functional(source: str, position: int) -> bool:
             break
     before = source[start - 1] if start else " "
     if before == ".":
-        return not (source.endswith("self", 0, start - 1) and not _is_identifier_char(source, start - 6))
-    return not _is_identifier_char(source, start - 1)
+        return not (source.endswith("self", 0, start - 1) and not is_identifier_char(source, start - 6))
+    return not is_identifier_char(source, start - 1)
 
 
 def names_mode_switch(source: str) -> bool:
@@ -74,22 +74,35 @@ def names_mode_switch(source: str) -> bool:
     for attribute in (".eval", ".train"):
         position = source.find(attribute)
         while position != -1:
-            if not _is_identifier_char(source, position + len(attribute)):
+            if not is_identifier_char(source, position + len(attribute)):
                 return True
             position = source.find(attribute, position + 1)
     return False
 
 
-def word_positions(source: str, names: Collection[str]) -> dict[str, list[int]]:
-    """Where each of `names` is written as a whole word, found in one pass over the source (a search
-    per name would read the whole file once for each function of it)."""
-    found: dict[str, list[int]] = {name: [] for name in names}
-    for match in IDENTIFIER.finditer(source):  # \w is exactly str.isalnum() or "_"
-        positions = found.get(match.group())
-        if positions is not None:
-            positions.append(match.start())
-    return found
+def call_positions(source: str, name: str) -> Iterator[int]:
+    """Where `name` is called: `name(`, `obj.name (`; not where it is defined (`def forward(`: counted as a
+    call, one relevant `forward` of a file made all its `forward`s relevant). The relevance test asks
+    this only for the names of relevant functions, so a plain search per name is cheaper than
+    visiting every word of the file."""
+    position = source.find(name)
+    while position != -1:
+        after = position + len(name)
+        if not is_identifier_char(source, position - 1) and not is_identifier_char(source, after):
+            while after < len(source) and source[after] in " \t":
+                after += 1
+            if source.startswith("(", after) and not _follows_def(source, position):
+                yield position
+        position = source.find(name, after)
 
 
-def _is_identifier_char(source: str, index: int) -> bool:
+def _follows_def(source: str, position: int) -> bool:
+    """The keyword `def` and blanks come right before `position`."""
+    start = position
+    while start and source[start - 1] in " \t":
+        start -= 1
+    return start < position and source.endswith("def", 0, start) and not is_identifier_char(source, start - 4)
+
+
+def is_identifier_char(source: str, index: int) -> bool:
     return 0 <= index < len(source) and (source[index].isalnum() or source[index] == "_")
