@@ -14,8 +14,9 @@ def check(facts, report) -> None:
             expr = item.context_expr
             if isinstance(expr, (ast.Name, ast.Attribute)) and facts.names.qualified(expr) in APIS:
                 name = APIS[facts.names.qualified(expr)]
-                report.add(RULE, expr, f"`{name}` is a class: `with` needs an instance, `{name}()`; "
-                           "without the parentheses entering the block raises")
+                call = f"{name}(...)" if name == "set_grad_enabled" else f"{name}()"  # it takes a `bool`
+                report.add(RULE, expr, f"`{name}` is a class: write `with {call}:`. Without the parentheses, "
+                           "entering the block raises (TypeError on Python 3.11+, AttributeError on 3.8-3.10)")
 
 
 RULE = Rule(

@@ -13,8 +13,8 @@ def check(facts, report) -> None:
             qualified = facts.names.qualified(node.value.func)
             if qualified in DISCARDED:
                 name = qualified.split(".")[-1]
-                report.add(RULE, node, f"`{name}()` as a statement creates a context manager and discards it: "
-                           f"gradient tracking is unchanged; use `with {name}():` or the decorator")
+                report.add(RULE, node, f"`{name}()` as a statement does nothing: use `with {name}():` or the decorator. "
+                           "It creates a context manager and discards it; gradient tracking is unchanged")
 
 
 RULE = Rule(

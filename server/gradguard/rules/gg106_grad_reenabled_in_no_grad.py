@@ -31,9 +31,9 @@ def check(facts, report) -> None:
         for event in fn.call_events():
             if _reenables(event) and grad_disabled(event) and not _runs_callback(facts, fn, event):
                 origin = first_origin(event.state.grad)
-                report.add(RULE, event.node, f"gradients are re-enabled inside a region where {describe_grad(origin, report)} "
-                           "disabled them: operations here are recorded again (intended for gradient steps inside "
-                           "a sampler; inside `inference_mode` they still produce inference tensors)",
+                report.add(RULE, event.node, f"gradients re-enabled where {describe_grad(origin, report)} disabled them. "
+                           "Operations here are recorded again (intended for gradient steps inside a sampler; "
+                           "inside `inference_mode` they still produce inference tensors)",
                            related=[(origin.origin, "gradients disabled here")] if origin.origin else ())
 
 

@@ -15,8 +15,8 @@ def check(facts, report) -> None:
             block = blocks[-1]
             kind = "`await`" if isinstance(event.node, ast.Await) else "`yield`"
             who = "other tasks on this event loop run" if kind == "`await`" else "the caller runs"
-            report.add(RULE, event.node, f"{kind} inside the grad-mode `with` block at {report.line(block)}: while suspended "
-                       f"here, {who} with this block's grad mode; end the block before the {kind}",
+            report.add(RULE, event.node, f"{kind} inside the grad-mode `with` block at {report.line(block)}: end the block "
+                       f"before the {kind}. While suspended here, {who} with this block's grad mode",
                        related=[(block, "grad mode set here")])
 
 

@@ -10,9 +10,9 @@ VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variab
 def check(facts, report) -> None:
     for fn in facts.functions:
         for argument in volatile_arguments(fn):
-            report.add(RULE, argument, f"`{ast.unparse(argument)}` has no effect: PyTorch ignores `volatile` (the way to "
-                       "run without a graph before PyTorch 0.4), so operations on this tensor record the graph as usual; "
-                       "remove it, and use `with torch.no_grad():` where no gradients are needed")
+            report.add(RULE, argument, f"`{ast.unparse(argument)}` has no effect: use `with torch.no_grad():` instead. "
+                       "PyTorch ignores `volatile` (the way to run without a graph before PyTorch 0.4), so operations "
+                       "on this tensor record the graph as usual")
 
 
 def volatile_arguments(fn) -> list[ast.keyword]:

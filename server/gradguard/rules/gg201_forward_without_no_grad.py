@@ -32,10 +32,10 @@ def check(facts, report) -> None:
             if volatile else ""
         together = {} if len(group) == 1 else {"loop_line": report.first_line(loop)} if loop is not None \
             else {"last_line": report.first_line(group[-1][1].node)}  # what the fix wraps to cover them all
-        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
-                   "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
-                   "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient "
-                   f"tracking{nor_volatile})",
+        report.add(RULE, event.node, f"forward pass of `{event.model}` in evaluation code records a graph: wrap it in "
+                   f"`torch.no_grad()`. It is evaluation code ({evidence.say(report)}) and nothing here needs "
+                   "gradients: autograd keeps the activations alive, and `model.eval()` does not disable gradient "
+                   f"tracking{nor_volatile}",
                    related=[*evidence.related, *((other.node, f"forward pass of `{other.model}` with gradients enabled too")
                                                  for _, other, _, _ in group[1:])],
                    data={"function": None if fn is facts.body else fn.name, **together})

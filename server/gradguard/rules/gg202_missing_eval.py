@@ -33,20 +33,21 @@ def check(facts, report) -> None:
         origin = first_origin(mode)
         how = {"constructed": "was created in training mode", "trained": "was left in training mode by the training "
                "in another method"}.get(origin.via, "was put in training mode")
-        found = f"`{event.model}` {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before " \
-                f"this evaluation forward pass ({evidence.say(report)})"
+        call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
+        found = f"It {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before this forward " \
+                f"pass ({evidence.say(report)})"
         built = _model_built(facts, event.model, mode, definitions)
         layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
         severity = None
         if layers is None:
-            message = f"{found}: any Dropout still drops and any BatchNorm uses and updates batch statistics, even " \
-                      f"under `no_grad`; call `{event.model}.eval()` first"
+            message = f"{call_eval}{found}: any Dropout still drops and any BatchNorm uses and updates batch " \
+                      "statistics, even under `no_grad`"
         elif layers:
             harms = _join([_harm(layer) for layer in sorted(layers, key=_harm_order)])
-            message = f"{found}: in `{built[0]}`, {harms}, even under `no_grad`; call `{event.model}.eval()` first"
+            message = f"{call_eval}{found}: in `{built[0]}`, {harms}, even under `no_grad`"
         else:  # hygiene: nothing changes until such a layer is added
-            message = f"{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no BatchNorm), so the " \
-                      f"results do not change, but calling `{event.model}.eval()` first keeps them right if one is added"
+            message = f"{call_eval}{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no " \
+                      "BatchNorm), so the results do not change, but `eval()` keeps them right if one is added"
             severity = "hint"
         report.add(RULE, event.node, message, related=[(origin.origin, "training mode set here"), *evidence.related],
                    data={"receiver": event.model, "anchor_line": report.first_line(_anchor(fn, event))}, severity=severity)

@@ -24,8 +24,9 @@ def check(facts, report) -> None:
                             continue
                         reported.add(id(setting.origin))
                         report.add(RULE, setting.origin,
-                                   f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this "
-                                   f"loop, and the next iteration trains it ({report.line(event.node)}) without "
+                                   f"the next iteration trains `{key}` in eval mode: call `{key}.train()` before it. "
+                                   f"It is switched to eval mode by {mode_switched_by(setting, report)} "
+                                   f"inside this loop, and the training step ({report.line(event.node)}) runs without "
                                    f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
                                    related=[(event.node, "training step that runs in eval mode")],
                                    data={"receiver": key, "loop_body_line": report.first_line(loop.node.body[0])})

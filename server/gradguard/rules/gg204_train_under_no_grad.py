@@ -30,9 +30,10 @@ def check(facts, report) -> None:
     for fn in facts.functions:
         for event, forwards in train_calls_followed_by_forwards(fn):
             origin = first_origin(event.state.grad)
-            report.add(RULE, event.node, f"`train()` inside a region where {describe_grad(origin, report)} disabled gradients, "
-                       f"and forward passes follow ({report.line(forwards[0].node)}): they run with Dropout on and "
-                       "update BatchNorm running statistics; the mode also stays on after the block",
+            report.add(RULE, event.node, f"`train()` in a grad-disabled region: the forward passes that follow "
+                       f"({report.line(forwards[0].node)}) run in training mode. Gradients were disabled by "
+                       f"{describe_grad(origin, report)}; the forward passes run with Dropout on and update BatchNorm "
+                       "running statistics, and the mode stays on after the block",
                        related=[(forwards[0].node, "forward pass in train mode")])
 
 

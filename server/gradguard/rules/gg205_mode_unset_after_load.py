@@ -21,9 +21,10 @@ def check(facts, report) -> None:
         load = min(loads, key=lambda n: n.lineno)
         loader = _loader_name(facts, load)
         why = "" if evidence is None or any(node is load for node, _ in evidence.related) else f" ({evidence.say(report)})"
-        report.add(RULE, event.node, f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
-                   f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
-                   "the mode, so Dropout and BatchNorm may still be in training mode",
+        report.add(RULE, event.node, f"`{event.model}` may run in training mode here: call `{event.model}.eval()` after "
+                   f"loading. It was loaded by `{loader}()` at {report.line(load)} and never switched to eval mode "
+                   f"before this forward pass, which needs no gradients{why}: `{loader}()` does not set the mode, so "
+                   "Dropout and BatchNorm may still be in training mode",
                    related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
                    data={"receiver": event.model, "anchor_line": report.last_line(load),
                          "anchor_statement_line": report.first_line(statement_of(fn, load))})

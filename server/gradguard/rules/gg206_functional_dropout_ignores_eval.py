@@ -23,8 +23,8 @@ def check(facts, report) -> None:
                 name = event.qualified.rsplit(".", 1)[-1]
                 given = any(keyword.arg == "training" for keyword in event.node.keywords)
                 how = f"`{name}(..., training=True)` drops in every mode" if given else f"`{name}` defaults to `training=True`"
-                report.add(RULE, event.node, f"{how} and ignores `model.eval()`: dropout stays on at evaluation; "
-                           "pass `training=self.training`")
+                report.add(RULE, event.node, f"{how}: pass `training=self.training`. It ignores `model.eval()`, so "
+                           "dropout stays on at evaluation")
 
 
 def _ignores_mode(call: ast.Call) -> bool:
