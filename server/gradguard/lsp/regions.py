@@ -113,12 +113,12 @@ def _regions(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[GradR
             for item in node.items:
                 disables = _mode_of_call(item.context_expr, names)
                 if disables is not None:
-                    yield _body_region(node, disables, f"with {_text(lines, item.context_expr)}")
+                    yield from _body_region(node, disables, f"with {_text(lines, item.context_expr)}")
         elif isinstance(node, ast.FunctionDef):  # on `async def` the decorator has no effect inside
             for decorator in node.decorator_list:
                 disables = _mode_of_decorator(decorator, names)
                 if disables is not None:
-                    yield _body_region(node, disables, f"@{_text(lines, decorator)}", decorator.lineno - 1)
+                    yield from _body_region(node, disables, f"@{_text(lines, decorator)}", decorator.lineno - 1)
         for name in ("body", "orelse", "finalbody"):
             nested = getattr(node, name, None)
             if isinstance(nested, list):
@@ -126,7 +126,8 @@ def _regions(tree: ast.Module, names: Names, lines: list[str]) -> Iterator[GradR
 
 
 def _switched_off(body: list[ast.stmt], names: Names, lines: list[str]) -> Iterator[GradRegion]:
-    """A plain `torch.set_grad_enabled(False)` statement is not scoped: it lasts until switched back."""
+    """A plain `torch.set_grad_enabled(False)` statement lasts until switched back, or until an enclosing
+    grad-mode `with` block exits (TORCH-FACTS 10)."""
     for index, statement in enumerate(body):
         if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
             continue
@@ -138,8 +139,9 @@ def _switched_off(body: list[ast.stmt], names: Names, lines: list[str]) -> Itera
             continue
         switched_back = next((s for s in rest if _is_switch(s, names, True)), None)
         last_line = switched_back.lineno - 2 if switched_back else (rest[-1].end_lineno or rest[-1].lineno) - 1
-        if last_line >= rest[0].lineno - 1:
-            yield GradRegion(rest[0].lineno - 1, last_line, True, _text(lines, call), statement.lineno - 1)
+        covered = rest[:rest.index(switched_back)] if switched_back else rest
+        for first, last in _outside_functions(rest[0].lineno - 1, last_line, covered):
+            yield GradRegion(first, last, True, _text(lines, call), statement.lineno - 1)
 
 
 def _is_switch(statement: ast.stmt, names: Names, flag: bool) -> bool:
@@ -151,12 +153,39 @@ def _is_switch(statement: ast.stmt, names: Names, flag: bool) -> bool:
     )
 
 
-def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: Optional[int] = None) -> GradRegion:
+def _body_region(node: ast.AST, disables: bool, statement: str, anchor_line: Optional[int] = None) -> Iterator[GradRegion]:
     body = node.body  # type: ignore[attr-defined]
-    return GradRegion(
-        body[0].lineno - 1, (node.end_lineno or node.lineno) - 1, disables, statement,
-        node.lineno - 1 if anchor_line is None else anchor_line,
-    )
+    for first, last in _outside_functions(body[0].lineno - 1, (node.end_lineno or node.lineno) - 1, body):
+        yield GradRegion(first, last, disables, statement, node.lineno - 1 if anchor_line is None else anchor_line)
+
+
+def _outside_functions(first_line: int, last_line: int, body: list[ast.stmt]) -> Iterator[tuple[int, int]]:
+    """The 0-based line ranges of [first_line, last_line] outside the bodies of functions defined in `body`:
+    a function body runs when it is called, maybe in another thread, with the mode of that moment
+    (TORCH-FACTS 12, 14), not with the mode of the block that defines it."""
+    start = first_line
+    for inner in _outermost_functions(body):
+        inner_first, inner_last = inner.body[0].lineno - 1, (inner.end_lineno or inner.lineno) - 1
+        if inner_first > start:
+            yield start, inner_first - 1
+        start = max(start, inner_last + 1)
+    if start <= last_line:
+        yield start, last_line
+
+
+def _outermost_functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield statement
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            nested = getattr(statement, name, None)
+            if isinstance(nested, list):
+                yield from _outermost_functions(nested)
+        for handler in getattr(statement, "handlers", ()):
+            yield from _outermost_functions(handler.body)
+        for case in getattr(statement, "cases", ()):
+            yield from _outermost_functions(case.body)
 
 
 def _mode_of_call(expr: ast.expr, names: Names) -> Optional[bool]:

@@ -18,7 +18,7 @@ def check(facts, report) -> None:
                 where = "importers of this module" if fn is facts.body else "the caller"
                 report.add(RULE, call, "`torch.set_grad_enabled(False)` as a statement is not scoped: use it in a "
                            "`with` block. It turns gradient tracking off for the rest of this thread, including "
-                           f"{where}, until `set_grad_enabled(True)`")
+                           f"{where}, until `set_grad_enabled(True)` or the exit of an enclosing grad-mode `with` block")
 
 
 RULE = Rule(

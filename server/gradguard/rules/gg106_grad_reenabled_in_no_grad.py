@@ -102,6 +102,16 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            def langevin(model, x, steps):
+                for _ in range(steps):
+                    x = x.detach().requires_grad_()
+                    g = torch.autograd.grad(model(x).sum(), x)[0]
+                    with torch.no_grad():
+                        x = x - 0.01 * g
+                return x
+        """),
+        example("""
+            import torch
             with torch.enable_grad():
                 y = model(x)
         """),

@@ -273,6 +273,16 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            def evaluate(model, loader):
+                model.eval()
+                logits = []
+                with torch.no_grad():
+                    for x, _ in loader:
+                        logits.append(model(x))
+                return torch.cat(logits)
+        """),
+        example("""
+            import torch
             from transformers import AutoModelForCausalLM, MistralCommonBackend
             model = AutoModelForCausalLM.from_pretrained("mistralai/Ministral-3-3B-Instruct-2512")
             tokenizer = MistralCommonBackend.from_pretrained("mistralai/Ministral-3-3B-Instruct-2512")

@@ -124,8 +124,10 @@ RULE = Rule(
         A module starts in training mode and stays there until `model.eval()` (or `train(False)`).
         `torch.no_grad()` does not change that: under `no_grad`, a train-mode model still drops units
         in Dropout and normalises with batch statistics in BatchNorm, and BatchNorm **updates its
-        running statistics from the evaluation data** (measured with torch 2.13.0). Validation scores
-        come out noisy and too low, and the model's statistics drift towards the validation set. The
+        running statistics from the evaluation data** (measured with torch 2.13.0: two Dropout calls on
+        the same input differ; one BatchNorm forward moves `running_mean` a tenth of the way to the
+        batch mean). Validation results vary from run to run and depend on the batch, and the model's
+        statistics drift towards the validation set. The
         PyTorch docs: "You are responsible for calling model.eval() and model.train() if your model
         relies on modules such as torch.nn.Dropout and torch.nn.BatchNorm". The message names what the
         model's class (when this file defines it) has that depends on the mode; a class with nothing of
@@ -333,6 +335,20 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            import torch.nn as nn
+            @torch.no_grad()
+            def evaluate(model: nn.Module, loader):
+                model.eval()
+                return [model(x) for x in loader]
+            def fit(model: nn.Module, loader, val_loader, opt):
+                model.train()
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                evaluate(model, val_loader)
+        """),
         example("""
             import torch
             class Classifier:

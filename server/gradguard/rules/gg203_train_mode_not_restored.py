@@ -59,8 +59,9 @@ RULE = Rule(
         `with` block. A training loop that evaluates every epoch (or every N steps) through a helper
         that calls `model.eval()`, and calls `model.train()` only once before the loop, trains every
         later epoch in eval mode: Dropout is off and BatchNorm normalises with frozen running statistics
-        and never updates them (measured with torch 2.13.0: `model.training == False` after `fit()`).
-        Nothing fails; the model just trains worse.
+        and never updates them (measured with torch 2.13.0: an eval-mode BatchNorm forward leaves its
+        statistics unchanged). Nothing fails: later epochs train without Dropout and with
+        the BatchNorm statistics of the last evaluation.
     """,
     fix_safety="Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the point.",
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
@@ -231,6 +232,20 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+            def fit(model, loader, val_loader, opt, epochs):
+                for epoch in range(epochs):
+                    model.train()
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    evaluate(model, val_loader)
+        """),
         example("""
             import torch
             class Trainer:

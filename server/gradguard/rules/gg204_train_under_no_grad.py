@@ -102,6 +102,15 @@ RULE = Rule(
         example("""
             import torch
             @torch.no_grad()
+            def pseudo_label(model, xs):
+                model.eval()
+                labels = [model(x).argmax(-1) for x in xs]
+                model.train()
+                return labels
+        """),
+        example("""
+            import torch
+            @torch.no_grad()
             def estimate_loss(model, xs):
                 model.eval()
                 out = [model(x) for x in xs]

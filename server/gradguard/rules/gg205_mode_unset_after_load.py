@@ -175,6 +175,16 @@ RULE = Rule(
     silent=(
         example("""
             import torch
+            import torch.nn as nn
+            def embed(texts, path):
+                encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4), 2)
+                encoder.load_state_dict(torch.load(path))
+                encoder.eval()
+                with torch.no_grad():
+                    return [encoder(t) for t in texts]
+        """),
+        example("""
+            import torch
             state = torch.load("last.pt")
             model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.2))
             model.load_state_dict(state["model"])
