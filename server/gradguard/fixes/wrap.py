@@ -90,7 +90,7 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
                 footer = [*kept, *footer]
     module = ctx.tree.replace(block, block.with_changes(body=body, footer=footer))
     # one deletion per block and round: each alone leaves a statement in it, two may leave none
-    fix = ctx.tree.fix("Remove the statement (it has no effect)", "safe", module,
+    fix = ctx.tree.fix(f"Remove `{cst.Module(body=[]).code_for_node(expression.value)}` (it has no effect)", "safe", module,
                        isolation=("block", ctx.tree.start_line(block.body[0])))
     return [fix] if fix else []
 

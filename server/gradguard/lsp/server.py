@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .actions import FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
+from .actions import FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
 from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_positions
 from .documents import Program
 from .hover import hover_at
@@ -269,7 +269,8 @@ def _kind_value(kind: Any) -> str:
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND,
+                                               NOTEBOOK_FIX_ALL_KIND]),
 )
 @guarded([])
 async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -290,7 +291,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
 
     in_notebook = snapshot.layout.joined is not None
-    fix_all_kinds = [kind for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
+    fix_all_kinds = [kind for kind in (FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
                      if wanted(kind) and not lightbulb]
     # A fix-all needs the findings of this very text: asked right after an edit (fix on save), it waits for
     # that analysis (shared with the diagnostics) rather than answering nothing.
@@ -318,9 +319,9 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
 
     for kind in fix_all_kinds:
         if current and program.findings:
-            plan = await cached(
-                ("fixAll",), ls.fix_all_pool, fix_all, source, snapshot.path, config, snapshot.layout, list(program.findings)
-            )
+            unsafe = kind == FIX_ALL_UNSAFE_KIND
+            plan = await cached(("fixAll", unsafe), ls.fix_all_pool, fix_all, source, snapshot.path, config,
+                                snapshot.layout, list(program.findings), unsafe)
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))
     if ls.stamp(snapshot) != ls.stamp(ls.snapshot(key) or snapshot):
