@@ -16,9 +16,9 @@ def check(facts, report) -> None:
             leaks = any(s.origin is call and s.value is Grad.DISABLED for end in fn.exits for s in end.grad)
             if leaks:
                 where = "importers of this module" if fn is facts.body else "the caller"
-                report.add(RULE, call, "`torch.set_grad_enabled(False)` as a statement is not scoped: use it in a "
-                           "`with` block. It turns gradient tracking off for the rest of this thread, including "
-                           f"{where}, until `set_grad_enabled(True)` or the exit of an enclosing grad-mode `with` block")
+                report.add(RULE, call, f"`torch.set_grad_enabled(False)` leaks to {where}: use it as a `with` block. "
+                           "As a statement it turns gradient tracking off for the rest of this thread, until "
+                           "`set_grad_enabled(True)` or the exit of an enclosing grad-mode `with` block")
 
 
 RULE = Rule(
