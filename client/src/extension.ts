@@ -6,11 +6,10 @@ import { currentSettings, primaryFolder, SECTION } from './configuration';
 import { resolveInterpreter, serverCommand, startFailureMessage } from './interpreter';
 import { onPythonInterpreterChange, pythonExtensionInterpreter } from './python';
 import { probeInterpreter } from './probe';
+import { FIX_ALL_COMMANDS } from './fixAll';
 import { createClient } from './server';
 import { DEFAULT_SETTINGS, RESTART_SETTINGS, serverSettings } from './settings';
 import { untrustedNotice } from './trust';
-
-const FIX_ALL_KIND = 'source.fixAll.gradguard';
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
@@ -24,8 +23,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     vscode.commands.registerCommand('gradguard.restart', restart),
     vscode.commands.registerCommand('gradguard.showOutput', () => output.show()),
-    vscode.commands.registerCommand('gradguard.fixAll', () =>
-      vscode.commands.executeCommand('editor.action.sourceAction', { kind: FIX_ALL_KIND, apply: 'first' }),
+    ...Object.entries(FIX_ALL_COMMANDS).map(([command, kind]) =>
+      vscode.commands.registerCommand(command, () =>
+        vscode.commands.executeCommand('editor.action.sourceAction', { kind, apply: 'first' }),
+      ),
     ),
     vscode.workspace.onDidChangeConfiguration((event) => onConfigurationChange(event, restart)),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),

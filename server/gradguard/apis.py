@@ -13,7 +13,8 @@ NO_GRAD = (
     "`requires_grad=False` and no graph is kept, which saves memory. Parameters' `requires_grad` flags are "
     "unchanged. Tensors created with `requires_grad=True` inside the block still require grad.\n\n"
     # FAQ F2
-    "For pure inference, use it (or `torch.inference_mode()`); keep the forward/backward of training outside it."
+    "For pure inference, use it (or `torch.inference_mode()`); keep the forward/backward of training outside it. "
+    "Manual in-place parameter updates belong inside it."
 )
 NOT_CALLED = (
     # item 1
@@ -31,8 +32,9 @@ SET_GRAD_ENABLED = (
     "**`torch.set_grad_enabled`**\n\n"
     # item 4
     "`torch.set_grad_enabled(False)` called as a statement turns gradient tracking off for the rest of this "
-    "thread, until `torch.set_grad_enabled(True)`. It is not scoped. Use `with torch.set_grad_enabled(False):` "
-    "to scope it. The argument must be a real `bool`: `0`, `1` and `None` raise TypeError."
+    "thread, until `torch.set_grad_enabled(True)` or the exit of an enclosing grad-mode `with` block. Use "
+    "`with torch.set_grad_enabled(False):` to scope it. The argument must be a real `bool`: `0`, `1` and `None` "
+    "raise TypeError."
 )
 ENABLE_GRAD = (
     "**`torch.enable_grad`**\n\n"

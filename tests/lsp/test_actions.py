@@ -1,10 +1,21 @@
 """Code actions: quick fixes from the fix engine, ignore-on-line, source.fixAll.gradguard."""
 
-from lsp_helpers import NOT_CALLED, apply_edits, code_actions, edits_of, file_uri, open_doc, published, wait_until
+from lsp_helpers import (
+    NOT_CALLED,
+    apply_edits,
+    code_actions,
+    codes,
+    edits_of,
+    file_uri,
+    open_doc,
+    published,
+    wait_until,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 FIX_ALL = "source.fixAll.gradguard"
+FIX_ALL_UNSAFE = "source.fixAllUnsafe.gradguard"
 
 
 async def test_quick_fix_is_preferred_and_adds_the_call(client: LanguageClient, tmp_path):
@@ -57,3 +68,32 @@ async def test_no_fix_all_without_findings(client: LanguageClient, tmp_path):
     open_doc(client, uri, "import torch\n")
     await wait_until(lambda: uri in client.diagnostics)
     assert len(await code_actions(client, uri, [], only=[FIX_ALL])) == 0
+
+
+EVALUATE = """\
+import torch
+def evaluate(model, loader):
+    torch.no_grad()
+    model.eval()
+    return [model(x) for x in loader]
+"""
+
+
+async def test_fix_all_says_what_it_applies_and_unsafe_fixes_have_their_own_kind(client: LanguageClient, tmp_path):
+    """Issue 15 item 6: the safe fix-all names the deletion in its title; GG201's and GG102's wraps are unsafe,
+    so only the "including unsafe fixes" action applies them, and fix on save (`source.fixAll`) never sees it."""
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, EVALUATE)
+    await wait_until(lambda: sorted(codes(published(client, uri))) == ["GG102", "GG201"])
+
+    (safe,) = await code_actions(client, uri, [], only=[types.CodeActionKind.SourceFixAll])
+    assert safe.kind == FIX_ALL
+    assert safe.title == "GradGuard: apply 1 safe fix: Remove `torch.no_grad()` (it has no effect)"
+    assert apply_edits(EVALUATE, edits_of(safe, uri)) == EVALUATE.replace("    torch.no_grad()\n", "")
+
+    (unsafe,) = await code_actions(client, uri, [], only=[FIX_ALL_UNSAFE])
+    assert unsafe.kind == FIX_ALL_UNSAFE
+    assert unsafe.title.startswith(
+        "GradGuard: apply 1 fix, including unsafe ones: Turn it into `with torch.no_grad():`"
+    )
+    assert "    with torch.no_grad():\n        model.eval()\n" in apply_edits(EVALUATE, edits_of(unsafe, uri))

@@ -1,7 +1,9 @@
 """Hover: API explanations (corrected FAQ wording) where names resolve to the API, grad-disabled regions,
 findings in brief."""
 
-from gradguard.lsp.hover import why_in_brief
+from gradguard import Config, analyze
+from gradguard.lsp.hover import API_TEXTS, why_in_brief
+from gradguard.lsp.hover import NOT_CALLED as NOT_CALLED_TEXT
 from gradguard.rules import RULES
 from lsp_helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
 from pytest_lsp import LanguageClient
@@ -36,6 +38,27 @@ async def test_hover_inside_a_grad_disabled_region(client: LanguageClient, tmp_p
     text = await hover_until(client, uri, 5, 8, "disabled here")
     assert "Gradients are disabled here by `with torch.no_grad()` (line 5)" in text
     assert "disabled here" not in await hover_text(client, uri, 7, 8)  # after the block
+
+
+async def test_no_region_hover_inside_a_function_defined_in_the_block(client: LanguageClient, tmp_path):
+    """The worker's body runs in another thread, with gradients enabled (TORCH-FACTS 12)."""
+    uri = file_uri(tmp_path)
+    open_doc(
+        client,
+        uri,
+        """\
+import threading
+import torch
+with torch.no_grad():
+    x = torch.ones(2)
+    def work():
+        y = x * 2
+    threading.Thread(target=work).start()
+""",
+    )
+    assert "disabled here by `with torch.no_grad()` (line 3)" in await hover_until(client, uri, 3, 4, "disabled here")
+    assert "disabled here" not in await hover_text(client, uri, 5, 8)
+    assert "disabled here" in await hover_text(client, uri, 6, 4)
 
 
 async def test_hover_over_a_finding_shows_its_rule_explanation(client: LanguageClient, tmp_path):
@@ -114,3 +137,28 @@ def test_each_ruleswhy_in_brief_is_whole_sentences_of_its_why():
         assert words.startswith(brief.removesuffix(" …")), rule.code
         assert brief.count('"') % 2 == 0 and brief.count("`") % 2 == 0, rule.code
         assert len(brief) < 500, rule.code
+
+
+# Claims that TORCH-FACTS.md does not record, or contradicts (issue 15 item 7), by the item that says otherwise.
+UNMEASURED = {
+    "scores come out noisy and too low": "item 9 measures varying outputs and drifting statistics, not scores",
+    "trains worse": "no item measures training quality",
+    "saw inference mode on": "item 13 records a caller between yields seeing grad off under no_grad only",
+    "doesn't carry into `async def`": "item 14: only the decorator has no effect there",
+    "freezes the parameters permanently": "item 18e: until `requires_grad_(True)`",
+    "It is not scoped.": "item 10: an enclosing grad-mode `with` restores the mode at its exit",
+}
+
+
+def test_rule_and_hover_texts_claim_only_what_torch_facts_records():
+    texts = [*API_TEXTS.values(), NOT_CALLED_TEXT]
+    for rule in RULES:
+        texts += [rule.summary, rule.why, rule.fix_safety]
+        texts += [
+            f.message for source in rule.fires for f in analyze(source, "example.py", Config(select=(rule.code,)))
+        ]
+    flat = [" ".join(text.split()) for text in texts]
+    assert [phrase for phrase in UNMEASURED if any(phrase in text for text in flat)] == []
+    assert "until `torch.set_grad_enabled(True)` or the exit of an enclosing grad-mode `with` block" in " ".join(
+        API_TEXTS["torch.set_grad_enabled"].split()
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
+import pytest
 from gradguard import Config, analyze
+from gradguard.rules import RULES
 
 
 def messages(source: str, code: str) -> list[str]:
@@ -160,3 +163,15 @@ def test_gg206_says_training_true_was_passed() -> None:
     )
     assert len(found) == 1
     assert found[0].startswith("`dropout(..., training=True)` drops in every mode") and "defaults" not in found[0]
+
+
+FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
+FIRST_SENTENCE_LIMIT = 100  # what a Problems panel shows on one line (issue 15); the evidence and why follow
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_every_message_says_what_and_the_fix_in_a_short_first_sentence(rule) -> None:
+    found = [f.message for source in rule.fires for f in analyze(source, "example.py", Config(select=(rule.code,)))]
+    assert found
+    long = [message for message in found if len(FIRST_SENTENCE.split(message, 1)[0]) > FIRST_SENTENCE_LIMIT]
+    assert not long

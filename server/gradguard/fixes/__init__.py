@@ -19,7 +19,7 @@ from ..findings import Finding, Fix
 from ..rules import BY_CODE
 from .context import Builder, FixContext
 from .noqa import ignore_fix
-from .text import apply_fixes
+from .text import apply_fixes, taken_fixes
 from .tree import source_tree
 
 # Each round applies at least one fix, and a fix may uncover one more finding (a bare `no_grad()` that
@@ -34,6 +34,7 @@ __all__ = ["FixedSource", "apply_fixes", "code_fixes", "fix_all", "fix_rounds", 
 class FixedSource:
     text: str
     stopped: str | None = None  # why the rounds stopped before nothing was left to change, for the user
+    applied: tuple[str, ...] = ()  # the title of each fix applied, in order
 
 
 def fix_all(source: str, path: str = "<string>", config: Config = Config(), unsafe: bool = False) -> str:
@@ -46,12 +47,13 @@ def fix_rounds(source: str, path: str = "<string>", config: Config = Config(), u
     Fixes that overlap or touch wait for the next round. Raises `AnalysisError` when the source does not parse."""
     findings = analyze(source, path, config)
     bound = ROUNDS_PER_FINDING * (len(findings) + 1)
+    applied: list[str] = []
     for _ in range(bound):
-        fixed = apply_fixes(
-            source, [fix for finding in findings if (fix := _first_allowed(source, finding, config, unsafe))]
-        )
+        allowed = [fix for finding in findings if (fix := _first_allowed(source, finding, config, unsafe))]
+        taken = taken_fixes(source, allowed)
+        fixed = apply_fixes(source, taken)
         if fixed == source:
-            return FixedSource(source)
+            return FixedSource(source, applied=tuple(applied))
         try:
             findings = analyze(fixed, path, config)
         except AnalysisError as error:
@@ -59,9 +61,13 @@ def fix_rounds(source: str, path: str = "<string>", config: Config = Config(), u
                 source,
                 f"fixes stopped: the next ones would leave code that does not analyse "
                 f"({error.message}), a GradGuard bug, please report",
+                tuple(applied),
             )
+        applied.extend(fix.title for fix in taken)
         source = fixed
-    return FixedSource(source, f"fixes stopped after {bound} rounds, still changing the code; run the fix again")
+    return FixedSource(
+        source, f"fixes stopped after {bound} rounds, still changing the code; run the fix again", tuple(applied)
+    )
 
 
 def fixes_for(source: str, finding: Finding, config: Config, cell_starts: Sequence[int] = ()) -> tuple[Fix, ...]:

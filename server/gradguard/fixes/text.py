@@ -85,7 +85,20 @@ def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
 
     An edit identical to one already taken (two fixes adding the same `import torch`) is shared.
     """
+    _, taken = _take(source, fixes)
+    for start, end, new_text in sorted(taken, reverse=True):
+        source = source[:start] + new_text + source[end:]
+    return source
+
+
+def taken_fixes(source: str, fixes: Iterable[Fix]) -> list[Fix]:
+    """The fixes `apply_fixes` applies, in order."""
+    return _take(source, fixes)[0]
+
+
+def _take(source: str, fixes: Iterable[Fix]) -> tuple[list[Fix], set[tuple[int, int, str]]]:
     starts = line_starts(source)
+    chosen: list[Fix] = []
     taken: set[tuple[int, int, str]] = set()
     isolated: set[tuple[str, int]] = set()
     for fix in fixes:
@@ -102,11 +115,10 @@ def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
         fresh = ranges - taken
         if not any(_overlap(a, b) for a in fresh for b in taken):
             taken |= fresh
+            chosen.append(fix)
             if fix.isolation is not None:
                 isolated.add(fix.isolation)
-    for start, end, new_text in sorted(taken, reverse=True):
-        source = source[:start] + new_text + source[end:]
-    return source
+    return chosen, taken
 
 
 def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:

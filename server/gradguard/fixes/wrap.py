@@ -82,7 +82,7 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
         return []
     statement, block, index = found
     expression = ctx.tree.smallest(ctx.finding.span, lambda n: isinstance(n, cst.Expr))
-    if expression is None:
+    if not isinstance(expression, cst.Expr):
         return []
     rest = [s for s in statement.body if s is not expression]
     body, footer = list(block.body), block.footer  # the same footer: a module's code need not be regenerated
@@ -105,7 +105,7 @@ def delete_statement(ctx: FixContext) -> list[Fix]:
     module = ctx.tree.replace(block, block.with_changes(body=body, footer=footer))
     # one deletion per block and round: each alone leaves a statement in it, two may leave none
     fix = ctx.tree.fix(
-        "Remove the statement (it has no effect)",
+        f"Remove `{cst.Module(body=[]).code_for_node(expression.value)}` (it has no effect)",
         "safe",
         module,
         isolation=("block", ctx.tree.start_line(block.body[0])),

@@ -1,4 +1,6 @@
-"""Code actions from the fix engine: each finding's fixes as quick fixes, and `source.fixAll.gradguard`.
+"""Code actions from the fix engine: each finding's fixes as quick fixes, `source.fixAll.gradguard` (safe
+fixes: what fix on save applies) and `source.fixAllUnsafe.gradguard` (unsafe fixes too: a kind outside
+`source.fixAll`, so that `"source.fixAll": "explicit"` on save never applies them).
 
 Runs in the fix worker process (fixes parse with libcst); takes plain snapshots, returns edits per
 document URI in code points. The server converts them to the client's encoding.
@@ -15,6 +17,7 @@ from ..rules import find_rule
 from .documents import Layout
 
 FIX_ALL_KIND = "source.fixAll.gradguard"
+FIX_ALL_UNSAFE_KIND = "source.fixAllUnsafe.gradguard"
 # `notebook.codeActionsOnSave`: asked once per notebook; the edit covers every cell
 NOTEBOOK_FIX_ALL_KIND = "notebook.source.fixAll.gradguard"
 
@@ -22,7 +25,7 @@ NOTEBOOK_FIX_ALL_KIND = "notebook.source.fixAll.gradguard"
 @dataclass(frozen=True)
 class PlannedAction:
     title: str
-    kind: str  # "quickfix" or FIX_ALL_KIND
+    kind: str  # "quickfix", FIX_ALL_KIND or FIX_ALL_UNSAFE_KIND
     preferred: bool
     edits: dict  # uri -> list[Edit] in that document's code points
     finding: Finding | None = None
@@ -47,28 +50,52 @@ def quick_fixes(source: str, finding: Finding, config: Config, layout: Layout) -
     ]
 
 
-def fix_all(source: str, path: str, config: Config, layout: Layout, findings: list[Finding]) -> PlannedAction | None:
-    """Safe fixes only. A file gets the fix engine's whole-file result as minimal line edits; notebook cells
-    get each finding's preferred safe fix (non-overlapping), since the joined program blanks magics."""
-    from ..fixes import fix_all as fix_whole_file
-    from ..fixes import fixes_for
+def fix_all(
+    source: str, path: str, config: Config, layout: Layout, findings: list[Finding], unsafe: bool = False
+) -> PlannedAction | None:
+    """Safe fixes, or unsafe ones too. A file gets the fix engine's whole-file result as minimal line edits;
+    notebook cells get each finding's preferred fix (non-overlapping), since the joined program blanks magics.
+    The title says which fixes it applies, so a deletion is never silent."""
+    from ..fixes import fix_rounds, fixes_for
 
     if layout.joined is None:
-        fixed = fix_whole_file(source, path, config, unsafe=False)
-        edits = line_edits(source, fixed)
+        fixed = fix_rounds(source, path, config, unsafe)
+        edits, applied = line_edits(source, fixed.text), list(fixed.applied)
     else:
-        edits = []
+        edits, applied = [], []
         for finding in findings:
-            fix = _preferred_safe(fixes_for(source, finding, config, _cell_starts(layout)))
+            fix = _preferred_allowed(fixes_for(source, finding, config, _cell_starts(layout)), unsafe)
             if (
                 fix
                 and _keeps_magics(fix, layout)
                 and not any(_overlaps(new.span, old.span) for new in fix.edits for old in edits)
             ):
                 edits.extend(fix.edits)
+                applied.append(fix.title)
     if not edits:
         return None
-    return PlannedAction("GradGuard: fix all safe fixes", FIX_ALL_KIND, False, _per_document(edits, layout))
+    return PlannedAction(
+        fix_all_title(applied, unsafe),
+        FIX_ALL_UNSAFE_KIND if unsafe else FIX_ALL_KIND,
+        False,
+        _per_document(edits, layout),
+    )
+
+
+FIX_ALL_TITLES_SHOWN = 3  # a menu line, not a report: the rest is counted
+
+
+def fix_all_title(applied: list[str], unsafe: bool) -> str:
+    """ "GradGuard: apply 3 safe fixes: Remove `torch.no_grad()` (it has no effect) ×2; Call it: ..."."""
+    counts = {title: applied.count(title) for title in applied}  # first-applied order
+    shown = [
+        f"{title} ×{count}" if count > 1 else title for title, count in list(counts.items())[:FIX_ALL_TITLES_SHOWN]
+    ]
+    if len(counts) > FIX_ALL_TITLES_SHOWN:
+        shown.append(f"and {len(counts) - FIX_ALL_TITLES_SHOWN} more")
+    fixes = "fix" if len(applied) == 1 else "fixes"
+    which = f"{len(applied)} {fixes}, including unsafe ones" if unsafe else f"{len(applied)} safe {fixes}"
+    return f"GradGuard: apply {which}: " + "; ".join(shown)
 
 
 def line_edits(before: str, after: str) -> list[Edit]:
@@ -91,8 +118,8 @@ def _keeps_magics(fix: Fix, layout: Layout) -> bool:
     return layout.joined is None or not layout.joined.edits_magic(edit.span for edit in fix.edits)
 
 
-def _preferred_safe(fixes: tuple[Fix, ...]) -> Fix | None:
-    return next((fix for fix in fixes if fix.preferred and fix.applicability == "safe"), None)
+def _preferred_allowed(fixes: tuple[Fix, ...], unsafe: bool) -> Fix | None:
+    return next((fix for fix in fixes if fix.preferred and (unsafe or fix.applicability == "safe")), None)
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .actions import FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
+from .actions import FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
 from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_positions
 from .documents import Program
 from .hover import hover_at
@@ -276,7 +276,9 @@ def _kind_value(kind: Any) -> str:
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND]),
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, NOTEBOOK_FIX_ALL_KIND]
+    ),
 )
 @guarded([])
 async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -299,7 +301,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     in_notebook = snapshot.layout.joined is not None
     fix_all_kinds = [
         kind
-        for kind in (FIX_ALL_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
+        for kind in (FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
         if wanted(kind) and not lightbulb
     ]
     # A fix-all needs the findings of this very text: asked right after an edit (fix on save), it waits for
@@ -335,8 +337,9 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
 
     for kind in fix_all_kinds:
         if current and current.findings:
+            unsafe = kind == FIX_ALL_UNSAFE_KIND
             plan = await cached(
-                ("fixAll",),
+                ("fixAll", unsafe),
                 ls.fix_all_pool,
                 fix_all,
                 source,
@@ -344,6 +347,7 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
                 config,
                 snapshot.layout,
                 list(current.findings),
+                unsafe,
             )
             if plan is not None:
                 actions.append(_code_action(ls, replace(plan, kind=kind), []))

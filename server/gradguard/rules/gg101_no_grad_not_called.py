@@ -21,11 +21,12 @@ def check(facts: ModuleFacts, report: Report) -> None:
             qualified = facts.names.qualified(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
             if qualified in APIS:
                 name = APIS[qualified]
+                call = f"{name}(...)" if name == "set_grad_enabled" else f"{name}()"  # it takes a `bool`
                 report.add(
                     RULE,
                     expr,
-                    f"`{name}` is a class: `with` needs an instance, `{name}()`; "
-                    "without the parentheses entering the block raises",
+                    f"`{name}` is a class: write `with {call}:`. Without the parentheses, "
+                    "entering the block raises (TypeError on Python 3.11+, AttributeError on 3.8-3.10)",
                 )
 
 

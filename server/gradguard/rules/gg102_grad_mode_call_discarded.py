@@ -18,8 +18,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 report.add(
                     RULE,
                     node,
-                    f"`{name}()` as a statement creates a context manager and discards it: "
-                    f"gradient tracking is unchanged; use `with {name}():` or the decorator",
+                    f"`{name}()` as a statement does nothing: use `with {name}():` or the decorator. "
+                    "It creates a context manager and discards it; gradient tracking is unchanged",
                 )
 
 

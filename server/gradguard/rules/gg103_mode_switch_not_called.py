@@ -69,6 +69,11 @@ RULE = Rule(
     silent=(
         example("""
             model.eval()
+            with torch.no_grad():
+                y = model(x)
+        """),
+        example("""
+            model.eval()
         """),
         example("""
             model.train(False)

@@ -30,9 +30,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 report.add(
                     RULE,
                     call,
-                    f"backpropagates through a value computed with gradients disabled by {region}: "
-                    "it has no graph, so this raises 'element 0 of tensors does not require grad "
-                    "and does not have a grad_fn'",
+                    "backpropagates through a value without a graph, which raises. It was "
+                    f"computed with gradients disabled by {region}: 'element 0 of tensors does not require "
+                    "grad and does not have a grad_fn'",
                     related=[(s.origin, "gradients disabled here") for s in event.state.grad if s.origin],
                 )
 

@@ -21,9 +21,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 report.add(
                     RULE,
                     call,
-                    "`torch.set_grad_enabled(False)` as a statement turns gradient tracking off "
-                    f"for the rest of this thread, including {where}, until `set_grad_enabled(True)`; "
-                    "use `with torch.set_grad_enabled(False):` to scope it",
+                    f"`torch.set_grad_enabled(False)` leaks to {where}: use it as a `with` block. "
+                    "As a statement it turns gradient tracking off for the rest of this thread, until "
+                    "`set_grad_enabled(True)` or the exit of an enclosing grad-mode `with` block",
                 )
 
 

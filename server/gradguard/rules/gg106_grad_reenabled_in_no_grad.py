@@ -37,9 +37,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 report.add(
                     RULE,
                     event.node,
-                    f"gradients are re-enabled inside a region where {describe_grad(origin, report)} "
-                    "disabled them: operations here are recorded again (intended for gradient steps inside "
-                    "a sampler; inside `inference_mode` they still produce inference tensors)",
+                    f"gradients re-enabled where {describe_grad(origin, report)} disabled them. "
+                    "Operations here are recorded again (intended for gradient steps inside a sampler; "
+                    "inside `inference_mode` they still produce inference tensors)",
                     related=[(origin.origin, "gradients disabled here")] if origin.origin else (),
                 )
 
@@ -107,6 +107,16 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            def langevin(model, x, steps):
+                for _ in range(steps):
+                    x = x.detach().requires_grad_()
+                    g = torch.autograd.grad(model(x).sum(), x)[0]
+                    with torch.no_grad():
+                        x = x - 0.01 * g
+                return x
+        """),
         example("""
             import torch
             with torch.enable_grad():

@@ -19,9 +19,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 report.add(
                     RULE,
                     decorator,
-                    f"`@{name}` has no effect on `async def {node.name}`: it wraps the call that "
-                    "creates the coroutine, and the body runs later with the caller's grad mode; use a `with` "
-                    "block inside the coroutine, around code without `await`",
+                    f"`@{name}` has no effect on `async def {node.name}`: use a `with` block "
+                    "inside it. The decorator wraps the call that creates the coroutine, and the body runs later "
+                    "with the caller's grad mode; keep `await` out of the block",
                 )
 
 

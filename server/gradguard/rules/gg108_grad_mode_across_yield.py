@@ -24,8 +24,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
             report.add(
                 RULE,
                 event.node,
-                f"{kind} inside the grad-mode `with` block at {report.line(block)}: while suspended "
-                f"here, {who} with this block's grad mode; end the block before the {kind}",
+                f"{kind} inside the grad-mode `with` block at {report.line(block)}: end the block "
+                f"before the {kind}. While suspended here, {who} with this block's grad mode",
                 related=[(block, "grad mode set here")],
             )
 
@@ -50,8 +50,9 @@ RULE = Rule(
         Grad mode is a per-thread flag that the `with` block sets on entry and restores on exit. A
         generator suspended at a `yield` inside the block leaves the flag set while the *caller* runs,
         and a coroutine suspended at an `await` leaves it set while *other tasks* on the same event-loop
-        thread run (measured with torch 2.13.0: another task saw `is_grad_enabled() == False`; a caller
-        between `yield`s saw inference mode on). An abandoned generator keeps it set until it is closed.
+        thread run (measured with torch 2.13.0: another task, and a generator's caller between `yield`s,
+        saw `is_grad_enabled() == False`). An abandoned generator keeps it set until it is closed or
+        garbage-collected.
         `@torch.no_grad()` on a generator function does not have this problem: it re-enters the mode
         at each resume and restores it at each `yield`.
     """,

@@ -27,9 +27,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
             report.add(
                 RULE,
                 event.node,
-                f"grad mode is thread-local: the work started here runs with gradient tracking "
-                f"enabled, although {describe_grad(origin, report)} disabled it in this thread; put "
-                "`torch.no_grad()` inside the worker function",
+                "work started here runs with gradients enabled: put `torch.no_grad()` "
+                f"inside the worker. Grad mode is thread-local: {describe_grad(origin, report)} "
+                "disabled it in this thread only",
                 related=[(origin.origin, "gradients disabled here (this thread only)")] if origin.origin else (),
             )
 

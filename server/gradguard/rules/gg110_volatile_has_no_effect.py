@@ -15,9 +15,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
             report.add(
                 RULE,
                 argument,
-                f"`{ast.unparse(argument)}` has no effect: PyTorch ignores `volatile` (the way to "
-                "run without a graph before PyTorch 0.4), so operations on this tensor record the graph as usual; "
-                "remove it, and use `with torch.no_grad():` where no gradients are needed",
+                f"`{ast.unparse(argument)}` has no effect: use `with torch.no_grad():` instead. "
+                "PyTorch ignores `volatile` (the way to run without a graph before PyTorch 0.4), so operations "
+                "on this tensor record the graph as usual",
             )
 
 

@@ -49,10 +49,10 @@ def check(facts: ModuleFacts, report: Report) -> None:
         report.add(
             RULE,
             event.node,
-            f"forward pass of `{event.model}` in evaluation code ({evidence.say(report)}) runs "
-            "with gradients enabled, though nothing here needs them: autograd records the graph and keeps the "
-            "activations alive; wrap it in `with torch.no_grad():` (`model.eval()` does not disable gradient "
-            f"tracking{nor_volatile})",
+            f"forward pass of `{event.model}` in evaluation code records a graph: wrap it in "
+            f"`torch.no_grad()`. It is evaluation code ({evidence.say(report)}) and nothing here needs "
+            "gradients: autograd keeps the activations alive, and `model.eval()` does not disable gradient "
+            f"tracking{nor_volatile}",
             related=[
                 *evidence.related,
                 *(
@@ -300,6 +300,16 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                logits = []
+                with torch.no_grad():
+                    for x, _ in loader:
+                        logits.append(model(x))
+                return torch.cat(logits)
+        """),
         example("""
             import torch
             from transformers import AutoModelForCausalLM, MistralCommonBackend

@@ -27,8 +27,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
                         report.add(
                             RULE,
                             setting.origin,
-                            f"`{key}` is switched to eval mode by {mode_switched_by(setting, report)} inside this "
-                            f"loop, and the next iteration trains it ({report.line(event.node)}) without "
+                            f"the next iteration trains `{key}` in eval mode: call `{key}.train()` before it. "
+                            f"It is switched to eval mode by {mode_switched_by(setting, report)} "
+                            f"inside this loop, and the training step ({report.line(event.node)}) runs without "
                             f"`{key}.train()`: Dropout stays off and BatchNorm stops updating its statistics",
                             related=[(event.node, "training step that runs in eval mode")],
                             data=ModelInLoop(key, report.first_line(loop.node.body[0])),
@@ -72,8 +73,9 @@ RULE = Rule(
         `with` block. A training loop that evaluates every epoch (or every N steps) through a helper
         that calls `model.eval()`, and calls `model.train()` only once before the loop, trains every
         later epoch in eval mode: Dropout is off and BatchNorm normalises with frozen running statistics
-        and never updates them (measured with torch 2.13.0: `model.training == False` after `fit()`).
-        Nothing fails; the model just trains worse.
+        and never updates them (measured with torch 2.13.0: an eval-mode BatchNorm forward leaves its
+        statistics unchanged). Nothing fails: later epochs train without Dropout and with
+        the BatchNorm statistics of the last evaluation.
     """,
     fix_safety=(
         "Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the "
@@ -249,6 +251,20 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+            def fit(model, loader, val_loader, opt, epochs):
+                for epoch in range(epochs):
+                    model.train()
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    evaluate(model, val_loader)
+        """),
         example("""
             import torch
             class Trainer:

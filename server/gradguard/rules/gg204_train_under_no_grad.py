@@ -40,9 +40,10 @@ def check(facts: ModuleFacts, report: Report) -> None:
             report.add(
                 RULE,
                 event.node,
-                f"`train()` inside a region where {describe_grad(origin, report)} disabled gradients, "
-                f"and forward passes follow ({report.line(forwards[0].node)}): they run with Dropout on and "
-                "update BatchNorm running statistics; the mode also stays on after the block",
+                f"`train()` in a grad-disabled region: the forward passes that follow "
+                f"({report.line(forwards[0].node)}) run in training mode. Gradients were disabled by "
+                f"{describe_grad(origin, report)}; the forward passes run with Dropout on and update BatchNorm "
+                "running statistics, and the mode stays on after the block",
                 related=[(forwards[0].node, "forward pass in train mode")],
             )
 
@@ -109,6 +110,15 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            @torch.no_grad()
+            def pseudo_label(model, xs):
+                model.eval()
+                labels = [model(x).argmax(-1) for x in xs]
+                model.train()
+                return labels
+        """),
         example("""
             import torch
             @torch.no_grad()

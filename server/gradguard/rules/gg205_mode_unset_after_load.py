@@ -37,9 +37,10 @@ def check(facts: ModuleFacts, report: Report) -> None:
         report.add(
             RULE,
             event.node,
-            f"`{event.model}` was loaded by `{loader}()` at {report.line(load)} and never switched "
-            f"to eval mode before this forward pass, which needs no gradients{why}: `{loader}()` does not set "
-            "the mode, so Dropout and BatchNorm may still be in training mode",
+            f"`{event.model}` may run in training mode here: call `{event.model}.eval()` after "
+            f"loading. It was loaded by `{loader}()` at {report.line(load)} and never switched to eval mode "
+            f"before this forward pass, which needs no gradients{why}: `{loader}()` does not set the mode, so "
+            "Dropout and BatchNorm may still be in training mode",
             related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
             data=ModelAt(event.model, report.last_line(load)),
         )
@@ -208,6 +209,16 @@ RULE = Rule(
         """),
     ),
     silent=(
+        example("""
+            import torch
+            import torch.nn as nn
+            def embed(texts, path):
+                encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4), 2)
+                encoder.load_state_dict(torch.load(path))
+                encoder.eval()
+                with torch.no_grad():
+                    return [encoder(t) for t in texts]
+        """),
         example("""
             import torch
             import torch.nn as nn

@@ -35,7 +35,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 report.add(
                     RULE,
                     event.node,
-                    f"{how} and ignores `model.eval()`: dropout stays on at evaluation; pass `training=self.training`",
+                    f"{how}: pass `training=self.training`. It ignores `model.eval()`, so "
+                    "dropout stays on at evaluation",
                 )
 
 

@@ -195,7 +195,7 @@ async function checkUntrusted(page, result) {
   await page.screenshot({ path: path.join(out, 'vscode-untrusted.png') });
 }
 
-/** The command palette's "GradGuard: Fix All in File" applies the server's fix-all to the active file. */
+/** The command palette's "GradGuard: Fix All in File (safe fixes only)" applies the server's fix-all to the active file. */
 async function checkFixAllCommand(page, result) {
   const file = env('COMMAND_FILE');
   const fixedRe = regex('COMMAND_RE');
