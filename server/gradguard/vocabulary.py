@@ -26,6 +26,7 @@ SHARED_STATE_METHODS = ("state_dict", "load_state_dict")
 SAME_MODEL_FUNCTIONS = ("torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
                         "torch.nn.parallel.DistributedDataParallel",
                         "torch.nn.parallel.distributed.DistributedDataParallel", "copy.deepcopy")
+COPYING_FUNCTIONS = ("copy.deepcopy",)  # of those, the ones that return another model (same weights, own mode)
 SAME_MODEL_METHODS = ("to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_",
                       "share_memory")
 # Factories of fresh (training-mode) modules.

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ..config import Config
+from .aliases import attribute_aliases
 from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
-from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
+from ..vocabulary import (BACKWARD_METHODS, COPYING_FUNCTIONS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
                           GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
@@ -68,6 +69,7 @@ class FunctionFacts:
     walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
     own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
     instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
+    aliases: tuple[tuple[str, str], ...] = ()  # `model = self.model`: one model under two names (aliases.py)
 
     @property
     def is_method(self) -> bool:
@@ -143,6 +145,7 @@ class ModuleFacts:
             outer = frozenset(outer_models)
             facts.model_keys = set(self._remembered(("model keys", node, outer, self.context),
                                                     lambda: frozenset(self._model_keys(node, facts, outer))))
+            self._note_aliases(facts)
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
@@ -197,6 +200,20 @@ class ModuleFacts:
             if len(keys) == known:
                 break
         return keys
+
+    def _note_aliases(self, facts: FunctionFacts) -> None:
+        """`model = self.model` where either name is a model: both are, and they switch together."""
+        if isinstance(facts.node, ast.Module):
+            return
+        pairs = self._remembered(("aliases", facts.node, self.context),
+                                 lambda: attribute_aliases(self.own_nodes(facts), facts.params, self._same_object))
+        facts.aliases = tuple(pair for pair in pairs if pair[0] in facts.model_keys or pair[1] in facts.model_keys)
+        for pair in facts.aliases:
+            facts.model_keys.update(pair)
+
+    def _same_object(self, value: ast.expr, name: str) -> bool:
+        """`model.to(device)`, `DDP(model)`: the model `name` holds, or a wrapper running its modules (a copy is not)."""
+        return self.kinds.wrapped_model(value, {name}) == name and self.names.qualified(value.func) not in COPYING_FUNCTIONS  # type: ignore[attr-defined]
 
     def _names_self_module_call(self, stmt: ast.stmt) -> bool:
         """A simple statement whose text calls a module method on a `self.` attribute (walking every

@@ -12,6 +12,7 @@ import ast
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
+from .aliases import mirrored
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .names import dotted
 from .traverse import children, descendants
@@ -141,9 +142,10 @@ class Walker:
         created = kinds.created_mode(value, self.fn.model_keys)
         if created is not None:
             return {key: frozenset({Setting(created, node, "constructed")})}
-        inner = kinds.wrapped_model(value, self.fn.model_keys)
-        if inner is not None:
-            return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
+        # `model.to(device)`: the call's own effect (`.eval()`) was applied to `inner`; `model = self.model`: one object
+        inner = kinds.wrapped_model(value, self.fn.model_keys) or dotted(value)
+        if inner is not None and inner in self.fn.model_keys:
+            return {key: state.mode(inner)}
         return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
 
     def loop(self, node: ast.For | ast.AsyncFor | ast.While, entry: State, val: bool) -> Optional[State]:
@@ -241,6 +243,10 @@ class Walker:
         return state
 
     def call(self, node: ast.Call, state: State) -> State:
+        after = self.apply_call(node, state)
+        return mirrored(self.fn.aliases, state, after) if self.fn.aliases and after is not state else after
+
+    def apply_call(self, node: ast.Call, state: State) -> State:
         module = self.module
         qualified = module.names.qualified(node.func)
         model = module.forward_model(node, self.fn)

@@ -228,8 +228,49 @@ RULE = Rule(
                     train_epoch(net, train_loader, optimizer)
                     evaluate(net, val_loader)  # expect
         """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.model, self.opt = model, opt
+                def evaluate(self, loader):
+                    model = self.model
+                    model.eval()
+                    with torch.no_grad():
+                        return [model(x) for x in loader]
+                def fit(self, loader, val_loader, epochs):
+                    model = self.model
+                    for epoch in range(epochs):
+                        model.train()
+                        for step, x in enumerate(loader):
+                            model(x).sum().backward()
+                            self.opt.step()
+                            if step % 100 == 0:
+                                self.evaluate(val_loader)  # expect
+        """),
     ),
     silent=(
+        example("""
+            import copy
+            import torch
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.model, self.opt = model, opt
+                def evaluate(self, loader):
+                    model = copy.deepcopy(self.model)
+                    model.eval()
+                    with torch.no_grad():
+                        return [model(x) for x in loader]
+                def fit(self, loader, val_loader, epochs):
+                    model = self.model
+                    for epoch in range(epochs):
+                        model.train()
+                        for step, x in enumerate(loader):
+                            model(x).sum().backward()
+                            self.opt.step()
+                            if step % 100 == 0:
+                                self.evaluate(val_loader)
+        """),
         example("""
             import torch
             class Trainer:
