@@ -349,6 +349,11 @@ class ModuleFacts:
                 return self.methods[cls].get(func.attr)
         return self._imported(call)
 
+    def defined_by_non_module(self, callee: "FunctionFacts | ImportedFunction | None") -> bool:
+        """`self.eval()` in a trainer class that defines its own `eval` (its evaluation loop): a call of
+        that method, not `nn.Module.eval()`."""
+        return isinstance(callee, FunctionFacts) and callee.is_method and callee.cls.name not in self.module_classes  # type: ignore[union-attr]
+
     def instance_class(self, key: Optional[str], fn: FunctionFacts) -> Optional[str]:
         """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
         `key = Cls(...)` or annotated `key: Cls` in `fn`, an enclosing function, the class's own

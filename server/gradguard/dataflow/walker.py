@@ -257,7 +257,8 @@ class Walker:
             grad = BOOL_LITERALS.get(value, Grad.UNKNOWN) if isinstance(value, bool) else Grad.UNKNOWN
             return state.with_grad(frozenset({Setting(grad, node, "call")}))
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in RECEIVER_MODE_METHODS:
+        callee = module.resolve_call(node, self.fn)
+        if isinstance(func, ast.Attribute) and func.attr in RECEIVER_MODE_METHODS and not module.defined_by_non_module(callee):
             receiver = dotted(func.value)
             if receiver is None and isinstance(func.value, ast.Call):  # `model.to(device).eval()`
                 receiver = module.kinds.wrapped_model(func.value, self.fn.model_keys)
@@ -268,7 +269,6 @@ class Walker:
                 if func.attr in WEIGHT_LOADING_METHODS and receiver in self.fn.model_keys:
                     loaded = frozenset(Setting(s.value, node, "loaded") for s in state.mode(receiver))
                     return state.with_mode(receiver, loaded)
-        callee = module.resolve_call(node, self.fn)
         if callee is not None:
             return module.apply_summary(callee, node, state, self.fn)
         return self.hand_over_models(node, state)

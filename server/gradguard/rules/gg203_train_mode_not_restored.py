@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import ast
 
 from ..dataflow.facts import is_parameter_update
+from ..dataflow.names import dotted
 from ..dataflow.state import Mode, only
 from ..dataflow.walker import NEXT_ITERATION
+from ..vocabulary import BACKWARD_METHODS
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
@@ -35,6 +38,8 @@ def _trains(facts, fn, event, key: str, setting, events) -> bool:
     """The event trains `key` while it is still in the eval mode `setting` left it in: an optimizer
     step after a forward pass of `key` that records a graph (a frozen backbone or an EMA copy run
     under no_grad is not trained), or a call of a helper that trains what it is given."""
+    if _own_training_step(event, key, setting):
+        return True
     if is_parameter_update(event):
         return any(other.model is not None and _same_model(other.model, key) and not grad_disabled(other)
                    and setting in other.state.mode(other.model) for other in events)
@@ -42,6 +47,16 @@ def _trains(facts, fn, event, key: str, setting, events) -> bool:
     if callee is None or not callee.summary.trains_unset:
         return False
     return key.startswith("self.") or key in facts.argument_map(callee, event.node, fn).values()
+
+
+def _own_training_step(event, key: str, setting) -> bool:
+    """`self.net.backward(loss)`: a model's own training step (a model class's `backward()` that steps its
+    optimizers, DeepSpeed's `engine.backward(loss)`) taken while the model is in that eval mode."""
+    func = event.node.func
+    if not isinstance(func, ast.Attribute) or func.attr not in BACKWARD_METHODS or not (event.node.args or event.node.keywords):
+        return False
+    receiver = dotted(func.value)
+    return receiver is not None and _same_model(receiver, key) and setting in event.state.mode(receiver)
 
 
 def _same_model(forward: str, key: str) -> bool:
@@ -248,8 +263,51 @@ RULE = Rule(
                             if step % 100 == 0:
                                 self.evaluate(val_loader)  # expect
         """),
+        example("""
+            import torch
+            class GAN(torch.nn.Module):
+                def backward(self, gen_loss, dis_loss):
+                    dis_loss.backward()
+                    self.dis_optimizer.step()
+                    gen_loss.backward()
+                    self.gen_optimizer.step()
+            class Runner:
+                def __init__(self, gan, loader, sample_input):
+                    self.gan, self.loader, self.sample_input = gan, loader, sample_input
+                def sample(self):
+                    self.gan.eval()
+                    with torch.no_grad():
+                        return self.gan(self.sample_input)
+                def train(self):
+                    self.gan.train()
+                    for epoch in range(10):
+                        for step, x in enumerate(self.loader):
+                            gen_loss, dis_loss = self.gan.losses(x)
+                            self.gan.backward(gen_loss, dis_loss)
+                            if step % 100 == 0:
+                                self.sample()  # expect
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            class Runner:
+                def __init__(self, net, opt, loader, val_loader):
+                    self.net, self.opt, self.loader, self.val_loader = net, opt, loader, val_loader
+                def eval(self):
+                    self.net.eval()
+                    with torch.no_grad():
+                        scores = [self.net(x).mean().item() for x in self.val_loader]
+                    self.net.train()
+                    return scores
+                def fit(self, epochs):
+                    self.net.train()
+                    for epoch in range(epochs):
+                        for x in self.loader:
+                            self.net(x).sum().backward()
+                            self.opt.step()
+                        self.eval()
+        """),
         example("""
             import copy
             import torch
