@@ -22,7 +22,7 @@ from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
-from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
+from .models import ModelKinds, element_of, model_key, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
 from ..vocabulary import (BACKWARD_METHODS, COPYING_FUNCTIONS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
                           GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
 from .names import Names, dotted
@@ -36,8 +36,8 @@ WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
-# `self.model.eval()`, `Adam(self.model.parameters())`: a line where a class may show that an attribute is a model
-SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+\.(?:{'|'.join(MODULE_METHODS)})\s*\(")
+# `self.model.eval()`, `Adam(self.model["g"].parameters())`: a line where a class may show that an attribute is a model
+SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+(?:\[[^\]\n]*\])?\.(?:{'|'.join(MODULE_METHODS)})\s*\(")
 
 
 @dataclass
@@ -199,6 +199,7 @@ class ModuleFacts:
                     keys.update(k for k in map(dotted, targets) if k)
             if len(keys) == known:
                 break
+        keys.update(_called_elements(self.own_nodes(facts), keys))
         return keys
 
     def _note_aliases(self, facts: FunctionFacts) -> None:
@@ -284,7 +285,7 @@ class ModuleFacts:
 
     def forward_model(self, call: ast.Call, fn: FunctionFacts) -> Optional[str]:
         func = call.func
-        key = dotted(func)
+        key = model_key(func)
         if key is not None and key in fn.model_keys:
             return key
         if isinstance(func, ast.Attribute):
@@ -752,6 +753,17 @@ def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str) and expr.value.isidentifier():
         return expr.value
     return None
+
+
+def _called_elements(nodes: list[ast.AST], keys: set[str]) -> set[str]:
+    """`self.model["generator"](z)` where `self.model` holds modules: the element is a model."""
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
+            key = model_key(node.func)
+            if key is not None and dotted(node.func.value) in keys:
+                found.add(key)
+    return found
 
 
 def _switches_mode(value: ast.expr) -> bool:

@@ -130,14 +130,33 @@ def uses_torch(names: Names) -> bool:
     return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
 
 
+def model_key(expr: ast.expr) -> Optional[str]:
+    """How a model expression is named in the state: `self.net` -> "self.net", and an element of a
+    container of modules by a constant index: `self.model["generator"]` -> "self.model['generator']"."""
+    key = dotted(expr)
+    if key is None and isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) \
+            and isinstance(expr.slice.value, (str, int)) and not isinstance(expr.slice.value, bool):
+        container = dotted(expr.value)
+        return f"{container}[{expr.slice.value!r}]" if container is not None else None
+    return key
+
+
+def element_of(key: str, container: str) -> bool:
+    """`self.model['generator']` is an element of `self.model`."""
+    return key.startswith(container + "[")
+
+
 def module_method_receiver(call: ast.Call) -> Optional[str]:
-    """`model.eval()` -> "model": calls only a module answers to make their receiver a model."""
+    """`model.eval()` -> "model": calls only a module answers to make their receiver a model. For an element
+    of a container by a variable index (`self.model[key].eval()`), the container: it holds modules."""
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr not in MODULE_METHODS:
         return None
     if len(call.args) + len(call.keywords) not in MODULE_METHODS[func.attr]:
         return None
-    receiver = dotted(func.value)
+    receiver = model_key(func.value)
+    if receiver is None and isinstance(func.value, ast.Subscript):
+        receiver = dotted(func.value.value)
     if receiver is not None and func.attr in SHARED_STATE_METHODS and names_training_state(receiver):
         return None
     return receiver

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
 from .aliases import mirrored
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
+from .models import element_of, model_key
 from .names import dotted
 from .traverse import children, descendants
 from .state import Grad, Mode, Possible, Setting, State, join_all, only
@@ -259,7 +260,7 @@ class Walker:
         func = node.func
         callee = module.resolve_call(node, self.fn)
         if isinstance(func, ast.Attribute) and func.attr in RECEIVER_MODE_METHODS and not module.defined_by_non_module(callee):
-            receiver = dotted(func.value)
+            receiver = model_key(func.value)
             if receiver is None and isinstance(func.value, ast.Call):  # `model.to(device).eval()`
                 receiver = module.kinds.wrapped_model(func.value, self.fn.model_keys)
             if receiver is not None:
@@ -278,7 +279,7 @@ class Walker:
         changes = {receiver: setting}
         prefix = receiver + "."
         for key in {*state.modes, *self.fn.model_keys}:  # eval()/train() reach every submodule (TORCH-FACTS 18)
-            if key.startswith(prefix):
+            if key.startswith(prefix) or element_of(key, receiver):
                 changes[key] = setting
         return changes
 

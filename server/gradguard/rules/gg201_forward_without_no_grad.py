@@ -269,8 +269,35 @@ RULE = Rule(
                         x.tags = tags.tolist()
                     return sentences
         """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, loader, dev_loader):
+                    self.model, self.loader, self.dev_loader = model, loader, dev_loader
+                    self.optimizer = torch.optim.Adam(self.model["generator"].parameters())
+                def _train_step(self, z):
+                    loss = self.model["generator"](z).mean()
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+                def _eval_step(self, z):
+                    self.model["generator"].eval()
+                    y = self.model["generator"](z)  # expect
+                    return y.mean().item()
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, criterion):
+                    self.model, self.criterion = model, criterion
+                    self.optimizer = torch.optim.Adam(self.model["generator"].parameters())
+                def _eval_step(self, z, y):
+                    with torch.no_grad():
+                        y_ = self.model["generator"](z)
+                    return self.criterion["mse"](y_, y).item()
+        """),
         example("""
             import torch
             from transformers import AutoModelForCausalLM, MistralCommonBackend
