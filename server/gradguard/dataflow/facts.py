@@ -31,7 +31,7 @@ from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
-MAX_ROUNDS = 3
+MAX_ROUNDS = 4
 WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -103,7 +103,7 @@ class ModuleFacts:
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
         self.context = (tuple(sorted(self.names.imported.items())), frozenset(self.module_classes),
-                        frozenset(self.kinds.factories))
+                        frozenset(self.kinds.factories), frozenset(self.kinds.factory_methods))
         self._dependencies: Optional[list[tuple[ast.Call, object, Summary, State]]] = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()

@@ -48,12 +48,34 @@ class ModelKinds:
         self.names = names
         self.classes = classes
         self.extra_names = frozenset(extra_names)
-        self.factories: set[str] = set()  # functions of this module annotated to return a module
+        self.factories: set[str] = set()  # functions of this module that return a new module
+        self.factory_methods: set[str] = set()  # methods of its classes that do: `self.model = self.define_graph()`
 
     def note_factories(self, tree: ast.Module) -> None:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self.is_annotated_model(node.returns):
                 self.factories.add(node.name)
+        for found, definitions in ((self.factories, tree.body),
+                                   (self.factory_methods, [d for c in tree.body if isinstance(c, ast.ClassDef) for d in c.body])):
+            for node in definitions:  # twice would find factories calling factories; once finds the usual builder
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._returns_new_module(node):
+                    found.add(node.name)
+
+    def _returns_new_module(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Ends with `return nn.Sequential(...)` (a class of the file, a torch layer, a fresh factory) and
+        returns nothing else. The last statement is looked at first: it rules out almost every function."""
+        last = node.body[-1]
+        if not isinstance(last, ast.Return) or last.value is None or self.created_mode(last.value, set()) is not Mode.TRAIN:
+            return False
+        stack = list(node.body[:-1])
+        while stack:  # statements only, not expressions, not nested definitions (cheap)
+            stmt = stack.pop()
+            if isinstance(stmt, ast.Return):
+                return False
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    stack.extend(getattr(stmt, name, ()))
+        return True
 
     def created_mode(self, value: ast.expr, known: set[str]) -> Optional[Mode]:
         """Mode of the model a call creates (TRAIN for a fresh module), UNKNOWN for a loaded one,
@@ -77,7 +99,8 @@ class ModelKinds:
         if qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper() \
                 and qualified not in SAME_MODEL_FUNCTIONS and not qualified.startswith("torch.nn.parameter"):
             return _layer_mode(qualified.rsplit(".", 1)[-1])
-        if isinstance(func, ast.Name) and func.id in self.factories:
+        if isinstance(func, ast.Name) and func.id in self.factories or \
+                isinstance(func, ast.Attribute) and func.attr in self.factory_methods and dotted(func.value) == "self":
             return Mode.TRAIN
         if qualified in MODULE_LOADERS:
             return Mode.UNKNOWN

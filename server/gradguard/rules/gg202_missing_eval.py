@@ -330,8 +330,42 @@ RULE = Rule(
             clf = Classifier().fit(train_loader)
             print(clf.predict(test_x))
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Classifier:
+                def define_graph(self):
+                    return nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+                def fit(self, X, y, X_dev=None):
+                    self.model = self.define_graph()
+                    opt = torch.optim.Adam(self.model.parameters())
+                    for epoch in range(10):
+                        loss = nn.functional.cross_entropy(self.model(X), y)
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                        if X_dev is not None:
+                            self.dev_predictions = self.predict(X_dev)
+                    return self
+                def predict_proba(self, X):
+                    with torch.no_grad():
+                        return torch.softmax(self.model(X), dim=1).numpy()  # expect
+                def predict(self, X):
+                    return self.predict_proba(X).argmax(1)
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            import torch.nn as nn
+            class Builder:
+                def build(self):
+                    return nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
+                def test(self):
+                    net = self.build()
+                    with torch.no_grad():
+                        assert net(torch.ones(1, 4)).shape == (1, 2)
+        """),
         example("""
             import torch
             class Classifier:
