@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ..config import Config
@@ -26,6 +26,7 @@ from .models import ModelKinds, element_of, model_key, module_classes, module_me
 from ..vocabulary import (BACKWARD_METHODS, COPYING_FUNCTIONS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
                           GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
 from .names import Names, dotted
+from .specialize import constant_tested_params, passed_constants
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, relevant_positions, word_positions
 from .traverse import children, descendants
@@ -70,6 +71,7 @@ class FunctionFacts:
     own_nodes_found: Optional[list[ast.AST]] = None  # see ModuleFacts.own_nodes
     instances: Optional[dict[str, str]] = None  # see ModuleFacts.instance_class
     aliases: tuple[tuple[str, str], ...] = ()  # `model = self.model`: one model under two names (aliases.py)
+    constant_params: frozenset[str] = frozenset()  # compared with constants by its `if`s (specialize.py)
 
     @property
     def is_method(self) -> bool:
@@ -108,6 +110,7 @@ class ModuleFacts:
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
         self._effects: dict[int, list[ast.expr]] = {}
+        self._specialized: dict[tuple, tuple[Summary, State, Summary]] = {}  # see _summary_for
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
@@ -146,6 +149,9 @@ class ModuleFacts:
             facts.model_keys = set(self._remembered(("model keys", node, outer, self.context),
                                                     lambda: frozenset(self._model_keys(node, facts, outer))))
             self._note_aliases(facts)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                facts.constant_params = self._remembered(("constant params", node),
+                                                         lambda: constant_tested_params(self.own_nodes(facts), facts.params))
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
@@ -437,7 +443,7 @@ class ModuleFacts:
         return key  # `self.` attributes and globals keep their name
 
     def apply_summary(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call, state: State, caller: FunctionFacts) -> State:
-        summary = callee.summary
+        summary = self._summary_for(callee, call)
         if summary.grad_exit is not None:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
         if summary.mode_exit:
@@ -449,6 +455,29 @@ class ModuleFacts:
                     changes[target] = _substitute(mode, callee.entry.mode(key), state.mode(target), call)
             state = state.with_modes(changes)
         return state
+
+    def _summary_for(self, callee: "FunctionFacts | ImportedFunction", call: ast.Call) -> Summary:
+        """The callee's summary, or the one for the constants this call passes (`self.set_mode("eval")`)."""
+        if not isinstance(callee, FunctionFacts) or not callee.constant_params or not callee.walked:
+            return callee.summary
+        constants = passed_constants(callee.node, callee.params, callee.constant_params, call,  # type: ignore[arg-type]
+                                     callee.is_method and isinstance(call.func, ast.Attribute))
+        if not constants:
+            return callee.summary
+        key = (id(callee), constants)
+        found = self._specialized.get(key)
+        if found is not None and found[0] is callee.summary and found[1] is callee.entry:
+            return found[2]
+        self._specialized[key] = (callee.summary, callee.entry, callee.summary)  # a recursive call gets the general one
+        probe = replace(callee, calls={}, suspends=[], loops={}, exits=[])
+        walker = Walker(self, probe, probe.calls, probing=True)
+        walker.constants = dict(constants)
+        end = walker.block(probe.node.body, probe.entry)  # type: ignore[union-attr]
+        if end is not None:
+            probe.exits.append(end)
+        summary = self._summarise(probe)
+        self._specialized[key] = (callee.summary, callee.entry, summary)
+        return summary
 
     # ---- the rounds ---------------------------------------------------------------------------
     def solve(self) -> None:

@@ -16,6 +16,7 @@ from .aliases import mirrored
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .models import element_of, model_key
 from .names import dotted
+from .specialize import branch_taken
 from .traverse import children, descendants
 from .state import Grad, Mode, Possible, Setting, State, join_all, only
 
@@ -56,6 +57,7 @@ class Walker:
         # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
         # a `return`, `break` or `continue` leaves the block and its __exit__ restores that mode
         self.with_entries: list[tuple[int, Possible]] = []
+        self.constants: dict[str, object] = {}  # parameters known to hold these values (specialize.py)
 
     # ---- statements -------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], state: Optional[State]) -> Optional[State]:
@@ -72,6 +74,9 @@ class Walker:
 
     def if_block(self, node: ast.If, state: State) -> Optional[State]:
         state = self.expr(node.test, state)
+        taken = branch_taken(node.test, self.constants) if self.constants else None
+        if taken is not None:  # a walk for the constants a call passes (specialize.py)
+            return self.block(node.body if taken else node.orelse, state)
         return join_all([self.block(node.body, state), self.block(node.orelse, state)])
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> Optional[State]:

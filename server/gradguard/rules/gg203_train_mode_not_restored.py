@@ -287,8 +287,54 @@ RULE = Rule(
                             if step % 100 == 0:
                                 self.sample()  # expect
         """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net, opt, loader, fixed_z):
+                    self.net, self.opt, self.loader, self.fixed_z = net, opt, loader, fixed_z
+                def set_mode(self, mode="train"):
+                    if mode == "train":
+                        self.net.train()
+                    elif mode == "eval":
+                        self.net.eval()
+                def sample(self):
+                    self.set_mode("eval")
+                    with torch.no_grad():
+                        return self.net(self.fixed_z)
+                def fit(self):
+                    self.set_mode()
+                    for step, x in enumerate(self.loader):
+                        self.net(x).sum().backward()
+                        self.opt.step()
+                        if step % 100 == 0:
+                            self.sample()  # expect
+        """),
     ),
     silent=(
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net, opt, loader, fixed_z):
+                    self.net, self.opt, self.loader, self.fixed_z = net, opt, loader, fixed_z
+                def set_mode(self, mode="train"):
+                    if mode == "train":
+                        self.net.train()
+                    elif mode == "eval":
+                        self.net.eval()
+                def sample(self):
+                    self.set_mode("eval")
+                    with torch.no_grad():
+                        out = self.net(self.fixed_z)
+                    self.set_mode("train")
+                    return out
+                def fit(self):
+                    self.set_mode()
+                    for step, x in enumerate(self.loader):
+                        self.net(x).sum().backward()
+                        self.opt.step()
+                        if step % 100 == 0:
+                            self.sample()
+        """),
         example("""
             import torch
             class Runner:
