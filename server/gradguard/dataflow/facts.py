@@ -20,6 +20,7 @@ from ..config import Config
 from .aliases import attribute_aliases
 from ..lines import line_starts
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
+from .elements import literal_elements
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import ModelKinds, element_of, model_key, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
@@ -448,8 +449,15 @@ class ModuleFacts:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
         if summary.mode_exit:
             mapping = self.argument_map(callee, call, caller)
+            elements = _literal_arguments(callee, call)
             changes = {}
             for key, mode in summary.mode_exit.items():
+                if key in elements:  # `set_mode("eval", [g, d])`: each model of the list
+                    changes.update((target, _substitute(mode, callee.entry.mode(key), state.mode(target), call))
+                                   for target in elements[key])
+                    continue
+                if key.split(".", 1)[0] in callee.params and key.split(".", 1)[0] not in mapping:
+                    continue  # passed something that is not a name (`evaluate(build())`): nothing of the caller's
                 target = self.caller_key(key, mapping)
                 if target is not None:
                     changes[target] = _substitute(mode, callee.entry.mode(key), state.mode(target), call)
@@ -768,6 +776,18 @@ def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None
         return (call, None)
     identity = callee.node if isinstance(callee, FunctionFacts) else (callee.name, tuple(callee.params))
     return (call, identity, callee.summary, callee.entry)
+
+
+def _literal_arguments(callee: "FunctionFacts | ImportedFunction", call: ast.Call) -> dict[str, list[str]]:
+    """Parameter -> the names in the list or tuple literal passed for it."""
+    through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
+    params = callee.params[1:] if through_receiver else callee.params
+    found = {}
+    for param, arg in [*zip(params, call.args), *((k.arg, k.value) for k in call.keywords if k.arg)]:
+        elements = literal_elements(arg)
+        if elements is not None:
+            found[param] = elements
+    return found
 
 
 def _receiver(call: ast.Call) -> Optional[str]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
 from .aliases import mirrored
+from .elements import element_loop, none_branch
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
 from .models import element_of, model_key
 from .names import dotted
@@ -58,6 +59,7 @@ class Walker:
         # a `return`, `break` or `continue` leaves the block and its __exit__ restores that mode
         self.with_entries: list[tuple[int, Possible]] = []
         self.constants: dict[str, object] = {}  # parameters known to hold these values (specialize.py)
+        self.last_back: Optional[State] = None  # the back edge of the loop walked last
 
     # ---- statements -------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], state: Optional[State]) -> Optional[State]:
@@ -77,11 +79,35 @@ class Walker:
         taken = branch_taken(node.test, self.constants) if self.constants else None
         if taken is not None:  # a walk for the constants a call passes (specialize.py)
             return self.block(node.body if taken else node.orelse, state)
-        return join_all([self.block(node.body, state), self.block(node.orelse, state)])
+        body, orelse = state, state
+        none = none_branch(node.test)
+        if none is not None and none[0] in self.fn.model_keys:  # `if m is None: continue`: no model there
+            if none[1]:
+                body = state.with_mode(none[0], frozenset())
+            else:
+                orelse = state.with_mode(none[0], frozenset())
+        return join_all([self.block(node.body, body), self.block(node.orelse, orelse)])
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> Optional[State]:
         state = self.expr(node.iter, state)
-        return self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
+        after = self.loop(node, state, val=any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter)))
+        element = element_loop(node)
+        if element is not None and after is not None and element[0] in self.fn.model_keys:
+            after = self.switch_every_element(node, *element, after)
+        return after
+
+    def switch_every_element(self, node: ast.For | ast.AsyncFor, element: str, container: str, after: State) -> State:
+        """`for m in models: m.eval()`: when every path through the body set the element's mode, every
+        model of the container is in that mode after the loop (not when some are skipped:
+        `if isinstance(m, nn.BatchNorm2d): m.eval()`)."""
+        mode = self.last_back.mode(element) if self.last_back is not None else frozenset()
+        inside = _node_ids(node)
+        if not mode or any(s.origin is None or id(s.origin) not in inside for s in mode):
+            return after
+        changes = {key: mode for key in {*after.modes, *self.fn.model_keys}
+                   if key.startswith(container + ".") or element_of(key, container)}
+        changes[container] = mode
+        return after.with_modes(changes)
 
     def while_loop(self, node: ast.While, state: State) -> Optional[State]:
         state = self.expr(node.test, state)
@@ -170,6 +196,7 @@ class Walker:
             if new_head == head:
                 break
             head = new_head  # type: ignore[assignment]
+        self.last_back = back
         self.loop_val = outer_val
         if not self.probing:
             self.record_loop(node, back)

@@ -309,8 +309,61 @@ RULE = Rule(
                         if step % 100 == 0:
                             self.sample()  # expect
         """),
+        example("""
+            import torch
+            def set_mode(mode, models):
+                for m in models:
+                    if m is None:
+                        continue
+                    if mode == "train":
+                        m.train()
+                    if mode == "eval":
+                        m.eval()
+            def check_accuracy(generator, executor, loader):
+                set_mode("eval", [generator, executor])
+                with torch.no_grad():
+                    return sum((executor(generator(x)).argmax(1) == y).sum().item() for x, y in loader)
+            def train_loop(generator, executor, loader, val_loader):
+                opt = torch.optim.Adam([*generator.parameters(), *executor.parameters()])
+                set_mode("train", [generator, executor])
+                for step, (x, y) in enumerate(loader):
+                    torch.nn.functional.cross_entropy(executor(generator(x)), y).backward()
+                    opt.step()
+                    if step % 1000 == 0:
+                        check_accuracy(generator, executor, val_loader)  # expect
+        """),
     ),
     silent=(
+        example("""
+            import copy
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+            def fit(model, loader, val_loader, opt):
+                model.train()
+                for epoch in range(3):
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    evaluate(copy.deepcopy(model), val_loader)
+        """),
+        example("""
+            import torch
+            def freeze_batch_norm(model):
+                for m in model.modules():
+                    if isinstance(m, torch.nn.BatchNorm2d):
+                        m.eval()
+            def train_loop(model, loader):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                model.train()
+                for epoch in range(10):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        opt.step()
+                    freeze_batch_norm(model)
+        """),
         example("""
             import torch
             class Trainer:

@@ -104,9 +104,13 @@ class Intent:
             return Evidence(lambda report: f"loop over `{loader}`", ((event.loop_val, "evaluation loop"),))
         mode = event.state.mode(event.model) if event.model is not None else frozenset()
         if explicit_eval_counts and only(mode, Mode.EVAL) and all(s.via in ("call", "callee") for s in mode):
-            origin = first_origin(mode).origin
+            first = first_origin(mode)
+            origin = first.origin
             model = event.model
-            return Evidence(lambda report: f"after `{model}.eval()` at {report.line(origin)}",
+            # `model.eval()`, or a helper that switched it (`set_mode("eval", [model])`)
+            switch = f"`{model}.eval()`" if first.via == "call" or not isinstance(origin, ast.Call) \
+                else f"`{dotted(origin.func)}()`, which switched it to eval mode,"
+            return Evidence(lambda report: f"after {switch} at {report.line(origin)}",
                             ((origin, "switched to eval mode here"),))
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
