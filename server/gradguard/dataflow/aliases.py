@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from typing import Callable, Iterable
+from typing import Callable
 
 from .names import dotted
 from .state import Possible, State
 
 
-def attribute_aliases(nodes: Iterable[ast.AST], params: list[str],
-                      same_object: Callable[[ast.expr, str], bool]) -> tuple[tuple[str, str], ...]:
-    """(local name, attribute chain) pairs: `model = self.model`, `model, args = self.model, self.args`.
-    `same_object(value, name)`: the value is the object `name` holds, or wraps its modules."""
+def attribute_aliases(nodes: list[ast.AST], params: list[str], same_object: Callable[[ast.expr, str], bool],
+                      wanted: Callable[[str, str], bool]) -> tuple[tuple[str, str], ...]:
+    """(local name, attribute chain) pairs among those `wanted` (a model under either name): `model =
+    self.model`, `model, args = self.model, self.args`. `same_object(value, name)`: the value is the object
+    `name` holds, or wraps its modules. One cheap pass finds the assignments; only a function that has
+    one we want is looked at again for what else binds the names."""
+    candidates = [pair for node in nodes if node.__class__ is ast.Assign and len(node.targets) == 1  # type: ignore[attr-defined]
+                  for pair in _pairs(node.targets[0], node.value) if wanted(*pair)]  # type: ignore[attr-defined]
+    if not candidates:
+        return ()
     bound: Counter[str] = Counter(params)
     assigned_attributes: set[str] = set()
-    candidates: list[tuple[str, str]] = []
     kept: set[int] = set()  # the targets of `model = DDP(model)`
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
@@ -33,8 +38,6 @@ def attribute_aliases(nodes: Iterable[ast.AST], params: list[str],
             key = dotted(node)
             if key is not None:
                 assigned_attributes.add(key)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            candidates.extend(_pairs(node.targets[0], node.value))
     return tuple((name, attribute) for name, attribute in candidates if bound[name] == 1
                  and not any(attribute == a or attribute.startswith(a + ".") for a in assigned_attributes))
 

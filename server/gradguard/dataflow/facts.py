@@ -152,7 +152,7 @@ class ModuleFacts:
             self._note_aliases(facts)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 facts.constant_params = self._remembered(("constant params", node),
-                                                         lambda: constant_tested_params(self.own_nodes(facts), facts.params))
+                                                         lambda: constant_tested_params(node, self.own_nodes(facts), facts.params))
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
@@ -186,9 +186,12 @@ class ModuleFacts:
                 if self.kinds.is_annotated_model(arg.annotation):
                     keys.add(arg.arg)
         assignments = []
+        subscripts = []  # called elements of containers: `self.model["generator"](z)`
         for child in self.own_nodes(facts):
-            if isinstance(child, ast.Call) and self.duck_typing:
-                receiver = module_method_receiver(child)
+            if isinstance(child, ast.Call):
+                if child.func.__class__ is ast.Subscript:
+                    subscripts.append(child.func)
+                receiver = module_method_receiver(child) if self.duck_typing else None
                 if receiver is not None:
                     keys.add(receiver)
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
@@ -206,16 +209,16 @@ class ModuleFacts:
                     keys.update(k for k in map(dotted, targets) if k)
             if len(keys) == known:
                 break
-        keys.update(_called_elements(self.own_nodes(facts), keys))
+        keys.update(_called_elements(subscripts, keys))
         return keys
 
     def _note_aliases(self, facts: FunctionFacts) -> None:
         """`model = self.model` where either name is a model: both are, and they switch together."""
         if isinstance(facts.node, ast.Module):
             return
-        pairs = self._remembered(("aliases", facts.node, self.context),
-                                 lambda: attribute_aliases(self.own_nodes(facts), facts.params, self._same_object))
-        facts.aliases = tuple(pair for pair in pairs if pair[0] in facts.model_keys or pair[1] in facts.model_keys)
+        keys = frozenset(facts.model_keys)
+        facts.aliases = self._remembered(("aliases", facts.node, keys, self.context), lambda: attribute_aliases(
+            self.own_nodes(facts), facts.params, self._same_object, lambda name, attribute: name in keys or attribute in keys))
         for pair in facts.aliases:
             facts.model_keys.update(pair)
 
@@ -804,14 +807,13 @@ def _class_named(expr: Optional[ast.expr]) -> Optional[str]:
     return None
 
 
-def _called_elements(nodes: list[ast.AST], keys: set[str]) -> set[str]:
+def _called_elements(subscripts: list[ast.Subscript], keys: set[str]) -> set[str]:
     """`self.model["generator"](z)` where `self.model` holds modules: the element is a model."""
     found = set()
-    for node in nodes:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
-            key = model_key(node.func)
-            if key is not None and dotted(node.func.value) in keys:
-                found.add(key)
+    for subscript in subscripts:
+        key = model_key(subscript)
+        if key is not None and dotted(subscript.value) in keys:
+            found.add(key)
     return found
 
 

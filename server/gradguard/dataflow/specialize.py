@@ -11,23 +11,22 @@ call passes or leaves at their defaults, taking only the branches they select.
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Optional
+from typing import Optional
 
-CONSTANT_TYPES = (str, int, bool, type(None))  # what a test may compare a parameter with
+CONSTANT_TYPES = (str, int, bool, type(None))  # what a call may pass for a tested parameter
 
 
-def constant_tested_params(nodes: Iterable[ast.AST], params: list[str]) -> frozenset[str]:
-    """The parameters an `if` compares with a constant (`mode == "eval"`, `if train:`), when the
-    function never assigns them."""
-    tested: set[str] = set()
-    rebound: set[str] = set()
-    for node in nodes:
-        if isinstance(node, ast.If):
-            name = _tested_name(node.test)
-            if name in params:
-                tested.add(name)  # type: ignore[arg-type]
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            rebound.add(node.id)
+def constant_tested_params(node: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST],
+                           params: list[str]) -> frozenset[str]:
+    """The parameters an `if` compares with a string or number (`mode == "eval"`) or tests as a flag with a
+    `True`/`False` default (`if train:`), when the function never assigns them. The `if`s first (cheap);
+    the rest only when one tests a parameter."""
+    flags = {arg.arg for arg, default in _defaults(node) if isinstance(default, ast.Constant) and isinstance(default.value, bool)}
+    tested = {name for child in nodes if child.__class__ is ast.If for name in [_tested_name(child.test, flags)]  # type: ignore[attr-defined]
+              if name in params}
+    if not tested:
+        return frozenset()
+    rebound = {node.id for node in nodes if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
     return frozenset(tested - rebound)
 
 
@@ -35,11 +34,8 @@ def passed_constants(node: ast.FunctionDef | ast.AsyncFunctionDef, params: list[
                      call: ast.Call, through_receiver: bool) -> tuple[tuple[str, object], ...]:
     """(parameter, value) for the tested parameters that `call` passes as constants or leaves at a constant
     default; () when one of them gets a value we cannot know."""
-    args = node.args
-    positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-    defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
-    given: dict[str, ast.expr] = dict(defaults)
+    positional = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+    given: dict[str, ast.expr] = {arg.arg: default for arg, default in _defaults(node)}
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return ()
     given.update(zip(positional[1:] if through_receiver else positional, call.args))
@@ -70,12 +66,20 @@ def branch_taken(test: ast.expr, constants: dict[str, object]) -> Optional[bool]
     return None
 
 
-def _tested_name(test: ast.expr) -> Optional[str]:
+def _tested_name(test: ast.expr, flags: set[str]) -> Optional[str]:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _tested_name(test.operand)
+        return _tested_name(test.operand, flags)
     if isinstance(test, ast.Name):
-        return test.id
+        return test.id if test.id in flags else None
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) \
-            and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) and isinstance(test.comparators[0], ast.Constant):
+            and isinstance(test.ops[0], (ast.Eq, ast.NotEq)) and isinstance(test.comparators[0], ast.Constant) \
+            and isinstance(test.comparators[0].value, (str, int)):
         return test.left.id
     return None
+
+
+def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr]]:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    return [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+            *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
