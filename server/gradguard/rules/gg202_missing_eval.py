@@ -358,6 +358,20 @@ RULE = Rule(
         example("""
             import torch
             import torch.nn as nn
+            class Tagger:
+                def build(self):
+                    return nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
+                def __init__(self):
+                    self.net = self.build()
+                def predict(self, x):
+                    with torch.no_grad():
+                        return self.net(x).argmax(1)
+            tagger = Tagger()
+            print(tagger.predict(torch.ones(1, 4)))
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
             class Builder:
                 def build(self):
                     return nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
