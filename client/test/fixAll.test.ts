@@ -9,8 +9,12 @@ interface Command {
   title: string;
 }
 
+interface Manifest {
+  contributes: { commands: Command[] };
+}
+
 // out/client/test/ -> the repository root
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as Manifest;
 const commands: Command[] = manifest.contributes.commands;
 
 test('each fix-all command is contributed with a title that says which fixes it applies', () => {

@@ -58,8 +58,10 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def is_eval_function_name(self, name: str) -> bool:
+        """`evaluate`, and private `_eval_step` alike."""
         return (
-            _eval_name_regex(self.eval_function_patterns + self.extend_eval_function_patterns).match(name) is not None
+            _eval_name_regex(self.eval_function_patterns + self.extend_eval_function_patterns).match(name.lstrip("_"))
+            is not None
         )
 
 

@@ -40,6 +40,7 @@ SAME_MODEL_FUNCTIONS = (
     "torch.nn.parallel.distributed.DistributedDataParallel",
     "copy.deepcopy",
 )
+COPYING_FUNCTIONS = ("copy.deepcopy",)  # of those, the ones that return another model (same weights, own mode)
 SAME_MODEL_METHODS = (
     "to",
     "cuda",

@@ -2,8 +2,9 @@
 findings in brief."""
 
 from gradguard import Config, analyze
-from gradguard.lsp.hover import API_TEXTS, why_in_brief
-from gradguard.lsp.hover import NOT_CALLED as NOT_CALLED_TEXT
+from gradguard.apis import API_TEXTS
+from gradguard.apis import NOT_CALLED as NOT_CALLED_TEXT
+from gradguard.lsp.hover import why_in_brief
 from gradguard.rules import RULES
 from lsp_helpers import NOT_CALLED, file_uri, hover_text, hover_until, open_doc, published, wait_until
 from pytest_lsp import LanguageClient

@@ -15,13 +15,14 @@ import ast
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, TypeVar, Union, overload
 
 from ..config import Config
 from ..lines import line_starts
 from ..vocabulary import (
     BACKWARD_METHODS,
+    COPYING_FUNCTIONS,
     FORWARD_METHODS,
     FRAMEWORK_EVAL_CALLBACKS,
     FRAMEWORK_EVAL_HOOKS,
@@ -32,11 +33,14 @@ from ..vocabulary import (
     PICKLE_LOADERS,
     THIRD_PARTY_ROOTS,
 )
+from .aliases import attribute_aliases
 from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
+from .elements import literal_elements
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import (
     ModelKinds,
+    model_key,
     module_classes,
     module_method_receiver,
     names_optimizer,
@@ -44,6 +48,7 @@ from .models import (
     uses_torch,
 )
 from .names import Names, dotted
+from .specialize import constant_tested_params, passed_constants
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, call_positions, relevant_positions
 from .traverse import children, descendants
@@ -53,13 +58,13 @@ S = TypeVar("S", bound=ast.stmt)
 T = TypeVar("T", bound=ast.stmt)
 Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
-MAX_ROUNDS = 3
+MAX_ROUNDS = 4
 WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
 STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
-# `self.model.eval()`, `Adam(self.model.parameters())`: a line where a class may show that an attribute is a model
-SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+\.(?:{'|'.join(MODULE_METHODS)})\s*\(")
+# `self.model.eval()`, `Adam(self.model["g"].parameters())`: a line where a class may show that an attribute is a model
+SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+(?:\[[^\]\n]*\])?\.(?:{'|'.join(MODULE_METHODS)})\s*\(")
 
 
 @dataclass
@@ -93,6 +98,8 @@ class FunctionFacts:
     last_training_step: int = 0  # line of the last training step of the last walk (0: none); see _trained_by
     own_nodes_found: list[ast.AST] | None = None  # see ModuleFacts.own_nodes
     instances: dict[str, str] | None = None  # see ModuleFacts.instance_class
+    aliases: tuple[tuple[str, str], ...] = ()  # `model = self.model`: one model under two names (aliases.py)
+    constant_params: frozenset[str] = frozenset()  # compared with constants by its `if`s (specialize.py)
 
     @property
     def is_method(self) -> bool:
@@ -137,11 +144,13 @@ class ModuleFacts:
             tuple(sorted(self.names.imported.items())),
             frozenset(self.module_classes),
             frozenset(self.kinds.factories),
+            frozenset(self.kinds.factory_methods),
         )
         self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
         self._effects: dict[int, list[ast.AST]] = {}
+        self._specialized: dict[tuple, tuple[Summary, State, Summary]] = {}  # see _summary_for
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
@@ -192,6 +201,11 @@ class ModuleFacts:
                     ("model keys", node, outer, self.context), lambda: frozenset(self._model_keys(node, facts, outer))
                 )
             )
+            self._note_aliases(facts)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                facts.constant_params = self._remembered(
+                    ("constant params", node), lambda: constant_tested_params(node, self.own_nodes(facts), facts.params)
+                )
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
@@ -226,20 +240,19 @@ class ModuleFacts:
                 if self.kinds.is_annotated_model(arg.annotation):
                     keys.add(arg.arg)
         assignments: list[tuple[list[ast.expr], ast.Call]] = []  # targets, value
+        subscripts: list[ast.Subscript] = []  # called elements of containers: `self.model["generator"](z)`
         for child in self.own_nodes(facts):
-            if isinstance(child, ast.Call) and self.duck_typing:
-                receiver = module_method_receiver(child)
+            if isinstance(child, ast.Call):
+                if isinstance(child.func, ast.Subscript):
+                    subscripts.append(child.func)
+                receiver = module_method_receiver(child) if self.duck_typing else None
                 if receiver is not None:
                     keys.add(receiver)
             elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(child.value, ast.Call):
                 assignments.append((child.targets if isinstance(child, ast.Assign) else [child.target], child.value))
         called = {n.func.id for n in self.own_nodes(facts) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        for (
-            targets,
-            value,
-        ) in (
-            assignments
-        ):  # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
+        # `net = torch.load(path)` then `net(x)`: a whole pickled module (a state dict is never called)
+        for targets, value in assignments:
             if self.names.qualified(value.func) in PICKLE_LOADERS:
                 keys.update(t.id for t in targets if isinstance(t, ast.Name) and t.id in called)
         for _ in range(2):  # twice: `net = Net(); model = net.to(device)`
@@ -249,7 +262,34 @@ class ModuleFacts:
                     keys.update(k for k in map(dotted, targets) if k)
             if len(keys) == known:
                 break
+        keys.update(_called_elements(subscripts, keys))
         return keys
+
+    def _note_aliases(self, facts: FunctionFacts) -> None:
+        """`model = self.model` where either name is a model: both are, and they switch together."""
+        if isinstance(facts.node, ast.Module):
+            return
+        keys = frozenset(facts.model_keys)
+        facts.aliases = self._remembered(
+            ("aliases", facts.node, keys, self.context),
+            lambda: attribute_aliases(
+                self.own_nodes(facts),
+                facts.params,
+                self._same_object,
+                lambda name, attribute: name in keys or attribute in keys,
+            ),
+        )
+        for pair in facts.aliases:
+            facts.model_keys.update(pair)
+
+    def _same_object(self, value: ast.expr, name: str) -> bool:
+        """`model.to(device)`, `DDP(model)`: the model `name` holds, or a wrapper running its modules (a copy
+        is not)."""
+        return (
+            self.kinds.wrapped_model(value, {name}) == name
+            and isinstance(value, ast.Call)
+            and (self.names.qualified(value.func) or "") not in COPYING_FUNCTIONS
+        )
 
     def _names_self_module_call(self, stmt: ast.stmt) -> bool:
         """A simple statement whose text calls a module method on a `self.` attribute (walking every
@@ -338,7 +378,7 @@ class ModuleFacts:
 
     def forward_model(self, call: ast.Call, fn: FunctionFacts) -> str | None:
         func = call.func
-        key = dotted(func)
+        key = model_key(func)
         if key is not None and key in fn.model_keys:
             return key
         if isinstance(func, ast.Attribute):
@@ -404,6 +444,16 @@ class ModuleFacts:
             if cls is not None:
                 return self.methods[cls].get(func.attr)
         return self._imported(call)
+
+    def defined_by_non_module(self, callee: FunctionFacts | ImportedFunction | None) -> bool:
+        """`self.eval()` in a trainer class that defines its own `eval` (its evaluation loop): a call of
+        that method, not `nn.Module.eval()`."""
+        return (
+            isinstance(callee, FunctionFacts)
+            and callee.cls is not None
+            and callee.is_method
+            and callee.cls.name not in self.module_classes
+        )
 
     def instance_class(self, key: str | None, fn: FunctionFacts) -> str | None:
         """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
@@ -492,18 +542,54 @@ class ModuleFacts:
     def apply_summary(
         self, callee: FunctionFacts | ImportedFunction, call: ast.Call, state: State, caller: FunctionFacts
     ) -> State:
-        summary = callee.summary
+        summary = self._summary_for(callee, call)
         if summary.grad_exit is not None:
             state = state.with_grad(_substitute(summary.grad_exit, callee.entry.grad, state.grad, call))
         if summary.mode_exit:
             mapping = self.argument_map(callee, call, caller)
-            changes = {}
+            elements = _literal_arguments(callee, call)
+            changes: dict[str, Possible] = {}
             for key, mode in summary.mode_exit.items():
+                if key in elements:  # `set_mode("eval", [g, d])`: each model of the list
+                    changes.update(
+                        (target, _substitute(mode, callee.entry.mode(key), state.mode(target), call))
+                        for target in elements[key]
+                    )
+                    continue
+                if key.split(".", 1)[0] in callee.params and key.split(".", 1)[0] not in mapping:
+                    continue  # passed something that is not a name (`evaluate(build())`): nothing of the caller's
                 target = self.caller_key(key, mapping)
                 if target is not None:
                     changes[target] = _substitute(mode, callee.entry.mode(key), state.mode(target), call)
             state = state.with_modes(changes)
         return state
+
+    def _summary_for(self, callee: FunctionFacts | ImportedFunction, call: ast.Call) -> Summary:
+        """The callee's summary, or the one for the constants this call passes (`self.set_mode("eval")`)."""
+        if not isinstance(callee, FunctionFacts) or not callee.constant_params or not callee.walked:
+            return callee.summary
+        node = callee.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return callee.summary
+        constants = passed_constants(
+            node, callee.params, callee.constant_params, call, callee.is_method and isinstance(call.func, ast.Attribute)
+        )
+        if not constants:
+            return callee.summary
+        key = (id(callee), constants)
+        found = self._specialized.get(key)
+        if found is not None and found[0] is callee.summary and found[1] is callee.entry:
+            return found[2]
+        self._specialized[key] = (callee.summary, callee.entry, callee.summary)  # a recursive call gets the general one
+        probe = replace(callee, calls={}, suspends=[], loops={}, exits=[])
+        walker = Walker(self, probe, probe.calls, probing=True)
+        walker.constants = dict(constants)
+        end = walker.block(node.body, probe.entry)
+        if end is not None:
+            probe.exits.append(end)
+        summary = self._summarise(probe)
+        self._specialized[key] = (callee.summary, callee.entry, summary)
+        return summary
 
     # ---- the rounds ---------------------------------------------------------------------------
     def solve(self) -> None:
@@ -852,6 +938,18 @@ def _dependency(call: ast.Call, callee: FunctionFacts | ImportedFunction | None)
     return (call, identity, callee.summary, callee.entry)
 
 
+def _literal_arguments(callee: FunctionFacts | ImportedFunction, call: ast.Call) -> dict[str, list[str]]:
+    """Parameter -> the names in the list or tuple literal passed for it."""
+    through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
+    params = callee.params[1:] if through_receiver else callee.params
+    found = {}
+    for param, arg in [*zip(params, call.args), *((k.arg, k.value) for k in call.keywords if k.arg)]:
+        elements = literal_elements(arg)
+        if elements is not None:
+            found[param] = elements
+    return found
+
+
 def _receiver(call: ast.Call) -> str | None:
     """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
     return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -864,6 +962,16 @@ def _class_named(expr: ast.expr | None) -> str | None:
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str) and expr.value.isidentifier():
         return expr.value
     return None
+
+
+def _called_elements(subscripts: list[ast.Subscript], keys: set[str]) -> set[str]:
+    """`self.model["generator"](z)` where `self.model` holds modules: the element is a model."""
+    found = set()
+    for subscript in subscripts:
+        key = model_key(subscript)
+        if key is not None and dotted(subscript.value) in keys:
+            found.add(key)
+    return found
 
 
 def _switches_mode(value: ast.expr) -> bool:

@@ -77,12 +77,40 @@ class ModelKinds:
         self.names = names
         self.classes = classes
         self.extra_names = frozenset(extra_names)
-        self.factories: set[str] = set()  # functions of this module annotated to return a module
+        self.factories: set[str] = set()  # functions of this module that return a new module
+        self.factory_methods: set[str] = set()  # methods of its classes that do: `self.model = self.define_graph()`
 
     def note_factories(self, tree: ast.Module) -> None:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self.is_annotated_model(node.returns):
                 self.factories.add(node.name)
+        for found, definitions in (
+            (self.factories, tree.body),
+            (self.factory_methods, [d for c in tree.body if isinstance(c, ast.ClassDef) for d in c.body]),
+        ):
+            for node in definitions:  # twice would find factories calling factories; once finds the usual builder
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._returns_new_module(node):
+                    found.add(node.name)
+
+    def _returns_new_module(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Ends with `return nn.Sequential(...)` (a class of the file, a torch layer, a fresh factory) and
+        returns nothing else. The last statement is looked at first: it rules out almost every function."""
+        last = node.body[-1]
+        if (
+            not isinstance(last, ast.Return)
+            or last.value is None
+            or self.created_mode(last.value, set()) is not Mode.TRAIN
+        ):
+            return False
+        stack = list(node.body[:-1])
+        while stack:  # statements only, not expressions, not nested definitions (cheap)
+            stmt = stack.pop()
+            if isinstance(stmt, ast.Return):
+                return False
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    stack.extend(getattr(stmt, name, ()))
+        return True
 
     def created_mode(self, value: ast.expr, known: set[str]) -> Mode | None:
         """Mode of the model a call creates (TRAIN for a fresh module), UNKNOWN for a loaded one,
@@ -114,7 +142,9 @@ class ModelKinds:
             and not qualified.startswith("torch.nn.parameter")
         ):
             return _layer_mode(qualified.rsplit(".", 1)[-1])
-        if isinstance(func, ast.Name) and func.id in self.factories:
+        if (isinstance(func, ast.Name) and func.id in self.factories) or (
+            isinstance(func, ast.Attribute) and func.attr in self.factory_methods and dotted(func.value) == "self"
+        ):
             return Mode.TRAIN
         if qualified in MODULE_LOADERS:
             return Mode.UNKNOWN
@@ -178,14 +208,38 @@ def uses_torch(names: Names) -> bool:
     return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
 
 
+def model_key(expr: ast.expr) -> str | None:
+    """How a model expression is named in the state: `self.net` -> "self.net", and an element of a
+    container of modules by a constant index: `self.model["generator"]` -> "self.model['generator']"."""
+    key = dotted(expr)
+    if (
+        key is None
+        and isinstance(expr, ast.Subscript)
+        and isinstance(expr.slice, ast.Constant)
+        and isinstance(expr.slice.value, (str, int))
+        and not isinstance(expr.slice.value, bool)
+    ):
+        container = dotted(expr.value)
+        return f"{container}[{expr.slice.value!r}]" if container is not None else None
+    return key
+
+
+def element_of(key: str, container: str) -> bool:
+    """`self.model['generator']` is an element of `self.model`."""
+    return key.startswith(container + "[")
+
+
 def module_method_receiver(call: ast.Call) -> str | None:
-    """`model.eval()` -> "model": calls only a module answers to make their receiver a model."""
+    """`model.eval()` -> "model": calls only a module answers to make their receiver a model. For an element
+    of a container by a variable index (`self.model[key].eval()`), the container: it holds modules."""
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr not in MODULE_METHODS:
         return None
     if len(call.args) + len(call.keywords) not in MODULE_METHODS[func.attr]:
         return None
-    receiver = dotted(func.value)
+    receiver = model_key(func.value)
+    if receiver is None and isinstance(func.value, ast.Subscript):
+        receiver = dotted(func.value.value)
     if receiver is not None and func.attr in SHARED_STATE_METHODS and names_training_state(receiver):
         return None
     return receiver

@@ -14,8 +14,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
+from .aliases import mirrored
+from .elements import element_loop, none_branch
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
+from .models import element_of, model_key
 from .names import dotted
+from .specialize import branch_taken
 from .state import Grad, Mode, Possible, Setting, State, join_all, only
 from .traverse import children, descendants
 
@@ -77,6 +81,8 @@ class Walker:
         # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
         # a `return`, `break` or `continue` leaves the block and its __exit__ restores that mode
         self.with_entries: list[tuple[int, Possible]] = []
+        self.constants: dict[str, object] = {}  # parameters known to hold these values (specialize.py)
+        self.last_back: State | None = None  # the back edge of the loop walked last
 
     # ---- statements -------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], state: State | None) -> State | None:
@@ -95,12 +101,42 @@ class Walker:
 
     def if_block(self, node: ast.If, state: State) -> State | None:
         state = self.expr(node.test, state)
-        return join_all([self.block(node.body, state), self.block(node.orelse, state)])
+        taken = branch_taken(node.test, self.constants) if self.constants else None
+        if taken is not None:  # a walk for the constants a call passes (specialize.py)
+            return self.block(node.body if taken else node.orelse, state)
+        body, orelse = state, state
+        none = none_branch(node.test)
+        if none is not None and none[0] in self.fn.model_keys:  # `if m is None: continue`: no model there
+            if none[1]:
+                body = state.with_mode(none[0], frozenset())
+            else:
+                orelse = state.with_mode(none[0], frozenset())
+        return join_all([self.block(node.body, body), self.block(node.orelse, orelse)])
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
         state = self.expr(node.iter, state)
         evaluation_data = any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter))
-        return self.loop(node, state, val=node if evaluation_data else None)
+        after = self.loop(node, state, val=node if evaluation_data else None)
+        element = element_loop(node)
+        if element is not None and after is not None and element[0] in self.fn.model_keys:
+            after = self.switch_every_element(node, *element, after)
+        return after
+
+    def switch_every_element(self, node: ast.For | ast.AsyncFor, element: str, container: str, after: State) -> State:
+        """`for m in models: m.eval()`: when every path through the body set the element's mode, every
+        model of the container is in that mode after the loop (not when some are skipped:
+        `if isinstance(m, nn.BatchNorm2d): m.eval()`)."""
+        mode = self.last_back.mode(element) if self.last_back is not None else frozenset()
+        inside = _node_ids(node)
+        if not mode or any(s.origin is None or id(s.origin) not in inside for s in mode):
+            return after
+        changes = {
+            key: mode
+            for key in {*after.modes, *self.fn.model_keys}
+            if key.startswith(container + ".") or element_of(key, container)
+        }
+        changes[container] = mode
+        return after.with_modes(changes)
 
     def while_loop(self, node: ast.While, state: State) -> State | None:
         state = self.expr(node.test, state)
@@ -167,9 +203,10 @@ class Walker:
         created = kinds.created_mode(value, self.fn.model_keys)
         if created is not None:
             return {key: frozenset({Setting(created, node, "constructed")})}
-        inner = kinds.wrapped_model(value, self.fn.model_keys)
-        if inner is not None:
-            return {key: state.mode(inner)}  # the call's own effect (`.eval()`) was applied to `inner`
+        # `model.to(device)`: the call's own effect (`.eval()`) was applied to `inner`; `model = self.model`: one object
+        inner = kinds.wrapped_model(value, self.fn.model_keys) or dotted(value)
+        if inner is not None and inner in self.fn.model_keys:
+            return {key: state.mode(inner)}
         return {key: frozenset({Setting(Mode.UNKNOWN, node, "assigned")})}
 
     def loop(
@@ -191,6 +228,7 @@ class Walker:
             if new_head == head:
                 break
             head = new_head  # type: ignore[assignment]  # joined with `entry`: never None
+        self.last_back = back
         self.loop_val = outer_val
         if not self.probing:
             self.record_loop(node, back)
@@ -273,6 +311,10 @@ class Walker:
         return state
 
     def call(self, node: ast.Call, state: State) -> State:
+        after = self.apply_call(node, state)
+        return mirrored(self.fn.aliases, state, after) if self.fn.aliases and after is not state else after
+
+    def apply_call(self, node: ast.Call, state: State) -> State:
         module = self.module
         qualified = module.names.qualified(node.func)
         model = module.forward_model(node, self.fn)
@@ -283,8 +325,13 @@ class Walker:
             grad = BOOL_LITERALS.get(value, Grad.UNKNOWN) if isinstance(value, bool) else Grad.UNKNOWN
             return state.with_grad(frozenset({Setting(grad, node, "call")}))
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in RECEIVER_MODE_METHODS:
-            receiver = dotted(func.value)
+        callee = module.resolve_call(node, self.fn)
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in RECEIVER_MODE_METHODS
+            and not module.defined_by_non_module(callee)
+        ):
+            receiver = model_key(func.value)
             if receiver is None and isinstance(func.value, ast.Call):  # `model.to(device).eval()`
                 receiver = module.kinds.wrapped_model(func.value, self.fn.model_keys)
             if receiver is not None:
@@ -294,7 +341,6 @@ class Walker:
                 if func.attr in WEIGHT_LOADING_METHODS and receiver in self.fn.model_keys:
                     loaded = frozenset(Setting(s.value, node, "loaded") for s in state.mode(receiver))
                     return state.with_mode(receiver, loaded)
-        callee = module.resolve_call(node, self.fn)
         if callee is not None:
             return module.apply_summary(callee, node, state, self.fn)
         return self.hand_over_models(node, state)
@@ -304,7 +350,7 @@ class Walker:
         changes = {receiver: setting}
         prefix = receiver + "."
         for key in {*state.modes, *self.fn.model_keys}:  # eval()/train() reach every submodule (TORCH-FACTS 18)
-            if key.startswith(prefix):
+            if key.startswith(prefix) or element_of(key, receiver):
                 changes[key] = setting
         return changes
 

@@ -49,8 +49,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
         report.add(
             RULE,
             event.node,
-            f"forward pass of `{event.model}` in evaluation code records a graph: wrap it in "
-            f"`torch.no_grad()`. It is evaluation code ({evidence.say(report)}) and nothing here needs "
+            f"`{event.model}` runs with gradients on in evaluation code: wrap it in `torch.no_grad()`. "
+            f"It is evaluation code ({evidence.say(report)}) and nothing here needs "
             "gradients: autograd keeps the activations alive, and `model.eval()` does not disable gradient "
             f"tracking{nor_volatile}",
             related=[
@@ -298,6 +298,22 @@ RULE = Rule(
                         x.tags = tags.tolist()
                     return sentences
         """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, loader, dev_loader):
+                    self.model, self.loader, self.dev_loader = model, loader, dev_loader
+                    self.optimizer = torch.optim.Adam(self.model["generator"].parameters())
+                def _train_step(self, z):
+                    loss = self.model["generator"](z).mean()
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+                def _eval_step(self, z):
+                    self.model["generator"].eval()
+                    y = self.model["generator"](z)  # expect
+                    return y.mean().item()
+        """),
     ),
     silent=(
         example("""
@@ -309,6 +325,17 @@ RULE = Rule(
                     for x, _ in loader:
                         logits.append(model(x))
                 return torch.cat(logits)
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, criterion):
+                    self.model, self.criterion = model, criterion
+                    self.optimizer = torch.optim.Adam(self.model["generator"].parameters())
+                def _eval_step(self, z, y):
+                    with torch.no_grad():
+                        y_ = self.model["generator"](z)
+                    return self.criterion["mse"](y_, y).item()
         """),
         example("""
             import torch

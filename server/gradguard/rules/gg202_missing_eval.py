@@ -404,6 +404,29 @@ RULE = Rule(
                     scores = model(image)  # expect
                     print(extractor(scores.argmax().item(), scores))
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Classifier:
+                def define_graph(self):
+                    return nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+                def fit(self, X, y, X_dev=None):
+                    self.model = self.define_graph()
+                    opt = torch.optim.Adam(self.model.parameters())
+                    for epoch in range(10):
+                        loss = nn.functional.cross_entropy(self.model(X), y)
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                        if X_dev is not None:
+                            self.dev_predictions = self.predict(X_dev)
+                    return self
+                def predict_proba(self, X):
+                    with torch.no_grad():
+                        return torch.softmax(self.model(X), dim=1).numpy()  # expect
+                def predict(self, X):
+                    return self.predict_proba(X).argmax(1)
+        """),
     ),
     silent=(
         example("""
@@ -419,6 +442,31 @@ RULE = Rule(
                     model(x).sum().backward()
                     opt.step()
                 evaluate(model, val_loader)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Tagger:
+                def build(self):
+                    return nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
+                def __init__(self):
+                    self.net = self.build()
+                def predict(self, x):
+                    with torch.no_grad():
+                        return self.net(x).argmax(1)
+            tagger = Tagger()
+            print(tagger.predict(torch.ones(1, 4)))
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Builder:
+                def build(self):
+                    return nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
+                def test(self):
+                    net = self.build()
+                    with torch.no_grad():
+                        assert net(torch.ones(1, 4)).shape == (1, 2)
         """),
         example("""
             import torch

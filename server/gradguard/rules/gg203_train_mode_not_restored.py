@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import ast
+
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update
+from ..dataflow.names import dotted
 from ..dataflow.state import Mode, Setting, only
 from ..fixdata import ModelInLoop
 from ..report import Report
+from ..vocabulary import BACKWARD_METHODS
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
@@ -42,6 +46,8 @@ def _trains(
     """The event trains `key` while it is still in the eval mode `setting` left it in: an optimizer
     step after a forward pass of `key` that records a graph (a frozen backbone or an EMA copy run
     under no_grad is not trained), or a call of a helper that trains what it is given."""
+    if _own_training_step(event, key, setting):
+        return True
     if is_parameter_update(event):
         return any(
             other.model is not None
@@ -54,6 +60,20 @@ def _trains(
     if callee is None or not callee.summary.trains_unset:
         return False
     return key.startswith("self.") or key in facts.argument_map(callee, event.node, fn).values()
+
+
+def _own_training_step(event: CallEvent, key: str, setting: Setting) -> bool:
+    """`self.net.backward(loss)`: a model's own training step (a model class's `backward()` that steps its
+    optimizers, DeepSpeed's `engine.backward(loss)`) taken while the model is in that eval mode."""
+    func = event.node.func
+    if (
+        not isinstance(func, ast.Attribute)
+        or func.attr not in BACKWARD_METHODS
+        or not (event.node.args or event.node.keywords)
+    ):
+        return False
+    receiver = dotted(func.value)
+    return receiver is not None and _same_model(receiver, key) and setting in event.state.mode(receiver)
 
 
 def _same_model(forward: str, key: str) -> bool:
@@ -249,8 +269,191 @@ RULE = Rule(
                     train_epoch(net, train_loader, optimizer)
                     evaluate(net, val_loader)  # expect
         """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.model, self.opt = model, opt
+                def evaluate(self, loader):
+                    model = self.model
+                    model.eval()
+                    with torch.no_grad():
+                        return [model(x) for x in loader]
+                def fit(self, loader, val_loader, epochs):
+                    model = self.model
+                    for epoch in range(epochs):
+                        model.train()
+                        for step, x in enumerate(loader):
+                            model(x).sum().backward()
+                            self.opt.step()
+                            if step % 100 == 0:
+                                self.evaluate(val_loader)  # expect
+        """),
+        example("""
+            import torch
+            class GAN(torch.nn.Module):
+                def backward(self, gen_loss, dis_loss):
+                    dis_loss.backward()
+                    self.dis_optimizer.step()
+                    gen_loss.backward()
+                    self.gen_optimizer.step()
+            class Runner:
+                def __init__(self, gan, loader, sample_input):
+                    self.gan, self.loader, self.sample_input = gan, loader, sample_input
+                def sample(self):
+                    self.gan.eval()
+                    with torch.no_grad():
+                        return self.gan(self.sample_input)
+                def train(self):
+                    self.gan.train()
+                    for epoch in range(10):
+                        for step, x in enumerate(self.loader):
+                            gen_loss, dis_loss = self.gan.losses(x)
+                            self.gan.backward(gen_loss, dis_loss)
+                            if step % 100 == 0:
+                                self.sample()  # expect
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net, opt, loader, fixed_z):
+                    self.net, self.opt, self.loader, self.fixed_z = net, opt, loader, fixed_z
+                def set_mode(self, mode="train"):
+                    if mode == "train":
+                        self.net.train()
+                    elif mode == "eval":
+                        self.net.eval()
+                def sample(self):
+                    self.set_mode("eval")
+                    with torch.no_grad():
+                        return self.net(self.fixed_z)
+                def fit(self):
+                    self.set_mode()
+                    for step, x in enumerate(self.loader):
+                        self.net(x).sum().backward()
+                        self.opt.step()
+                        if step % 100 == 0:
+                            self.sample()  # expect
+        """),
+        example("""
+            import torch
+            def set_mode(mode, models):
+                for m in models:
+                    if m is None:
+                        continue
+                    if mode == "train":
+                        m.train()
+                    if mode == "eval":
+                        m.eval()
+            def check_accuracy(generator, executor, loader):
+                set_mode("eval", [generator, executor])
+                with torch.no_grad():
+                    return sum((executor(generator(x)).argmax(1) == y).sum().item() for x, y in loader)
+            def train_loop(generator, executor, loader, val_loader):
+                opt = torch.optim.Adam([*generator.parameters(), *executor.parameters()])
+                set_mode("train", [generator, executor])
+                for step, (x, y) in enumerate(loader):
+                    torch.nn.functional.cross_entropy(executor(generator(x)), y).backward()
+                    opt.step()
+                    if step % 1000 == 0:
+                        check_accuracy(generator, executor, val_loader)  # expect
+        """),
     ),
     silent=(
+        example("""
+            import copy
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+            def fit(model, loader, val_loader, opt):
+                model.train()
+                for epoch in range(3):
+                    for x in loader:
+                        model(x).sum().backward()
+                        opt.step()
+                    evaluate(copy.deepcopy(model), val_loader)
+        """),
+        example("""
+            import torch
+            def freeze_batch_norm(model):
+                for m in model.modules():
+                    if isinstance(m, torch.nn.BatchNorm2d):
+                        m.eval()
+            def train_loop(model, loader):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                model.train()
+                for epoch in range(10):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        opt.step()
+                    freeze_batch_norm(model)
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net, opt, loader, fixed_z):
+                    self.net, self.opt, self.loader, self.fixed_z = net, opt, loader, fixed_z
+                def set_mode(self, mode="train"):
+                    if mode == "train":
+                        self.net.train()
+                    elif mode == "eval":
+                        self.net.eval()
+                def sample(self):
+                    self.set_mode("eval")
+                    with torch.no_grad():
+                        out = self.net(self.fixed_z)
+                    self.set_mode("train")
+                    return out
+                def fit(self):
+                    self.set_mode()
+                    for step, x in enumerate(self.loader):
+                        self.net(x).sum().backward()
+                        self.opt.step()
+                        if step % 100 == 0:
+                            self.sample()
+        """),
+        example("""
+            import torch
+            class Runner:
+                def __init__(self, net, opt, loader, val_loader):
+                    self.net, self.opt, self.loader, self.val_loader = net, opt, loader, val_loader
+                def eval(self):
+                    self.net.eval()
+                    with torch.no_grad():
+                        scores = [self.net(x).mean().item() for x in self.val_loader]
+                    self.net.train()
+                    return scores
+                def fit(self, epochs):
+                    self.net.train()
+                    for epoch in range(epochs):
+                        for x in self.loader:
+                            self.net(x).sum().backward()
+                            self.opt.step()
+                        self.eval()
+        """),
+        example("""
+            import copy
+            import torch
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.model, self.opt = model, opt
+                def evaluate(self, loader):
+                    model = copy.deepcopy(self.model)
+                    model.eval()
+                    with torch.no_grad():
+                        return [model(x) for x in loader]
+                def fit(self, loader, val_loader, epochs):
+                    model = self.model
+                    for epoch in range(epochs):
+                        model.train()
+                        for step, x in enumerate(loader):
+                            model(x).sum().backward()
+                            self.opt.step()
+                            if step % 100 == 0:
+                                self.evaluate(val_loader)
+        """),
         example("""
             import torch
             def evaluate(model, loader):

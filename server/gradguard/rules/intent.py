@@ -126,11 +126,18 @@ class Intent:
             and all(s.via in ("call", "callee") for s in mode)
             and not self._fresh_model_switched_to_eval(fn, event)
         ):
-            origin = first_origin(mode).origin
+            first = first_origin(mode)
+            origin = first.origin
             model = event.model
             if origin is not None:  # always: a call made it
+                # `model.eval()`, or a helper that switched it (`set_mode("eval", [model])`)
+                switch = (
+                    f"`{model}.eval()`"
+                    if first.via == "call" or not isinstance(origin, ast.Call)
+                    else f"`{dotted(origin.func)}()`, which switched it to eval mode,"
+                )
                 return Evidence(
-                    lambda report: f"after `{model}.eval()` at {report.line(origin)}",
+                    lambda report: f"after {switch} at {report.line(origin)}",
                     ((origin, "switched to eval mode here"),),
                 )
         loaded = self._loaded_evidence(fn, event)
