@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Sequence
 
 from .config import Config
-from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
-from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
+from .dataflow.classindex import module_classes_entry
+from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
+from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within
+from .dataflow.models import module_classes
+from .dataflow.names import Names
 from .dataflow.memo import FactsMemo
 from .dataflow.tokens import names_something_relevant
 from .findings import Finding
@@ -26,6 +29,7 @@ from .rules import RULES, Rule
 DEFAULT_CONFIG = Config()
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
 DEFINED_NAME = re.compile(r"\bdef\s+(\w+)")
+SUBCLASS = re.compile(r"^class\s+\w+\s*\(", re.MULTILINE)  # a top-level class with bases: may be an nn.Module
 
 
 class AnalysisError(Exception):
@@ -61,6 +65,7 @@ class ModuleAnalysis:
     exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
     calls: list[OutgoingCall] = field(default_factory=list)
     left_out: tuple[UnparsableCell, ...] = ()  # notebooks: the cells that do not parse
+    classes: ModuleClasses = NO_CLASSES  # for the project's class index
 
 
 def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT_CONFIG,
@@ -81,7 +86,7 @@ def analyze_module(source: str, path: str = "<string>", config: Config = DEFAULT
             raise  # each cell parses, but not all of them in a row
     kept = joined.without(cell.cell for cell in left_out).source
     analysis = _analyze_module(kept, path, config, project, module, cell_starts, cell_numbers, memo)
-    return ModuleAnalysis(analysis.findings, analysis.exports, analysis.calls, left_out)
+    return ModuleAnalysis(analysis.findings, analysis.exports, analysis.calls, left_out, analysis.classes)
 
 
 def _unparsable_cells(joined: JoinedCells) -> Iterator[UnparsableCell]:
@@ -98,8 +103,18 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
-        if "torch" in source:
-            parse(source)  # PyTorch code that does not parse is still reported, not skipped silently
+        # model classes other files may build, and the names a package re-exports
+        indexed = bool(module) and ("torch" in source or SUBCLASS.search(source) is not None
+                                    or path.replace("\\", "/").endswith("__init__.py"))
+        if "torch" in source or indexed:
+            try:
+                tree = parse(source)
+            except AnalysisError:
+                if "torch" in source:
+                    raise  # PyTorch code that does not parse is still reported, not skipped silently
+                return ModuleAnalysis([])
+            if indexed:
+                return ModuleAnalysis([], classes=_classes_entry(tree, None, path, module))
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
 
@@ -112,14 +127,29 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
 
     try:
         if memo is None:
-            found = run(parse(source), None)[0]
+            found, facts = run(parse(source), None)
+            classes = _classes_entry(facts.tree, facts, path, module) if module else NO_CLASSES
         else:
             context = (config, path, module, (project, project.changes) if project is not None else None)
             found = memo.analyse(source, parse, context, run)
+            whole = ast.Module(body=[s for chunk in memo.reparser.chunks for s in chunk], type_ignores=[])
+            classes = _classes_entry(whole, None, path, module) if module else NO_CLASSES
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
     rendering = Rendering(LINE_BREAK.split(source), config, cell_starts, cell_numbers)
-    return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls)
+    return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls, classes=classes)
+
+
+def _classes_entry(tree: ast.Module, facts: Optional[ModuleFacts], path: str, module: str) -> ModuleClasses:
+    """The module's classes for the project index, from its facts when it was analysed."""
+    if facts is None:
+        names = Names([s for top in tree.body for s in (top, *statements_within(top)) if isinstance(s, (ast.Import, ast.ImportFrom))])
+        names.note_aliases(tree.body)
+        local_modules = module_classes(tree, names)
+    else:
+        names, local_modules = facts.names, facts.module_classes
+    return module_classes_entry(tree, names, local_modules, module, path.replace("\\", "/").endswith("/__init__.py"),
+                                facts.of_type(ast.Assign, ast.AnnAssign) if facts is not None else None)
 
 
 def might_have_findings(source: str, config: Config) -> bool:

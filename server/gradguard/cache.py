@@ -25,7 +25,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-FORMAT = "2"  # bump when the shape of an entry changes
+FORMAT = "3"  # bump when the shape of an entry changes
 
 
 @lru_cache(maxsize=1)

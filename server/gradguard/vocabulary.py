@@ -92,8 +92,9 @@ NON_TORCH_ROOTS = frozenset({
 THIRD_PARTY_ROOTS = TORCH_ROOTS | NON_TORCH_ROOTS
 
 # ---- what needs gradients ----------------------------------------------------------------------
+# (higher's differentiable optimisers take gradient steps that are themselves differentiated)
 GRADIENT_CONSUMERS = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
-                      "torch.func.jacrev", "torch.func.grad_and_value")
+                      "torch.func.jacrev", "torch.func.grad_and_value", "higher.get_diff_optim", "higher.innerloop_ctx")
 GRADIENT_CONSUMER_PREFIXES = ("torch.autograd.functional.",)
 GRADIENT_ATTRS = frozenset({"backward", "manual_backward", "register_hook", "register_full_backward_hook",
                             "register_backward_hook", "requires_grad_", "retain_grad"})

@@ -23,7 +23,8 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
 from ..vocabulary import (BACKWARD_METHODS, FORWARD_METHODS, FRAMEWORK_EVAL_CALLBACKS, FRAMEWORK_EVAL_HOOKS,
-                          GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, THIRD_PARTY_ROOTS)
+                          GRAD_MODE_APIS, GRAD_OFF_APIS, MODULE_METHODS, PICKLE_LOADERS, SAME_MODEL_METHODS,
+                          THIRD_PARTY_ROOTS)
 from .names import Names, dotted
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
 from .tokens import IDENTIFIER, relevant_positions, word_positions
@@ -95,8 +96,9 @@ class ModuleFacts:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.names.note_aliases(tree.body)
-        self.module_classes = module_classes(tree, self.names)
-        self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
+        self._project_classes: dict[str, Optional[str]] = {}
+        self.module_classes = module_classes(tree, self.names, self.project_class)
+        self.kinds = ModelKinds(self.names, self.module_classes, config.model_names, self.project_class)
         self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
@@ -111,6 +113,20 @@ class ModuleFacts:
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
         self.body = self._collect(tree, "<module>", None, None, set())
+
+    def project_class(self, expr: ast.expr) -> Optional[str]:
+        """The absolute name (`pkg.model.Attention`) of the `nn.Module` class of another file of the
+        project that `expr` names, through the project's class index."""
+        if self.project is None:
+            return None
+        qualified = self.names.qualified(expr)
+        if qualified is None or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+            return None
+        if qualified not in self._project_classes:
+            is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+            reference = absolute_import(qualified, self.module, is_package)
+            self._project_classes[qualified] = reference if self.project.is_module_class(reference) else None
+        return self._project_classes[qualified]
 
     def _remembered(self, key: tuple, compute: Callable[[], object]) -> Any:
         if self.memo is None:
@@ -281,6 +297,9 @@ class ModuleFacts:
             cls = self.instance_class(inner, fn)
             if cls in self.module_classes and self._runs_submodules(cls, func.attr, set()):
                 return inner  # `model.calculate_objective(x, y)` of a module class of this file
+            reference = self.project_instance_class(inner, fn)
+            if reference is not None and self.project.runs_forward(reference, func.attr):  # type: ignore[union-attr]
+                return inner  # the same, of a module class of another file of the project
         return None
 
     def _runs_submodules(self, cls: str, name: str, seen: set[str]) -> bool:
@@ -338,6 +357,18 @@ class ModuleFacts:
         methods (`self.x = Cls()`) or the module."""
         if key is None or not self.methods:
             return None
+        found = self._instance_of(key, fn)
+        return found if found in self.methods else None
+
+    def project_instance_class(self, key: Optional[str], fn: FunctionFacts) -> Optional[str]:
+        """The same for a module class of another file of the project (`model = Attention()`): its
+        absolute name."""
+        if key is None or self.project is None:
+            return None
+        found = self._instance_of(key, fn)
+        return found if found is not None and found not in self.methods else None
+
+    def _instance_of(self, key: str, fn: FunctionFacts) -> Optional[str]:
         scope: Optional[FunctionFacts] = fn
         while scope is not None:
             found = self._instances(scope).get(key)
@@ -352,23 +383,32 @@ class ModuleFacts:
         return self._instances(self.body).get(key) if fn is not self.body else None
 
     def _instances(self, fn: FunctionFacts) -> dict[str, str]:
+        """Keys of `fn` assigned or annotated as instances: the name of a class of this file, or the
+        absolute name of a module class of another file of the project."""
         if fn.instances is None:
             fn.instances = {}
             args = fn.node.args if isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if args is not None else ():
-                cls = _class_named(arg.annotation)
-                if cls in self.methods:
+                cls = self._class_of(arg.annotation)
+                if cls is not None:
                     fn.instances[arg.arg] = cls
             for node in self.own_nodes(fn) if fn.walked or fn is self.body else ():
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) \
-                        or (_class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None)
-                    if cls in self.methods:
+                    cls = self._class_of(_constructed(node.value)) \
+                        or (self._class_of(node.annotation) if isinstance(node, ast.AnnAssign) else None)
+                    if cls is not None:
                         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                             key = dotted(target)
                             if key is not None:
                                 fn.instances[key] = cls
         return fn.instances
+
+    def _class_of(self, expr: Optional[ast.expr]) -> Optional[str]:
+        """`Tagger` (a class of this file), or the absolute name of another file's module class."""
+        cls = _class_named(expr)
+        if cls in self.methods:
+            return cls
+        return self.project_class(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
 
     def imported_target(self, call: ast.Call) -> Optional[tuple[str, str]]:
         """(absolute module, function) when the call is of a function imported by name."""
@@ -721,6 +761,14 @@ def _dependency(call: ast.Call, callee: "FunctionFacts | ImportedFunction | None
 def _receiver(call: ast.Call) -> Optional[str]:
     """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
     return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def _constructed(value: ast.expr) -> Optional[ast.expr]:
+    """`Net` in `Net(...)`, `Net(...).to(device)`, `Net(...).eval()`."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SAME_MODEL_METHODS \
+            and isinstance(value.func.value, ast.Call):
+        value = value.func.value
+    return value.func if isinstance(value, ast.Call) else None
 
 
 def _class_named(expr: Optional[ast.expr]) -> Optional[str]:

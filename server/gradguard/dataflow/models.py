@@ -3,25 +3,29 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..vocabulary import (BATCH_NORM_LAYERS, BUILD_NO_MODULES, DROPOUT_LAYERS, FRAMEWORK_MODULE_SUFFIXES,
                           FRESH_MODEL_FACTORIES, FUNCTIONAL_DROPOUTS, INSTANCE_NORM_LAYERS, LAYERS_WITH_DROPOUT,
                           MODE_DEPENDENT_LAYERS, MODULE_BASES, MODULE_LOADERS, MODULE_METHODS, NON_TORCH_ROOTS,
                           NOT_MODELS_FROM_PRETRAINED, OPTIMIZER_RECEIVERS, PICKLE_LOADERS, PRETRAINED_PACKAGES,
-                          SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, TORCH_ROOTS)
+                          SAME_MODEL_FUNCTIONS, SAME_MODEL_METHODS, SHARED_STATE_METHODS, STATELESS_LAYERS, THIRD_PARTY_ROOTS,
+                          TORCH_ROOTS)
 from .names import Names, dotted
 from .state import Mode
 
-def module_classes(tree: ast.Module, names: Names) -> set[str]:
-    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their `forward`."""
+def module_classes(tree: ast.Module, names: Names,
+                   project_class: Optional[Callable[[ast.expr], Optional[str]]] = None) -> set[str]:
+    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too, and
+    `project_class`: module classes of other files of the project) or their `forward`."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     found: set[str] = set()
     changed = True
     while changed:
         changed = False
         for cls in classes:
-            if cls.name not in found and (any(_is_module_base(base, names, found) for base in cls.bases)
+            if cls.name not in found and (any(is_module_base(base, names, found)
+                                              or (project_class is not None and project_class(base)) for base in cls.bases)
                                           or _defines_forward(cls)):
                 found.add(cls.name)
                 changed = True
@@ -33,7 +37,7 @@ def _defines_forward(cls: ast.ClassDef) -> bool:
     return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in cls.body)
 
 
-def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
+def is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
     if isinstance(base, ast.Name) and base.id in local:
         return True
     qualified = names.qualified(base) or ""
@@ -44,11 +48,14 @@ def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
 class ModelKinds:
     """Answers "is this expression a model, and in what mode is a new one?" for one module."""
 
-    def __init__(self, names: Names, classes: set[str], extra_names: Iterable[str]) -> None:
+    def __init__(self, names: Names, classes: set[str], extra_names: Iterable[str],
+                 project_class: Optional[Callable[[ast.expr], Optional[str]]] = None) -> None:
         self.names = names
         self.classes = classes
         self.extra_names = frozenset(extra_names)
         self.factories: set[str] = set()  # functions of this module annotated to return a module
+        # the module class of another file of the project an expression names (`Attention`, `models.SeqNet`)
+        self.project_class = project_class or (lambda expr: None)
 
     def note_factories(self, tree: ast.Module) -> None:
         for node in tree.body:
@@ -61,7 +68,7 @@ class ModelKinds:
         if not isinstance(value, ast.Call):
             return None
         func = value.func
-        if isinstance(func, ast.Name) and func.id in self.classes:
+        if isinstance(func, ast.Name) and func.id in self.classes or self.project_class(func):
             return Mode.TRAIN
         if isinstance(func, ast.Attribute) and func.attr in SAME_MODEL_METHODS and isinstance(func.value, ast.Call):
             inner = self.created_mode(func.value, known)  # `Net().eval()`, `Net().to(device)`
@@ -107,7 +114,7 @@ class ModelKinds:
             return annotation.value.rsplit(".", 1)[-1] in ("Module", *self.classes)
         if isinstance(annotation, ast.Name) and annotation.id in self.classes:
             return True
-        return _is_module_base(annotation, self.names, self.classes)
+        return is_module_base(annotation, self.names, self.classes) or self.project_class(annotation) is not None
 
 
 def _false_argument(call: ast.Call) -> bool:
@@ -155,12 +162,28 @@ def names_training_state(key: str) -> bool:
     return names_optimizer(last) or "sched" in last or last.endswith("scaler")
 
 
-def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST]) -> Optional[frozenset[str]]:
+def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, ast.AST],
+                          project: Optional[Callable[[str], Optional[frozenset[str]]]] = None) -> Optional[frozenset[str]]:
     """What a model class (or the expression that builds a model) has that depends on the training
     mode: "Dropout", "BatchNorm", another layer's name (`LSTM`), or "self.training" (its code reads
     the flag). `definitions` are the module's classes and functions by name, followed where it calls
-    them. None when it builds something we cannot see into: a base class, or a class or function
-    imported from another package than torch and a few that build no modules."""
+    them; `project` answers the same for a name imported from elsewhere (the project's class index),
+    None when it cannot. None when it builds something we cannot see into: a base class, or a class
+    or function imported from another package than torch and a few that build no modules."""
+    parts: set[str] = set()
+    found = layers_and_parts(node, names, definitions, parts.add if project is not None else None)
+    for part in sorted(parts) if found is not None else ():
+        more = project(part)  # type: ignore[misc]
+        if more is None:
+            return None
+        found |= more
+    return found
+
+
+def layers_and_parts(node: ast.AST, names: Names, definitions: dict[str, ast.AST],
+                     note_part: Optional[Callable[[str], None]]) -> Optional[frozenset[str]]:
+    """`mode_dependent_layers` of what this module shows; each name imported from elsewhere (as the
+    import spells it) goes to `note_part` instead of making the answer unknown, when it is given."""
     found: set[str] = set()
     pending, seen = [node], {id(node)}
     passed_on: set[int] = set()  # `training=self.training` given to a call: that call's kind counts, not the read
@@ -184,7 +207,9 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
                     found.update(_torch_mode_dependence(qualified, child))
                 elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
                         qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))):
-                    return None  # imported from elsewhere, or a base class we cannot see
+                    if note_part is None or not qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+                        return None  # imported from elsewhere, or a base class we cannot see
+                    note_part(qualified)
     return frozenset(found)
 
 
