@@ -29,7 +29,6 @@ from .rules import RULES, Rule
 DEFAULT_CONFIG = Config()
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
 DEFINED_NAME = re.compile(r"\bdef\s+(\w+)")
-SUBCLASS = re.compile(r"^class\s+\w+\s*\(", re.MULTILINE)  # a top-level class with bases: may be an nn.Module
 
 
 class AnalysisError(Exception):
@@ -103,9 +102,9 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
-        # model classes other files may build, and the names a package re-exports
-        indexed = bool(module) and ("torch" in source or SUBCLASS.search(source) is not None
-                                    or path.replace("\\", "/").endswith("__init__.py"))
+        # model classes other files may build (a file that never names torch is left out: parsing every
+        # configuration and tokenizer class cost more than the rest), and the names a package re-exports
+        indexed = bool(module) and ("torch" in source or path.replace("\\", "/").endswith("__init__.py"))
         if "torch" in source or indexed:
             try:
                 tree = parse(source)
@@ -114,7 +113,7 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
                     raise  # PyTorch code that does not parse is still reported, not skipped silently
                 return ModuleAnalysis([])
             if indexed:
-                return ModuleAnalysis([], classes=_classes_entry(tree, None, path, module))
+                return ModuleAnalysis([], classes=_classes_entry(tree, source, None, path, module))
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
 
@@ -128,19 +127,19 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     try:
         if memo is None:
             found, facts = run(parse(source), None)
-            classes = _classes_entry(facts.tree, facts, path, module) if module else NO_CLASSES
+            classes = _classes_entry(facts.tree, source, facts, path, module) if module else NO_CLASSES
         else:
             context = (config, path, module, (project, project.changes) if project is not None else None)
             found = memo.analyse(source, parse, context, run)
             whole = ast.Module(body=[s for chunk in memo.reparser.chunks for s in chunk], type_ignores=[])
-            classes = _classes_entry(whole, None, path, module) if module else NO_CLASSES
+            classes = _classes_entry(whole, source, None, path, module) if module else NO_CLASSES
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
     rendering = Rendering(LINE_BREAK.split(source), config, cell_starts, cell_numbers)
     return ModuleAnalysis(rendering.findings(found.reported, rules), found.exports, found.calls, classes=classes)
 
 
-def _classes_entry(tree: ast.Module, facts: Optional[ModuleFacts], path: str, module: str) -> ModuleClasses:
+def _classes_entry(tree: ast.Module, source: str, facts: Optional[ModuleFacts], path: str, module: str) -> ModuleClasses:
     """The module's classes for the project index, from its facts when it was analysed."""
     if facts is None:
         names = Names([s for top in tree.body for s in (top, *statements_within(top)) if isinstance(s, (ast.Import, ast.ImportFrom))])
@@ -148,8 +147,8 @@ def _classes_entry(tree: ast.Module, facts: Optional[ModuleFacts], path: str, mo
         local_modules = module_classes(tree, names)
     else:
         names, local_modules = facts.names, facts.module_classes
-    return module_classes_entry(tree, names, local_modules, module, path.replace("\\", "/").endswith("/__init__.py"),
-                                facts.of_type(ast.Assign, ast.AnnAssign) if facts is not None else None)
+    return module_classes_entry(tree, source, names, local_modules, module, path.replace("\\", "/").endswith("/__init__.py"),
+                                (lambda node: id(node) in facts.relevant) if facts is not None else None)
 
 
 def might_have_findings(source: str, config: Config) -> bool:

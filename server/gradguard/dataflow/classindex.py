@@ -8,23 +8,45 @@ Read from the syntax tree alone, in portable form: names of the project are abso
 from __future__ import annotations
 
 import ast
+import re
 from typing import Callable, Optional
 
-from ..vocabulary import GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES, GRADIENT_CONSUMERS, THIRD_PARTY_ROOTS
+from ..lines import line_starts
+from ..vocabulary import (BUILD_NO_MODULES, DROPOUT_LAYERS, BATCH_NORM_LAYERS, GRADIENT_ATTRS, GRADIENT_CONSUMER_PREFIXES,
+                          GRADIENT_CONSUMERS, INSTANCE_NORM_LAYERS, LAYERS_WITH_DROPOUT, NON_TORCH_ROOTS, THIRD_PARTY_ROOTS,
+                          TORCH_ROOTS)
 from .crossfile import Definition, ModuleClasses, absolute_import
-from .models import ModelKinds, is_module_base, layers_and_parts
+from .facts import statements_within
+from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
+from .tokens import IDENTIFIER
 from .traverse import children, descendants
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+SELF_CALL = re.compile(r"\bself(?:\.(\w+))?\s*\(")  # `self.encoder(`, `self(` (as "")
+# Words that may name what depends on the training mode: the layers of the vocabulary (and their
+# functional forms), `training` (`self.training`, `training=`), and what builds modules by name.
+MODE_WORDS = frozenset({*DROPOUT_LAYERS, *BATCH_NORM_LAYERS, *LAYERS_WITH_DROPOUT, *INSTANCE_NORM_LAYERS, "RReLU",
+                        "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+                        "batch_norm", "instance_norm", "rrelu", "training", "Dropout1d", "Dropout2d", "Dropout3d",
+                        "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+                        "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer",
+                        "LSTMCell", "GRUCell", "RNNCell", "eval", "exec", "import_module", "__import__"})
+LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
+GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
 
 
-def module_classes_entry(tree: ast.Module, names: Names, local_modules: set[str], module: str,
-                         is_package: bool, assignments: Optional[list[ast.stmt]] = None) -> ModuleClasses:
+def module_classes_entry(tree: ast.Module, source: str, names: Names, local_modules: set[str], module: str,
+                         is_package: bool, walked: Optional[Callable[[ast.AST], bool]] = None) -> ModuleClasses:
     """The definitions of `tree` (`local_modules`: its classes known to be `nn.Module`s) and the
-    project names it imports, for the module named `module`; with its `assignments` (a module that
-    was analysed), the project classes it uses (`ModuleClasses.uses`)."""
+    project names it imports, for the module named `module`; with `walked` (which definitions the
+    analysis walked), the project classes it uses (`ModuleClasses.uses`).
+
+    What a definition holds is read from the words of its text, which costs a small part of walking
+    its tree (this runs on every file of a project): a word that may name a mode-dependent layer
+    makes the answer "unknown" rather than a guess, so only "nothing depends on the mode" is claimed,
+    and only when nothing in the text can say otherwise."""
 
     def project_name(qualified: str) -> Optional[str]:
         """The absolute name of a name imported from the project; None for other packages."""
@@ -33,43 +55,77 @@ def module_classes_entry(tree: ast.Module, names: Names, local_modules: set[str]
         return absolute_import(qualified, module, is_package) or None
 
     top = {node.name: node for node in tree.body if isinstance(node, (ast.ClassDef, *FUNCTIONS))}
+    starts = line_starts(source)
+
+    def text(node: ast.AST) -> str:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])  # type: ignore[attr-defined]
+        return source[starts[first - 1]:starts[min(node.end_lineno or node.lineno, len(starts) - 1)]]  # type: ignore[attr-defined]
+
     kinds = ModelKinds(names, local_modules, ())
     definitions = []
     for name, node in top.items():
-        parts: set[str] = set()
-        layers = layers_and_parts(node, names, top, lambda q: parts.add(project_name(q) or ""))
-        if layers is not None and "" in parts:
+        body = text(node)
+        words = set(IDENTIFIER.findall(body))
+        layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
+        if layers is not None and (LAYER_BY_NAME.search(body) or isinstance(node, ast.ClassDef) and holds_given_modules(node)):
             layers = None
-        parts.discard("")
         if isinstance(node, ast.ClassDef):
-            bases = tuple(sorted(filter(None, (_base_name(base, names, top, module, project_name)
-                                               for base in node.bases))))
+            bases = tuple(sorted(filter(None, (_base_name(base, names, top, module, project_name) for base in node.bases))))
+            is_module = name in local_modules or bool(bases)
             definitions.append((name, Definition(
-                bases=bases, module=name in local_modules, forward_methods=_forward_methods(node, kinds),
-                forward_needs_grad=_forward_needs_grad(node, names), layers=tuple(sorted(layers)) if layers is not None else None,
-                parts=tuple(sorted(parts - set(bases))))))
+                bases=bases, module=name in local_modules,
+                forward_methods=_forward_methods(node, kinds, text) if is_module else (),
+                forward_needs_grad=is_module and _forward_needs_grad(node, names, text),
+                layers=layers, parts=tuple(sorted(parts - set(bases))))))
         else:
-            definitions.append((name, Definition(layers=tuple(sorted(layers)) if layers is not None else None,
-                                                 parts=tuple(sorted(parts)))))
+            definitions.append((name, Definition(layers=layers, parts=tuple(sorted(parts)))))
     imports = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and (stmt.level or (stmt.module or "").split(".", 1)[0] not in THIRD_PARTY_ROOTS):
-            source = absolute_import("." * stmt.level + (stmt.module or ""), module, is_package)
+            source_module = absolute_import("." * stmt.level + (stmt.module or ""), module, is_package)
             for alias in stmt.names:
-                imports.append(("*", source) if alias.name == "*" else (alias.asname or alias.name, f"{source}.{alias.name}"))
+                imports.append(("*", source_module) if alias.name == "*"
+                               else (alias.asname or alias.name, f"{source_module}.{alias.name}"))
     uses: set[str] = set()
-    if assignments is not None:
-        module_spans = [(node.lineno, node.end_lineno or node.lineno) for node in top.values()
-                        if isinstance(node, ast.ClassDef) and node.name in local_modules]
-        for stmt in assignments:
-            value = getattr(stmt, "value", None)
-            if isinstance(value, ast.Call) and not any(start <= stmt.lineno <= end for start, end in module_spans):
-                uses.add(project_name(names.qualified(value.func) or "") or "")
-        for node in top.values():
-            if isinstance(node, ast.ClassDef) and node.name not in local_modules:
+    if walked is not None:
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                if node.name in local_modules or not any(walked(item) for item in node.body):
+                    continue  # its own `self.x = Encoder()` are its submodules; or no code here looks at it
                 uses.update(project_name(names.qualified(base) or "") or "" for base in node.bases)
+                found = [stmt for item in node.body if isinstance(item, FUNCTIONS) for stmt in statements_within(item)]
+            elif isinstance(node, FUNCTIONS):
+                found = statements_within(node) if walked(node) else []
+            else:
+                found = [node, *statements_within(node)]
+            for stmt in found:  # `model = Attention()`, `self.model = SeqNet(cfg)`
+                value = getattr(stmt, "value", None)
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
+                    uses.add(project_name(names.qualified(value.func) or "") or "")
         uses.discard("")
     return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)))
+
+
+def _layers_and_parts(words: set[str], name: str, names: Names, top: dict[str, ast.AST], module: str,
+                      project_name: Callable[[str], Optional[str]]) -> tuple[Optional[tuple[str, ...]], set[str]]:
+    """(), and the project definitions it names (imported, or defined in this module), when no word of
+    its text may name something that depends on the mode (a layer, `self.training`) or something built
+    outside the project and torch; else (None, ...): unknown."""
+    if words & MODE_WORDS:
+        return None, set()
+    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
+    for word in words & names.imported.keys():
+        qualified = names.imported[word]
+        root = qualified.split(".", 1)[0]
+        if root in TORCH_ROOTS or root in BUILD_NO_MODULES or root in NON_TORCH_ROOTS:
+            if root in TORCH_ROOTS and root != "torch":
+                return None, set()  # torchvision, timm, transformers...: modules we cannot see into
+            continue
+        reference = project_name(qualified)
+        if reference is None:
+            return None, set()
+        parts.add(reference)
+    return (), parts
 
 
 def _base_name(base: ast.expr, names: Names, top: dict[str, ast.AST], module: str,
@@ -81,29 +137,33 @@ def _base_name(base: ast.expr, names: Names, top: dict[str, ast.AST], module: st
     return project_name(names.qualified(base) or "")
 
 
-def _forward_methods(cls: ast.ClassDef, kinds: ModelKinds) -> tuple[str, ...]:
+def _forward_methods(cls: ast.ClassDef, kinds: ModelKinds, text: Callable[[ast.AST], str]) -> tuple[str, ...]:
     """Methods that run the module: call `self(...)`, `self.forward(...)`, a submodule built in the
     class (`self.encoder = nn.LSTM(...)`), or another such method."""
     methods = {item.name: item for item in cls.body if isinstance(item, FUNCTIONS) and not item.name.startswith("__")}
-    submodules = set()
-    for node in ast.walk(cls):
-        if isinstance(node, ast.Assign) and kinds.created_mode(node.value, set()) is not None:
-            submodules.update(key for key in map(dotted, node.targets) if key and key.startswith("self."))
-    calls = {name: {dotted(n.func) for n in _own_nodes(method) if isinstance(n, ast.Call)} for name, method in methods.items()}
-    running = {name for name, called in calls.items() if called & ({"self", "self.forward"} | submodules)}
+    submodules = {"", "forward"}  # `self(...)` and `self.forward(...)`
+    for item in cls.body:
+        if isinstance(item, FUNCTIONS):
+            for stmt in statements_within(item):
+                if isinstance(stmt, ast.Assign) and kinds.created_mode(stmt.value, set()) is not None:
+                    submodules.update(key[5:] for key in map(dotted, stmt.targets) if key and key.startswith("self."))
+    calls = {name: set(SELF_CALL.findall(text(method))) for name, method in methods.items()}
+    running = {name for name, called in calls.items() if called & submodules}
     changed = True
     while changed:
-        more = {name for name, called in calls.items() if name not in running and any(f"self.{m}" in called for m in running)}
+        more = {name for name, called in calls.items() if name not in running and called & running}
         running |= more
         changed = bool(more)
     return tuple(sorted(running))
 
 
-def _forward_needs_grad(cls: ast.ClassDef, names: Names) -> bool:
+def _forward_needs_grad(cls: ast.ClassDef, names: Names, text: Callable[[ast.AST], str]) -> bool:
     """`forward` backpropagates, asks autograd for gradients, or runs a differentiable optimiser:
     its caller's `no_grad` would break it (an energy model that optimises its output by gradient steps)."""
     forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
-    return forward is not None and any(consumes_gradients(node, names) for node in _own_nodes(forward))
+    if forward is None or not GRADIENT_WORDS & set(IDENTIFIER.findall(text(forward))):
+        return False
+    return any(consumes_gradients(node, names) for node in _own_nodes(forward))
 
 
 def consumes_gradients(node: ast.AST, names: Names) -> bool:

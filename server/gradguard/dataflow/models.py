@@ -180,10 +180,30 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
     return found
 
 
+def holds_given_modules(cls: ast.ClassDef) -> bool:
+    """Its `__init__` keeps modules it is given (`self.net = net`, `nn.Sequential(*layers)`): what
+    they hold cannot be seen from the class."""
+    init = next((item for item in cls.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"), None)
+    if init is None:
+        return False
+    given = {a.arg for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs][1:]}
+    given.update(a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None)
+    for stmt in init.body:  # (top-level statements: cheap; a module kept under a branch is rarer)
+        if isinstance(stmt, ast.Assign) and any((dotted(t) or "").startswith("self.") for t in stmt.targets):
+            value = stmt.value
+            arguments = [*value.args, *(k.value for k in value.keywords)] if isinstance(value, ast.Call) else [value]
+            if any(isinstance(a.value if isinstance(a, ast.Starred) else a, ast.Name)
+                   and (a.value if isinstance(a, ast.Starred) else a).id in given for a in arguments):  # type: ignore[union-attr]
+                return True
+    return False
+
+
 def layers_and_parts(node: ast.AST, names: Names, definitions: dict[str, ast.AST],
                      note_part: Optional[Callable[[str], None]]) -> Optional[frozenset[str]]:
     """`mode_dependent_layers` of what this module shows; each name imported from elsewhere (as the
     import spells it) goes to `note_part` instead of making the answer unknown, when it is given."""
+    if isinstance(node, ast.ClassDef) and holds_given_modules(node):
+        return None
     found: set[str] = set()
     pending, seen = [node], {id(node)}
     passed_on: set[int] = set()  # `training=self.training` given to a call: that call's kind counts, not the read
@@ -201,6 +221,8 @@ def layers_and_parts(node: ast.AST, names: Names, definitions: dict[str, ast.AST
                 local = definitions.get(target.id) if isinstance(target, ast.Name) else None
                 qualified = names.qualified(target) or ""
                 if local is not None and id(local) not in seen:
+                    if isinstance(local, ast.ClassDef) and holds_given_modules(local):
+                        return None
                     seen.add(id(local))
                     pending.append(local)
                 elif qualified.split(".", 1)[0] == "torch" and qualified not in MODULE_LOADERS | PICKLE_LOADERS:
