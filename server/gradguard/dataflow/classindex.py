@@ -25,6 +25,7 @@ from .traverse import children, descendants
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SELF_CALL = re.compile(r"\bself(?:\.(\w+))?\s*\(")  # `self.encoder(`, `self(` (as "")
+SELF_ITERATED = re.compile(r"\bin\s+self\.(\w+)")  # `for layer in self.layers`
 # Words that may name what depends on the training mode: the layers of the vocabulary (and their
 # functional forms), `training` (`self.training`, `training=`), and what builds modules by name.
 MODE_WORDS = frozenset({*DROPOUT_LAYERS, *BATCH_NORM_LAYERS, *LAYERS_WITH_DROPOUT, *INSTANCE_NORM_LAYERS, "RReLU",
@@ -67,7 +68,8 @@ def module_classes_entry(tree: ast.Module, source: str, names: Names, local_modu
         body = text(node)
         words = set(IDENTIFIER.findall(body))
         layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
-        if layers is not None and (LAYER_BY_NAME.search(body) or isinstance(node, ast.ClassDef) and holds_given_modules(node)):
+        if layers is not None and (LAYER_BY_NAME.search(body) or isinstance(node, ast.ClassDef) and holds_given_modules(
+                node, set(SELF_CALL.findall(body)) | set(SELF_ITERATED.findall(body)))):
             layers = None
         if isinstance(node, ast.ClassDef):
             bases = tuple(sorted(filter(None, (_base_name(base, names, top, module, project_name) for base in node.bases))))

@@ -183,7 +183,16 @@ class ProjectIndex:
         self._answers[key] = frozenset()  # a cycle adds nothing
         definition = self.definition(reference)
         found: Optional[frozenset[str]] = None
-        if definition is not None and definition.layers is not None:
+        module = self.resolve_module(reference) if definition is None else None
+        if module is not None and module in self.classes:  # `conv2d_gradfix.conv2d(...)`: all it defines
+            found = frozenset()
+            for name, _ in self.classes[module].definitions:
+                more = self.mode_dependence(f"{module}.{name}")
+                if more is None:
+                    found = None
+                    break
+                found |= more
+        elif definition is not None and definition.layers is not None:
             found = frozenset(definition.layers)
             for part in (*definition.bases, *definition.parts):
                 more = self.mode_dependence(part)

@@ -180,22 +180,34 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: dict[str, as
     return found
 
 
-def holds_given_modules(cls: ast.ClassDef) -> bool:
-    """Its `__init__` keeps modules it is given (`self.net = net`, `nn.Sequential(*layers)`): what
-    they hold cannot be seen from the class."""
+MODULE_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
+def holds_given_modules(cls: ast.ClassDef, run: Optional[set[str]] = None) -> bool:
+    """Its `__init__` keeps something it is given (`self.net = net`, `nn.Sequential(*layers)`) that the
+    class then runs (`self.net(x)`, `for layer in self.layers`): what that holds cannot be seen from
+    the class. `run`: the `self.` attributes the class calls or iterates, when known already."""
     init = next((item for item in cls.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"), None)
     if init is None:
         return False
     given = {a.arg for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs][1:]}
     given.update(a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None)
+    kept = set()
     for stmt in init.body:  # (top-level statements: cheap; a module kept under a branch is rarer)
-        if isinstance(stmt, ast.Assign) and any((dotted(t) or "").startswith("self.") for t in stmt.targets):
+        if isinstance(stmt, ast.Assign):
             value = stmt.value
-            arguments = [*value.args, *(k.value for k in value.keywords)] if isinstance(value, ast.Call) else [value]
+            container = isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in MODULE_CONTAINERS
+            arguments = [*value.args, *(k.value for k in value.keywords)] if container else [value]  # type: ignore[union-attr]
             if any(isinstance(a.value if isinstance(a, ast.Starred) else a, ast.Name)
                    and (a.value if isinstance(a, ast.Starred) else a).id in given for a in arguments):  # type: ignore[union-attr]
-                return True
-    return False
+                kept.update(key[5:] for key in map(dotted, stmt.targets) if key and key.startswith("self."))
+    if not kept:
+        return False
+    if run is None:
+        run = {key[5:] for node in ast.walk(cls) for key in [dotted(node.func) if isinstance(node, ast.Call)
+               else dotted(node.iter) if isinstance(node, (ast.For, ast.comprehension)) else None]
+               if key and key.startswith("self.")}
+    return bool(kept & run)
 
 
 def layers_and_parts(node: ast.AST, names: Names, definitions: dict[str, ast.AST],
@@ -226,6 +238,8 @@ def layers_and_parts(node: ast.AST, names: Names, definitions: dict[str, ast.AST
                     seen.add(id(local))
                     pending.append(local)
                 elif qualified.split(".", 1)[0] == "torch" and qualified not in MODULE_LOADERS | PICKLE_LOADERS:
+                    if _holds_values(qualified, child):
+                        return None  # `nn.Sequential(encoder, head)`: modules built elsewhere
                     found.update(_torch_mode_dependence(qualified, child))
                 elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
                         qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))):
@@ -233,6 +247,19 @@ def layers_and_parts(node: ast.AST, names: Names, definitions: dict[str, ast.AST
                         return None  # imported from elsewhere, or a base class we cannot see
                     note_part(qualified)
     return frozenset(found)
+
+
+def _holds_values(qualified: str, node: ast.AST) -> bool:
+    """A torch container given values rather than the layers it builds: `nn.Sequential(encoder, head)`."""
+    if not isinstance(node, ast.Call) or qualified.rsplit(".", 1)[-1] not in MODULE_CONTAINERS:
+        return False
+    arguments = [a.value if isinstance(a, ast.Starred) else a for a in [*node.args, *(k.value for k in node.keywords)]]
+    for argument in arguments:
+        elements = argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else \
+            [v for v in argument.values if v is not None] if isinstance(argument, ast.Dict) else [argument]
+        if any(not isinstance(e, (ast.Call, ast.ListComp, ast.GeneratorExp)) for e in elements):
+            return True
+    return False
 
 
 def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:
