@@ -193,3 +193,30 @@ EVALUATE = """
 def test_no_forward_without_no_grad_when_the_model_class_of_another_file_needs_gradients(tmp_path):
     layout(tmp_path, energy=ENERGY, evaluate=EVALUATE)
     assert check(tmp_path, ".") == []  # no_grad would break the forward's own gradient steps
+
+
+UTILS = """
+    import torch
+    def resume_from_ckpt(ckpt_path, model):
+        ckpt = torch.load(ckpt_path)
+        model.load_state_dict(ckpt["model"], strict=False)
+        return ckpt["epoch"]
+"""
+DEMO = """
+    import torch
+    import torch.nn as nn
+    from .utils import resume_from_ckpt
+    def main(path, images):
+        model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+        model.eval()
+        resume_from_ckpt(path, model)
+        for image in images:
+            print(model(image).argmax().item())
+"""
+
+
+def test_weights_loaded_by_a_helper_of_another_file_keep_the_callers_mode(tmp_path):
+    layout(tmp_path, utils=UTILS, demo=DEMO)
+    # the helper loads weights into the model it is given: still in eval mode, now with trained weights
+    found = check(tmp_path, ".")
+    assert found == [("pkg/demo.py", 10, "GG201")]

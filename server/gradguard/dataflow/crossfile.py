@@ -21,6 +21,10 @@ PASSTHROUGH = "passthrough"
 # Stands for the caller's own setting inside an imported summary: `facts._substitute` replaces
 # every setting found in the callee's entry state by the caller's current one.
 _CALLER = Setting(Grad.UNKNOWN, None, PASSTHROUGH)
+# A model's mode after the function loaded weights into it (`resume_from_ckpt(path, model)`): the
+# caller's own, now with loaded weights (`facts._substitute` makes the call the load).
+RELOADED = "reloaded"
+CALLER_RELOADED = Setting(Mode.UNKNOWN, None, RELOADED)
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,17 @@ class ImportedFunction:
 
 
 def _settings(values: tuple[str, ...], kind: type) -> Possible:
-    return frozenset(_CALLER if v == PASSTHROUGH else Setting(kind(v), None, "callee") for v in values)
+    return frozenset(_CALLER if v == PASSTHROUGH else CALLER_RELOADED if v == RELOADED else Setting(kind(v), None, "callee")
+                     for v in values)
+
+
+def portable_mode(possible: Possible, entry: Possible) -> tuple[str, ...]:
+    """`portable`, and RELOADED for weights loaded into whatever mode the function was given: every
+    setting at exit is one `load_state_dict` call's, with the values of the entry."""
+    if possible and all(s.via == "loaded" for s in possible) and len({id(s.origin) for s in possible}) == 1 \
+            and {s.value for s in possible} == {s.value for s in entry}:
+        return (RELOADED,)
+    return portable(possible, entry)
 
 
 def portable(possible: Possible, entry: Possible) -> tuple[str, ...]:

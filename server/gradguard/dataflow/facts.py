@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator, Optional, Union
 
 from ..config import Config
 from ..lines import line_starts
-from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
+from .crossfile import (CALLER_RELOADED, Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target,
+                        portable, portable_mode)
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import ModelKinds, module_classes, module_method_receiver, names_optimizer, names_training_state, uses_torch
@@ -690,7 +691,7 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
         found[name] = Export(
             params=tuple(fn.params),
             grad_exit=portable(summary.grad_exit, fn.entry.grad) if summary.grad_exit is not None else None,
-            mode_exit=tuple((key, portable(mode, fn.entry.mode(key))) for key, mode in sorted(summary.mode_exit.items())
+            mode_exit=tuple((key, portable_mode(mode, fn.entry.mode(key))) for key, mode in sorted(summary.mode_exit.items())
                             if key.split(".", 1)[0] in fn.params),
             trains_unset=summary.trains_unset,
         )
@@ -745,6 +746,8 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
     for setting in exit_mode:
         if setting in entry_mode:
             result |= current
+        elif setting is CALLER_RELOADED:  # weights loaded by another file's function into the caller's model
+            result.update(Setting(s.value, call, "loaded") for s in current)
         else:
             result.add(Setting(setting.value, call, "callee"))
     return frozenset(result)
