@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Sequence
 
 from .config import Config
-from .dataflow.classindex import module_classes_entry
+from .dataflow.classindex import module_classes_entry, reexports
 from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within
 from .dataflow.models import module_classes
@@ -102,18 +102,12 @@ def _analyze_module(source: str, path: str, config: Config, project: Optional[Pr
     if SKIP_FILE.search(source):
         return ModuleAnalysis([])
     if not might_have_findings(source, config):
-        # model classes other files may build (a file that never names torch is left out: parsing every
-        # configuration and tokenizer class cost more than the rest), and the names a package re-exports
-        indexed = bool(module) and ("torch" in source or path.replace("\\", "/").endswith("__init__.py"))
-        if "torch" in source or indexed:
-            try:
-                tree = parse(source)
-            except AnalysisError:
-                if "torch" in source:
-                    raise  # PyTorch code that does not parse is still reported, not skipped silently
-                return ModuleAnalysis([])
-            if indexed:
+        if "torch" in source:
+            tree = parse(source)  # PyTorch code that does not parse is still reported, not skipped silently
+            if module:  # model classes other files may build
                 return ModuleAnalysis([], classes=_classes_entry(tree, source, None, path, module))
+        elif module and path.replace("\\", "/").endswith("__init__.py"):  # the names a package re-exports
+            return ModuleAnalysis([], classes=reexports(source, module))
         return ModuleAnalysis([])
     rules = enabled_rules(config, path)
 

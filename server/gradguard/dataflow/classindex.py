@@ -108,6 +108,22 @@ def module_classes_entry(tree: ast.Module, source: str, names: Names, local_modu
     return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)))
 
 
+RELATIVE_IMPORT = re.compile(r"^from[ \t]+(\.+[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
+IMPORTED_NAME = re.compile(r"(\w+|\*)(?:\s+as\s+(\w+))?")
+
+
+def reexports(source: str, module: str) -> ModuleClasses:
+    """The project names a package's `__init__.py` that never names torch imports (`from .unet_model
+    import UNet`), read from its text: such a file holds no model class, and parsing every one of
+    them cost more than the rest of the index."""
+    imports = []
+    for match in RELATIVE_IMPORT.finditer(source):
+        source_module = absolute_import(match.group(1), module, True)
+        for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
+            imports.append(("*", source_module) if name == "*" else (alias or name, f"{source_module}.{name}"))
+    return ModuleClasses(imports=tuple(imports))
+
+
 def _layers_and_parts(words: set[str], name: str, names: Names, top: dict[str, ast.AST], module: str,
                       project_name: Callable[[str], Optional[str]]) -> tuple[Optional[tuple[str, ...]], set[str]]:
     """(), and the project definitions it names (imported, or defined in this module), when no word of
