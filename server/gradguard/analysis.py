@@ -10,12 +10,15 @@ import ast
 import fnmatch
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
 from .config import Config
-from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex
-from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls
+from .dataflow.classindex import module_classes_entry, reexports
+from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
+from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within
 from .dataflow.memo import FactsMemo
+from .dataflow.models import module_classes
 from .dataflow.names import Names
 from .dataflow.places import (
     UNGATED_API_TOKENS,
@@ -79,6 +82,7 @@ class ModuleAnalysis:
     exports: dict[str, Export] = field(default_factory=dict)  # for other files of the project
     calls: list[OutgoingCall] = field(default_factory=list)
     left_out: tuple[UnparsableCell, ...] = ()  # notebooks: the cells that do not parse
+    classes: ModuleClasses = NO_CLASSES  # for the project's class index
     # for the editor's hover: where gradients are off and by what, and the names of APIs `apis.py` explains
     grad_regions: list[GradRegion] = field(default_factory=list)
     api_names: list[ApiName] = field(default_factory=list)
@@ -135,10 +139,15 @@ def _analyze_module(
 ) -> ModuleAnalysis:
     if "skip-file" in source and SKIP_FILE.search(source):  # the literal first: 10x cheaper on files without it
         return ModuleAnalysis([])
-    if not might_have_findings(source, config):  # not parsed: code that cannot hold a finding is not ours to check
-        if hover_places and any(token in source for token in UNGATED_API_TOKENS):
-            return ModuleAnalysis([], api_names=_api_names_alone(source))
-        return ModuleAnalysis([])
+    if not might_have_findings(source, config):  # no finding possible: parsed only for the index and the hover
+        classes = NO_CLASSES
+        if module and "torch" in source:  # model classes other files may build
+            with suppress(AnalysisError):  # code that cannot hold a finding is not ours to report
+                classes = _classes_entry(parse(source), source, None, path, module)
+        elif module and path.replace("\\", "/").endswith("__init__.py"):  # the names a package re-exports
+            classes = reexports(source, module)
+        hovered = hover_places and any(token in source for token in UNGATED_API_TOKENS)
+        return ModuleAnalysis([], classes=classes, api_names=_api_names_alone(source) if hovered else [])
     rules = enabled_rules(config, path)
     lines = LINE_BREAK.split(source) if hover_places else []  # split only when something is rendered
 
@@ -158,20 +167,24 @@ def _analyze_module(
 
     try:
         if memo is None:
-            found = run(parse(source), None)[0]
+            found, facts = run(parse(source), None)
+            classes = _classes_entry(facts.tree, source, facts, path, module) if module else NO_CLASSES
         else:
             context = (config, path, module, (project, project.changes) if project is not None else None, hover_places)
             found = memo.analyse(source, parse, context, run)
+            whole = ast.Module(body=[s for chunk in memo.reparser.chunks for s in chunk], type_ignores=[])
+            classes = _classes_entry(whole, source, None, path, module) if module else NO_CLASSES
     except RecursionError:
         raise AnalysisError("code nests too deeply to analyse") from None
     if not found.reported and not hover_places:  # most files: no need to split them into lines
-        return ModuleAnalysis([], found.exports, found.calls)
+        return ModuleAnalysis([], found.exports, found.calls, classes=classes)
     lines = lines or LINE_BREAK.split(source)
     rendering = Rendering(lines, config, cell_starts, cell_numbers)
     return ModuleAnalysis(
         rendering.findings(found.reported, rules),
         found.exports,
         found.calls,
+        classes=classes,
         grad_regions=grad_regions(found.grad_off),
         api_names=api_names(found.api_uses, lines),
     )
@@ -186,6 +199,32 @@ def _api_names_alone(source: str) -> list[ApiName]:
     names = Names(tree)
     names.note_aliases(tree.body)
     return api_names(api_uses(names, tree), LINE_BREAK.split(source))
+
+
+def _classes_entry(tree: ast.Module, source: str, facts: ModuleFacts | None, path: str, module: str) -> ModuleClasses:
+    """The module's classes for the project index, from its facts when it was analysed."""
+    if facts is None:
+        names = Names(
+            [
+                s
+                for top in tree.body
+                for s in (top, *statements_within(top))
+                if isinstance(s, (ast.Import, ast.ImportFrom))
+            ]
+        )
+        names.note_aliases(tree.body)
+        local_modules = module_classes(tree, names)
+    else:
+        names, local_modules = facts.names, facts.module_classes
+    return module_classes_entry(
+        tree,
+        source,
+        names,
+        local_modules,
+        module,
+        path.replace("\\", "/").endswith("/__init__.py"),
+        (lambda node: id(node) in facts.relevant) if facts is not None else None,
+    )
 
 
 def might_have_findings(source: str, config: Config) -> bool:

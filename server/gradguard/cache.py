@@ -25,7 +25,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-FORMAT = "3"  # bump when the shape of an entry changes (3: typed finding data, `fixdata.py`)
+FORMAT = "4"  # bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index)
 
 
 @lru_cache(maxsize=1)

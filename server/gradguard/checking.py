@@ -25,7 +25,7 @@ from typing import Any, Callable
 from .analysis import AnalysisError, analyze, analyze_module
 from .cache import Cache, cache_key
 from .config import Config
-from .dataflow.crossfile import Export, OutgoingCall, ProjectIndex, module_name
+from .dataflow.crossfile import NO_CLASSES, Definition, Export, ModuleClasses, OutgoingCall, ProjectIndex, module_name
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .findings import Edit, Finding, Fix, Related, Span
 from .fixdata import FixData
@@ -87,6 +87,7 @@ class FileResult:
     notes: tuple[str, ...] = field(default=())
     exports: tuple[tuple[str, Export], ...] = ()  # for the project index
     calls: tuple[OutgoingCall, ...] = ()
+    classes: ModuleClasses = NO_CLASSES
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -138,9 +139,9 @@ def _check(tasks: list[Task], jobs: int, progress: Progress, what: str) -> list[
 def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int, progress: Progress) -> list[FileResult]:
     index = ProjectIndex()
     for task, result in zip(tasks, results):  # every module first, so that calls find their target
-        index.add(task.module, dict(result.exports), [])
+        index.add(task.module, dict(result.exports), [], result.classes)
     for task, result in zip(tasks, results):
-        index.add(task.module, dict(result.exports), list(result.calls))
+        index.add(task.module, dict(result.exports), list(result.calls), result.classes)
     again = [
         i
         for i, (task, result) in enumerate(zip(tasks, results))
@@ -159,6 +160,9 @@ def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int, progre
     for i, result in zip(again, redone):
         merged[i] = result
     return merged
+
+
+CLASS_DEPENDENT_RULES = frozenset({"GG201", "GG202", "GG205"})  # silent for some model classes (the class index)
 
 
 def _index_digest(tasks: list[Task], results: list[FileResult]) -> str:
@@ -180,7 +184,14 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
         for values in sites
         for v in values
     )
-    return calls_summarised or called_without_grad
+    # a project class it builds or derives from is a module; its models' classes may explain a finding away
+    uses_module_class = any(index.is_module_class(reference) for reference in result.classes.uses)
+    return (
+        calls_summarised
+        or called_without_grad
+        or uses_module_class
+        or any(finding.code in CLASS_DEPENDENT_RULES for finding in result.findings)
+    )
 
 
 def _size(task: Task) -> int:
@@ -276,6 +287,7 @@ def _check_data(task: Task, data: bytes) -> FileResult:
         encoding=source.encoding,
         exports=tuple(analysis.exports.items()),
         calls=tuple(analysis.calls),
+        classes=analysis.classes,
         **cells,
     )
     if task.options.with_fixes:
@@ -423,7 +435,30 @@ def _summary_to_json(result: FileResult) -> dict[str, Any]:
             for name, e in result.exports
         ],
         "calls": [[c.module, c.function, list(c.grad)] for c in result.calls],
+        "classes": [
+            [[name, _definition_to_json(d)] for name, d in result.classes.definitions],
+            [list(i) for i in result.classes.imports],
+            list(result.classes.uses),
+        ],
     }
+
+
+def _definition_to_json(definition: Definition) -> list[Any]:
+    return [
+        list(definition.bases),
+        definition.module,
+        list(definition.forward_methods),
+        definition.forward_needs_grad,
+        list(definition.layers) if definition.layers is not None else None,
+        list(definition.parts),
+    ]
+
+
+def _definition_from_json(entry: list[Any]) -> Definition:
+    bases, module, methods, needs_grad, layers, parts = entry
+    return Definition(
+        tuple(bases), module, tuple(methods), needs_grad, tuple(layers) if layers is not None else None, tuple(parts)
+    )
 
 
 def result_from_json(entry: dict[str, Any]) -> FileResult:
@@ -449,6 +484,11 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
             for name, (params, grad, modes, trains) in entry["exports"]
         ),
         calls=tuple(OutgoingCall(module, function, tuple(grad)) for module, function, grad in entry["calls"]),
+        classes=ModuleClasses(
+            tuple((name, _definition_from_json(d)) for name, d in entry["classes"][0]),
+            tuple((name, target) for name, target in entry["classes"][1]),
+            tuple(entry["classes"][2]),
+        ),
     )
 
 

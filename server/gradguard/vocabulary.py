@@ -262,6 +262,7 @@ NON_TORCH_ROOTS = frozenset(
 THIRD_PARTY_ROOTS = TORCH_ROOTS | NON_TORCH_ROOTS
 
 # ---- what needs gradients ----------------------------------------------------------------------
+# (higher's differentiable optimisers take gradient steps that are themselves differentiated)
 GRADIENT_CONSUMERS = (
     "torch.autograd.grad",
     "torch.autograd.backward",
@@ -269,6 +270,8 @@ GRADIENT_CONSUMERS = (
     "torch.func.vjp",
     "torch.func.jacrev",
     "torch.func.grad_and_value",
+    "higher.get_diff_optim",
+    "higher.innerloop_ctx",
 )
 GRADIENT_CONSUMER_PREFIXES = ("torch.autograd.functional.",)
 GRADIENT_ATTRS = frozenset(

@@ -144,7 +144,13 @@ def test_fixed_code_maps_back_to_cells_only_when_it_can() -> None:
 
 COURSE_NOTEBOOK = [  # as course notebooks are handed out: a placeholder cell, magics that set up Colab
     markdown("# Exercise 3: evaluate the classifier\nFill in the loss, then run every cell."),
-    code(["import torch\n", "model = torch.nn.Linear(4, 2)\n", "model.train()\n"]),
+    code(
+        [
+            "import torch\n",
+            "model = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Dropout())\n",
+            "model.train()\n",
+        ]
+    ),
     code(["criterion = # TODO: pick a loss\n", "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"]),
     code(["if IN_COLAB:\n", "    %pip install torchvision\n", "elif LOCAL:\n", "    %load_ext tensorboard\n"]),
     code(

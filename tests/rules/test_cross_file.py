@@ -139,3 +139,131 @@ def test_a_thread_started_on_a_function_of_another_file_is_not_followed():
     index.add("pkg.work", analysed.exports, analysed.calls)
     assert "evaluate" in analysed.exports
     assert analyze_module(starter, "pkg/main.py", project=index, module="pkg.main").findings == []
+
+
+# ---- the project's class index -------------------------------------------------------------------
+MODEL = """
+    import torch.nn as nn
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.classifier = nn.Sequential(nn.Linear(8, 2), nn.Dropout(0.2))
+        def forward(self, x):
+            return self.classifier(x)
+        def calculate_objective(self, x, y):
+            return (self.forward(x) - y).pow(2).mean()
+"""
+MAIN = """
+    import torch
+    from model import Attention
+    model = Attention()
+    optimizer = torch.optim.Adam(model.parameters())
+    def train(loader):
+        model.train()
+        for x, y in loader:
+            model.calculate_objective(x, y).backward()
+            optimizer.step()
+    def test(loader):
+        model.eval()
+        for x, y in loader:
+            print(model.calculate_objective(x, y).item())
+"""
+
+
+def test_a_method_of_a_model_class_of_another_file_is_a_forward_pass(tmp_path):
+    (tmp_path / "model.py").write_text(textwrap.dedent(MODEL))
+    (tmp_path / "main.py").write_text(textwrap.dedent(MAIN))
+    # `Attention` (model.py) is a module and `calculate_objective` runs it: a forward pass in `test`
+    assert check(tmp_path, ".") == [("main.py", 14, "GG201")]
+
+
+GENERATOR = """
+    import torch
+    import torch.nn as nn
+    from .ops import fused_act
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8)
+        def forward(self, z):
+            return fused_act(self.fc(z))
+"""
+OPS = """
+    import torch
+    def fused_act(x):
+        return torch.nn.functional.leaky_relu(x, 0.2)
+"""
+SAMPLE = """
+    import torch
+    from .model import Generator
+    g = Generator()
+    g.load_state_dict(torch.load("g.pt"))
+    with torch.no_grad():
+        images = g(torch.randn(16, 8))
+"""
+
+
+def test_no_missing_eval_for_a_model_class_of_another_file_without_mode_dependent_layers(tmp_path):
+    layout(tmp_path, model=GENERATOR, ops=OPS, sample=SAMPLE)
+    assert check(tmp_path, ".") == []  # eval() would change nothing in `Generator`
+    (tmp_path / "pkg" / "ops.py").write_text(
+        textwrap.dedent(OPS.replace("leaky_relu(x, 0.2)", "dropout(x, 0.1, training=True)"))
+    )
+    assert check(tmp_path, ".") == [("pkg/sample.py", 7, "GG205")]
+
+
+ENERGY = """
+    import torch
+    import torch.nn as nn
+    class Unrolled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.energy = nn.Linear(4, 1)
+        def forward(self, x):
+            y = torch.zeros(x.shape[0], 4, requires_grad=True)
+            for _ in range(3):
+                e = self.energy(x * y).sum()
+                y = y - torch.autograd.grad(e, y, create_graph=True)[0]
+            return y
+"""
+EVALUATE = """
+    import torch
+    from .energy import Unrolled
+    def evaluate(loader):
+        model = Unrolled()
+        model.load_state_dict(torch.load("m.pt"))
+        model.eval()
+        return [model(x).argmax(1) for x in loader]
+"""
+
+
+def test_no_forward_without_no_grad_when_the_model_class_of_another_file_needs_gradients(tmp_path):
+    layout(tmp_path, energy=ENERGY, evaluate=EVALUATE)
+    assert check(tmp_path, ".") == []  # no_grad would break the forward's own gradient steps
+
+
+UTILS = """
+    import torch
+    def resume_from_ckpt(ckpt_path, model):
+        ckpt = torch.load(ckpt_path)
+        model.load_state_dict(ckpt["model"], strict=False)
+        return ckpt["epoch"]
+"""
+DEMO = """
+    import torch
+    import torch.nn as nn
+    from .utils import resume_from_ckpt
+    def main(path, images):
+        model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+        model.eval()
+        resume_from_ckpt(path, model)
+        for image in images:
+            print(model(image).argmax().item())
+"""
+
+
+def test_weights_loaded_by_a_helper_of_another_file_keep_the_callers_mode(tmp_path):
+    layout(tmp_path, utils=UTILS, demo=DEMO)
+    # the helper loads weights into the model it is given: still in eval mode, now with trained weights
+    found = check(tmp_path, ".")
+    assert found == [("pkg/demo.py", 10, "GG201")]

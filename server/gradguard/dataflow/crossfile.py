@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import posixpath
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Callable, Final
 
 from .state import Grad, Mode, Possible, Setting, State
 
@@ -22,6 +22,10 @@ PASSTHROUGH: Final = "passthrough"
 # Stands for the caller's own setting inside an imported summary: `facts._substitute` replaces
 # every setting found in the callee's entry state by the caller's current one.
 _CALLER = Setting(Grad.UNKNOWN, None, PASSTHROUGH)
+# A model's mode after the function loaded weights into it (`resume_from_ckpt(path, model)`): the
+# caller's own, now with loaded weights (`facts._substitute` makes the call the load).
+RELOADED: Final = "reloaded"
+CALLER_RELOADED = Setting(Mode.UNKNOWN, None, RELOADED)
 
 
 @dataclass(frozen=True)
@@ -47,22 +51,61 @@ class OutgoingCall:
     grad: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Definition:
+    """What other files need of a top-level class (or function) of a module: whether it is an
+    `nn.Module`, which of its methods are forward passes, and what in it depends on the training
+    mode. Project names are absolute dotted names (`pkg.model.Encoder`), resolved by `ProjectIndex`."""
+
+    bases: tuple[str, ...] = ()  # bases defined in the project
+    module: bool = False  # an nn.Module by what its own file shows (a torch base, a `forward`)
+    forward_methods: tuple[str, ...] = ()  # methods that run its submodules or itself: `model.encode(x)`
+    forward_needs_grad: bool = False  # `forward` backpropagates or asks autograd for gradients itself
+    layers: tuple[str, ...] | None = ()  # what it builds that depends on the mode; None: something we cannot see
+    parts: tuple[str, ...] = ()  # project classes and functions it builds or calls: their layers count too
+
+
+@dataclass(frozen=True)
+class ModuleClasses:
+    """A module's entry in the project's class index: its definitions, and the project names it
+    imports (`from .unet_model import UNet` in a package's `__init__`; "*" for a star import)."""
+
+    definitions: tuple[tuple[str, Definition], ...] = ()
+    imports: tuple[tuple[str, str], ...] = ()
+    # project classes whose index entry changes this module's analysis: built into a model outside a
+    # module class (`model = Attention()`), or bases of a class not known to be a module here
+    uses: tuple[str, ...] = ()
+
+
+NO_CLASSES = ModuleClasses()
+MAX_REEXPORTS = 8  # `from .a import X` followed through at most this many modules
+
+
 @dataclass
 class ProjectIndex:
     """Exports and cross-file call sites of every module of a project, by dotted module name."""
 
     exports: dict[str, dict[str, Export]] = field(default_factory=dict)
     incoming: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
+    classes: dict[str, ModuleClasses] = field(default_factory=dict)
     _by_suffix: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    _answers: dict[tuple, object] = field(default_factory=dict, repr=False, compare=False)
     changes: int = field(default=0, repr=False, compare=False)  # counts `add`s: the index is updated in place
 
-    def add(self, module: str, exports: dict[str, Export], calls: list[OutgoingCall]) -> None:
-        """Set a module's exports and add its calls. Calls link only to modules already added:
-        add every module's exports first, then the calls (see `checking._second_pass`)."""
+    def add(
+        self, module: str, exports: dict[str, Export], calls: list[OutgoingCall], classes: ModuleClasses = NO_CLASSES
+    ) -> None:
+        """Set a module's exports and classes and add its calls. Calls link only to modules already
+        added: add every module's exports first, then the calls (see `checking._second_pass`)."""
         self.changes += 1
         if module not in self.exports:
             self._by_suffix = None
+        self._answers.clear()
         self.exports[module] = {name: e for name, e in exports.items() if not e.trivial}
+        if classes.definitions or classes.imports:
+            self.classes[module] = classes
+        else:
+            self.classes.pop(module, None)
         for call in calls:
             target = self.resolve_module(call.module)
             if target is not None:
@@ -83,6 +126,88 @@ class ProjectIndex:
     def export(self, dotted_name: str, function: str) -> Export | None:
         module = self.resolve_module(dotted_name)
         return self.exports.get(module, {}).get(function) if module else None
+
+    # ---- the class index -------------------------------------------------------------------------
+    def definition(self, reference: str) -> Definition | None:
+        """The class or function `pkg.model.Encoder` names, followed through the modules that import
+        and so re-export it (`pkg/__init__.py`: `from .model import Encoder`)."""
+        key = ("definition", reference)
+        if key not in self._answers:
+            self._answers[key] = self._find(reference, MAX_REEXPORTS)
+        return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+
+    def _find(self, reference: str, hops: int) -> Definition | None:
+        dotted_module, _, name = reference.rpartition(".")
+        module = self.resolve_module(dotted_module) if dotted_module else None
+        entry = self.classes.get(module) if module is not None else None
+        if entry is None or hops <= 0:
+            return None
+        found = dict(entry.definitions).get(name)
+        if found is not None:
+            return found
+        imported = dict(entry.imports)
+        if name in imported:
+            return self._find(imported[name], hops - 1)
+        for star, target in entry.imports:
+            if star == "*":
+                found = self._find(f"{target}.{name}", hops - 1)
+                if found is not None:
+                    return found
+        return None
+
+    def is_module_class(self, reference: str) -> bool:
+        """An `nn.Module` subclass defined in the project: by its own file, or through its bases."""
+        return self._through_bases(reference, lambda d: d.module)
+
+    def runs_forward(self, reference: str, method: str) -> bool:
+        """`model.method(x)` is a forward pass of an instance of the class (or of a base's method)."""
+        return self._through_bases(reference, lambda d: method in d.forward_methods)
+
+    def forward_needs_grad(self, reference: str) -> bool:
+        return self._through_bases(reference, lambda d: d.forward_needs_grad)
+
+    def _through_bases(self, reference: str, holds: Callable[[Definition], bool]) -> bool:
+        pending, seen = [reference], set()
+        while pending:
+            current = pending.pop()
+            definition = self.definition(current)
+            if definition is None or current in seen:
+                continue
+            seen.add(current)
+            if holds(definition):
+                return True
+            pending.extend(definition.bases)
+        return False
+
+    def mode_dependence(self, reference: str) -> frozenset[str] | None:
+        """What the class (with its bases and the project classes and functions it builds or calls)
+        has that depends on the training mode: "Dropout", "BatchNorm", ...; None when some part of it
+        cannot be seen (a class defined outside the project, a name that does not resolve)."""
+        key = ("mode dependence", reference)
+        if key in self._answers:
+            return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+        self._answers[key] = frozenset()  # a cycle adds nothing
+        definition = self.definition(reference)
+        found: frozenset[str] | None = None
+        module = self.resolve_module(reference) if definition is None else None
+        if module is not None and module in self.classes:  # `conv2d_gradfix.conv2d(...)`: all it defines
+            found = frozenset()
+            for name, _ in self.classes[module].definitions:
+                more = self.mode_dependence(f"{module}.{name}")
+                if more is None:
+                    found = None
+                    break
+                found |= more
+        elif definition is not None and definition.layers is not None:
+            found = frozenset(definition.layers)
+            for part in (*definition.bases, *definition.parts):
+                more = self.mode_dependence(part)
+                if more is None:
+                    found = None
+                    break
+                found |= more
+        self._answers[key] = found
+        return found
 
     def incoming_grad(self, module: str, function: str) -> Possible | None:
         calls = self.incoming.get(module, {}).get(function)
@@ -138,7 +263,23 @@ class ImportedFunction:
 
 
 def _settings(values: tuple[str, ...], kind: type) -> Possible:
-    return frozenset(_CALLER if v == PASSTHROUGH else Setting(kind(v), None, "callee") for v in values)
+    return frozenset(
+        _CALLER if v == PASSTHROUGH else CALLER_RELOADED if v == RELOADED else Setting(kind(v), None, "callee")
+        for v in values
+    )
+
+
+def portable_mode(possible: Possible, entry: Possible) -> tuple[str, ...]:
+    """`portable`, and RELOADED for weights loaded into whatever mode the function was given: every
+    setting at exit is one `load_state_dict` call's, with the values of the entry."""
+    if (
+        possible
+        and all(s.via == "loaded" for s in possible)
+        and len({id(s.origin) for s in possible}) == 1
+        and {s.value for s in possible} == {s.value for s in entry}
+    ):
+        return (RELOADED,)
+    return portable(possible, entry)
 
 
 def portable(possible: Possible, entry: Possible) -> tuple[str, ...]:

@@ -31,10 +31,21 @@ from ..vocabulary import (
     INFERENCE_NAME_PREFIXES,
     MODULE_METHODS,
     PICKLE_LOADERS,
+    SAME_MODEL_METHODS,
     THIRD_PARTY_ROOTS,
 )
 from .aliases import attribute_aliases
-from .crossfile import Export, ImportedFunction, OutgoingCall, ProjectIndex, absolute_import, call_target, portable
+from .crossfile import (
+    CALLER_RELOADED,
+    Export,
+    ImportedFunction,
+    OutgoingCall,
+    ProjectIndex,
+    absolute_import,
+    call_target,
+    portable,
+    portable_mode,
+)
 from .elements import literal_elements
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
@@ -135,8 +146,9 @@ class ModuleFacts:
                 self.statements.setdefault(type(stmt), []).append(stmt)
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.names.note_aliases(tree.body)
-        self.module_classes = module_classes(tree, self.names)
-        self.kinds = ModelKinds(self.names, self.module_classes, config.model_names)
+        self._project_classes: dict[str, str | None] = {}
+        self.module_classes = module_classes(tree, self.names, self.project_class)
+        self.kinds = ModelKinds(self.names, self.module_classes, config.model_names, self.project_class)
         self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
         # what a walk or a function's model names depend on besides its own nodes (see memo.py)
@@ -156,6 +168,20 @@ class ModuleFacts:
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
         self.body = self._collect(tree, "<module>", None, None, set())
+
+    def project_class(self, expr: ast.expr) -> str | None:
+        """The absolute name (`pkg.model.Attention`) of the `nn.Module` class of another file of the
+        project that `expr` names, through the project's class index."""
+        if self.project is None:
+            return None
+        qualified = self.names.qualified(expr)
+        if qualified is None or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+            return None
+        if qualified not in self._project_classes:
+            is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+            reference = absolute_import(qualified, self.module, is_package)
+            self._project_classes[qualified] = reference if self.project.is_module_class(reference) else None
+        return self._project_classes[qualified]
 
     def _remembered(self, key: tuple, compute: Callable[[], object]) -> Any:
         if self.memo is None:
@@ -392,6 +418,9 @@ class ModuleFacts:
             cls = self.instance_class(inner, fn)
             if cls in self.module_classes and self._runs_submodules(cls, func.attr, set()):
                 return inner  # `model.calculate_objective(x, y)` of a module class of this file
+            reference = self.project_instance_class(inner, fn)
+            if reference is not None and self.project is not None and self.project.runs_forward(reference, func.attr):
+                return inner  # the same, of a module class of another file of the project
         return None
 
     def _runs_submodules(self, cls: str, name: str, seen: set[str]) -> bool:
@@ -461,6 +490,18 @@ class ModuleFacts:
         methods (`self.x = Cls()`) or the module."""
         if key is None or not self.methods:
             return None
+        found = self._instance_of(key, fn)
+        return found if found in self.methods else None
+
+    def project_instance_class(self, key: str | None, fn: FunctionFacts) -> str | None:
+        """The same for a module class of another file of the project (`model = Attention()`): its
+        absolute name."""
+        if key is None or self.project is None:
+            return None
+        found = self._instance_of(key, fn)
+        return found if found is not None and found not in self.methods else None
+
+    def _instance_of(self, key: str, fn: FunctionFacts) -> str | None:
         scope: FunctionFacts | None = fn
         while scope is not None:
             found = self._instances(scope).get(key)
@@ -475,24 +516,33 @@ class ModuleFacts:
         return self._instances(self.body).get(key) if fn is not self.body else None
 
     def _instances(self, fn: FunctionFacts) -> dict[str, str]:
+        """Keys of `fn` assigned or annotated as instances: the name of a class of this file, or the
+        absolute name of a module class of another file of the project."""
         if fn.instances is None:
             fn.instances = {}
             args = fn.node.args if isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if args is not None else ():
-                cls = _class_named(arg.annotation)
-                if cls in self.methods:
+                cls = self._class_of(arg.annotation)
+                if cls is not None:
                     fn.instances[arg.arg] = cls
             for node in self.own_nodes(fn) if fn.walked or fn is self.body else ():
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    cls = _class_named(node.value.func if isinstance(node.value, ast.Call) else None) or (
-                        _class_named(node.annotation) if isinstance(node, ast.AnnAssign) else None
+                    cls = self._class_of(_constructed(node.value)) or (
+                        self._class_of(node.annotation) if isinstance(node, ast.AnnAssign) else None
                     )
-                    if cls in self.methods:
+                    if cls is not None:
                         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                             key = dotted(target)
                             if key is not None:
                                 fn.instances[key] = cls
         return fn.instances
+
+    def _class_of(self, expr: ast.expr | None) -> str | None:
+        """`Tagger` (a class of this file), or the absolute name of another file's module class."""
+        cls = _class_named(expr)
+        if cls in self.methods:
+            return cls
+        return self.project_class(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
 
     def imported_target(self, call: ast.Call) -> tuple[str, str] | None:
         """(absolute module, function) when the call is of a function imported by name."""
@@ -868,7 +918,7 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
             params=tuple(fn.params),
             grad_exit=portable(summary.grad_exit, fn.entry.grad) if summary.grad_exit is not None else None,
             mode_exit=tuple(
-                (key, portable(mode, fn.entry.mode(key)))
+                (key, portable_mode(mode, fn.entry.mode(key)))
                 for key, mode in sorted(summary.mode_exit.items())
                 if key.split(".", 1)[0] in fn.params
             ),
@@ -925,6 +975,8 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
     for setting in exit_mode:
         if setting in entry_mode:
             result |= current
+        elif setting is CALLER_RELOADED:  # weights loaded by another file's function into the caller's model
+            result.update(Setting(s.value, call, "loaded") for s in current)
         else:
             result.add(Setting(setting.value, call, "callee"))
     return frozenset(result)
@@ -953,6 +1005,18 @@ def _literal_arguments(callee: FunctionFacts | ImportedFunction, call: ast.Call)
 def _receiver(call: ast.Call) -> str | None:
     """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
     return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def _constructed(value: ast.expr) -> ast.expr | None:
+    """`Net` in `Net(...)`, `Net(...).to(device)`, `Net(...).eval()`."""
+    while (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in SAME_MODEL_METHODS
+        and isinstance(value.func.value, ast.Call)
+    ):
+        value = value.func.value
+    return value.func if isinstance(value, ast.Call) else None
 
 
 def _class_named(expr: ast.expr | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterable, Mapping
+from typing import Callable
 
 from ..vocabulary import (
     BATCH_NORM_LAYERS,
@@ -29,15 +30,18 @@ from ..vocabulary import (
     SAME_MODEL_METHODS,
     SHARED_STATE_METHODS,
     STATELESS_LAYERS,
+    THIRD_PARTY_ROOTS,
     TORCH_ROOTS,
 )
 from .names import Names, dotted
 from .state import Mode
 
 
-def module_classes(tree: ast.Module, names: Names) -> set[str]:
-    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too) or their
-    `forward`."""
+def module_classes(
+    tree: ast.Module, names: Names, project_class: Callable[[ast.expr], str | None] | None = None
+) -> set[str]:
+    """Classes of this module that are `nn.Module`s: by their bases (through other classes here too, and
+    `project_class`: module classes of other files of the project) or their `forward`."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     found: set[str] = set()
     changed = True
@@ -45,7 +49,11 @@ def module_classes(tree: ast.Module, names: Names) -> set[str]:
         changed = False
         for cls in classes:
             if cls.name not in found and (
-                any(_is_module_base(base, names, found) for base in cls.bases) or _defines_forward(cls)
+                any(
+                    is_module_base(base, names, found) or (project_class is not None and project_class(base))
+                    for base in cls.bases
+                )
+                or _defines_forward(cls)
             ):
                 found.add(cls.name)
                 changed = True
@@ -59,7 +67,7 @@ def _defines_forward(cls: ast.ClassDef) -> bool:
     )
 
 
-def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
+def is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
     if isinstance(base, ast.Name) and base.id in local:
         return True
     qualified = names.qualified(base) or ""
@@ -73,12 +81,20 @@ def _is_module_base(base: ast.expr, names: Names, local: set[str]) -> bool:
 class ModelKinds:
     """Answers "is this expression a model, and in what mode is a new one?" for one module."""
 
-    def __init__(self, names: Names, classes: set[str], extra_names: Iterable[str]) -> None:
+    def __init__(
+        self,
+        names: Names,
+        classes: set[str],
+        extra_names: Iterable[str],
+        project_class: Callable[[ast.expr], str | None] | None = None,
+    ) -> None:
         self.names = names
         self.classes = classes
         self.extra_names = frozenset(extra_names)
         self.factories: set[str] = set()  # functions of this module that return a new module
         self.factory_methods: set[str] = set()  # methods of its classes that do: `self.model = self.define_graph()`
+        # the module class of another file of the project an expression names (`Attention`, `models.SeqNet`)
+        self.project_class = project_class or (lambda expr: None)
 
     def note_factories(self, tree: ast.Module) -> None:
         for node in tree.body:
@@ -118,7 +134,7 @@ class ModelKinds:
         if not isinstance(value, ast.Call):
             return None
         func = value.func
-        if isinstance(func, ast.Name) and func.id in self.classes:
+        if (isinstance(func, ast.Name) and func.id in self.classes) or self.project_class(func):
             return Mode.TRAIN
         if isinstance(func, ast.Attribute) and func.attr in SAME_MODEL_METHODS and isinstance(func.value, ast.Call):
             inner = self.created_mode(func.value, known)  # `Net().eval()`, `Net().to(device)`
@@ -185,7 +201,7 @@ class ModelKinds:
             return annotation.value.rsplit(".", 1)[-1] in ("Module", *self.classes)
         if isinstance(annotation, ast.Name) and annotation.id in self.classes:
             return True
-        return _is_module_base(annotation, self.names, self.classes)
+        return is_module_base(annotation, self.names, self.classes) or self.project_class(annotation) is not None
 
 
 def _false_argument(call: ast.Call) -> bool:
@@ -257,12 +273,78 @@ def names_training_state(key: str) -> bool:
     return names_optimizer(last) or "sched" in last or last.endswith("scaler")
 
 
-def mode_dependent_layers(node: ast.AST, names: Names, definitions: Mapping[str, ast.AST]) -> frozenset[str] | None:
+def mode_dependent_layers(
+    node: ast.AST,
+    names: Names,
+    definitions: Mapping[str, ast.AST],
+    project: Callable[[str], frozenset[str] | None] | None = None,
+) -> frozenset[str] | None:
     """What a model class (or the expression that builds a model) has that depends on the training
     mode: "Dropout", "BatchNorm", another layer's name (`LSTM`), or "self.training" (its code reads
     the flag). `definitions` are the module's classes and functions by name, followed where it calls
-    them. None when it builds something we cannot see into: a base class, or a class or function
-    imported from another package than torch and a few that build no modules."""
+    them; `project` answers the same for a name imported from elsewhere (the project's class index),
+    None when it cannot. None when it builds something we cannot see into: a base class, or a class
+    or function imported from another package than torch and a few that build no modules."""
+    parts: set[str] = set()
+    found = layers_and_parts(node, names, definitions, parts.add if project is not None else None)
+    if found is None or project is None:
+        return found
+    for part in sorted(parts):
+        more = project(part)
+        if more is None:
+            return None
+        found |= more
+    return found
+
+
+MODULE_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
+def holds_given_modules(cls: ast.ClassDef, run: set[str] | None = None) -> bool:
+    """Its `__init__` keeps something it is given (`self.net = net`, `nn.Sequential(*layers)`) that the
+    class then runs (`self.net(x)`, `for layer in self.layers`): what that holds cannot be seen from
+    the class. `run`: the `self.` attributes the class calls or iterates, when known already."""
+    init = next((item for item in cls.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"), None)
+    if init is None:
+        return False
+    given = {a.arg for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs][1:]}
+    given.update(a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None)
+    kept: set[str] = set()
+    for stmt in init.body:  # (top-level statements: cheap; a module kept under a branch is rarer)
+        if isinstance(stmt, ast.Assign):
+            value = stmt.value
+            if isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in MODULE_CONTAINERS:
+                arguments = [*value.args, *(k.value for k in value.keywords)]
+            else:
+                arguments = [value]
+            unstarred = [a.value if isinstance(a, ast.Starred) else a for a in arguments]
+            if any(isinstance(a, ast.Name) and a.id in given for a in unstarred):
+                kept.update(key[5:] for key in map(dotted, stmt.targets) if key and key.startswith("self."))
+    if not kept:
+        return False
+    if run is None:
+        run = {
+            key[5:]
+            for node in ast.walk(cls)
+            for key in [
+                dotted(node.func)
+                if isinstance(node, ast.Call)
+                else dotted(node.iter)
+                if isinstance(node, (ast.For, ast.comprehension))
+                else None
+            ]
+            if key and key.startswith("self.")
+        }
+    return bool(kept & run)
+
+
+def layers_and_parts(
+    node: ast.AST, names: Names, definitions: Mapping[str, ast.AST], note_part: Callable[[str], None] | None
+) -> frozenset[str] | None:
+    """`mode_dependent_layers` of what this module shows; each name imported from elsewhere (as the
+    import spells it) goes to `note_part` instead of making the answer unknown, when it is given."""
+    if isinstance(node, ast.ClassDef) and holds_given_modules(node):
+        return None
     found: set[str] = set()
     pending, seen = [node], {id(node)}
     passed_on: set[int] = set()  # `training=self.training` given to a call: that call's kind counts, not the read
@@ -284,15 +366,39 @@ def mode_dependent_layers(node: ast.AST, names: Names, definitions: Mapping[str,
                 local = definitions.get(target.id) if isinstance(target, ast.Name) else None
                 qualified = names.qualified(target) or ""
                 if local is not None and id(local) not in seen:
+                    if isinstance(local, ast.ClassDef) and holds_given_modules(local):
+                        return None
                     seen.add(id(local))
                     pending.append(local)
                 elif qualified.split(".", 1)[0] == "torch" and qualified not in MODULE_LOADERS | PICKLE_LOADERS:
+                    if _holds_values(qualified, child):
+                        return None  # `nn.Sequential(encoder, head)`: modules built elsewhere
                     found.update(_torch_mode_dependence(qualified, child))
                 elif qualified.split(".", 1)[0] not in BUILD_NO_MODULES and (
                     qualified or (isinstance(child, ast.ClassDef) and not hasattr(builtins, dotted(target) or ""))
                 ):
-                    return None  # imported from elsewhere, or a base class we cannot see
+                    if note_part is None or not qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+                        return None  # imported from elsewhere, or a base class we cannot see
+                    note_part(qualified)
     return frozenset(found)
+
+
+def _holds_values(qualified: str, node: ast.AST) -> bool:
+    """A torch container given values rather than the layers it builds: `nn.Sequential(encoder, head)`."""
+    if not isinstance(node, ast.Call) or qualified.rsplit(".", 1)[-1] not in MODULE_CONTAINERS:
+        return False
+    arguments = [a.value if isinstance(a, ast.Starred) else a for a in [*node.args, *(k.value for k in node.keywords)]]
+    for argument in arguments:
+        elements = (
+            argument.elts
+            if isinstance(argument, (ast.List, ast.Tuple))
+            else [v for v in argument.values if v is not None]
+            if isinstance(argument, ast.Dict)
+            else [argument]
+        )
+        if any(not isinstance(e, (ast.Call, ast.ListComp, ast.GeneratorExp)) for e in elements):
+            return True
+    return False
 
 
 def _torch_mode_dependence(qualified: str, node: ast.AST) -> tuple[str, ...]:

@@ -29,7 +29,8 @@ class Mode(enum.Enum):
 
 # How a setting was made: what a message names ("the `with` block", "the call at line 12") and what rules
 # filter on. "trained": a sibling method trains the model and leaves it in that mode; "passthrough": the
-# caller's own setting inside an imported summary (`crossfile`).
+# caller's own setting inside an imported summary (`crossfile`); "reloaded": the caller's own, after another
+# file's function loaded weights into the model (`crossfile.CALLER_RELOADED`).
 Via = Literal[
     "default",
     "entry",
@@ -45,6 +46,7 @@ Via = Literal[
     "assigned",
     "trained",
     "passthrough",
+    "reloaded",
 ]
 
 

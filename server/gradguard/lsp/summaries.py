@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..analysis import analyze_module
 from ..config import Config
-from ..dataflow.crossfile import Export, OutgoingCall, ProjectIndex
+from ..dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
 
 MAX_FILES = 5000
 SKIPPED_DIRECTORIES = frozenset({"node_modules", "build", "dist", "__pycache__"})
@@ -21,10 +21,12 @@ SKIPPED_DIRECTORIES = frozenset({"node_modules", "build", "dist", "__pycache__"}
 
 @dataclass(frozen=True)
 class ModuleSummary:
-    """One module's entry in the index: what its functions do to callers, and its calls into other modules."""
+    """One module's entry in the index: what its functions do to callers, its calls into other modules,
+    and its classes."""
 
     exports: dict[str, Export] = field(default_factory=dict)
     calls: tuple[OutgoingCall, ...] = ()
+    classes: ModuleClasses = NO_CLASSES
 
 
 NO_SUMMARY = ModuleSummary()
@@ -52,7 +54,9 @@ class IndexChange:
         if root != self.root or (module and module == self.module):
             return False
         before, after = self.before or NO_SUMMARY, self.after or NO_SUMMARY
-        if before.exports != after.exports and any(imports_name(self.module, call.module) for call in calls):
+        if (before.exports != after.exports or before.classes != after.classes) and any(
+            imports_name(self.module, call.module) for call in calls
+        ):
             return True
         changed_calls = set(before.calls) ^ set(after.calls)
         return bool(module) and any(imports_name(module, call.module) for call in changed_calls)
@@ -73,7 +77,7 @@ class WorkspaceIndex:
         if summary is not None:
             self.entries[module] = summary
         if before is not None and summary is not None and before.calls == summary.calls:
-            self.project.add(module, summary.exports, [])  # replaces its exports; the call sites stay
+            self.project.add(module, summary.exports, [], summary.classes)  # replaces its exports; the call sites stay
         elif before != summary:
             self.rebuild()
         return before
@@ -81,11 +85,11 @@ class WorkspaceIndex:
     def rebuild(self) -> None:
         project = ProjectIndex()
         for module, summary in self.entries.items():
-            project.add(module, summary.exports, [])
+            project.add(module, summary.exports, [], summary.classes)
         resolve = _module_resolver(self.entries)  # every module is known now, so each call resolves
         for module, summary in self.entries.items():
             calls = [replace(call, module=target) for call in summary.calls if (target := resolve(call.module))]
-            project.add(module, summary.exports, calls)
+            project.add(module, summary.exports, calls, summary.classes)
         self.project = project
 
 
@@ -127,4 +131,4 @@ def summarise_file(path: str, module: str, config: Config) -> ModuleSummary | No
         analysis = analyze_module(source, path, config, module=module)
     except Exception:  # unreadable, does not parse, or a rule failed on it: one file must not stop the index
         return None
-    return ModuleSummary(analysis.exports, tuple(analysis.calls))
+    return ModuleSummary(analysis.exports, tuple(analysis.calls), analysis.classes)

@@ -79,7 +79,7 @@ def analyse(snapshot: Snapshot, config: Config | None) -> Analysed | tuple:
         return (error.message, error.line, error.col)
     change = None
     if workspace is not None and snapshot.module:
-        summary = ModuleSummary(analysis.exports, tuple(analysis.calls))
+        summary = ModuleSummary(analysis.exports, tuple(analysis.calls), analysis.classes)
         change = IndexChange(snapshot.root, snapshot.module, workspace.update(snapshot.module, summary), summary)
     return Analysed(
         analysis.findings,

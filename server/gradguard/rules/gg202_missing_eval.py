@@ -1,20 +1,17 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
-from ..dataflow.models import mode_dependent_layers
-from ..dataflow.names import dotted
 from ..dataflow.state import Mode, Possible, first_origin, only
-from ..findings import Severity
 from ..fixdata import ModelAt
 from ..report import Report
-from ..vocabulary import LAYERS_WITH_DROPOUT, SAME_MODEL_METHODS
+from ..vocabulary import LAYERS_WITH_DROPOUT
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .intent import evaluation_evidence, load_of, needs_gradients
+from .modelclass import mode_dependence, model_class
 from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
@@ -27,7 +24,6 @@ HARMS = {
 
 
 def check(facts: ModuleFacts, report: Report) -> None:
-    definitions = {node.name: node for node in facts.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     explicit_train = {id(event.node) for fn in facts.functions for event, _ in train_calls_followed_by_forwards(fn)}
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
@@ -49,9 +45,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
             f"It {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before this forward "
             f"pass ({evidence.say(report)})"
         )
-        built = _model_built(facts, event.model, mode, definitions)
-        layers = mode_dependent_layers(built[1], facts.names, definitions) if built is not None else None
-        severity: Severity | None = None
+        built = model_class(facts, event.model, mode)
+        layers = mode_dependence(facts, built) if built is not None else None
         if built is None or layers is None:
             message = (
                 f"{call_eval}{found}: any Dropout still drops and any BatchNorm uses and updates batch "
@@ -59,20 +54,15 @@ def check(facts: ModuleFacts, report: Report) -> None:
             )
         elif layers:
             harms = _join([_harm(layer) for layer in sorted(layers, key=_harm_order)])
-            message = f"{call_eval}{found}: in `{built[0]}`, {harms}, even under `no_grad`"
-        else:  # hygiene: nothing changes until such a layer is added
-            message = (
-                f"{call_eval}{found}; `{built[0]}` has no layer that depends on the mode (no Dropout, no "
-                "BatchNorm), so the results do not change, but `eval()` keeps them right if one is added"
-            )
-            severity = "hint"
+            message = f"{call_eval}{found}: in `{built.name}`, {harms}, even under `no_grad`"
+        else:
+            continue  # nothing in the model depends on the mode: eval() would change nothing
         report.add(
             RULE,
             event.node,
             message,
             related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
-            severity=severity,
         )
 
 
@@ -82,59 +72,6 @@ def _pretrained_and_never_trained(fn: FunctionFacts, mode: Possible) -> bool:
     return all(s.via == "constructed" and load_of(s) is not None for s in mode) and not any(
         is_training_step(e) for e in fn.call_events()
     )
-
-
-def _model_built(
-    facts: ModuleFacts, key: str, mode: Possible, definitions: Mapping[str, ast.AST]
-) -> tuple[str, ast.AST] | None:
-    """The name and the code of what `key` is built from: a class of this module (`Net()`,
-    `Net().to(device)`) or a `torch.nn` expression (`nn.Sequential(...)`). Found from the assignments
-    that created it, else those of its name anywhere in the module; None unless all agree."""
-    values = [
-        s.origin.value for s in mode if s.via == "constructed" and isinstance(s.origin, (ast.Assign, ast.AnnAssign))
-    ]
-    built = set()
-    if not values:
-        names = {
-            key,
-            *(
-                dotted(s.origin.func.value)
-                for s in mode
-                if isinstance(s.origin, ast.Call) and isinstance(s.origin.func, ast.Attribute)
-            ),
-        }  # `model.train()`: its receiver
-        values = [
-            node.value
-            for node in facts.of_type(ast.Assign, ast.AnnAssign)
-            if node.value is not None
-            and names & {dotted(t) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])}
-        ]
-        built = {
-            (arg.annotation.id, definitions[arg.annotation.id])
-            for fn in facts.functions
-            if not isinstance(fn.node, ast.Module)
-            for arg in [*fn.node.args.args, *fn.node.args.kwonlyargs]
-            if arg.arg in names  # `model: LSTMClassifier`
-            and isinstance(arg.annotation, ast.Name)
-            and arg.annotation.id in facts.module_classes
-        }
-    for value in values:
-        while (
-            isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Attribute)
-            and value.func.attr in SAME_MODEL_METHODS
-            and isinstance(value.func.value, ast.Call)
-        ):
-            value = value.func.value  # `Net().to(device).eval()`
-        if not isinstance(value, ast.Call):
-            return None
-        if isinstance(value.func, ast.Name) and value.func.id in facts.module_classes:
-            built.add((value.func.id, definitions[value.func.id]))
-        elif (facts.names.qualified(value.func) or "").startswith("torch.nn."):
-            built.add((f"nn.{value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id}", value))  # type: ignore[attr-defined]  # else a Name: qualified() resolves names and attributes
-        else:
-            return None
-    return built.pop() if len(built) == 1 else None
 
 
 def _harm(layer: str) -> str:
@@ -185,9 +122,10 @@ RULE = Rule(
         statistics drift towards the validation set. The
         PyTorch docs: "You are responsible for calling model.eval() and model.train() if your model
         relies on modules such as torch.nn.Dropout and torch.nn.BatchNorm". The message names what the
-        model's class (when this file defines it) has that depends on the mode; a class with nothing of
-        the kind (no Dropout, BatchNorm, layer with dropout of its own, or `self.training` test) is
-        reported as a `hint`: the results do not change, until such a layer is added.
+        model's class (defined in this file or another file of the project) has that depends on the
+        mode; a model whose class provably has nothing of the kind (no Dropout, BatchNorm, layer with
+        dropout of its own, or `self.training` test, in it or in anything it builds) is not reported:
+        `eval()` would change nothing.
     """,
     fix_safety=(
         "Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, "
@@ -231,8 +169,11 @@ RULE = Rule(
             import torch
             import torch.nn as nn
             class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.1)
                 def forward(self, x):
-                    return x
+                    return self.drop(x)
             def validate(x):
                 net = Net()
                 with torch.no_grad():
@@ -252,7 +193,7 @@ RULE = Rule(
             import torch
             class Trainer:
                 def __init__(self):
-                    self.model = torch.nn.Linear(2, 2)
+                    self.model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout())
                 def evaluate(self, xs):
                     self.model.train()
                     with torch.no_grad():
@@ -467,6 +408,20 @@ RULE = Rule(
                     net = self.build()
                     with torch.no_grad():
                         assert net(torch.ones(1, 4)).shape == (1, 2)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 2)
+                def forward(self, x):
+                    return self.fc(x).relu()
+            @torch.no_grad()
+            def evaluate(loader):
+                net = Net()
+                return [net(x).argmax(1) for x in loader]
         """),
         example("""
             import torch

@@ -10,6 +10,7 @@ from ..fixdata import ModelAt
 from ..report import Report
 from .base import Rule, example
 from .intent import evaluation_evidence, needs_gradients
+from .modelclass import mode_dependence, model_class
 from .queries import forward_passes, grad_disabled
 
 
@@ -27,6 +28,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
         evidence = None if grad_disabled(event) else evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
         if not grad_disabled(event) and (evidence is None or needs_gradients(facts, fn, event)):
             continue
+        built = model_class(facts, event.model, mode)
+        if built is not None and mode_dependence(facts, built) == frozenset():
+            continue  # nothing in the model depends on the mode: eval() would change nothing
         load = min(loads, key=lambda n: n.lineno)
         loader = _loader_name(facts, load)
         why = (
@@ -79,8 +83,9 @@ RULE = Rule(
         test set or act as a distillation teacher runs with Dropout on and train-mode BatchNorm, which
         also updates its running statistics from that data (measured with torch 2.13.0). Reported on
         the forward pass, with the load as related location; a model handed to another function after
-        the load is not reported, since that function may set the mode. Where this applies, it replaces
-        GG202: one finding per harm.
+        the load is not reported, since that function may set the mode, nor is a model whose class
+        provably has no layer that depends on the mode (in this file or another file of the project):
+        `eval()` would change nothing. Where this applies, it replaces GG202: one finding per harm.
     """,
     fix_safety="Inserts `model.eval()` after the load. Unsafe: results change, which is the point.",
     fixes=("insert.eval_after_load",),
@@ -109,7 +114,7 @@ RULE = Rule(
         """),
         example("""
             import torch
-            model = torch.nn.Linear(2, 2)
+            model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout())
             model.load_state_dict(torch.load("w.pt"))
             with torch.inference_mode():
                 print(model(torch.ones(2)))  # expect
@@ -133,7 +138,7 @@ RULE = Rule(
             import torch
             class Service:
                 def __init__(self, path):
-                    self.model = torch.nn.Linear(2, 2)
+                    self.model = torch.nn.LSTM(2, 2, dropout=0.1)
                     self.model.load_state_dict(torch.load(path))
                     with torch.no_grad():
                         self.warm = self.model(torch.zeros(2))  # expect
@@ -233,6 +238,20 @@ RULE = Rule(
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Generator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 8)
+                def forward(self, z):
+                    return torch.tanh(self.fc(z))
+            g = Generator()
+            g.load_state_dict(torch.load("g.pt"))
+            with torch.no_grad():
+                images = g(torch.randn(16, 8))
         """),
         example("""
             import torch

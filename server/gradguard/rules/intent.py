@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from ..dataflow.classindex import consumes_gradients as consumes_gradients_in
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.models import trained_weights_call
@@ -25,15 +26,13 @@ from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from ..report import Report
 from ..vocabulary import (
-    GRADIENT_ATTRS,
-    GRADIENT_CONSUMER_PREFIXES,
-    GRADIENT_CONSUMERS,
     INFERENCE_SINK_METHODS,
     LOADED_MODEL_CONSTRUCTORS,
     NO_GRAD_CALLER_MODEL_BASES,
     SAME_MODEL_METHODS,
     WEIGHT_LOADING_METHODS,
 )
+from .modelclass import forward_needs_grad, model_class
 from .sinks import first_sink
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
@@ -68,16 +67,21 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
         any(after(node) and consumes_gradients(facts, node) for node in facts.own_nodes(fn))
         or any(after(e.node) and is_training_step(e) for e in fn.call_events())
         or intent_of(facts).result_trains(fn)
+        or _forward_needs_gradients(facts, event)
     )
 
 
+def _forward_needs_gradients(facts: ModuleFacts, event: CallEvent) -> bool:
+    """The model's own `forward` needs gradients (it optimises by gradient steps inside): the forward
+    pass does, wherever it runs."""
+    if event.model is None:
+        return False
+    built = model_class(facts, event.model, event.state.mode(event.model))
+    return built is not None and forward_needs_grad(facts, built)
+
+
 def consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
-    if isinstance(node, ast.Attribute):
-        return node.attr in GRADIENT_ATTRS or (node.attr == "grad" and isinstance(node.ctx, ast.Load))
-    if isinstance(node, ast.Call):
-        qualified = facts.names.qualified(node.func) or ""
-        return qualified in GRADIENT_CONSUMERS or qualified.startswith(GRADIENT_CONSUMER_PREFIXES)
-    return False
+    return consumes_gradients_in(node, facts.names)
 
 
 def evaluation_evidence(

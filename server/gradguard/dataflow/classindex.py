@@ -1,0 +1,280 @@
+"""A module's entry in the project's class index (`crossfile.ModuleClasses`): what another file
+needs to know of the classes defined here to tell a model from other objects (`model = Attention()`
+with `Attention` in model.py), which of their methods are forward passes, whether their `forward`
+needs gradients itself, and what in them depends on the training mode.
+
+Read from the syntax tree alone, in portable form: names of the project are absolute dotted names.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import Callable, Union
+
+from ..lines import line_starts
+from ..vocabulary import (
+    BATCH_NORM_LAYERS,
+    BUILD_NO_MODULES,
+    DROPOUT_LAYERS,
+    GRADIENT_ATTRS,
+    GRADIENT_CONSUMER_PREFIXES,
+    GRADIENT_CONSUMERS,
+    INSTANCE_NORM_LAYERS,
+    LAYERS_WITH_DROPOUT,
+    NON_TORCH_ROOTS,
+    THIRD_PARTY_ROOTS,
+    TORCH_ROOTS,
+)
+from .crossfile import Definition, ModuleClasses, absolute_import
+from .facts import statements_within
+from .models import ModelKinds, holds_given_modules, is_module_base
+from .names import Names, dotted
+from .tokens import IDENTIFIER
+from .traverse import children, descendants
+
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+TopLevel = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]  # what the index reads the text of
+NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+SELF_CALL = re.compile(r"\bself(?:\.(\w+))?\s*\(")  # `self.encoder(`, `self(` (as "")
+SELF_ITERATED = re.compile(r"\bin\s+self\.(\w+)")  # `for layer in self.layers`
+# Words that may name what depends on the training mode: the layers of the vocabulary (and their
+# functional forms), `training` (`self.training`, `training=`), and what builds modules by name.
+MODE_WORDS = frozenset(
+    {
+        *DROPOUT_LAYERS,
+        *BATCH_NORM_LAYERS,
+        *LAYERS_WITH_DROPOUT,
+        *INSTANCE_NORM_LAYERS,
+        "RReLU",
+        "dropout",
+        "dropout1d",
+        "dropout2d",
+        "dropout3d",
+        "alpha_dropout",
+        "feature_alpha_dropout",
+        "batch_norm",
+        "instance_norm",
+        "rrelu",
+        "training",
+        "Dropout1d",
+        "Dropout2d",
+        "Dropout3d",
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "TransformerEncoder",
+        "TransformerDecoder",
+        "TransformerEncoderLayer",
+        "TransformerDecoderLayer",
+        "LSTMCell",
+        "GRUCell",
+        "RNNCell",
+        "eval",
+        "exec",
+        "import_module",
+        "__import__",
+    }
+)
+LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
+GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
+
+
+def module_classes_entry(
+    tree: ast.Module,
+    source: str,
+    names: Names,
+    local_modules: set[str],
+    module: str,
+    is_package: bool,
+    walked: Callable[[ast.AST], bool] | None = None,
+) -> ModuleClasses:
+    """The definitions of `tree` (`local_modules`: its classes known to be `nn.Module`s) and the
+    project names it imports, for the module named `module`; with `walked` (which definitions the
+    analysis walked), the project classes it uses (`ModuleClasses.uses`).
+
+    What a definition holds is read from the words of its text, which costs a small part of walking
+    its tree (this runs on every file of a project): a word that may name a mode-dependent layer
+    makes the answer "unknown" rather than a guess, so only "nothing depends on the mode" is claimed,
+    and only when nothing in the text can say otherwise."""
+
+    def project_name(qualified: str) -> str | None:
+        """The absolute name of a name imported from the project; None for other packages."""
+        if not qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+            return None
+        return absolute_import(qualified, module, is_package) or None
+
+    top = {node.name: node for node in tree.body if isinstance(node, (ast.ClassDef, *FUNCTIONS))}
+    starts = line_starts(source)
+
+    def text(node: TopLevel) -> str:
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return source[starts[first - 1] : starts[min(node.end_lineno or node.lineno, len(starts) - 1)]]
+
+    kinds = ModelKinds(names, local_modules, ())
+    definitions = []
+    for name, node in top.items():
+        body = text(node)
+        words = set(IDENTIFIER.findall(body))
+        layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
+        if layers is not None and (
+            LAYER_BY_NAME.search(body)
+            or (
+                isinstance(node, ast.ClassDef)
+                and holds_given_modules(node, set(SELF_CALL.findall(body)) | set(SELF_ITERATED.findall(body)))
+            )
+        ):
+            layers = None
+        if isinstance(node, ast.ClassDef):
+            bases = tuple(
+                sorted(filter(None, (_base_name(base, names, top, module, project_name) for base in node.bases)))
+            )
+            is_module = name in local_modules or bool(bases)
+            definitions.append(
+                (
+                    name,
+                    Definition(
+                        bases=bases,
+                        module=name in local_modules,
+                        forward_methods=_forward_methods(node, kinds, text) if is_module else (),
+                        forward_needs_grad=is_module and _forward_needs_grad(node, names, text),
+                        layers=layers,
+                        parts=tuple(sorted(parts - set(bases))),
+                    ),
+                )
+            )
+        else:
+            definitions.append((name, Definition(layers=layers, parts=tuple(sorted(parts)))))
+    imports = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and (
+            stmt.level or (stmt.module or "").split(".", 1)[0] not in THIRD_PARTY_ROOTS
+        ):
+            source_module = absolute_import("." * stmt.level + (stmt.module or ""), module, is_package)
+            for alias in stmt.names:
+                imports.append(
+                    ("*", source_module)
+                    if alias.name == "*"
+                    else (alias.asname or alias.name, f"{source_module}.{alias.name}")
+                )
+    uses: set[str] = set()
+    if walked is not None:
+        for statement in tree.body:
+            if isinstance(statement, ast.ClassDef):
+                if statement.name in local_modules or not any(walked(item) for item in statement.body):
+                    continue  # its own `self.x = Encoder()` are its submodules; or no code here looks at it
+                uses.update(project_name(names.qualified(base) or "") or "" for base in statement.bases)
+                found = [
+                    stmt for item in statement.body if isinstance(item, FUNCTIONS) for stmt in statements_within(item)
+                ]
+            elif isinstance(statement, FUNCTIONS):
+                found = statements_within(statement) if walked(statement) else []
+            else:
+                found = [statement, *statements_within(statement)]
+            for stmt in found:  # `model = Attention()`, `self.model = SeqNet(cfg)`
+                value = getattr(stmt, "value", None)
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
+                    uses.add(project_name(names.qualified(value.func) or "") or "")
+        uses.discard("")
+    return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)))
+
+
+RELATIVE_IMPORT = re.compile(r"^from[ \t]+(\.+[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
+IMPORTED_NAME = re.compile(r"(\w+|\*)(?:\s+as\s+(\w+))?")
+
+
+def reexports(source: str, module: str) -> ModuleClasses:
+    """The project names a package's `__init__.py` that never names torch imports (`from .unet_model
+    import UNet`), read from its text: such a file holds no model class, and parsing every one of
+    them cost more than the rest of the index."""
+    imports = []
+    for match in RELATIVE_IMPORT.finditer(source):
+        source_module = absolute_import(match.group(1), module, True)
+        for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
+            imports.append(("*", source_module) if name == "*" else (alias or name, f"{source_module}.{name}"))
+    return ModuleClasses(imports=tuple(imports))
+
+
+def _layers_and_parts(
+    words: set[str],
+    name: str,
+    names: Names,
+    top: Mapping[str, ast.AST],
+    module: str,
+    project_name: Callable[[str], str | None],
+) -> tuple[tuple[str, ...] | None, set[str]]:
+    """(), and the project definitions it names (imported, or defined in this module), when no word of
+    its text may name something that depends on the mode (a layer, `self.training`) or something built
+    outside the project and torch; else (None, ...): unknown."""
+    if words & MODE_WORDS:
+        return None, set()
+    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
+    for word in words & names.imported.keys():
+        qualified = names.imported[word]
+        root = qualified.split(".", 1)[0]
+        if root in TORCH_ROOTS or root in BUILD_NO_MODULES or root in NON_TORCH_ROOTS:
+            if root in TORCH_ROOTS and root != "torch":
+                return None, set()  # torchvision, timm, transformers...: modules we cannot see into
+            continue
+        reference = project_name(qualified)
+        if reference is None:
+            return None, set()
+        parts.add(reference)
+    return (), parts
+
+
+def _base_name(
+    base: ast.expr, names: Names, top: Mapping[str, ast.AST], module: str, project_name: Callable[[str], str | None]
+) -> str | None:
+    if isinstance(base, ast.Name) and isinstance(top.get(base.id), ast.ClassDef):
+        return f"{module}.{base.id}" if module else base.id
+    if is_module_base(base, names, set()):
+        return None  # torch's own: the class is a module already
+    return project_name(names.qualified(base) or "")
+
+
+def _forward_methods(cls: ast.ClassDef, kinds: ModelKinds, text: Callable[[TopLevel], str]) -> tuple[str, ...]:
+    """Methods that run the module: call `self(...)`, `self.forward(...)`, a submodule built in the
+    class (`self.encoder = nn.LSTM(...)`), or another such method."""
+    methods = {item.name: item for item in cls.body if isinstance(item, FUNCTIONS) and not item.name.startswith("__")}
+    submodules = {"", "forward"}  # `self(...)` and `self.forward(...)`
+    for item in cls.body:
+        if isinstance(item, FUNCTIONS):
+            for stmt in statements_within(item):
+                if isinstance(stmt, ast.Assign) and kinds.created_mode(stmt.value, set()) is not None:
+                    submodules.update(key[5:] for key in map(dotted, stmt.targets) if key and key.startswith("self."))
+    calls = {name: set(SELF_CALL.findall(text(method))) for name, method in methods.items()}
+    running = {name for name, called in calls.items() if called & submodules}
+    changed = True
+    while changed:
+        more = {name for name, called in calls.items() if name not in running and called & running}
+        running |= more
+        changed = bool(more)
+    return tuple(sorted(running))
+
+
+def _forward_needs_grad(cls: ast.ClassDef, names: Names, text: Callable[[TopLevel], str]) -> bool:
+    """`forward` backpropagates, asks autograd for gradients, or runs a differentiable optimiser:
+    its caller's `no_grad` would break it (an energy model that optimises its output by gradient steps)."""
+    forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
+    if forward is None or not GRADIENT_WORDS & set(IDENTIFIER.findall(text(forward))):
+        return False
+    return any(consumes_gradients(node, names) for node in _own_nodes(forward))
+
+
+def consumes_gradients(node: ast.AST, names: Names) -> bool:
+    """`loss.backward()`, `x.requires_grad_()`, a read of `.grad`, `torch.autograd.grad(...)`."""
+    if isinstance(node, ast.Attribute):
+        return node.attr in GRADIENT_ATTRS or (node.attr == "grad" and isinstance(node.ctx, ast.Load))
+    if isinstance(node, ast.Call):
+        qualified = names.qualified(node.func) or ""
+        return qualified in GRADIENT_CONSUMERS or qualified.startswith(GRADIENT_CONSUMER_PREFIXES)
+    return False
+
+
+def _own_nodes(function: ast.AST) -> list[ast.AST]:
+    return descendants(list(children(function)), NESTED_DEFINITIONS)
