@@ -118,7 +118,10 @@ async def test_notebook_fix_all_on_save_covers_the_cells(notebook_client: Langua
 # `!=` and `%` opening continuation lines inside brackets.
 COURSE_CELLS = [
     ("# Exercise 3\nTrain, then evaluate.", types.NotebookCellKind.Markup),
-    ("import torch\nmodel = torch.nn.Linear(4, 2)\nmodel.train()\n", types.NotebookCellKind.Code),
+    (
+        "import torch\nmodel = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Dropout(0.1))\nmodel.train()\n",
+        types.NotebookCellKind.Code,
+    ),
     ("criterion = # TODO\n", types.NotebookCellKind.Code),
     (
         "if IN_COLAB:\n    %pip install torchvision\nelif LOCAL:\n    %load_ext tensorboard\n",
