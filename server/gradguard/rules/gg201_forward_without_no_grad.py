@@ -599,6 +599,14 @@ RULE = Rule(
                     model.zero_grad()
         """),
         example("""
+            import torch as ch
+            from robustness.model_utils import make_and_restore_model
+            model, _ = make_and_restore_model(arch="resnet50", dataset=ds, resume_path="checkpoint.pt")
+            model.eval()
+            _, im_adv = model(im, label, make_adv=True, constraint="2", eps=0.5)
+            show_image_row([im.cpu(), im_adv.cpu()])
+        """),
+        example("""
             from transformers import AutoModelForCausalLM
             model = AutoModelForCausalLM.from_pretrained("gpt2")
             def infer(input_ids):

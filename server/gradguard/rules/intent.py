@@ -26,6 +26,7 @@ from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from ..report import Report
 from ..vocabulary import (
+    ATTACK_KEYWORD,
     INFERENCE_SINK_METHODS,
     LOADED_MODEL_CONSTRUCTORS,
     NO_GRAD_CALLER_MODEL_BASES,
@@ -72,12 +73,24 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
 
 
 def _forward_needs_gradients(facts: ModuleFacts, event: CallEvent) -> bool:
-    """The model's own `forward` needs gradients (it optimises by gradient steps inside): the forward
-    pass does, wherever it runs."""
+    """The model's own `forward` needs gradients (it optimises by gradient steps inside), or the call
+    asks it to attack its input (`model(x, y, make_adv=True)`): the forward pass does, wherever it runs."""
     if event.model is None:
         return False
+    if _asks_for_attack(event.node):
+        return True
     built = model_class(facts, event.model, event.state.mode(event.model))
     return built is not None and forward_needs_grad(facts, built)
+
+
+def _asks_for_attack(call: ast.Call) -> bool:
+    """A keyword that names an attack (`make_adv=True`, `attack=pgd`), unless given as False or None."""
+    return any(
+        keyword.arg is not None
+        and ATTACK_KEYWORD.search(keyword.arg) is not None
+        and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value)
+        for keyword in call.keywords
+    )
 
 
 def consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
