@@ -8,6 +8,7 @@ from ..report import Report
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
 from .intent import evaluation_evidence, needs_gradients
+from .modelclass import records_no_graph
 from .queries import forward_passes, grad_enabled
 
 ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
@@ -22,7 +23,11 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if isinstance(event.node.func, ast.Attribute) and event.node.func.attr in ALREADY_NO_GRAD_METHODS:
             continue
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=True)
-        if evidence is None or needs_gradients(facts, fn, event):
+        if (
+            evidence is None
+            or needs_gradients(facts, fn, event)
+            or (event.model is not None and records_no_graph(facts, event.model, event.state.mode(event.model)))
+        ):
             continue
         loop = event.loop_val or max(
             (candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
