@@ -29,6 +29,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
             or (event.model is not None and records_no_graph(facts, event.model, event.state.mode(event.model)))
         ):
             continue
+        if evidence.from_outputs:  # the code around it may train (a sample grid in a training loop): alone
+            groups[(id(fn), id(event.node))] = [(fn, event, evidence, None)]
+            continue
         loop = event.loop_val or max(
             (candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
             key=lambda node: node.lineno,
@@ -318,6 +321,37 @@ RULE = Rule(
                     self.model["generator"].eval()
                     y = self.model["generator"](z)  # expect
                     return y.mean().item()
+        """),
+        example("""
+            import torch
+            from torchvision.utils import save_image
+            class GAN:
+                def __init__(self, gen: torch.nn.Module, fixed_z):
+                    self.gen, self.fixed_z = gen, fixed_z
+                @staticmethod
+                def create_grid(samples, files):
+                    samples = list(map(lambda x: torch.clamp(x.detach() / 2 + 0.5, 0, 1), samples))
+                    for sample, name in zip(samples, files):
+                        save_image(sample, name)
+                def train(self, loader):
+                    self.gen.train()
+                    for i, batch in enumerate(loader):
+                        self._step(batch)
+                        if i % 100 == 0:
+                            self.create_grid(self.gen(self.fixed_z), ["a.png"])  # expect
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net: torch.nn.Module):
+                    self.net = net
+                def fit(self, loader, z, path):
+                    self.net.train()
+                    for batch in loader:
+                        self._step(batch)
+                    images = self.net(z)  # expect
+                    images = images.detach().cpu()
+                    write_png(images, path)
         """),
     ),
     silent=(
@@ -625,6 +659,34 @@ RULE = Rule(
                 net.load_state_dict(torch.load(weights))
                 print(net(torch.zeros(1, 3, 224, 224)).shape)
                 finetune(net, loader)
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net: torch.nn.Module):
+                    self.net = net
+                def fit(self, loader, z, path, keep_graph):
+                    self.net.train()
+                    for batch in loader:
+                        self._step(batch)
+                    images = self.net(z)
+                    if not keep_graph:
+                        images = images.detach().cpu()
+                    write_png(images, path)
+        """),
+        example("""
+            import torch
+            class GAN:
+                def __init__(self, gen: torch.nn.Module, fixed_z):
+                    self.gen, self.fixed_z = gen, fixed_z
+                @staticmethod
+                def rescale(samples):
+                    samples = list(map(lambda x: x.detach() / 2 + x, samples))
+                    return samples
+                def train(self, loader):
+                    self.gen.train()
+                    for i, batch in enumerate(loader):
+                        self._step(batch, self.rescale(self.gen(self.fixed_z)))
         """),
     ),
     check=check,

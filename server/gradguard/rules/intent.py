@@ -48,6 +48,7 @@ class Evidence:
 
     say: Callable[[Report], str]
     related: tuple[tuple[ast.AST, str], ...] = ()
+    from_outputs: bool = False  # only where the output goes says so (sinks): nothing about the model's mode
 
 
 def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> bool:
@@ -186,6 +187,7 @@ class Intent:
         return Evidence(
             lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
             ((sink, "read without its graph here"),),
+            from_outputs=True,
         )
 
     def _builds_a_model(self, fn: FunctionFacts, event: CallEvent) -> bool:
