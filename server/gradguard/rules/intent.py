@@ -184,6 +184,17 @@ class Intent:
         if sink is None:
             return None
         model = event.model
+        helper = self.facts.resolve_call(sink, fn) if isinstance(sink, ast.Call) else None
+        if isinstance(helper, FunctionFacts):  # `self.create_grid(out, files)`
+            name = helper.name
+            return Evidence(
+                lambda report: (
+                    f"the output of `{model}` goes to `{name}()` at {report.line(sink)}, which only "
+                    "reads it through inference sinks"
+                ),
+                ((sink, f"`{name}()` detaches, saves or prints what it is given"),),
+                from_outputs=True,
+            )
         return Evidence(
             lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
             ((sink, "read without its graph here"),),
