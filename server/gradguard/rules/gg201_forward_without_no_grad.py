@@ -688,6 +688,24 @@ RULE = Rule(
                     for i, batch in enumerate(loader):
                         self._step(batch, self.rescale(self.gen(self.fixed_z)))
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def aggregate_mask(pooled, classifier):
+                logits = classifier(pooled)
+                mask = (logits.softmax(-1)[:, 1:].sum(1) > 0.5).float()
+                mask = mask.detach()
+                return mask
+            class QA(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = nn.Linear(8, 3)
+                def forward(self, pooled, labels):
+                    with torch.no_grad():
+                        weight = labels.float().mean()
+                    mask = aggregate_mask(pooled, self.head)
+                    return (mask * labels).sum() * weight
+        """),
     ),
     check=check,
 )

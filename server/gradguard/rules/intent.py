@@ -178,6 +178,7 @@ class Intent:
             or any(is_training_step(e) for e in fn.call_events())
             or self._fresh_model_switched_to_eval(fn, event)
             or self._handed_to_functions(fn, event.model)
+            or self._only_called_by_forward(fn)
         ):
             return None
         sink = first_sink(self.facts, fn, event.node)
@@ -199,6 +200,15 @@ class Intent:
             lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
             ((sink, "read without its graph here"),),
             from_outputs=True,
+        )
+
+    def _only_called_by_forward(self, fn: FunctionFacts) -> bool:
+        """Every caller is a module's `forward` (`_calculate_aggregate_mask(..., self.aggregation_classifier)`):
+        part of a model's own computation, which trains when the model does; a detached result is its design."""
+        sites = self.sites.get(id(fn), [])
+        return bool(sites) and all(
+            caller.name == "forward" and caller.cls is not None and caller.cls.name in self.facts.module_classes
+            for caller, _ in sites
         )
 
     def _builds_a_model(self, fn: FunctionFacts, event: CallEvent) -> bool:
