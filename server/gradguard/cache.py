@@ -25,7 +25,8 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-FORMAT = "4"  # bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index)
+# bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index; 5: graph-free classes)
+FORMAT = "5"
 
 
 @lru_cache(maxsize=1)

@@ -451,13 +451,20 @@ def _definition_to_json(definition: Definition) -> list[Any]:
         definition.forward_needs_grad,
         list(definition.layers) if definition.layers is not None else None,
         list(definition.parts),
+        list(definition.graph_free) if definition.graph_free is not None else None,
     ]
 
 
 def _definition_from_json(entry: list[Any]) -> Definition:
-    bases, module, methods, needs_grad, layers, parts = entry
+    bases, module, methods, needs_grad, layers, parts, graph_free = entry
     return Definition(
-        tuple(bases), module, tuple(methods), needs_grad, tuple(layers) if layers is not None else None, tuple(parts)
+        tuple(bases),
+        module,
+        tuple(methods),
+        needs_grad,
+        tuple(layers) if layers is not None else None,
+        tuple(parts),
+        tuple(graph_free) if graph_free is not None else None,
     )
 
 

@@ -286,6 +286,9 @@ GRADIENT_ATTRS = frozenset(
         "retain_grad",
     }
 )
+# A keyword argument of a forward pass that asks the model to attack its input (`model(x, y, make_adv=True)`,
+# robustness' `AttackerModel`; `attack=`, `adversarial=True`): the attack differentiates the input inside.
+ATTACK_KEYWORD = re.compile(r"(?:^|_)(?:adv|adversarial|attack|attacker)(?:$|_)", re.IGNORECASE)
 BACKWARD_METHODS = ("backward", "manual_backward")  # `loss.backward()`, `accelerator.backward(loss)`
 OPTIMIZER_RECEIVERS = ("opt", "scaler")  # `opt.step()`, `scaler.step(optimizer)`; and any name with "optim"
 

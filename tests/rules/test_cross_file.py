@@ -267,3 +267,47 @@ def test_weights_loaded_by_a_helper_of_another_file_keep_the_callers_mode(tmp_pa
     # the helper loads weights into the model it is given: still in eval mode, now with trained weights
     found = check(tmp_path, ".")
     assert found == [("pkg/demo.py", 10, "GG201")]
+
+
+NUMPY_BACKBONE = """
+    import numpy as np
+    import torch.nn as nn
+    class Factorisation(nn.Module):
+        def __init__(self, rank):
+            super().__init__()
+            self.rank = rank
+            self.factors = None
+        def forward(self, X):
+            self.factors = np.linalg.svd(X)[0][:, : self.rank]
+            return {"imputed": self.factors @ self.factors.T @ X}
+"""
+TORCH_BACKBONE = """
+    import torch
+    import torch.nn as nn
+    class Factorisation(nn.Module):
+        def __init__(self, rank):
+            super().__init__()
+            self.proj = nn.Linear(rank, rank)
+        def forward(self, X):
+            return {"imputed": self.proj(torch.as_tensor(X))}
+"""
+IMPUTER = """
+    import torch
+    from .backbone import Factorisation
+    class Imputer:
+        def __init__(self, rank):
+            self.model = Factorisation(rank)
+        def predict(self, X):
+            self.model.eval()
+            return self.model(X)["imputed"]
+"""
+
+
+def test_no_forward_without_no_grad_for_a_model_class_of_another_file_that_names_nothing_of_torch(tmp_path):
+    layout(tmp_path, backbone=NUMPY_BACKBONE, imputer=IMPUTER)
+    assert check(tmp_path, ".") == []  # a NumPy model behind an nn.Module base records no graph
+
+
+def test_forward_without_no_grad_for_the_same_model_class_built_from_torch_layers(tmp_path):
+    layout(tmp_path, backbone=TORCH_BACKBONE, imputer=IMPUTER)
+    assert check(tmp_path, ".") == [("pkg/imputer.py", 9, "GG201")]

@@ -43,6 +43,28 @@ def test_gg201_says_nothing_of_volatile_without_it() -> None:
     assert len(found) == 1 and "volatile" not in found[0]
 
 
+def test_gg201_names_the_helper_that_only_detaches_or_saves_the_output() -> None:
+    found = messages(
+        """
+        import torch
+        from torchvision.utils import save_image
+        class GAN:
+            def __init__(self, gen: torch.nn.Module, fixed_z):
+                self.gen, self.fixed_z = gen, fixed_z
+            def save_grid(self, samples, path):
+                save_image(samples.detach() / 2 + 0.5, path)
+            def train(self, loader):
+                self.gen.train()
+                for i, batch in enumerate(loader):
+                    self._step(batch)
+                    self.save_grid(self.gen(self.fixed_z), f"{i}.png")
+    """,
+        "GG201",
+    )
+    assert len(found) == 1
+    assert "goes to `save_grid()` at line 13, which only reads it through inference sinks" in found[0]
+
+
 def test_gg202_names_the_mode_dependent_layers_of_the_model_class() -> None:
     found = analyze(
         textwrap.dedent("""

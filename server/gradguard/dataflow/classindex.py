@@ -18,6 +18,7 @@ from ..vocabulary import (
     BATCH_NORM_LAYERS,
     BUILD_NO_MODULES,
     DROPOUT_LAYERS,
+    FORWARD_METHODS,
     GRADIENT_ATTRS,
     GRADIENT_CONSUMER_PREFIXES,
     GRADIENT_CONSUMERS,
@@ -81,6 +82,8 @@ MODE_WORDS = frozenset(
     }
 )
 LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
+# Words that make parameters or buffers without naming torch where they are used.
+PARAMETER_WORDS = frozenset({"register_parameter", "register_buffer", "register_module", "add_module"})
 GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
 
 
@@ -144,11 +147,21 @@ def module_classes_entry(
                         forward_needs_grad=is_module and _forward_needs_grad(node, names, text),
                         layers=layers,
                         parts=tuple(sorted(parts - set(bases))),
+                        graph_free=_graph_free(node, body, words, names, top, module, project_name),
                     ),
                 )
             )
         else:
-            definitions.append((name, Definition(layers=layers, parts=tuple(sorted(parts)))))
+            definitions.append(
+                (
+                    name,
+                    Definition(
+                        layers=layers,
+                        parts=tuple(sorted(parts)),
+                        graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                    ),
+                )
+            )
     imports = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and (
@@ -225,6 +238,55 @@ def _layers_and_parts(
             return None, set()
         parts.add(reference)
     return (), parts
+
+
+def _graph_free(
+    node: TopLevel,
+    text: str,
+    words: set[str],
+    names: Names,
+    top: Mapping[str, ast.AST],
+    module: str,
+    project_name: Callable[[str], str | None],
+) -> tuple[str, ...] | None:
+    """The project names a definition uses, when nothing in it names torch (beyond a class's own `nn.Module`
+    base) and it runs no module it is given: it records no autograd graph of its own. None otherwise."""
+    torch_words = {
+        word for word in words & names.imported.keys() if names.imported[word].split(".", 1)[0] in TORCH_ROOTS
+    }
+    if words & PARAMETER_WORDS:
+        return None
+    if torch_words:
+        if not isinstance(node, ast.ClassDef) or not node.body:
+            return None
+        # the header names its torch base (`class Net(nn.Module):`); the body must name nothing of torch
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        body = "\n".join(text.splitlines()[node.body[0].lineno - first :])
+        if re.search(rf"\b(?:{'|'.join(map(re.escape, torch_words))})\b", body):
+            return None
+    if isinstance(node, ast.ClassDef) and (holds_given_modules(node) or _runs_given(node)):
+        return None
+    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != node.name}
+    for word in words & names.imported.keys():
+        root = names.imported[word].split(".", 1)[0]
+        if root not in THIRD_PARTY_ROOTS and (reference := project_name(names.imported[word])) is not None:
+            parts.add(reference)
+    return tuple(sorted(parts))
+
+
+def _runs_given(cls: ast.ClassDef) -> bool:
+    """A method that runs one of its parameters (`net(x)`, `net.forward(x)`): what it is given may be a module."""
+    for function in (item for item in cls.body if isinstance(item, FUNCTIONS)):
+        given = {a.arg for a in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]}
+        for call in ast.walk(function):
+            if not isinstance(call, ast.Call):
+                continue
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr in FORWARD_METHODS:
+                func = func.value
+            if isinstance(func, ast.Name) and func.id in given:
+                return True
+    return False
 
 
 def _base_name(

@@ -63,6 +63,9 @@ class Definition:
     forward_needs_grad: bool = False  # `forward` backpropagates or asks autograd for gradients itself
     layers: tuple[str, ...] | None = ()  # what it builds that depends on the mode; None: something we cannot see
     parts: tuple[str, ...] = ()  # project classes and functions it builds or calls: their layers count too
+    # Names nothing of torch (no layer, parameter or tensor function) and runs no module it is given: the
+    # project names it uses, which must be graph-free too; None when it uses torch or we cannot tell.
+    graph_free: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,22 @@ class ProjectIndex:
                 return True
             pending.extend(definition.bases)
         return False
+
+    def builds_no_graph(self, reference: str) -> bool:
+        """The class (with its project bases and what it builds or calls) names nothing of torch: a NumPy
+        model behind an `nn.Module` base, whose forward pass records no autograd graph of its own."""
+        key = ("builds no graph", reference)
+        if key in self._answers:
+            return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+        self._answers[key] = True  # a cycle adds nothing
+        definition = self.definition(reference)
+        found = (
+            definition is not None
+            and definition.graph_free is not None
+            and all(self.builds_no_graph(part) for part in (*definition.bases, *definition.graph_free))
+        )
+        self._answers[key] = found
+        return found
 
     def mode_dependence(self, reference: str) -> frozenset[str] | None:
         """What the class (with its bases and the project classes and functions it builds or calls)

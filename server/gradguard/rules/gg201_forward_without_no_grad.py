@@ -8,6 +8,7 @@ from ..report import Report
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
 from .intent import evaluation_evidence, needs_gradients
+from .modelclass import records_no_graph
 from .queries import forward_passes, grad_enabled
 
 ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
@@ -22,7 +23,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if isinstance(event.node.func, ast.Attribute) and event.node.func.attr in ALREADY_NO_GRAD_METHODS:
             continue
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=True)
-        if evidence is None or needs_gradients(facts, fn, event):
+        if (
+            evidence is None
+            or needs_gradients(facts, fn, event)
+            or (event.model is not None and records_no_graph(facts, event.model, event.state.mode(event.model)))
+        ):
+            continue
+        if evidence.from_outputs:  # the code around it may train (a sample grid in a training loop): alone
+            groups[(id(fn), id(event.node))] = [(fn, event, evidence, None)]
             continue
         loop = event.loop_val or max(
             (candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
@@ -314,6 +322,37 @@ RULE = Rule(
                     y = self.model["generator"](z)  # expect
                     return y.mean().item()
         """),
+        example("""
+            import torch
+            from torchvision.utils import save_image
+            class GAN:
+                def __init__(self, gen: torch.nn.Module, fixed_z):
+                    self.gen, self.fixed_z = gen, fixed_z
+                @staticmethod
+                def create_grid(samples, files):
+                    samples = list(map(lambda x: torch.clamp(x.detach() / 2 + 0.5, 0, 1), samples))
+                    for sample, name in zip(samples, files):
+                        save_image(sample, name)
+                def train(self, loader):
+                    self.gen.train()
+                    for i, batch in enumerate(loader):
+                        self._step(batch)
+                        if i % 100 == 0:
+                            self.create_grid(self.gen(self.fixed_z), ["a.png"])  # expect
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net: torch.nn.Module):
+                    self.net = net
+                def fit(self, loader, z, path):
+                    self.net.train()
+                    for batch in loader:
+                        self._step(batch)
+                    images = self.net(z)  # expect
+                    images = images.detach().cpu()
+                    write_png(images, path)
+        """),
     ),
     silent=(
         example("""
@@ -599,6 +638,14 @@ RULE = Rule(
                     model.zero_grad()
         """),
         example("""
+            import torch as ch
+            from robustness.model_utils import make_and_restore_model
+            model, _ = make_and_restore_model(arch="resnet50", dataset=ds, resume_path="checkpoint.pt")
+            model.eval()
+            _, im_adv = model(im, label, make_adv=True, constraint="2", eps=0.5)
+            show_image_row([im.cpu(), im_adv.cpu()])
+        """),
+        example("""
             from transformers import AutoModelForCausalLM
             model = AutoModelForCausalLM.from_pretrained("gpt2")
             def infer(input_ids):
@@ -612,6 +659,52 @@ RULE = Rule(
                 net.load_state_dict(torch.load(weights))
                 print(net(torch.zeros(1, 3, 224, 224)).shape)
                 finetune(net, loader)
+        """),
+        example("""
+            import torch
+            class Trainer:
+                def __init__(self, net: torch.nn.Module):
+                    self.net = net
+                def fit(self, loader, z, path, keep_graph):
+                    self.net.train()
+                    for batch in loader:
+                        self._step(batch)
+                    images = self.net(z)
+                    if not keep_graph:
+                        images = images.detach().cpu()
+                    write_png(images, path)
+        """),
+        example("""
+            import torch
+            class GAN:
+                def __init__(self, gen: torch.nn.Module, fixed_z):
+                    self.gen, self.fixed_z = gen, fixed_z
+                @staticmethod
+                def rescale(samples):
+                    samples = list(map(lambda x: x.detach() / 2 + x, samples))
+                    return samples
+                def train(self, loader):
+                    self.gen.train()
+                    for i, batch in enumerate(loader):
+                        self._step(batch, self.rescale(self.gen(self.fixed_z)))
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def aggregate_mask(pooled, classifier):
+                logits = classifier(pooled)
+                mask = (logits.softmax(-1)[:, 1:].sum(1) > 0.5).float()
+                mask = mask.detach()
+                return mask
+            class QA(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = nn.Linear(8, 3)
+                def forward(self, pooled, labels):
+                    with torch.no_grad():
+                        weight = labels.float().mean()
+                    mask = aggregate_mask(pooled, self.head)
+                    return (mask * labels).sum() * weight
         """),
     ),
     check=check,

@@ -35,6 +35,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
         if evidence is None or (needs_gradients(facts, fn, event) and not _pretrained_and_never_trained(fn, mode)):
             continue
+        if evidence.from_outputs and _switched_to_train_here(facts, fn, mode):
+            continue  # samples logged by a training routine: an `eval()` there would leave training in eval mode
         origin = first_origin(mode)
         how = {
             "constructed": "was created in training mode",
@@ -64,6 +66,12 @@ def check(facts: ModuleFacts, report: Report) -> None:
             related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
+
+
+def _switched_to_train_here(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> bool:
+    """This function put the model in training mode itself (`self.gen.train()` at the top of `train()`)."""
+    own = {id(node) for node in facts.own_nodes(fn)}
+    return any(s.via == "call" and id(s.origin) in own for s in mode)
 
 
 def _pretrained_and_never_trained(fn: FunctionFacts, mode: Possible) -> bool:
@@ -654,6 +662,24 @@ RULE = Rule(
                 loss = torch.nn.functional.cross_entropy(model(images), labels)
                 loss.backward()
                 opt.step()
+        """),
+        example("""
+            import torch
+            from torchvision.utils import save_image
+            class GAN:
+                def __init__(self, gen: torch.nn.Module, fixed_z):
+                    self.gen, self.fixed_z = gen, fixed_z
+                @staticmethod
+                def create_grid(samples, files):
+                    samples = list(map(lambda x: torch.clamp(x.detach() / 2 + 0.5, 0, 1), samples))
+                    for sample, name in zip(samples, files):
+                        save_image(sample, name)
+                def train(self, loader):
+                    self.gen.train()
+                    for i, batch in enumerate(loader):
+                        self._step(batch)
+                        if i % 100 == 0:
+                            self.create_grid(self.gen(self.fixed_z), ["a.png"])
         """),
     ),
     check=check,

@@ -26,6 +26,7 @@ from ..dataflow.state import Grad, Mode, Setting, first_origin, only
 from ..dataflow.walker import MODE_NEUTRAL_CALLS
 from ..report import Report
 from ..vocabulary import (
+    ATTACK_KEYWORD,
     INFERENCE_SINK_METHODS,
     LOADED_MODEL_CONSTRUCTORS,
     NO_GRAD_CALLER_MODEL_BASES,
@@ -47,6 +48,7 @@ class Evidence:
 
     say: Callable[[Report], str]
     related: tuple[tuple[ast.AST, str], ...] = ()
+    from_outputs: bool = False  # only where the output goes says so (sinks): nothing about the model's mode
 
 
 def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> bool:
@@ -72,12 +74,24 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
 
 
 def _forward_needs_gradients(facts: ModuleFacts, event: CallEvent) -> bool:
-    """The model's own `forward` needs gradients (it optimises by gradient steps inside): the forward
-    pass does, wherever it runs."""
+    """The model's own `forward` needs gradients (it optimises by gradient steps inside), or the call
+    asks it to attack its input (`model(x, y, make_adv=True)`): the forward pass does, wherever it runs."""
     if event.model is None:
         return False
+    if _asks_for_attack(event.node):
+        return True
     built = model_class(facts, event.model, event.state.mode(event.model))
     return built is not None and forward_needs_grad(facts, built)
+
+
+def _asks_for_attack(call: ast.Call) -> bool:
+    """A keyword that names an attack (`make_adv=True`, `attack=pgd`), unless given as False or None."""
+    return any(
+        keyword.arg is not None
+        and ATTACK_KEYWORD.search(keyword.arg) is not None
+        and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value)
+        for keyword in call.keywords
+    )
 
 
 def consumes_gradients(facts: ModuleFacts, node: ast.AST) -> bool:
@@ -164,15 +178,37 @@ class Intent:
             or any(is_training_step(e) for e in fn.call_events())
             or self._fresh_model_switched_to_eval(fn, event)
             or self._handed_to_functions(fn, event.model)
+            or self._only_called_by_forward(fn)
         ):
             return None
         sink = first_sink(self.facts, fn, event.node)
         if sink is None:
             return None
         model = event.model
+        helper = self.facts.resolve_call(sink, fn) if isinstance(sink, ast.Call) else None
+        if isinstance(helper, FunctionFacts):  # `self.create_grid(out, files)`
+            name = helper.name
+            return Evidence(
+                lambda report: (
+                    f"the output of `{model}` goes to `{name}()` at {report.line(sink)}, which only "
+                    "reads it through inference sinks"
+                ),
+                ((sink, f"`{name}()` detaches, saves or prints what it is given"),),
+                from_outputs=True,
+            )
         return Evidence(
             lambda report: f"the output of `{model}` only feeds inference sinks, first at {report.line(sink)}",
             ((sink, "read without its graph here"),),
+            from_outputs=True,
+        )
+
+    def _only_called_by_forward(self, fn: FunctionFacts) -> bool:
+        """Every caller is a module's `forward` (`_calculate_aggregate_mask(..., self.aggregation_classifier)`):
+        part of a model's own computation, which trains when the model does; a detached result is its design."""
+        sites = self.sites.get(id(fn), [])
+        return bool(sites) and all(
+            caller.name == "forward" and caller.cls is not None and caller.cls.name in self.facts.module_classes
+            for caller, _ in sites
         )
 
     def _builds_a_model(self, fn: FunctionFacts, event: CallEvent) -> bool:

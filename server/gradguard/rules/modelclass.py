@@ -115,6 +115,22 @@ def forward_needs_grad(facts: ModuleFacts, built: BuiltFrom) -> bool:
     return forward is not None and any(consumes_gradients(node, facts.names) for node in ast.walk(forward))
 
 
+def records_no_graph(facts: ModuleFacts, key: str, mode: Possible) -> bool:
+    """The model is built from a project class that names nothing of torch beyond its `nn.Module` base
+    (a NumPy model, fitted when called): its forward pass records no autograd graph of its own."""
+    built = model_class(facts, key, mode)
+    project = facts.project
+    if built is None or project is None:
+        return False
+    if built.reference is not None:
+        return project.builds_no_graph(built.reference)
+    return (
+        isinstance(built.node, ast.ClassDef)
+        and bool(facts.module)
+        and project.builds_no_graph(f"{facts.module}.{built.node.name}")
+    )
+
+
 def _definitions(facts: ModuleFacts) -> dict[str, ast.AST]:
     found = facts.answers.get("top-level definitions")
     if found is None:

@@ -11,9 +11,10 @@ name once tainted stays tainted, which can only add uses to judge, never hide on
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.names import dotted
 from ..vocabulary import (
     CONTAINER_STORE_METHODS,
     GRADIENT_ATTRS,
@@ -55,6 +56,14 @@ class _Unknown(Exception):
 def first_sink(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> ast.AST | None:
     """The first sink (in source order) that the output of `call` reaches, when every use of it ends in
     one; None when some use may keep or hand on its graph, or when nothing reads it."""
+    sinks = _sinks_of(facts, fn, [call], 0)
+    return min(sinks, key=lambda n: (n.lineno, n.col_offset)) if sinks else None  # type: ignore[attr-defined]  # sinks are expressions
+
+
+def _sinks_of(facts: ModuleFacts, fn: FunctionFacts, starts: Sequence[ast.AST], depth: int) -> list[ast.AST] | None:
+    """The sinks that the values of `starts` reach in `fn`, or None when some use is not a sink. A name is
+    followed from where it is bound: a later assignment of it in the function's own body (not under a
+    branch or loop) holds a new value, whose loads are followed only if that value is tainted too."""
     own = facts.own_nodes(fn)
     parents = {id(child): node for node in own for child in ast.iter_child_nodes(node)}
     forward_calls = {id(e.node) for e in fn.call_events() if e.model is not None}
@@ -64,31 +73,62 @@ def first_sink(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> ast.AST
             loads.setdefault(node.id, []).append(node)
     declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
     containers = _fresh_containers(fn, own)
+    rebound = _rebinding_ends(fn)
     sinks: list[ast.AST] = []
-    tainted: set[str] = set()
-    pending: list[ast.AST] = [call]
+    tainted: set[tuple[str, int]] = set()
+    pending: list[ast.AST] = list(starts)
     try:
         while pending:
-            for name, into_container in _climb(facts, pending.pop(), parents, forward_calls, sinks):
+            for name, into_container, where in _climb(facts, fn, pending.pop(), parents, forward_calls, sinks, depth):
                 if (
                     name in declared
                     or name in _read_by_nested(facts, fn)
                     or (into_container and name not in containers)
                 ):
                     raise _Unknown
-                if name not in tainted:
-                    tainted.add(name)
-                    pending.extend(loads.get(name, ()))
+                epoch = _epoch(rebound.get(name, ()), where)
+                if (name, epoch) not in tainted:
+                    tainted.add((name, epoch))
+                    pending.extend(n for n in loads.get(name, ()) if _epoch(rebound.get(name, ()), _start(n)) == epoch)
     except _Unknown:
         return None
-    return min(sinks, key=lambda n: (n.lineno, n.col_offset)) if sinks else None  # type: ignore[attr-defined]  # sinks are expressions
+    return sinks
+
+
+def _rebinding_ends(fn: FunctionFacts) -> dict[str, list[tuple[int, int]]]:
+    """Where each assignment of a name directly in the function's body ends (`x = f(x)`): from there on
+    the name holds the new value, on every path."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for stmt in getattr(fn.node, "body", ()) if not isinstance(fn.node, ast.Module) else ():
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append((stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0))
+    return found
+
+
+def _epoch(ends: Sequence[tuple[int, int]], where: tuple[int, int]) -> int:
+    """How many of the name's rebindings have ended at `where` (0: the value it had on entry)."""
+    return sum(1 for end in ends if end <= where)
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
 def _climb(
-    facts: ModuleFacts, node: ast.AST, parents: dict[int, ast.AST], forward_calls: set[int], sinks: list[ast.AST]
-) -> Iterator[tuple[str, bool]]:
+    facts: ModuleFacts,
+    fn: FunctionFacts,
+    node: ast.AST,
+    parents: dict[int, ast.AST],
+    forward_calls: set[int],
+    sinks: list[ast.AST],
+    depth: int,
+) -> Iterator[tuple[str, bool, tuple[int, int]]]:
     """From one tainted expression up to where its value ends: a sink (recorded), a statement that
-    binds names (yielded: they are tainted), or a use we cannot judge (raises _Unknown)."""
+    binds names (yielded, with where they are bound: they are tainted), or a use we cannot judge
+    (raises _Unknown)."""
     while True:
         parent = parents.get(id(node))
         if parent is None:
@@ -118,9 +158,13 @@ def _climb(
                 and isinstance(func.value, ast.Name)
                 and facts.names.qualified(func) is None
             ):
-                yield func.value.id, True  # `outputs.append(y)`
+                yield func.value.id, True, _start(parent)  # `outputs.append(y)`
                 return
-            if _is_sink_call(facts, parent):
+            if (
+                _is_sink_call(facts, parent)
+                or _mapped_into_sinks(parent, node)
+                or _callee_sinks(facts, fn, parent, node, depth)
+            ):
                 sinks.append(parent)
                 return
             if id(parent) in forward_calls or _carries(facts, parent):
@@ -138,10 +182,92 @@ def _climb(
             continue
         if isinstance(parent, ast.comprehension):
             if parent.iter is node:
-                yield from _bound(parent.target)
+                yield from ((name, into, _start(parent.target)) for name, into in _bound(parent.target))
             return  # a condition of the comprehension
-        yield from _statement(parent, node)
+        bound = (parent.end_lineno or 0, parent.end_col_offset or 0) if isinstance(parent, ast.stmt) else _start(parent)
+        yield from ((name, into, bound) for name, into in _statement(parent, node))
         return
+
+
+def _mapped_into_sinks(call: ast.Call, node: ast.AST) -> bool:
+    """`map(lambda x: x.detach() / 2, outputs)`: each element goes into a lambda that reads it only through
+    a sink, so the mapped values carry no graph."""
+    if not (
+        isinstance(call.func, ast.Name)
+        and call.func.id == "map"
+        and len(call.args) == 2
+        and call.args[1] is node
+        and isinstance(call.args[0], ast.Lambda)
+    ):
+        return False
+    function = call.args[0]
+    params = {a.arg for a in function.args.args}
+    if len(params) != 1 or function.args.vararg or function.args.kwarg:
+        return False
+    parents = {id(child): n for n in ast.walk(function.body) for child in ast.iter_child_nodes(n)}
+    uses = [n for n in ast.walk(function.body) if isinstance(n, ast.Name) and n.id in params]
+    return bool(uses) and all(_read_through_sink(use, parents) for use in uses)
+
+
+def _read_through_sink(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """`x.detach()`, `x.data`, `x.cpu().numpy()`: `node` is read through tensor methods ending in a sink."""
+    while isinstance(parent := parents.get(id(node)), ast.Attribute) and parent.value is node:
+        if parent.attr in INFERENCE_SINK_ATTRS:
+            return True
+        call = parents.get(id(parent))
+        if not (isinstance(call, ast.Call) and call.func is parent):
+            return False
+        if parent.attr in INFERENCE_SINK_METHODS:
+            return True
+        node = call
+    return False
+
+
+MAX_CALLEE_DEPTH = 2  # functions followed into, one from the other, for "its parameter only feeds sinks"
+
+
+def _callee_sinks(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call, node: ast.AST, depth: int) -> bool:
+    """`self.create_grid(out, files)`: a function of this file whose parameter for `node` only feeds
+    inference sinks (it detaches, saves or prints what it is given)."""
+    if depth >= MAX_CALLEE_DEPTH:
+        return False
+    callee = facts.resolve_call(call, fn)
+    if not isinstance(callee, FunctionFacts) or callee is fn or callee.escapes or isinstance(callee.node, ast.Module):
+        return False
+    param = _parameter_for(callee, call, node)
+    if param is None:
+        return False
+    own = facts.own_nodes(callee)
+    if param in _read_by_nested(facts, callee) or any(
+        isinstance(n, (ast.Global, ast.Nonlocal)) and param in n.names for n in own
+    ):
+        return False
+    ends = _rebinding_ends(callee).get(param, ())
+    entry = [
+        n
+        for n in own
+        if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load) and _epoch(ends, _start(n)) == 0
+    ]
+    return bool(entry) and bool(_sinks_of(facts, callee, entry, depth + 1))
+
+
+def _parameter_for(callee: FunctionFacts, call: ast.Call, node: ast.AST) -> str | None:
+    """The callee's parameter that receives `node` (a positional or keyword argument of `call`)."""
+    static = any(dotted(d) == "staticmethod" for d in getattr(callee.node, "decorator_list", ()))
+    params = (
+        callee.params[1:] if callee.is_method and not static and isinstance(call.func, ast.Attribute) else callee.params
+    )
+    for index, argument in enumerate(call.args):
+        if argument is node:
+            return (
+                params[index]
+                if index < len(params) and not any(isinstance(a, ast.Starred) for a in call.args[:index])
+                else None
+            )
+    for keyword in call.keywords:
+        if keyword.value is node:
+            return keyword.arg if keyword.arg in params else None
+    return None
 
 
 def _statement(stmt: ast.AST, node: ast.AST) -> Iterator[tuple[str, bool]]:
