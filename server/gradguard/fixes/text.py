@@ -46,12 +46,7 @@ def edits_between(old: str, new: str) -> tuple[Edit, ...]:
     starts = line_starts(old)
     # A fix touches a few lines: diff only the stretch between the common head and tail,
     # or SequenceMatcher's cost grows with the whole file (minutes on 50,000 lines).
-    head = 0
-    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
-        tail += 1
+    head, tail = _common_ends(old_lines, new_lines)
     matcher = SequenceMatcher(
         None, old_lines[head : len(old_lines) - tail], new_lines[head : len(new_lines) - tail], autojunk=False
     )
@@ -69,14 +64,20 @@ def edits_between(old: str, new: str) -> tuple[Edit, ...]:
 
 
 def _trim_common(old: str, start: int, end: int, new: str) -> tuple[int, int, str]:
-    chunk = old[start:end]
-    prefix = 0
-    while prefix < min(len(chunk), len(new)) and chunk[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(chunk), len(new)) - prefix and chunk[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = _common_ends(old[start:end], new)
     return start + prefix, end - suffix, new[prefix : len(new) - suffix]
+
+
+def _common_ends(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
+    """How many items `a` and `b` share at the start, and then at the end (never overlapping the start)."""
+    shortest = min(len(a), len(b))
+    head = 0
+    while head < shortest and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return head, tail
 
 
 def apply_fixes(source: str, fixes: Iterable[Fix]) -> str:
