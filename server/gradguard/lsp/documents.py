@@ -1,7 +1,8 @@
 """What the server knows about each analysed program: a Python file, or a notebook's code cells joined.
 
 A program keeps its last good findings while the code does not parse; they are moved
-through the editor's edits (line shifts) so they stay on the statements they describe.
+through the editor's edits (line shifts) so they stay on the statements they describe. The same moving
+carries the findings of a text typed in during its analysis to the newest text (see `Program.catch_up`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,18 @@ def notebook_snapshot(
     return Snapshot(key, path, joined.source, layout, tuple(v for _, _, v, _ in cells), root)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One change the editor made to a document: lines [start_line, end_line] replaced by `text`."""
+
+    uri: str
+    version: int  # the document's version once it is made
+    start_line: int
+    end_line: int
+    text: str
+    whole: bool = False  # the whole text was replaced: findings of an older text cannot be moved through it
+
+
 @dataclass
 class Program:
     key: str
@@ -92,11 +105,15 @@ class Program:
     published_uris: set[str] = field(default_factory=set)
     # Fixes already computed for this text: editors ask for code actions on every cursor move.
     fixes: dict = field(default_factory=dict)
+    # The edits made since the text analysed last, for `catch_up`.
+    edits: list[Edit] = field(default_factory=list)
 
     def record(self, snapshot: Snapshot, stamp: Stamp, outcome: Analysed | AnalysisError) -> None:
         self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
         self.root, self.module = snapshot.root, snapshot.module
         self.fixes.clear()
+        analysed_versions = dict(zip(snapshot.layout.uris, snapshot.versions))
+        self.edits = [edit for edit in self.edits if edit.version > (analysed_versions.get(edit.uri) or 0)]
         if isinstance(outcome, AnalysisError):
             self.syntax_error = outcome  # keep the last good findings, already moved through the edits
         else:
@@ -105,9 +122,32 @@ class Program:
             if self.left_out and self.layout.joined is not None:  # fixes are made to the program analysed
                 self.source = self.layout.joined.without(cell.cell for cell in self.left_out).source
 
-    def follow_edit(self, uri: str, start_line: int, end_line: int, new_text: str) -> None:
-        """Move findings, regions and API names below an edit of lines [start_line, end_line] of `uri`
-        by the number of lines it added or removed."""
+    def catch_up(self, snapshot: Snapshot, stamp: Stamp, outcome: Analysed) -> bool:
+        """Record the result of a file's older text moved through the edits made since, so it can be shown
+        while the person keeps typing (each edit arriving before the analysis of the previous one ends).
+        False, and nothing recorded, when an edit cannot be followed. The stamp stays the older text's:
+        the newest text is still to be analysed, and fixes are computed only for an analysed text."""
+        if snapshot.layout.joined is not None:  # a notebook: its cells' line offsets move with the edits
+            return False
+        later = [edit for edit in self.edits if edit.version > (snapshot.versions[0] or 0)]
+        if any(edit.whole for edit in later):
+            return False
+        self.record(snapshot, stamp, outcome)
+        for edit in self.edits:
+            self._move_through(edit)
+        return True
+
+    def follow_edit(self, edit: Edit) -> None:
+        self.edits.append(edit)
+        self._move_through(edit)
+
+    def _move_through(self, edit: Edit) -> None:
+        """Move findings, regions and API names below the edit by the number of lines it added or removed;
+        drop the findings that started on a line it replaced. Changes within a line are not followed:
+        the columns are right again once the newest text is analysed."""
+        if edit.whole:
+            return
+        uri, start_line, end_line, new_text = edit.uri, edit.start_line, edit.end_line, edit.text
         offset = self.layout.line_offset(uri)
         if offset is None:
             return
