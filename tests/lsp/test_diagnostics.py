@@ -100,6 +100,28 @@ async def test_syntax_error_keeps_the_last_findings_and_adds_one_note(client: La
     assert codes(history[-1].diagnostics) == ["GG101"]
 
 
+async def test_the_last_findings_follow_an_edit_within_their_line(client: LanguageClient, tmp_path):
+    """Typed before a finding on its line (here so that the code does not parse: the last findings are kept),
+    the finding moves right; a line break typed before it carries it to the next line."""
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, "import torch\nwith torch.no_grad: pass\n")
+    await wait_until(lambda: published(client, uri))
+    (finding,) = published(client, uri)
+    assert (finding.range.start, finding.range.end) == (types.Position(1, 5), types.Position(1, 18))
+    history = record_publications(client)
+
+    def gg101() -> types.Range:
+        return next(d for d in history[-1].diagnostics if d.code == "GG101").range
+
+    change(client, uri, 2, (1, 0), (1, 0), "x = foo(")  # `x = foo(with torch.no_grad: pass`
+    await wait_until(lambda: history and history[-1].version == 2)
+    assert gg101() == types.Range(types.Position(1, 13), types.Position(1, 26))
+
+    change(client, uri, 3, (1, 8), (1, 8), "\n")  # `x = foo(` and `with torch.no_grad: pass`
+    await wait_until(lambda: history[-1].version == 3)
+    assert gg101() == types.Range(types.Position(2, 5), types.Position(2, 18))
+
+
 async def test_save_analyses(client: LanguageClient, tmp_path):
     uri = file_uri(tmp_path)
     open_doc(client, uri, NOT_CALLED)

@@ -78,12 +78,15 @@ def notebook_snapshot(
 
 @dataclass(frozen=True)
 class Edit:
-    """One change the editor made to a document: lines [start_line, end_line] replaced by `text`."""
+    """One change the editor made to a document: the range from (start_line, start_char) to (end_line, end_char),
+    in the editor's position encoding, replaced by `text`."""
 
     uri: str
     version: int  # the document's version once it is made
     start_line: int
+    start_char: int
     end_line: int
+    end_char: int
     text: str
     whole: bool = False  # the whole text was replaced: findings of an older text cannot be moved through it
 
@@ -142,51 +145,61 @@ class Program:
         self._move_through(edit)
 
     def _move_through(self, edit: Edit) -> None:
-        """Move findings, regions and API names below the edit by the number of lines it added or removed;
-        drop the findings that started on a line it replaced. Changes within a line are not followed:
-        the columns are right again once the newest text is analysed."""
+        """Move findings, regions and API names below the edit by the number of lines it added or removed,
+        and what follows the edit on its last line along with it; drop the findings that started on a line
+        it replaced, and the API names on a line it touched (the hover checks the name's text anyway)."""
         if edit.whole:
             return
-        uri, start_line, end_line, new_text = edit.uri, edit.start_line, edit.end_line, edit.text
-        offset = self.layout.line_offset(uri)
+        offset = self.layout.line_offset(edit.uri)
         if offset is None:
             return
-        first, last = offset + start_line, offset + end_line
-        delta = new_text.count("\n") - (last - first)
-        if delta == 0:
+        move = _Move(edit, offset)
+        if move.delta == 0 and move.shift == 0:
             return
-        self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]
+        self.findings = [moved for f in self.findings if (moved := move.finding(f))]
+        if move.delta == 0:
+            return
         self.regions = tuple(
             replace(
                 r,
-                first_line=_move_line(r.first_line, last, delta),
-                last_line=_move_line(r.last_line, last, delta),
-                anchor_line=_move_line(r.anchor_line, last, delta),
+                first_line=move.line(r.first_line),
+                last_line=move.line(r.last_line),
+                anchor_line=move.line(r.anchor_line),
             )
             for r in self.regions
         )
         self.api_names = tuple(
-            replace(name, line=_move_line(name.line, last, delta))
+            replace(name, line=move.line(name.line))
             for name in self.api_names
-            if not first <= name.line <= last
+            if not move.first <= name.line <= move.last
         )
 
 
-def _move_line(line: int, last_edited: int, delta: int) -> int:
-    return line + delta if line > last_edited else line
+class _Move:
+    """Where a program position lands after an edit. Columns are code points and the editor's are in its
+    position encoding (UTF-16 by default): they differ after a character outside the BMP on the edited line,
+    until the newest text is analysed."""
 
+    def __init__(self, edit: Edit, offset: int) -> None:
+        self.first, self.last, self.end_char = offset + edit.start_line, offset + edit.end_line, edit.end_char
+        added = edit.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.delta = len(added) - 1 - (self.last - self.first)  # lines added
+        # where the text after the edit on its last line moves to, in columns
+        self.shift = len(added[-1]) + (edit.start_char if len(added) == 1 else 0) - edit.end_char
 
-def _move_span(span: Span, last_edited: int, delta: int) -> Span:
-    return Span(
-        _move_line(span.start_line, last_edited, delta),
-        span.start_col,
-        _move_line(span.end_line, last_edited, delta),
-        span.end_col,
-    )
+    def line(self, line: int) -> int:
+        return line + self.delta if line > self.last else line
 
+    def position(self, line: int, col: int) -> tuple[int, int]:
+        if line == self.last and col >= self.end_char:
+            return line + self.delta, col + self.shift
+        return self.line(line), col
 
-def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Finding | None:
-    if first < finding.span.start_line <= last:  # its line was replaced by the edit
-        return None
-    related = tuple(Related(_move_span(r.span, last, delta), r.message) for r in finding.related)
-    return replace(finding, span=_move_span(finding.span, last, delta), related=related)
+    def span(self, span: Span) -> Span:
+        return Span(*self.position(span.start_line, span.start_col), *self.position(span.end_line, span.end_col))
+
+    def finding(self, finding: Finding) -> Finding | None:
+        if self.first < finding.span.start_line <= self.last:  # its line was replaced by the edit
+            return None
+        related = tuple(Related(self.span(r.span), r.message) for r in finding.related)
+        return replace(finding, span=self.span(finding.span), related=related)

@@ -178,9 +178,10 @@ def follow_edits(
     """Keep the last good findings on their statements while the code does not parse or is analysed."""
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
-            program.follow_edit(Edit(uri, version, change.range.start.line, change.range.end.line, change.text))
+            start, end = change.range.start, change.range.end
+            program.follow_edit(Edit(uri, version, start.line, start.character, end.line, end.character, change.text))
         else:  # a whole-text change cannot be followed
-            program.follow_edit(Edit(uri, version, 0, 0, change.text, whole=True))
+            program.follow_edit(Edit(uri, version, 0, 0, 0, 0, change.text, whole=True))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
