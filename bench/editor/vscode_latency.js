@@ -8,21 +8,16 @@
 // Measured here, in the UI: open -> the status bar counts the first warning (the server starts with the
 // extension, on the first Python file); hover (Show Hover) -> the hover shows GG201; Ctrl+. -> the quick fix is
 // listed. The time of each typing edit is recorded; edit -> diagnostics comes from the language client's trace.
-const { chromium } = require('playwright-core');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const workbench = require('../../tests/e2e/vscode/workbench');
 
-const env = (name) => {
-  if (!process.env[name]) throw new Error(`${name} is not set`);
-  return process.env[name];
-};
+const { env } = workbench;
 const timeout = Number(process.env.UI_TIMEOUT_MS || 120000);
 const KEY_INTERVAL_MS = 150;
 const CHARACTERS = 20;
 const REPEATS = 5;
-const t0 = Date.now();
-const log = (m) => console.error(`[vscode-latency +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const log = workbench.logger('vscode-latency');
 
 async function goTo(page, where) {
   await page.keyboard.press('Control+G');
@@ -58,11 +53,7 @@ async function timedUntil(page, action, predicate, arg) {
 }
 
 async function measure(page, result) {
-  const file = env('FILE');
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout });
-  await page.keyboard.type(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout });
+  await workbench.quickOpen(page, env('FILE'), timeout, false);
   // the status bar's problem counts: "errors warnings" (infos too, when there are some)
   const opened = Date.now();
   await page.keyboard.press('Enter');
@@ -124,34 +115,14 @@ async function measure(page, result) {
 }
 
 async function main() {
-  const out = env('OUT');
-  fs.mkdirSync(out, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
   const result = {};
+  const permissions = ['clipboard-read', 'clipboard-write'];
   try {
-    const page = context.pages()[0] || (await context.newPage());
-    await page.goto(`http://127.0.0.1:${env('CS_PORT')}/?folder=${encodeURIComponent(env('WS'))}`, { timeout });
-    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout });
-    await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } }).catch(() => {});
-    log('workbench loaded');
-    await measure(page, result);
-  } catch (e) {
-    const page = context.pages()[0];
-    if (page) await page.screenshot({ path: path.join(out, 'vscode-latency-failure.png') }).catch(() => {});
-    throw e;
+    await workbench.withWorkbench({ log, timeout, failureShot: 'vscode-latency-failure.png', permissions }, (page) =>
+      measure(page, result));
   } finally {
-    fs.writeFileSync(path.join(out, 'vscode-latency.json'), JSON.stringify(result, null, 2));
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    fs.writeFileSync(path.join(env('OUT'), 'vscode-latency.json'), JSON.stringify(result, null, 2));
   }
 }
 
-main().then(() => process.exit(0), (e) => { log(`FAIL: ${e.stack || e}`); process.exit(1); });
+workbench.run(main, log);

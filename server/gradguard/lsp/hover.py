@@ -22,12 +22,14 @@ from .convert import sentence_ends, to_range
 from .documents import Program
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-WHY_SENTENCES = 2  # of the rule's "Why is this bad?", in a finding's hover: the rest is on the rule page
+# Of the rule's "Why is this bad?", in a finding's hover: the rest is on the rule page. One, so the hover fits
+# VS Code's box without scrolling (tests/e2e/vscode checks it).
+WHY_SENTENCES = 1
 
 
 def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> str:
     """The whole message (a diagnostic has its first sentence), the evidence (related statements), the first
-    sentences of why, and where the rest is."""
+    sentence of why, and where the rest is."""
     parts = [f"**{finding.code}** `{finding.slug}` ({finding.severity})", finding.message]
     evidence = [f"- {_place_label(program, related.span, uri)}: {related.message}" for related in finding.related]
     if evidence:
