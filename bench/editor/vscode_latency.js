@@ -40,14 +40,17 @@ async function findText(page, text) {
 /** From the last `action` to `predicate`: under load the browser UI now and then misses a keystroke (as
  * tests/e2e/vscode/drive.js notes), so an action that shows nothing within RETRY_MS is sent again. */
 const RETRY_MS = 5000;
+/** null when nothing showed within MISS_MS: counted as a miss, the run goes on (seen at 5,000 lines: the file's
+ * finding gone from the diagnostics after a paste, so no GG201 hover and no quick fix to show). */
+const MISS_MS = Number(process.env.MISS_MS || 30000);
 async function timedUntil(page, action, predicate, arg) {
-  const deadline = Date.now() + timeout;
+  const deadline = Date.now() + MISS_MS;
   for (;;) {
     const started = Date.now();
     await action();
     const shown = await page.waitForFunction(predicate, arg, { timeout: RETRY_MS, polling: 'raf' }).then(() => true, () => false);
     if (shown) return Date.now() - started;
-    if (Date.now() > deadline) throw new Error(`nothing shown after ${timeout} ms`);
+    if (Date.now() > deadline) return null;
     log('nothing shown: sending the keystroke again');
   }
 }
@@ -79,15 +82,24 @@ async function measure(page, result) {
   const quickFixListed = () => [...document.querySelectorAll('.action-widget .monaco-list-row')].some((r) => /Wrap in/.test(r.innerText));
   result.hover = [];
   result.quick_fix = [];
+  result.missed = { hover: 0, quick_fix: 0 };
+  const record = (kind, latency) => {
+    if (latency === null) {
+      result.missed[kind] += 1;
+      log(`${kind}: nothing shown within ${MISS_MS} ms`);
+    } else {
+      result[kind].push(latency);
+    }
+  };
   const hoverAndQuickFix = async () => {
     await findText(page, env('FINDING'));
-    result.hover.push(await timedUntil(page, async () => {
+    record('hover', await timedUntil(page, async () => {
       await page.keyboard.press('Control+K');
       await page.keyboard.press('Control+I');
     }, hoverShown));
     await page.keyboard.press('Escape');
     await page.waitForTimeout(300);
-    result.quick_fix.push(await timedUntil(page, () => page.keyboard.press('Control+.'), quickFixListed));
+    record('quick_fix', await timedUntil(page, () => page.keyboard.press('Control+.'), quickFixListed));
     await page.keyboard.press('Escape');
     await page.waitForTimeout(300);
   };
