@@ -23,7 +23,6 @@ from .rules import RULES, find_rule
 
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
 GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
-INFORMATION_URI = "https://github.com/gradguard/gradguard"
 # ANSI styles of the text format on a terminal, as Ruff colours its output.
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 SEVERITY_COLOUR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;34m", "hint": "\x1b[2m"}
@@ -249,7 +248,6 @@ def render_sarif(results: list[FileResult]) -> str:
                     "driver": {
                         "name": "GradGuard",
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": [_sarif_rule(rule) for rule in RULES],
                     }
                 },
@@ -271,8 +269,8 @@ def _sarif_rule(rule: Any) -> dict[str, Any]:
         "name": rule.slug,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": explanation, "markdown": explanation},
+        # No helpUri: the only page is the installed one, a file on the machine that ran the check.
         "help": {"text": explanation, "markdown": explanation},
-        "helpUri": rule.url,
         "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
     }
 

@@ -90,7 +90,8 @@ async def test_a_finding_hover_is_short_with_evidence_why_and_a_link(client: Lan
     text = await hover_text(client, uri, 5, 16)
     assert gg202.message in text
     assert "- line 4: training mode set here" in text  # the evidence
-    assert "gradguard rule GG202" in text and "docs/rules/GG202-" in text
+    gg202_page = next(rule for rule in RULES if rule.code == "GG202").url  # the page installed with the package
+    assert "gradguard rule GG202" in text and f"]({gg202_page})" in text
     assert "## Example" not in text and "## Use instead" not in text and "## References" not in text
     sections = text.split("\n\n---\n\n")
     assert [section.split()[0] for section in sections] == ["**GG201**", "**GG202**"]  # both findings of this line

@@ -150,8 +150,10 @@ async def test_a_cell_that_does_not_parse_is_left_out_and_the_others_analysed(no
     assert published(notebook_client, cell_uri(4)) == []  # `% 2` and `!= 0` inside brackets are Python
     by_code = {d.code: d for d in published(notebook_client, cell_uri(5))}
     assert sorted(by_code) == ["GG101", "GG202"]
-    # Numbered as Jupyter shows the cells (the markdown cell is cell 1), as the CLI numbers them.
-    assert "(line 3 of cell 2)" in by_code["GG202"].message
+    # Numbered as Jupyter shows the cells (the markdown cell is cell 1), as the CLI numbers them; the message's
+    # sentence that says so is in the hover (a diagnostic has the first).
+    start = by_code["GG202"].range.start
+    assert "(line 3 of cell 2)" in await hover_text(notebook_client, cell_uri(5), start.line, start.character)
 
     actions = await code_actions(notebook_client, cell_uri(5), [by_code["GG101"]], only=[types.CodeActionKind.QuickFix])
     preferred = next(a for a in actions if a.is_preferred)

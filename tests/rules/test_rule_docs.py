@@ -2,6 +2,8 @@
 
 import difflib
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pytest
 from gradguard.ruledocs import rule_pages
@@ -22,6 +24,16 @@ def test_rule_pages_are_current():
     assert not stale and not extra, (
         f"stale: {stale}, unexpected: {extra}; run `python -m gradguard.ruledocs docs/rules`"
     )
+
+
+def test_rule_links_open_the_shipped_page():
+    """Diagnostics, hovers and the JSON output link each rule's page as installed with the package: the
+    project declares no web address to link instead."""
+    pages = rule_pages()
+    for rule in RULES:
+        assert rule.url.startswith("file:///"), rule.url
+        page = Path(url2pathname(urlparse(rule.url).path))
+        assert page.read_text(encoding="utf-8") == pages[page.name]
 
 
 SAME_CODE_RATIO = 0.6  # of the lines (indentation aside) of the Example kept in "Use instead"

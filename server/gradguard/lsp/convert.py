@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable
 
@@ -24,6 +25,8 @@ SEVERITY = {
     "info": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
+# A sentence ends at ". " before a capital, code, emphasis or a parenthesis, outside quotes, code and parentheses.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*(])")
 # Where a span of the analysed program lands: (document URI, span inside that document).
 Place = Callable[[Span], "tuple[str, Span]"]
 LinesOf = Callable[[str], Sequence[str]]
@@ -117,6 +120,20 @@ def finding_from_data(data: object) -> Finding | None:
         return None
 
 
+def sentence_ends(text: str) -> list[int]:
+    """Where each sentence of `text` but the last ends (a quoted warning has sentences of its own)."""
+    return [end.start() for end in SENTENCE_END.finditer(text) if _balanced(text[: end.start()])]
+
+
+def first_sentence(text: str) -> str:
+    ends = sentence_ends(text)
+    return text[: ends[0]] if ends else text
+
+
+def _balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("`") % 2 == 0 and text.count("(") == text.count(")")
+
+
 def to_diagnostic(
     finding: Finding, place: Place, lines_of: LinesOf, codec: PositionCodec
 ) -> tuple[str, types.Diagnostic]:
@@ -133,7 +150,9 @@ def to_diagnostic(
         )
     diagnostic = types.Diagnostic(
         range=to_range(codec, lines_of(uri), span),
-        message=finding.message,
+        # The first sentence says what and where, short enough for a Problems panel row; the rest is in the
+        # hover (VS Code shows this message above the hover: the whole message would be there twice).
+        message=first_sentence(finding.message),
         severity=SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.code,
         code_description=types.CodeDescription(href=rule.url) if rule else None,

@@ -1,7 +1,8 @@
 """What the server knows about each analysed program: a Python file, or a notebook's code cells joined.
 
 A program keeps its last good findings while the code does not parse; they are moved
-through the editor's edits (line shifts) so they stay on the statements they describe.
+through the editor's edits (line shifts) so they stay on the statements they describe. The same moving
+carries the findings of a text typed in during its analysis to the newest text (see `Program.catch_up`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,21 @@ def notebook_snapshot(
     return Snapshot(key, path, joined.source, layout, tuple(v for _, _, v, _ in cells), root)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One change the editor made to a document: the range from (start_line, start_char) to (end_line, end_char),
+    in the editor's position encoding, replaced by `text`."""
+
+    uri: str
+    version: int  # the document's version once it is made
+    start_line: int
+    start_char: int
+    end_line: int
+    end_char: int
+    text: str
+    whole: bool = False  # the whole text was replaced: findings of an older text cannot be moved through it
+
+
 @dataclass
 class Program:
     key: str
@@ -92,11 +108,15 @@ class Program:
     published_uris: set[str] = field(default_factory=set)
     # Fixes already computed for this text: editors ask for code actions on every cursor move.
     fixes: dict = field(default_factory=dict)
+    # The edits made since the text analysed last, for `catch_up`.
+    edits: list[Edit] = field(default_factory=list)
 
     def record(self, snapshot: Snapshot, stamp: Stamp, outcome: Analysed | AnalysisError) -> None:
         self.layout, self.source, self.analysed = snapshot.layout, snapshot.source, stamp
         self.root, self.module = snapshot.root, snapshot.module
         self.fixes.clear()
+        analysed_versions = dict(zip(snapshot.layout.uris, snapshot.versions))
+        self.edits = [edit for edit in self.edits if edit.version > (analysed_versions.get(edit.uri) or 0)]
         if isinstance(outcome, AnalysisError):
             self.syntax_error = outcome  # keep the last good findings, already moved through the edits
         else:
@@ -105,48 +125,81 @@ class Program:
             if self.left_out and self.layout.joined is not None:  # fixes are made to the program analysed
                 self.source = self.layout.joined.without(cell.cell for cell in self.left_out).source
 
-    def follow_edit(self, uri: str, start_line: int, end_line: int, new_text: str) -> None:
-        """Move findings, regions and API names below an edit of lines [start_line, end_line] of `uri`
-        by the number of lines it added or removed."""
-        offset = self.layout.line_offset(uri)
+    def catch_up(self, snapshot: Snapshot, stamp: Stamp, outcome: Analysed) -> bool:
+        """Record the result of a file's older text moved through the edits made since, so it can be shown
+        while the person keeps typing (each edit arriving before the analysis of the previous one ends).
+        False, and nothing recorded, when an edit cannot be followed. The stamp stays the older text's:
+        the newest text is still to be analysed, and fixes are computed only for an analysed text."""
+        if snapshot.layout.joined is not None:  # a notebook: its cells' line offsets move with the edits
+            return False
+        later = [edit for edit in self.edits if edit.version > (snapshot.versions[0] or 0)]
+        if any(edit.whole for edit in later):
+            return False
+        self.record(snapshot, stamp, outcome)
+        for edit in self.edits:
+            self._move_through(edit)
+        return True
+
+    def follow_edit(self, edit: Edit) -> None:
+        self.edits.append(edit)
+        self._move_through(edit)
+
+    def _move_through(self, edit: Edit) -> None:
+        """Move findings, regions and API names below the edit by the number of lines it added or removed,
+        and what follows the edit on its last line along with it; drop the findings that started on a line
+        it replaced, and the API names on a line it touched (the hover checks the name's text anyway)."""
+        if edit.whole:
+            return
+        offset = self.layout.line_offset(edit.uri)
         if offset is None:
             return
-        first, last = offset + start_line, offset + end_line
-        delta = new_text.count("\n") - (last - first)
-        if delta == 0:
+        move = _Move(edit, offset)
+        if move.delta == 0 and move.shift == 0:
             return
-        self.findings = [moved for f in self.findings if (moved := _move_finding(f, first, last, delta))]
+        self.findings = [moved for f in self.findings if (moved := move.finding(f))]
+        if move.delta == 0:
+            return
         self.regions = tuple(
             replace(
                 r,
-                first_line=_move_line(r.first_line, last, delta),
-                last_line=_move_line(r.last_line, last, delta),
-                anchor_line=_move_line(r.anchor_line, last, delta),
+                first_line=move.line(r.first_line),
+                last_line=move.line(r.last_line),
+                anchor_line=move.line(r.anchor_line),
             )
             for r in self.regions
         )
         self.api_names = tuple(
-            replace(name, line=_move_line(name.line, last, delta))
+            replace(name, line=move.line(name.line))
             for name in self.api_names
-            if not first <= name.line <= last
+            if not move.first <= name.line <= move.last
         )
 
 
-def _move_line(line: int, last_edited: int, delta: int) -> int:
-    return line + delta if line > last_edited else line
+class _Move:
+    """Where a program position lands after an edit. Columns are code points and the editor's are in its
+    position encoding (UTF-16 by default): they differ after a character outside the BMP on the edited line,
+    until the newest text is analysed."""
 
+    def __init__(self, edit: Edit, offset: int) -> None:
+        self.first, self.last, self.end_char = offset + edit.start_line, offset + edit.end_line, edit.end_char
+        added = edit.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.delta = len(added) - 1 - (self.last - self.first)  # lines added
+        # where the text after the edit on its last line moves to, in columns
+        self.shift = len(added[-1]) + (edit.start_char if len(added) == 1 else 0) - edit.end_char
 
-def _move_span(span: Span, last_edited: int, delta: int) -> Span:
-    return Span(
-        _move_line(span.start_line, last_edited, delta),
-        span.start_col,
-        _move_line(span.end_line, last_edited, delta),
-        span.end_col,
-    )
+    def line(self, line: int) -> int:
+        return line + self.delta if line > self.last else line
 
+    def position(self, line: int, col: int) -> tuple[int, int]:
+        if line == self.last and col >= self.end_char:
+            return line + self.delta, col + self.shift
+        return self.line(line), col
 
-def _move_finding(finding: Finding, first: int, last: int, delta: int) -> Finding | None:
-    if first < finding.span.start_line <= last:  # its line was replaced by the edit
-        return None
-    related = tuple(Related(_move_span(r.span, last, delta), r.message) for r in finding.related)
-    return replace(finding, span=_move_span(finding.span, last, delta), related=related)
+    def span(self, span: Span) -> Span:
+        return Span(*self.position(span.start_line, span.start_col), *self.position(span.end_line, span.end_col))
+
+    def finding(self, finding: Finding) -> Finding | None:
+        if self.first < finding.span.start_line <= self.last:  # its line was replaced by the edit
+            return None
+        related = tuple(Related(self.span(r.span), r.message) for r in finding.related)
+        return replace(finding, span=self.span(finding.span), related=related)

@@ -18,16 +18,18 @@ from ..dataflow.places import region_at
 from ..findings import Finding, Span
 from ..rules import find_rule
 from ..rules.base import Rule
-from .convert import to_range
+from .convert import sentence_ends, to_range
 from .documents import Program
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-WHY_SENTENCES = 2  # of the rule's "Why is this bad?", in a finding's hover: the rest is on the rule page
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*(])")
+# Of the rule's "Why is this bad?", in a finding's hover: the rest is on the rule page. One, so the hover fits
+# VS Code's box without scrolling (tests/e2e/vscode checks it).
+WHY_SENTENCES = 1
 
 
 def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> str:
-    """The message, the evidence (related statements), the first sentences of why, and where the rest is."""
+    """The whole message (a diagnostic has its first sentence), the evidence (related statements), the first
+    sentence of why, and where the rest is."""
     parts = [f"**{finding.code}** `{finding.slug}` ({finding.severity})", finding.message]
     evidence = [f"- {_place_label(program, related.span, uri)}: {related.message}" for related in finding.related]
     if evidence:
@@ -39,15 +41,10 @@ def finding_hover(program: Program, finding: Finding, rule: Rule, uri: str) -> s
 
 def why_in_brief(rule: Rule) -> str:
     paragraph = " ".join(textwrap.dedent(rule.why).strip().split("\n\n", 1)[0].split())
-    # A sentence ends outside quotes, code and parentheses (a quoted warning has sentences of its own).
-    ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if _balanced(paragraph[: end.start()])]
+    ends = sentence_ends(paragraph)
     if len(ends) < WHY_SENTENCES:
         return paragraph
     return paragraph[: ends[WHY_SENTENCES - 1]] + " …"
-
-
-def _balanced(text: str) -> bool:
-    return text.count('"') % 2 == 0 and text.count("`") % 2 == 0 and text.count("(") == text.count(")")
 
 
 def _place_label(program: Program, span: Span, uri: str) -> str:

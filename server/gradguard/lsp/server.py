@@ -16,7 +16,7 @@ from pygls.exceptions import JsonRpcException
 
 from .actions import FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, NOTEBOOK_FIX_ALL_KIND, PlannedAction, fix_all, quick_fixes
 from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_positions
-from .documents import Program
+from .documents import Edit, Program
 from .hover import hover_at
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
 from .workers import Pool
@@ -167,16 +167,21 @@ def did_change(ls: GradGuardServer, params: types.DidChangeTextDocumentParams) -
         return
     program = ls.programs.get(key)
     if program is not None:
-        follow_edits(program, params.text_document.uri, params.content_changes)
+        follow_edits(program, params.text_document.uri, params.text_document.version, params.content_changes)
     if ls.settings.run_on_type:
         ls.schedule(key, CHANGE_DEBOUNCE_SECONDS)
 
 
-def follow_edits(program: Program, uri: str, changes: Sequence[types.TextDocumentContentChangeEvent]) -> None:
-    """Keep the last good findings on their statements while the code does not parse."""
+def follow_edits(
+    program: Program, uri: str, version: int, changes: Sequence[types.TextDocumentContentChangeEvent]
+) -> None:
+    """Keep the last good findings on their statements while the code does not parse or is analysed."""
     for change in changes:
-        if isinstance(change, types.TextDocumentContentChangePartial):  # a whole-text change cannot be followed
-            program.follow_edit(uri, change.range.start.line, change.range.end.line, change.text)
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            start, end = change.range.start, change.range.end
+            program.follow_edit(Edit(uri, version, start.line, start.character, end.line, end.character, change.text))
+        else:  # a whole-text change cannot be followed
+            program.follow_edit(Edit(uri, version, 0, 0, 0, 0, change.text, whole=True))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -218,7 +223,7 @@ def notebook_did_change(ls: GradGuardServer, params: types.DidChangeNotebookDocu
     cells = params.change.cells
     if program is not None and cells is not None and cells.structure is None:
         for text in cells.text_content or []:
-            follow_edits(program, text.document.uri, text.changes)
+            follow_edits(program, text.document.uri, text.document.version, text.changes)
     if ls.settings.run_on_type:
         ls.schedule(key, CHANGE_DEBOUNCE_SECONDS)
 

@@ -178,9 +178,11 @@ class GradGuardServer(LanguageServer):
     # ------------------------------------------------------------------ analysis
 
     async def refresh(self, key: str) -> Program | None:
-        """Analyse the program if it changed; None when it closed or changed again meanwhile (result dropped).
-        Callers asking for a text that is being analysed wait for that analysis: each text is analysed once
-        however many ask (the server's own loop, and each `textDocument/diagnostic` pull)."""
+        """Analyse the program if it changed. The program returned may hold an older text's result moved
+        through the edits made since (`is_current` tells); None when it closed, or changed meanwhile in a way
+        its result cannot follow (result dropped). Callers asking for a text that is being analysed wait for
+        that analysis: each text is analysed once however many ask (the server's own loop, and each
+        `textDocument/diagnostic` pull)."""
         snapshot = self.snapshot(key)
         if snapshot is None:
             return None
@@ -202,9 +204,13 @@ class GradGuardServer(LanguageServer):
             if not key:
                 return None
             program = await self.refresh(key)
-            if program is not None:
+            if program is not None and self.is_current(key, program):
                 return program
         return None
+
+    def is_current(self, key: str, program: Program) -> bool:
+        snapshot = self.snapshot(key)
+        return snapshot is not None and program.analysed == self.stamp(snapshot)
 
     async def _analyse(self, key: str, snapshot: Snapshot, stamp: Stamp, program: Program) -> Program | None:
         try:
@@ -220,10 +226,17 @@ class GradGuardServer(LanguageServer):
             if isinstance(result, Analysed) and result.index_change is not None:
                 self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
             latest = self.snapshot(key)
-            if latest is None or self.stamp(latest) != stamp or self.programs.get(key) is not program:
+            if latest is None or self.programs.get(key) is not program:
                 return None
-            program.record(snapshot, stamp, result)
-            return program
+            if self.stamp(latest) == stamp:
+                program.record(snapshot, stamp, result)
+                return program
+            # Typed in meanwhile: the result, moved through the edits, is still worth showing until the
+            # newest text is analysed (a person typing on a large file may never pause as long as an analysis).
+            only_typed = self.stamp(latest)[2:] == stamp[2:]  # same settings and other files' summaries
+            if only_typed and isinstance(result, Analysed) and program.catch_up(snapshot, stamp, result):
+                return program
+            return None
         finally:
             if self.analysing.get(key, (None, None))[1] is asyncio.current_task():
                 del self.analysing[key]
@@ -248,6 +261,12 @@ class GradGuardServer(LanguageServer):
                         return  # closed
                     continue  # the text changed during the analysis: analyse the newest one now
                 wait = self.publish_after.get(key, 0) - loop.time()
+                if not self.is_current(key, program):
+                    # An older text's findings moved to the newest: shown while the newest one is analysed,
+                    # unless the text is still in the middle of a burst of changes.
+                    if wait <= 0 and not self.pull:
+                        self.publish(program)
+                    continue
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)  # then refresh again: a no-op unless the text changed meanwhile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..findings import Severity
@@ -12,7 +13,9 @@ if TYPE_CHECKING:
     from ..dataflow.facts import ModuleFacts
     from ..report import Report
 
-DOCS_URL = "https://github.com/gradguard/gradguard/blob/main/docs/rules/{code}-{slug}.md"
+# The rule pages shipped with the package (`docs/rules/`, linked into the package as `rulepages`): the project
+# declares no web address, so diagnostics and hovers link the installed page.
+RULE_PAGES = (Path(__file__).parent.parent / "rulepages").resolve()
 EXPECT_MARK = "# expect"  # in a `fires` example, marks each line where the rule must report
 
 
@@ -34,7 +37,8 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return DOCS_URL.format(code=self.code, slug=self.slug)
+        """The `file:` URI of the rule's installed page."""
+        return (RULE_PAGES / f"{self.code}-{self.slug}.md").as_uri()
 
     def explanation(self) -> str:
         """The one long text behind `--explain`, `docs/rules/`, hover and SARIF help."""

