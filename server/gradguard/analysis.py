@@ -141,7 +141,7 @@ def _analyze_module(
         return ModuleAnalysis([])
     if not might_have_findings(source, config):  # no finding possible: parsed only for the index and the hover
         classes = NO_CLASSES
-        if module and "torch" in source:  # model classes other files may build
+        if module and ("torch" in source or _may_define_modules_through_star_import(source)):  # classes others build
             with suppress(AnalysisError):  # code that cannot hold a finding is not ours to report
                 classes = _classes_entry(parse(source), source, None, path, module)
         elif module and path.replace("\\", "/").endswith("__init__.py"):  # the names a package re-exports
@@ -188,6 +188,12 @@ def _analyze_module(
         grad_regions=grad_regions(found.grad_off),
         api_names=api_names(found.api_uses, lines),
     )
+
+
+def _may_define_modules_through_star_import(source: str) -> bool:
+    """`from .parts import *` then `class UNet(nn.Module): def forward(...)`: torch reaches the file only
+    through another module of the project, and a class with a `forward` is a module (`models.module_classes`)."""
+    return "import *" in source and "def forward" in source
 
 
 def _api_names_alone(source: str) -> list[ApiName]:

@@ -9,6 +9,7 @@ Read from the syntax tree alone, in portable form: names of the project are abso
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Mapping
 from typing import Callable, Union
@@ -35,10 +36,12 @@ from .tokens import IDENTIFIER
 from .traverse import children, descendants
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+BUILTIN_NAMES = frozenset(dir(builtins))
 TopLevel = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]  # what the index reads the text of
 NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SELF_CALL = re.compile(r"\bself(?:\.(\w+))?\s*\(")  # `self.encoder(`, `self(` (as "")
 SELF_ITERATED = re.compile(r"\bin\s+self\.(\w+)")  # `for layer in self.layers`
+CALLED_NAME = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\s*\(")  # `inconv(3, 64)`, not `self.conv(x)`
 # Words that may name what depends on the training mode: the layers of the vocabulary (and their
 # functional forms), `training` (`self.training`, `training=`), and what builds modules by name.
 MODE_WORDS = frozenset(
@@ -116,11 +119,20 @@ def module_classes_entry(
         return source[starts[first - 1] : starts[min(node.end_lineno or node.lineno, len(starts) - 1)]]
 
     kinds = ModelKinds(names, local_modules, ())
+    star_modules = [
+        absolute_import("." * stmt.level + (stmt.module or ""), module, is_package)
+        for stmt in tree.body
+        if isinstance(stmt, ast.ImportFrom)
+        and any(alias.name == "*" for alias in stmt.names)
+        and (stmt.level or (stmt.module or "").split(".", 1)[0] not in THIRD_PARTY_ROOTS)
+    ]
     definitions = []
     for name, node in top.items():
         body = text(node)
         words = set(IDENTIFIER.findall(body))
         layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
+        if layers is not None and star_modules:
+            parts |= _star_imported_parts(body, name, names, top, star_modules)
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -225,6 +237,15 @@ def _layers_and_parts(
             return None, set()
         parts.add(reference)
     return (), parts
+
+
+def _star_imported_parts(
+    body: str, name: str, names: Names, top: Mapping[str, ast.AST], star_modules: list[str]
+) -> set[str]:
+    """What a definition calls by a name that only a project star import can bring (`from .parts import *`
+    then `inconv(3, 64)`): the name in each such module; one that none defines makes the answer unknown."""
+    called = set(CALLED_NAME.findall(body)) - top.keys() - names.imported.keys() - BUILTIN_NAMES - {name}
+    return {f"{star}.{word}" for word in called for star in star_modules}
 
 
 def _base_name(

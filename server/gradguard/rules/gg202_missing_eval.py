@@ -4,7 +4,7 @@ import ast
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
-from ..dataflow.state import Mode, Possible, first_origin, only
+from ..dataflow.state import Mode, Possible, Setting, first_origin, only
 from ..fixdata import ModelAt
 from ..report import Report
 from ..vocabulary import LAYERS_WITH_DROPOUT
@@ -15,6 +15,7 @@ from .modelclass import mode_dependence, model_class
 from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
+SET_HERE = {"loaded": "weights loaded here (the mode stays as it was)"}
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
 HARMS = {
     "Dropout": "Dropout still drops",
@@ -28,8 +29,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
-        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS for s in mode):
-            continue  # loaded models are GG205's; unknown never reports
+        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) for s in mode):
+            continue  # models loaded in this function are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
@@ -39,6 +40,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
         how = {
             "constructed": "was created in training mode",
             "trained": "was left in training mode by the training in another method",
+            "loaded": "was created in training mode and kept it when weights were loaded into it",
         }.get(origin.via, "was put in training mode")
         call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
         found = (
@@ -61,9 +63,15 @@ def check(facts: ModuleFacts, report: Report) -> None:
             RULE,
             event.node,
             message,
-            related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
+            related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
+
+
+def _loaded_elsewhere(fn: FunctionFacts, setting: Setting) -> bool:
+    """Weights loaded into a model created in training mode, by a call in another function (the caller
+    that hands it over): `load_state_dict` keeps the mode, and GG205 speaks only of loads in the same function."""
+    return setting.via == "loaded" and id(setting.origin) not in fn.calls
 
 
 def _pretrained_and_never_trained(fn: FunctionFacts, mode: Possible) -> bool:
@@ -367,6 +375,16 @@ RULE = Rule(
                         return torch.softmax(self.model(X), dim=1).numpy()  # expect
                 def predict(self, X):
                     return self.predict_proba(X).argmax(1)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def predict(net, x):
+                with torch.no_grad():
+                    return net(x).argmax(1)  # expect
+            net = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+            net.load_state_dict(torch.load("net.pt"))
+            print(predict(net, torch.rand(2, 4)))
         """),
     ),
     silent=(
