@@ -14,9 +14,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
 from .config import Config
-from .dataflow.classindex import module_classes_entry, reexports
+from .dataflow.classindex import imported_uses, module_classes_entry, reexports
 from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
-from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within
+from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within, unseen_references
 from .dataflow.memo import FactsMemo
 from .dataflow.models import module_classes
 from .dataflow.names import Names
@@ -147,7 +147,9 @@ def _analyze_module(
         elif module and path.replace("\\", "/").endswith("__init__.py"):  # the names a package re-exports
             classes = reexports(source, module)
         hovered = hover_places and any(token in source for token in UNGATED_API_TOKENS)
-        return ModuleAnalysis([], classes=classes, api_names=_api_names_alone(source) if hovered else [])
+        package = path.replace("\\", "/").endswith("__init__.py")  # its imports are re-exports, followed
+        calls = imported_uses(source, module, package) if module and not package and "import" in source else []
+        return ModuleAnalysis([], calls=calls, classes=classes, api_names=_api_names_alone(source) if hovered else [])
     rules = enabled_rules(config, path)
     lines = LINE_BREAK.split(source) if hover_places else []  # split only when something is rendered
 
@@ -159,7 +161,7 @@ def _analyze_module(
         found = Found(
             report.reported,
             exports(facts),
-            outgoing_calls(facts),
+            [*outgoing_calls(facts), *unseen_references(facts)],
             grad_off_statements(facts, lines) if hover_places else [],
             api_uses(facts.names, tree) if hover_places else [],
         )

@@ -62,3 +62,62 @@ def test_a_model_class_whose_parts_come_through_a_star_import_keeps_its_mode_dep
     layout(tmp_path, parts=PARTS, model=STAR_MODEL, predict=PREDICT)
     # `Net` is a module built of `double_conv` (BatchNorm); weights loaded in the caller keep training mode
     assert check(tmp_path) == [("pkg/predict.py", 6, "GG202")]
+
+
+EVAL_NET = """
+    import torch
+    def eval_net(net, dataset):
+        total = 0
+        with torch.no_grad():
+            for image, mask in dataset:
+                total += ((net(image).sigmoid() > 0.5) == mask).float().mean().item()
+        return total / len(dataset)
+"""
+TRAIN_NET = """
+    import torch
+    from .evaluation import eval_net
+    from .model import Net
+    def train_net(net, loader, val, epochs):
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+        for epoch in range(epochs):
+            for image, mask in loader:
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(net(image), mask)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            print(eval_net(net, val))
+    if __name__ == "__main__":
+        net = Net()
+        train_net(net, [], [], 5)
+"""
+
+
+def test_the_training_mode_every_caller_in_another_file_hands_over_reaches_the_function(tmp_path):
+    # `net = Net()` (a class of a third file) is known as a model only in the second pass; then `train_net`
+    # hands it to `eval_net` in training mode
+    layout(tmp_path, parts=PARTS, model=STAR_MODEL, evaluation=EVAL_NET, training=TRAIN_NET)
+    assert check(tmp_path) == [("pkg/evaluation.py", 7, "GG202")]
+
+
+def test_no_handed_over_mode_when_a_caller_in_another_file_may_have_switched_to_eval(tmp_path):
+    training = TRAIN_NET.replace(
+        "print(eval_net(net, val))", "net.eval()\n            print(eval_net(net, val))\n            net.train()"
+    )
+    layout(tmp_path, parts=PARTS, model=STAR_MODEL, evaluation=EVAL_NET, training=training)
+    assert check(tmp_path) == []
+    # a second caller that passes a model of unknown mode: not every call hands it over in training mode
+    (tmp_path / "pkg" / "training.py").write_text(
+        textwrap.dedent(TRAIN_NET) + "def report(model):\n    return eval_net(model, [])\n"
+    )
+    assert check(tmp_path) == []
+
+
+def test_calls_through_a_package_reexport_count_as_callers(tmp_path):
+    layout(tmp_path, parts=PARTS, model=STAR_MODEL, evaluation=EVAL_NET, training=TRAIN_NET)
+    (tmp_path / "pkg" / "__init__.py").write_text("from .evaluation import eval_net\n")
+    (tmp_path / "report.py").write_text(
+        "from pkg import eval_net\ndef report(model):\n    return eval_net(model, [])\n"
+    )
+    assert check(tmp_path) == []  # `report` hands over a model of unknown mode
+    (tmp_path / "report.py").write_text("import pkg\nreport = pkg.eval_net\n")
+    assert check(tmp_path) == []  # a use we cannot follow

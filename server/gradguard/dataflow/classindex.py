@@ -28,7 +28,7 @@ from ..vocabulary import (
     THIRD_PARTY_ROOTS,
     TORCH_ROOTS,
 )
-from .crossfile import Definition, ModuleClasses, absolute_import
+from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, unseen_uses
 from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
@@ -209,6 +209,29 @@ def reexports(source: str, module: str) -> ModuleClasses:
         for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
             imports.append(("*", source_module) if name == "*" else (alias or name, f"{source_module}.{name}"))
     return ModuleClasses(imports=tuple(imports))
+
+
+ANY_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
+PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?", re.MULTILINE)
+
+
+def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCall]:
+    """The project functions (and modules) a file the analysis skips uses, read from its text: calls we
+    cannot see, so that no function counts every caller as known (`ProjectIndex.trained_by_callers`).
+    A name counts when it appears again after its import."""
+    uses = set()
+    for match in ANY_FROM_IMPORT.finditer(source):
+        source_module = absolute_import(match.group(1), module, is_package)
+        if not source_module or source_module.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+            continue
+        for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
+            if name != "*" and len(re.findall(rf"(?<![\w.]){re.escape(alias or name)}\b", source)) > 1:
+                uses |= unseen_uses(source, alias or name, f"{source_module}.{name}")
+    for match in PLAIN_IMPORT.finditer(source):
+        imported, alias = match.groups()
+        if imported.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
+            uses |= unseen_uses(source, alias or imported, imported)
+    return sorted(uses, key=lambda c: (c.module, c.function))
 
 
 def _layers_and_parts(

@@ -14,8 +14,12 @@ from .intent import evaluation_evidence, load_of, needs_gradients
 from .modelclass import mode_dependence, model_class
 from .queries import forward_passes, statement_of
 
-TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
-SET_HERE = {"loaded": "weights loaded here (the mode stays as it was)"}
+TRAIN_ORIGINS = ("constructed", "call", "callee", "trained", "callers")
+SET_HERE = {
+    "loaded": "weights loaded here (the mode stays as it was)",
+    "callers": "its callers in other files hand the model over in training mode",
+}
+MAX_SITES_NAMED = 3
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
 HARMS = {
     "Dropout": "Dropout still drops",
@@ -37,14 +41,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if evidence is None or (needs_gradients(facts, fn, event) and not _pretrained_and_never_trained(fn, mode)):
             continue
         origin = first_origin(mode)
-        how = {
-            "constructed": "was created in training mode",
-            "trained": "was left in training mode by the training in another method",
-            "loaded": "was created in training mode and kept it when weights were loaded into it",
-        }.get(origin.via, "was put in training mode")
         call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
         found = (
-            f"It {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before this forward "
+            f"It {_how(facts, origin, event.model, report)} and nothing switched it to eval mode before this forward "
             f"pass ({evidence.say(report)})"
         )
         built = model_class(facts, event.model, mode)
@@ -66,6 +65,20 @@ def check(facts: ModuleFacts, report: Report) -> None:
             related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
+
+
+def _how(facts: ModuleFacts, origin: Setting, model: str, report: Report) -> str:
+    """How the model came to be in training mode, with where."""
+    if origin.via == "callers":  # the calls are in other files: named, not related locations
+        sites = facts.handed_over.get((id(origin.origin), model.split(".", 1)[0]), ())
+        named = ", ".join(sites[:MAX_SITES_NAMED]) + (", ..." if len(sites) > MAX_SITES_NAMED else "")
+        return f"is handed over in training mode by every call from another file ({named})"
+    how = {
+        "constructed": "was created in training mode",
+        "trained": "was left in training mode by the training in another method",
+        "loaded": "was created in training mode and kept it when weights were loaded into it",
+    }.get(origin.via, "was put in training mode")
+    return f"{how} ({report.line(origin.origin)})"
 
 
 def _loaded_elsewhere(fn: FunctionFacts, setting: Setting) -> bool:
