@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from .config import Config
 from .dataflow.classindex import imported_uses, module_classes_entry, reexports
-from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
+from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex, call_order
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within, unseen_references
 from .dataflow.memo import FactsMemo
 from .dataflow.models import module_classes
@@ -161,7 +161,7 @@ def _analyze_module(
         found = Found(
             report.reported,
             exports(facts),
-            [*outgoing_calls(facts), *unseen_references(facts)],
+            sorted({*outgoing_calls(facts), *unseen_references(facts)}, key=call_order),
             grad_off_statements(facts, lines) if hover_places else [],
             api_uses(facts.names, tree) if hover_places else [],
         )

@@ -28,7 +28,7 @@ from ..vocabulary import (
     THIRD_PARTY_ROOTS,
     TORCH_ROOTS,
 )
-from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, unseen_uses
+from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, call_order, unseen_uses
 from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
@@ -231,7 +231,7 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
         imported, alias = match.groups()
         if imported.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
             uses |= unseen_uses(source, alias or imported, imported)
-    return sorted(uses, key=lambda c: (c.module, c.function))
+    return sorted(uses, key=call_order)
 
 
 def _layers_and_parts(

@@ -56,6 +56,11 @@ class OutgoingCall:
     site: str = ""  # "train.py:93", for a call that hands over models: messages name it
 
 
+def call_order(call: OutgoingCall) -> tuple:
+    """The one order of a file's outgoing calls (an edit's analysis and a whole one list them alike)."""
+    return (call.module, call.function, call.grad, call.models, call.site)
+
+
 @dataclass(frozen=True)
 class Definition:
     """What other files need of a top-level class (or function) of a module: whether it is an

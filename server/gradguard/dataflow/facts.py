@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, TypeVar, Union, overload
 
@@ -42,6 +42,7 @@ from .crossfile import (
     OutgoingCall,
     ProjectIndex,
     absolute_import,
+    call_order,
     call_target,
     handed_models,
     portable,
@@ -960,16 +961,19 @@ def outgoing_calls(facts: ModuleFacts, functions: list[FunctionFacts] | None = N
             if target is not None and target[0].split(".", 1)[0] not in THIRD_PARTY_ROOTS:
                 grad = tuple(sorted({s.value.value for s in event.state.grad}))
                 models = handed_models(event.node, fn.model_keys.__contains__, event.state.mode)
-                site = f"{facts.path}:{event.node.lineno}" if models else ""
+                site = f"`{fn.name}` in {facts.path}" if models else ""  # no line: an edit above keeps it
                 calls.add(OutgoingCall(target[0], target[1], grad, models, site))
-    return sorted(calls, key=lambda c: (c.module, c.function, c.grad, c.models, c.site))
+    return sorted(calls, key=call_order)
 
 
-def unseen_references(facts: ModuleFacts) -> list[OutgoingCall]:
-    """Imported project names used other than in the calls the walks recorded (in code not walked, passed
-    as a value, in a comment): calls we cannot vouch for, recorded without grad mode or models so that
-    no parameter counts as filled by every caller (`ProjectIndex.trained_by_callers`). Counted in the
-    text: one search, not a walk of the code that was not walked."""
+def unseen_references(
+    facts: ModuleFacts, functions: list[FunctionFacts] | None = None, statements: Sequence[ast.stmt] | None = None
+) -> list[OutgoingCall]:
+    """Imported project names used in `statements` (by default the module's) other than in the calls the
+    walks of `functions` (by default all) recorded: in code not walked, passed as a value, in a comment.
+    Calls we cannot vouch for, recorded without grad mode or models so that no parameter counts as filled
+    by every caller (`ProjectIndex.trained_by_callers`). Counted in the text: one search, not a walk of the
+    code that was not walked; statement by statement, so that an edit's analysis finds what a whole one does."""
     project = {
         local: qualified
         for local, qualified in facts.names.imported.items()
@@ -978,28 +982,27 @@ def unseen_references(facts: ModuleFacts) -> list[OutgoingCall]:
     if not project:
         return []
     recorded: dict[str, int] = {}
-    for fn in facts.functions:
+    for fn in facts.functions if functions is None else functions:
         for event in fn.call_events():
             func = event.node.func
             head = func.value if isinstance(func, ast.Attribute) else func
             if isinstance(head, ast.Name) and head.id in project:
                 recorded[head.id] = recorded.get(head.id, 0) + 1
-    imports = {line for stmt in facts.of_type(ast.Import, ast.ImportFrom) for line in _lines_of(stmt)}
     starts = line_starts(facts.source)
+    text = "\n".join(
+        facts.source[starts[stmt.lineno - 1] : starts[min(stmt.end_lineno or stmt.lineno, len(starts) - 1)]]
+        for stmt in (facts.tree.body if statements is None else statements)
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom))
+    )
     used: dict[str, int] = {}
-    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, project))})\b", facts.source):
-        if bisect.bisect_right(starts, match.start()) not in imports:
-            used[match.group(1)] = used.get(match.group(1), 0) + 1
+    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, project))})\b", text):
+        used[match.group(1)] = used.get(match.group(1), 0) + 1
     is_package = facts.path.replace("\\", "/").endswith("/__init__.py")
     unseen = set()
     for local, count in used.items():
         if count > recorded.get(local, 0):
-            unseen |= unseen_uses(facts.source, local, absolute_import(project[local], facts.module, is_package))
-    return sorted(unseen, key=lambda c: (c.module, c.function))
-
-
-def _lines_of(stmt: ast.stmt) -> range:
-    return range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+            unseen |= unseen_uses(text, local, absolute_import(project[local], facts.module, is_package))
+    return sorted(unseen, key=call_order)
 
 
 def is_training_step(event: CallEvent) -> bool:
