@@ -36,6 +36,7 @@ from .lines import LINE_BREAK
 from .notebook import JoinedCells
 from .report import Rendering, Report
 from .rules import RULES, Rule
+from .rules.intent import result_may_train
 
 DEFAULT_CONFIG = Config()
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
@@ -161,7 +162,7 @@ def _analyze_module(
         found = Found(
             report.reported,
             exports(facts),
-            sorted({*outgoing_calls(facts), *unseen_references(facts)}, key=call_order),
+            sorted({*outgoing_calls(facts, result_may_train(facts)), *unseen_references(facts)}, key=call_order),
             grad_off_statements(facts, lines) if hover_places else [],
             api_uses(facts.names, tree) if hover_places else [],
         )

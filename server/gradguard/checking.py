@@ -208,7 +208,9 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     function it walked (those are its exports, trivial ones too) is called without gradients from another
     file. The entry state of a function that is not walked changes nothing."""
     calls_summarised = any(
-        (export := index.export(call.module, call.function)) is not None and not export.trivial for call in result.calls
+        (export := index.export(call.module, call.function)) is not None
+        and (not export.trivial or _may_hand_over_training_mode(call))
+        for call in result.calls
     )
     walked = dict(result.exports)
     called_without_grad = any(
@@ -227,6 +229,12 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
         or uses_module_class
         or any(finding.code in CLASS_DEPENDENT_RULES for finding in result.findings)
     )
+
+
+def _may_hand_over_training_mode(call: OutgoingCall) -> bool:
+    """A model in training mode, or unknown only because a call of this function (the previous iteration's)
+    may have switched it: once the function's summary is known, the call may hand over training mode."""
+    return any(Mode.TRAIN.value in modes and Mode.UNKNOWN.value in modes for _, modes in call.models)
 
 
 def _handed_in_training_mode(index: ProjectIndex, module: str, result: FileResult) -> bool:

@@ -31,6 +31,7 @@ from .dataflow.places import ApiUse, GradOff
 from .dataflow.tokens import IDENTIFIER
 from .reparse import Reparser
 from .report import Reported, start_of
+from .rules.intent import result_may_train
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 IMPORTS = (ast.Import, ast.ImportFrom)
@@ -190,5 +191,7 @@ def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> di
         if fn is not facts.body and (key := holder(fn.node)) is not None:
             functions.setdefault(key, []).append(fn)
     for key, inside in functions.items():
-        parts[key].calls.extend([*outgoing_calls(facts, inside), *unseen_references(facts, inside, key)])
+        parts[key].calls.extend(
+            [*outgoing_calls(facts, result_may_train(facts), inside), *unseen_references(facts, inside, key)]
+        )
     return parts

@@ -121,3 +121,26 @@ def test_calls_through_a_package_reexport_count_as_callers(tmp_path):
     assert check(tmp_path) == []  # `report` hands over a model of unknown mode
     (tmp_path / "report.py").write_text("import pkg\nreport = pkg.eval_net\n")
     assert check(tmp_path) == []  # a use we cannot follow
+
+
+HELPERS = """
+    import torch
+    def predict(net, images):
+        return net(images).sigmoid()
+"""
+FIT = """
+    import torch
+    from .helpers import predict
+    def fit(net, loader, opt):
+        net.train()
+        for x, y in loader:
+            loss = torch.nn.functional.binary_cross_entropy(predict(net, x), y)
+            loss.backward()
+            opt.step()
+"""
+
+
+def test_no_mode_handed_over_by_a_call_whose_result_is_backpropagated(tmp_path):
+    layout(tmp_path, helpers=HELPERS, fit=FIT)
+    # training code hands its model over in training mode on purpose: `eval()` in `predict` would break it
+    assert "GG202" not in {code for _, _, code in check(tmp_path)}

@@ -951,9 +951,14 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
     return found
 
 
-def outgoing_calls(facts: ModuleFacts, functions: list[FunctionFacts] | None = None) -> list[OutgoingCall]:
-    """Calls of imported functions (made in `functions`, by default all), with the grad mode at each:
-    call sites for the files they call."""
+def outgoing_calls(
+    facts: ModuleFacts,
+    result_may_train: Callable[[FunctionFacts, ast.Call], bool],
+    functions: list[FunctionFacts] | None = None,
+) -> list[OutgoingCall]:
+    """Calls of imported functions (made in `functions`, by default all), with the grad mode at each and
+    the models they hand over (none when the result may be backpropagated, `result_may_train`: training
+    code gets its model in training mode on purpose): call sites for the files they call."""
     calls = set()
     for fn in facts.functions if functions is None else functions:
         for event in fn.call_events():
@@ -961,6 +966,8 @@ def outgoing_calls(facts: ModuleFacts, functions: list[FunctionFacts] | None = N
             if target is not None and target[0].split(".", 1)[0] not in THIRD_PARTY_ROOTS:
                 grad = tuple(sorted({s.value.value for s in event.state.grad}))
                 models = handed_models(event.node, fn.model_keys.__contains__, event.state.mode)
+                if models and result_may_train(fn, event.node):
+                    models = ()
                 site = f"`{fn.name}` in {facts.path}" if models else ""  # no line: an edit above keeps it
                 calls.add(OutgoingCall(target[0], target[1], grad, models, site))
     return sorted(calls, key=call_order)
