@@ -219,18 +219,26 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
     """The project functions (and modules) a file the analysis skips uses, read from its text: calls we
     cannot see, so that no function counts every caller as known (`ProjectIndex.trained_by_callers`).
     A name counts when it appears again after its import."""
-    uses = set()
+    imported: dict[str, str] = {}  # local name -> absolute name
     for match in ANY_FROM_IMPORT.finditer(source):
         source_module = absolute_import(match.group(1), module, is_package)
-        if not source_module or source_module.split(".", 1)[0] in THIRD_PARTY_ROOTS:
-            continue
-        for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
-            if name != "*" and len(re.findall(rf"(?<![\w.]){re.escape(alias or name)}\b", source)) > 1:
-                uses |= unseen_uses(source, alias or name, f"{source_module}.{name}")
+        if source_module and source_module.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
+            for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
+                if name != "*":
+                    imported[alias or name] = f"{source_module}.{name}"
     for match in PLAIN_IMPORT.finditer(source):
-        imported, alias = match.groups()
-        if imported.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
-            uses |= unseen_uses(source, alias or imported, imported)
+        name, alias = match.groups()
+        if name.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
+            imported[alias or name] = name
+    if not imported:
+        return []
+    seen: dict[str, int] = {}
+    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
+        seen[match.group(1)] = seen.get(match.group(1), 0) + 1
+    uses = set()
+    for local, count in seen.items():
+        if count > 1:  # once more than its import
+            uses |= unseen_uses(source, local, imported[local])
     return sorted(uses, key=call_order)
 
 
