@@ -224,7 +224,7 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
         source_module = absolute_import(match.group(1), module, is_package)
         if source_module and source_module.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
             for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
-                if name != "*":
+                if name != "*" and not name[:1].isupper():  # a class or a constant (see `unseen_references`)
                     imported[alias or name] = f"{source_module}.{name}"
     for match in PLAIN_IMPORT.finditer(source):
         name, alias = match.groups()
@@ -235,11 +235,8 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
     seen: dict[str, int] = {}
     for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
         seen[match.group(1)] = seen.get(match.group(1), 0) + 1
-    uses = set()
-    for local, count in seen.items():
-        if count > 1:  # once more than its import
-            uses |= unseen_uses(source, local, imported[local])
-    return sorted(uses, key=call_order)
+    used = {local: imported[local] for local, count in seen.items() if count > 1}  # once more than its import
+    return sorted(unseen_uses(source, used), key=call_order)
 
 
 def _layers_and_parts(

@@ -285,14 +285,20 @@ def handed_models(call: ast.Call, is_model: Callable[[str], bool], modes: Callab
     return tuple(found)
 
 
-def unseen_uses(source: str, local: str, qualified: str) -> set[OutgoingCall]:
-    """Calls we cannot see of what `local` (imported as the absolute `qualified`) names: the function itself
-    (`from .evaluation import eval_net`), and the functions its text reaches as attributes (`evaluation.eval_net`,
-    `pkg.eval_net`), recorded without grad mode or models (`ProjectIndex.trained_by_callers`)."""
-    module, _, name = qualified.rpartition(".")
-    uses = {OutgoingCall(module, name, ()), OutgoingCall(qualified, "*", ())}
-    for attribute in set(re.findall(rf"(?<![\w.]){re.escape(local)}\.(\w+)", source)):
-        uses.add(OutgoingCall(qualified, attribute, ()))
+def unseen_uses(source: str, imported: dict[str, str]) -> set[OutgoingCall]:
+    """Calls we cannot see of what each local name of `imported` (-> its absolute name) names: the function
+    itself (`from .evaluation import eval_net`), and the functions the text reaches as its attributes
+    (`evaluation.eval_net`, `pkg.eval_net`), recorded without grad mode or models
+    (`ProjectIndex.trained_by_callers`). One search for all of them."""
+    if not imported:
+        return set()
+    uses = set()
+    for qualified in imported.values():
+        module, _, name = qualified.rpartition(".")
+        uses |= {OutgoingCall(module, name, ()), OutgoingCall(qualified, "*", ())}
+    pattern = rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\.(\w+)"
+    for local, attribute in set(re.findall(pattern, source)):
+        uses.add(OutgoingCall(imported[local], attribute, ()))
     return uses
 
 

@@ -981,10 +981,12 @@ def unseen_references(
     Calls we cannot vouch for, recorded without grad mode or models so that no parameter counts as filled
     by every caller (`ProjectIndex.trained_by_callers`). Counted in the text: one search, not a walk of the
     code that was not walked; statement by statement, so that an edit's analysis finds what a whole one does."""
+    # a capitalised name is a class or a constant (a function handed a model is named in lower case): not
+    # searched for, which would cost a tenth of the analysis of a library that imports many classes
     project = {
         local: qualified
         for local, qualified in facts.names.imported.items()
-        if qualified.split(".", 1)[0] not in THIRD_PARTY_ROOTS
+        if qualified.split(".", 1)[0] not in THIRD_PARTY_ROOTS and not local[:1].isupper()
     }
     if not project:
         return []
@@ -1005,11 +1007,12 @@ def unseen_references(
     for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, project))})\b", text):
         used[match.group(1)] = used.get(match.group(1), 0) + 1
     is_package = facts.path.replace("\\", "/").endswith("/__init__.py")
-    unseen = set()
-    for local, count in used.items():
-        if count > recorded.get(local, 0):
-            unseen |= unseen_uses(text, local, absolute_import(project[local], facts.module, is_package))
-    return sorted(unseen, key=call_order)
+    unseen = {
+        local: absolute_import(project[local], facts.module, is_package)
+        for local, count in used.items()
+        if count > recorded.get(local, 0)
+    }
+    return sorted(unseen_uses(text, unseen), key=call_order)
 
 
 def is_training_step(event: CallEvent) -> bool:
