@@ -236,7 +236,7 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
     for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
         seen[match.group(1)] = seen.get(match.group(1), 0) + 1
     used = {local: imported[local] for local, count in seen.items() if count > 1}  # once more than its import
-    return sorted(unseen_uses(source, used), key=call_order)
+    return sorted(unseen_uses(used), key=call_order)
 
 
 def _layers_and_parts(

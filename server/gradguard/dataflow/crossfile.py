@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import posixpath
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Final
 
@@ -141,6 +140,23 @@ class ProjectIndex:
             module, function = source, reference.rpartition(".")[2]
         return module, function
 
+    def _reachable_as(self, module: str, function: str) -> list[str]:
+        """The module, and the modules that re-export the function (`pkg/__init__.py`), up to MAX_REEXPORTS hops."""
+        found, pending = [module], [f"{module}.{function}"]
+        for _ in range(MAX_REEXPORTS):
+            targets = set(pending)
+            pending = [
+                f"{importer}.{name}"
+                for importer, entry in self.classes.items()
+                if importer not in found
+                for name, reference in entry.imports
+                if reference in targets
+            ]
+            found.extend(reference.rpartition(".")[0] for reference in pending)
+            if not pending:
+                break
+        return found
+
     def resolve_module(self, dotted_name: str) -> str | None:
         """`mypkg.eval` -> the indexed module it names (`src.mypkg.eval` in a src layout)."""
         if dotted_name in self.exports:
@@ -254,8 +270,8 @@ class ProjectIndex:
         """Parameter -> the call sites in other files, for each parameter that every call from another file
         fills with a model in training mode only (`eval_net(net, val)` right after a training epoch)."""
         calls = self.handed.get(module, {}).get(function)
-        if not calls or self.handed.get(module, {}).get("*"):
-            return {}  # no call, or some we cannot see (`evaluation.eval_net` passed as a value)
+        if not calls:
+            return {}
         found: dict[str, tuple[str, ...]] = {}
         for index, param in enumerate(params):
             sites = []
@@ -266,6 +282,8 @@ class ProjectIndex:
                 sites.append(site)
             else:
                 found[param] = tuple(sorted(set(sites)))
+        if found and any("*" in self.handed.get(m, {}) for m in self._reachable_as(module, function)):
+            return {}  # some calls we cannot see (`evaluation.eval_net` passed as a value, `pkg.eval_net`)
         return found
 
 
@@ -285,20 +303,14 @@ def handed_models(call: ast.Call, is_model: Callable[[str], bool], modes: Callab
     return tuple(found)
 
 
-def unseen_uses(source: str, imported: dict[str, str]) -> set[OutgoingCall]:
+def unseen_uses(imported: dict[str, str]) -> set[OutgoingCall]:
     """Calls we cannot see of what each local name of `imported` (-> its absolute name) names: the function
-    itself (`from .evaluation import eval_net`), and the functions the text reaches as its attributes
-    (`evaluation.eval_net`, `pkg.eval_net`), recorded without grad mode or models
-    (`ProjectIndex.trained_by_callers`). One search for all of them."""
-    if not imported:
-        return set()
+    itself (`from .evaluation import eval_net`), or any function of the module it names (`evaluation.eval_net`,
+    `pkg.eval_net`: "*"), recorded without grad mode or models (`ProjectIndex.trained_by_callers`)."""
     uses = set()
     for qualified in imported.values():
         module, _, name = qualified.rpartition(".")
         uses |= {OutgoingCall(module, name, ()), OutgoingCall(qualified, "*", ())}
-    pattern = rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\.(\w+)"
-    for local, attribute in set(re.findall(pattern, source)):
-        uses.add(OutgoingCall(imported[local], attribute, ()))
     return uses
 
 

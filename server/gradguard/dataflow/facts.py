@@ -1012,7 +1012,7 @@ def unseen_references(
         for local, count in used.items()
         if count > recorded.get(local, 0)
     }
-    return sorted(unseen_uses(text, unseen), key=call_order)
+    return sorted(unseen_uses(unseen), key=call_order)
 
 
 def is_training_step(event: CallEvent) -> bool:
