@@ -14,9 +14,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
 from .config import Config
-from .dataflow.classindex import module_classes_entry, reexports
-from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex
-from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within
+from .dataflow.classindex import imported_uses, module_classes_entry, reexports
+from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex, call_order
+from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within, unseen_references
 from .dataflow.memo import FactsMemo
 from .dataflow.models import module_classes
 from .dataflow.names import Names
@@ -36,6 +36,7 @@ from .lines import LINE_BREAK
 from .notebook import JoinedCells
 from .report import Rendering, Report
 from .rules import RULES, Rule
+from .rules.intent import result_may_train
 
 DEFAULT_CONFIG = Config()
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*gradguard:[ \t]*skip-file\b", re.MULTILINE)
@@ -141,13 +142,15 @@ def _analyze_module(
         return ModuleAnalysis([])
     if not might_have_findings(source, config):  # no finding possible: parsed only for the index and the hover
         classes = NO_CLASSES
-        if module and "torch" in source:  # model classes other files may build
+        if module and ("torch" in source or _may_define_modules_through_star_import(source)):  # classes others build
             with suppress(AnalysisError):  # code that cannot hold a finding is not ours to report
                 classes = _classes_entry(parse(source), source, None, path, module)
         elif module and path.replace("\\", "/").endswith("__init__.py"):  # the names a package re-exports
             classes = reexports(source, module)
         hovered = hover_places and any(token in source for token in UNGATED_API_TOKENS)
-        return ModuleAnalysis([], classes=classes, api_names=_api_names_alone(source) if hovered else [])
+        package = path.replace("\\", "/").endswith("__init__.py")  # its imports are re-exports, followed
+        calls = imported_uses(source, module, package) if module and not package and "import" in source else []
+        return ModuleAnalysis([], calls=calls, classes=classes, api_names=_api_names_alone(source) if hovered else [])
     rules = enabled_rules(config, path)
     lines = LINE_BREAK.split(source) if hover_places else []  # split only when something is rendered
 
@@ -159,7 +162,7 @@ def _analyze_module(
         found = Found(
             report.reported,
             exports(facts),
-            outgoing_calls(facts),
+            sorted({*outgoing_calls(facts, result_may_train(facts)), *unseen_references(facts)}, key=call_order),
             grad_off_statements(facts, lines) if hover_places else [],
             api_uses(facts.names, tree) if hover_places else [],
         )
@@ -188,6 +191,12 @@ def _analyze_module(
         grad_regions=grad_regions(found.grad_off),
         api_names=api_names(found.api_uses, lines),
     )
+
+
+def _may_define_modules_through_star_import(source: str) -> bool:
+    """`from .parts import *` then `class UNet(nn.Module): def forward(...)`: torch reaches the file only
+    through another module of the project, and a class with a `forward` is a module (`models.module_classes`)."""
+    return "import *" in source and "def forward" in source
 
 
 def _api_names_alone(source: str) -> list[ApiName]:

@@ -26,7 +26,7 @@ from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
 # bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index; 5: graph-free classes)
-FORMAT = "5"
+FORMAT = "6"  # bump when an entry changes shape (4: class index; 5: graph-free classes; 6: models a call hands over)
 
 
 @lru_cache(maxsize=1)

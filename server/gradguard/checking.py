@@ -26,6 +26,7 @@ from .analysis import AnalysisError, analyze, analyze_module
 from .cache import Cache, cache_key
 from .config import Config
 from .dataflow.crossfile import NO_CLASSES, Definition, Export, ModuleClasses, OutgoingCall, ProjectIndex, module_name
+from .dataflow.state import Mode
 from .files import FileProblem, SourceFile, WriteRefused, decode_source, notebook_with_sources, write_target
 from .findings import Edit, Finding, Fix, Related, Span
 from .fixdata import FixData
@@ -137,11 +138,7 @@ def _check(tasks: list[Task], jobs: int, progress: Progress, what: str) -> list[
 
 
 def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int, progress: Progress) -> list[FileResult]:
-    index = ProjectIndex()
-    for task, result in zip(tasks, results):  # every module first, so that calls find their target
-        index.add(task.module, dict(result.exports), [], result.classes)
-    for task, result in zip(tasks, results):
-        index.add(task.module, dict(result.exports), list(result.calls), result.classes)
+    index = _index(tasks, results)
     again = [
         i
         for i, (task, result) in enumerate(zip(tasks, results))
@@ -149,13 +146,48 @@ def _second_pass(tasks: list[Task], results: list[FileResult], jobs: int, progre
     ]
     if not again:
         return results
+    merged = _redo(tasks, results, again, index, jobs, progress, "checked again with the other files' summaries")
+    return _third_pass(tasks, merged, index, jobs, progress)
+
+
+def _third_pass(
+    tasks: list[Task], results: list[FileResult], before: ProjectIndex, jobs: int, progress: Progress
+) -> list[FileResult]:
+    """The models a call hands to another file's function may be known only in the second pass (`net = UNet()`,
+    a class of a third file): the files whose functions now receive models in training mode, once more."""
+    index = _index(tasks, results)
+    again = [
+        i
+        for i, (task, result) in enumerate(zip(tasks, results))
+        if result.problem is None
+        and _handed_in_training_mode(index, task.module, result)
+        and index.handed.get(task.module) != before.handed.get(task.module)
+    ]
+    if not again:
+        return results
+    return _redo(tasks, results, again, index, jobs, progress, "checked again with the models other files hand over")
+
+
+def _index(tasks: list[Task], results: list[FileResult]) -> ProjectIndex:
+    index = ProjectIndex()
+    for task, result in zip(tasks, results):  # every module first, so that calls find their target
+        index.add(task.module, dict(result.exports), [], result.classes)
+    for task, result in zip(tasks, results):
+        index.add(task.module, dict(result.exports), list(result.calls), result.classes)
+    return index
+
+
+def _redo(
+    tasks: list[Task],
+    results: list[FileResult],
+    again: list[int],
+    index: ProjectIndex,
+    jobs: int,
+    progress: Progress,
+    what: str,
+) -> list[FileResult]:
     digest = _index_digest(tasks, results)
-    redone = _check(
-        [replace(tasks[i], project=index, project_digest=digest) for i in again],
-        jobs,
-        progress,
-        "checked again with the other files' summaries",
-    )
+    redone = _check([replace(tasks[i], project=index, project_digest=digest) for i in again], jobs, progress, what)
     merged = list(results)
     for i, result in zip(again, redone):
         merged[i] = result
@@ -175,7 +207,11 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     """Whether the index can change the file's result: a call in it resolves to another file's summary, or a
     function it walked (those are its exports, trivial ones too) is called without gradients from another
     file. The entry state of a function that is not walked changes nothing."""
-    calls_summarised = any(index.export(call.module, call.function) for call in result.calls)
+    calls_summarised = any(
+        (export := index.export(call.module, call.function)) is not None
+        and (not export.trivial or _may_hand_over_training_mode(call))
+        for call in result.calls
+    )
     walked = dict(result.exports)
     called_without_grad = any(
         v != "enabled"
@@ -189,8 +225,27 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     return (
         calls_summarised
         or called_without_grad
+        or _handed_in_training_mode(index, module, result)
         or uses_module_class
         or any(finding.code in CLASS_DEPENDENT_RULES for finding in result.findings)
+    )
+
+
+def _may_hand_over_training_mode(call: OutgoingCall) -> bool:
+    """A model in training mode, or unknown only because a call of this function (the previous iteration's)
+    may have switched it: once the function's summary is known, the call may hand over training mode."""
+    return any(Mode.TRAIN.value in modes and Mode.UNKNOWN.value in modes for _, modes in call.models)
+
+
+def _handed_in_training_mode(index: ProjectIndex, module: str, result: FileResult) -> bool:
+    """A function the file walked gets a model in training mode from a call in another file."""
+    walked = dict(result.exports)
+    return any(
+        modes == (Mode.TRAIN.value,)
+        for function, calls in index.handed.get(module, {}).items()
+        if function in walked
+        for models, _ in calls
+        for _, modes in models
     )
 
 
@@ -434,7 +489,10 @@ def _summary_to_json(result: FileResult) -> dict[str, Any]:
             [name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit], e.trains_unset]]
             for name, e in result.exports
         ],
-        "calls": [[c.module, c.function, list(c.grad)] for c in result.calls],
+        "calls": [
+            [c.module, c.function, list(c.grad), [[argument, list(modes)] for argument, modes in c.models], c.site]
+            for c in result.calls
+        ],
         "classes": [
             [[name, _definition_to_json(d)] for name, d in result.classes.definitions],
             [list(i) for i in result.classes.imports],
@@ -490,7 +548,10 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
             )
             for name, (params, grad, modes, trains) in entry["exports"]
         ),
-        calls=tuple(OutgoingCall(module, function, tuple(grad)) for module, function, grad in entry["calls"]),
+        calls=tuple(
+            OutgoingCall(module, function, tuple(grad), tuple((a, tuple(m)) for a, m in models), site)
+            for module, function, grad, models, site in entry["calls"]
+        ),
         classes=ModuleClasses(
             tuple((name, _definition_from_json(d)) for name, d in entry["classes"][0]),
             tuple((name, target) for name, target in entry["classes"][1]),

@@ -24,13 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .dataflow.crossfile import Export, OutgoingCall
-from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within
+from .dataflow.crossfile import Export, OutgoingCall, call_order
+from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within, unseen_references
 from .dataflow.memo import FactsMemo
 from .dataflow.places import ApiUse, GradOff
 from .dataflow.tokens import IDENTIFIER
 from .reparse import Reparser
 from .report import Reported, start_of
+from .rules.intent import result_may_train
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 IMPORTS = (ast.Import, ast.ImportFrom)
@@ -107,7 +108,7 @@ class DocumentMemo:
             {**found.exports, **{name: e for part in reused.values() for name, e in part.exports.items()}},
             sorted(
                 {*found.calls, *(c for part in reused.values() for c in part.calls)},
-                key=lambda c: (c.module, c.function, c.grad),
+                key=call_order,
             ),
             [*found.grad_off, *(g for part in reused.values() for g in part.grad_off)],
             [*found.api_uses, *(u for part in reused.values() for u in part.api_uses)],
@@ -190,5 +191,7 @@ def _found_by_chunk(found: Found, facts: ModuleFacts, chunks: list[Chunk]) -> di
         if fn is not facts.body and (key := holder(fn.node)) is not None:
             functions.setdefault(key, []).append(fn)
     for key, inside in functions.items():
-        parts[key].calls.extend(outgoing_calls(facts, inside))
+        parts[key].calls.extend(
+            [*outgoing_calls(facts, result_may_train(facts), inside), *unseen_references(facts, inside, key)]
+        )
     return parts

@@ -9,6 +9,7 @@ Read from the syntax tree alone, in portable form: names of the project are abso
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Mapping
 from typing import Callable, Union
@@ -28,7 +29,7 @@ from ..vocabulary import (
     THIRD_PARTY_ROOTS,
     TORCH_ROOTS,
 )
-from .crossfile import Definition, ModuleClasses, absolute_import
+from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, call_order, unseen_uses
 from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
@@ -36,12 +37,14 @@ from .tokens import IDENTIFIER, is_identifier_char
 from .traverse import children, descendants
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+BUILTIN_NAMES = frozenset(dir(builtins))
 TopLevel = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]  # what the index reads the text of
 NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # No leading \b: a pattern that starts with a literal is searched for 30-100x faster; `_whole_words`
 # checks the start instead.
 SELF_CALL = re.compile(r"self(?:\.(\w+))?\s*\(")  # `self.encoder(`, `self(` (as "")
 SELF_ITERATED = re.compile(r"in\s+self\.(\w+)")  # `for layer in self.layers`
+CALLED_NAME = re.compile(r"(?<![\w.])(?<!def )([A-Za-z_]\w*)\s*\(")  # `inconv(3, 64)`, not `self.conv(x)`
 # Words that may name what depends on the training mode: the layers of the vocabulary (and their
 # functional forms), `training` (`self.training`, `training=`), and what builds modules by name.
 MODE_WORDS = frozenset(
@@ -121,11 +124,20 @@ def module_classes_entry(
         return source[starts[first - 1] : starts[min(node.end_lineno or node.lineno, len(starts) - 1)]]
 
     kinds = ModelKinds(names, local_modules, ())
+    star_modules = [
+        absolute_import("." * stmt.level + (stmt.module or ""), module, is_package)
+        for stmt in tree.body
+        if isinstance(stmt, ast.ImportFrom)
+        and any(alias.name == "*" for alias in stmt.names)
+        and (stmt.level or (stmt.module or "").split(".", 1)[0] not in THIRD_PARTY_ROOTS)
+    ]
     definitions = []
     for name, node in top.items():
         body = text(node)
         words = set(IDENTIFIER.findall(body))
         layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
+        if layers is not None and star_modules:
+            parts |= _star_imported_parts(body, name, names, top, star_modules)
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -216,6 +228,34 @@ def reexports(source: str, module: str) -> ModuleClasses:
     return ModuleClasses(imports=tuple(imports))
 
 
+ANY_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
+PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?", re.MULTILINE)
+
+
+def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCall]:
+    """The project functions (and modules) a file the analysis skips uses, read from its text: calls we
+    cannot see, so that no function counts every caller as known (`ProjectIndex.trained_by_callers`).
+    A name counts when it appears again after its import."""
+    imported: dict[str, str] = {}  # local name -> absolute name
+    for match in ANY_FROM_IMPORT.finditer(source):
+        source_module = absolute_import(match.group(1), module, is_package)
+        if source_module and source_module.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
+            for name, alias in IMPORTED_NAME.findall(match.group(2).strip("() \t")):
+                if name != "*" and not name[:1].isupper():  # a class or a constant (see `unseen_references`)
+                    imported[alias or name] = f"{source_module}.{name}"
+    for match in PLAIN_IMPORT.finditer(source):
+        name, alias = match.groups()
+        if name.split(".", 1)[0] not in THIRD_PARTY_ROOTS:
+            imported[alias or name] = name
+    if not imported:
+        return []
+    seen: dict[str, int] = {}
+    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
+        seen[match.group(1)] = seen.get(match.group(1), 0) + 1
+    used = {local: imported[local] for local, count in seen.items() if count > 1}  # once more than its import
+    return sorted(unseen_uses(used), key=call_order)
+
+
 def _layers_and_parts(
     words: set[str],
     name: str,
@@ -291,6 +331,15 @@ def _runs_given(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Name) and func.id in given:
                 return True
     return False
+
+
+def _star_imported_parts(
+    body: str, name: str, names: Names, top: Mapping[str, ast.AST], star_modules: list[str]
+) -> set[str]:
+    """What a definition calls by a name that only a project star import can bring (`from .parts import *`
+    then `inconv(3, 64)`): the name in each such module; one that none defines makes the answer unknown."""
+    called = set(CALLED_NAME.findall(body)) - top.keys() - names.imported.keys() - BUILTIN_NAMES - {name}
+    return {f"{star}.{word}" for word in called for star in star_modules}
 
 
 def _base_name(

@@ -16,6 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Callable, Final
 
+from .names import dotted
 from .state import Grad, Mode, Possible, Setting, State
 
 PASSTHROUGH: Final = "passthrough"
@@ -49,6 +50,14 @@ class OutgoingCall:
     module: str  # absolute dotted name, as imported
     function: str
     grad: tuple[str, ...]
+    # the models it hands over: (argument: "0" for the first positional, else the keyword, training modes there)
+    models: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    site: str = ""  # "train.py:93", for a call that hands over models: messages name it
+
+
+def call_order(call: OutgoingCall) -> tuple:
+    """The one order of a file's outgoing calls (an edit's analysis and a whole one list them alike)."""
+    return (call.module, call.function, call.grad, call.models, call.site)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,10 @@ class ProjectIndex:
 
     exports: dict[str, dict[str, Export]] = field(default_factory=dict)
     incoming: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
+    # module -> function -> (models handed over, site) for each call from another file
+    handed: dict[str, dict[str, list[tuple[tuple[tuple[str, tuple[str, ...]], ...], str]]]] = field(
+        default_factory=dict
+    )
     classes: dict[str, ModuleClasses] = field(default_factory=dict)
     _by_suffix: dict[str, str] | None = field(default=None, repr=False, compare=False)
     _answers: dict[tuple, object] = field(default_factory=dict, repr=False, compare=False)
@@ -104,7 +117,8 @@ class ProjectIndex:
         if module not in self.exports:
             self._by_suffix = None
         self._answers.clear()
-        self.exports[module] = {name: e for name, e in exports.items() if not e.trivial}
+        # trivial ones too: a call of a function known to leave the modes alone hands nothing over to unknown code
+        self.exports[module] = dict(exports)
         if classes.definitions or classes.imports:
             self.classes[module] = classes
         else:
@@ -113,6 +127,38 @@ class ProjectIndex:
             target = self.resolve_module(call.module)
             if target is not None:
                 self.incoming.setdefault(target, {}).setdefault(call.function, []).append(call.grad)
+                defined_in, function = self._defined_in(target, call.function)
+                self.handed.setdefault(defined_in, {}).setdefault(function, []).append((call.models, call.site))
+
+    def _defined_in(self, module: str, function: str) -> tuple[str, str]:
+        """The module that defines a function a call names through a re-export (`from pkg import eval_net`,
+        `pkg/__init__.py`: `from .evaluation import eval_net`)."""
+        for _ in range(MAX_REEXPORTS):
+            if function in self.exports.get(module, {}) or module not in self.classes:
+                break
+            reference = dict(self.classes[module].imports).get(function)
+            source = self.resolve_module(reference.rpartition(".")[0]) if reference else None
+            if reference is None or source is None:
+                break
+            module, function = source, reference.rpartition(".")[2]
+        return module, function
+
+    def _reachable_as(self, module: str, function: str) -> list[str]:
+        """The module, and the modules that re-export the function (`pkg/__init__.py`), up to MAX_REEXPORTS hops."""
+        found, pending = [module], [f"{module}.{function}"]
+        for _ in range(MAX_REEXPORTS):
+            targets = set(pending)
+            pending = [
+                f"{importer}.{name}"
+                for importer, entry in self.classes.items()
+                if importer not in found
+                for name, reference in entry.imports
+                if reference in targets
+            ]
+            found.extend(reference.rpartition(".")[0] for reference in pending)
+            if not pending:
+                break
+        return found
 
     def resolve_module(self, dotted_name: str) -> str | None:
         """`mypkg.eval` -> the indexed module it names (`src.mypkg.eval` in a src layout)."""
@@ -229,15 +275,62 @@ class ProjectIndex:
         return found
 
     def incoming_grad(self, module: str, function: str) -> Possible | None:
-        calls = self.incoming.get(module, {}).get(function)
+        calls = [values for values in self.incoming.get(module, {}).get(function, ()) if values]
         if not calls:
-            return None
+            return None  # never called from another file, or only where we cannot see the grad mode
         # enabled callers are the thread's default mode, as for a function nobody in the project calls
         return frozenset(
             Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
             for values in calls
             for v in values
         )
+
+    def trained_by_callers(self, module: str, function: str, params: list[str]) -> dict[str, tuple[str, ...]]:
+        """Parameter -> the call sites in other files, for each parameter that every call from another file
+        fills with a model in training mode only (`eval_net(net, val)` right after a training epoch)."""
+        calls = self.handed.get(module, {}).get(function)
+        if not calls:
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for index, param in enumerate(params):
+            sites = []
+            for models, site in calls:
+                modes = dict(models).get(str(index), dict(models).get(param))
+                if modes != (Mode.TRAIN.value,):
+                    break
+                sites.append(site)
+            else:
+                found[param] = tuple(sorted(set(sites)))
+        if found and any("*" in self.handed.get(m, {}) for m in self._reachable_as(module, function)):
+            return {}  # some calls we cannot see (`evaluation.eval_net` passed as a value, `pkg.eval_net`)
+        return found
+
+
+def handed_models(call: ast.Call, is_model: Callable[[str], bool], modes: Callable[[str], Possible]) -> tuple:
+    """The models a call passes (`eval_net(net, val)`: ("0", ("train",))), with their training modes there."""
+    found = []
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            break  # later positions are unknown
+        key = dotted(arg)
+        if key is not None and is_model(key) and modes(key):
+            found.append((str(index), tuple(sorted({s.value.value for s in modes(key)}))))
+    for keyword in call.keywords:
+        key = dotted(keyword.value) if keyword.arg else None
+        if keyword.arg and key is not None and is_model(key) and modes(key):
+            found.append((keyword.arg, tuple(sorted({s.value.value for s in modes(key)}))))
+    return tuple(found)
+
+
+def unseen_uses(imported: dict[str, str]) -> set[OutgoingCall]:
+    """Calls we cannot see of what each local name of `imported` (-> its absolute name) names: the function
+    itself (`from .evaluation import eval_net`), or any function of the module it names (`evaluation.eval_net`,
+    `pkg.eval_net`: "*"), recorded without grad mode or models (`ProjectIndex.trained_by_callers`)."""
+    uses = set()
+    for qualified in imported.values():
+        module, _, name = qualified.rpartition(".")
+        uses |= {OutgoingCall(module, name, ()), OutgoingCall(qualified, "*", ())}
+    return uses
 
 
 def module_name(path: str, root: str) -> str:

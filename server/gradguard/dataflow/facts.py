@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, TypeVar, Union, overload
 
@@ -42,9 +42,12 @@ from .crossfile import (
     OutgoingCall,
     ProjectIndex,
     absolute_import,
+    call_order,
     call_target,
+    handed_models,
     portable,
     portable_mode,
+    unseen_uses,
 )
 from .elements import literal_elements
 from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
@@ -159,10 +162,13 @@ class ModuleFacts:
             frozenset(self.kinds.factory_methods),
         )
         self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
+        self.source = source
         self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
         self._effects: dict[int, list[ast.AST]] = {}
         self._specialized: dict[tuple, tuple[Summary, State, Summary]] = {}  # see _summary_for
+        # (id(def), parameter) -> the calls in other files that hand it a model in training mode
+        self.handed_over: dict[tuple[int, str], tuple[str, ...]] = {}
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
@@ -847,7 +853,25 @@ class ModuleFacts:
             or p in self.closure_keys(facts)
             or all(p in self.argument_map(facts, e.node, c) for c, e in sites)
         }
-        return State(grad, {p: m for p, m in modes.items() if p in complete or p == "self"}, {})
+        modes = {p: m for p, m in modes.items() if p in complete or p == "self"}
+        if from_files is not None:
+            modes.update(self._trained_by_callers_elsewhere(facts, modes, bool(sites)))
+        return State(grad, modes, {})
+
+    def _trained_by_callers_elsewhere(
+        self, facts: FunctionFacts, modes: dict[str, Possible], called_here: bool
+    ) -> dict[str, Possible]:
+        """Parameters that every call from another file fills with a model in training mode: the model's
+        mode here too, joined with the calls of this file (each of which must pass a model for it)."""
+        assert self.project is not None  # from_files came from it
+        found: dict[str, Possible] = {}
+        for param, sites in self.project.trained_by_callers(self.module, facts.name, facts.params).items():
+            if called_here and param not in modes:
+                continue  # a call here passes something we do not know as a model
+            self.handed_over[(id(facts.node), param)] = sites
+            facts.model_keys.add(param)
+            found[param] = modes.get(param, frozenset()) | {Setting(Mode.TRAIN, facts.node, "callers")}
+        return found
 
     def _left_by_siblings(self, facts: FunctionFacts) -> dict[str, Possible]:
         """A method nothing here calls runs after its class's other methods (`predict()` after `fit()`):
@@ -927,16 +951,68 @@ def exports(facts: ModuleFacts) -> dict[str, Export]:
     return found
 
 
-def outgoing_calls(facts: ModuleFacts, functions: list[FunctionFacts] | None = None) -> list[OutgoingCall]:
-    """Calls of imported functions (made in `functions`, by default all), with the grad mode at each:
-    call sites for the files they call."""
+def outgoing_calls(
+    facts: ModuleFacts,
+    result_may_train: Callable[[FunctionFacts, ast.Call], bool],
+    functions: list[FunctionFacts] | None = None,
+) -> list[OutgoingCall]:
+    """Calls of imported functions (made in `functions`, by default all), with the grad mode at each and
+    the models they hand over (none when the result may be backpropagated, `result_may_train`: training
+    code gets its model in training mode on purpose): call sites for the files they call."""
     calls = set()
     for fn in facts.functions if functions is None else functions:
         for event in fn.call_events():
             target = facts.imported_target(event.node)
             if target is not None and target[0].split(".", 1)[0] not in THIRD_PARTY_ROOTS:
-                calls.add(OutgoingCall(target[0], target[1], tuple(sorted({s.value.value for s in event.state.grad}))))
-    return sorted(calls, key=lambda c: (c.module, c.function, c.grad))
+                grad = tuple(sorted({s.value.value for s in event.state.grad}))
+                models = handed_models(event.node, fn.model_keys.__contains__, event.state.mode)
+                if models and result_may_train(fn, event.node):
+                    models = ()
+                site = f"`{fn.name}` in {facts.path}" if models else ""  # no line: an edit above keeps it
+                calls.add(OutgoingCall(target[0], target[1], grad, models, site))
+    return sorted(calls, key=call_order)
+
+
+def unseen_references(
+    facts: ModuleFacts, functions: list[FunctionFacts] | None = None, statements: Sequence[ast.stmt] | None = None
+) -> list[OutgoingCall]:
+    """Imported project names used in `statements` (by default the module's) other than in the calls the
+    walks of `functions` (by default all) recorded: in code not walked, passed as a value, in a comment.
+    Calls we cannot vouch for, recorded without grad mode or models so that no parameter counts as filled
+    by every caller (`ProjectIndex.trained_by_callers`). Counted in the text: one search, not a walk of the
+    code that was not walked; statement by statement, so that an edit's analysis finds what a whole one does."""
+    # a capitalised name is a class or a constant (a function handed a model is named in lower case): not
+    # searched for, which would cost a tenth of the analysis of a library that imports many classes
+    project = {
+        local: qualified
+        for local, qualified in facts.names.imported.items()
+        if qualified.split(".", 1)[0] not in THIRD_PARTY_ROOTS and not local[:1].isupper()
+    }
+    if not project:
+        return []
+    recorded: dict[str, int] = {}
+    for fn in facts.functions if functions is None else functions:
+        for event in fn.call_events():
+            func = event.node.func
+            head = func.value if isinstance(func, ast.Attribute) else func
+            if isinstance(head, ast.Name) and head.id in project:
+                recorded[head.id] = recorded.get(head.id, 0) + 1
+    starts = line_starts(facts.source)
+    text = "\n".join(
+        facts.source[starts[stmt.lineno - 1] : starts[min(stmt.end_lineno or stmt.lineno, len(starts) - 1)]]
+        for stmt in (facts.tree.body if statements is None else statements)
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom))
+    )
+    used: dict[str, int] = {}
+    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, project))})\b", text):
+        used[match.group(1)] = used.get(match.group(1), 0) + 1
+    is_package = facts.path.replace("\\", "/").endswith("/__init__.py")
+    unseen = {
+        local: absolute_import(project[local], facts.module, is_package)
+        for local, count in used.items()
+        if count > recorded.get(local, 0)
+    }
+    return sorted(unseen_uses(unseen), key=call_order)
 
 
 def is_training_step(event: CallEvent) -> bool:

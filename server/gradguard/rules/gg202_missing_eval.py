@@ -4,7 +4,7 @@ import ast
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
-from ..dataflow.state import Mode, Possible, first_origin, only
+from ..dataflow.state import Mode, Possible, Setting, first_origin, only
 from ..fixdata import ModelAt
 from ..report import Report
 from ..vocabulary import LAYERS_WITH_DROPOUT
@@ -14,7 +14,12 @@ from .intent import evaluation_evidence, load_of, needs_gradients
 from .modelclass import mode_dependence, model_class
 from .queries import forward_passes, statement_of
 
-TRAIN_ORIGINS = ("constructed", "call", "callee", "trained")
+TRAIN_ORIGINS = ("constructed", "call", "callee", "trained", "callers")
+SET_HERE = {
+    "loaded": "weights loaded here (the mode stays as it was)",
+    "callers": "its callers in other files hand the model over in training mode",
+}
+MAX_SITES_NAMED = 3
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
 HARMS = {
     "Dropout": "Dropout still drops",
@@ -28,8 +33,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
-        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS for s in mode):
-            continue  # loaded models are GG205's; unknown never reports
+        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) for s in mode):
+            continue  # models loaded in this function are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
         evidence = evaluation_evidence(facts, fn, event, explicit_eval_counts=False)
@@ -38,13 +43,9 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if evidence.from_outputs and _switched_to_train_here(facts, fn, mode):
             continue  # samples logged by a training routine: an `eval()` there would leave training in eval mode
         origin = first_origin(mode)
-        how = {
-            "constructed": "was created in training mode",
-            "trained": "was left in training mode by the training in another method",
-        }.get(origin.via, "was put in training mode")
         call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
         found = (
-            f"It {how} ({report.line(origin.origin)}) and nothing switched it to eval mode before this forward "
+            f"It {_how(facts, origin, event.model, report)} and nothing switched it to eval mode before this forward "
             f"pass ({evidence.say(report)})"
         )
         built = model_class(facts, event.model, mode)
@@ -63,7 +64,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
             RULE,
             event.node,
             message,
-            related=[(origin.origin, "training mode set here"), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
+            related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
 
@@ -72,6 +73,26 @@ def _switched_to_train_here(facts: ModuleFacts, fn: FunctionFacts, mode: Possibl
     """This function put the model in training mode itself (`self.gen.train()` at the top of `train()`)."""
     own = {id(node) for node in facts.own_nodes(fn)}
     return any(s.via == "call" and id(s.origin) in own for s in mode)
+
+
+def _how(facts: ModuleFacts, origin: Setting, model: str, report: Report) -> str:
+    """How the model came to be in training mode, with where."""
+    if origin.via == "callers":  # the calls are in other files: named, not related locations
+        sites = facts.handed_over.get((id(origin.origin), model.split(".", 1)[0]), ())
+        named = ", ".join(sites[:MAX_SITES_NAMED]) + (", ..." if len(sites) > MAX_SITES_NAMED else "")
+        return f"is handed over in training mode by every call from another file ({named})"
+    how = {
+        "constructed": "was created in training mode",
+        "trained": "was left in training mode by the training in another method",
+        "loaded": "was created in training mode and kept it when weights were loaded into it",
+    }.get(origin.via, "was put in training mode")
+    return f"{how} ({report.line(origin.origin)})"
+
+
+def _loaded_elsewhere(fn: FunctionFacts, setting: Setting) -> bool:
+    """Weights loaded into a model created in training mode, by a call in another function (the caller
+    that hands it over): `load_state_dict` keeps the mode, and GG205 speaks only of loads in the same function."""
+    return setting.via == "loaded" and id(setting.origin) not in fn.calls
 
 
 def _pretrained_and_never_trained(fn: FunctionFacts, mode: Possible) -> bool:
@@ -375,6 +396,16 @@ RULE = Rule(
                         return torch.softmax(self.model(X), dim=1).numpy()  # expect
                 def predict(self, X):
                     return self.predict_proba(X).argmax(1)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def predict(net, x):
+                with torch.no_grad():
+                    return net(x).argmax(1)  # expect
+            net = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+            net.load_state_dict(torch.load("net.pt"))
+            print(predict(net, torch.rand(2, 4)))
         """),
     ),
     silent=(

@@ -508,6 +508,12 @@ def _argument_keys(call: ast.Call) -> list[str]:
     return [key for key in map(dotted, [*call.args, *(k.value for k in call.keywords)]) if key is not None]
 
 
+def result_may_train(facts: ModuleFacts) -> Callable[[FunctionFacts, ast.Call], bool]:
+    """Whether something computed from a call's value is backpropagated in the function, or returned
+    (its caller may): what `facts.outgoing_calls` asks before handing a model's mode to another file."""
+    return lambda fn, call: _flows_to(fn, call, facts) is not None
+
+
 def _flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | None:
     """Where the value of `call` goes in `fn`: "gradients" when something computed from it is
     backpropagated (or differentiated), "return" when it is returned, else None. Followed through
