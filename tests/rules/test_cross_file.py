@@ -267,3 +267,52 @@ def test_weights_loaded_by_a_helper_of_another_file_keep_the_callers_mode(tmp_pa
     # the helper loads weights into the model it is given: still in eval mode, now with trained weights
     found = check(tmp_path, ".")
     assert found == [("pkg/demo.py", 10, "GG201")]
+
+
+TRXL = '''
+    import torch.nn as nn
+    def layer_init(layer):
+        nn.init.orthogonal_(layer.weight)
+        return layer
+    class Attention(nn.Module):
+        """Multi-head attention without dropout."""
+        def __init__(self, dim):
+            super().__init__()
+            self.qkv = layer_init(nn.Linear(dim, 3 * dim))  # no Dropout here: RL agents want determinism
+        def forward(self, x):
+            return self.qkv(x)
+    class Transformer(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.layers = nn.ModuleList([Attention(dim) for _ in range(2)])
+            self.norm = nn.LayerNorm(dim)
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return self.norm(x)
+'''
+ENJOY = """
+    import torch
+    from .trxl import Transformer
+    def play(path, observations):
+        agent = Transformer(8)
+        agent.load_state_dict(torch.load(path))
+        with torch.no_grad():
+            return [agent(o).argmax().item() for o in observations]
+"""
+
+
+def test_a_model_class_named_like_a_torch_layer_with_prose_about_dropout_has_no_mode_dependent_layer(tmp_path):
+    # the class's own name `Transformer` and "dropout" in a docstring or a comment name no layer
+    layout(tmp_path, trxl=TRXL, enjoy=ENJOY)
+    assert check(tmp_path, ".") == []
+    (tmp_path / "pkg" / "trxl.py").write_text(
+        textwrap.dedent(TRXL.replace("self.norm = nn.LayerNorm(dim)", "self.norm = nn.Transformer(dim)"))
+    )
+    assert check(tmp_path, ".") == [("pkg/enjoy.py", 8, "GG205")]
+    (tmp_path / "pkg" / "trxl.py").write_text(
+        textwrap.dedent(
+            TRXL.replace("layer_init(nn.Linear(dim, 3 * dim))", "nn.Sequential(nn.Linear(dim, 3 * dim), nn.Dropout())")
+        )
+    )
+    assert check(tmp_path, ".") == [("pkg/enjoy.py", 8, "GG205")]

@@ -81,6 +81,7 @@ MODE_WORDS = frozenset(
     }
 )
 LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
+TRIPLE_QUOTED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')
 GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
 
 
@@ -120,7 +121,10 @@ def module_classes_entry(
     for name, node in top.items():
         body = text(node)
         words = set(IDENTIFIER.findall(body))
-        layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
+        if words & MODE_WORDS:  # read again without the prose, which names no layer
+            body = _code_only(body)
+            words = set(IDENTIFIER.findall(body))
+        layers, parts = _layers_and_parts(words, body, name, names, top, module, project_name)
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -201,6 +205,7 @@ def reexports(source: str, module: str) -> ModuleClasses:
 
 def _layers_and_parts(
     words: set[str],
+    body: str,
     name: str,
     names: Names,
     top: Mapping[str, ast.AST],
@@ -210,7 +215,7 @@ def _layers_and_parts(
     """(), and the project definitions it names (imported, or defined in this module), when no word of
     its text may name something that depends on the mode (a layer, `self.training`) or something built
     outside the project and torch; else (None, ...): unknown."""
-    if words & MODE_WORDS:
+    if any(not _names_project_definition(word, body, names, top, project_name) for word in words & MODE_WORDS):
         return None, set()
     parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
     for word in words & names.imported.keys():
@@ -225,6 +230,34 @@ def _layers_and_parts(
             return None, set()
         parts.add(reference)
     return (), parts
+
+
+def _names_project_definition(
+    word: str, body: str, names: Names, top: Mapping[str, ast.AST], project_name: Callable[[str], str | None]
+) -> bool:
+    """A layer's name that here names a definition of the project (`class Transformer(nn.Module)`, defined in
+    this module or imported from the project; followed as a part) and never an attribute (`nn.Transformer`)."""
+    defined = word in top or (word in names.imported and project_name(names.imported[word]) is not None)
+    return defined and re.search(rf"\.\s*{word}\b", body) is None
+
+
+def _code_only(text: str) -> str:
+    """`text` without its triple-quoted strings (docstrings) and comments: "a dropout-free attention" names
+    no layer. Read as text (this runs on every class of a project that names a layer): a `#` inside a
+    string may cut a line short, which can only hide a word, so the answer stays "unknown" or becomes
+    "nothing depends on the mode" for such a rare string; it never makes a layer up."""
+    return "\n".join(_before_comment(line) for line in TRIPLE_QUOTED.sub("", text).split("\n"))
+
+
+def _before_comment(line: str) -> str:
+    """The line up to a `#` that no quote before it on the line leaves open."""
+    at = line.find("#")
+    while at != -1:
+        before = line[:at]
+        if before.count("'") % 2 == 0 and before.count('"') % 2 == 0:
+            return before
+        at = line.find("#", at + 1)
+    return line
 
 
 def _base_name(
