@@ -25,7 +25,9 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-FORMAT = "4"  # bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index)
+FORMAT = (
+    "5"  # bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index; 5: leaves_mode)
+)
 
 
 @lru_cache(maxsize=1)

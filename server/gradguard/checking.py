@@ -184,8 +184,11 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
         for values in sites
         for v in values
     )
-    # a project class it builds or derives from is a module; its models' classes may explain a finding away
-    uses_module_class = any(index.is_module_class(reference) for reference in result.classes.uses)
+    # a project class it builds or derives from is a module, its models' classes may explain a finding away; or
+    # a model it hands to project code keeps its mode there
+    uses_module_class = any(
+        index.is_module_class(reference) or index.leaves_mode(reference) for reference in result.classes.uses
+    )
     return (
         calls_summarised
         or called_without_grad
@@ -451,13 +454,20 @@ def _definition_to_json(definition: Definition) -> list[Any]:
         definition.forward_needs_grad,
         list(definition.layers) if definition.layers is not None else None,
         list(definition.parts),
+        list(definition.leaves_mode) if definition.leaves_mode is not None else None,
     ]
 
 
 def _definition_from_json(entry: list[Any]) -> Definition:
-    bases, module, methods, needs_grad, layers, parts = entry
+    bases, module, methods, needs_grad, layers, parts, leaves_mode = entry
     return Definition(
-        tuple(bases), module, tuple(methods), needs_grad, tuple(layers) if layers is not None else None, tuple(parts)
+        tuple(bases),
+        module,
+        tuple(methods),
+        needs_grad,
+        tuple(layers) if layers is not None else None,
+        tuple(parts),
+        tuple(leaves_mode) if leaves_mode is not None else None,
     )
 
 

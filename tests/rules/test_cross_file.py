@@ -316,3 +316,46 @@ def test_a_model_class_named_like_a_torch_layer_with_prose_about_dropout_has_no_
         )
     )
     assert check(tmp_path, ".") == [("pkg/enjoy.py", 8, "GG205")]
+
+
+HOOKS = '''
+    import torch
+    from .base import Hooked
+    class Extractor(Hooked):
+        """Hooks a layer; call `model.eval()` before using it."""
+        def __init__(self, model, layer):
+            super().__init__(model)
+            self.handle = dict(model.named_modules())[layer].register_forward_hook(self.keep)
+        def keep(self, module, inputs, output):
+            self.kept = output.detach()
+'''
+BASE = """
+    import torch
+    class Hooked:
+        def __init__(self, model):
+            self.model = model
+"""
+CAM = """
+    import torch
+    from torchvision import models
+    from .hooks import Extractor
+    def main(image):
+        model = models.resnet18(pretrained=True)
+        extractor = Extractor(model, "layer4")
+        with torch.no_grad():
+            print(model(image).argmax().item(), extractor.kept.shape)
+"""
+
+
+def test_a_model_handed_to_project_code_that_switches_no_mode_keeps_its_mode(tmp_path):
+    layout(tmp_path, hooks=HOOKS, base=BASE, cam=CAM)
+    assert check(tmp_path, ".") == [("pkg/cam.py", 9, "GG202")]  # the docstring's `model.eval()` is prose
+    # a base class that switches the mode, or calls a package that may: the model may come back in any mode
+    switching = BASE.replace("self.model = model", "self.model = model.train(False)")
+    (tmp_path / "pkg" / "base.py").write_text(textwrap.dedent(switching))
+    assert check(tmp_path, ".") == []
+    preparing = BASE.replace("import torch", "import torch\n    from accelerate import prepare").replace(
+        "self.model = model", "self.model = prepare(model)"
+    )
+    (tmp_path / "pkg" / "base.py").write_text(textwrap.dedent(preparing))
+    assert check(tmp_path, ".") == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Callable, Union
 
 from ..lines import line_starts
@@ -81,6 +81,7 @@ MODE_WORDS = frozenset(
     }
 )
 LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
+MODE_SWITCH_WORDS = frozenset({"eval", "train", "training"})  # `.eval()`, `.train(False)`, `m.training = False`
 TRIPLE_QUOTED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')
 GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
 
@@ -93,10 +94,12 @@ def module_classes_entry(
     module: str,
     is_package: bool,
     walked: Callable[[ast.AST], bool] | None = None,
+    handed_models: Iterable[str] = (),
 ) -> ModuleClasses:
     """The definitions of `tree` (`local_modules`: its classes known to be `nn.Module`s) and the
     project names it imports, for the module named `module`; with `walked` (which definitions the
-    analysis walked), the project classes it uses (`ModuleClasses.uses`).
+    analysis walked), the project classes it uses (`ModuleClasses.uses`), with the project code that
+    `handed_models` names (what calls that receive a model call).
 
     What a definition holds is read from the words of its text, which costs a small part of walking
     its tree (this runs on every file of a project): a word that may name a mode-dependent layer
@@ -121,10 +124,11 @@ def module_classes_entry(
     for name, node in top.items():
         body = text(node)
         words = set(IDENTIFIER.findall(body))
-        if words & MODE_WORDS:  # read again without the prose, which names no layer
+        if words & MODE_SWITCH_WORDS or words & MODE_WORDS:  # read again without the prose, which names no layer
             body = _code_only(body)
             words = set(IDENTIFIER.findall(body))
         layers, parts = _layers_and_parts(words, body, name, names, top, module, project_name)
+        leaves_mode = _calls_leaving_mode(words, name, names, top, module, project_name)
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -148,11 +152,12 @@ def module_classes_entry(
                         forward_needs_grad=is_module and _forward_needs_grad(node, names, text),
                         layers=layers,
                         parts=tuple(sorted(parts - set(bases))),
+                        leaves_mode=leaves_mode,
                     ),
                 )
             )
         else:
-            definitions.append((name, Definition(layers=layers, parts=tuple(sorted(parts)))))
+            definitions.append((name, Definition(layers=layers, parts=tuple(sorted(parts)), leaves_mode=leaves_mode)))
     imports = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and (
@@ -183,6 +188,7 @@ def module_classes_entry(
                 value = getattr(stmt, "value", None)
                 if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
                     uses.add(project_name(names.qualified(value.func) or "") or "")
+        uses.update(project_name(qualified) or "" for qualified in handed_models)  # `CAM(model, layer)`
         uses.discard("")
     return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)))
 
@@ -230,6 +236,32 @@ def _layers_and_parts(
             return None, set()
         parts.add(reference)
     return (), parts
+
+
+def _calls_leaving_mode(
+    words: set[str],
+    name: str,
+    names: Names,
+    top: Mapping[str, ast.AST],
+    module: str,
+    project_name: Callable[[str], str | None],
+) -> tuple[str, ...] | None:
+    """The project definitions it names, when no word of its code may switch a module's mode (`.eval()`,
+    `.train()`, `.training =`, `setattr(m, "training", ...)`) and everything else it names is torch or a
+    package that touches no module (a `Trainer` of another package may switch modes); else None."""
+    if words & MODE_SWITCH_WORDS:
+        return None
+    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
+    for word in words & names.imported.keys():
+        qualified = names.imported[word]
+        root = qualified.split(".", 1)[0]
+        if root == "torch" or root in BUILD_NO_MODULES or root in NON_TORCH_ROOTS:
+            continue
+        reference = project_name(qualified)
+        if reference is None:
+            return None
+        parts.add(reference)
+    return tuple(sorted(parts))
 
 
 def _names_project_definition(

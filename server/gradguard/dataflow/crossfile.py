@@ -63,6 +63,9 @@ class Definition:
     forward_needs_grad: bool = False  # `forward` backpropagates or asks autograd for gradients itself
     layers: tuple[str, ...] | None = ()  # what it builds that depends on the mode; None: something we cannot see
     parts: tuple[str, ...] = ()  # project classes and functions it builds or calls: their layers count too
+    # None: its code may switch a module's training mode (`eval`, `train`, `training`) or calls code we cannot
+    # see; else it switches none itself, and neither may the project definitions named here, which it calls
+    leaves_mode: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,25 @@ class ProjectIndex:
                 found |= more
         self._answers[key] = found
         return found
+
+    def leaves_mode(self, reference: str) -> bool:
+        """A model handed to the class or function (`CAM(model, layer)`, `attach_hooks(model)`) keeps its
+        training mode: neither it (for a method, `Stage.set_callback(model)`: its class), its bases nor the
+        project definitions it calls switch any mode."""
+        key = ("leaves mode", reference)
+        if key in self._answers:
+            return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+        self._answers[key] = True  # a cycle switches nothing more
+        definition = self.definition(reference)
+        if definition is None and "." in reference:
+            definition = self.definition(reference.rpartition(".")[0])
+        leaves = (
+            definition is not None
+            and definition.leaves_mode is not None
+            and all(self.leaves_mode(part) for part in (*definition.bases, *definition.leaves_mode))
+        )
+        self._answers[key] = leaves
+        return leaves
 
     def incoming_grad(self, module: str, function: str) -> Possible | None:
         calls = self.incoming.get(module, {}).get(function)

@@ -360,6 +360,8 @@ class Walker:
         model_keys = self.fn.model_keys
         if not model_keys or (isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS):
             return state
+        if self.module.leaves_mode(node):
+            return state
         changes = {}
         loader = WEIGHT_LOADER_NAME.search((dotted(node.func) or "").rsplit(".", 1)[-1])
         for arg in [*node.args, *(k.value for k in node.keywords)]:
