@@ -13,7 +13,14 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
+from ..vocabulary import (
+    EVALUATION_DATA,
+    MODULE_METHODS,
+    PICKLE_LOADERS,
+    SAME_MODEL_METHODS,
+    WEIGHT_LOADER_NAME,
+    WEIGHT_LOADING_METHODS,
+)
 from .aliases import mirrored
 from .elements import element_loop, none_branch
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
@@ -339,7 +346,10 @@ class Walker:
                 if switched is not None:
                     return state.with_modes(self.switch_modes(receiver, switched, node, state))
                 if func.attr in WEIGHT_LOADING_METHODS and receiver in self.fn.model_keys:
-                    loaded = frozenset(Setting(s.value, node, "loaded") for s in state.mode(receiver))
+                    # a mode that code we cannot see may have set stays its own: the load did not leave it unset
+                    loaded = frozenset(
+                        s if s.via == "passed" else Setting(s.value, node, "loaded") for s in state.mode(receiver)
+                    )
                     return state.with_mode(receiver, loaded)
         if callee is not None:
             return module.apply_summary(callee, node, state, self.fn)
@@ -364,9 +374,8 @@ class Walker:
             return state
         changes = {}
         loader = WEIGHT_LOADER_NAME.search((dotted(node.func) or "").rsplit(".", 1)[-1])
-        for arg in [*node.args, *(k.value for k in node.keywords)]:
-            key = dotted(arg)
-            if key is not None and key in model_keys and not (loader and only(state.mode(key), Mode.EVAL)):
+        for key in _models_handed(node, model_keys):
+            if not (loader and only(state.mode(key), Mode.EVAL)):
                 changes[key] = frozenset({Setting(Mode.UNKNOWN, node, "passed")})
         return state.with_modes(changes)
 
@@ -407,6 +416,23 @@ def effects_in(node: ast.expr) -> list[ast.AST]:
     found = [current for current in descendants([node], LEAVES) if current.__class__ in EFFECTS]
     found.reverse()
     return found
+
+
+def _models_handed(node: ast.Call, model_keys: set[str]) -> list[str]:
+    """The models a call hands over: its arguments, and for a method of `self` we cannot see (one of a
+    base class in another file or package: `self._train_model(loader)`) the models `self` holds."""
+    handed = [key for key in map(dotted, [*node.args, *(k.value for k in node.keywords)]) if key in model_keys]
+    func = node.func
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
+        and f"self.{func.attr}" not in model_keys  # `self.model(x)`: a forward pass
+        and func.attr not in MODULE_METHODS  # `self.parameters()`, `self.to(device)`: torch's own
+        and func.attr not in SAME_MODEL_METHODS
+    ):
+        handed.extend(key for key in model_keys if key.startswith("self."))
+    return handed
 
 
 def _mode_switch(node: ast.Call, attr: str) -> Mode | None:

@@ -83,7 +83,8 @@ RULE = Rule(
         test set or act as a distillation teacher runs with Dropout on and train-mode BatchNorm, which
         also updates its running statistics from that data (measured with torch 2.13.0). Reported on
         the forward pass, with the load as related location; a model handed to another function after
-        the load is not reported, since that function may set the mode, nor is a model whose class
+        the load is not reported, since that function may set the mode (nor one handed to it before the
+        load, or whose holder, `self`, ran a method we cannot see), nor is a model whose class
         provably has no layer that depends on the mode (in this file or another file of the project):
         `eval()` would change nothing. Where this applies, it replaces GG202: one finding per harm.
     """,
@@ -223,6 +224,26 @@ RULE = Rule(
                 encoder.eval()
                 with torch.no_grad():
                     return [encoder(t) for t in texts]
+        """),
+        example("""
+            import torch
+            from trainer_lib import fit
+            def fit_then_embed(model: torch.nn.Module, loader, path):
+                fit(model, loader)  # may end in eval mode (a last validation pass): unknown, not unset
+                model.load_state_dict(torch.load(path))
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+        """),
+        example("""
+            import torch
+            from pypots_like.base import BaseClassifier
+            class Classifier(BaseClassifier):
+                def fit(self, train_loader, val_loader):
+                    # a method of a base class we cannot see, called on the object that holds the model
+                    self._train_model(train_loader, val_loader)
+                    self.model.load_state_dict(self.best_model_dict)
+                    with torch.no_grad():
+                        self.train_reprs = [self.model(x).cpu().numpy() for x in train_loader]
         """),
         example("""
             import torch
