@@ -452,6 +452,7 @@ def _definition_to_json(definition: Definition) -> list[Any]:
         definition.module,
         list(definition.forward_methods),
         definition.forward_needs_grad,
+        definition.forward_sets_grad,
         list(definition.layers) if definition.layers is not None else None,
         list(definition.parts),
         list(definition.leaves_mode) if definition.leaves_mode is not None else None,
@@ -459,12 +460,13 @@ def _definition_to_json(definition: Definition) -> list[Any]:
 
 
 def _definition_from_json(entry: list[Any]) -> Definition:
-    bases, module, methods, needs_grad, layers, parts, leaves_mode = entry
+    bases, module, methods, needs_grad, sets_grad, layers, parts, leaves_mode = entry
     return Definition(
         tuple(bases),
         module,
         tuple(methods),
         needs_grad,
+        sets_grad,
         tuple(layers) if layers is not None else None,
         tuple(parts),
         tuple(leaves_mode) if leaves_mode is not None else None,

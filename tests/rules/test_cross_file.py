@@ -359,3 +359,36 @@ def test_a_model_handed_to_project_code_that_switches_no_mode_keeps_its_mode(tmp
     )
     (tmp_path / "pkg" / "base.py").write_text(textwrap.dedent(preparing))
     assert check(tmp_path, ".") == []
+
+
+PIX2PIX = """
+    import torch
+    import torch.nn as nn
+    class Pix2Pix(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.generator = nn.Conv2d(3, 3, 3)
+        def forward(self, data, mode):
+            if mode == "inference":
+                with torch.no_grad():
+                    return self.generator(data)
+            return self.generator(data).mean()
+"""
+INFER = """
+    import torch
+    from .pix2pix import Pix2Pix
+    def predict(loader, path):
+        model = Pix2Pix()
+        model.load_state_dict(torch.load(path))
+        model.eval()
+        return [model(data, mode="inference").cpu() for data in loader]
+"""
+
+
+def test_no_forward_without_no_grad_for_a_model_of_another_file_whose_forward_turns_gradients_off(tmp_path):
+    layout(tmp_path, pix2pix=PIX2PIX, infer=INFER)
+    assert check(tmp_path, ".") == []  # Pix2Pix.forward runs the generator under its own no_grad
+    (tmp_path / "pkg" / "pix2pix.py").write_text(
+        textwrap.dedent(PIX2PIX.replace("torch.no_grad()", 'torch.autocast("cpu")'))
+    )
+    assert check(tmp_path, ".") == [("pkg/infer.py", 8, "GG201")]

@@ -82,6 +82,7 @@ MODE_WORDS = frozenset(
 )
 LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
 MODE_SWITCH_WORDS = frozenset({"eval", "train", "training"})  # `.eval()`, `.train(False)`, `m.training = False`
+GRAD_MODE_WORDS = frozenset({"no_grad", "inference_mode", "set_grad_enabled"})
 TRIPLE_QUOTED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')
 GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
 
@@ -150,6 +151,7 @@ def module_classes_entry(
                         module=name in local_modules,
                         forward_methods=_forward_methods(node, kinds, text) if is_module else (),
                         forward_needs_grad=is_module and _forward_needs_grad(node, names, text),
+                        forward_sets_grad=is_module and _forward_sets_grad(node, text),
                         layers=layers,
                         parts=tuple(sorted(parts - set(bases))),
                         leaves_mode=leaves_mode,
@@ -329,6 +331,13 @@ def _forward_needs_grad(cls: ast.ClassDef, names: Names, text: Callable[[TopLeve
     if forward is None or not GRADIENT_WORDS & set(IDENTIFIER.findall(text(forward))):
         return False
     return any(consumes_gradients(node, names) for node in _own_nodes(forward))
+
+
+def _forward_sets_grad(cls: ast.ClassDef, text: Callable[[TopLevel], str]) -> bool:
+    """`forward` names a grad-mode API in its code (`with torch.no_grad():` for `mode="inference"`,
+    `@torch.no_grad()`): it decides itself whether gradients are recorded."""
+    forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
+    return forward is not None and bool(GRAD_MODE_WORDS & set(IDENTIFIER.findall(_code_only(text(forward)))))
 
 
 def consumes_gradients(node: ast.AST, names: Names) -> bool:

@@ -61,6 +61,7 @@ class Definition:
     module: bool = False  # an nn.Module by what its own file shows (a torch base, a `forward`)
     forward_methods: tuple[str, ...] = ()  # methods that run its submodules or itself: `model.encode(x)`
     forward_needs_grad: bool = False  # `forward` backpropagates or asks autograd for gradients itself
+    forward_sets_grad: bool = False  # `forward` turns gradients off itself, for some inputs at least
     layers: tuple[str, ...] | None = ()  # what it builds that depends on the mode; None: something we cannot see
     parts: tuple[str, ...] = ()  # project classes and functions it builds or calls: their layers count too
     # None: its code may switch a module's training mode (`eval`, `train`, `training`) or calls code we cannot
@@ -168,6 +169,9 @@ class ProjectIndex:
 
     def forward_needs_grad(self, reference: str) -> bool:
         return self._through_bases(reference, lambda d: d.forward_needs_grad)
+
+    def forward_sets_grad(self, reference: str) -> bool:
+        return self._through_bases(reference, lambda d: d.forward_sets_grad)
 
     def _through_bases(self, reference: str, holds: Callable[[Definition], bool]) -> bool:
         pending, seen = [reference], set()

@@ -13,14 +13,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..vocabulary import (
-    EVALUATION_DATA,
-    MODULE_METHODS,
-    PICKLE_LOADERS,
-    SAME_MODEL_METHODS,
-    WEIGHT_LOADER_NAME,
-    WEIGHT_LOADING_METHODS,
-)
+from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
 from .aliases import mirrored
 from .elements import element_loop, none_branch
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
@@ -419,20 +412,8 @@ def effects_in(node: ast.expr) -> list[ast.AST]:
 
 
 def _models_handed(node: ast.Call, model_keys: set[str]) -> list[str]:
-    """The models a call hands over: its arguments, and for a method of `self` we cannot see (one of a
-    base class in another file or package: `self._train_model(loader)`) the models `self` holds."""
-    handed = [key for key in map(dotted, [*node.args, *(k.value for k in node.keywords)]) if key in model_keys]
-    func = node.func
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id == "self"
-        and f"self.{func.attr}" not in model_keys  # `self.model(x)`: a forward pass
-        and func.attr not in MODULE_METHODS  # `self.parameters()`, `self.to(device)`: torch's own
-        and func.attr not in SAME_MODEL_METHODS
-    ):
-        handed.extend(key for key in model_keys if key.startswith("self."))
-    return handed
+    """The models a call hands over: its arguments."""
+    return [key for key in map(dotted, [*node.args, *(k.value for k in node.keywords)]) if key in model_keys]
 
 
 def _mode_switch(node: ast.Call, attr: str) -> Mode | None:

@@ -84,7 +84,7 @@ RULE = Rule(
         also updates its running statistics from that data (measured with torch 2.13.0). Reported on
         the forward pass, with the load as related location; a model handed to another function after
         the load is not reported, since that function may set the mode (nor one handed to it before the
-        load, or whose holder, `self`, ran a method we cannot see), nor is a model whose class
+        load), nor is a model whose class
         provably has no layer that depends on the mode (in this file or another file of the project):
         `eval()` would change nothing. Where this applies, it replaces GG202: one finding per harm.
     """,
@@ -233,17 +233,6 @@ RULE = Rule(
                 model.load_state_dict(torch.load(path))
                 with torch.no_grad():
                     return [model(x) for x in loader]
-        """),
-        example("""
-            import torch
-            from pypots_like.base import BaseClassifier
-            class Classifier(BaseClassifier):
-                def fit(self, train_loader, val_loader):
-                    # a method of a base class we cannot see, called on the object that holds the model
-                    self._train_model(train_loader, val_loader)
-                    self.model.load_state_dict(self.best_model_dict)
-                    with torch.no_grad():
-                        self.train_reprs = [self.model(x).cpu().numpy() for x in train_loader]
         """),
         example("""
             import torch

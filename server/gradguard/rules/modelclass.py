@@ -13,7 +13,7 @@ from ..dataflow.facts import ModuleFacts
 from ..dataflow.models import mode_dependent_layers
 from ..dataflow.names import dotted
 from ..dataflow.state import Possible
-from ..vocabulary import SAME_MODEL_METHODS, THIRD_PARTY_ROOTS
+from ..vocabulary import GRAD_MODE_APIS, SAME_MODEL_METHODS, THIRD_PARTY_ROOTS
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,23 @@ def forward_needs_grad(facts: ModuleFacts, built: BuiltFrom) -> bool:
         None,
     )
     return forward is not None and any(consumes_gradients(node, facts.names) for node in ast.walk(forward))
+
+
+def forward_sets_grad(facts: ModuleFacts, built: BuiltFrom) -> bool:
+    """The model's own `forward` turns gradients off, at least for some inputs (`with torch.no_grad():` under
+    `mode == "inference"`, a `@torch.no_grad()` forward): whether a call records a graph is its decision."""
+    if built.reference is not None:
+        return facts.project is not None and facts.project.forward_sets_grad(built.reference)
+    if not isinstance(built.node, ast.ClassDef):
+        return False
+    return any(
+        isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and item.name == "forward"
+        and any(
+            isinstance(node, ast.Call) and facts.names.qualified(node.func) in GRAD_MODE_APIS for node in ast.walk(item)
+        )
+        for item in built.node.body
+    )
 
 
 def _definitions(facts: ModuleFacts) -> dict[str, ast.AST]:
