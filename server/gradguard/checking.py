@@ -186,8 +186,8 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     )
     # a project class it builds or derives from is a module, its models' classes may explain a finding away; or
     # a model it hands to project code keeps its mode there
-    uses_module_class = any(
-        index.is_module_class(reference) or index.leaves_mode(reference) for reference in result.classes.uses
+    uses_module_class = any(index.is_module_class(reference) for reference in result.classes.uses) or any(
+        index.leaves_mode(reference) for reference in result.classes.hands_models_to
     )
     return (
         calls_summarised
@@ -442,6 +442,7 @@ def _summary_to_json(result: FileResult) -> dict[str, Any]:
             [[name, _definition_to_json(d)] for name, d in result.classes.definitions],
             [list(i) for i in result.classes.imports],
             list(result.classes.uses),
+            list(result.classes.hands_models_to),
         ],
     }
 
@@ -500,6 +501,7 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
             tuple((name, _definition_from_json(d)) for name, d in entry["classes"][0]),
             tuple((name, target) for name, target in entry["classes"][1]),
             tuple(entry["classes"][2]),
+            tuple(entry["classes"][3]),
         ),
     )
 

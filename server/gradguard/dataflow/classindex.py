@@ -99,8 +99,8 @@ def module_classes_entry(
 ) -> ModuleClasses:
     """The definitions of `tree` (`local_modules`: its classes known to be `nn.Module`s) and the
     project names it imports, for the module named `module`; with `walked` (which definitions the
-    analysis walked), the project classes it uses (`ModuleClasses.uses`), with the project code that
-    `handed_models` names (what calls that receive a model call).
+    analysis walked), the project classes it uses (`ModuleClasses.uses`) and the project code that
+    `handed_models` names (what calls that receive a model call: `ModuleClasses.hands_models_to`).
 
     What a definition holds is read from the words of its text, which costs a small part of walking
     its tree (this runs on every file of a project): a word that may name a mode-dependent layer
@@ -173,6 +173,7 @@ def module_classes_entry(
                     else (alias.asname or alias.name, f"{source_module}.{alias.name}")
                 )
     uses: set[str] = set()
+    handed: set[str] = set()
     if walked is not None:
         for statement in tree.body:
             if isinstance(statement, ast.ClassDef):
@@ -190,9 +191,9 @@ def module_classes_entry(
                 value = getattr(stmt, "value", None)
                 if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
                     uses.add(project_name(names.qualified(value.func) or "") or "")
-        uses.update(project_name(qualified) or "" for qualified in handed_models)  # `CAM(model, layer)`
+        handed = {project_name(qualified) or "" for qualified in handed_models} - {""}  # `CAM(model, layer)`
         uses.discard("")
-    return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)))
+    return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)), tuple(sorted(handed)))
 
 
 RELATIVE_IMPORT = re.compile(r"^from[ \t]+(\.+[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
@@ -337,7 +338,12 @@ def _forward_sets_grad(cls: ast.ClassDef, text: Callable[[TopLevel], str]) -> bo
     """`forward` names a grad-mode API in its code (`with torch.no_grad():` for `mode="inference"`,
     `@torch.no_grad()`): it decides itself whether gradients are recorded."""
     forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
-    return forward is not None and bool(GRAD_MODE_WORDS & set(IDENTIFIER.findall(_code_only(text(forward)))))
+    if forward is None:
+        return False
+    body = text(forward)
+    return any(word in body for word in GRAD_MODE_WORDS) and bool(  # rare: then without the prose
+        GRAD_MODE_WORDS & set(IDENTIFIER.findall(_code_only(body)))
+    )
 
 
 def consumes_gradients(node: ast.AST, names: Names) -> bool:

@@ -79,6 +79,8 @@ class ModuleClasses:
     # project classes whose index entry changes this module's analysis: built into a model outside a
     # module class (`model = Attention()`), or bases of a class not known to be a module here
     uses: tuple[str, ...] = ()
+    # project code it hands a model to (`CAM(model, layer)`): the model keeps its mode when that code switches none
+    hands_models_to: tuple[str, ...] = ()
 
 
 NO_CLASSES = ModuleClasses()
