@@ -19,7 +19,7 @@ from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall,
 from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within, unseen_references
 from .dataflow.memo import FactsMemo
 from .dataflow.models import module_classes
-from .dataflow.names import Names
+from .dataflow.names import Names, dotted
 from .dataflow.places import (
     UNGATED_API_TOKENS,
     ApiName,
@@ -233,7 +233,21 @@ def _classes_entry(tree: ast.Module, source: str, facts: ModuleFacts | None, pat
         module,
         path.replace("\\", "/").endswith("/__init__.py"),
         (lambda node: id(node) in facts.relevant) if facts is not None else None,
+        _models_handed_to(facts) if facts is not None else (),
     )
+
+
+def _models_handed_to(facts: ModuleFacts) -> set[str]:
+    """What the calls that receive a model call (`CAM(model, layer)`: "torchcam.CAM"), as imported: whether
+    such code switches the mode is known only through the project index."""
+    return {
+        event.qualified
+        for fn in facts.functions
+        if fn.model_keys
+        for event in fn.call_events()
+        if event.qualified is not None
+        and any(dotted(a) in fn.model_keys for a in [*event.node.args, *(k.value for k in event.node.keywords)])
+    }
 
 
 def might_have_findings(source: str, config: Config) -> bool:

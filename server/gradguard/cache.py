@@ -25,8 +25,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-# bump when the shape of an entry changes (3: typed finding data, `fixdata.py`; 4: class index; 5: graph-free classes)
-FORMAT = "6"  # bump when an entry changes shape (4: class index; 5: graph-free classes; 6: models a call hands over)
+FORMAT = "7"  # bump when an entry changes shape (5: graph-free classes; 6: models a call hands over; 7: leaves_mode)
 
 
 @lru_cache(maxsize=1)

@@ -220,8 +220,11 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
         for values in sites
         for v in values
     )
-    # a project class it builds or derives from is a module; its models' classes may explain a finding away
-    uses_module_class = any(index.is_module_class(reference) for reference in result.classes.uses)
+    # a project class it builds or derives from is a module, its models' classes may explain a finding away; or
+    # a model it hands to project code keeps its mode there
+    uses_module_class = any(index.is_module_class(reference) for reference in result.classes.uses) or any(
+        index.leaves_mode(reference) for reference in result.classes.hands_models_to
+    )
     return (
         calls_summarised
         or called_without_grad
@@ -497,6 +500,7 @@ def _summary_to_json(result: FileResult) -> dict[str, Any]:
             [[name, _definition_to_json(d)] for name, d in result.classes.definitions],
             [list(i) for i in result.classes.imports],
             list(result.classes.uses),
+            list(result.classes.hands_models_to),
         ],
     }
 
@@ -507,22 +511,26 @@ def _definition_to_json(definition: Definition) -> list[Any]:
         definition.module,
         list(definition.forward_methods),
         definition.forward_needs_grad,
+        definition.forward_sets_grad,
         list(definition.layers) if definition.layers is not None else None,
         list(definition.parts),
         list(definition.graph_free) if definition.graph_free is not None else None,
+        list(definition.leaves_mode) if definition.leaves_mode is not None else None,
     ]
 
 
 def _definition_from_json(entry: list[Any]) -> Definition:
-    bases, module, methods, needs_grad, layers, parts, graph_free = entry
+    bases, module, methods, needs_grad, sets_grad, layers, parts, graph_free, leaves_mode = entry
     return Definition(
         tuple(bases),
         module,
         tuple(methods),
         needs_grad,
+        sets_grad,
         tuple(layers) if layers is not None else None,
         tuple(parts),
         tuple(graph_free) if graph_free is not None else None,
+        tuple(leaves_mode) if leaves_mode is not None else None,
     )
 
 
@@ -556,6 +564,7 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
             tuple((name, _definition_from_json(d)) for name, d in entry["classes"][0]),
             tuple((name, target) for name, target in entry["classes"][1]),
             tuple(entry["classes"][2]),
+            tuple(entry["classes"][3]),
         ),
     )
 

@@ -312,3 +312,128 @@ def test_no_forward_without_no_grad_for_a_model_class_of_another_file_that_names
 def test_forward_without_no_grad_for_the_same_model_class_built_from_torch_layers(tmp_path):
     layout(tmp_path, backbone=TORCH_BACKBONE, imputer=IMPUTER)
     assert check(tmp_path, ".") == [("pkg/imputer.py", 9, "GG201")]
+
+
+TRXL = '''
+    import torch.nn as nn
+    def layer_init(layer):
+        nn.init.orthogonal_(layer.weight)
+        return layer
+    class Attention(nn.Module):
+        """Multi-head attention without dropout."""
+        def __init__(self, dim):
+            super().__init__()
+            self.qkv = layer_init(nn.Linear(dim, 3 * dim))  # no Dropout here: RL agents want determinism
+        def forward(self, x):
+            return self.qkv(x)
+    class Transformer(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.layers = nn.ModuleList([Attention(dim) for _ in range(2)])
+            self.norm = nn.LayerNorm(dim)
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return self.norm(x)
+'''
+ENJOY = """
+    import torch
+    from .trxl import Transformer
+    def play(path, observations):
+        agent = Transformer(8)
+        agent.load_state_dict(torch.load(path))
+        with torch.no_grad():
+            return [agent(o).argmax().item() for o in observations]
+"""
+
+
+def test_a_model_class_named_like_a_torch_layer_with_prose_about_dropout_has_no_mode_dependent_layer(tmp_path):
+    # the class's own name `Transformer` and "dropout" in a docstring or a comment name no layer
+    layout(tmp_path, trxl=TRXL, enjoy=ENJOY)
+    assert check(tmp_path, ".") == []
+    (tmp_path / "pkg" / "trxl.py").write_text(
+        textwrap.dedent(TRXL.replace("self.norm = nn.LayerNorm(dim)", "self.norm = nn.Transformer(dim)"))
+    )
+    assert check(tmp_path, ".") == [("pkg/enjoy.py", 8, "GG205")]
+    (tmp_path / "pkg" / "trxl.py").write_text(
+        textwrap.dedent(
+            TRXL.replace("layer_init(nn.Linear(dim, 3 * dim))", "nn.Sequential(nn.Linear(dim, 3 * dim), nn.Dropout())")
+        )
+    )
+    assert check(tmp_path, ".") == [("pkg/enjoy.py", 8, "GG205")]
+
+
+HOOKS = '''
+    import torch
+    from .base import Hooked
+    class Extractor(Hooked):
+        """Hooks a layer; call `model.eval()` before using it."""
+        def __init__(self, model, layer):
+            super().__init__(model)
+            self.handle = dict(model.named_modules())[layer].register_forward_hook(self.keep)
+        def keep(self, module, inputs, output):
+            self.kept = output.detach()
+'''
+BASE = """
+    import torch
+    class Hooked:
+        def __init__(self, model):
+            self.model = model
+"""
+CAM = """
+    import torch
+    from torchvision import models
+    from .hooks import Extractor
+    def main(image):
+        model = models.resnet18(pretrained=True)
+        extractor = Extractor(model, "layer4")
+        with torch.no_grad():
+            print(model(image).argmax().item(), extractor.kept.shape)
+"""
+
+
+def test_a_model_handed_to_project_code_that_switches_no_mode_keeps_its_mode(tmp_path):
+    layout(tmp_path, hooks=HOOKS, base=BASE, cam=CAM)
+    assert check(tmp_path, ".") == [("pkg/cam.py", 9, "GG202")]  # the docstring's `model.eval()` is prose
+    # a base class that switches the mode, or calls a package that may: the model may come back in any mode
+    switching = BASE.replace("self.model = model", "self.model = model.train(False)")
+    (tmp_path / "pkg" / "base.py").write_text(textwrap.dedent(switching))
+    assert check(tmp_path, ".") == []
+    preparing = BASE.replace("import torch", "import torch\n    from accelerate import prepare").replace(
+        "self.model = model", "self.model = prepare(model)"
+    )
+    (tmp_path / "pkg" / "base.py").write_text(textwrap.dedent(preparing))
+    assert check(tmp_path, ".") == []
+
+
+PIX2PIX = """
+    import torch
+    import torch.nn as nn
+    class Pix2Pix(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.generator = nn.Conv2d(3, 3, 3)
+        def forward(self, data, mode):
+            if mode == "inference":
+                with torch.no_grad():
+                    return self.generator(data)
+            return self.generator(data).mean()
+"""
+INFER = """
+    import torch
+    from .pix2pix import Pix2Pix
+    def predict(loader, path):
+        model = Pix2Pix()
+        model.load_state_dict(torch.load(path))
+        model.eval()
+        return [model(data, mode="inference").cpu() for data in loader]
+"""
+
+
+def test_no_forward_without_no_grad_for_a_model_of_another_file_whose_forward_turns_gradients_off(tmp_path):
+    layout(tmp_path, pix2pix=PIX2PIX, infer=INFER)
+    assert check(tmp_path, ".") == []  # Pix2Pix.forward runs the generator under its own no_grad
+    (tmp_path / "pkg" / "pix2pix.py").write_text(
+        textwrap.dedent(PIX2PIX.replace("torch.no_grad()", 'torch.autocast("cpu")'))
+    )
+    assert check(tmp_path, ".") == [("pkg/infer.py", 8, "GG201")]

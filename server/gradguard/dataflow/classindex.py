@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Callable, Union
 
 from ..lines import line_starts
@@ -89,6 +89,9 @@ MODE_WORDS = frozenset(
 LAYER_BY_NAME = re.compile(r"getattr\(\s*(?:nn|torch\.nn|torch)\s*,")  # `getattr(nn, norm)(...)`
 # Words that make parameters or buffers without naming torch where they are used.
 PARAMETER_WORDS = frozenset({"register_parameter", "register_buffer", "register_module", "add_module"})
+MODE_SWITCH_WORDS = frozenset({"eval", "train", "training"})  # `.eval()`, `.train(False)`, `m.training = False`
+GRAD_MODE_WORDS = frozenset({"no_grad", "inference_mode", "set_grad_enabled"})
+TRIPLE_QUOTED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')
 GRADIENT_WORDS = frozenset({*GRADIENT_ATTRS, "grad", "get_diff_optim", "innerloop_ctx", "autograd", "func"})
 
 
@@ -100,10 +103,12 @@ def module_classes_entry(
     module: str,
     is_package: bool,
     walked: Callable[[ast.AST], bool] | None = None,
+    handed_models: Iterable[str] = (),
 ) -> ModuleClasses:
     """The definitions of `tree` (`local_modules`: its classes known to be `nn.Module`s) and the
     project names it imports, for the module named `module`; with `walked` (which definitions the
-    analysis walked), the project classes it uses (`ModuleClasses.uses`).
+    analysis walked), the project classes it uses (`ModuleClasses.uses`) and the project code that
+    `handed_models` names (what calls that receive a model call: `ModuleClasses.hands_models_to`).
 
     What a definition holds is read from the words of its text, which costs a small part of walking
     its tree (this runs on every file of a project): a word that may name a mode-dependent layer
@@ -135,9 +140,13 @@ def module_classes_entry(
     for name, node in top.items():
         body = text(node)
         words = set(IDENTIFIER.findall(body))
-        layers, parts = _layers_and_parts(words, name, names, top, module, project_name)
+        if words & MODE_SWITCH_WORDS or words & MODE_WORDS:  # read again without the prose, which names no layer
+            body = _code_only(body)
+            words = set(IDENTIFIER.findall(body))
+        layers, parts = _layers_and_parts(words, body, name, names, top, module, project_name)
         if layers is not None and star_modules:
             parts |= _star_imported_parts(body, name, names, top, star_modules)
+        leaves_mode = _calls_leaving_mode(words, name, names, top, module, project_name)
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -161,9 +170,11 @@ def module_classes_entry(
                         forward_needs_grad=is_module
                         and bool(GRADIENT_WORDS & words)  # the class's words hold its forward's
                         and _forward_needs_grad(node, names, text),
+                        forward_sets_grad=is_module and _forward_sets_grad(node, text),
                         layers=layers,
                         parts=tuple(sorted(parts - set(bases))),
                         graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                        leaves_mode=leaves_mode,
                     ),
                 )
             )
@@ -175,6 +186,7 @@ def module_classes_entry(
                         layers=layers,
                         parts=tuple(sorted(parts)),
                         graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                        leaves_mode=leaves_mode,
                     ),
                 )
             )
@@ -191,6 +203,7 @@ def module_classes_entry(
                     else (alias.asname or alias.name, f"{source_module}.{alias.name}")
                 )
     uses: set[str] = set()
+    handed: set[str] = set()
     if walked is not None:
         for statement in tree.body:
             if isinstance(statement, ast.ClassDef):
@@ -208,8 +221,9 @@ def module_classes_entry(
                 value = getattr(stmt, "value", None)
                 if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
                     uses.add(project_name(names.qualified(value.func) or "") or "")
+        handed = {project_name(qualified) or "" for qualified in handed_models} - {""}  # `CAM(model, layer)`
         uses.discard("")
-    return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)))
+    return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)), tuple(sorted(handed)))
 
 
 RELATIVE_IMPORT = re.compile(r"^from[ \t]+(\.+[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
@@ -258,6 +272,7 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
 
 def _layers_and_parts(
     words: set[str],
+    body: str,
     name: str,
     names: Names,
     top: Mapping[str, ast.AST],
@@ -267,7 +282,7 @@ def _layers_and_parts(
     """(), and the project definitions it names (imported, or defined in this module), when no word of
     its text may name something that depends on the mode (a layer, `self.training`) or something built
     outside the project and torch; else (None, ...): unknown."""
-    if words & MODE_WORDS:
+    if any(not _names_project_definition(word, body, names, top, project_name) for word in words & MODE_WORDS):
         return None, set()
     parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
     for word in words & names.imported.keys():
@@ -342,6 +357,60 @@ def _star_imported_parts(
     return {f"{star}.{word}" for word in called for star in star_modules}
 
 
+def _calls_leaving_mode(
+    words: set[str],
+    name: str,
+    names: Names,
+    top: Mapping[str, ast.AST],
+    module: str,
+    project_name: Callable[[str], str | None],
+) -> tuple[str, ...] | None:
+    """The project definitions it names, when no word of its code may switch a module's mode (`.eval()`,
+    `.train()`, `.training =`, `setattr(m, "training", ...)`) and everything else it names is torch or a
+    package that touches no module (a `Trainer` of another package may switch modes); else None."""
+    if words & MODE_SWITCH_WORDS:
+        return None
+    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
+    for word in words & names.imported.keys():
+        qualified = names.imported[word]
+        root = qualified.split(".", 1)[0]
+        if root == "torch" or root in BUILD_NO_MODULES or root in NON_TORCH_ROOTS:
+            continue
+        reference = project_name(qualified)
+        if reference is None:
+            return None
+        parts.add(reference)
+    return tuple(sorted(parts))
+
+
+def _names_project_definition(
+    word: str, body: str, names: Names, top: Mapping[str, ast.AST], project_name: Callable[[str], str | None]
+) -> bool:
+    """A layer's name that here names a definition of the project (`class Transformer(nn.Module)`, defined in
+    this module or imported from the project; followed as a part) and never an attribute (`nn.Transformer`)."""
+    defined = word in top or (word in names.imported and project_name(names.imported[word]) is not None)
+    return defined and re.search(rf"\.\s*{word}\b", body) is None
+
+
+def _code_only(text: str) -> str:
+    """`text` without its triple-quoted strings (docstrings) and comments: "a dropout-free attention" names
+    no layer. Read as text (this runs on every class of a project that names a layer): a `#` inside a
+    string may cut a line short, which can only hide a word, so the answer stays "unknown" or becomes
+    "nothing depends on the mode" for such a rare string; it never makes a layer up."""
+    return "\n".join(_before_comment(line) for line in TRIPLE_QUOTED.sub("", text).split("\n"))
+
+
+def _before_comment(line: str) -> str:
+    """The line up to a `#` that no quote before it on the line leaves open."""
+    at = line.find("#")
+    while at != -1:
+        before = line[:at]
+        if before.count("'") % 2 == 0 and before.count('"') % 2 == 0:
+            return before
+        at = line.find("#", at + 1)
+    return line
+
+
 def _base_name(
     base: ast.expr, names: Names, top: Mapping[str, ast.AST], module: str, project_name: Callable[[str], str | None]
 ) -> str | None:
@@ -381,6 +450,18 @@ def _forward_needs_grad(cls: ast.ClassDef, names: Names, text: Callable[[TopLeve
     if forward is None or not GRADIENT_WORDS & set(IDENTIFIER.findall(text(forward))):
         return False
     return any(consumes_gradients(node, names) for node in _own_nodes(forward))
+
+
+def _forward_sets_grad(cls: ast.ClassDef, text: Callable[[TopLevel], str]) -> bool:
+    """`forward` names a grad-mode API in its code (`with torch.no_grad():` for `mode="inference"`,
+    `@torch.no_grad()`): it decides itself whether gradients are recorded."""
+    forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
+    if forward is None:
+        return False
+    body = text(forward)
+    return any(word in body for word in GRAD_MODE_WORDS) and bool(  # rare: then without the prose
+        GRAD_MODE_WORDS & set(IDENTIFIER.findall(_code_only(body)))
+    )
 
 
 def consumes_gradients(node: ast.AST, names: Names) -> bool:

@@ -70,11 +70,15 @@ class Definition:
     module: bool = False  # an nn.Module by what its own file shows (a torch base, a `forward`)
     forward_methods: tuple[str, ...] = ()  # methods that run its submodules or itself: `model.encode(x)`
     forward_needs_grad: bool = False  # `forward` backpropagates or asks autograd for gradients itself
+    forward_sets_grad: bool = False  # `forward` turns gradients off itself, for some inputs at least
     layers: tuple[str, ...] | None = ()  # what it builds that depends on the mode; None: something we cannot see
     parts: tuple[str, ...] = ()  # project classes and functions it builds or calls: their layers count too
     # Names nothing of torch (no layer, parameter or tensor function) and runs no module it is given: the
     # project names it uses, which must be graph-free too; None when it uses torch or we cannot tell.
     graph_free: tuple[str, ...] | None = None
+    # None: its code may switch a module's training mode (`eval`, `train`, `training`) or calls code we cannot
+    # see; else it switches none itself, and neither may the project definitions named here, which it calls
+    leaves_mode: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class ModuleClasses:
     # project classes whose index entry changes this module's analysis: built into a model outside a
     # module class (`model = Attention()`), or bases of a class not known to be a module here
     uses: tuple[str, ...] = ()
+    # project code it hands a model to (`CAM(model, layer)`): the model keeps its mode when that code switches none
+    hands_models_to: tuple[str, ...] = ()
 
 
 NO_CLASSES = ModuleClasses()
@@ -215,6 +221,9 @@ class ProjectIndex:
     def forward_needs_grad(self, reference: str) -> bool:
         return self._through_bases(reference, lambda d: d.forward_needs_grad)
 
+    def forward_sets_grad(self, reference: str) -> bool:
+        return self._through_bases(reference, lambda d: d.forward_sets_grad)
+
     def _through_bases(self, reference: str, holds: Callable[[Definition], bool]) -> bool:
         pending, seen = [reference], set()
         while pending:
@@ -273,6 +282,25 @@ class ProjectIndex:
                 found |= more
         self._answers[key] = found
         return found
+
+    def leaves_mode(self, reference: str) -> bool:
+        """A model handed to the class or function (`CAM(model, layer)`, `attach_hooks(model)`) keeps its
+        training mode: neither it (for a method, `Stage.set_callback(model)`: its class), its bases nor the
+        project definitions it calls switch any mode."""
+        key = ("leaves mode", reference)
+        if key in self._answers:
+            return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+        self._answers[key] = True  # a cycle switches nothing more
+        definition = self.definition(reference)
+        if definition is None and "." in reference:
+            definition = self.definition(reference.rpartition(".")[0])
+        leaves = (
+            definition is not None
+            and definition.leaves_mode is not None
+            and all(self.leaves_mode(part) for part in (*definition.bases, *definition.leaves_mode))
+        )
+        self._answers[key] = leaves
+        return leaves
 
     def incoming_grad(self, module: str, function: str) -> Possible | None:
         calls = [values for values in self.incoming.get(module, {}).get(function, ()) if values]

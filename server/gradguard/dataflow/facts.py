@@ -189,6 +189,17 @@ class ModuleFacts:
             self._project_classes[qualified] = reference if self.project.is_module_class(reference) else None
         return self._project_classes[qualified]
 
+    def leaves_mode(self, call: ast.Call) -> bool:
+        """The call is of a class or function of another file of the project that switches no module's
+        mode (`CAM(model, layer)`): a model handed to it keeps its mode, through the project's class index."""
+        if self.project is None:
+            return False
+        qualified = self.names.qualified(call.func)
+        if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+            return False
+        is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+        return self.project.leaves_mode(absolute_import(qualified, self.module, is_package))
+
     def _remembered(self, key: tuple, compute: Callable[[], object]) -> Any:
         if self.memo is None:
             return compute()

@@ -339,7 +339,10 @@ class Walker:
                 if switched is not None:
                     return state.with_modes(self.switch_modes(receiver, switched, node, state))
                 if func.attr in WEIGHT_LOADING_METHODS and receiver in self.fn.model_keys:
-                    loaded = frozenset(Setting(s.value, node, "loaded") for s in state.mode(receiver))
+                    # a mode that code we cannot see may have set stays its own: the load did not leave it unset
+                    loaded = frozenset(
+                        s if s.via == "passed" else Setting(s.value, node, "loaded") for s in state.mode(receiver)
+                    )
                     return state.with_mode(receiver, loaded)
         if callee is not None:
             return module.apply_summary(callee, node, state, self.fn)
@@ -360,11 +363,12 @@ class Walker:
         model_keys = self.fn.model_keys
         if not model_keys or (isinstance(node.func, ast.Name) and node.func.id in MODE_NEUTRAL_CALLS):
             return state
+        if self.module.leaves_mode(node):
+            return state
         changes = {}
         loader = WEIGHT_LOADER_NAME.search((dotted(node.func) or "").rsplit(".", 1)[-1])
-        for arg in [*node.args, *(k.value for k in node.keywords)]:
-            key = dotted(arg)
-            if key is not None and key in model_keys and not (loader and only(state.mode(key), Mode.EVAL)):
+        for key in _models_handed(node, model_keys):
+            if not (loader and only(state.mode(key), Mode.EVAL)):
                 changes[key] = frozenset({Setting(Mode.UNKNOWN, node, "passed")})
         return state.with_modes(changes)
 
@@ -405,6 +409,11 @@ def effects_in(node: ast.expr) -> list[ast.AST]:
     found = [current for current in descendants([node], LEAVES) if current.__class__ in EFFECTS]
     found.reverse()
     return found
+
+
+def _models_handed(node: ast.Call, model_keys: set[str]) -> list[str]:
+    """The models a call hands over: its arguments."""
+    return [key for key in map(dotted, [*node.args, *(k.value for k in node.keywords)]) if key in model_keys]
 
 
 def _mode_switch(node: ast.Call, attr: str) -> Mode | None:

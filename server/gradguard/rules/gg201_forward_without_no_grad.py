@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.events import CallEvent
 from ..dataflow.facts import ModuleFacts
 from ..fixdata import ForwardPasses
 from ..report import Report
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
 from .intent import evaluation_evidence, needs_gradients
-from .modelclass import records_no_graph
+from .modelclass import forward_sets_grad, model_class, records_no_graph
 from .queries import forward_passes, grad_enabled
 
 ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no_grad; an own one is checked inside
@@ -27,6 +28,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
             evidence is None
             or needs_gradients(facts, fn, event)
             or (event.model is not None and records_no_graph(facts, event.model, event.state.mode(event.model)))
+            or _forward_decides_grad(facts, event)
         ):
             continue
         if evidence.from_outputs:  # the code around it may train (a sample grid in a training loop): alone
@@ -72,6 +74,14 @@ def check(facts: ModuleFacts, report: Report) -> None:
         )
 
 
+def _forward_decides_grad(facts: ModuleFacts, event: CallEvent) -> bool:
+    """`model(data, mode="inference")` of a model whose `forward` turns gradients off itself for some inputs:
+    whether this call records a graph is its decision, not the caller's."""
+    assert event.model is not None  # a forward pass names its model
+    built = model_class(facts, event.model, event.state.mode(event.model))
+    return built is not None and forward_sets_grad(facts, built)
+
+
 def _holds(outer: ast.stmt, node: ast.expr) -> bool:
     return outer.lineno <= node.lineno <= (outer.end_lineno or outer.lineno)
 
@@ -93,7 +103,7 @@ RULE = Rule(
         `torch.no_grad()` or `torch.inference_mode()` as well; the reliable gain is memory, speed-ups
         are usually modest. Code that needs gradients (attacks, saliency, Grad-CAM, test-time
         adaptation: anything that calls `backward()`, `torch.autograd.grad` or reads `.grad`) is not
-        reported.
+        reported, nor is a model whose own `forward` turns gradients off (for some inputs at least).
     """,
     fix_safety="""
         Wraps the statements that hold the forward pass and use its result in `with torch.no_grad():`
@@ -364,6 +374,24 @@ RULE = Rule(
                     for x, _ in loader:
                         logits.append(model(x))
                 return torch.cat(logits)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Pix2Pix(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.generator = nn.Sequential(nn.Conv2d(3, 3, 3), nn.Tanh())
+                def forward(self, data, mode):
+                    if mode == "inference":
+                        with torch.no_grad():  # the model decides: callers need no no_grad of their own
+                            return self.generator(data)
+                    return self.generator(data).mean()
+            def test(loader, path):
+                model = Pix2Pix()
+                model.load_state_dict(torch.load(path))
+                model.eval()
+                return [model(data, mode="inference").cpu() for data in loader]
         """),
         example("""
             import torch

@@ -83,7 +83,8 @@ RULE = Rule(
         test set or act as a distillation teacher runs with Dropout on and train-mode BatchNorm, which
         also updates its running statistics from that data (measured with torch 2.13.0). Reported on
         the forward pass, with the load as related location; a model handed to another function after
-        the load is not reported, since that function may set the mode, nor is a model whose class
+        the load is not reported, since that function may set the mode (nor one handed to it before the
+        load), nor is a model whose class
         provably has no layer that depends on the mode (in this file or another file of the project):
         `eval()` would change nothing. Where this applies, it replaces GG202: one finding per harm.
     """,
@@ -223,6 +224,15 @@ RULE = Rule(
                 encoder.eval()
                 with torch.no_grad():
                     return [encoder(t) for t in texts]
+        """),
+        example("""
+            import torch
+            from trainer_lib import fit
+            def fit_then_embed(model: torch.nn.Module, loader, path):
+                fit(model, loader)  # may end in eval mode (a last validation pass): unknown, not unset
+                model.load_state_dict(torch.load(path))
+                with torch.no_grad():
+                    return [model(x) for x in loader]
         """),
         example("""
             import torch

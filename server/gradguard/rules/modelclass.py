@@ -13,7 +13,7 @@ from ..dataflow.facts import ModuleFacts
 from ..dataflow.models import mode_dependent_layers
 from ..dataflow.names import dotted
 from ..dataflow.state import Possible
-from ..vocabulary import SAME_MODEL_METHODS, THIRD_PARTY_ROOTS
+from ..vocabulary import GRAD_MODE_APIS, SAME_MODEL_METHODS, THIRD_PARTY_ROOTS
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,23 @@ def records_no_graph(facts: ModuleFacts, key: str, mode: Possible) -> bool:
         isinstance(built.node, ast.ClassDef)
         and bool(facts.module)
         and project.builds_no_graph(f"{facts.module}.{built.node.name}")
+    )
+
+
+def forward_sets_grad(facts: ModuleFacts, built: BuiltFrom) -> bool:
+    """The model's own `forward` turns gradients off, at least for some inputs (`with torch.no_grad():` under
+    `mode == "inference"`, a `@torch.no_grad()` forward): whether a call records a graph is its decision."""
+    if built.reference is not None:
+        return facts.project is not None and facts.project.forward_sets_grad(built.reference)
+    if not isinstance(built.node, ast.ClassDef):
+        return False
+    return any(
+        isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and item.name == "forward"
+        and any(
+            isinstance(node, ast.Call) and facts.names.qualified(node.func) in GRAD_MODE_APIS for node in ast.walk(item)
+        )
+        for item in built.node.body
     )
 
 
