@@ -80,6 +80,9 @@ NOT_MODELS_FROM_PRETRAINED = (
 MODULE_LOADERS = frozenset({"torch.hub.load", "torch.jit.load", "torch.jit.script", "torch.jit.trace"})
 # `torch.load` gives a whole module only when the code then calls what it returned (a state dict is never called).
 PICKLE_LOADERS = frozenset({"torch.load"})
+# Loaders that give a module back in the mode it was saved in (`training` is pickled with it, and TorchScript
+# keeps it): training mode for a module saved during training.
+SAVED_MODE_LOADERS = frozenset({"torch.load", "torch.jit.load"})
 # Methods that load trained weights into their receiver, leaving its mode as it was.
 WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params"})
 # Class methods that return a module with trained weights: `Model.from_pretrained(...)`, Lightning's

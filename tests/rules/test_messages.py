@@ -172,6 +172,30 @@ def test_loop_reason_names_the_iterable() -> None:
     assert len(found) == 1 and "(loop over `get_batches(...)`)" in found[0]
 
 
+@pytest.mark.parametrize(
+    ("load", "says"),
+    [
+        ("model = torch.load(path, weights_only=False)", "`torch.load()` restores the mode the module was saved in"),
+        ("model = Net()\n    model.load_state_dict(torch.load(path))", "`load_state_dict()` does not set the mode"),
+    ],
+)
+def test_gg205_says_what_the_loader_does_to_the_mode(load: str, says: str) -> None:
+    """torch 2.13.0: a pickled module keeps the mode it was saved in; a state dict holds none."""
+    source = f"""
+import torch
+class Net(torch.nn.Sequential):
+    def __init__(self):
+        super().__init__(torch.nn.Linear(2, 2), torch.nn.Dropout())
+def embed(path, x):
+    {load}
+    with torch.no_grad():
+        return model(x).argmax(1).tolist()
+"""
+    found = messages(source, "GG205")
+    assert len(found) == 1
+    assert says in found[0]
+
+
 def test_gg206_says_training_true_was_passed() -> None:
     found = messages(
         """

@@ -8,6 +8,7 @@ from ..dataflow.names import dotted
 from ..dataflow.state import Mode
 from ..fixdata import ModelAt
 from ..report import Report
+from ..vocabulary import SAVED_MODE_LOADERS
 from .base import Rule, example
 from .intent import evaluation_evidence, needs_gradients
 from .modelclass import mode_dependence, model_class
@@ -43,7 +44,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
             event.node,
             f"`{event.model}` may run in training mode here: call `{event.model}.eval()` after "
             f"loading. It was loaded by `{loader}()` at {report.line(load)} and never switched to eval mode "
-            f"before this forward pass, which needs no gradients{why}: `{loader}()` does not set the mode, so "
+            f"before this forward pass, which needs no gradients{why}: {_what_the_loader_leaves(loader)}, so "
             "Dropout and BatchNorm may still be in training mode",
             related=[(load, "weights loaded here"), *(evidence.related if evidence is not None else ())],
             data=ModelAt(event.model, report.last_line(load)),
@@ -64,6 +65,14 @@ def _syncs_a_training_copy(fn: FunctionFacts, loads: Iterable[ast.AST]) -> bool:
     ) and any(is_training_step(e) for e in fn.call_events())
 
 
+def _what_the_loader_leaves(loader: str) -> str:
+    """A pickled or TorchScript module comes back in the mode it was saved in; a loaded state dict holds no
+    mode (both measured with torch 2.13.0)."""
+    if loader in SAVED_MODE_LOADERS:
+        return f"`{loader}()` restores the mode the module was saved in (training, unless saved after `eval()`)"
+    return f"`{loader}()` does not set the mode"
+
+
 def _loader_name(facts: ModuleFacts, load: ast.Call) -> str:
     """`torch.load` for a pickled module however torch is imported, else the method: `load_state_dict`."""
     return facts.names.qualified(load.func) or (dotted(load.func) or "load").rsplit(".", 1)[-1]
@@ -81,10 +90,11 @@ RULE = Rule(
         `load_state_dict()` copies tensors; it does not touch `module.training`. A freshly constructed
         model is in training mode, so a model built, loaded and then used to embed a corpus, score a
         test set or act as a distillation teacher runs with Dropout on and train-mode BatchNorm, which
-        also updates its running statistics from that data (measured with torch 2.13.0). Reported on
-        the forward pass, with the load as related location; a model handed to another function after
-        the load is not reported, since that function may set the mode (nor one handed to it before the
-        load), nor is a model whose class
+        also updates its running statistics from that data. A whole module read back with `torch.load()`
+        or `torch.jit.load()` comes in the mode it was saved in: training mode for a checkpoint saved
+        during training (both measured with torch 2.13.0). Reported on the forward pass, with the load as
+        related location; a model handed to another function after the load is not reported, since that
+        function may set the mode (nor one handed to it before the load), nor is a model whose class
         provably has no layer that depends on the mode (in this file or another file of the project):
         `eval()` would change nothing. Where this applies, it replaces GG202: one finding per harm.
     """,
