@@ -248,11 +248,13 @@ def notebook_did_close(ls: GradGuardServer, params: types.DidCloseNotebookDocume
 @guarded(types.FullDocumentDiagnosticReport(items=[]))
 async def pull_diagnostics(ls: GradGuardServer, params: types.DocumentDiagnosticParams):
     uri = params.text_document.uri
-    program = await ls.newest_analysis(uri)
-    if program is None:
+    program = await ls.pulled_analysis(uri)
+    key = ls.program_key(uri)
+    if program is None or key is None:
         return types.FullDocumentDiagnosticReport(items=[])
-    result_id = repr(program.analysed)
-    if params.previous_result_id == result_id:
+    # An older text's result moved to this one has no id: it is never answered as unchanged.
+    result_id = repr(program.analysed) if ls.is_current(key, program) else None
+    if result_id is not None and params.previous_result_id == result_id:
         return types.UnchangedDocumentDiagnosticReport(result_id=result_id)
     return types.FullDocumentDiagnosticReport(items=ls.diagnostics(program).get(uri, []), result_id=result_id)
 

@@ -65,6 +65,7 @@ class GradGuardServer(LanguageServer):
         self.indexing: asyncio.Task | None = None
         self.background_started = False  # see start_background_work
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
+        self.pulled_older: set[str] = set()  # programs whose last pull was answered with an older text's result
         # Separate workers, so a slow fix computation does not delay diagnostics.
         self.analysis_pool = Pool("analysis")
         self.fix_pool = Pool("fixes")
@@ -173,16 +174,19 @@ class GradGuardServer(LanguageServer):
                 task.cancel()
         self.publish_after.pop(key, None)
         self.rechecks.pop(key, None)
+        self.pulled_older.discard(key)
         return self.programs.pop(key, None)
 
     # ------------------------------------------------------------------ analysis
 
     async def refresh(self, key: str) -> Program | None:
-        """Analyse the program if it changed. The program returned may hold an older text's result moved
-        through the edits made since (`is_current` tells); None when it closed, or changed meanwhile in a way
-        its result cannot follow (result dropped). Callers asking for a text that is being analysed wait for
-        that analysis: each text is analysed once however many ask (the server's own loop, and each
-        `textDocument/diagnostic` pull)."""
+        """Analyse the program if it changed. One analysis of a program runs at a time, of its newest text
+        when it starts: a caller asking while an older text is analysed waits for that analysis and gets its
+        result moved through the edits made since (`is_current` false; asking again analyses the newest
+        text). So a text typed over before its turn is never analysed, and nobody waits behind analyses of
+        texts already gone (each pull of a typing client started one, and they queued up in the worker).
+        None when it closed, or changed meanwhile in a way the result cannot follow (result dropped). Each
+        text is analysed once however many ask (the server's own loop, pulls, fix-all)."""
         snapshot = self.snapshot(key)
         if snapshot is None:
             return None
@@ -191,15 +195,40 @@ class GradGuardServer(LanguageServer):
         if program.analysed == stamp:
             return program
         running = self.analysing.get(key)
-        if running is None or running[0] != stamp:
+        if running is None:
             running = (stamp, asyncio.ensure_future(self._analyse(key, snapshot, stamp, program)))
             self.analysing[key] = running
         # Shielded: a caller that is cancelled (a pull superseded by the next one) leaves it to the others.
         return await asyncio.shield(running[1])
 
+    async def pulled_analysis(self, uri: str) -> Program | None:
+        """What a `textDocument/diagnostic` pull of `uri` answers. A client that can be asked to pull again
+        gets the first result in, which may be an older text's moved through the edits made since: while
+        someone types faster than the analysis runs, VS Code cancels each pull at the next keystroke, so a
+        pull waiting for its own text's analysis was never answered until the typing stopped. The client is
+        asked to pull again once the newest text's result is in (`_analyse_until_published`). Other clients
+        wait for the newest text's result."""
+        if not self.can_ask_to_pull_again():
+            return await self.newest_analysis(uri)
+        for _ in range(3):  # the result of a text changed in a way it cannot follow is dropped: try again
+            key = self.program_key(uri)
+            if not key:
+                return None
+            program = await self.refresh(key)
+            if program is None:
+                continue
+            if not self.is_current(key, program):
+                self.pulled_older.add(key)
+                if key not in self.pending:  # pulls analyse even when not run on type
+                    self.schedule(key, 0)
+            return program
+        return None
+
     async def newest_analysis(self, uri: str) -> Program | None:
         """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
-        for _ in range(3):  # the document may change while it is analysed; try again on the newer text
+        # The document may change while it is analysed: try again on the newer text. The first wait may be
+        # for an older text's analysis, already running.
+        for _ in range(4):
             key = self.program_key(uri)
             if not key:
                 return None
@@ -272,6 +301,9 @@ class GradGuardServer(LanguageServer):
                 await asyncio.sleep(wait)  # then refresh again: a no-op unless the text changed meanwhile
             if not self.pull:
                 self.publish(program)
+            elif key in self.pulled_older:
+                self.pulled_older.discard(key)
+                self.ask_to_pull_again()
             self.follow_ups[key] = asyncio.ensure_future(self._follow_up(key, program))
         except asyncio.CancelledError:
             raise
@@ -315,10 +347,13 @@ class GradGuardServer(LanguageServer):
         if keys:
             self.ask_to_pull_again()
 
-    def ask_to_pull_again(self) -> None:
+    def can_ask_to_pull_again(self) -> bool:
         workspace_caps = self.client_capabilities.workspace
         refresh = workspace_caps and workspace_caps.diagnostics and workspace_caps.diagnostics.refresh_support
-        if self.pull and refresh:
+        return self.pull and bool(refresh)
+
+    def ask_to_pull_again(self) -> None:
+        if self.can_ask_to_pull_again():
             self.workspace_diagnostic_refresh(None)
 
     # ------------------------------------------------------------------ workspace index

@@ -72,8 +72,13 @@ class WorkspaceIndex:
         self.project = ProjectIndex()
 
     def update(self, module: str, summary: ModuleSummary | None) -> ModuleSummary | None:
-        """Set the module's entry (None: drop it); returns the entry it replaced."""
-        before = self.entries.pop(module, None)
+        """Set the module's entry (None: drop it); returns the entry it replaced. An unchanged entry leaves
+        the index as it is: a change counted by `ProjectIndex.add` makes every open document's next analysis
+        a whole one (the memo's context holds it), and each analysis of a module sets its entry again."""
+        before = self.entries.get(module)
+        if before == summary:
+            return before
+        self.entries.pop(module, None)
         if summary is not None:
             self.entries[module] = summary
         if before is not None and summary is not None and before.calls == summary.calls:
