@@ -33,7 +33,7 @@ from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import,
 from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
-from .tokens import IDENTIFIER, is_identifier_char
+from .tokens import IDENTIFIER, is_identifier_char, name_uses
 from .traverse import children, descendants
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -263,9 +263,7 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
             imported[alias or name] = name
     if not imported:
         return []
-    seen: dict[str, int] = {}
-    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
-        seen[match.group(1)] = seen.get(match.group(1), 0) + 1
+    seen = name_uses(source, imported)
     used = {local: imported[local] for local, count in seen.items() if count > 1}  # once more than its import
     return sorted(unseen_uses(used), key=call_order)
 
@@ -321,7 +319,7 @@ def _graph_free(
         # the header names its torch base (`class Net(nn.Module):`); the body must name nothing of torch
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         body = "\n".join(text.splitlines()[node.body[0].lineno - first :])
-        if re.search(rf"\b(?:{'|'.join(map(re.escape, torch_words))})\b", body):
+        if torch_words & set(IDENTIFIER.findall(body)):
             return None
     if isinstance(node, ast.ClassDef) and (holds_given_modules(node) or _runs_given(node)):
         return None
