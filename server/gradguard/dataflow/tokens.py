@@ -5,8 +5,7 @@ where possible: a regex alternation over every file costs more than the analysis
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 
@@ -107,27 +106,3 @@ def _follows_def(source: str, position: int) -> bool:
 
 def is_identifier_char(source: str, index: int) -> bool:
     return 0 <= index < len(source) and (source[index].isalnum() or source[index] == "_")
-
-
-WORD_CHAR = re.compile(r"\w")
-NAME_NOT_ATTRIBUTE = re.compile(r"(?<![\w.])\w+")  # `x` in `x(1)`, not in `a.x` nor inside a word
-
-
-def name_uses(text: str, names: Iterable[str]) -> dict[str, int]:
-    """How often each of `names` (in order) is spelled whole in `text` other than as an attribute: what
-    `(?<![\\w.])(first|second|...)\\b` counts, without a regex of every name, whose search cost a tenth of a
-    library's check. A dotted name (`import pkg.sub`) counts where it is spelled whole; where it and another
-    name could both start (`pkg`, `pkg.sub`), the first of `names` counts, as in the alternation."""
-    by_head: dict[str, list[str]] = {}
-    for name in names:
-        by_head.setdefault(name.split(".", 1)[0], []).append(name)
-    words = Counter(NAME_NOT_ATTRIBUTE.findall(text))
-    counts = {head: words[head] for head, spelled in by_head.items() if spelled == [head] and words[head]}
-    dotted = {head: spelled for head, spelled in by_head.items() if spelled != [head]}
-    if dotted:  # rare: each place the head starts, the first of its names spelled there
-        for match in re.finditer(rf"(?<![\w.])(?:{'|'.join(map(re.escape, dotted))})\b", text):
-            for name in dotted[match.group()]:
-                if text.startswith(name, match.start()) and WORD_CHAR.match(text, match.start() + len(name)) is None:
-                    counts[name] = counts.get(name, 0) + 1
-                    break
-    return counts
