@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Callable, Union
 
@@ -284,7 +285,7 @@ def _layers_and_parts(
     outside the project and torch; else (None, ...): unknown."""
     if any(not _names_project_definition(word, body, names, top, project_name) for word in words & MODE_WORDS):
         return None, set()
-    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
+    parts = _defined_here(words, top, module, name)
     for word in words & names.imported.keys():
         qualified = names.imported[word]
         root = qualified.split(".", 1)[0]
@@ -321,16 +322,22 @@ def _graph_free(
         # the header names its torch base (`class Net(nn.Module):`); the body must name nothing of torch
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         body = "\n".join(text.splitlines()[node.body[0].lineno - first :])
-        if re.search(rf"\b(?:{'|'.join(map(re.escape, torch_words))})\b", body):
+        if torch_words & set(IDENTIFIER.findall(body)):
             return None
     if isinstance(node, ast.ClassDef) and (holds_given_modules(node) or _runs_given(node)):
         return None
-    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != node.name}
+    parts = _defined_here(words, top, module, node.name)
     for word in words & names.imported.keys():
         root = names.imported[word].split(".", 1)[0]
         if root not in THIRD_PARTY_ROOTS and (reference := project_name(names.imported[word])) is not None:
             parts.add(reference)
     return tuple(sorted(parts))
+
+
+def _defined_here(words: set[str], top: Mapping[str, ast.AST], module: str, name: str) -> set[str]:
+    """The absolute names of the other top-level definitions of the module that `words` name; interned, as
+    the index keeps them for every definition of every file."""
+    return {sys.intern(f"{module}.{word}") if module else word for word in words & top.keys() if word != name}
 
 
 def _runs_given(cls: ast.ClassDef) -> bool:
@@ -370,7 +377,7 @@ def _calls_leaving_mode(
     package that touches no module (a `Trainer` of another package may switch modes); else None."""
     if words & MODE_SWITCH_WORDS:
         return None
-    parts = {f"{module}.{word}" if module else word for word in words & top.keys() if word != name}
+    parts = _defined_here(words, top, module, name)
     for word in words & names.imported.keys():
         qualified = names.imported[word]
         root = qualified.split(".", 1)[0]

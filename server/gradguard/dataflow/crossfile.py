@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Final
 
@@ -357,7 +358,7 @@ def unseen_uses(imported: dict[str, str]) -> set[OutgoingCall]:
     uses = set()
     for qualified in imported.values():
         module, _, name = qualified.rpartition(".")
-        uses |= {OutgoingCall(module, name, ()), OutgoingCall(qualified, "*", ())}
+        uses |= {OutgoingCall(sys.intern(module), sys.intern(name), ()), OutgoingCall(qualified, "*", ())}
     return uses
 
 
@@ -374,12 +375,14 @@ def module_name(path: str, root: str) -> str:
 
 def absolute_import(imported: str, current_module: str, is_package: bool) -> str:
     """`..utils.evaluate` seen from `pkg.train.loop` -> `pkg.utils.evaluate`."""
+    # interned: the summaries of every file, kept to the end of a check, repeat the same few names (~20 MB of
+    # copies on a large library)
     level = len(imported) - len(imported.lstrip("."))
     if level == 0:
-        return imported
+        return sys.intern(imported)
     package = current_module.split(".") if is_package else current_module.split(".")[:-1]
     base = package[: len(package) - (level - 1)] if level > 1 else package
-    return ".".join([*base, imported[level:].lstrip(".")]).strip(".")
+    return sys.intern(".".join([*base, imported[level:].lstrip(".")]).strip("."))
 
 
 class ImportedFunction:
