@@ -15,7 +15,7 @@ import ast
 import posixpath
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Final
+from typing import Callable, Final, Literal
 
 from .names import dotted
 from .state import Grad, Mode, Possible, Setting, State
@@ -241,18 +241,9 @@ class ProjectIndex:
     def builds_no_graph(self, reference: str) -> bool:
         """The class (with its project bases and what it builds or calls) names nothing of torch: a NumPy
         model behind an `nn.Module` base, whose forward pass records no autograd graph of its own."""
-        key = ("builds no graph", reference)
-        if key in self._answers:
-            return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
-        self._answers[key] = True  # a cycle adds nothing
-        definition = self.definition(reference)
-        found = (
-            definition is not None
-            and definition.graph_free is not None
-            and all(self.builds_no_graph(part) for part in (*definition.bases, *definition.graph_free))
+        return self._true_of_every_part(
+            ("builds no graph", reference), lambda: self.definition(reference), "graph_free", self.builds_no_graph
         )
-        self._answers[key] = found
-        return found
 
     def mode_dependence(self, reference: str) -> frozenset[str] | None:
         """What the class (with its bases and the project classes and functions it builds or calls)
@@ -288,20 +279,32 @@ class ProjectIndex:
         """A model handed to the class or function (`CAM(model, layer)`, `attach_hooks(model)`) keeps its
         training mode: neither it (for a method, `Stage.set_callback(model)`: its class), its bases nor the
         project definitions it calls switch any mode."""
-        key = ("leaves mode", reference)
+
+        def definition() -> Definition | None:  # a method's answer is its class's
+            found = self.definition(reference)
+            if found is None and "." in reference:
+                found = self.definition(reference.rpartition(".")[0])
+            return found
+
+        return self._true_of_every_part(("leaves mode", reference), definition, "leaves_mode", self.leaves_mode)
+
+    def _true_of_every_part(
+        self,
+        key: tuple[str, str],
+        find: Callable[[], Definition | None],
+        field: Literal["graph_free", "leaves_mode"],
+        ask: Callable[[str], bool],
+    ) -> bool:
+        """The definition `find` gives says yes itself (its `field` lists the project names it uses; None is a
+        no), and `ask` says yes of its bases and of every name listed; a cycle adds nothing."""
         if key in self._answers:
             return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
-        self._answers[key] = True  # a cycle switches nothing more
-        definition = self.definition(reference)
-        if definition is None and "." in reference:
-            definition = self.definition(reference.rpartition(".")[0])
-        leaves = (
-            definition is not None
-            and definition.leaves_mode is not None
-            and all(self.leaves_mode(part) for part in (*definition.bases, *definition.leaves_mode))
-        )
-        self._answers[key] = leaves
-        return leaves
+        self._answers[key] = True
+        definition = find()
+        parts = getattr(definition, field) if definition is not None else None
+        found = definition is not None and parts is not None and all(ask(part) for part in (*definition.bases, *parts))
+        self._answers[key] = found
+        return found
 
     def incoming_grad(self, module: str, function: str) -> Possible | None:
         calls = [values for values in self.incoming.get(module, {}).get(function, ()) if values]
