@@ -17,6 +17,8 @@ project (cross-file index). Then it prints:
 - precision per rule against the reviews; findings at unreviewed locations are listed as
   "needs review", reviewed findings no longer reported as "gone".
 Each miss and each false finding is listed with path:line, rule and message.
+Cases of a `sample` (a set gathered later and kept apart from tuning) also count in rows of their own,
+e.g. "GG201 [s7]" and "all [s7]"; notebook cases name their `cell`.
 
 Run (the GradGuard under test, in order of precedence):
     python bench/real_quality.py                       # gradguard importable in this interpreter
@@ -152,17 +154,27 @@ class Runner:
                     print(f"\ranalysed {index}/{len(todo)} trees", end="", file=sys.stderr, flush=True)
         print(f"analysed {len(todo)} trees", file=sys.stderr)
 
-    def inside(self, repo: str, commit: str, path: str, lines: list[int]) -> list[Finding]:
-        return [f for f in self.findings[(repo, commit)] if f.path == path and lines[0] <= f.line <= lines[1]]
+    def inside(self, repo: str, commit: str, path: str, lines: list[int], cell: int | None = None) -> list[Finding]:
+        """Findings within `lines` of `path` (of notebook cell `cell`: lines then count within the cell)."""
+        return [
+            f
+            for f in self.findings[(repo, commit)]
+            if f.path == path and f.cell == cell and lines[0] <= f.line <= lines[1]
+        ]
 
 
-def source_at(mirrors: Path, repo: str, commit: str, path: str) -> str:
-    return subprocess.run(
+def source_at(mirrors: Path, repo: str, commit: str, path: str, cell: int | None = None) -> str:
+    """The file's text, or for a notebook the source of its cell number `cell` (1-based, all cells counted)."""
+    text = subprocess.run(
         ["git", "--git-dir", str(git_dir(mirrors, repo)), "show", f"{commit}:{path}"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    if cell is None:
+        return text
+    source = json.loads(text)["cells"][cell - 1]["source"]
+    return source if isinstance(source, str) else "".join(source)
 
 
 def definitions_in(node: ast.AST):
@@ -254,26 +266,29 @@ def main() -> int:
 
     problems = []
     for case in bugs:
-        for commit, path, function, lines in (
-            (case["buggy_commit"], case["path"], case["function"], case["lines"]),
+        for commit, path, function, lines, cell in (
+            (case["buggy_commit"], case["path"], case["function"], case["lines"], case.get("cell")),
             (
                 case["fixed_commit"],
                 case.get("fixed_path", case["path"]),
                 case.get("fixed_function", case["function"]),
                 case["fixed_lines"],
+                case.get("fixed_cell", case.get("cell")),
             ),
             *(
-                (case[side], site["path"], site["function"], site[key])
+                (case[side], site["path"], site["function"], site[key], None)
                 for site in case.get("call_sites", [])
                 for side, key in (("buggy_commit", "lines"), ("fixed_commit", "fixed_lines"))
             ),
         ):
-            problem = label_problem(source_at(args.mirrors, case["repo"], commit, path), function, lines)
+            problem = label_problem(source_at(args.mirrors, case["repo"], commit, path, cell), function, lines)
             if problem:
                 problems.append(f"{case['repo']}@{commit[:7]}:{path} {problem}")
     for case in correct:
         problem = label_problem(
-            source_at(args.mirrors, case["repo"], case["commit"], case["path"]), case["function"], case["lines"]
+            source_at(args.mirrors, case["repo"], case["commit"], case["path"], case.get("cell")),
+            case["function"],
+            case["lines"],
         )
         if problem:
             problems.append(f"{case['repo']}@{case['commit'][:7]}:{case['path']} {problem}")
@@ -296,17 +311,33 @@ def main() -> int:
     return 0
 
 
-def buggy_sites(case: dict) -> list[tuple[str, list[int]]]:
-    """Where a finding counts for a bug: the function, and the call sites it names (a train-mode leak
-    is reported where the caller goes on training)."""
-    return [(case["path"], case["lines"]), *((s["path"], s["lines"]) for s in case.get("call_sites", []))]
-
-
-def fixed_sites(case: dict) -> list[tuple[str, list[int]]]:
+def buggy_sites(case: dict) -> list[tuple[str, list[int], int | None]]:
+    """Where a finding counts for a bug: the function (or notebook cell), and the call sites it names
+    (a train-mode leak is reported where the caller goes on training)."""
     return [
-        (case.get("fixed_path", case["path"]), case["fixed_lines"]),
-        *((s["path"], s["fixed_lines"]) for s in case.get("call_sites", [])),
+        (case["path"], case["lines"], case.get("cell")),
+        *((s["path"], s["lines"], None) for s in case.get("call_sites", [])),
     ]
+
+
+def fixed_sites(case: dict) -> list[tuple[str, list[int], int | None]]:
+    return [
+        (case.get("fixed_path", case["path"]), case["fixed_lines"], case.get("fixed_cell", case.get("cell"))),
+        *((s["path"], s["fixed_lines"], None) for s in case.get("call_sites", [])),
+    ]
+
+
+def rows_of(label: str, case: dict) -> list[str]:
+    """The table rows a case (or review scope) counts in for `label`: the label, and the label within the
+    case's sample (e.g. "GG201 [s7]") when it belongs to one, so that a sample not used for tuning can be
+    read apart."""
+    return [label, f"{label} [{case['sample']}]"] if "sample" in case else [label]
+
+
+def row_order(label: str) -> tuple[str, bool, str]:
+    """Rules, then "all", first for the whole set, then for each sample."""
+    name, _, sample = label.partition(" [")
+    return sample, name == "all", name
 
 
 def report_bugs(runner: Runner, bugs: list[dict]) -> None:
@@ -318,31 +349,35 @@ def report_bugs(runner: Runner, bugs: list[dict]) -> None:
         group = "/".join(sorted(expect))
         found = [
             f
-            for path, lines in buggy_sites(case)
-            for f in runner.inside(case["repo"], case["buggy_commit"], path, lines)
+            for path, lines, cell in buggy_sites(case)
+            for f in runner.inside(case["repo"], case["buggy_commit"], path, lines, cell)
             if f.code in expect
         ]
         after = [
             f
-            for path, lines in fixed_sites(case)
-            for f in runner.inside(case["repo"], case["fixed_commit"], path, lines)
+            for path, lines, cell in fixed_sites(case)
+            for f in runner.inside(case["repo"], case["fixed_commit"], path, lines, cell)
             if f.code in expect
         ]
-        for tally in (recall[group], recall["all"]):
-            tally.total += 1
-            tally.hits += bool(found)
-        for tally in (still[group], still["all"]):
-            tally.total += 1
-            tally.hits += bool(after)
-        where = f"{case['repo']}@{case['buggy_commit'][:7]}:{case['path']}:{case['lines'][0]}-{case['lines'][1]}"
+        for label in rows_of(group, case) + rows_of("all", case):
+            recall[label].total += 1
+            recall[label].hits += bool(found)
+            still[label].total += 1
+            still[label].hits += bool(after)
+        cell = f"[cell {case['cell']}]" if "cell" in case else ""
+        sample = f"[{case['sample']}] " if "sample" in case else ""
+        where = (
+            f"{sample}{case['repo']}@{case['buggy_commit'][:7]}:{case['path']}{cell}:"
+            f"{case['lines'][0]}-{case['lines'][1]}"
+        )
         if not found:
-            other = runner.inside(case["repo"], case["buggy_commit"], case["path"], case["lines"])
+            other = runner.inside(case["repo"], case["buggy_commit"], case["path"], case["lines"], case.get("cell"))
             note = "; other findings there: " + ", ".join(f"{f.code}@{f.line}" for f in other) if other else ""
             misses.append(f"{where} {case['function']} (expect {group}){note}\n      {case['reason'][:160]}")
         flagged += [f.show(case["repo"] + "@" + case["fixed_commit"][:7]) for f in after]
     rows = [
         [g, ratio(recall[g].hits, recall[g].total), ratio(still[g].hits, still[g].total)]
-        for g in sorted(recall, key=lambda g: (g == "all", g))
+        for g in sorted(recall, key=row_order)
     ]
     table("Bug-fix commits (function level)", ["expected rules", "recall on buggy", "fixed still flagged"], rows)
     print(f"\nMissed bugs ({len(misses)}):")
@@ -355,14 +390,27 @@ def report_bugs(runner: Runner, bugs: list[dict]) -> None:
 
 def report_correct(runner: Runner, correct: list[dict]) -> None:
     per_rule: Counter[str] = Counter()
-    flagged_cases, false = 0, []
+    flagged: dict[str, Tally] = defaultdict(Tally)  # functions flagged, per "all" row
+    false = []
     for case in correct:
-        found = runner.inside(case["repo"], case["commit"], case["path"], case["lines"])
-        flagged_cases += bool(found)
-        per_rule.update(f.code for f in found)
-        false += [f.show(case["repo"] + "@" + case["commit"][:7]) for f in found]
-    rows = [[code, n] for code, n in sorted(per_rule.items())] + [["all", sum(per_rule.values())]]
-    table(f"Correct functions: {ratio(flagged_cases, len(correct))} flagged", ["rule", "false findings"], rows)
+        found = runner.inside(case["repo"], case["commit"], case["path"], case["lines"], case.get("cell"))
+        for label in rows_of("all", case):
+            flagged[label].total += 1
+            flagged[label].hits += bool(found)
+        for f in found:
+            per_rule.update(rows_of(f.code, case) + rows_of("all", case))
+        sample = f"[{case['sample']}] " if "sample" in case else ""
+        false += [sample + f.show(case["repo"] + "@" + case["commit"][:7]) for f in found]
+    per_rule.update({label: 0 for label in flagged})  # an "all" row for every sample, even without findings
+    rows = [
+        [label, n, ratio(flagged[label].hits, flagged[label].total) if label in flagged else ""]
+        for label, n in sorted(per_rule.items(), key=lambda item: row_order(item[0]))
+    ]
+    table(
+        f"Correct functions: {ratio(flagged['all'].hits, flagged['all'].total)} flagged",
+        ["rule", "false findings", "functions flagged"],
+        rows,
+    )
     for line in false:
         print(f"  {line}")
 
@@ -378,18 +426,19 @@ def report_reviews(runner: Runner, scopes: list[dict], verdicts: list[dict]) -> 
                 continue
             where = (*key, finding.path, finding.cell, finding.line, finding.code)
             verdict = judged.get(where)
+            labels = rows_of(finding.code, scope) + rows_of("all", scope)
             if verdict is None:
-                counts[finding.code]["needs review"] += 1
-                counts["all"]["needs review"] += 1
+                for label in labels:
+                    counts[label]["needs review"] += 1
                 unreviewed.append(finding.show(f"{scope['repo']}@{key[1][:7]}"))
                 continue
             seen.add(where)
-            for bucket in (counts[finding.code], counts["all"]):
-                bucket[verdict["verdict"]] += 1
+            for label in labels:
+                counts[label][verdict["verdict"]] += 1
     gone = [key for key in judged if key[:2] in {(s["repo"], s.get("commit", "")) for s in scopes} and key not in seen]
     gone_true = sum(judged[k]["verdict"] == "true" for k in gone)
     rows = []
-    for code in sorted(counts, key=lambda c: (c == "all", c)):
+    for code in sorted(counts, key=row_order):
         c = counts[code]
         reviewed = c["true"] + c["false"] + c["debatable"]
         rows.append([code, c["true"], c["false"], c["debatable"], ratio(c["true"], reviewed), c["needs review"]])
