@@ -13,7 +13,8 @@ Reading: a Python file is decoded the way Python itself does (PEP 263 coding coo
 UTF-8 BOM, UTF-8 otherwise) with line endings kept as they are, so a fix can be written
 back byte-for-byte except where it edits. A cookie must name a character set that reads
 ASCII as ASCII and gives the file's bytes back when encoded again; others (rot13, idna,
-UTF-7, ...) are an "unsupported source encoding". UTF-16 and UTF-32 (with a byte order
+UTF-7, ...) are an "unsupported source encoding"; a codec this interpreter does not have (a source
+transform such as `future_fstrings`) is read as UTF-8 when the bytes are UTF-8. UTF-16 and UTF-32 (with a byte order
 mark) are named as such: Python does not run them either. A notebook's code cells are
 joined into one program (see `notebook.join_cells`).
 
@@ -211,9 +212,7 @@ def decode_python(data: bytes) -> SourceFile:
     except SyntaxError as error:
         message = str(error)
         if message.startswith("unknown encoding: "):
-            raise FileProblem(
-                f"unsupported source encoding: {message.removeprefix('unknown encoding: ')} (no such codec)"
-            ) from None
+            return _decode_unknown_codec(data, message.removeprefix("unknown encoding: "))
         if not message.startswith("invalid or missing encoding declaration"):
             raise FileProblem(f"bad coding cookie: {error}") from None
         encoding = "utf-8"  # no cookie and the first lines are not UTF-8: reported below
@@ -240,6 +239,16 @@ def decode_python(data: bytes) -> SourceFile:
             f"unsupported source encoding: {encoding} (decoding and encoding again changes the file's bytes)"
         ) from None
     return SourceFile(text, encoding)
+
+
+def _decode_unknown_codec(data: bytes, codec: str) -> SourceFile:
+    """A cookie naming a codec this interpreter lacks is, in practice, a source transform installed with
+    the project (`future_fstrings`, `pyxl`): it reads UTF-8 and rewrites the text before Python sees it.
+    The UTF-8 text is what the user wrote and edits, so that is what is checked and fixed."""
+    try:
+        return SourceFile(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem(f"unsupported source encoding: {codec} (no such codec, and the file is not UTF-8)") from None
 
 
 @functools.cache

@@ -21,7 +21,7 @@ def write_bytes(folder: Path, name: str, data: bytes) -> Path:
 def test_each_unreadable_file_is_reported_and_nothing_changes(project: Path) -> None:
     write_bytes(project, "binary.py", b"import torch\x00\x01\x02")
     write_bytes(project, "latin1_no_cookie.py", "import torch\n# café\n".encode("latin-1"))
-    write_bytes(project, "bad_cookie.py", b"# -*- coding: klingon -*-\nimport torch\n")
+    write_bytes(project, "bad_cookie.py", "# -*- coding: klingon -*-\nimport torch  # café\n".encode("latin-1"))
     write_bytes(project, "nested.py", NESTED.encode())
     write_bytes(project, "syntax.py", b"import torch\n@torch.no_grad()\ndef broken(:\n")
     write_bytes(project, "no_grad_names.py", b"import torch\ndef broken(:\n")  # cannot hold a finding: not parsed
@@ -37,7 +37,8 @@ def test_each_unreadable_file_is_reported_and_nothing_changes(project: Path) -> 
     errors = result.stderr.splitlines()
     assert "binary.py: error: binary file (contains NUL bytes), not Python source" in errors
     assert any(line.startswith("latin1_no_cookie.py:2:6: error: not UTF-8: byte 0xe9") for line in errors)
-    assert "bad_cookie.py: error: unsupported source encoding: klingon (no such codec)" in errors
+    not_utf8_cookie = "unsupported source encoding: klingon (no such codec, and the file is not UTF-8)"
+    assert f"bad_cookie.py: error: {not_utf8_cookie}" in errors
     assert any(line.startswith("nested.py:") and ": error: " in line for line in errors)
     assert any(line.startswith("syntax.py:3:") and ": error: syntax error" in line for line in errors)
     assert any(line.startswith("loop.py: error: cannot read") for line in errors)

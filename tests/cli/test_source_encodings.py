@@ -25,7 +25,7 @@ def _with_cookie(encoding: str) -> bytes:
 def test_exotic_cookies_are_unsupported_encodings(project: Path, mode: tuple[str, ...]) -> None:
     for encoding in UNSUPPORTED:
         (project / f"cookie_{encoding}.py").write_bytes(_with_cookie(encoding))
-    (project / "unknown.py").write_bytes(_with_cookie("klingon"))
+    (project / "unknown.py").write_bytes(_with_cookie("klingon") + "# café\n".encode("latin-1"))
     before = tree_digest(project)
 
     result = run_gradguard("--check", "--no-cache", *mode, cwd=project)
@@ -34,7 +34,7 @@ def test_exotic_cookies_are_unsupported_encodings(project: Path, mode: tuple[str
     errors = sorted(line for line in result.stderr.splitlines() if ": error: " in line)
     assert errors == sorted(
         [f"cookie_{encoding}.py: error: unsupported source encoding: {encoding}" for encoding in UNSUPPORTED]
-        + ["unknown.py: error: unsupported source encoding: klingon (no such codec)"]
+        + ["unknown.py: error: unsupported source encoding: klingon (no such codec, and the file is not UTF-8)"]
     )
     assert tree_digest(project) == before
 
@@ -51,6 +51,24 @@ def test_utf16_and_utf32_sources_are_named(project: Path, codec: str, name: str)
             f"wide.py: error: {name} source is not supported (Python reads source as UTF-8 or as the "
             "ASCII-compatible encoding a coding cookie names); save the file as UTF-8"
         )
+
+
+@pytest.mark.parametrize("mode", [(), ("--fix",)], ids=["check", "fix"])
+def test_a_source_transform_codec_is_read_as_utf8(project: Path, mode: tuple[str, ...]) -> None:
+    """`future_fstrings` and the like are codecs installed with a project: they read UTF-8 and rewrite
+    the text before Python runs it. What the user wrote is UTF-8, so it is checked and fixed as such."""
+    source = f"# -*- coding: future_fstrings -*-\n# café\n{GG101_SNIPPET}"
+    (project / "transformed.py").write_bytes(source.encode())
+
+    result = run_gradguard("--check", "--no-cache", *mode, cwd=project)
+
+    assert "error" not in result.stderr
+    if mode:
+        assert result.returncode == 0
+        assert (project / "transformed.py").read_bytes() == source.replace("no_grad:", "no_grad():").encode()
+    else:
+        assert result.returncode == 1
+        assert result.stdout.startswith("transformed.py:4:")
 
 
 def test_a_text_encoding_that_round_trips_is_fixed_in_it(project: Path) -> None:
