@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -221,3 +224,45 @@ def test_every_message_says_what_and_the_fix_in_a_short_first_sentence(rule) -> 
     assert found
     long = [message for message in found if len(FIRST_SENTENCE.split(message, 1)[0]) > FIRST_SENTENCE_LIMIT]
     assert not long
+
+
+GG203_SUBMODULE_GROUPS = """
+import torch
+import torch.nn.functional as F
+
+
+def fit(model, train_loader, valid_loader, epochs):
+    optimizer = torch.optim.Adam([{"params": model.encoder.parameters()}, {"params": model.segmenter.parameters()}])
+    for epoch in range(epochs):
+        for x, y in train_loader:
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            for x, y in valid_loader:
+                print(model(x).argmax(1))
+"""
+
+
+def test_gg203_names_the_object_eval_was_called_on_whatever_the_hash_seed() -> None:
+    """The state tracks `model.encoder` and `model.segmenter` beside `model`; which one the finding named
+    depended on the order of a set (attMPTI, fresh sample s7: three seeds, three answers)."""
+    script = (
+        "import sys; from gradguard import Config, analyze; "
+        "print([f.message for f in analyze(sys.stdin.read(), 'fit.py', Config(select=('GG203',)))])"
+    )
+    found = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            input=GG203_SUBMODULE_GROUPS,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(found) == 1
+    assert "the next iteration trains `model` in eval mode: call `model.train()`" in found.pop()

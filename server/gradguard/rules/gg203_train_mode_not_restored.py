@@ -5,7 +5,7 @@ import ast
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update
 from ..dataflow.names import dotted
-from ..dataflow.state import Mode, Setting, only
+from ..dataflow.state import Mode, Possible, Setting, only
 from ..fixdata import ModelInLoop
 from ..report import Report
 from ..vocabulary import BACKWARD_METHODS
@@ -19,7 +19,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
             reported: set[int] = set()
             events = list(loop.next_iteration.values())
             for event in events:
-                for key, mode in event.state.modes.items():
+                for key, mode in sorted(event.state.modes.items(), key=_outermost_first):
                     if not only(mode, Mode.EVAL):
                         continue  # another path set it back to train mode (`if phase == "train"` loops)
                     for setting in mode:
@@ -38,6 +38,13 @@ def check(facts: ModuleFacts, report: Report) -> None:
                             related=[(event.node, "training step that runs in eval mode")],
                             data=ModelInLoop(key, report.first_line(loop.node.body[0])),
                         )
+
+
+def _outermost_first(entry: tuple[str, Possible]) -> tuple[int, str]:
+    """`model` before `model.encoder`: one `eval()` reaches every submodule, and the finding names the
+    object it was called on, whatever order the state's keys came in (they come from sets)."""
+    key = entry[0]
+    return key.count("."), key
 
 
 def _trains(
