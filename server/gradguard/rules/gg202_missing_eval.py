@@ -46,10 +46,15 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if evidence.from_outputs and _switched_to_train_here(facts, fn, mode):
             continue  # samples logged by a training routine: an `eval()` there would leave training in eval mode
         origin = first_origin(mode)
+        loads = sorted(
+            (s.origin for s in mode if _loaded_on_some_paths(s, mode) and s.origin is not origin.origin),
+            key=lambda node: (node.lineno, node.col_offset),  # the loading call
+        )
+        also_loaded = f", kept it when weights were loaded at {report.line(loads[0])} on some paths," if loads else ""
         call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
         found = (
-            f"It {_how(facts, origin, event.model, report)} and nothing switched it to eval mode before this forward "
-            f"pass ({evidence.say(report)})"
+            f"It {_how(facts, origin, event.model, report)}{also_loaded} and nothing switched it to eval mode before "
+            f"this forward pass ({evidence.say(report)})"
         )
         built = model_class(facts, event.model, mode)
         layers = mode_dependence(facts, built) if built is not None else None
@@ -67,7 +72,11 @@ def check(facts: ModuleFacts, report: Report) -> None:
             RULE,
             event.node,
             message,
-            related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
+            related=[
+                (origin.origin, SET_HERE.get(origin.via, "training mode set here")),  # type: ignore[list-item]  # a call or assignment made it
+                *((load, SET_HERE["loaded"]) for load in loads),
+                *evidence.related,
+            ],
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
 
