@@ -39,6 +39,13 @@ SAME_MODEL_FUNCTIONS = (
     "torch.nn.parallel.DistributedDataParallel",
     "torch.nn.parallel.distributed.DistributedDataParallel",
     "copy.deepcopy",
+    # OpenMMLab's DataParallel and DistributedDataParallel subclasses, and the CPU one of OpenVINO's mmdetection
+    "mmcv.parallel.MMDataParallel",
+    "mmcv.parallel.MMDistributedDataParallel",
+    "mmcv.parallel.data_parallel.MMDataParallel",
+    "mmcv.parallel.distributed.MMDistributedDataParallel",
+    "mmengine.model.MMDistributedDataParallel",
+    "mmdet.parallel.MMDataCPU",
 )
 COPYING_FUNCTIONS = ("copy.deepcopy",)  # of those, the ones that return another model (same weights, own mode)
 SAME_MODEL_METHODS = (
@@ -56,6 +63,11 @@ SAME_MODEL_METHODS = (
 )
 # Factories of fresh (training-mode) modules.
 FRESH_MODEL_FACTORIES = ("torchvision.models.", "timm.create_model", "open_clip.create_model")
+# OpenMMLab's registry builders of whole models (`build_detector(cfg.model)` of mmdet, `build_classifier` of
+# mmcls, `build_segmentor` of mmseg, ...): each returns a new module built from a config, in training mode.
+OPENMMLAB_MODEL_BUILDER = re.compile(
+    r"^mm\w+\.models(?:\.builder)?\.build_(?:detector|classifier|segmentor|posenet|recognizer|localizer|model)$"
+)
 # Keyword arguments with which a factory returns trained weights (`resnet50(pretrained=True)`,
 # `resnet50(weights=ResNet50_Weights.DEFAULT)`, `timm.create_model(name, pretrained=True)`); a false or None
 # value does not.
@@ -85,6 +97,38 @@ PICKLE_LOADERS = frozenset({"torch.load"})
 SAVED_MODE_LOADERS = frozenset({"torch.load", "torch.jit.load"})
 # Methods that load trained weights into their receiver, leaving its mode as it was.
 WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_params"})
+# Library functions that load trained weights into the module given as their first argument (or `model=`) and
+# leave its mode as it was, like `load_state_dict`: mmcv/mmengine `load_checkpoint(model, filename)`, timm's
+# `load_checkpoint(model, path)`, safetensors' `load_model(model, filename)`, accelerate's
+# `load_checkpoint_in_model(model, checkpoint)`.
+WEIGHT_LOADING_FUNCTIONS = frozenset(
+    {
+        "mmcv.runner.load_checkpoint",
+        "mmcv.runner.checkpoint.load_checkpoint",
+        "mmcv.runner.load_state_dict",
+        "mmcv.runner.checkpoint.load_state_dict",
+        "mmengine.runner.load_checkpoint",
+        "mmengine.runner.checkpoint.load_checkpoint",
+        "mmengine.runner.load_state_dict",
+        "mmengine.runner.checkpoint.load_state_dict",
+        "timm.models.load_checkpoint",
+        "timm.models.helpers.load_checkpoint",
+        "timm.models._helpers.load_checkpoint",
+        "safetensors.torch.load_model",
+        "accelerate.load_checkpoint_in_model",
+        "accelerate.utils.load_checkpoint_in_model",
+    }
+)
+# Library functions handed a model that never change its mode: OpenMMLab's "is it wrapped?" test and its
+# fp16 conversion (casts parameters, patches `forward`).
+MODE_KEEPING_FUNCTIONS = frozenset(
+    {
+        "mmcv.parallel.is_module_wrapper",
+        "mmengine.model.is_model_wrapper",
+        "mmcv.runner.wrap_fp16_model",
+        "mmcv.runner.fp16_utils.wrap_fp16_model",
+    }
+)
 # Class methods that return a module with trained weights: `Model.from_pretrained(...)`, Lightning's
 # `load_from_checkpoint`.
 LOADED_MODEL_CONSTRUCTORS = ("from_pretrained", "load_from_checkpoint")
@@ -226,6 +270,19 @@ TORCH_ROOTS = frozenset(
         "detectron2",
         "torch_geometric",
         "deepspeed",
+        "mmcv",
+        "mmengine",
+        "mmdet",
+        "mmcls",
+        "mmseg",
+        "mmpretrain",
+        "mmpose",
+        "mmaction",
+        "mmdet3d",
+        "mmocr",
+        "mmrotate",
+        "mmedit",
+        "mmagic",
     }
 )
 # Libraries known not to be PyTorch: importing them says nothing about torch.

@@ -406,6 +406,47 @@ def test_a_model_handed_to_project_code_that_switches_no_mode_keeps_its_mode(tmp
     assert check(tmp_path, ".") == []
 
 
+STAGE = """
+    import torch
+    from mmcv import Config
+    class Stage:
+        def configure(self, path, training):
+            return Config.fromfile(path)  # a package we cannot see: the class as a whole may switch modes
+        @staticmethod
+        def set_progress_callback(model, cfg):
+            if cfg.get("monitor"):
+                model.register_forward_hook(lambda module, inputs, output: cfg.monitor.step())
+"""
+CLS_STAGE = """
+    import torch
+    from .stage import Stage
+    class ClsStage(Stage):
+        def configure(self, path, training):
+            return super().configure(path, training)
+"""
+INFERRER = """
+    import torch
+    import torchvision
+    from .cls_stage import ClsStage
+    class Inferrer(ClsStage):
+        def infer(self, path, loader):
+            model = torchvision.models.resnet18()
+            model.load_state_dict(torch.load(path))
+            ClsStage.set_progress_callback(model, {})
+            with torch.no_grad():
+                return [model(x) for x in loader]
+"""
+
+
+def test_a_model_handed_to_a_static_method_of_another_file_that_switches_no_mode_keeps_its_mode(tmp_path):
+    layout(tmp_path, stage=STAGE, cls_stage=CLS_STAGE, inferrer=INFERRER)
+    assert check(tmp_path, ".") == [("pkg/inferrer.py", 11, "GG205")]  # the method is inherited from Stage
+    # a static method that may switch modes: the model may come back in any mode
+    switching = STAGE.replace("model.register_forward_hook(", "model.train().register_forward_hook(")
+    (tmp_path / "pkg" / "stage.py").write_text(textwrap.dedent(switching))
+    assert check(tmp_path, ".") == []
+
+
 PIX2PIX = """
     import torch
     import torch.nn as nn

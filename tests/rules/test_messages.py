@@ -161,6 +161,28 @@ def test_gg202_finds_the_class_from_the_annotation_of_the_trained_parameter() ->
     assert "in `Tagger`, Dropout still drops and `nn.LSTM` applies its dropout (if set), even under" in found[0]
 
 
+def test_gg202_names_a_load_made_on_some_paths_and_points_at_it() -> None:
+    source = """
+        import torch
+        from mmcls.models import build_classifier
+        from mmcv.runner import load_checkpoint
+        def inference(cfg, loader):
+            model = build_classifier(cfg.model)
+            if cfg.load_from is not None:
+                load_checkpoint(model, cfg.load_from)
+            with torch.no_grad():
+                return [model(return_loss=False, **data) for data in loader]
+    """
+    [finding] = analyze(textwrap.dedent(source), "example.py", Config(select=("GG202",)))
+    assert (
+        "created in training mode (line 6), kept it when weights were loaded at line 8 on some paths" in finding.message
+    )
+    assert [(r.span.start_line + 1, r.message) for r in finding.related][:2] == [
+        (6, "training mode set here"),
+        (8, "weights loaded here (the mode stays as it was)"),
+    ]
+
+
 def test_loop_reason_names_the_iterable() -> None:
     found = messages(
         """

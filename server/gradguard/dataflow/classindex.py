@@ -176,6 +176,9 @@ def module_classes_entry(
                         parts=tuple(sorted(parts - set(bases))),
                         graph_free=_graph_free(node, body, words, names, top, module, project_name),
                         leaves_mode=leaves_mode,
+                        static_methods=()
+                        if leaves_mode is not None
+                        else _static_methods(node, text, names, top, module, project_name),
                     ),
                 )
             )
@@ -388,6 +391,26 @@ def _calls_leaving_mode(
             return None
         parts.add(reference)
     return tuple(sorted(parts))
+
+
+def _static_methods(
+    cls: ast.ClassDef,
+    text: Callable[[TopLevel], str],
+    names: Names,
+    top: Mapping[str, ast.AST],
+    module: str,
+    project_name: Callable[[str], str | None],
+) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """Each `@staticmethod` of the class with `_calls_leaving_mode` of its own code: called through the class
+    (`Stage.set_callback(model, cfg)`), it runs that code alone, whatever the rest of the class does."""
+    found = []
+    for item in cls.body:
+        if isinstance(item, FUNCTIONS) and any(dotted(d) == "staticmethod" for d in item.decorator_list):
+            words = set(IDENTIFIER.findall(_code_only(text(item))))
+            found.append(
+                (sys.intern(item.name), _calls_leaving_mode(words, item.name, names, top, module, project_name))
+            )
+    return tuple(found)
 
 
 def _names_project_definition(

@@ -80,6 +80,9 @@ class Definition:
     # None: its code may switch a module's training mode (`eval`, `train`, `training`) or calls code we cannot
     # see; else it switches none itself, and neither may the project definitions named here, which it calls
     leaves_mode: tuple[str, ...] | None = None
+    # A class's static methods (`Stage.set_callback(model, cfg)` calls one through the class) whose own code is
+    # `leaves_mode` of the method, when the class as a whole may switch a mode.
+    static_methods: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,13 +283,27 @@ class ProjectIndex:
         training mode: neither it (for a method, `Stage.set_callback(model)`: its class), its bases nor the
         project definitions it calls switch any mode."""
 
-        def definition() -> Definition | None:  # a method's answer is its class's
+        def definition() -> Definition | None:  # a method's answer is its own for a static method, else its class's
             found = self.definition(reference)
             if found is None and "." in reference:
-                found = self.definition(reference.rpartition(".")[0])
+                owner, _, method = reference.rpartition(".")
+                found = self._static_method(owner, method, MAX_REEXPORTS) or self.definition(owner)
             return found
 
         return self._true_of_every_part(("leaves mode", reference), definition, "leaves_mode", self.leaves_mode)
+
+    def _static_method(self, owner: str, method: str, hops: int) -> Definition | None:
+        """The static method `method` of the class `owner` or of its project bases (it may be inherited), as a
+        definition of its own."""
+        cls = self.definition(owner)
+        if cls is None or hops <= 0:
+            return None
+        own = dict(cls.static_methods)
+        if method in own:
+            return Definition(leaves_mode=own[method])
+        return next(
+            (found for base in cls.bases if (found := self._static_method(base, method, hops - 1)) is not None), None
+        )
 
     def _true_of_every_part(
         self,

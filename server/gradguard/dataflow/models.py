@@ -22,6 +22,7 @@ from ..vocabulary import (
     MODULE_METHODS,
     NON_TORCH_ROOTS,
     NOT_MODELS_FROM_PRETRAINED,
+    OPENMMLAB_MODEL_BUILDER,
     OPTIMIZER_RECEIVERS,
     PICKLE_LOADERS,
     PRETRAINED_KEYWORDS,
@@ -149,7 +150,11 @@ class ModelKinds:
             and not qualified[: -len(".from_pretrained")].endswith(NOT_MODELS_FROM_PRETRAINED)
         ):
             return Mode.EVAL  # from_pretrained() calls model.eval() (transformers, diffusers)
-        if qualified.startswith(FRESH_MODEL_FACTORIES) or self._dynamic_factory(func):
+        if (
+            qualified.startswith(FRESH_MODEL_FACTORIES)
+            or OPENMMLAB_MODEL_BUILDER.match(qualified)
+            or self._dynamic_factory(func)
+        ):
             return Mode.TRAIN
         if (
             qualified.startswith("torch.nn.")
@@ -190,7 +195,10 @@ class ModelKinds:
                 return self.wrapped_model(func.value, known)
         qualified = self.names.qualified(func) or ""
         if qualified in SAME_MODEL_FUNCTIONS and value.args:
-            inner = dotted(value.args[0])
+            argument = value.args[0]
+            if isinstance(argument, ast.Call):  # `MMDataParallel(model.cuda(0))`
+                return self.wrapped_model(argument, known)
+            inner = dotted(argument)
             return inner if inner in known else None
         return None
 

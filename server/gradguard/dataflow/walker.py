@@ -13,7 +13,15 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..vocabulary import EVALUATION_DATA, PICKLE_LOADERS, WEIGHT_LOADER_NAME, WEIGHT_LOADING_METHODS
+from ..vocabulary import (
+    EVALUATION_DATA,
+    MODE_KEEPING_FUNCTIONS,
+    PICKLE_LOADERS,
+    SAME_MODEL_FUNCTIONS,
+    WEIGHT_LOADER_NAME,
+    WEIGHT_LOADING_FUNCTIONS,
+    WEIGHT_LOADING_METHODS,
+)
 from .aliases import mirrored
 from .elements import element_loop, none_branch
 from .events import CallEvent, LoopFacts, Region, SuspendEvent
@@ -339,13 +347,15 @@ class Walker:
                 if switched is not None:
                     return state.with_modes(self.switch_modes(receiver, switched, node, state))
                 if func.attr in WEIGHT_LOADING_METHODS and receiver in self.fn.model_keys:
-                    # a mode that code we cannot see may have set stays its own: the load did not leave it unset
-                    loaded = frozenset(
-                        s if s.via == "passed" else Setting(s.value, node, "loaded") for s in state.mode(receiver)
-                    )
-                    return state.with_mode(receiver, loaded)
+                    return _loaded_into(receiver, node, state)
         if callee is not None:
             return module.apply_summary(callee, node, state, self.fn)
+        if qualified in WEIGHT_LOADING_FUNCTIONS:  # `load_checkpoint(model, path)` of mmcv: `load_state_dict` inside
+            target = _loaded_argument(node)
+            if target in self.fn.model_keys:
+                return _loaded_into(target, node, state)
+        if qualified in SAME_MODEL_FUNCTIONS or qualified in MODE_KEEPING_FUNCTIONS:
+            return state  # `DataParallel(model)`, `is_module_wrapper(model)`: the model keeps its mode
         return self.hand_over_models(node, state)
 
     def switch_modes(self, receiver: str, mode: Mode, node: ast.Call, state: State) -> dict[str, Possible]:
@@ -409,6 +419,19 @@ def effects_in(node: ast.expr) -> list[ast.AST]:
     found = [current for current in descendants([node], LEAVES) if current.__class__ in EFFECTS]
     found.reverse()
     return found
+
+
+def _loaded_into(model: str, load: ast.Call, state: State) -> State:
+    """Weights loaded into `model` by `load`: its mode stays what it was. A mode that code we cannot see may
+    have set stays its own: the load did not leave it unset."""
+    loaded = frozenset(s if s.via == "passed" else Setting(s.value, load, "loaded") for s in state.mode(model))
+    return state.with_mode(model, loaded)
+
+
+def _loaded_argument(call: ast.Call) -> str | None:
+    """The model a weight-loading function loads into: its first argument, or `model=`/`module=`."""
+    given = call.args[:1] or [k.value for k in call.keywords if k.arg in ("model", "module")]
+    return dotted(given[0]) if given else None
 
 
 def _models_handed(node: ast.Call, model_keys: set[str]) -> list[str]:

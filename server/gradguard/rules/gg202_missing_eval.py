@@ -33,7 +33,10 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
-        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) for s in mode):
+        if not only(mode, Mode.TRAIN) or any(
+            s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) and not _loaded_on_some_paths(s, mode)
+            for s in mode
+        ):
             continue  # models loaded in this function are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
@@ -43,10 +46,15 @@ def check(facts: ModuleFacts, report: Report) -> None:
         if evidence.from_outputs and _switched_to_train_here(facts, fn, mode):
             continue  # samples logged by a training routine: an `eval()` there would leave training in eval mode
         origin = first_origin(mode)
+        loads = sorted(
+            (s.origin for s in mode if _loaded_on_some_paths(s, mode) and s.origin is not origin.origin),
+            key=lambda node: (node.lineno, node.col_offset),  # the loading call
+        )
+        also_loaded = f", kept it when weights were loaded at {report.line(loads[0])} on some paths," if loads else ""
         call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
         found = (
-            f"It {_how(facts, origin, event.model, report)} and nothing switched it to eval mode before this forward "
-            f"pass ({evidence.say(report)})"
+            f"It {_how(facts, origin, event.model, report)}{also_loaded} and nothing switched it to eval mode before "
+            f"this forward pass ({evidence.say(report)})"
         )
         built = model_class(facts, event.model, mode)
         layers = mode_dependence(facts, built) if built is not None else None
@@ -64,7 +72,11 @@ def check(facts: ModuleFacts, report: Report) -> None:
             RULE,
             event.node,
             message,
-            related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
+            related=[
+                (origin.origin, SET_HERE.get(origin.via, "training mode set here")),  # type: ignore[list-item]  # a call or assignment made it
+                *((load, SET_HERE["loaded"]) for load in loads),
+                *evidence.related,
+            ],
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
 
@@ -93,6 +105,13 @@ def _loaded_elsewhere(fn: FunctionFacts, setting: Setting) -> bool:
     """Weights loaded into a model created in training mode, by a call in another function (the caller
     that hands it over): `load_state_dict` keeps the mode, and GG205 speaks only of loads in the same function."""
     return setting.via == "loaded" and id(setting.origin) not in fn.calls
+
+
+def _loaded_on_some_paths(setting: Setting, mode: Possible) -> bool:
+    """Weights loaded on some paths only (`if cfg.load_from: load_checkpoint(model, cfg.load_from)`), into a model
+    in training mode on every path: GG205 speaks of a load on every path, so this finding is GG202's, and its
+    `eval()` before the forward pass covers the paths without the load too."""
+    return setting.via == "loaded" and any(other.via != "loaded" for other in mode)
 
 
 def _pretrained_and_never_trained(fn: FunctionFacts, mode: Possible) -> bool:
@@ -407,6 +426,34 @@ RULE = Rule(
             net.load_state_dict(torch.load("net.pt"))
             print(predict(net, torch.rand(2, 4)))
         """),
+        example("""
+            import torch
+            import torchvision
+            def infer(path, loader):
+                model = torchvision.models.resnet50()
+                if path is not None:  # loaded on some paths only, in training mode on all of them
+                    model.load_state_dict(torch.load(path))
+                with torch.no_grad():
+                    return [model(x) for x in loader]  # expect
+        """),
+        example("""
+            import torch
+            from mmcv.parallel import MMDataParallel
+            from mmcv.runner import load_checkpoint, wrap_fp16_model
+            from mmcls.models import build_classifier
+            def inference(cfg, loader):
+                model = build_classifier(cfg.model)
+                if cfg.get("fp16") is not None:
+                    wrap_fp16_model(model)  # casts the parameters, leaves the mode
+                if cfg.load_from is not None:
+                    load_checkpoint(model, cfg.load_from)
+                model = MMDataParallel(model, device_ids=[0])
+                results = []
+                for data in loader:
+                    with torch.no_grad():
+                        results.extend(model(return_loss=False, **data))  # expect
+                return results
+        """),
     ),
     silent=(
         example("""
@@ -711,6 +758,17 @@ RULE = Rule(
                         self._step(batch)
                         if i % 100 == 0:
                             self.create_grid(self.gen(self.fixed_z), ["a.png"])
+        """),
+        example("""
+            import torch
+            import torchvision
+            def infer(path, loader):
+                model = torchvision.models.resnet50()
+                if path is not None:
+                    model.load_state_dict(torch.load(path))
+                model.eval()
+                with torch.no_grad():
+                    return [model(x) for x in loader]
         """),
     ),
     check=check,

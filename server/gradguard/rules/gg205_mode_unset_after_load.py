@@ -87,7 +87,8 @@ RULE = Rule(
         "with no `eval()`/`train()` on the way."
     ),
     why="""
-        `load_state_dict()` copies tensors; it does not touch `module.training`. A freshly constructed
+        `load_state_dict()` copies tensors; it does not touch `module.training` (nor do the library loaders that
+        call it, such as mmcv's `load_checkpoint(model, path)`). A freshly constructed
         model is in training mode, so a model built, loaded and then used to embed a corpus, score a
         test set or act as a distillation teacher runs with Dropout on and train-mode BatchNorm, which
         also updates its running statistics from that data. A whole module read back with `torch.load()`
@@ -222,6 +223,31 @@ RULE = Rule(
                 net = torch.load(fh, weights_only=False)
             with torch.no_grad():
                 print(net(torch.zeros(1, 8)))  # expect
+        """),
+        example("""
+            import torch
+            from mmcv.parallel import MMDataParallel
+            from mmcv.runner import load_checkpoint
+            from mmdet.models import build_detector
+            def detect(cfg, loader):
+                model = build_detector(cfg.model)  # OpenMMLab builders return a new module, in training mode
+                load_checkpoint(model, cfg.checkpoint, map_location="cpu")  # load_state_dict inside
+                model = MMDataParallel(model.cuda(0), device_ids=[0])  # a DataParallel: the same modules
+                results = []
+                for data in loader:
+                    with torch.no_grad():
+                        results.extend(model(return_loss=False, **data))  # expect
+                return results
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            def embed(texts, path):
+                encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4), 2)
+                encoder.load_state_dict(torch.load(path))
+                encoder = nn.DataParallel(encoder)
+                with torch.no_grad():
+                    return [encoder(t) for t in texts]  # expect
         """),
     ),
     silent=(
@@ -392,6 +418,17 @@ RULE = Rule(
                 net.to("cpu").eval()
                 with T.no_grad():
                     return net(x)
+        """),
+        example("""
+            import torch
+            from mmcv.runner import load_checkpoint
+            from mmcls.models import build_classifier
+            def classify(cfg, images):
+                model = build_classifier(cfg.model)
+                load_checkpoint(model, cfg.checkpoint)
+                model.eval()
+                with torch.no_grad():
+                    return model(images)
         """),
     ),
     check=check,
