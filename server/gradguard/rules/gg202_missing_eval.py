@@ -33,7 +33,10 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
-        if not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) for s in mode):
+        after = _after_training(facts, fn, mode)
+        if after is None and (
+            not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) for s in mode)
+        ):
             continue  # models loaded in this function are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
             continue  # `train()` in the same no_grad region is GG204's finding (one finding per harm)
@@ -42,12 +45,20 @@ def check(facts: ModuleFacts, report: Report) -> None:
             continue
         if evidence.from_outputs and _switched_to_train_here(facts, fn, mode):
             continue  # samples logged by a training routine: an `eval()` there would leave training in eval mode
-        origin = first_origin(mode)
-        call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
-        found = (
-            f"It {_how(facts, origin, event.model, report)} and nothing switched it to eval mode before this forward "
-            f"pass ({evidence.say(report)})"
-        )
+        if after is None:
+            origin = first_origin(mode)
+            call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
+            how = f"It {_how(facts, origin, event.model, report)}"
+        else:
+            origin, trainer = after
+            call_eval = (
+                f"`{event.model}` may run in training mode in evaluation code: call `{event.model}.eval()` first. "
+            )
+            how = (
+                f"`{trainer.name}()` ({report.line(trainer.node)}) trains it and leaves it in training mode on some "
+                f"paths ({report.line(origin.origin)}),"
+            )
+        found = f"{how} and nothing switched it to eval mode before this forward pass ({evidence.say(report)})"
         built = model_class(facts, event.model, mode)
         layers = mode_dependence(facts, built) if built is not None else None
         if built is None or layers is None:
@@ -67,6 +78,20 @@ def check(facts: ModuleFacts, report: Report) -> None:
             related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
+
+
+def _after_training(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> tuple[Setting, FunctionFacts] | None:
+    """When the model is not in training mode on every path, but on one: another method of the class trained it
+    and left it in training mode (`predict()` run after `fit()`, whose loop ends in training mode when no
+    validation set is given; `facts._left_by_siblings`). That setting, and the method that made it."""
+    if only(mode, Mode.TRAIN):
+        return None
+    for setting in sorted(mode, key=lambda s: getattr(s.origin, "lineno", 0)):
+        if setting.via == "trained" and setting.value is Mode.TRAIN and id(setting.origin) not in fn.calls:
+            trainer = next((f for f in facts.functions if id(setting.origin) in f.calls and f.cls is fn.cls), None)
+            if trainer is not None:
+                return setting, trainer
+    return None
 
 
 def _switched_to_train_here(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> bool:
@@ -407,6 +432,30 @@ RULE = Rule(
             net.load_state_dict(torch.load("net.pt"))
             print(predict(net, torch.rand(2, 4)))
         """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Classifier:
+                def __init__(self):
+                    self.model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.3), nn.Linear(8, 2))
+                    self.opt = torch.optim.Adam(self.model.parameters())
+                def load(self, path):
+                    self.model.load_state_dict(torch.load(path))
+                    self.model.eval()
+                def fit(self, loader, val_loader=None):
+                    for epoch in range(10):
+                        self.model.train()
+                        for x, y in loader:
+                            nn.functional.cross_entropy(self.model(x), y).backward()
+                            self.opt.step()
+                        if val_loader is not None:
+                            self.model.eval()
+                            with torch.no_grad():
+                                print(sum(self.model(x).argmax(1).eq(y).sum().item() for x, y in val_loader))
+                @torch.no_grad()
+                def predict(self, x):
+                    return self.model(x).argmax(1)  # expect
+        """),
     ),
     silent=(
         example("""
@@ -693,6 +742,27 @@ RULE = Rule(
                 loss = torch.nn.functional.cross_entropy(model(images), labels)
                 loss.backward()
                 opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Classifier:
+                def __init__(self, ema):
+                    self.model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.3), nn.Linear(8, 2))
+                    self.opt = torch.optim.Adam(self.model.parameters())
+                    self.ema = ema
+                def load(self, path):
+                    self.model.load_state_dict(torch.load(path))
+                    self.model.eval()
+                def fit(self, loader):
+                    self.model.train()
+                    for x, y in loader:
+                        nn.functional.cross_entropy(self.model(x), y).backward()
+                        self.opt.step()
+                        self.ema.update(self.model)
+                @torch.no_grad()
+                def predict(self, x):
+                    return self.model(x).argmax(1)
         """),
         example("""
             import torch
