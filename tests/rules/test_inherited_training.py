@@ -97,3 +97,32 @@ def test_no_finding_when_the_inherited_method_switches_the_mode_without_training
     """
     layout(tmp_path, base=no_training, classifier=CLASSIFIER)
     assert check(tmp_path) == []
+
+
+INHERITED_FIT = """
+    import torch
+    import torch.nn as nn
+    from .base import BaseClassifier
+    class Classifier(BaseClassifier):
+        def __init__(self, epochs=10):
+            self.epochs = epochs
+            self.model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.3), nn.Linear(8, 2))
+            self.optimizer = torch.optim.Adam(self.model.parameters())
+        @torch.no_grad()
+        def predict(self, x):
+            return self.model(x).argmax(1)
+"""
+
+
+def test_predict_after_a_public_training_method_the_class_inherits_from_another_file(tmp_path):
+    public = BASE.replace("def _train_model(", "def fit(")
+    layout(tmp_path, base=public, classifier=INHERITED_FIT)
+    found = check(tmp_path)
+    assert [f[:3] for f in found] == [("pkg/classifier.py", 12, "GG202")]
+    assert "`fit()`, inherited from `BaseClassifier` (line 5), trains it" in found[0][3]
+
+
+def test_no_finding_when_the_inherited_method_is_private(tmp_path):
+    # `_train_model()` is not what the class's users call: only a method of the class that calls it counts
+    layout(tmp_path, base=BASE, classifier=INHERITED_FIT)
+    assert check(tmp_path) == []

@@ -190,35 +190,35 @@ class ProjectIndex:
     def inherits_training(self, reference: str) -> bool:
         """Some method of the project class `reference` or of its bases leaves a `self.` model in the training
         mode its training left (a class deriving from it inherits a training loop: `facts._left_by_siblings`)."""
-        key = ("inherits training", reference)
+        return any(
+            TRAINED in values for _, export in self.inherited_methods(reference) for _, values in export.mode_exit
+        )
+
+    def inherited_methods(self, reference: str) -> tuple[tuple[str, Export], ...]:
+        """(method, summary) for each method with a summary that the project class `reference` has, its own or
+        its bases' (the nearest definition of each name)."""
+        key = ("inherited methods", reference)
         if key not in self._answers:
-            self._answers[key] = False  # a cycle adds nothing
-            place = self._defined_at(reference, MAX_REEXPORTS)
-            self._answers[key] = place is not None and (
-                any(
-                    name.startswith(f"{place[1]}.") and any(TRAINED in values for _, values in export.mode_exit)
-                    for name, export in self.exports.get(place[0], {}).items()
-                )
-                or any(self.inherits_training(base) for base in place[2].bases)
-            )
+            found: dict[str, Export] = {}
+            pending, seen = [reference], set()
+            while pending:
+                current = pending.pop(0)
+                place = self._defined_at(current, MAX_REEXPORTS)
+                if place is None or current in seen:
+                    continue
+                seen.add(current)
+                prefix = f"{place[1]}."
+                for name, export in self.exports.get(place[0], {}).items():
+                    if name.startswith(prefix):
+                        found.setdefault(name[len(prefix) :], export)
+                pending[:0] = place[2].bases
+            self._answers[key] = tuple(found.items())
         return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
 
     def inherited(self, reference: str, method: str) -> Export | None:
         """The summary of `method` as the project class `reference` (`pkg.base.Trainer`) has it: its own, or
-        that of the nearest base (depth first, as Python's order is for single inheritance) that defines it."""
-        pending, seen = [reference], set()
-        while pending:
-            current = pending.pop(0)
-            place = self._defined_at(current, MAX_REEXPORTS)
-            if place is None or current in seen:
-                continue
-            seen.add(current)
-            module, name, definition = place
-            found = self.exports.get(module, {}).get(f"{name}.{method}")
-            if found is not None:
-                return found
-            pending[:0] = definition.bases
-        return None
+        that of the nearest base that defines it."""
+        return dict(self.inherited_methods(reference)).get(method)
 
     # ---- the class index -------------------------------------------------------------------------
     def definition(self, reference: str) -> Definition | None:

@@ -37,6 +37,8 @@ from ..vocabulary import (
 from .aliases import attribute_aliases
 from .crossfile import (
     CALLER_RELOADED,
+    PASSTHROUGH,
+    RELOADED,
     TRAINED,
     Export,
     ImportedFunction,
@@ -495,21 +497,32 @@ class ModuleFacts:
     def _inherited(self, cls: ast.ClassDef, name: str) -> ImportedFunction | None:
         """`self._train_model(...)` in a class whose base in another file of the project defines
         `_train_model`: that method's summary (what it leaves the `self.` models in), through the index."""
-        if self.project is None or not cls.bases:
-            return None
         key = (f"{cls.name}.", name)  # not an importable name: no clash with `_imported`'s keys
         if key not in self._imported_functions:
-            self._imported_functions[key] = None
+            found = next((export for _, method, export in self.inherited_methods(cls) if method == name), None)
+            self._imported_functions[key] = ImportedFunction(name, found, is_method=True) if found else None
+        return self._imported_functions[key]
+
+    def inherited_methods(self, cls: ast.ClassDef) -> list[tuple[ast.expr, str, Export]]:
+        """(base, method, summary) for the methods with a summary that the class inherits from its bases in
+        other files of the project and does not define itself, through the index (computed once a class)."""
+        if self.project is None or not cls.bases:
+            return []
+        key = ("inherited methods", id(cls))
+        if key not in self.answers:
+            own = self.methods.get(cls.name, {})
+            found: dict[str, tuple[ast.expr, str, Export]] = {}
             is_package = self.path.replace("\\", "/").endswith("/__init__.py")
             for base in cls.bases:
                 qualified = self.names.qualified(base)
                 if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
                     continue
-                export = self.project.inherited(absolute_import(qualified, self.module, is_package), name)
-                if export is not None:
-                    self._imported_functions[key] = ImportedFunction(name, export, is_method=True)
-                    break
-        return self._imported_functions[key]
+                reference = absolute_import(qualified, self.module, is_package)
+                for name, export in self.project.inherited_methods(reference):
+                    if name not in own:
+                        found.setdefault(name, (base, name, export))
+            self.answers[key] = list(found.values())
+        return self.answers[key]
 
     def defined_by_non_module(self, callee: FunctionFacts | ImportedFunction | None) -> bool:
         """`self.eval()` in a trainer class that defines its own `eval` (its evaluation loop): a call of
@@ -944,10 +957,10 @@ class ModuleFacts:
                 trained = trained or forward is not None
                 if key in sibling.summary.mode_exit:
                     exit_mode = sibling.summary.mode_exit[key]
-                    if forward is not None and _known_or_unchanged(sibling, key, exit_mode, set()):
+                    made = _made_here(sibling, key, exit_mode, set()) if forward is not None else None
+                    if forward is not None and made is not None:  # the mode it came with: what the others leave
                         exit_mode = frozenset(
-                            Setting(Mode.TRAIN, forward.node, "trained") if s.value is Mode.TRAIN else s
-                            for s in exit_mode
+                            Setting(Mode.TRAIN, forward.node, "trained") if s.value is Mode.TRAIN else s for s in made
                         )
                     left |= exit_mode
                 elif forward is not None:
@@ -962,27 +975,52 @@ class ModuleFacts:
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))
+            for base, name, export in self.inherited_methods(facts.cls) if facts.cls is not None else ():
+                values = dict(export.mode_exit).get(key, ())
+                if name.startswith("_") or name == facts.name or not values:
+                    continue  # what the class's users call: its public methods
+                trained = trained or TRAINED in values
+                left |= _inherited_settings(values, base)
             if trained and left:
                 modes[key] = frozenset(left)
         return modes
 
 
-def _known_or_unchanged(fn: FunctionFacts, key: str, mode: Possible, loads: set[int]) -> bool:
-    """Every setting of `key` in `mode` (where `fn` leaves it) is a known mode, or the one `fn` was called
-    with: no call we cannot see may have switched the model on any path out. A load keeps the mode it found."""
+def _inherited_settings(values: tuple[str, ...], base: ast.expr) -> set[Setting]:
+    """The modes an inherited method (of the class `base` names) leaves a model in, as settings made at `base`:
+    what its own training left is "trained" when no call we cannot see may have switched it; the caller's own
+    mode (passed through, or with weights loaded into it) adds nothing."""
+    clean = Mode.UNKNOWN.value not in values
+    found = set()
+    for value in values:
+        if value == TRAINED:
+            found.add(Setting(Mode.TRAIN, base, "trained" if clean else "callee"))
+        elif value not in (PASSTHROUGH, RELOADED):
+            found.add(Setting(Mode(value), base, "callee"))
+    return found
+
+
+def _made_here(fn: FunctionFacts, key: str, mode: Possible, loads: set[int]) -> set[Setting] | None:
+    """The settings of `key` in `mode` (where `fn` leaves it) that `fn` made, without the mode it was called
+    with (passed through, or with weights loaded into it: a load keeps the mode it finds); None when a call we
+    cannot see may have switched the model on some path out."""
     entry = fn.entry.mode(key)
+    made = set()
     for setting in mode:
         if setting in entry:
             continue
         load = fn.calls.get(id(setting.origin)) if setting.via == "loaded" else None
-        if load is not None:
-            if id(load.node) not in loads:
+        if load is not None and setting.value is Mode.UNKNOWN:
+            if id(load.node) not in loads:  # what it was before the load, at worst the mode it came with
                 loads.add(id(load.node))
-                if not _known_or_unchanged(fn, key, load.state.mode(key), loads):
-                    return False
+                unknown = frozenset(s for s in load.state.mode(key) if s.value is Mode.UNKNOWN)
+                if _made_here(fn, key, unknown, loads) is None:
+                    return None
         elif setting.value is Mode.UNKNOWN:
-            return False
-    return True
+            return None
+        else:
+            made.add(setting)
+    return made
 
 
 def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:

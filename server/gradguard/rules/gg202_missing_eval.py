@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.crossfile import TRAINED
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.state import Mode, Possible, Setting, first_origin, only
@@ -33,7 +34,7 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
-        after = _after_training(facts, fn, mode)
+        after = _after_training(facts, fn, event.model, mode)
         if after is None and (
             not only(mode, Mode.TRAIN) or any(s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) for s in mode)
         ):
@@ -54,10 +55,12 @@ def check(facts: ModuleFacts, report: Report) -> None:
             call_eval = (
                 f"`{event.model}` may run in training mode in evaluation code: call `{event.model}.eval()` first. "
             )
-            how = (
-                f"`{trainer.name}()` ({report.line(trainer.node)}) trains it and leaves it in training mode on some "
-                f"paths ({report.line(origin.origin)}),"
-            )
+            if isinstance(trainer, FunctionFacts):
+                method = f"`{trainer.name}()` ({report.line(trainer.node)})"
+            else:  # a method inherited from the base class the setting was made at
+                base = ast.unparse(origin.origin) if origin.origin is not None else "a base class"
+                method = f"`{trainer}()`, inherited from `{base}` ({report.line(origin.origin)}),"
+            how = f"{method} trains it and leaves it in training mode on some paths ({report.line(origin.origin)}),"
         found = f"{how} and nothing switched it to eval mode before this forward pass ({evidence.say(report)})"
         built = model_class(facts, event.model, mode)
         layers = mode_dependence(facts, built) if built is not None else None
@@ -80,17 +83,32 @@ def check(facts: ModuleFacts, report: Report) -> None:
         )
 
 
-def _after_training(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> tuple[Setting, FunctionFacts] | None:
+def _after_training(
+    facts: ModuleFacts, fn: FunctionFacts, key: str, mode: Possible
+) -> tuple[Setting, FunctionFacts | str] | None:
     """When the model is not in training mode on every path, but on one: another method of the class trained it
     and left it in training mode (`predict()` run after `fit()`, whose loop ends in training mode when no
-    validation set is given; `facts._left_by_siblings`). That setting, and the method that made it."""
-    if only(mode, Mode.TRAIN):
-        return None
-    for setting in sorted(mode, key=lambda s: getattr(s.origin, "lineno", 0)):
-        if setting.via == "trained" and setting.value is Mode.TRAIN and id(setting.origin) not in fn.calls:
-            trainer = next((f for f in facts.functions if id(setting.origin) in f.calls and f.cls is fn.cls), None)
-            if trainer is not None:
-                return setting, trainer
+    validation set is given; `facts._left_by_siblings`). That setting, and the method that made it (the name of
+    one inherited from another file, the setting then made at the base class)."""
+    if only(mode, Mode.TRAIN) or fn.cls is None or any(s.value is Mode.UNKNOWN for s in mode):
+        return None  # unknown never reports
+    # from the last line up: the class's own training method before one it inherits (its base is named above)
+    for setting in sorted(mode, key=lambda s: getattr(s.origin, "lineno", 0), reverse=True):
+        if setting.via != "trained" or setting.value is not Mode.TRAIN or id(setting.origin) in fn.calls:
+            continue
+        trainer = next((f for f in facts.functions if id(setting.origin) in f.calls and f.cls is fn.cls), None)
+        if trainer is not None:
+            return setting, trainer
+        inherited = next(
+            (
+                name
+                for base, name, export in facts.inherited_methods(fn.cls)
+                if base is setting.origin and TRAINED in dict(export.mode_exit).get(key, ())
+            ),
+            None,
+        )
+        if inherited is not None:
+            return setting, inherited
     return None
 
 
