@@ -19,6 +19,7 @@ TRAIN_ORIGINS = ("constructed", "call", "callee", "trained", "callers")
 SET_HERE = {
     "loaded": "weights loaded here (the mode stays as it was)",
     "callers": "its callers in other files hand the model over in training mode",
+    "trained": "trained here and left in training mode",
 }
 MAX_SITES_NAMED = 3
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
@@ -197,7 +198,12 @@ RULE = Rule(
         model's class (defined in this file or another file of the project) has that depends on the
         mode; a model whose class provably has nothing of the kind (no Dropout, BatchNorm, layer with
         dropout of its own, or `self.training` test, in it or in anything it builds) is not reported:
-        `eval()` would change nothing.
+        `eval()` would change nothing. An inference method of a class that nothing in the file calls
+        (`predict()`) runs after the class's other public methods, its own or inherited from a base class
+        in another file of the project: when one of them trains the model and may leave it in training
+        mode (`fit()`, whose loop ends in training mode unless a validation pass ran last), the finding
+        says that it *may* run in training mode and names that method, provided every other path leaves
+        a known mode.
     """,
     fix_safety=(
         "Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, "
