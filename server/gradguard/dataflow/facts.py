@@ -173,6 +173,8 @@ class ModuleFacts:
         # (id(def), parameter) -> the calls in other files that hand it a model in training mode
         self.handed_over: dict[tuple[int, str], tuple[str, ...]] = {}
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
+        # (id(function), model key) -> (the calls of the walk it was found for, `training_of`'s answer)
+        self._training: dict[tuple[int, str], tuple[dict[int, CallEvent], CallEvent | None]] = {}
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
@@ -920,7 +922,15 @@ class ModuleFacts:
     def training_of(self, fn: FunctionFacts, key: str, seen: frozenset[int] = frozenset()) -> CallEvent | None:
         """The forward pass of `key` that `fn` trains, or its call of a method of its class that trains it:
         one of this file, or one inherited from another file whose training leaves `key` in training mode
-        (`self._train_model(loader)`)."""
+        (`self._train_model(loader)`). Once per walk of `fn` (a cycle of calls answers None where it closes)."""
+        known = self._training.get((id(fn), key))
+        if known is not None and known[0] is fn.calls:
+            return known[1]
+        found = self._training_through_calls(fn, key, seen)
+        self._training[(id(fn), key)] = (fn.calls, found)
+        return found
+
+    def _training_through_calls(self, fn: FunctionFacts, key: str, seen: frozenset[int]) -> CallEvent | None:
         forward = _trained_by(fn, key)
         if forward is not None or fn.cls is None:
             return forward
