@@ -25,8 +25,9 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
-FORMAT = "8"  # bump when an entry changes shape (5: graph-free classes; 6: models a call hands over; 7: leaves_mode;
-# 8: static methods)
+# bump when an entry changes shape (5: graph-free classes; 6: models a call hands over; 7: leaves_mode;
+# 8: static methods; 9: methods' exports)
+FORMAT = "9"
 
 
 @lru_cache(maxsize=1)

@@ -225,11 +225,16 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     uses_module_class = any(index.is_module_class(reference) for reference in result.classes.uses) or any(
         index.leaves_mode(reference) for reference in result.classes.hands_models_to
     )
+    # a class here inherits a training loop from another file: its methods may run after it (`predict()` after `fit()`)
+    inherits_training = any(
+        index.inherits_training(base) for _, definition in result.classes.definitions for base in definition.bases
+    )
     return (
         calls_summarised
         or called_without_grad
         or _handed_in_training_mode(index, module, result)
         or uses_module_class
+        or inherits_training
         or any(finding.code in CLASS_DEPENDENT_RULES for finding in result.findings)
     )
 

@@ -28,11 +28,15 @@ _CALLER = Setting(Grad.UNKNOWN, None, PASSTHROUGH)
 # caller's own, now with loaded weights (`facts._substitute` makes the call the load).
 RELOADED: Final = "reloaded"
 CALLER_RELOADED = Setting(Mode.UNKNOWN, None, RELOADED)
+# Training mode that a method's own training left a `self.` model in (`_train_model()` of a base class: the
+# loop trains the model after `train()`): what `facts._left_by_siblings` looks for in the methods a class inherits.
+TRAINED: Final = "trained"
 
 
 @dataclass(frozen=True)
 class Export:
-    """What a module-level function does to its caller, in portable form."""
+    """What a module-level function (`evaluate`) or a method of a top-level class (`Trainer.fit`, what it
+    does to the `self.` models of its class) does to its caller, in portable form."""
 
     params: tuple[str, ...]
     grad_exit: tuple[str, ...] | None
@@ -186,32 +190,67 @@ class ProjectIndex:
         module = self.resolve_module(dotted_name)
         return self.exports.get(module, {}).get(function) if module else None
 
+    def inherits_training(self, reference: str) -> bool:
+        """Some method of the project class `reference` or of its bases leaves a `self.` model in the training
+        mode its training left (a class deriving from it inherits a training loop: `facts._left_by_siblings`)."""
+        return any(
+            TRAINED in values for _, export in self.inherited_methods(reference) for _, values in export.mode_exit
+        )
+
+    def inherited_methods(self, reference: str) -> tuple[tuple[str, Export], ...]:
+        """(method, summary) for each method with a summary that the project class `reference` has, its own or
+        its bases' (the nearest definition of each name)."""
+        key = ("inherited methods", reference)
+        if key not in self._answers:
+            found: dict[str, Export] = {}
+            pending, seen = [reference], set()
+            while pending:
+                current = pending.pop(0)
+                place = self._defined_at(current, MAX_REEXPORTS)
+                if place is None or current in seen:
+                    continue
+                seen.add(current)
+                prefix = f"{place[1]}."
+                for name, export in self.exports.get(place[0], {}).items():
+                    if name.startswith(prefix):
+                        found.setdefault(name[len(prefix) :], export)
+                pending[:0] = place[2].bases
+            self._answers[key] = tuple(found.items())
+        return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+
+    def inherited(self, reference: str, method: str) -> Export | None:
+        """The summary of `method` as the project class `reference` (`pkg.base.Trainer`) has it: its own, or
+        that of the nearest base that defines it."""
+        return dict(self.inherited_methods(reference)).get(method)
+
     # ---- the class index -------------------------------------------------------------------------
     def definition(self, reference: str) -> Definition | None:
         """The class or function `pkg.model.Encoder` names, followed through the modules that import
         and so re-export it (`pkg/__init__.py`: `from .model import Encoder`)."""
         key = ("definition", reference)
         if key not in self._answers:
-            self._answers[key] = self._find(reference, MAX_REEXPORTS)
+            place = self._defined_at(reference, MAX_REEXPORTS)
+            self._answers[key] = place[2] if place is not None else None
         return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
 
-    def _find(self, reference: str, hops: int) -> Definition | None:
+    def _defined_at(self, reference: str, hops: int) -> tuple[str, str, Definition] | None:
+        """(the module that defines it, its name there, its definition), through re-exports."""
         dotted_module, _, name = reference.rpartition(".")
         module = self.resolve_module(dotted_module) if dotted_module else None
         entry = self.classes.get(module) if module is not None else None
-        if entry is None or hops <= 0:
+        if module is None or entry is None or hops <= 0:
             return None
         found = dict(entry.definitions).get(name)
         if found is not None:
-            return found
+            return module, name, found
         imported = dict(entry.imports)
         if name in imported:
-            return self._find(imported[name], hops - 1)
+            return self._defined_at(imported[name], hops - 1)
         for star, target in entry.imports:
             if star == "*":
-                found = self._find(f"{target}.{name}", hops - 1)
-                if found is not None:
-                    return found
+                place = self._defined_at(f"{target}.{name}", hops - 1)
+                if place is not None:
+                    return place
         return None
 
     def is_module_class(self, reference: str) -> bool:
@@ -406,14 +445,14 @@ def absolute_import(imported: str, current_module: str, is_package: bool) -> str
 
 
 class ImportedFunction:
-    """An `Export` shaped like the `FunctionFacts` that `apply_summary` and GG203 read."""
+    """An `Export` shaped like the `FunctionFacts` that `apply_summary` and GG203 read; `is_method`: a method
+    a class inherits from a base in another file (`self._train_model(...)`), its first parameter the receiver."""
 
-    is_method = False
-
-    def __init__(self, name: str, export: Export) -> None:
+    def __init__(self, name: str, export: Export, is_method: bool = False) -> None:
         from .facts import Summary  # facts imports this module
 
         self.name = name
+        self.is_method = is_method
         self.params = list(export.params)
         caller = frozenset({_CALLER})
         keys = [key for key, _ in export.mode_exit]
@@ -427,7 +466,13 @@ class ImportedFunction:
 
 def _settings(values: tuple[str, ...], kind: type) -> Possible:
     return frozenset(
-        _CALLER if v == PASSTHROUGH else CALLER_RELOADED if v == RELOADED else Setting(kind(v), None, "callee")
+        _CALLER
+        if v == PASSTHROUGH
+        else CALLER_RELOADED
+        if v == RELOADED
+        else Setting(Mode.TRAIN, None, "trained")
+        if v == TRAINED
+        else Setting(kind(v), None, "callee")
         for v in values
     )
 

@@ -37,6 +37,9 @@ from ..vocabulary import (
 from .aliases import attribute_aliases
 from .crossfile import (
     CALLER_RELOADED,
+    PASSTHROUGH,
+    RELOADED,
+    TRAINED,
     Export,
     ImportedFunction,
     OutgoingCall,
@@ -170,6 +173,8 @@ class ModuleFacts:
         # (id(def), parameter) -> the calls in other files that hand it a model in training mode
         self.handed_over: dict[tuple[int, str], tuple[str, ...]] = {}
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
+        # (id(function), model key) -> (the calls of the walk it was found for, `training_of`'s answer)
+        self._training: dict[tuple[int, str], tuple[dict[int, CallEvent], CallEvent | None]] = {}
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
@@ -484,12 +489,42 @@ class ModuleFacts:
             if func.id in self.by_name:
                 return self.by_name[func.id]
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" and fn.cls:
-            return self.methods.get(fn.cls.name, {}).get(func.attr)
+            return self.methods.get(fn.cls.name, {}).get(func.attr) or self._inherited(fn.cls, func.attr)
         if isinstance(func, ast.Attribute):  # `tagger.predict(x)`, `self.lm.evaluate(x)`: a method through an instance
             cls = self.instance_class(dotted(func.value), fn)
             if cls is not None:
                 return self.methods[cls].get(func.attr)
         return self._imported(call)
+
+    def _inherited(self, cls: ast.ClassDef, name: str) -> ImportedFunction | None:
+        """`self._train_model(...)` in a class whose base in another file of the project defines
+        `_train_model`: that method's summary (what it leaves the `self.` models in), through the index."""
+        key = (f"{cls.name}.", name)  # not an importable name: no clash with `_imported`'s keys
+        if key not in self._imported_functions:
+            found = next((export for _, method, export in self.inherited_methods(cls) if method == name), None)
+            self._imported_functions[key] = ImportedFunction(name, found, is_method=True) if found else None
+        return self._imported_functions[key]
+
+    def inherited_methods(self, cls: ast.ClassDef) -> list[tuple[ast.expr, str, Export]]:
+        """(base, method, summary) for the methods with a summary that the class inherits from its bases in
+        other files of the project and does not define itself, through the index (computed once a class)."""
+        if self.project is None or not cls.bases:
+            return []
+        key = ("inherited methods", id(cls))
+        if key not in self.answers:
+            own = self.methods.get(cls.name, {})
+            found: dict[str, tuple[ast.expr, str, Export]] = {}
+            is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+            for base in cls.bases:
+                qualified = self.names.qualified(base)
+                if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+                    continue
+                reference = absolute_import(qualified, self.module, is_package)
+                for name, export in self.project.inherited_methods(reference):
+                    if name not in own:
+                        found.setdefault(name, (base, name, export))
+            self.answers[key] = list(found.values())
+        return self.answers[key]
 
     def defined_by_non_module(self, callee: FunctionFacts | ImportedFunction | None) -> bool:
         """`self.eval()` in a trainer class that defines its own `eval` (its evaluation loop): a call of
@@ -884,21 +919,60 @@ class ModuleFacts:
             found[param] = modes.get(param, frozenset()) | {Setting(Mode.TRAIN, facts.node, "callers")}
         return found
 
+    def training_of(self, fn: FunctionFacts, key: str, seen: frozenset[int] = frozenset()) -> CallEvent | None:
+        """The forward pass of `key` that `fn` trains, or its call of a method of its class that trains it:
+        one of this file, or one inherited from another file whose training leaves `key` in training mode
+        (`self._train_model(loader)`). Once per walk of `fn` (a cycle of calls answers None where it closes)."""
+        known = self._training.get((id(fn), key))
+        if known is not None and known[0] is fn.calls:
+            return known[1]
+        found = self._training_through_calls(fn, key, seen)
+        self._training[(id(fn), key)] = (fn.calls, found)
+        return found
+
+    def _training_through_calls(self, fn: FunctionFacts, key: str, seen: frozenset[int]) -> CallEvent | None:
+        forward = _trained_by(fn, key)
+        if forward is not None or fn.cls is None:
+            return forward
+        for event in fn.call_events():
+            callee = self._resolve(event.node, fn) if _receiver(event.node) == "self" else None
+            if isinstance(callee, ImportedFunction):
+                trains = any(s.via == "trained" for s in callee.summary.mode_exit.get(key, ()))
+            else:
+                trains = (
+                    callee is not None
+                    and callee.cls is fn.cls
+                    and id(callee) not in seen
+                    and self.training_of(callee, key, seen | {id(fn)}) is not None
+                )
+            if trains:
+                return event
+        return None
+
     def _left_by_siblings(self, facts: FunctionFacts) -> dict[str, Possible]:
         """A method nothing here calls runs after its class's other methods (`predict()` after `fit()`):
         its `self.` models start in the modes those leave them in, when one of them trains the model.
         A method that trains a model without setting its mode leaves it in training mode, unless it
-        calls methods we cannot see, which may switch it."""
+        calls methods we cannot see, which may switch it. The training mode a method's training (its own,
+        or that of a method it inherits from another file: `self._train_model()`) leaves is "trained" when
+        nothing we cannot see may have switched the model on its way out: the path `fit()` then `predict()`
+        runs in training mode, whatever other paths do (GG202 says so)."""
         modes: dict[str, Possible] = {}
         siblings = [f for f in self.functions if f.cls is facts.cls and f.is_method and f is not facts]
         for key in (k for k in facts.model_keys if k.startswith("self.")):
             left: set[Setting] = set()
             trained = False
             for sibling in siblings:
-                forward = _trained_by(sibling, key)
+                forward = self.training_of(sibling, key)
                 trained = trained or forward is not None
                 if key in sibling.summary.mode_exit:
-                    left |= sibling.summary.mode_exit[key]
+                    exit_mode = sibling.summary.mode_exit[key]
+                    made = _made_here(sibling, key, exit_mode, set()) if forward is not None else None
+                    if forward is not None and made is not None:  # the mode it came with: what the others leave
+                        exit_mode = frozenset(
+                            Setting(Mode.TRAIN, forward.node, "trained") if s.value is Mode.TRAIN else s for s in made
+                        )
+                    left |= exit_mode
                 elif forward is not None:
                     if any(
                         _receiver(e.node) == "self"
@@ -911,9 +985,52 @@ class ModuleFacts:
                         left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
                     else:
                         left.add(Setting(Mode.TRAIN, forward.node, "trained"))
+            for base, name, export in self.inherited_methods(facts.cls) if facts.cls is not None else ():
+                values = dict(export.mode_exit).get(key, ())
+                if name.startswith("_") or name == facts.name or not values:
+                    continue  # what the class's users call: its public methods
+                trained = trained or TRAINED in values
+                left |= _inherited_settings(values, base)
             if trained and left:
                 modes[key] = frozenset(left)
         return modes
+
+
+def _inherited_settings(values: tuple[str, ...], base: ast.expr) -> set[Setting]:
+    """The modes an inherited method (of the class `base` names) leaves a model in, as settings made at `base`:
+    what its own training left is "trained" when no call we cannot see may have switched it; the caller's own
+    mode (passed through, or with weights loaded into it) adds nothing."""
+    clean = Mode.UNKNOWN.value not in values
+    found = set()
+    for value in values:
+        if value == TRAINED:
+            found.add(Setting(Mode.TRAIN, base, "trained" if clean else "callee"))
+        elif value not in (PASSTHROUGH, RELOADED):
+            found.add(Setting(Mode(value), base, "callee"))
+    return found
+
+
+def _made_here(fn: FunctionFacts, key: str, mode: Possible, loads: set[int]) -> set[Setting] | None:
+    """The settings of `key` in `mode` (where `fn` leaves it) that `fn` made, without the mode it was called
+    with (passed through, or with weights loaded into it: a load keeps the mode it finds); None when a call we
+    cannot see may have switched the model on some path out."""
+    entry = fn.entry.mode(key)
+    made = set()
+    for setting in mode:
+        if setting in entry:
+            continue
+        load = fn.calls.get(id(setting.origin)) if setting.via == "loaded" else None
+        if load is not None and setting.value is Mode.UNKNOWN:
+            if id(load.node) not in loads:  # what it was before the load, at worst the mode it came with
+                loads.add(id(load.node))
+                unknown = frozenset(s for s in load.state.mode(key) if s.value is Mode.UNKNOWN)
+                if _made_here(fn, key, unknown, loads) is None:
+                    return None
+        elif setting.value is Mode.UNKNOWN:
+            return None
+        else:
+            made.add(setting)
+    return made
 
 
 def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:
@@ -943,8 +1060,9 @@ def build_facts(
 
 
 def exports(facts: ModuleFacts) -> dict[str, Export]:
-    """What each module-level function does to its callers, for other files of the project."""
-    found = {}
+    """What each module-level function does to its callers, for other files of the project; and what each
+    method of a top-level class does to the `self.` models (`Trainer.fit`), for the classes deriving from it."""
+    found = _method_exports(facts)
     for name, fn in facts.by_name.items():
         if not fn.walked:
             continue
@@ -1288,3 +1406,23 @@ def _local_definitions(node: FunctionNode) -> Iterator[ast.FunctionDef | ast.Asy
 def _own_nodes(node: FunctionNode) -> list[ast.AST]:
     """Every node of this function's body, not descending into nested defs, classes or lambdas."""
     return descendants(list(children(node)) if not isinstance(node, ast.Lambda) else [node.body], DEFINITIONS)
+
+
+def _method_exports(facts: ModuleFacts) -> dict[str, Export]:
+    """`Class.method` -> the modes the method leaves its `self.` models in ("trained": training mode its own
+    training left, see `_left_by_siblings`), for a class of another file that inherits it."""
+    top = {id(stmt) for stmt in facts.tree.body if isinstance(stmt, ast.ClassDef)}
+    found = {}
+    for fn in facts.functions:
+        if fn.cls is None or not fn.is_method or not fn.walked or id(fn.cls) not in top:
+            continue
+        modes = []
+        for key, mode in sorted(fn.summary.mode_exit.items()):
+            if key.startswith("self."):
+                values = portable_mode(mode, fn.entry.mode(key))
+                if Mode.TRAIN.value in values and facts.training_of(fn, key) is not None:
+                    values = tuple(sorted({TRAINED if v == Mode.TRAIN.value else v for v in values}))
+                modes.append((key, values))
+        if modes:
+            found[f"{fn.cls.name}.{fn.name}"] = Export(tuple(fn.params), None, tuple(modes), False)
+    return found

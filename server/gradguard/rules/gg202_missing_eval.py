@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..dataflow.crossfile import TRAINED
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..dataflow.state import Mode, Possible, Setting, first_origin, only
@@ -18,6 +19,7 @@ TRAIN_ORIGINS = ("constructed", "call", "callee", "trained", "callers")
 SET_HERE = {
     "loaded": "weights loaded here (the mode stays as it was)",
     "callers": "its callers in other files hand the model over in training mode",
+    "trained": "trained here and left in training mode",
 }
 MAX_SITES_NAMED = 3
 # What a model's mode-dependent parts do in training mode (TORCH-FACTS 9), by `mode_dependent_layers` kind.
@@ -33,9 +35,13 @@ def check(facts: ModuleFacts, report: Report) -> None:
     for fn, event in forward_passes(facts):
         assert event.model is not None  # a forward pass names its model
         mode = event.state.mode(event.model)
-        if not only(mode, Mode.TRAIN) or any(
-            s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) and not _loaded_on_some_paths(s, mode)
-            for s in mode
+        after = _after_training(facts, fn, event.model, mode)
+        if after is None and (
+            not only(mode, Mode.TRAIN)
+            or any(
+                s.via not in TRAIN_ORIGINS and not _loaded_elsewhere(fn, s) and not _loaded_on_some_paths(s, mode)
+                for s in mode
+            )
         ):
             continue  # models loaded in this function are GG205's; unknown never reports
         if any(id(s.origin) in explicit_train for s in mode):
@@ -45,17 +51,30 @@ def check(facts: ModuleFacts, report: Report) -> None:
             continue
         if evidence.from_outputs and _switched_to_train_here(facts, fn, mode):
             continue  # samples logged by a training routine: an `eval()` there would leave training in eval mode
-        origin = first_origin(mode)
-        loads = sorted(
-            (s.origin for s in mode if _loaded_on_some_paths(s, mode) and s.origin is not origin.origin),
-            key=lambda node: (node.lineno, node.col_offset),  # the loading call
-        )
-        also_loaded = f", kept it when weights were loaded at {report.line(loads[0])} on some paths," if loads else ""
-        call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
-        found = (
-            f"It {_how(facts, origin, event.model, report)}{also_loaded} and nothing switched it to eval mode before "
-            f"this forward pass ({evidence.say(report)})"
-        )
+        if after is None:
+            origin = first_origin(mode)
+            loads = sorted(
+                (s.origin for s in mode if _loaded_on_some_paths(s, mode) and s.origin is not origin.origin),
+                key=lambda node: (node.lineno, node.col_offset),  # the loading call
+            )
+            also_loaded = (
+                f", kept it when weights were loaded at {report.line(loads[0])} on some paths," if loads else ""
+            )
+            call_eval = f"`{event.model}` runs in training mode in evaluation code: call `{event.model}.eval()` first. "
+            how = f"It {_how(facts, origin, event.model, report)}{also_loaded}"
+        else:
+            origin, trainer = after
+            loads = []
+            call_eval = (
+                f"`{event.model}` may run in training mode in evaluation code: call `{event.model}.eval()` first. "
+            )
+            if isinstance(trainer, FunctionFacts):
+                method = f"`{trainer.name}()` ({report.line(trainer.node)})"
+            else:  # a method inherited from the base class the setting was made at
+                base = ast.unparse(origin.origin) if origin.origin is not None else "a base class"
+                method = f"`{trainer}()`, inherited from `{base}` ({report.line(origin.origin)}),"
+            how = f"{method} trains it and leaves it in training mode on some paths ({report.line(origin.origin)}),"
+        found = f"{how} and nothing switched it to eval mode before this forward pass ({evidence.say(report)})"
         built = model_class(facts, event.model, mode)
         layers = mode_dependence(facts, built) if built is not None else None
         if built is None or layers is None:
@@ -79,6 +98,35 @@ def check(facts: ModuleFacts, report: Report) -> None:
             ],
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
+
+
+def _after_training(
+    facts: ModuleFacts, fn: FunctionFacts, key: str, mode: Possible
+) -> tuple[Setting, FunctionFacts | str] | None:
+    """When the model is not in training mode on every path, but on one: another method of the class trained it
+    and left it in training mode (`predict()` run after `fit()`, whose loop ends in training mode when no
+    validation set is given; `facts._left_by_siblings`). That setting, and the method that made it (the name of
+    one inherited from another file, the setting then made at the base class)."""
+    if only(mode, Mode.TRAIN) or fn.cls is None or any(s.value is Mode.UNKNOWN for s in mode):
+        return None  # unknown never reports
+    # from the last line up: the class's own training method before one it inherits (its base is named above)
+    for setting in sorted(mode, key=lambda s: getattr(s.origin, "lineno", 0), reverse=True):
+        if setting.via != "trained" or setting.value is not Mode.TRAIN or id(setting.origin) in fn.calls:
+            continue
+        trainer = next((f for f in facts.functions if id(setting.origin) in f.calls and f.cls is fn.cls), None)
+        if trainer is not None:
+            return setting, trainer
+        inherited = next(
+            (
+                name
+                for base, name, export in facts.inherited_methods(fn.cls)
+                if base is setting.origin and TRAINED in dict(export.mode_exit).get(key, ())
+            ),
+            None,
+        )
+        if inherited is not None:
+            return setting, inherited
+    return None
 
 
 def _switched_to_train_here(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> bool:
@@ -173,7 +221,12 @@ RULE = Rule(
         model's class (defined in this file or another file of the project) has that depends on the
         mode; a model whose class provably has nothing of the kind (no Dropout, BatchNorm, layer with
         dropout of its own, or `self.training` test, in it or in anything it builds) is not reported:
-        `eval()` would change nothing.
+        `eval()` would change nothing. An inference method of a class that nothing in the file calls
+        (`predict()`) runs after the class's other public methods, its own or inherited from a base class
+        in another file of the project: when one of them trains the model and may leave it in training
+        mode (`fit()`, whose loop ends in training mode unless a validation pass ran last), the finding
+        says that it *may* run in training mode and names that method, provided every other path leaves
+        a known mode.
     """,
     fix_safety=(
         "Inserts `model.eval()` before the evaluation (before the loop, not inside it). Unsafe: results change, "
@@ -453,6 +506,30 @@ RULE = Rule(
                     with torch.no_grad():
                         results.extend(model(return_loss=False, **data))  # expect
                 return results
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Classifier:
+                def __init__(self):
+                    self.model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.3), nn.Linear(8, 2))
+                    self.opt = torch.optim.Adam(self.model.parameters())
+                def load(self, path):
+                    self.model.load_state_dict(torch.load(path))
+                    self.model.eval()
+                def fit(self, loader, val_loader=None):
+                    for epoch in range(10):
+                        self.model.train()
+                        for x, y in loader:
+                            nn.functional.cross_entropy(self.model(x), y).backward()
+                            self.opt.step()
+                        if val_loader is not None:
+                            self.model.eval()
+                            with torch.no_grad():
+                                print(sum(self.model(x).argmax(1).eq(y).sum().item() for x, y in val_loader))
+                @torch.no_grad()
+                def predict(self, x):
+                    return self.model(x).argmax(1)  # expect
         """),
     ),
     silent=(
@@ -740,6 +817,27 @@ RULE = Rule(
                 loss = torch.nn.functional.cross_entropy(model(images), labels)
                 loss.backward()
                 opt.step()
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            class Classifier:
+                def __init__(self, ema):
+                    self.model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.3), nn.Linear(8, 2))
+                    self.opt = torch.optim.Adam(self.model.parameters())
+                    self.ema = ema
+                def load(self, path):
+                    self.model.load_state_dict(torch.load(path))
+                    self.model.eval()
+                def fit(self, loader):
+                    self.model.train()
+                    for x, y in loader:
+                        nn.functional.cross_entropy(self.model(x), y).backward()
+                        self.opt.step()
+                        self.ema.update(self.model)
+                @torch.no_grad()
+                def predict(self, x):
+                    return self.model(x).argmax(1)
         """),
         example("""
             import torch
