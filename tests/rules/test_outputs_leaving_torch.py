@@ -38,8 +38,8 @@ def test_a_method_that_hands_its_outputs_to_numpy_is_inference_whatever_its_name
 
 def test_outputs_through_a_helper_that_hands_them_back_then_converted_when_they_are_tensors():
     # allennlp's Model.forward_on_instances before its fix: decode() returns what it is given, every tensor of
-    # the output dict goes to NumPy, the rest is not a tensor
-    assert codes("""
+    # the output dict goes to NumPy, the rest is not a tensor; the message points at the conversion, not the test
+    body = """
     def on_batch(self, x):
         outputs = self.decode(self(x))
         separated = [{} for _ in range(4)]
@@ -50,7 +50,11 @@ def test_outputs_through_a_helper_that_hands_them_back_then_converted_when_they_
             for row, element in zip(separated, output):
                 row[name] = element
         return separated
-    """) == [("GG201", 17)]
+    """
+    assert codes(body) == [("GG201", 17)]
+    source = textwrap.dedent(TAGGER) + textwrap.indent(textwrap.dedent(body), "    ")
+    [finding] = analyze(source, "tagger.py")
+    assert "only feeds inference sinks, first at line 21" in finding.message  # `.data`
 
 
 def test_converted_under_isinstance_then_gathered_into_a_fresh_dict():
@@ -121,6 +125,11 @@ def test_outputs_that_may_still_carry_their_graph_are_no_evidence():
             return output_dict
         def sample_batch(self, x):
             return self.keep(self(x))["scores"].argmax(-1).numpy()
+        """,
+        # only looked at for its type: nothing says inference
+        """
+        def sample_batch(self, x):
+            return isinstance(self(x)["scores"], torch.Tensor)
         """,
         # the output is the indexed value, not the index
         """

@@ -26,6 +26,7 @@ from ..vocabulary import (
     INFERENCE_SINK_METHODS,
     INFERENCE_SINK_RECEIVER_METHODS,
     PLAIN_VALUE_BUILTINS,
+    TYPE_TEST_BUILTINS,
 )
 
 ITERATION_BUILTINS = frozenset({"list", "tuple", "zip", "enumerate", "reversed", "sorted"})  # they hand on their input
@@ -215,6 +216,8 @@ def _climb(
         if isinstance(parent, ast.Call):
             if parent.func is node:
                 raise _Unknown  # the output is itself called
+            if isinstance(parent.func, ast.Name) and parent.func.id in TYPE_TEST_BUILTINS:
+                return  # `isinstance(out, torch.Tensor)`: neither a sink nor a way on for the graph
             func = parent.func
             if (
                 isinstance(func, ast.Attribute)
