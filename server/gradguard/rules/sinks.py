@@ -2,10 +2,13 @@
 `.item()`/`.tolist()`/`.numpy()`, `.detach()`/`.data` reads, printing, logging, saving images or files)?
 
 The output is followed through assignments, tuple unpacking, containers it is put into, arithmetic, torch
-functions and other forward passes (a recurrent state fed back into the model). Each use must end in a
-sink, a condition or a discarded expression; a use we cannot judge (a call of a project function, a
-return, a store on an attribute, a name a nested function reads) is no evidence. Flow-insensitive: a
-name once tainted stays tainted, which can only add uses to judge, never hide one.
+functions, other forward passes (a recurrent state fed back into the model) and functions of the file that
+hand back what they are given. Each use must end in a sink, an index (autograd tracks no integer tensor), a
+condition or a discarded expression; a use we cannot judge (a call of another project function, a return,
+a store on an attribute, a name a nested function reads) is no evidence. Flow-insensitive except for
+rebindings that hold on every path (`x = f(x)` in the function's body; `if isinstance(x, torch.Tensor): x =
+x.cpu().numpy()` for the rest of its block): a name once tainted stays tainted, which can only add uses to
+judge, never hide one.
 """
 
 from __future__ import annotations
