@@ -412,9 +412,9 @@ INFERENCE_SINK_ATTRS = frozenset({"data", "shape", "dtype", "device", "ndim", "r
 INFERENCE_SINK_FUNCTIONS = frozenset(
     {"torch.save", "torchvision.utils.save_image", "torchvision.utils.make_grid", "torchaudio.save"}
 )
-PLAIN_VALUE_BUILTINS = frozenset(
-    {"print", "len", "float", "int", "bool", "str", "repr", "format", "round", "type", "isinstance"}
-)
+PLAIN_VALUE_BUILTINS = frozenset({"print", "len", "float", "int", "bool", "str", "repr", "format", "round"})
+# Builtins that look at a value's type: no graph goes on from them, but they say nothing of inference either.
+TYPE_TEST_BUILTINS = frozenset({"type", "isinstance"})
 # Methods of loggers, writers and plots that record what they are given (`writer.add_scalar(tag, value)`,
 # `wandb.log({...})`, `logger.info(...)`, `plt.imshow(img)`), when the receiver is not torch itself.
 INFERENCE_SINK_RECEIVER_METHODS = frozenset(

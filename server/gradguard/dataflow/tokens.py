@@ -24,6 +24,7 @@ RELEVANT_TOKENS = (
     *LOADER_TOKENS,
     "volatile=",  # `Variable(x, volatile=True)`, GG110
 )
+NUMPY_CONVERSION = ".numpy()"
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
 FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")
 IDENTIFIER = re.compile(r"\w+")
@@ -45,6 +46,18 @@ def relevant_positions(source: str) -> Iterator[int]:
             yield position
             position = source.find(token, position + 1)
     yield from functional_dropout_positions(source)
+    yield from numpy_conversion_positions(source)
+
+
+def numpy_conversion_positions(source: str) -> Iterator[int]:
+    """`.numpy()`: a function that hands a forward pass's output to NumPy may be inference code whatever its name
+    (`outputs = self(**batch)` ... `output.data.cpu().numpy()`), so relevance walks it; whether its outputs only
+    feed such sinks is `rules/sinks.py`'s question. Not a gate token: a file must name something else a rule
+    looks at (a grad-mode or mode-switch name, a load) to be analysed at all."""
+    position = source.find(NUMPY_CONVERSION)
+    while position != -1:
+        yield position
+        position = source.find(NUMPY_CONVERSION, position + 1)
 
 
 def functional_dropout_positions(source: str) -> Iterator[int]:

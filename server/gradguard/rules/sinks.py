@@ -2,18 +2,22 @@
 `.item()`/`.tolist()`/`.numpy()`, `.detach()`/`.data` reads, printing, logging, saving images or files)?
 
 The output is followed through assignments, tuple unpacking, containers it is put into, arithmetic, torch
-functions and other forward passes (a recurrent state fed back into the model). Each use must end in a
-sink, a condition or a discarded expression; a use we cannot judge (a call of a project function, a
-return, a store on an attribute, a name a nested function reads) is no evidence. Flow-insensitive: a
-name once tainted stays tainted, which can only add uses to judge, never hide one.
+functions, other forward passes (a recurrent state fed back into the model) and functions of the file that
+hand back what they are given. Each use must end in a sink, an index (autograd tracks no integer tensor), a
+condition or a discarded expression; a use we cannot judge (a call of another project function, a return,
+a store on an attribute, a name a nested function reads) is no evidence. Flow-insensitive except for
+rebindings that hold on every path (`x = f(x)` in the function's body; `if isinstance(x, torch.Tensor): x =
+x.cpu().numpy()` for the rest of its block): a name once tainted stays tainted, which can only add uses to
+judge, never hide one.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator, Sequence
 
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import STATEMENT_LISTS, FunctionFacts, ModuleFacts
 from ..dataflow.names import dotted
 from ..vocabulary import (
     CONTAINER_STORE_METHODS,
@@ -25,6 +29,7 @@ from ..vocabulary import (
     INFERENCE_SINK_METHODS,
     INFERENCE_SINK_RECEIVER_METHODS,
     PLAIN_VALUE_BUILTINS,
+    TYPE_TEST_BUILTINS,
 )
 
 ITERATION_BUILTINS = frozenset({"list", "tuple", "zip", "enumerate", "reversed", "sorted"})  # they hand on their input
@@ -73,9 +78,9 @@ def _sinks_of(facts: ModuleFacts, fn: FunctionFacts, starts: Sequence[ast.AST], 
             loads.setdefault(node.id, []).append(node)
     declared = {name for node in own if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
     containers = _fresh_containers(fn, own)
-    rebound = _rebinding_ends(fn)
+    rebound = _rebindings(facts, fn)
     sinks: list[ast.AST] = []
-    tainted: set[tuple[str, int]] = set()
+    tainted: set[tuple[str, tuple[int, int]]] = set()
     pending: list[ast.AST] = list(starts)
     try:
         while pending:
@@ -95,22 +100,85 @@ def _sinks_of(facts: ModuleFacts, fn: FunctionFacts, starts: Sequence[ast.AST], 
     return sinks
 
 
-def _rebinding_ends(fn: FunctionFacts) -> dict[str, list[tuple[int, int]]]:
-    """Where each assignment of a name directly in the function's body ends (`x = f(x)`): from there on
-    the name holds the new value, on every path."""
-    found: dict[str, list[tuple[int, int]]] = {}
+# A rebinding of a name: where its statement ends, and where its scope ends (the end of the statement list it
+# is in: a rebinding in a loop body or branch holds only for what follows it there).
+Rebinding = tuple[tuple[int, int], tuple[int, int]]
+ENTRY = (0, 0)  # the epoch of the value a name has on entry
+EVERYWHERE = (sys.maxsize, 0)
+
+
+def _rebindings(facts: ModuleFacts, fn: FunctionFacts) -> dict[str, list[Rebinding]]:
+    """Where a name takes a new value on every path to what follows: an assignment directly in the function's
+    body (`x = f(x)`), or a tensor test that converts what it tests (`if isinstance(x, torch.Tensor): x =
+    x.cpu().numpy()`: from there on `x` holds the conversion or a value that is not a tensor, neither of which
+    carries a graph) in the rest of its statement list."""
+    found: dict[str, list[Rebinding]] = {}
     for stmt in getattr(fn.node, "body", ()) if not isinstance(fn.node, ast.Module) else ():
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
                 if isinstance(target, ast.Name):
-                    found.setdefault(target.id, []).append((stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0))
+                    found.setdefault(target.id, []).append((_end(stmt), EVERYWHERE))
+    for node in facts.own_nodes(fn):
+        for field in STATEMENT_LISTS:
+            statements = getattr(node, field, None)
+            if not isinstance(statements, list) or not statements or not isinstance(statements[0], ast.stmt):
+                continue
+            for stmt in statements:
+                name = _narrowed(facts, stmt)
+                if name is not None:
+                    found.setdefault(name, []).append((_end(stmt), _end(statements[-1])))
     return found
 
 
-def _epoch(ends: Sequence[tuple[int, int]], where: tuple[int, int]) -> int:
-    """How many of the name's rebindings have ended at `where` (0: the value it had on entry)."""
-    return sum(1 for end in ends if end <= where)
+def _narrowed(facts: ModuleFacts, stmt: ast.stmt) -> str | None:
+    """The name `stmt` converts when it is a tensor (`isinstance(x, torch.Tensor)`, `type(x) is torch.Tensor`,
+    `torch.is_tensor(x)`, no `else`) by a last assignment that reads it only through sinks (`x = x.data.numpy()`)."""
+    if not isinstance(stmt, ast.If) or stmt.orelse:
+        return None
+    name = _tensor_tested(facts, stmt.test)
+    last = stmt.body[-1]
+    if name is None or not isinstance(last, ast.Assign) or [dotted(t) for t in last.targets] != [name]:
+        return None
+    parents = {id(child): node for node in ast.walk(last.value) for child in ast.iter_child_nodes(node)}
+    reads = [n for n in ast.walk(last.value) if isinstance(n, ast.Name)]
+    return name if reads and all(n.id == name and _read_through_sink(n, parents) for n in reads) else None
+
+
+def _tensor_tested(facts: ModuleFacts, test: ast.expr) -> str | None:
+    """`x` of `isinstance(x, torch.Tensor)`, `type(x) == torch.Tensor` (or `is`), `torch.is_tensor(x)`."""
+    subject: ast.expr | None = None
+    if isinstance(test, ast.Call) and len(test.args) in (1, 2) and not test.keywords:
+        func = facts.names.qualified(test.func) or dotted(test.func)
+        if (func == "isinstance" and len(test.args) == 2 and _is_tensor_class(facts, test.args[1])) or (
+            func == "torch.is_tensor" and len(test.args) == 1
+        ):
+            subject = test.args[0]
+    elif (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Eq, ast.Is))
+        and isinstance(test.left, ast.Call)
+        and dotted(test.left.func) == "type"
+        and len(test.left.args) == 1
+        and _is_tensor_class(facts, test.comparators[0])
+    ):
+        subject = test.left.args[0]
+    return subject.id if isinstance(subject, ast.Name) else None
+
+
+def _is_tensor_class(facts: ModuleFacts, node: ast.expr) -> bool:
+    return facts.names.qualified(node) == "torch.Tensor"
+
+
+def _epoch(rebindings: Sequence[Rebinding], where: tuple[int, int]) -> tuple[int, int]:
+    """Which value a name has at `where`: the end of the last rebinding before it whose scope holds it
+    (ENTRY: the value it had on entry)."""
+    return max((end for end, scope in rebindings if end <= where <= scope), default=ENTRY)
+
+
+def _end(node: ast.stmt) -> tuple[int, int]:
+    return (node.end_lineno or node.lineno, node.end_col_offset or 0)
 
 
 def _start(node: ast.AST) -> tuple[int, int]:
@@ -151,6 +219,8 @@ def _climb(
         if isinstance(parent, ast.Call):
             if parent.func is node:
                 raise _Unknown  # the output is itself called
+            if isinstance(parent.func, ast.Name) and parent.func.id in TYPE_TEST_BUILTINS:
+                return  # `isinstance(out, torch.Tensor)`: neither a sink nor a way on for the graph
             func = parent.func
             if (
                 isinstance(func, ast.Attribute)
@@ -167,7 +237,11 @@ def _climb(
             ):
                 sinks.append(parent)
                 return
-            if id(parent) in forward_calls or _carries(facts, parent):
+            if (
+                id(parent) in forward_calls
+                or _carries(facts, parent)
+                or _callee_hands_back(facts, fn, parent, node, depth)
+            ):
                 node = parent
                 continue
             raise _Unknown
@@ -177,6 +251,11 @@ def _climb(
         if isinstance(parent, ast.FormattedValue):
             sinks.append(parent)  # formatted into a string
             return
+        if isinstance(parent, ast.Subscript) and parent.slice is node:
+            sinks.append(parent)  # an index holds no graph: autograd tracks no integer or bool tensor
+            return
+        if isinstance(parent, ast.Subscript) and not isinstance(parent.ctx, ast.Load):
+            return  # a container stored into keeps its graph where it is; its other uses are followed
         if isinstance(parent, _CARRIERS):
             node = parent
             continue
@@ -184,7 +263,14 @@ def _climb(
             if parent.iter is node:
                 yield from ((name, into, _start(parent.target)) for name, into in _bound(parent.target))
             return  # a condition of the comprehension
-        bound = (parent.end_lineno or 0, parent.end_col_offset or 0) if isinstance(parent, ast.stmt) else _start(parent)
+        # a loop binds its target before each pass through its body; any other statement once it ends
+        bound = (
+            _start(parent.target)
+            if isinstance(parent, (ast.For, ast.AsyncFor))
+            else _end(parent)
+            if isinstance(parent, ast.stmt)
+            else _start(parent)
+        )
         yield from ((name, into, bound) for name, into in _statement(parent, node))
         return
 
@@ -229,26 +315,50 @@ MAX_CALLEE_DEPTH = 2  # functions followed into, one from the other, for "its pa
 def _callee_sinks(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call, node: ast.AST, depth: int) -> bool:
     """`self.create_grid(out, files)`: a function of this file whose parameter for `node` only feeds
     inference sinks (it detaches, saves or prints what it is given)."""
-    if depth >= MAX_CALLEE_DEPTH:
+    found = _parameter_reads(facts, fn, call, node, depth)
+    return found is not None and bool(found[1]) and bool(_sinks_of(facts, found[0], found[1], depth + 1))
+
+
+def _callee_hands_back(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call, node: ast.AST, depth: int) -> bool:
+    """`self.decode(self(**batch))` with a `decode` of this file that returns what it is given, at most read
+    through sinks on the way (`return output_dict`): the call's value carries the graph on, and is followed."""
+    found = _parameter_reads(facts, fn, call, node, depth)
+    if found is None:
         return False
+    callee, reads = found
+    own = facts.own_nodes(callee)
+    returned = {id(n.value) for n in own if isinstance(n, ast.Return) and n.value is not None}
+    others = [n for n in reads if id(n) not in returned]
+    return len(others) < len(reads) and _sinks_of(facts, callee, others, depth + 1) is not None
+
+
+def _parameter_reads(
+    facts: ModuleFacts, fn: FunctionFacts, call: ast.Call, node: ast.AST, depth: int
+) -> tuple[FunctionFacts, list[ast.AST]] | None:
+    """The function of this file that `call` calls, and the reads of the value its parameter for `node` has on
+    entry; None when it cannot be followed (too deep, not ours, read by nested code or declared global)."""
+    if depth >= MAX_CALLEE_DEPTH:
+        return None
     callee = facts.resolve_call(call, fn)
     if not isinstance(callee, FunctionFacts) or callee is fn or callee.escapes or isinstance(callee.node, ast.Module):
-        return False
+        return None
     param = _parameter_for(callee, call, node)
     if param is None:
-        return False
+        return None
     own = facts.own_nodes(callee)
     if param in _read_by_nested(facts, callee) or any(
         isinstance(n, (ast.Global, ast.Nonlocal)) and param in n.names for n in own
     ):
-        return False
-    ends = _rebinding_ends(callee).get(param, ())
-    entry = [
+        return None
+    ends = _rebindings(facts, callee).get(param, ())
+    return callee, [
         n
         for n in own
-        if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load) and _epoch(ends, _start(n)) == 0
+        if isinstance(n, ast.Name)
+        and n.id == param
+        and isinstance(n.ctx, ast.Load)
+        and _epoch(ends, _start(n)) == ENTRY
     ]
-    return bool(entry) and bool(_sinks_of(facts, callee, entry, depth + 1))
 
 
 def _parameter_for(callee: FunctionFacts, call: ast.Call, node: ast.AST) -> str | None:
