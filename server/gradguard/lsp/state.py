@@ -6,6 +6,7 @@ import asyncio
 import os
 import traceback
 from collections.abc import Sequence
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -236,6 +237,30 @@ class GradGuardServer(LanguageServer):
             if program is not None and self.is_current(key, program):
                 return program
         return None
+
+    def analysis_of(self, snapshot: Snapshot, program: Program | None) -> Program | None:
+        """`program` if it holds the analysis of this very text (not an older one's findings moved)."""
+        if program is not None and program.analysed == self.stamp(snapshot) and program.syntax_error is None:
+            return program
+        return None
+
+    async def fixes_of(
+        self, current: Program | None, snapshot: Snapshot, cache_key: tuple, pool: Pool, compute: Callable, *args: Any
+    ) -> Any:
+        """Fixes computed for the analysed text are kept until it changes: editors ask for code actions on
+        every cursor move."""
+        if current and cache_key in current.fixes:
+            return current.fixes[cache_key]
+        result = await pool.run(compute, *args)
+        if current and current.analysed == self.stamp(snapshot):
+            current.fixes[cache_key] = result
+        return result
+
+    def resolves_edits(self) -> bool:
+        """The client can ask for a code action's edit once it is chosen (`codeAction/resolve`)."""
+        text_caps = self.client_capabilities.text_document
+        resolve = text_caps and text_caps.code_action and text_caps.code_action.resolve_support
+        return bool(resolve and "edit" in resolve.properties)
 
     def is_current(self, key: str, program: Program) -> bool:
         snapshot = self.snapshot(key)
