@@ -44,7 +44,7 @@ def edited(at: int, remove: int = 0, insert: str = "") -> str:
 def fresh(text: str) -> SourceTree | None:
     """`text` parsed whole: no earlier parse to start from."""
     source_tree.cache_clear()
-    tree_module._last_parsed = None
+    tree_module._recent.clear()
     return source_tree(text)
 
 
@@ -93,3 +93,12 @@ def test_a_fix_after_an_edit_is_the_fix_of_a_whole_parse() -> None:
     assert source_tree(text).module.body[0] is earlier.module.body[0]  # re-parsed in part
     fresh(text)
     assert after_edit and after_edit == fixes_for(text, finding, Config())
+
+
+def test_the_text_an_edit_starts_from_is_the_most_alike_of_the_recent_ones() -> None:
+    """Two documents open side by side: a quick fix in one after one in the other re-parses only the edit."""
+    other = "import torch\n\n\n" + "".join(STEP.format(i=f"other_{i}") for i in range(12))
+    earlier = fresh(SOURCE)
+    source_tree(other)
+    tree = source_tree(EDITS["a new line between two functions"])
+    assert tree.module.body[-1] is earlier.module.body[-1]

@@ -7,6 +7,7 @@ The conversion happens here and nowhere else.
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import fields
 from functools import cached_property, lru_cache
@@ -306,21 +307,27 @@ def _index(body: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:
     return next(i for i, item in enumerate(body) if item is node)
 
 
-_last_parsed: SourceTree | None = None  # the next text is most likely an edit of it
+# The trees parsed last, newest first: the next text is most likely an edit of one of them (the editor's
+# next version of a document, the next round of a fix-all).
+_recent: deque[SourceTree] = deque(maxlen=4)
 
 
 @lru_cache(maxsize=4)
 def source_tree(source: str) -> SourceTree | None:
     """Parsed once per text: a fix-all round asks for the fixes of every finding of one file. A text
-    edited from the one parsed last (the editor's next version, a fix-all's next round) re-parses
-    only what the edit touched."""
-    global _last_parsed
+    edited from one parsed lately re-parses only what the edit touched."""
+    earlier = max(_recent, key=lambda tree: _shared_length(tree.source, source), default=None)
     try:
-        tree = SourceTree(source, _last_parsed)
+        tree = SourceTree(source, earlier)
     except (cst.ParserSyntaxError, RecursionError):
         return None
-    _last_parsed = tree
+    _recent.appendleft(tree)
     return tree
+
+
+def _shared_length(a: str, b: str) -> int:
+    prefix = _common_prefix(a, b)
+    return prefix + _common_suffix(a, b, min(len(a), len(b)) - prefix)
 
 
 def move_leading_lines(new: cst.BaseStatement, old: cst.BaseStatement) -> tuple[cst.BaseStatement, cst.BaseStatement]:

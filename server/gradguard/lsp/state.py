@@ -29,8 +29,9 @@ from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome
 # 40 ms: longer than the gap between auto-repeated keys (about 30 ms), so a held key still publishes once.
 CHANGE_DEBOUNCE_SECONDS = 0.04
 # After a publish, the fix engine parses the text ahead of quick-fix requests once the text stays unchanged
-# this long: a parse started during typing would be thrown away and hold up the fix worker.
-FIX_WARMUP_IDLE_SECONDS = 0.5
+# this long. Only the first parse of a document is a whole one (seconds on a large file); later texts
+# re-parse what the edit touched (fixes/tree.py), so a parse during typing costs little.
+FIX_WARMUP_IDLE_SECONDS = 0.1
 INDEX_BATCH = 20  # files per request while the workspace index is built: analyses of open files get turns
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
