@@ -68,7 +68,7 @@ def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
     use_lsp_positions(ls.workspace)
     text_caps = params.capabilities.text_document
     ls.pull = bool(text_caps and text_caps.diagnostic)
-    ls.analysis_pool.start()  # its imports overlap the rest of the handshake: the first didOpen is analysed sooner
+    ls.analysis_pool.start()  # if cli.py has not started it yet: its imports overlap the rest of the handshake
     if ls.pull:
         ls.feature(
             types.TEXT_DOCUMENT_DIAGNOSTIC,

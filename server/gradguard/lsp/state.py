@@ -22,7 +22,7 @@ from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapsho
 from .protocol import GradGuardProtocol
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
-from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, reindex_file
+from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, pool_named, reindex_file
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
 # only its last version; the analysis runs meanwhile, so an idle edit waits max(analysis, this), not the sum.
@@ -69,7 +69,7 @@ class GradGuardServer(LanguageServer):
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         self.pulled_older: set[str] = set()  # programs whose last pull was answered with an older text's result
         # Separate workers, so a slow fix computation does not delay diagnostics.
-        self.analysis_pool = Pool("analysis")
+        self.analysis_pool = pool_named("analysis")
         self.fix_pool = Pool("fixes")
         # A fix-all of a large file can take minutes: its own worker, started on the first one, so quick
         # fixes (of any document) never wait behind it, and stopped when its request is cancelled.
