@@ -212,19 +212,27 @@ class GradGuardServer(LanguageServer):
         wait for the newest text's result."""
         if not self.can_ask_to_pull_again():
             return await self.newest_analysis(uri)
+        key, program = self.program_key(uri), None
         for _ in range(3):  # the result of a text changed in a way it cannot follow is dropped: try again
-            key = self.program_key(uri)
-            if not key:
+            if key is None:
                 return None
             program = await self.refresh(key)
-            if program is None:
-                continue
-            if not self.is_current(key, program):
-                self.pulled_older.add(key)
-                if key not in self.pending:  # pulls analyse even when not run on type
-                    self.schedule(key, 0)
-            return program
-        return None
+            if program is not None:
+                break
+            key = self.program_key(uri)
+        if key is None:
+            return None
+        # Dropped three times (a notebook edited during each analysis: results cannot be moved through its
+        # edits): the findings kept, moved through the edits where they could be, rather than none, which
+        # would clear the editor's.
+        program = program or self.programs.get(key)
+        if program is None:
+            return None
+        if not self.is_current(key, program):
+            self.pulled_older.add(key)
+            if key not in self.pending:  # pulls analyse even when not run on type
+                self.schedule(key, 0)
+        return program
 
     async def newest_analysis(self, uri: str) -> Program | None:
         """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
