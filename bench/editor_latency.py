@@ -21,10 +21,12 @@ Measured:
 
 Run it in the same go as `bench/lsp_latency.py`, with the load average of the machine:
     uptime; python bench/editor_latency.py; python bench/lsp_latency.py; uptime
+One editor, some sizes, fewer runs: `python bench/editor_latency.py --editor vscode --sizes 1000,5000 --runs 2`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -38,7 +40,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SIZES = (1_000, 5_000, 20_000)
-RUNS = int(os.environ.get("EDITOR_BENCH_RUNS", "3"))
 
 HEADER = "import torch\nimport torch.nn as nn\n\n\n"
 TRAIN_STEP = """\
@@ -175,15 +176,15 @@ def stats(samples: list[float]) -> str:
 COLUMNS = ("open->first", "characters", "newline", "paste", "undo", "hover", "quick fix", "server analysis")
 
 
-def table(editor: str, run_one) -> None:
+def table(editor: str, run_one, sizes: list[int], runs: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"gradguard-{editor.split()[0].lower()}-bench-"))
-    print(f"\n{editor}, {RUNS} runs per size; milliseconds: median p95 n", flush=True)
+    print(f"\n{editor}, {runs} runs per size; milliseconds: median p95 n", flush=True)
     print(f"{'lines':>6} | " + " | ".join(f"{c:>22}" for c in COLUMNS), flush=True)
-    for size in SIZES:
+    for size in sizes:
         text = training_script(size)
         merged: dict[str, list[float]] = {c: [] for c in COLUMNS}
         missed = {"hover": 0, "quick_fix": 0}
-        for run in range(RUNS):
+        for run in range(runs):
             # the script alone in its folder: the server indexes the workspace folder, and the scripts of
             # other runs there would make every run slower than the one before
             work = folder / f"run_{size}_{run}"
@@ -205,20 +206,36 @@ def table(editor: str, run_one) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Latency in real editors (see the module's docstring).")
+    parser.add_argument("--editor", choices=("neovim", "vscode"), help="only this editor (default: both)")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="file sizes in lines, comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="fresh editor and server per size (default: 3)")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    if args.editor != "vscode":
+        run_editor_neovim(sizes, args.runs)
+    if args.editor != "neovim":
+        run_editor_vscode(sizes, args.runs)
+
+
+def run_editor_neovim(sizes: list[int], runs: int) -> None:
     if shutil.which("nvim") is None:
         print("Neovim: not installed (Debian: apt-get install neovim)")
     else:
-        table("Neovim (push diagnostics)", run_neovim)
+        table("Neovim (push diagnostics)", run_neovim, sizes, runs)
         print(
             "(Neovim's didChange debounce: flags.debounce_text_changes, unset = none; the server's: "
             "gradguard.lsp.state.CHANGE_DEBOUNCE_SECONDS)"
         )
+
+
+def run_editor_vscode(sizes: list[int], runs: int) -> None:
     if not (VSCODE_TOOLS / "cs").is_dir() or shutil.which("chromium") is None:
         print(
             f"VS Code: code-server or chromium missing (tests/e2e/vscode/setup.sh installs them under {VSCODE_TOOLS})"
         )
     else:
-        table("VS Code in code-server (pull diagnostics)", run_vscode)
+        table("VS Code in code-server (pull diagnostics)", run_vscode, sizes, runs)
 
 
 if __name__ == "__main__":

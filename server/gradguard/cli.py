@@ -198,6 +198,9 @@ def _spelled_as_command(argv: list[str]) -> list[str]:
 
 
 def _serve(argv: list[str]) -> int:
+    from .lsp.workers import start_early
+
+    start_early("analysis")  # the worker starts while pygls is imported: the first diagnostics come sooner
     from .lsp.server import main as serve  # pygls and the server only when serving
 
     return serve(argv)

@@ -97,3 +97,23 @@ async def test_fix_all_says_what_it_applies_and_unsafe_fixes_have_their_own_kind
         "GradGuard: apply 1 fix, including unsafe ones: Turn it into `with torch.no_grad():`"
     )
     assert "    with torch.no_grad():\n        model.eval()\n" in apply_edits(EVALUATE, edits_of(unsafe, uri))
+
+
+async def test_a_fix_all_offered_with_every_kind_is_computed_once_chosen(client: LanguageClient, tmp_path):
+    """Ctrl+. (VS Code) and Neovim's menu ask for every kind at once (no `only`). The fix-all is offered there
+    without its edit, which `codeAction/resolve` computes when it is chosen (issue 15: computing both fix-alls
+    held VS Code's quick fixes up for seconds on a large file); the resolved action says what it applies."""
+    uri = file_uri(tmp_path)
+    open_doc(client, uri, EVALUATE)
+    await wait_until(lambda: sorted(codes(published(client, uri))) == ["GG102", "GG201"])
+
+    actions = await code_actions(client, uri, published(client, uri))
+    assert any(action.kind == types.CodeActionKind.QuickFix and action.edit for action in actions)
+    offered = [action for action in actions if action.kind in (FIX_ALL, FIX_ALL_UNSAFE)]
+    assert [action.kind for action in offered] == [FIX_ALL, FIX_ALL_UNSAFE]
+    assert [action.edit for action in offered] == [None, None]
+
+    safe, unsafe = [await client.code_action_resolve_async(action) for action in offered]
+    assert safe.title == "GradGuard: apply 1 safe fix: Remove `torch.no_grad()` (it has no effect)"
+    assert apply_edits(EVALUATE, edits_of(safe, uri)) == EVALUATE.replace("    torch.no_grad()\n", "")
+    assert "    with torch.no_grad():\n        model.eval()\n" in apply_edits(EVALUATE, edits_of(unsafe, uri))

@@ -11,6 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest_lsp
+from gradguard.findings import Finding, Span
+from gradguard.lsp.documents import Layout, Program
+from gradguard.lsp.state import GradGuardServer
 from lsp_helpers import NOT_CALLED, SERVER, change, open_doc, wait_until
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
@@ -24,6 +27,7 @@ HALF = "".join(TRAINING_BLOCK.format(i=i) for i in range(270))
 TYPED_FILE = "import torch\n\n\n" + HALF + "steps = 100\n\n\n" + HALF.replace("_step_", "_step_b") + NOT_CALLED
 TYPED_LINE = TYPED_FILE.splitlines().index("steps = 100")
 FINDING_LINE = len(TYPED_FILE.splitlines()) - 2  # `with torch.no_grad:`
+FINDING = Finding("GG101", "no-grad-not-called", "warning", "`torch.no_grad` is not called", Span(1, 5, 1, 18))
 
 
 @pytest_lsp.fixture(config=SERVER)
@@ -126,3 +130,27 @@ async def test_pulls_while_typing_are_answered_with_the_findings_moved(vscode_li
     # analysed are not analysed at all.
     counts = {version: n for version, n in analysed_versions(client, uri).items() if int(version) > 1}
     assert set(counts.values()) == {1}, counts
+
+
+async def test_a_pull_whose_results_keep_being_dropped_is_answered_with_the_findings_kept() -> None:
+    """A notebook edited during each of its analyses drops each result (its cells' edits cannot be followed).
+    After three in a row, a pull was answered with no findings, which cleared the editor's; it now gets the
+    findings the server keeps (moved through the edits it could follow), and the newest text is analysed."""
+    server = GradGuardServer()
+    kept = Program("file:///notebook.ipynb", Layout(("cell-1",)), findings=[FINDING])
+    server.programs[kept.key] = kept
+    scheduled: list[str] = []
+
+    async def dropped(key: str) -> None:
+        return None
+
+    server.program_key = lambda uri: kept.key
+    server.refresh = dropped
+    server.can_ask_to_pull_again = lambda: True
+    server.is_current = lambda key, program: False  # the findings kept are an older text's
+    server.schedule = lambda key, quiet=0: scheduled.append(key)
+    try:
+        assert await server.pulled_analysis("cell-1") is kept
+        assert scheduled == [kept.key]
+    finally:
+        server.stop_workers()

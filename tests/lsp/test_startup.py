@@ -44,3 +44,15 @@ def test_only_the_analysis_worker_starts_before_the_first_analysis(tmp_path: Pat
         )
         assert "**`torch.no_grad`**" in hover["contents"]["value"]
         assert len(workers(server)) == 2
+
+
+def test_the_analysis_worker_starts_before_the_handshake(tmp_path: Path) -> None:
+    """`gradguard server` starts its analysis worker before it imports pygls and lsprotocol (half a second), so
+    the worker's start (Python, then the analysis imports) overlaps them instead of holding up the first
+    analysis (issue 15 item 3). Without a word from the client, the worker is there; the server then uses it."""
+    with RawServer([sys.executable, "-m", "gradguard"], tmp_path) as server:
+        early = wait_for(lambda: workers(server), "no analysis worker before the client's initialize", timeout=30)
+        server.initialize(tmp_path)
+        uri = server.open(tmp_path / "model.py", NOT_CALLED)
+        assert [d["code"] for d in server.diagnostics(uri)] == ["GG101"]
+        assert early <= workers(server)

@@ -7,6 +7,7 @@ The conversion happens here and nowhere else.
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import fields
 from functools import cached_property, lru_cache
@@ -24,9 +25,15 @@ MODULE_PARTS = ("header", "footer", "encoding", "default_indent", "default_newli
 
 
 class SourceTree:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, earlier: SourceTree | None = None) -> None:
+        """`earlier`: the tree of a text this one was edited from; the statements an edit left alone are
+        taken from it (`_reparsed`) instead of parsed again, which costs seconds on a large file."""
         self.source = source
-        self.module = cst.parse_module(source)
+        reparsed = _reparsed(earlier, source) if earlier is not None else None
+        if reparsed is not None:
+            self.module, self.__dict__["_statement_starts"] = reparsed  # the cached property, computed
+        else:
+            self.module = cst.parse_module(source)
         # libcst takes the indentation of a new block from the file's first indented line, form feed
         # included; Python resets the column at a form feed, so inside an indentation it breaks the block.
         self.block_indent = self.module.default_indent.rsplit("\x0c", 1)[-1]
@@ -214,6 +221,78 @@ class SourceTree:
         return starts
 
 
+def _reparsed(earlier: SourceTree, source: str) -> tuple[cst.Module, list[tuple[int, int]]] | None:
+    """`source` as a module whose top-level statements are `earlier`'s, but for those an edit touched and
+    one on each side (an edit may join a line to the statement before it), which are parsed again alone,
+    with their statement starts. None when that would not give what parsing the whole source gives:
+    the edit reaches the module's header or footer, the statements parsed again do not stand alone
+    (their text ends inside a bracket, has lines after the last statement, or indents otherwise), or
+    they are most of the file anyway."""
+    old, starts, body = earlier.source, earlier._statement_starts, earlier.module.body
+    if starts is None or source == old:
+        return None
+    offsets = [offset for offset, _ in starts]
+    prefix = _common_prefix(old, source)
+    changed_end = len(old) - _common_suffix(old, source, min(len(old), len(source)) - prefix)
+    if prefix < offsets[0] or changed_end > offsets[-1]:
+        return None
+    first = max(bisect.bisect_right(offsets, prefix) - 2, 0)
+    last = min(bisect.bisect_left(offsets, changed_end) + 1, len(body))
+    start, end, grown = offsets[first], offsets[last], len(source) - len(old)
+    if 2 * (end - start) > len(old):
+        return None
+    text = source[start : end + grown]
+    try:
+        part = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    module = earlier.module
+    if (
+        not part.body
+        or part.footer
+        or (part.header and first == 0)  # in the whole module, the header's
+        or (part.default_indent, part.default_newline) != (module.default_indent, module.default_newline)
+    ):
+        return None
+    statements = list(part.body)
+    if part.header:  # lines above the first statement belong to it when other statements come before it
+        statements[0] = statements[0].with_changes(leading_lines=[*part.header, *statements[0].leading_lines])
+    pieces = [part.code_for_node(statement) for statement in statements]
+    if "".join(pieces) != text:
+        return None
+    new_starts = starts[: first + 1]
+    for piece in pieces:
+        offset, line = new_starts[-1]
+        new_starts.append((offset + len(piece), line + len(LINE_BREAK.findall(piece))))
+    moved = new_starts[-1][1] - starts[last][1]
+    new_starts.extend((offset + grown, line + moved) for offset, line in starts[last + 1 :])
+    return module.with_changes(body=[*body[:first], *statements, *body[last:]]), new_starts
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix, by halving (string comparisons run in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix, at most `limit`."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle :] == b[len(b) - middle :]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _with_child(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
     for field in fields(parent):
         value = getattr(parent, field.name)
@@ -228,13 +307,27 @@ def _index(body: Sequence[cst.CSTNode], node: cst.CSTNode) -> int:
     return next(i for i, item in enumerate(body) if item is node)
 
 
+# The trees parsed last, newest first: the next text is most likely an edit of one of them (the editor's
+# next version of a document, the next round of a fix-all).
+_recent: deque[SourceTree] = deque(maxlen=4)
+
+
 @lru_cache(maxsize=4)
 def source_tree(source: str) -> SourceTree | None:
-    """Parsed once per text: a fix-all round asks for the fixes of every finding of one file."""
+    """Parsed once per text: a fix-all round asks for the fixes of every finding of one file. A text
+    edited from one parsed lately re-parses only what the edit touched."""
+    earlier = max(_recent, key=lambda tree: _shared_length(tree.source, source), default=None)
     try:
-        return SourceTree(source)
+        tree = SourceTree(source, earlier)
     except (cst.ParserSyntaxError, RecursionError):
         return None
+    _recent.appendleft(tree)
+    return tree
+
+
+def _shared_length(a: str, b: str) -> int:
+    prefix = _common_prefix(a, b)
+    return prefix + _common_suffix(a, b, min(len(a), len(b)) - prefix)
 
 
 def move_leading_lines(new: cst.BaseStatement, old: cst.BaseStatement) -> tuple[cst.BaseStatement, cst.BaseStatement]:

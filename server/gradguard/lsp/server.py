@@ -19,7 +19,6 @@ from .convert import SOURCE, finding_from_data, to_code_action, use_lsp_position
 from .documents import Edit, Program
 from .hover import hover_at
 from .state import CHANGE_DEBOUNCE_SECONDS, GradGuardServer
-from .workers import Pool
 
 server = GradGuardServer()
 
@@ -69,7 +68,7 @@ def initialize(ls: GradGuardServer, params: types.InitializeParams) -> None:
     use_lsp_positions(ls.workspace)
     text_caps = params.capabilities.text_document
     ls.pull = bool(text_caps and text_caps.diagnostic)
-    ls.analysis_pool.start()  # its imports overlap the rest of the handshake: the first didOpen is analysed sooner
+    ls.analysis_pool.start()  # if cli.py has not started it yet: its imports overlap the rest of the handshake
     if ls.pull:
         ls.feature(
             types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -284,7 +283,8 @@ def _kind_value(kind: Any) -> str:
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, NOTEBOOK_FIX_ALL_KIND]
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, NOTEBOOK_FIX_ALL_KIND],
+        resolve_provider=True,
     ),
 )
 @guarded([])
@@ -301,6 +301,10 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
     # The lightbulb asks at every cursor move, for no kind in particular, and shows no source actions:
     # a fix-all (minutes on a large file) is computed only when some request names it or is invoked.
     lightbulb = not only and params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
+    # Ctrl+. and Neovim's menu ask for every kind: a fix-all is offered there and computed only once chosen
+    # (`codeAction/resolve`), by clients that can resolve an action's edit. VS Code does not even show
+    # source actions in that menu, and computing them held up its quick fixes for seconds.
+    deferred = not only and ls.resolves_edits()
 
     def wanted(kind: str) -> bool:
         return not only or any(kind == prefix or kind.startswith(prefix + ".") for prefix in only)
@@ -311,56 +315,84 @@ async def code_action(ls: GradGuardServer, params: types.CodeActionParams) -> li
         for kind in (FIX_ALL_KIND, FIX_ALL_UNSAFE_KIND, *((NOTEBOOK_FIX_ALL_KIND,) if in_notebook else ()))
         if wanted(kind) and not lightbulb
     ]
-    # A fix-all needs the findings of this very text: asked right after an edit (fix on save), it waits for
-    # that analysis (shared with the diagnostics) rather than answering nothing.
-    program = await ls.newest_analysis(uri) if fix_all_kinds else ls.programs.get(key)
-    # the analysis of this very text, if there is one
-    current = (
-        program
-        if program is not None and program.analysed == ls.stamp(snapshot) and program.syntax_error is None
-        else None
-    )
-    source = current.source if current else snapshot.source  # without a notebook's cells that do not parse
-
-    async def cached(cache_key: tuple, pool: Pool, compute: Callable, *args: Any) -> Any:
-        """Fixes computed for the analysed text are kept until it changes."""
-        if current and cache_key in current.fixes:
-            return current.fixes[cache_key]
-        result = await pool.run(compute, *args)
-        if current and current.analysed == ls.stamp(snapshot):
-            current.fixes[cache_key] = result
-        return result
-
+    program = ls.programs.get(key)
     actions: list[types.CodeAction] = []
     if wanted(types.CodeActionKind.QuickFix.value):
+        current = ls.analysis_of(snapshot, program)
+        source = current.source if current else snapshot.source  # without a notebook's cells that do not parse
+        layout = snapshot.layout
         for diagnostic in params.context.diagnostics:
             finding = finding_from_data(diagnostic.data) if diagnostic.source == SOURCE else None
             if finding is None:
                 continue
-            planned = await cached(
-                ("quickfix", finding), ls.fix_pool, quick_fixes, source, finding, config, snapshot.layout
+            planned = await ls.fixes_of(
+                current, snapshot, ("quickfix", finding), ls.fix_pool, quick_fixes, source, finding, config, layout
             )
             actions.extend(_code_action(ls, plan, [diagnostic]) for plan in planned)
 
     for kind in fix_all_kinds:
-        if current and current.findings:
-            unsafe = kind == FIX_ALL_UNSAFE_KIND
-            plan = await cached(
-                ("fixAll", unsafe),
-                ls.fix_all_pool,
-                fix_all,
-                source,
-                snapshot.path,
-                config,
-                snapshot.layout,
-                list(current.findings),
-                unsafe,
-            )
-            if plan is not None:
-                actions.append(_code_action(ls, replace(plan, kind=kind), []))
+        if deferred:
+            if program is not None and program.findings:
+                actions.append(types.CodeAction(title=DEFERRED_FIX_ALL_TITLES[kind], kind=kind, data={"uri": uri}))
+            continue
+        plan = await planned_fix_all(ls, uri, kind)
+        if plan is not None:
+            actions.append(_code_action(ls, plan, []))
     if ls.stamp(snapshot) != ls.stamp(ls.snapshot(key) or snapshot):
         return []  # the text changed while fixes were computed: these edits would land in the wrong place
     return actions
+
+
+# What a fix-all offered before it is computed says: its edits, and the title that lists them, come with
+# `codeAction/resolve`.
+DEFERRED_FIX_ALL_TITLES = {
+    FIX_ALL_KIND: "GradGuard: apply every safe fix in the file",
+    FIX_ALL_UNSAFE_KIND: "GradGuard: apply every fix in the file, including unsafe ones",
+    NOTEBOOK_FIX_ALL_KIND: "GradGuard: apply every safe fix in the notebook",
+}
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+@guarded(None)
+async def resolve_code_action(ls: GradGuardServer, action: types.CodeAction) -> types.CodeAction:
+    """A fix-all offered unresolved gets its edit, and the title that says what it applies."""
+    uri = action.data.get("uri") if isinstance(action.data, dict) else None
+    if action.edit is not None or not isinstance(uri, str) or action.kind not in DEFERRED_FIX_ALL_TITLES:
+        return action
+    plan = await planned_fix_all(ls, uri, action.kind)
+    if plan is None:  # nothing left to fix, or the text keeps changing
+        action.title, action.edit = "GradGuard: nothing to fix", types.WorkspaceEdit(changes={})
+        return action
+    return _code_action(ls, plan, [])
+
+
+async def planned_fix_all(ls: GradGuardServer, uri: str, kind: str) -> PlannedAction | None:
+    """The fix-all of `kind` for the newest text of `uri`. Asked right after an edit (fix on save), it waits
+    for that text's analysis (shared with the diagnostics) rather than answering nothing."""
+    program = await ls.newest_analysis(uri)
+    key = ls.program_key(uri)
+    snapshot = ls.snapshot(key) if key else None
+    current = ls.analysis_of(snapshot, program) if snapshot else None
+    config = ls.settings.config_for(snapshot.path) if snapshot else None
+    if snapshot is None or current is None or not current.findings or config is None:
+        return None
+    unsafe = kind == FIX_ALL_UNSAFE_KIND
+    plan = await ls.fixes_of(
+        current,
+        snapshot,
+        ("fixAll", unsafe),
+        ls.fix_all_pool,
+        fix_all,
+        current.source,
+        snapshot.path,
+        config,
+        snapshot.layout,
+        list(current.findings),
+        unsafe,
+    )
+    if plan is None or ls.stamp(snapshot) != ls.stamp(ls.snapshot(snapshot.key) or snapshot):
+        return None  # none, or for a text changed since: the edits would land in the wrong place
+    return replace(plan, kind=kind)
 
 
 def _code_action(ls: GradGuardServer, plan: PlannedAction, diagnostics: list[types.Diagnostic]) -> types.CodeAction:

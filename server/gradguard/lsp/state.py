@@ -6,6 +6,7 @@ import asyncio
 import os
 import traceback
 from collections.abc import Sequence
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -21,15 +22,16 @@ from .documents import Program, Snapshot, Stamp, file_snapshot, notebook_snapsho
 from .protocol import GradGuardProtocol
 from .settings import Settings
 from .summaries import MAX_FILES, IndexChange, python_files
-from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, reindex_file
+from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome, pool_named, reindex_file
 
 # A result is published only once its text has been left alone this long, so a burst of edits publishes
 # only its last version; the analysis runs meanwhile, so an idle edit waits max(analysis, this), not the sum.
 # 40 ms: longer than the gap between auto-repeated keys (about 30 ms), so a held key still publishes once.
 CHANGE_DEBOUNCE_SECONDS = 0.04
 # After a publish, the fix engine parses the text ahead of quick-fix requests once the text stays unchanged
-# this long: a parse started during typing would be thrown away and hold up the fix worker.
-FIX_WARMUP_IDLE_SECONDS = 0.5
+# this long. Only the first parse of a document is a whole one (seconds on a large file); later texts
+# re-parse what the edit touched (fixes/tree.py), so a parse during typing costs little.
+FIX_WARMUP_IDLE_SECONDS = 0.1
 INDEX_BATCH = 20  # files per request while the workspace index is built: analyses of open files get turns
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
@@ -67,7 +69,7 @@ class GradGuardServer(LanguageServer):
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic) instead of receiving pushes
         self.pulled_older: set[str] = set()  # programs whose last pull was answered with an older text's result
         # Separate workers, so a slow fix computation does not delay diagnostics.
-        self.analysis_pool = Pool("analysis")
+        self.analysis_pool = pool_named("analysis")
         self.fix_pool = Pool("fixes")
         # A fix-all of a large file can take minutes: its own worker, started on the first one, so quick
         # fixes (of any document) never wait behind it, and stopped when its request is cancelled.
@@ -210,19 +212,27 @@ class GradGuardServer(LanguageServer):
         wait for the newest text's result."""
         if not self.can_ask_to_pull_again():
             return await self.newest_analysis(uri)
+        key, program = self.program_key(uri), None
         for _ in range(3):  # the result of a text changed in a way it cannot follow is dropped: try again
-            key = self.program_key(uri)
-            if not key:
+            if key is None:
                 return None
             program = await self.refresh(key)
-            if program is None:
-                continue
-            if not self.is_current(key, program):
-                self.pulled_older.add(key)
-                if key not in self.pending:  # pulls analyse even when not run on type
-                    self.schedule(key, 0)
-            return program
-        return None
+            if program is not None:
+                break
+            key = self.program_key(uri)
+        if key is None:
+            return None
+        # Dropped three times (a notebook edited during each analysis: results cannot be moved through its
+        # edits): the findings kept, moved through the edits where they could be, rather than none, which
+        # would clear the editor's.
+        program = program or self.programs.get(key)
+        if program is None:
+            return None
+        if not self.is_current(key, program):
+            self.pulled_older.add(key)
+            if key not in self.pending:  # pulls analyse even when not run on type
+                self.schedule(key, 0)
+        return program
 
     async def newest_analysis(self, uri: str) -> Program | None:
         """The program of `uri` analysed for its newest text; None when it closed or kept changing."""
@@ -236,6 +246,30 @@ class GradGuardServer(LanguageServer):
             if program is not None and self.is_current(key, program):
                 return program
         return None
+
+    def analysis_of(self, snapshot: Snapshot, program: Program | None) -> Program | None:
+        """`program` if it holds the analysis of this very text (not an older one's findings moved)."""
+        if program is not None and program.analysed == self.stamp(snapshot) and program.syntax_error is None:
+            return program
+        return None
+
+    async def fixes_of(
+        self, current: Program | None, snapshot: Snapshot, cache_key: tuple, pool: Pool, compute: Callable, *args: Any
+    ) -> Any:
+        """Fixes computed for the analysed text are kept until it changes: editors ask for code actions on
+        every cursor move."""
+        if current and cache_key in current.fixes:
+            return current.fixes[cache_key]
+        result = await pool.run(compute, *args)
+        if current and current.analysed == self.stamp(snapshot):
+            current.fixes[cache_key] = result
+        return result
+
+    def resolves_edits(self) -> bool:
+        """The client can ask for a code action's edit once it is chosen (`codeAction/resolve`)."""
+        text_caps = self.client_capabilities.text_document
+        resolve = text_caps and text_caps.code_action and text_caps.code_action.resolve_support
+        return bool(resolve and "edit" in resolve.properties)
 
     def is_current(self, key: str, program: Program) -> bool:
         snapshot = self.snapshot(key)
