@@ -850,7 +850,48 @@ class ModuleFacts:
                 callee = self.resolve_call(event.node, facts)
                 if callee is not None:
                     sites.setdefault(id(callee), []).append((facts, event))
+                for override in self._overrides(event.node, facts):
+                    sites.setdefault(id(override), []).append((facts, event))
         return sites
+
+    def _overrides(self, call: ast.Call, fn: FunctionFacts) -> list[FunctionFacts]:
+        """`self._valid_epoch()` in a base class's method runs, on an instance of a subclass of this file,
+        that subclass's `_valid_epoch`: a call site of the override too (unless the subclass also
+        overrides the calling method, which then never runs on its instances)."""
+        func = call.func
+        if not (
+            fn.cls is not None
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "self"
+        ):
+            return []
+        found = []
+        for subclass in self._subclasses(fn.cls.name):
+            methods = self.methods[subclass]
+            if func.attr in methods and fn.name not in methods:
+                found.append(methods[func.attr])
+        return found
+
+    def _subclasses(self, name: str) -> list[str]:
+        """The classes of this file that derive from class `name` of this file, directly or not."""
+        key = ("subclasses", name)
+        if key not in self.answers:
+            bases = {
+                cls: {_base_name(base) for base in next(iter(methods.values())).cls.bases}  # type: ignore[union-attr]  # methods of a class have it
+                for cls, methods in self.methods.items()
+                if methods
+            }
+            found: list[str] = []
+            frontier = [name]
+            while frontier:
+                parent = frontier.pop()
+                for cls, names in bases.items():
+                    if parent in names and cls not in found and cls != name:
+                        found.append(cls)
+                        frontier.append(cls)
+            self.answers[key] = found
+        return self.answers[key]
 
     def _update_entries(self, sites: dict[int, list[tuple[FunctionFacts, CallEvent]]]) -> set[int]:
         changed: set[int] = set()
@@ -1426,3 +1467,10 @@ def _method_exports(facts: ModuleFacts) -> dict[str, Export]:
         if modes:
             found[f"{fn.cls.name}.{fn.name}"] = Export(tuple(fn.params), None, tuple(modes), False)
     return found
+
+
+def _base_name(base: ast.expr) -> str | None:
+    """`Trainer` for `Trainer` and `lib.Trainer`."""
+    if isinstance(base, ast.Name):
+        return base.id
+    return base.attr if isinstance(base, ast.Attribute) else None

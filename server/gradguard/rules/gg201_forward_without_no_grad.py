@@ -734,6 +734,29 @@ RULE = Rule(
                     mask = aggregate_mask(pooled, self.head)
                     return (mask * labels).sum() * weight
         """),
+        example("""
+            import torch
+            class Trainer:
+                def fit(self, epochs):
+                    for epoch in range(epochs):
+                        self.train_epoch()
+                        with torch.no_grad():  # the base class runs every subclass's validation under no_grad
+                            self.valid_epoch()
+                def valid_epoch(self):
+                    raise NotImplementedError
+            class ContrastiveTrainer(Trainer):
+                def __init__(self, model, loader, val_loader):
+                    self.model, self.loader, self.val_loader = model, loader, val_loader
+                    self.optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                def train_epoch(self):
+                    self.model.train()
+                    for x in self.loader:
+                        self.model(x).sum().backward()
+                        self.optimizer.step()
+                def valid_epoch(self):
+                    self.model.eval()
+                    return sum(self.model(x).sum().item() for x in self.val_loader)
+        """),
     ),
     check=check,
 )
