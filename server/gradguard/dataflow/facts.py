@@ -942,6 +942,16 @@ def build_facts(
     return facts
 
 
+def release(facts: ModuleFacts) -> None:
+    """Empty the facts of an analysis that is over. They hold reference cycles (a nested function's facts
+    and its parent's, the model kinds' bound method back to the module's facts, the rules' answers kept on
+    them), so only the cyclic garbage collector would free them, and the syntax tree with them: on a corpus
+    check its collections cost a fifth of the CPU time. Emptied, they are freed at once."""
+    for fn in facts.functions:
+        fn.__dict__.clear()
+    facts.__dict__.clear()
+
+
 def exports(facts: ModuleFacts) -> dict[str, Export]:
     """What each module-level function does to its callers, for other files of the project."""
     found = {}
