@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gradguard.dataflow.tokens import call_positions
+import pytest
+from gradguard.dataflow.tokens import IDENTIFIER, call_positions, names_word
 
 SOURCE = """\
 def evaluate(model):  # evaluate_1 is not evaluate
@@ -21,3 +22,16 @@ def test_call_positions_are_whole_words_called_and_not_defined() -> None:
     assert called("évaluate") == ["l) + évaluate"]
     assert called("evaluate_1") == ["turn evaluate_1"]
     assert called("missing") == []
+
+
+@pytest.mark.parametrize("start", [0, 9, 10, 40, len(SOURCE)])
+@pytest.mark.parametrize("word", ["evaluate", "évaluate", "evaluate_1", "model", "m", "x", "undef", "def", "missing"])
+def test_names_word_as_the_words_of_the_text(word: str, start: int) -> None:
+    assert names_word(SOURCE, word, start) == (word in IDENTIFIER.findall(SOURCE[start:]))
+
+
+def test_names_word_from_a_position() -> None:
+    # `valuate` is no word of the text, though it is of the text cut before its first letter
+    assert not names_word(SOURCE, "valuate", 0)
+    assert names_word(SOURCE, "valuate", 5)
+    assert names_word("self.nn(x)", "nn") and not names_word("self.nnx(x)", "nn")

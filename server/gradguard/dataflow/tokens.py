@@ -104,5 +104,19 @@ def _follows_def(source: str, position: int) -> bool:
     return start < position and source.endswith("def", 0, start) and not is_identifier_char(source, start - 4)
 
 
+def names_word(source: str, word: str, start: int = 0) -> bool:
+    """`word` is a whole word of `source[start:]` (one of its `IDENTIFIER` matches), found with `str.find`:
+    one search that stops at the first, where listing every word of a class's text costs tens of times more."""
+    position = source.find(word, start)
+    while position != -1:
+        after = position + len(word)
+        if (position == start or not is_identifier_char(source, position - 1)) and not is_identifier_char(
+            source, after
+        ):
+            return True
+        position = source.find(word, position + 1)
+    return False
+
+
 def is_identifier_char(source: str, index: int) -> bool:
     return 0 <= index < len(source) and (source[index].isalnum() or source[index] == "_")
