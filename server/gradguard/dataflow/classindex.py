@@ -34,7 +34,7 @@ from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import,
 from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
-from .tokens import IDENTIFIER, is_identifier_char, names_word
+from .tokens import IDENTIFIER, is_identifier_char, name_counts, names_word
 from .traverse import children, descendants
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -264,10 +264,8 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
             imported[alias or name] = name
     if not imported:
         return []
-    seen: dict[str, int] = {}
-    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
-        seen[match.group(1)] = seen.get(match.group(1), 0) + 1
-    used = {local: imported[local] for local, count in seen.items() if count > 1}  # once more than its import
+    counts = name_counts(source, imported)
+    used = {local: imported[local] for local, count in counts.items() if count > 1}  # once more than its import
     return sorted(unseen_uses(used), key=call_order)
 
 

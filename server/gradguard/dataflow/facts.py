@@ -64,7 +64,7 @@ from .models import (
 from .names import Names, dotted
 from .specialize import constant_tested_params, passed_constants
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
-from .tokens import IDENTIFIER, call_positions, relevant_positions
+from .tokens import IDENTIFIER, call_positions, name_counts, relevant_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
@@ -1024,9 +1024,7 @@ def unseen_references(
         for stmt in (facts.tree.body if statements is None else statements)
         if not isinstance(stmt, (ast.Import, ast.ImportFrom))
     )
-    used: dict[str, int] = {}
-    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, project))})\b", text):
-        used[match.group(1)] = used.get(match.group(1), 0) + 1
+    used = name_counts(text, project)
     is_package = facts.path.replace("\\", "/").endswith("/__init__.py")
     unseen = {
         local: absolute_import(project[local], facts.module, is_package)
