@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from gradguard.dataflow.tokens import call_positions
+import re
+
+import pytest
+from gradguard.dataflow.tokens import IDENTIFIER, call_positions, name_counts, names_word
 
 SOURCE = """\
 def evaluate(model):  # evaluate_1 is not evaluate
@@ -21,3 +24,37 @@ def test_call_positions_are_whole_words_called_and_not_defined() -> None:
     assert called("évaluate") == ["l) + évaluate"]
     assert called("evaluate_1") == ["turn evaluate_1"]
     assert called("missing") == []
+
+
+@pytest.mark.parametrize("start", [0, 9, 10, 40, len(SOURCE)])
+@pytest.mark.parametrize("word", ["evaluate", "évaluate", "evaluate_1", "model", "m", "x", "undef", "def", "missing"])
+def test_names_word_as_the_words_of_the_text(word: str, start: int) -> None:
+    assert names_word(SOURCE, word, start) == (word in IDENTIFIER.findall(SOURCE[start:]))
+
+
+def test_names_word_from_a_position() -> None:
+    # `valuate` is no word of the text, though it is of the text cut before its first letter
+    assert not names_word(SOURCE, "valuate", 0)
+    assert names_word(SOURCE, "valuate", 5)
+    assert names_word("self.nn(x)", "nn") and not names_word("self.nnx(x)", "nn")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["evaluate"],
+        ["evaluate", "evaluate_1", "model"],
+        ["évaluate", "m", "x", "def", "missing"],
+        ["evaluate_1", "evaluate"],
+    ],
+)
+def test_name_counts_as_the_alternation_they_replace(names: list[str]) -> None:
+    expected: dict[str, int] = {}
+    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, names))})\b", SOURCE):
+        expected[match.group(1)] = expected.get(match.group(1), 0) + 1
+    assert name_counts(SOURCE, names) == expected
+
+
+def test_name_counts_whole_words_not_attributes() -> None:
+    # `self.evaluate` is an attribute; `evaluate_1`, `_evaluate`, `évaluate` and `evaluate2` are other words
+    assert name_counts(SOURCE, ["evaluate", "model"]) == {"evaluate": 6, "model": 4}

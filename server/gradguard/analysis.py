@@ -16,7 +16,15 @@ from dataclasses import dataclass, field, replace
 from .config import Config
 from .dataflow.classindex import imported_uses, module_classes_entry, reexports
 from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex, call_order
-from .dataflow.facts import ModuleFacts, build_facts, exports, outgoing_calls, statements_within, unseen_references
+from .dataflow.facts import (
+    ModuleFacts,
+    build_facts,
+    exports,
+    outgoing_calls,
+    release,
+    statements_within,
+    unseen_references,
+)
 from .dataflow.memo import FactsMemo
 from .dataflow.models import module_classes
 from .dataflow.names import Names, dotted
@@ -172,6 +180,7 @@ def _analyze_module(
         if memo is None:
             found, facts = run(parse(source), None)
             classes = _classes_entry(facts.tree, source, facts, path, module) if module else NO_CLASSES
+            release(facts)  # a memo keeps its facts for the next analysis; without one they are done with
         else:
             context = (config, path, module, (project, project.changes) if project is not None else None, hover_places)
             found = memo.analyse(source, parse, context, run)

@@ -34,7 +34,7 @@ from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import,
 from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base
 from .names import Names, dotted
-from .tokens import IDENTIFIER, is_identifier_char
+from .tokens import IDENTIFIER, is_identifier_char, name_counts, names_word
 from .traverse import children, descendants
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -267,10 +267,8 @@ def imported_uses(source: str, module: str, is_package: bool) -> list[OutgoingCa
             imported[alias or name] = name
     if not imported:
         return []
-    seen: dict[str, int] = {}
-    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, imported))})\b", source):
-        seen[match.group(1)] = seen.get(match.group(1), 0) + 1
-    used = {local: imported[local] for local, count in seen.items() if count > 1}  # once more than its import
+    counts = name_counts(source, imported)
+    used = {local: imported[local] for local, count in counts.items() if count > 1}  # once more than its import
     return sorted(unseen_uses(used), key=call_order)
 
 
@@ -324,8 +322,8 @@ def _graph_free(
             return None
         # the header names its torch base (`class Net(nn.Module):`); the body must name nothing of torch
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        body = "\n".join(text.splitlines()[node.body[0].lineno - first :])
-        if torch_words & set(IDENTIFIER.findall(body)):
+        body_start = sum(map(len, text.splitlines(keepends=True)[: node.body[0].lineno - first]))
+        if any(names_word(text, word, body_start) for word in torch_words):
             return None
     if isinstance(node, ast.ClassDef) and (holds_given_modules(node) or _runs_given(node)):
         return None
@@ -347,7 +345,7 @@ def _runs_given(cls: ast.ClassDef) -> bool:
     """A method that runs one of its parameters (`net(x)`, `net.forward(x)`): what it is given may be a module."""
     for function in (item for item in cls.body if isinstance(item, FUNCTIONS)):
         given = {a.arg for a in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]}
-        for call in ast.walk(function):
+        for call in descendants([function], ()):  # every node, as `ast.walk` lists them but faster
             if not isinstance(call, ast.Call):
                 continue
             func = call.func
@@ -455,15 +453,16 @@ def _forward_methods(cls: ast.ClassDef, kinds: ModelKinds, text: Callable[[TopLe
     """Methods that run the module: call `self(...)`, `self.forward(...)`, a submodule built in the
     class (`self.encoder = nn.LSTM(...)`), or another such method."""
     methods = {item.name: item for item in cls.body if isinstance(item, FUNCTIONS) and not item.name.startswith("__")}
+    calls = {name: _whole_words(SELF_CALL, text(method)) for name, method in methods.items()}
     submodules = {"", "forward"}  # `self(...)` and `self.forward(...)`
-    for item in cls.body:
+    called = set().union(*calls.values()) - submodules  # only these attributes can be submodules that matter
+    for item in cls.body if called else ():
         if isinstance(item, FUNCTIONS):
             for stmt in statements_within(item):
                 if isinstance(stmt, ast.Assign):
                     attributes = [key[5:] for key in map(dotted, stmt.targets) if key and key.startswith("self.")]
-                    if attributes and kinds.created_mode(stmt.value, set()) is not None:  # the cheap test first
+                    if called.intersection(attributes) and kinds.created_mode(stmt.value, set()) is not None:
                         submodules.update(attributes)
-    calls = {name: _whole_words(SELF_CALL, text(method)) for name, method in methods.items()}
     running = {name for name, called in calls.items() if called & submodules}
     changed = True
     while changed:

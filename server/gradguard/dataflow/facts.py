@@ -67,7 +67,7 @@ from .models import (
 from .names import Names, dotted
 from .specialize import constant_tested_params, passed_constants
 from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
-from .tokens import IDENTIFIER, call_positions, relevant_positions
+from .tokens import IDENTIFIER, call_positions, name_counts, relevant_positions
 from .traverse import children, descendants
 from .walker import Walker, effects_in
 
@@ -1100,6 +1100,16 @@ def build_facts(
     return facts
 
 
+def release(facts: ModuleFacts) -> None:
+    """Empty the facts of an analysis that is over. They hold reference cycles (a nested function's facts
+    and its parent's, the model kinds' bound method back to the module's facts, the rules' answers kept on
+    them), so only the cyclic garbage collector would free them, and the syntax tree with them: on a corpus
+    check its collections cost a fifth of the CPU time. Emptied, they are freed at once."""
+    for fn in facts.functions:
+        fn.__dict__.clear()
+    facts.__dict__.clear()
+
+
 def exports(facts: ModuleFacts) -> dict[str, Export]:
     """What each module-level function does to its callers, for other files of the project; and what each
     method of a top-level class does to the `self.` models (`Trainer.fit`), for the classes deriving from it."""
@@ -1173,9 +1183,7 @@ def unseen_references(
         for stmt in (facts.tree.body if statements is None else statements)
         if not isinstance(stmt, (ast.Import, ast.ImportFrom))
     )
-    used: dict[str, int] = {}
-    for match in re.finditer(rf"(?<![\w.])({'|'.join(map(re.escape, project))})\b", text):
-        used[match.group(1)] = used.get(match.group(1), 0) + 1
+    used = name_counts(text, project)
     is_package = facts.path.replace("\\", "/").endswith("/__init__.py")
     unseen = {
         local: absolute_import(project[local], facts.module, is_package)

@@ -5,7 +5,7 @@ where possible: a regex alternation over every file costs more than the analysis
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 
@@ -115,6 +115,42 @@ def _follows_def(source: str, position: int) -> bool:
     while start and source[start - 1] in " \t":
         start -= 1
     return start < position and source.endswith("def", 0, start) and not is_identifier_char(source, start - 4)
+
+
+def names_word(source: str, word: str, start: int = 0) -> bool:
+    """`word` is a whole word of `source[start:]` (one of its `IDENTIFIER` matches), found with `str.find`:
+    one search that stops at the first, where listing every word of a class's text costs tens of times more."""
+    position = source.find(word, start)
+    while position != -1:
+        after = position + len(word)
+        if (position == start or not is_identifier_char(source, position - 1)) and not is_identifier_char(
+            source, after
+        ):
+            return True
+        position = source.find(word, position + 1)
+    return False
+
+
+def name_counts(source: str, names: Iterable[str]) -> dict[str, int]:
+    """How often each of `names` (identifiers) occurs in `source` as a whole word and not as an attribute
+    (`x.name`): the matches of `(?<![\\w.])(name|...)\\b`, found with one `str.find` search per name, 6-8x
+    faster than that alternation, which CPython's re tries at every position of the text."""
+    counts = {}
+    for name in names:
+        count = 0
+        position = source.find(name)
+        while position != -1:
+            before = source[position - 1] if position else " "
+            if (
+                before != "."
+                and not is_identifier_char(before, 0)
+                and not is_identifier_char(source, position + len(name))
+            ):
+                count += 1
+            position = source.find(name, position + 1)
+        if count:
+            counts[name] = count
+    return counts
 
 
 def is_identifier_char(source: str, index: int) -> bool:
