@@ -148,6 +148,9 @@ def module_classes_entry(
         if layers is not None and star_modules:
             parts |= _star_imported_parts(body, name, names, top, star_modules)
         leaves_mode = _calls_leaving_mode(words, name, names, top, module, project_name)
+        graph_free = _graph_free(node, body, words, names, top, module, project_name)
+        if graph_free is not None and star_modules:
+            graph_free = tuple(sorted({*graph_free, *_star_imported_names(node, body, names, top, star_modules)}))
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -174,7 +177,7 @@ def module_classes_entry(
                         forward_sets_grad=is_module and _forward_sets_grad(node, text),
                         layers=layers,
                         parts=tuple(sorted(parts - set(bases))),
-                        graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                        graph_free=graph_free,
                         leaves_mode=leaves_mode,
                     ),
                 )
@@ -186,7 +189,7 @@ def module_classes_entry(
                     Definition(
                         layers=layers,
                         parts=tuple(sorted(parts)),
-                        graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                        graph_free=graph_free,
                         leaves_mode=leaves_mode,
                     ),
                 )
@@ -353,6 +356,25 @@ def _runs_given(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Name) and func.id in given:
                 return True
     return False
+
+
+def _star_imported_names(
+    node: TopLevel, body: str, names: Names, top: Mapping[str, ast.AST], star_modules: list[str]
+) -> set[str]:
+    """What a definition names that only a project star import can bring: what it calls (`localSubNet(...)`)
+    and the roots of its bases (`nn` of `class Net(nn.Module)` after `from .parts import *`), in each such module.
+    A star import proves nothing about them: each must be a definition there that builds no graph itself."""
+    bases = node.bases if isinstance(node, ast.ClassDef) else []
+    roots = {root.id for root in map(_root_name, bases) if root is not None}
+    unresolved = roots - top.keys() - names.imported.keys() - BUILTIN_NAMES
+    called = _star_imported_parts(body, node.name, names, top, star_modules)
+    return called | {f"{star}.{word}" for word in unresolved for star in star_modules}
+
+
+def _root_name(node: ast.expr) -> ast.Name | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node if isinstance(node, ast.Name) else None
 
 
 def _star_imported_parts(
