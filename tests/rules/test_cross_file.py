@@ -309,6 +309,29 @@ def test_no_forward_without_no_grad_for_a_model_class_of_another_file_that_names
     assert check(tmp_path, ".") == []  # a NumPy model behind an nn.Module base records no graph
 
 
+MODULE_LEVEL_NETS = """
+    import torch.nn as nn
+    G = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+    D = nn.Sequential(nn.Linear(784, 256), nn.Dropout(0.3), nn.Linear(256, 1), nn.Sigmoid())
+"""
+SAMPLE_FROM_NETS = """
+    import torch
+    from . import nets
+    from .nets import D
+    G = nets.G
+    G.load_state_dict(torch.load("G.ckpt"))
+    D.load_state_dict(torch.load("D.ckpt"))
+    images = G(torch.randn(25, 64))
+    scores = D(images)
+"""
+
+
+def test_a_model_another_file_builds_at_its_top_level_keeps_its_layers(tmp_path):
+    # eval() changes nothing in G (Linear and activations); D has dropout: GG205 for D only
+    layout(tmp_path, nets=MODULE_LEVEL_NETS, sample=SAMPLE_FROM_NETS)
+    assert [f for f in check(tmp_path, ".") if f[2] == "GG205"] == [("pkg/sample.py", 9, "GG205")]
+
+
 STAR_LAYERS = """
     import torch
     import torch.nn as nn

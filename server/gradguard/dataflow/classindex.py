@@ -32,7 +32,7 @@ from ..vocabulary import (
 )
 from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, call_order, unseen_uses
 from .facts import statements_within
-from .models import ModelKinds, holds_given_modules, is_module_base
+from .models import ModelKinds, holds_given_modules, is_module_base, layers_and_parts
 from .names import Names, dotted
 from .tokens import IDENTIFIER, is_identifier_char
 from .traverse import children, descendants
@@ -194,6 +194,7 @@ def module_classes_entry(
                     ),
                 )
             )
+    definitions.extend(_module_level_models(tree, names, top, project_name))
     imports = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and (
@@ -221,10 +222,16 @@ def module_classes_entry(
                 found = statements_within(statement) if walked(statement) else []
             else:
                 found = [statement, *statements_within(statement)]
-            for stmt in found:  # `model = Attention()`, `self.model = SeqNet(cfg)`
+            for stmt in found:  # `model = Attention()`, `self.model = SeqNet(cfg)`, `G = gan.G`
                 value = getattr(stmt, "value", None)
                 if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
                     uses.add(project_name(names.qualified(value.func) or "") or "")
+                elif (
+                    isinstance(stmt, ast.Assign)
+                    and isinstance(value, (ast.Name, ast.Attribute))
+                    and _names_imported(value, names)
+                ):
+                    uses.add(project_name(names.qualified(value) or "") or "")
         handed = {project_name(qualified) or "" for qualified in handed_models} - {""}  # `CAM(model, layer)`
         uses.discard("")
     return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)), tuple(sorted(handed)))
@@ -356,6 +363,51 @@ def _runs_given(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Name) and func.id in given:
                 return True
     return False
+
+
+def _module_level_models(
+    tree: ast.Module, names: Names, top: Mapping[str, ast.AST], project_name: Callable[[str], str | None]
+) -> list[tuple[str, Definition]]:
+    """Models a module builds once at its top level from `torch.nn` (`G = nn.Sequential(nn.Linear(64, 256),
+    nn.ReLU())`), which other files take by name (`G = gan_mnist.G`): what in them depends on the training mode.
+    A name bound more than once at the top level is left out: which value another file gets is not known."""
+    bound: dict[str, int] = {}
+    for stmt in tree.body:
+        for target in stmt.targets if isinstance(stmt, ast.Assign) else []:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    bound[node.id] = bound.get(node.id, 0) + 1
+    found = []
+    for stmt in tree.body:
+        if not (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.targets[0], ast.Name)
+            and bound.get(stmt.targets[0].id) == 1
+            and stmt.targets[0].id not in top
+            and isinstance(stmt.value, ast.Call)
+            and (names.qualified(stmt.value.func) or "").startswith("torch.nn.")
+        ):
+            continue
+        imported: list[str] = []
+        layers = layers_and_parts(stmt.value, names, top, imported.append)
+        parts = [project_name(qualified) for qualified in imported]
+        known = layers is not None and None not in parts
+        found.append(
+            (
+                stmt.targets[0].id,
+                Definition(
+                    layers=tuple(sorted(layers)) if layers is not None and known else None,
+                    parts=tuple(sorted({part for part in parts if part is not None})),
+                ),
+            )
+        )
+    return found
+
+
+def _names_imported(value: ast.Name | ast.Attribute, names: Names) -> bool:
+    """`gan_mnist.G`, or `G` after `from gan_mnist import G`: a name another module binds."""
+    root = _root_name(value)
+    return root is not None and root.id in names.imported
 
 
 def _star_imported_names(
