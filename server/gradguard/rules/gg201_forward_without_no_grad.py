@@ -386,6 +386,16 @@ RULE = Rule(
     ),
     silent=(
         example("""
+            import torch
+            def evaluate(model, loader):
+                model.eval()
+                logits = []
+                with torch.no_grad():
+                    for x, _ in loader:
+                        logits.append(model(x))
+                return torch.cat(logits)
+        """),
+        example("""
             import torch.nn as nn
             class Head(nn.Module):
                 def __init__(self, backbone: nn.Module):
@@ -398,16 +408,6 @@ RULE = Rule(
                     return self.forward_features(x)  # a method of its own: nothing to report here
                 def forward_features(self, x):
                     return self.backbone.forward_features(x)
-        """),
-        example("""
-            import torch
-            def evaluate(model, loader):
-                model.eval()
-                logits = []
-                with torch.no_grad():
-                    for x, _ in loader:
-                        logits.append(model(x))
-                return torch.cat(logits)
         """),
         example("""
             import torch
