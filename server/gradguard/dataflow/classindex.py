@@ -390,17 +390,9 @@ def _module_level_models(
             continue
         imported: list[str] = []
         layers = layers_and_parts(stmt.value, names, top, imported.append)
-        parts = [project_name(qualified) for qualified in imported]
-        known = layers is not None and None not in parts
-        found.append(
-            (
-                stmt.targets[0].id,
-                Definition(
-                    layers=tuple(sorted(layers)) if layers is not None and known else None,
-                    parts=tuple(sorted({part for part in parts if part is not None})),
-                ),
-            )
-        )
+        parts = [project_name(qualified) for qualified in imported]  # None: built outside the project
+        known = None if layers is None or None in parts else tuple(sorted(layers))
+        found.append((stmt.targets[0].id, Definition(layers=known, parts=tuple(sorted(filter(None, parts))))))
     return found
 
 
