@@ -105,7 +105,6 @@ WEIGHT_LOADER_NAME = re.compile(
 )
 # Methods of a module class that run its submodules: a forward pass like `model(x)`.
 FORWARD_METHODS = frozenset({"forward", "encode", "decode", "generate"})
-FORWARD_METHOD_PREFIX = "forward_"  # `model.forward_features(x)`, `net.forward_local(x)`: a named forward pass
 STATELESS_LAYERS = frozenset(
     {
         "ReLU",

@@ -23,6 +23,7 @@ from ..lines import line_starts
 from ..vocabulary import (
     BACKWARD_METHODS,
     COPYING_FUNCTIONS,
+    FORWARD_METHODS,
     FRAMEWORK_EVAL_CALLBACKS,
     FRAMEWORK_EVAL_HOOKS,
     GRAD_MODE_APIS,
@@ -53,7 +54,6 @@ from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
 from .memo import FactsMemo
 from .models import (
     ModelKinds,
-    is_forward_method,
     model_key,
     module_classes,
     module_method_receiver,
@@ -430,7 +430,7 @@ class ModuleFacts:
                 return None
             if inner == "self":  # in a module's own method, `self.encode(x)` is part of its computation
                 return inner if func.attr == "forward" else None
-            if is_forward_method(func.attr):  # `model.forward(x)`, `vae.decode(z)`, `net.forward_features(x)`
+            if func.attr in FORWARD_METHODS:  # `model.forward(x)`, `vae.decode(z)`
                 return inner
             cls = self.instance_class(inner, fn)
             if cls in self.module_classes and self._runs_submodules(cls, func.attr, set()):

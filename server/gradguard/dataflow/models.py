@@ -11,8 +11,6 @@ from ..vocabulary import (
     BATCH_NORM_LAYERS,
     BUILD_NO_MODULES,
     DROPOUT_LAYERS,
-    FORWARD_METHOD_PREFIX,
-    FORWARD_METHODS,
     FRAMEWORK_MODULE_SUFFIXES,
     FRESH_MODEL_FACTORIES,
     FUNCTIONAL_DROPOUTS,
@@ -224,11 +222,6 @@ def uses_torch(names: Names) -> bool:
     not know: only there does a method only modules have (`x.eval()`) make its receiver a model."""
     roots = {qualified.split(".", 1)[0] for qualified in names.imported.values()}
     return any(root == "" or root in TORCH_ROOTS or root not in NON_TORCH_ROOTS for root in roots)
-
-
-def is_forward_method(name: str) -> bool:
-    """A method that runs the model when called on one: `forward`, `encode`, `decode`, `generate`, `forward_*`."""
-    return name in FORWARD_METHODS or name.startswith(FORWARD_METHOD_PREFIX)
 
 
 def model_key(expr: ast.expr) -> str | None:

@@ -172,12 +172,6 @@ RULE = Rule(
         """),
         example("""
             import torch
-            def embed(model: torch.nn.Module, images):
-                model.eval()
-                return [model.forward_features(x).cpu().numpy() for x in images]  # expect
-        """),
-        example("""
-            import torch
             def infer(model, xs):
                 model.eval()
                 def one(x):
@@ -394,20 +388,6 @@ RULE = Rule(
                     for x, _ in loader:
                         logits.append(model(x))
                 return torch.cat(logits)
-        """),
-        example("""
-            import torch.nn as nn
-            class Head(nn.Module):
-                def __init__(self, backbone: nn.Module):
-                    super().__init__()
-                    self.backbone, self.fc = backbone, nn.Linear(8, 2)
-                def forward(self, x):
-                    return self.fc(self.backbone.forward_features(x))  # part of Head's computation
-                def forward_eval(self, x):
-                    self.eval()
-                    return self.forward_features(x)  # a method of its own: nothing to report here
-                def forward_features(self, x):
-                    return self.backbone.forward_features(x)
         """),
         example("""
             import torch
