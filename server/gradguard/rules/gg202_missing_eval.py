@@ -11,7 +11,7 @@ from ..vocabulary import LAYERS_WITH_DROPOUT
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .intent import evaluation_evidence, load_of, needs_gradients
-from .modelclass import mode_dependence, model_class
+from .modelclass import BuiltFrom, mode_dependence, model_class
 from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee", "trained", "callers")
@@ -49,6 +49,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
             f"pass ({evidence.say(report)})"
         )
         built = model_class(facts, event.model, mode)
+        if built is not None and _criterion(built):
+            continue
         layers = mode_dependence(facts, built) if built is not None else None
         if built is None or layers is None:
             message = (
@@ -67,6 +69,12 @@ def check(facts: ModuleFacts, report: Report) -> None:
             related=[(origin.origin, SET_HERE.get(origin.via, "training mode set here")), *evidence.related],  # type: ignore[list-item]  # a call or assignment made it
             data=ModelAt(event.model, report.first_line(_anchor(fn, event))),
         )
+
+
+def _criterion(built: BuiltFrom) -> bool:
+    """A loss module (`PatchAdversarialLoss`, `PerceptualLoss`): like torch's own losses, not a model whose mode
+    evaluation code must set; one that runs a network inside (a perceptual loss) puts that network in eval mode."""
+    return built.name.rsplit(".", 1)[-1].endswith("Loss")
 
 
 def _switched_to_train_here(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> bool:
@@ -422,6 +430,21 @@ RULE = Rule(
                     model(x).sum().backward()
                     opt.step()
                 evaluate(model, val_loader)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            from lpips import LPIPS
+            class PerceptualLoss(nn.Module):  # a criterion: it sets its own network's mode
+                def __init__(self):
+                    super().__init__()
+                    self.net = LPIPS().eval()
+                def forward(self, x, y):
+                    return self.net(x, y).mean()
+            perceptual = PerceptualLoss()
+            with torch.no_grad():
+                for x, y in val_loader:
+                    total += perceptual(x, y).item()
         """),
         example("""
             import torch
