@@ -309,6 +309,78 @@ def test_no_forward_without_no_grad_for_a_model_class_of_another_file_that_names
     assert check(tmp_path, ".") == []  # a NumPy model behind an nn.Module base records no graph
 
 
+MODULE_LEVEL_NETS = """
+    import torch.nn as nn
+    G = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+    D = nn.Sequential(nn.Linear(784, 256), nn.Dropout(0.3), nn.Linear(256, 1), nn.Sigmoid())
+"""
+SAMPLE_FROM_NETS = """
+    import torch
+    from . import nets
+    from .nets import D
+    G = nets.G
+    G.load_state_dict(torch.load("G.ckpt"))
+    D.load_state_dict(torch.load("D.ckpt"))
+    images = G(torch.randn(25, 64))
+    scores = D(images)
+"""
+
+
+def test_a_model_another_file_builds_at_its_top_level_keeps_its_layers(tmp_path):
+    # eval() changes nothing in G (Linear and activations); D has dropout: GG205 for D only
+    layout(tmp_path, nets=MODULE_LEVEL_NETS, sample=SAMPLE_FROM_NETS)
+    assert [f for f in check(tmp_path, ".") if f[2] == "GG205"] == [("pkg/sample.py", 9, "GG205")]
+
+
+STAR_LAYERS = """
+    import torch
+    import torch.nn as nn
+    class Block(nn.Module):
+        def __init__(self, rank):
+            super().__init__()
+            self.proj = nn.Linear(rank, rank)
+        def forward(self, X):
+            return self.proj(torch.as_tensor(X))
+"""
+STAR_BACKBONE = """
+    from .layers import *
+    class Factorisation(nn.Module):
+        def __init__(self, rank):
+            super().__init__()
+            self.block = Block(rank)
+        def forward(self, X):
+            return {"imputed": self.block(X)}
+"""
+STAR_SOLVER = """
+    import numpy as np
+    import torch  # the class index reads files that name torch; `factorise` itself does not
+    def factorise(X, rank):
+        return np.linalg.svd(X)[0][:, :rank]
+"""
+STAR_NUMPY_BACKBONE = """
+    import torch.nn as nn
+    from .solver import *
+    class Factorisation(nn.Module):
+        def __init__(self, rank):
+            super().__init__()
+            self.rank = rank
+        def forward(self, X):
+            factors = factorise(X, self.rank)
+            return {"imputed": factors @ factors.T @ X}
+"""
+
+
+def test_a_model_class_whose_torch_names_come_from_a_star_import_may_build_a_graph(tmp_path):
+    # `nn` and `Block` come through `from .layers import *`: no proof that the class is free of torch
+    layout(tmp_path, layers=STAR_LAYERS, backbone=STAR_BACKBONE, imputer=IMPUTER)
+    assert check(tmp_path, ".") == [("pkg/imputer.py", 9, "GG201")]
+
+
+def test_a_star_import_of_numpy_code_keeps_a_model_class_graph_free(tmp_path):
+    layout(tmp_path, solver=STAR_SOLVER, backbone=STAR_NUMPY_BACKBONE, imputer=IMPUTER)
+    assert check(tmp_path, ".") == []  # `factorise`, brought by the star import, is NumPy code
+
+
 def test_forward_without_no_grad_for_the_same_model_class_built_from_torch_layers(tmp_path):
     layout(tmp_path, backbone=TORCH_BACKBONE, imputer=IMPUTER)
     assert check(tmp_path, ".") == [("pkg/imputer.py", 9, "GG201")]

@@ -32,7 +32,7 @@ from ..vocabulary import (
 )
 from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, call_order, unseen_uses
 from .facts import statements_within
-from .models import ModelKinds, holds_given_modules, is_module_base
+from .models import ModelKinds, holds_given_modules, is_module_base, layers_and_parts
 from .names import Names, dotted
 from .tokens import IDENTIFIER, is_identifier_char, name_counts, names_word
 from .traverse import children, descendants
@@ -148,6 +148,9 @@ def module_classes_entry(
         if layers is not None and star_modules:
             parts |= _star_imported_parts(body, name, names, top, star_modules)
         leaves_mode = _calls_leaving_mode(words, name, names, top, module, project_name)
+        graph_free = _graph_free(node, body, words, names, top, module, project_name)
+        if graph_free is not None and star_modules:
+            graph_free = tuple(sorted({*graph_free, *_star_imported_names(node, body, names, top, star_modules)}))
         if layers is not None and (
             LAYER_BY_NAME.search(body)
             or (
@@ -174,7 +177,7 @@ def module_classes_entry(
                         forward_sets_grad=is_module and _forward_sets_grad(node, text),
                         layers=layers,
                         parts=tuple(sorted(parts - set(bases))),
-                        graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                        graph_free=graph_free,
                         leaves_mode=leaves_mode,
                         static_methods=()
                         if leaves_mode is not None
@@ -189,11 +192,12 @@ def module_classes_entry(
                     Definition(
                         layers=layers,
                         parts=tuple(sorted(parts)),
-                        graph_free=_graph_free(node, body, words, names, top, module, project_name),
+                        graph_free=graph_free,
                         leaves_mode=leaves_mode,
                     ),
                 )
             )
+    definitions.extend(_module_level_models(tree, names, top, project_name))
     imports = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and (
@@ -221,10 +225,16 @@ def module_classes_entry(
                 found = statements_within(statement) if walked(statement) else []
             else:
                 found = [statement, *statements_within(statement)]
-            for stmt in found:  # `model = Attention()`, `self.model = SeqNet(cfg)`
+            for stmt in found:  # `model = Attention()`, `self.model = SeqNet(cfg)`, `G = gan.G`
                 value = getattr(stmt, "value", None)
                 if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
                     uses.add(project_name(names.qualified(value.func) or "") or "")
+                elif (
+                    isinstance(stmt, ast.Assign)
+                    and isinstance(value, (ast.Name, ast.Attribute))
+                    and _names_imported(value, names)
+                ):
+                    uses.add(project_name(names.qualified(value) or "") or "")
         handed = {project_name(qualified) or "" for qualified in handed_models} - {""}  # `CAM(model, layer)`
         uses.discard("")
     return ModuleClasses(tuple(definitions), tuple(imports), tuple(sorted(uses)), tuple(sorted(handed)))
@@ -354,6 +364,62 @@ def _runs_given(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Name) and func.id in given:
                 return True
     return False
+
+
+def _module_level_models(
+    tree: ast.Module, names: Names, top: Mapping[str, ast.AST], project_name: Callable[[str], str | None]
+) -> list[tuple[str, Definition]]:
+    """Models a module builds once at its top level from `torch.nn` (`G = nn.Sequential(nn.Linear(64, 256),
+    nn.ReLU())`), which other files take by name (`G = gan_mnist.G`): what in them depends on the training mode.
+    A name bound more than once at the top level is left out: which value another file gets is not known."""
+    bound: dict[str, int] = {}
+    for stmt in tree.body:
+        for target in stmt.targets if isinstance(stmt, ast.Assign) else []:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    bound[node.id] = bound.get(node.id, 0) + 1
+    found = []
+    for stmt in tree.body:
+        if not (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.targets[0], ast.Name)
+            and bound.get(stmt.targets[0].id) == 1
+            and stmt.targets[0].id not in top
+            and isinstance(stmt.value, ast.Call)
+            and (names.qualified(stmt.value.func) or "").startswith("torch.nn.")
+        ):
+            continue
+        imported: list[str] = []
+        layers = layers_and_parts(stmt.value, names, top, imported.append)
+        parts = [project_name(qualified) for qualified in imported]  # None: built outside the project
+        known = None if layers is None or None in parts else tuple(sorted(layers))
+        found.append((stmt.targets[0].id, Definition(layers=known, parts=tuple(sorted(filter(None, parts))))))
+    return found
+
+
+def _names_imported(value: ast.Name | ast.Attribute, names: Names) -> bool:
+    """`gan_mnist.G`, or `G` after `from gan_mnist import G`: a name another module binds."""
+    root = _root_name(value)
+    return root is not None and root.id in names.imported
+
+
+def _star_imported_names(
+    node: TopLevel, body: str, names: Names, top: Mapping[str, ast.AST], star_modules: list[str]
+) -> set[str]:
+    """What a definition names that only a project star import can bring: what it calls (`localSubNet(...)`)
+    and the roots of its bases (`nn` of `class Net(nn.Module)` after `from .parts import *`), in each such module.
+    A star import proves nothing about them: each must be a definition there that builds no graph itself."""
+    bases = node.bases if isinstance(node, ast.ClassDef) else []
+    roots = {root.id for root in map(_root_name, bases) if root is not None}
+    unresolved = roots - top.keys() - names.imported.keys() - BUILTIN_NAMES
+    called = _star_imported_parts(body, node.name, names, top, star_modules)
+    return called | {f"{star}.{word}" for word in unresolved for star in star_modules}
+
+
+def _root_name(node: ast.expr) -> ast.Name | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node if isinstance(node, ast.Name) else None
 
 
 def _star_imported_parts(

@@ -12,7 +12,7 @@ from ..vocabulary import LAYERS_WITH_DROPOUT
 from .base import Rule, example
 from .gg204_train_under_no_grad import train_calls_followed_by_forwards
 from .intent import evaluation_evidence, load_of, needs_gradients
-from .modelclass import mode_dependence, model_class
+from .modelclass import BuiltFrom, mode_dependence, model_class
 from .queries import forward_passes, statement_of
 
 TRAIN_ORIGINS = ("constructed", "call", "callee", "trained", "callers")
@@ -76,6 +76,8 @@ def check(facts: ModuleFacts, report: Report) -> None:
             how = f"{method} trains it and leaves it in training mode on some paths ({report.line(origin.origin)}),"
         found = f"{how} and nothing switched it to eval mode before this forward pass ({evidence.say(report)})"
         built = model_class(facts, event.model, mode)
+        if built is not None and _criterion(built):
+            continue
         layers = mode_dependence(facts, built) if built is not None else None
         if built is None or layers is None:
             message = (
@@ -127,6 +129,12 @@ def _after_training(
         if inherited is not None:
             return setting, inherited
     return None
+
+
+def _criterion(built: BuiltFrom) -> bool:
+    """A loss module (`PatchAdversarialLoss`, `PerceptualLoss`): like torch's own losses, not a model whose mode
+    evaluation code must set; one that runs a network inside (a perceptual loss) puts that network in eval mode."""
+    return built.name.rsplit(".", 1)[-1].endswith("Loss")
 
 
 def _switched_to_train_here(facts: ModuleFacts, fn: FunctionFacts, mode: Possible) -> bool:
@@ -546,6 +554,21 @@ RULE = Rule(
                     model(x).sum().backward()
                     opt.step()
                 evaluate(model, val_loader)
+        """),
+        example("""
+            import torch
+            import torch.nn as nn
+            from lpips import LPIPS
+            class PerceptualLoss(nn.Module):  # a criterion: it sets its own network's mode
+                def __init__(self):
+                    super().__init__()
+                    self.net = LPIPS().eval()
+                def forward(self, x, y):
+                    return self.net(x, y).mean()
+            perceptual = PerceptualLoss()
+            with torch.no_grad():
+                for x, y in val_loader:
+                    total += perceptual(x, y).item()
         """),
         example("""
             import torch

@@ -67,7 +67,11 @@ def model_class(facts: ModuleFacts, key: str, mode: Possible) -> BuiltFrom | Non
         ):
             value = value.func.value  # `Net().to(device).eval()`
         if not isinstance(value, ast.Call):
-            return None
+            taken = _project_model(facts, value)
+            if taken is None:
+                return None
+            built.add(BuiltFrom(dotted(value) or taken, None, taken))  # `G = gan_mnist.G`
+            continue
         reference = facts.project_class(value.func)
         if isinstance(value.func, ast.Name) and value.func.id in facts.module_classes:
             built.add(BuiltFrom(value.func.id, definitions[value.func.id]))
@@ -78,6 +82,23 @@ def model_class(facts: ModuleFacts, key: str, mode: Possible) -> BuiltFrom | Non
         else:
             return None
     return built.pop() if len(built) == 1 else None
+
+
+def _project_model(facts: ModuleFacts, value: ast.expr) -> str | None:
+    """The absolute name of a model that another file of the project builds at its top level and `value` names
+    (`gan_mnist.G`, or `G` imported from it), as the project's class index knows it."""
+    project = facts.project
+    root = value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if project is None or not isinstance(root, ast.Name) or root.id not in facts.names.imported:
+        return None  # a name of this module
+    qualified = facts.names.qualified(value)
+    if qualified is None or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+        return None
+    reference = absolute_import(qualified, facts.module, _is_package(facts))
+    definition = project.definition(reference)
+    return reference if definition is not None and not definition.module and not definition.bases else None
 
 
 def mode_dependence(facts: ModuleFacts, built: BuiltFrom) -> frozenset[str] | None:
