@@ -378,9 +378,6 @@ EVALUATION_DATA_TOKENS = (
     "val_dataloader",
     "test_dataloader",
 )
-# Calls that iterate what they are given (zip: each argument): `enumerate(tqdm(val_loader))` and
-# `val_bar = tqdm(val_loader)` iterate `val_loader`. Progress bars: tqdm's and rich's `track`.
-ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "zip", "tqdm", "tqdm_notebook", "track"})
 # Methods a framework calls under no_grad with the model in eval mode (Lightning, TORCH-FACTS 23).
 FRAMEWORK_EVAL_HOOKS = frozenset(
     {

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..vocabulary import (
     EVALUATION_DATA,
-    ITERATION_WRAPPERS,
     MODE_KEEPING_FUNCTIONS,
     PICKLE_LOADERS,
     SAME_MODEL_FUNCTIONS,
@@ -85,7 +84,6 @@ class Walker:
         self.loops: list[LoopContext] = []
         self.regions: tuple[Region, ...] = fn.entry_regions
         self.loop_val: ast.For | ast.AsyncFor | None = None
-        self.evaluation_iterables: set[str] = set()  # `val_bar = tqdm(val_loader)`: names that iterate evaluation data
         self.grad_cm_vars: dict[str, Possible] = {}
         self.finally_blocks: list[list[ast.stmt]] = []  # enclosing `finally:` bodies, innermost last
         # grad mode in force before each enclosing grad-mode `with`, with the loop depth it sits at:
@@ -125,9 +123,7 @@ class Walker:
 
     def for_loop(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
         state = self.expr(node.iter, state)
-        evaluation_data = any(
-            EVALUATION_DATA.search(name) or name in self.evaluation_iterables for name in _identifiers(node.iter)
-        )
+        evaluation_data = any(EVALUATION_DATA.search(name) for name in _identifiers(node.iter))
         after = self.loop(node, state, val=node if evaluation_data else None)
         element = element_loop(node)
         if element is not None and after is not None and element[0] in self.fn.model_keys:
@@ -196,8 +192,6 @@ class Walker:
         # whether the value is computed matters only where gradients may be off (see State.with_def)
         computes = isinstance(node, ast.AugAssign) or (state.grad_may_be_off() and _computes(value))
         grad_cm = self.module.grad_of_context(value, self.grad_cm_vars) if isinstance(value, ast.Call) else None
-        if isinstance(node, ast.Assign) and len(targets) == 1 and isinstance(targets[0], ast.Name):
-            self.note_iterable(targets[0].id, value)
         for target in targets:
             for name_node in _bound_names(target):
                 state = state.with_def(name_node, computes)
@@ -209,18 +203,6 @@ class Walker:
             if key in self.fn.model_keys or isinstance(node, ast.AugAssign):
                 state = state.with_modes(self.assigned_modes(key, value, node, state))
         return state
-
-    def note_iterable(self, name: str, value: ast.expr) -> None:
-        """`val_bar = tqdm(val_loader)`, `batches = enumerate(val_loader)`, `loader = self.val_loader`: a loop over
-        `name` iterates evaluation data, until `name` is bound to something else."""
-        if any(
-            EVALUATION_DATA.search(identifier) or identifier in self.evaluation_iterables
-            for iterated in _iterated(value)
-            for identifier in _identifiers(iterated)
-        ):
-            self.evaluation_iterables.add(name)
-        else:
-            self.evaluation_iterables.discard(name)
 
     def assigned_modes(self, key: str, value: ast.expr, node: ast.stmt, state: State) -> dict[str, Possible]:
         kinds = self.module.kinds
@@ -278,7 +260,6 @@ class Walker:
             if switched:
                 probe = Walker(self.module, self.fn, facts.next_iteration, probing=True)
                 probe.regions, probe.loop_val = self.regions, self.loop_val
-                probe.evaluation_iterables = self.evaluation_iterables
                 probe.block(node.body, back.with_modes(switched))
         self.fn.loops[id(node)] = facts
 
@@ -507,14 +488,6 @@ def _identifiers(node: ast.AST) -> list[str]:
         for n in descendants([node], ())
         if isinstance(n, (ast.Name, ast.Attribute))
     ]
-
-
-def _iterated(node: ast.expr) -> list[ast.expr]:
-    """The data a value iterates when it is data or wraps it: `val_loader` for `enumerate(tqdm(val_loader))`,
-    both for `zip(a, b)`; nothing for any other call (`evaluate(model, val_loader)` is no loader)."""
-    if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPERS:
-        return [inner for arg in node.args for inner in _iterated(arg)]
-    return [node] if isinstance(node, (ast.Name, ast.Attribute)) else []
 
 
 def _node_ids(node: ast.AST) -> set[int]:

@@ -158,20 +158,6 @@ RULE = Rule(
         """),
         example("""
             import torch
-            from tqdm import tqdm
-            for epoch in range(10):
-                model.train()
-                for x, y in tqdm(train_loader):
-                    loss = criterion(model(x), y)
-                    loss.backward()
-                    optimizer.step()
-                val_bar = tqdm(val_loader)
-                batches = enumerate(val_bar)
-                for i, (x, y) in batches:
-                    scores.append(metric(model(x), y))  # expect
-        """),
-        example("""
-            import torch
             def infer(model, xs):
                 model.eval()
                 def one(x):

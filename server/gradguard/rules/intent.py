@@ -28,7 +28,6 @@ from ..report import Report
 from ..vocabulary import (
     ATTACK_KEYWORD,
     INFERENCE_SINK_METHODS,
-    ITERATION_WRAPPERS,
     LOADED_MODEL_CONSTRUCTORS,
     NO_GRAD_CALLER_MODEL_BASES,
     SAME_MODEL_METHODS,
@@ -40,6 +39,7 @@ from .sinks import first_sink
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(^|[\\/])(tests?|testing)[\\/]")
 MAX_CALLER_DEPTH = 3  # callers of callers followed for "every caller is evaluation" and "a caller trains"
+ITERATION_WRAPPERS = ("enumerate", "tqdm", "iter", "zip")  # they iterate what they are given (zip: its first)
 
 
 @dataclass(frozen=True)
