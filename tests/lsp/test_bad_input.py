@@ -234,7 +234,11 @@ def descendants(pid: int) -> set[tuple[int, str]]:
     found, todo = set(), [pid]
     while todo:
         parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:  # the process ended meanwhile (the server winding down): no children left
+            continue
+        for task in tasks:
             try:
                 children = (task / "children").read_text().split()
             except OSError:
