@@ -7,6 +7,7 @@ import textwrap
 
 from gradguard.analysis import analyze_module
 from gradguard.dataflow.crossfile import ProjectIndex
+from package_check import check, layout
 
 EVALUATION = """
     import torch
@@ -41,23 +42,6 @@ TRAIN = """
         with torch.no_grad():
             return predict(model, x)
 """
-
-
-def layout(tmp_path, **files):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    for name, text in files.items():
-        (tmp_path / "pkg" / f"{name}.py").write_text(textwrap.dedent(text))
-
-
-def check(tmp_path, *paths):
-    run = subprocess.run(
-        [sys.executable, "-m", "gradguard", "--check", *paths, "--format", "json", "--no-cache"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    return [(f["filename"], f["location"]["row"], f["code"]) for f in json.loads(run.stdout)]
 
 
 def test_helper_in_another_file_leaves_eval_mode(tmp_path):

@@ -2,28 +2,9 @@
 hand over, and the classes whose parts come through a star import. A package laid out in a temporary
 folder, checked as a whole (`gradguard --check`)."""
 
-import json
-import subprocess
-import sys
 import textwrap
 
-
-def layout(tmp_path, **files):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    for name, text in files.items():
-        (tmp_path / "pkg" / f"{name}.py").write_text(textwrap.dedent(text))
-
-
-def check(tmp_path):
-    run = subprocess.run(
-        [sys.executable, "-m", "gradguard", "--check", ".", "--format", "json", "--no-cache"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    return [(f["filename"], f["location"]["row"], f["code"]) for f in json.loads(run.stdout)]
-
+from package_check import check, layout
 
 PARTS = """
     import torch

@@ -2,28 +2,7 @@
 whose training loop (`self._train_model()`, a base class in another file) ends in training mode when no
 validation set is given. A package laid out in a temporary folder, checked as a whole (`gradguard --check`)."""
 
-import json
-import subprocess
-import sys
-import textwrap
-
-
-def layout(tmp_path, **files):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    for name, text in files.items():
-        (tmp_path / "pkg" / f"{name}.py").write_text(textwrap.dedent(text))
-
-
-def check(tmp_path):
-    run = subprocess.run(
-        [sys.executable, "-m", "gradguard", "--check", ".", "--format", "json", "--no-cache"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    return [(f["filename"], f["location"]["row"], f["code"], f["message"]) for f in json.loads(run.stdout)]
-
+from package_check import check, findings, layout
 
 BASE = """
     import torch
@@ -60,10 +39,10 @@ CLASSIFIER = """
 
 def test_predict_after_a_fit_whose_inherited_training_loop_may_end_in_training_mode(tmp_path):
     layout(tmp_path, base=BASE, classifier=CLASSIFIER)
-    found = check(tmp_path)
-    assert [f[:3] for f in found] == [("pkg/classifier.py", 15, "GG202")]
+    found = findings(tmp_path)
+    assert [(f["filename"], f["location"]["row"], f["code"]) for f in found] == [("pkg/classifier.py", 15, "GG202")]
     # the message names the path: the method that trains it, and its call of the inherited training loop
-    assert "`fit()` (line 10) trains it and leaves it in training mode on some paths (line 11)" in found[0][3]
+    assert "`fit()` (line 10) trains it and leaves it in training mode on some paths (line 11)" in found[0]["message"]
 
 
 def test_no_finding_when_predict_switches_to_eval(tmp_path):
@@ -117,9 +96,9 @@ INHERITED_FIT = """
 def test_predict_after_a_public_training_method_the_class_inherits_from_another_file(tmp_path):
     public = BASE.replace("def _train_model(", "def fit(")
     layout(tmp_path, base=public, classifier=INHERITED_FIT)
-    found = check(tmp_path)
-    assert [f[:3] for f in found] == [("pkg/classifier.py", 12, "GG202")]
-    assert "`fit()`, inherited from `BaseClassifier` (line 5), trains it" in found[0][3]
+    found = findings(tmp_path)
+    assert [(f["filename"], f["location"]["row"], f["code"]) for f in found] == [("pkg/classifier.py", 12, "GG202")]
+    assert "`fit()`, inherited from `BaseClassifier` (line 5), trains it" in found[0]["message"]
 
 
 def test_no_finding_when_the_inherited_method_is_private(tmp_path):
