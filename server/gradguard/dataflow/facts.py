@@ -405,6 +405,7 @@ class ModuleFacts:
             self.answers[("runs submodules", cls, name)] = found
         return found
 
+    # ---- resolution: the function a call runs, the class a name is an instance of -------------
     def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
         """The function the call runs (`find_callee`), noted as an input of the walk being memoised."""
         callee = self.find_callee(call, fn)
@@ -507,7 +508,7 @@ class ModuleFacts:
         key = ("subclasses", name)
         if key not in self.answers:
             bases = {
-                cls: {_base_name(base) for base in next(iter(methods.values())).cls.bases}  # type: ignore[union-attr]  # methods of a class have it
+                cls: {_last_name(base) for base in next(iter(methods.values())).cls.bases}  # type: ignore[union-attr]  # methods of a class have it
                 for cls, methods in self.methods.items()
                 if methods
             }
@@ -601,6 +602,7 @@ class ModuleFacts:
             self._imported_functions[target] = ImportedFunction(target[1], export) if export else None
         return self._imported_functions[target]
 
+    # ---- a callee's summary applied at a call (the walker asks) -------------------------------
     def argument_map(
         self, callee: FunctionFacts | ImportedFunction, call: ast.Call, caller: FunctionFacts
     ) -> dict[str, str]:
@@ -787,7 +789,7 @@ def _lines_matching(pattern: re.Pattern[str], source: str) -> frozenset[int]:
     return frozenset(bisect.bisect_right(starts, match.start()) for match in pattern.finditer(source))
 
 
-def _base_name(base: ast.expr) -> str | None:
+def _last_name(base: ast.expr) -> str | None:
     """`Trainer` for `Trainer` and `lib.Trainer`."""
     if isinstance(base, ast.Name):
         return base.id
