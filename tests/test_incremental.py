@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 import gradguard.analysis
-import gradguard.dataflow.facts
+import gradguard.dataflow.solver
 import pytest
 from gradguard.analysis import analyze_module
 from gradguard.incremental import DocumentMemo
@@ -124,14 +124,14 @@ def test_an_edit_in_one_independent_function_analyses_only_its_chunk(analysed):
 
 def test_walks_of_functions_whose_inputs_did_not_change_are_reused(monkeypatch):
     walked: list[str] = []
-    walker = gradguard.dataflow.facts.Walker
+    walker = gradguard.dataflow.solver.Walker
 
     def counting_walker(module, fn, record, probing=False):
         if not probing:
             walked.append(fn.name)
         return walker(module, fn, record, probing)
 
-    monkeypatch.setattr(gradguard.dataflow.facts, "Walker", counting_walker)
+    monkeypatch.setattr(gradguard.dataflow.solver, "Walker", counting_walker)
     memo = DocumentMemo()
     source = PRELUDE + TRAIN_CALLING_EVALUATE
     analyze_module(source, "train.py", memo=memo)

@@ -16,15 +16,8 @@ from dataclasses import dataclass, field, replace
 from .config import Config
 from .dataflow.classindex import imported_uses, module_classes_entry, reexports
 from .dataflow.crossfile import NO_CLASSES, Export, ModuleClasses, OutgoingCall, ProjectIndex, call_order
-from .dataflow.facts import (
-    ModuleFacts,
-    build_facts,
-    exports,
-    outgoing_calls,
-    release,
-    statements_within,
-    unseen_references,
-)
+from .dataflow.export import exports, outgoing_calls, unseen_references
+from .dataflow.facts import ModuleFacts, build_facts, release
 from .dataflow.memo import FactsMemo
 from .dataflow.models import module_classes
 from .dataflow.names import Names, dotted
@@ -38,6 +31,7 @@ from .dataflow.places import (
     grad_regions,
 )
 from .dataflow.tokens import is_identifier_char, names_something_relevant
+from .dataflow.traverse import statements_within
 from .findings import Finding
 from .incremental import DocumentMemo, Found
 from .lines import LINE_BREAK

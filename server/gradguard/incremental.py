@@ -25,10 +25,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .dataflow.crossfile import Export, OutgoingCall, call_order
-from .dataflow.facts import FunctionFacts, ModuleFacts, outgoing_calls, statements_within, unseen_references
+from .dataflow.export import outgoing_calls, unseen_references
+from .dataflow.facts import ModuleFacts
+from .dataflow.functions import FunctionFacts
 from .dataflow.memo import FactsMemo
 from .dataflow.places import ApiUse, GradOff
 from .dataflow.tokens import IDENTIFIER
+from .dataflow.traverse import statements_within
 from .reparse import Reparser
 from .report import Reported, start_of
 from .rules.intent import result_may_train

@@ -31,11 +31,10 @@ from ..vocabulary import (
     TORCH_ROOTS,
 )
 from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, call_order, unseen_uses
-from .facts import statements_within
 from .models import ModelKinds, holds_given_modules, is_module_base, layers_and_parts
 from .names import Names, dotted
 from .tokens import IDENTIFIER, is_identifier_char, name_counts, names_word
-from .traverse import children, descendants
+from .traverse import children, descendants, statements_within
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 BUILTIN_NAMES = frozenset(dir(builtins))

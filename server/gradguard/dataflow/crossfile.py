@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Final, Literal
 
+from .functions import Summary
 from .names import dotted
 from .state import Grad, Mode, Possible, Setting, State
 
@@ -29,7 +30,7 @@ _CALLER = Setting(Grad.UNKNOWN, None, PASSTHROUGH)
 RELOADED: Final = "reloaded"
 CALLER_RELOADED = Setting(Mode.UNKNOWN, None, RELOADED)
 # Training mode that a method's own training left a `self.` model in (`_train_model()` of a base class: the
-# loop trains the model after `train()`): what `facts._left_by_siblings` looks for in the methods a class inherits.
+# loop trains the model after `train()`): what `solver._left_by_siblings` looks for in the methods a class inherits.
 TRAINED: Final = "trained"
 
 
@@ -192,7 +193,7 @@ class ProjectIndex:
 
     def inherits_training(self, reference: str) -> bool:
         """Some method of the project class `reference` or of its bases leaves a `self.` model in the training
-        mode its training left (a class deriving from it inherits a training loop: `facts._left_by_siblings`)."""
+        mode its training left (a class deriving from it inherits a training loop: `solver._left_by_siblings`)."""
         return any(
             TRAINED in values for _, export in self.inherited_methods(reference) for _, values in export.mode_exit
         )
@@ -449,8 +450,6 @@ class ImportedFunction:
     a class inherits from a base in another file (`self._train_model(...)`), its first parameter the receiver."""
 
     def __init__(self, name: str, export: Export, is_method: bool = False) -> None:
-        from .facts import Summary  # facts imports this module
-
         self.name = name
         self.is_method = is_method
         self.params = list(export.params)

@@ -6,6 +6,9 @@ import ast
 from dataclasses import dataclass, field
 from typing import Union
 
+from ..vocabulary import BACKWARD_METHODS
+from .models import names_optimizer
+from .names import dotted
 from .state import Possible, State
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.Lambda]
@@ -42,3 +45,19 @@ class LoopFacts:
     # calls of the next iteration walked from the back edge alone: what runs after the
     # body switched a model to eval mode and looped around (GG203)
     next_iteration: dict[int, CallEvent] = field(default_factory=dict)
+
+
+def is_training_step(event: CallEvent) -> bool:
+    """`loss.backward()`, `accelerator.backward(loss)`, `torch.autograd.backward(...)`, or a parameter update."""
+    func = event.node.func
+    if event.qualified == "torch.autograd.backward":
+        return True
+    return (isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS) or is_parameter_update(event)
+
+
+def is_parameter_update(event: CallEvent) -> bool:
+    """`optimizer.step()`, `scaler.step(optimizer)`: training, as opposed to backpropagating for an attack."""
+    func = event.node.func
+    if not isinstance(func, ast.Attribute) or func.attr != "step":
+        return False
+    return names_optimizer(dotted(func.value) or "")

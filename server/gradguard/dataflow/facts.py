@@ -1,12 +1,7 @@
-"""Module-level orchestration: functions, their entry states, summaries, and the rounds.
-
-Every function (and the module body) is walked with an entry state: grad mode from its
-decorator, or else the join of the states at its call sites in the analysed code (a
-function only ever called inside `no_grad` runs without gradients). A walk leaves a
-summary: how the function changes grad mode and the training mode of its parameters,
-`self.` attributes and globals. Call sites apply callee summaries, so `evaluate(model)`
-carries "model is in eval mode now" back to the training loop. Rounds repeat until the
-entry states settle (at most MAX_ROUNDS).
+"""The module's facts: its functions (collected, with their model names and the functions worth
+walking, relevance.py), how names, calls and classes resolve, and the questions the walker asks
+while walking a function. `build_facts` collects them and runs the rounds (solver.py); the rules
+read the result.
 """
 
 from __future__ import annotations
@@ -14,21 +9,17 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, TypeVar, Union, overload
+from dataclasses import replace
+from typing import Any, Callable, TypeVar, overload
 
 from ..config import Config
 from ..lines import line_starts
 from ..vocabulary import (
-    BACKWARD_METHODS,
     COPYING_FUNCTIONS,
     FORWARD_METHODS,
-    FRAMEWORK_EVAL_CALLBACKS,
     FRAMEWORK_EVAL_HOOKS,
     GRAD_MODE_APIS,
     GRAD_OFF_APIS,
-    INFERENCE_NAME_PREFIXES,
     MODULE_METHODS,
     PICKLE_LOADERS,
     SAME_MODEL_METHODS,
@@ -37,93 +28,36 @@ from ..vocabulary import (
 from .aliases import attribute_aliases
 from .crossfile import (
     CALLER_RELOADED,
-    PASSTHROUGH,
-    RELOADED,
-    TRAINED,
     Export,
     ImportedFunction,
-    OutgoingCall,
     ProjectIndex,
     absolute_import,
-    call_order,
     call_target,
-    handed_models,
-    portable,
-    portable_mode,
-    unseen_uses,
 )
 from .elements import literal_elements
-from .events import CallEvent, FunctionNode, LoopFacts, Region, SuspendEvent
-from .memo import FactsMemo
+from .events import CallEvent, FunctionNode, Region
+from .functions import FunctionFacts, Summary, params_of
+from .memo import FactsMemo, walk_dependency
 from .models import (
     ModelKinds,
     model_key,
     module_classes,
     module_method_receiver,
-    names_optimizer,
-    names_training_state,
     uses_torch,
 )
 from .names import Names, dotted
+from .relevance import relevant_definitions
+from .solver import solve, summarise
 from .specialize import constant_tested_params, passed_constants
-from .state import DEFAULT_GRAD, Grad, Mode, Possible, Setting, State, join_all, only
-from .tokens import IDENTIFIER, call_positions, name_counts, relevant_positions
-from .traverse import children, descendants
+from .state import Grad, Possible, Setting, State
+from .traverse import local_definitions, nodes_outside_definitions, statements_within
 from .walker import Walker, effects_in
 
 S = TypeVar("S", bound=ast.stmt)
 T = TypeVar("T", bound=ast.stmt)
-Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
-MAX_ROUNDS = 4
-WALKS_KEPT = MAX_ROUNDS + 1  # per function in the memo: one walk per round, and one from before an edit
-STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
-DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-SELF_ATTRIBUTE = re.compile(r"self\.(\w+)")  # no leading \b: a literal prefix makes it 10x faster
 # `self.model.eval()`, `Adam(self.model["g"].parameters())`: a line where a class may show that an attribute is a model
 SELF_MODULE_CALL = re.compile(rf"self\.[\w.]+(?:\[[^\]\n]*\])?\.(?:{'|'.join(MODULE_METHODS)})\s*\(")
-
-
-@dataclass
-class Summary:
-    grad_exit: Possible | None = None  # grad mode at exit, when the function changes it
-    mode_exit: dict[str, Possible] = field(default_factory=dict)  # parameter/self./global key -> mode at exit
-    trains_unset: bool = False  # backpropagates or steps an optimizer before setting any training mode
-
-
-@dataclass
-class FunctionFacts:
-    node: FunctionNode
-    name: str
-    cls: ast.ClassDef | None
-    parent: FunctionFacts | None
-    params: list[str]
-    model_keys: set[str]
-    entry_grad_fixed: Possible | None = None  # from a decorator or a framework hook
-    entry_regions: tuple[Region, ...] = ()
-    entry: State = field(default_factory=lambda: State(DEFAULT_GRAD, {}, {}))
-    calls: dict[int, CallEvent] = field(default_factory=dict)
-    suspends: list[SuspendEvent] = field(default_factory=list)
-    loops: dict[int, LoopFacts] = field(default_factory=dict)  # by id(loop node): the last walk wins
-    exits: list[State] = field(default_factory=list)
-    grad_before: dict[int, Possible] = field(default_factory=dict)  # by id(statement): grad mode where it starts
-    summary: Summary = field(default_factory=Summary)
-    nested: dict[str, FunctionFacts] = field(default_factory=dict)
-    escapes: bool = False  # referenced as a value: called from places we cannot see
-    framework_hook: bool = False
-    walked: bool = True  # False: its text names nothing we track, so it has no events and no effects
-    last_training_step: int = 0  # line of the last training step of the last walk (0: none); see _trained_by
-    own_nodes_found: list[ast.AST] | None = None  # see ModuleFacts.own_nodes
-    instances: dict[str, str] | None = None  # see ModuleFacts.instance_class
-    aliases: tuple[tuple[str, str], ...] = ()  # `model = self.model`: one model under two names (aliases.py)
-    constant_params: frozenset[str] = frozenset()  # compared with constants by its `if`s (specialize.py)
-
-    @property
-    def is_method(self) -> bool:
-        return self.cls is not None and self.parent is None
-
-    def call_events(self) -> Iterator[CallEvent]:
-        return iter(self.calls.values())
 
 
 class ModuleFacts:
@@ -164,17 +98,16 @@ class ModuleFacts:
             frozenset(self.kinds.factories),
             frozenset(self.kinds.factory_methods),
         )
-        self._dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
+        # while the solver walks a function for the memo: what each call resolved to (`resolve_call`)
+        self.dependencies: list[tuple[ast.Call, object, Summary, State]] | None = None
         self.source = source
-        self.relevant = _relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
+        self.relevant = relevant_definitions(tree, self.of_type(ast.FunctionDef, ast.AsyncFunctionDef), source, config)
         self._self_module_call_lines = _lines_matching(SELF_MODULE_CALL, source) if self.duck_typing else frozenset()
         self._effects: dict[int, list[ast.AST]] = {}
         self._specialized: dict[tuple, tuple[Summary, State, Summary]] = {}  # see _summary_for
         # (id(def), parameter) -> the calls in other files that hand it a model in training mode
         self.handed_over: dict[tuple[int, str], tuple[str, ...]] = {}
         self.answers: dict[object, Any] = {}  # what rules derived from the facts, computed once (rules/intent.py)
-        # (id(function), model key) -> (the calls of the walk it was found for, `training_of`'s answer)
-        self._training: dict[tuple[int, str], tuple[dict[int, CallEvent], CallEvent | None]] = {}
         self.functions: list[FunctionFacts] = []
         self.by_name: dict[str, FunctionFacts] = {}
         self.methods: dict[str, dict[str, FunctionFacts]] = {}
@@ -214,7 +147,7 @@ class ModuleFacts:
     def own_nodes(self, fn: FunctionFacts) -> list[ast.AST]:
         """Every node of the body, not descending into nested definitions (computed once)."""
         if fn.own_nodes_found is None:
-            fn.own_nodes_found = self._remembered(("own nodes", fn.node), lambda: _own_nodes(fn.node))
+            fn.own_nodes_found = self._remembered(("own nodes", fn.node), lambda: nodes_outside_definitions(fn.node))
         return fn.own_nodes_found
 
     def effects_in(self, node: ast.expr) -> list[ast.AST]:
@@ -240,7 +173,7 @@ class ModuleFacts:
         parent: FunctionFacts | None,
         outer_models: set[str],
     ) -> FunctionFacts:
-        facts = FunctionFacts(node, name, cls, parent, _params(node), set())
+        facts = FunctionFacts(node, name, cls, parent, params_of(node), set())
         facts.walked = node is self.tree or id(node) in self.relevant
         if facts.walked:
             outer = frozenset(outer_models)
@@ -257,7 +190,7 @@ class ModuleFacts:
         else:
             facts.model_keys = set(outer_models)
         self.functions.append(facts)
-        for child in _local_definitions(node):
+        for child in local_definitions(node):
             if isinstance(child, ast.ClassDef):
                 methods = self.methods.setdefault(child.name, {})
                 walked = any(id(item) in self.relevant for item in child.body)
@@ -472,13 +405,16 @@ class ModuleFacts:
             self.answers[("runs submodules", cls, name)] = found
         return found
 
+    # ---- resolution: the function a call runs, the class a name is an instance of -------------
     def resolve_call(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
-        callee = self._resolve(call, fn)
-        if self._dependencies is not None:
-            self._dependencies.append(_dependency(call, callee))
+        """The function the call runs (`find_callee`), noted as an input of the walk being memoised."""
+        callee = self.find_callee(call, fn)
+        if self.dependencies is not None:
+            self.dependencies.append(walk_dependency(call, callee))
         return callee
 
-    def _resolve(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
+    def find_callee(self, call: ast.Call, fn: FunctionFacts) -> FunctionFacts | ImportedFunction | None:
+        """The function of this file (or the export of another's) that the call runs in `fn`, if known."""
         func = call.func
         if isinstance(func, ast.Name):
             scope: FunctionFacts | None = fn
@@ -535,6 +471,57 @@ class ModuleFacts:
             and callee.is_method
             and callee.cls.name not in self.module_classes
         )
+
+    def call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
+        """id(callee) -> (caller, call event) for every call of a function of this module."""
+        sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
+        for facts in self.functions:
+            for event in facts.call_events():
+                callee = self.resolve_call(event.node, facts)
+                if callee is not None:
+                    sites.setdefault(id(callee), []).append((facts, event))
+                for override in self._overrides(event.node, facts):
+                    sites.setdefault(id(override), []).append((facts, event))
+        return sites
+
+    def _overrides(self, call: ast.Call, fn: FunctionFacts) -> list[FunctionFacts]:
+        """`self._valid_epoch()` in a base class's method runs, on an instance of a subclass of this file,
+        that subclass's `_valid_epoch`: a call site of the override too (unless the subclass also
+        overrides the calling method, which then never runs on its instances)."""
+        func = call.func
+        if not (
+            fn.cls is not None
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "self"
+        ):
+            return []
+        found = []
+        for subclass in self._subclasses(fn.cls.name):
+            methods = self.methods[subclass]
+            if func.attr in methods and fn.name not in methods:
+                found.append(methods[func.attr])
+        return found
+
+    def _subclasses(self, name: str) -> list[str]:
+        """The classes of this file that derive from class `name` of this file, directly or not."""
+        key = ("subclasses", name)
+        if key not in self.answers:
+            bases = {
+                cls: {_last_name(base) for base in next(iter(methods.values())).cls.bases}  # type: ignore[union-attr]  # methods of a class have it
+                for cls, methods in self.methods.items()
+                if methods
+            }
+            found: list[str] = []
+            frontier = [name]
+            while frontier:
+                parent = frontier.pop()
+                for cls, names in bases.items():
+                    if parent in names and cls not in found and cls != name:
+                        found.append(cls)
+                        frontier.append(cls)
+            self.answers[key] = found
+        return self.answers[key]
 
     def instance_class(self, key: str | None, fn: FunctionFacts) -> str | None:
         """The class (defined in this file) of which `key` is an instance where `fn` runs: assigned
@@ -615,6 +602,7 @@ class ModuleFacts:
             self._imported_functions[target] = ImportedFunction(target[1], export) if export else None
         return self._imported_functions[target]
 
+    # ---- a callee's summary applied at a call (the walker asks) -------------------------------
     def argument_map(
         self, callee: FunctionFacts | ImportedFunction, call: ast.Call, caller: FunctionFacts
     ) -> dict[str, str]:
@@ -689,401 +677,9 @@ class ModuleFacts:
         end = walker.block(node.body, probe.entry)
         if end is not None:
             probe.exits.append(end)
-        summary = self._summarise(probe)
+        summary = summarise(self, probe)
         self._specialized[key] = (callee.summary, callee.entry, summary)
         return summary
-
-    # ---- the rounds ---------------------------------------------------------------------------
-    def solve(self) -> None:
-        self._mark_escaping()
-        pending = [f for f in self.functions if f is not self.body] + [self.body]
-        for _ in range(MAX_ROUNDS):
-            changed_summaries = set()
-            for facts in pending:
-                before = facts.summary
-                self._walk(facts)
-                if facts.summary != before:
-                    changed_summaries.add(id(facts))
-            sites = self.call_sites()
-            again = self._update_entries(sites)  # functions whose callers now reach them differently
-            for callee in changed_summaries:  # and the callers of functions whose effects changed
-                again.update(id(caller) for caller, _ in sites.get(callee, ()))
-            pending = [f for f in self.functions if id(f) in again]
-            if not pending:
-                break
-
-    def _walk(self, facts: FunctionFacts) -> None:
-        facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before = {}, [], {}, [], {}
-        facts.last_training_step = 0
-        if not facts.walked:
-            return
-        if self.memo is None:
-            self._walk_body(facts)
-        else:
-            self._walk_or_reuse(facts, self.memo)
-        # once per walk: _trained_by asks for each sibling method and model key at every round
-        facts.last_training_step = max((e.node.lineno for e in facts.call_events() if is_training_step(e)), default=0)
-        facts.summary = self._summarise(facts)
-
-    def _walk_body(self, facts: FunctionFacts) -> None:
-        walker = Walker(self, facts, facts.calls)
-        body = facts.node.body if not isinstance(facts.node, ast.Lambda) else []
-        end = walker.block(body, facts.entry)
-        if end is not None:
-            facts.exits.append(end)
-
-    def _walk_or_reuse(self, facts: FunctionFacts, memo: FactsMemo) -> None:
-        """Take the outcome of an earlier walk of this function from the same inputs, with every call
-        resolving to the same function in the same state as then (see memo.py); else walk it, noting
-        what it took from each callee."""
-        inputs = (facts.entry, facts.entry_regions, frozenset(facts.model_keys), self.context)
-        walks = memo.get(("walks", facts.node)) or memo.put(("walks", facts.node), [])
-        for earlier_inputs, dependencies, outcome in walks:
-            if earlier_inputs == inputs and all(
-                _dependency(d[0], self._resolve(d[0], facts)) == d for d in dependencies
-            ):
-                facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before = outcome
-                return
-        self._dependencies = []
-        self._walk_body(facts)
-        outcome = (facts.calls, facts.suspends, facts.loops, facts.exits, facts.grad_before)
-        walks.append((inputs, self._dependencies, outcome))
-        del walks[:-WALKS_KEPT]
-        self._dependencies = None
-
-    def _summarise(self, facts: FunctionFacts) -> Summary:
-        exit_state = join_all(facts.exits)
-        summary = Summary(trains_unset=self._trains_unset(facts))
-        if exit_state is None or facts is self.body:
-            return summary
-        if facts.entry_grad_fixed is None and exit_state.grad != facts.entry.grad:
-            summary.grad_exit = exit_state.grad
-        for key, mode in exit_state.modes.items():
-            forward = _trained_by(facts, key)
-            if forward is not None:  # built here by code we cannot see (`self.model = self.build()`), then trained
-                mode = frozenset(
-                    Setting(Mode.TRAIN, forward.node, "trained")
-                    if s.via == "assigned" and s.value is Mode.UNKNOWN and s in forward.state.mode(key)
-                    else s
-                    for s in mode
-                )
-            head = key.split(".", 1)[0]
-            visible = (
-                head in facts.params
-                or head == "self"
-                or head in self.body.model_keys
-                or key in self.closure_keys(facts)
-            )
-            if visible and mode != facts.entry.mode(key):
-                summary.mode_exit[key] = mode
-        return summary
-
-    def _trains_unset(self, facts: FunctionFacts) -> bool:
-        """An optimizer step while a model the function names is still in the mode it came in with.
-        Only models it names: a module-level model is a model key of every function, trained or not."""
-        updates = [event for event in facts.call_events() if is_parameter_update(event)]
-        if not updates:
-            return False
-        named = {node.id for node in self.own_nodes(facts) if isinstance(node, ast.Name)}
-        keys = [key for key in facts.model_keys if key.split(".", 1)[0] in named]
-        own = {id(node) for node in self.own_nodes(facts)}
-
-        def set_to_train(event: CallEvent, key: str) -> bool:
-            mode = event.state.mode(key)
-            return only(mode, Mode.TRAIN) and all(s.via == "call" and id(s.origin) in own for s in mode)
-
-        # a step after this function's own `x.train()` is a training function that sets its mode; its other
-        # keys are then the same network under another name (`self._pytorch_model` wrapping `self.model`)
-        return any(
-            not any(set_to_train(event, key) for key in keys)
-            and any(s in facts.entry.mode(key) for key in keys for s in event.state.mode(key))
-            for event in updates
-        )
-
-    def closure_keys(self, facts: FunctionFacts) -> set[str]:
-        """Models of the enclosing function that a nested function uses as they are when it runs."""
-        if facts.parent is None:
-            return set()
-        return {
-            key
-            for key in facts.model_keys
-            if key in facts.parent.model_keys
-            and key.split(".", 1)[0] not in facts.params
-            and not key.startswith("self.")
-        }
-
-    def _mark_escaping(self) -> None:
-        """A module function named other than in a call (`submit(work)`, `target=work`), in the code we walk."""
-        referenced: set[str] = set()
-        for facts in self.functions:
-            if facts.walked:
-                nodes = self.own_nodes(facts)
-                called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
-                referenced.update(n.id for n in nodes if isinstance(n, ast.Name) and id(n) not in called)
-        for name, facts in self.by_name.items():
-            facts.escapes = name in referenced
-        for facts in self.functions:
-            if facts.walked:
-                for node in self.own_nodes(facts):
-                    if (
-                        isinstance(node, ast.keyword)
-                        and node.arg in FRAMEWORK_EVAL_CALLBACKS
-                        and isinstance(node.value, ast.Name)
-                    ):
-                        self._mark_framework_callback(node.value.id, facts)
-
-    def _mark_framework_callback(self, name: str, where: FunctionFacts) -> None:
-        """A function handed to a framework that runs it under no_grad in eval mode (`eval_func=`)."""
-        scope: FunctionFacts | None = where
-        while scope is not None and name not in scope.nested:
-            scope = scope.parent
-        callback = scope.nested[name] if scope is not None else self.by_name.get(name)
-        if callback is not None:
-            callback.framework_hook = True
-            callback.entry_grad_fixed = frozenset({Setting(Grad.DISABLED, callback.node, "framework")})
-
-    def call_sites(self) -> dict[int, list[tuple[FunctionFacts, CallEvent]]]:
-        """id(callee) -> (caller, call event) for every call of a function of this module."""
-        sites: dict[int, list[tuple[FunctionFacts, CallEvent]]] = {}
-        for facts in self.functions:
-            for event in facts.call_events():
-                callee = self.resolve_call(event.node, facts)
-                if callee is not None:
-                    sites.setdefault(id(callee), []).append((facts, event))
-                for override in self._overrides(event.node, facts):
-                    sites.setdefault(id(override), []).append((facts, event))
-        return sites
-
-    def _overrides(self, call: ast.Call, fn: FunctionFacts) -> list[FunctionFacts]:
-        """`self._valid_epoch()` in a base class's method runs, on an instance of a subclass of this file,
-        that subclass's `_valid_epoch`: a call site of the override too (unless the subclass also
-        overrides the calling method, which then never runs on its instances)."""
-        func = call.func
-        if not (
-            fn.cls is not None
-            and isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id == "self"
-        ):
-            return []
-        found = []
-        for subclass in self._subclasses(fn.cls.name):
-            methods = self.methods[subclass]
-            if func.attr in methods and fn.name not in methods:
-                found.append(methods[func.attr])
-        return found
-
-    def _subclasses(self, name: str) -> list[str]:
-        """The classes of this file that derive from class `name` of this file, directly or not."""
-        key = ("subclasses", name)
-        if key not in self.answers:
-            bases = {
-                cls: {_base_name(base) for base in next(iter(methods.values())).cls.bases}  # type: ignore[union-attr]  # methods of a class have it
-                for cls, methods in self.methods.items()
-                if methods
-            }
-            found: list[str] = []
-            frontier = [name]
-            while frontier:
-                parent = frontier.pop()
-                for cls, names in bases.items():
-                    if parent in names and cls not in found and cls != name:
-                        found.append(cls)
-                        frontier.append(cls)
-            self.answers[key] = found
-        return self.answers[key]
-
-    def _update_entries(self, sites: dict[int, list[tuple[FunctionFacts, CallEvent]]]) -> set[int]:
-        changed: set[int] = set()
-        for facts in self.functions:
-            if facts is self.body:
-                continue
-            entry = self._entry(facts, sites.get(id(facts), []))
-            if entry != facts.entry:
-                facts.entry = entry
-                changed.add(id(facts))
-        return changed
-
-    def _entry(self, facts: FunctionFacts, sites: list[tuple[FunctionFacts, CallEvent]]) -> State:
-        modes: dict[str, Possible] = {}
-        if facts.framework_hook:
-            modes["self"] = frozenset({Setting(Mode.EVAL, facts.node, "framework")})
-        from_files = (
-            self.project.incoming_grad(self.module, facts.name)
-            if self.project is not None and facts.parent is None and facts.cls is None
-            else None
-        )
-        if (not sites and from_files is None) or facts.escapes:
-            if not sites and not facts.escapes and facts.is_method and not facts.name.startswith("__"):
-                modes.update(self._left_by_siblings(facts))
-            return State(facts.entry_grad_fixed or DEFAULT_GRAD, modes, {})
-        grad = facts.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites), from_files or ())
-        for caller, event in sites:
-            mapping = self.argument_map(facts, event.node, caller)
-            for param, key in mapping.items():
-                if key in caller.model_keys:
-                    facts.model_keys.add(param)
-                    modes[param] = modes.get(param, frozenset()) | event.state.mode(key)
-        receivers = [r for _, event in sites if (r := _receiver(event.node))] if facts.is_method else []
-        if receivers and len(receivers) == len(sites):
-            for key in facts.model_keys:  # `self.validate()`, `trainer.validate()` run with the caller's `.model`
-                if key.startswith("self."):
-                    modes[key] = frozenset().union(
-                        *(event.state.mode(r + key[4:]) for r, (_, event) in zip(receivers, sites))
-                    )
-        for key in self.closure_keys(facts):  # a nested function sees its parent's models as they are at the call
-            modes[key] = frozenset().union(*(event.state.mode(key) for _, event in sites))
-        complete = {
-            p
-            for p in modes
-            if p.startswith("self.")
-            or p in self.closure_keys(facts)
-            or all(p in self.argument_map(facts, e.node, c) for c, e in sites)
-        }
-        modes = {p: m for p, m in modes.items() if p in complete or p == "self"}
-        if from_files is not None:
-            modes.update(self._trained_by_callers_elsewhere(facts, modes, bool(sites)))
-        return State(grad, modes, {})
-
-    def _trained_by_callers_elsewhere(
-        self, facts: FunctionFacts, modes: dict[str, Possible], called_here: bool
-    ) -> dict[str, Possible]:
-        """Parameters that every call from another file fills with a model in training mode: the model's
-        mode here too, joined with the calls of this file (each of which must pass a model for it)."""
-        assert self.project is not None  # from_files came from it
-        found: dict[str, Possible] = {}
-        for param, sites in self.project.trained_by_callers(self.module, facts.name, facts.params).items():
-            if called_here and param not in modes:
-                continue  # a call here passes something we do not know as a model
-            self.handed_over[(id(facts.node), param)] = sites
-            facts.model_keys.add(param)
-            found[param] = modes.get(param, frozenset()) | {Setting(Mode.TRAIN, facts.node, "callers")}
-        return found
-
-    def training_of(self, fn: FunctionFacts, key: str, seen: frozenset[int] = frozenset()) -> CallEvent | None:
-        """The forward pass of `key` that `fn` trains, or its call of a method of its class that trains it:
-        one of this file, or one inherited from another file whose training leaves `key` in training mode
-        (`self._train_model(loader)`). Once per walk of `fn` (a cycle of calls answers None where it closes)."""
-        known = self._training.get((id(fn), key))
-        if known is not None and known[0] is fn.calls:
-            return known[1]
-        found = self._training_through_calls(fn, key, seen)
-        self._training[(id(fn), key)] = (fn.calls, found)
-        return found
-
-    def _training_through_calls(self, fn: FunctionFacts, key: str, seen: frozenset[int]) -> CallEvent | None:
-        forward = _trained_by(fn, key)
-        if forward is not None or fn.cls is None:
-            return forward
-        for event in fn.call_events():
-            callee = self._resolve(event.node, fn) if _receiver(event.node) == "self" else None
-            if isinstance(callee, ImportedFunction):
-                trains = any(s.via == "trained" for s in callee.summary.mode_exit.get(key, ()))
-            else:
-                trains = (
-                    callee is not None
-                    and callee.cls is fn.cls
-                    and id(callee) not in seen
-                    and self.training_of(callee, key, seen | {id(fn)}) is not None
-                )
-            if trains:
-                return event
-        return None
-
-    def _left_by_siblings(self, facts: FunctionFacts) -> dict[str, Possible]:
-        """A method nothing here calls runs after its class's other methods (`predict()` after `fit()`):
-        its `self.` models start in the modes those leave them in, when one of them trains the model.
-        A method that trains a model without setting its mode leaves it in training mode, unless it
-        calls methods we cannot see, which may switch it. The training mode a method's training (its own,
-        or that of a method it inherits from another file: `self._train_model()`) leaves is "trained" when
-        nothing we cannot see may have switched the model on its way out: the path `fit()` then `predict()`
-        runs in training mode, whatever other paths do (GG202 says so)."""
-        modes: dict[str, Possible] = {}
-        siblings = [f for f in self.functions if f.cls is facts.cls and f.is_method and f is not facts]
-        for key in (k for k in facts.model_keys if k.startswith("self.")):
-            left: set[Setting] = set()
-            trained = False
-            for sibling in siblings:
-                forward = self.training_of(sibling, key)
-                trained = trained or forward is not None
-                if key in sibling.summary.mode_exit:
-                    exit_mode = sibling.summary.mode_exit[key]
-                    made = _made_here(sibling, key, exit_mode, set()) if forward is not None else None
-                    if forward is not None and made is not None:  # the mode it came with: what the others leave
-                        exit_mode = frozenset(
-                            Setting(Mode.TRAIN, forward.node, "trained") if s.value is Mode.TRAIN else s for s in made
-                        )
-                    left |= exit_mode
-                elif forward is not None:
-                    if any(
-                        _receiver(e.node) == "self"
-                        and e.model is None
-                        and self.resolve_call(e.node, sibling) is None
-                        and isinstance(e.node.func, ast.Attribute)
-                        and not names_training_state(e.node.func.attr)
-                        for e in sibling.call_events()
-                    ):
-                        left.add(Setting(Mode.UNKNOWN, forward.node, "trained"))
-                    else:
-                        left.add(Setting(Mode.TRAIN, forward.node, "trained"))
-            for base, name, export in self.inherited_methods(facts.cls) if facts.cls is not None else ():
-                values = dict(export.mode_exit).get(key, ())
-                if name.startswith("_") or name == facts.name or not values:
-                    continue  # what the class's users call: its public methods
-                trained = trained or TRAINED in values
-                left |= _inherited_settings(values, base)
-            if trained and left:
-                modes[key] = frozenset(left)
-        return modes
-
-
-def _inherited_settings(values: tuple[str, ...], base: ast.expr) -> set[Setting]:
-    """The modes an inherited method (of the class `base` names) leaves a model in, as settings made at `base`:
-    what its own training left is "trained" when no call we cannot see may have switched it; the caller's own
-    mode (passed through, or with weights loaded into it) adds nothing."""
-    clean = Mode.UNKNOWN.value not in values
-    found = set()
-    for value in values:
-        if value == TRAINED:
-            found.add(Setting(Mode.TRAIN, base, "trained" if clean else "callee"))
-        elif value not in (PASSTHROUGH, RELOADED):
-            found.add(Setting(Mode(value), base, "callee"))
-    return found
-
-
-def _made_here(fn: FunctionFacts, key: str, mode: Possible, loads: set[int]) -> set[Setting] | None:
-    """The settings of `key` in `mode` (where `fn` leaves it) that `fn` made, without the mode it was called
-    with (passed through, or with weights loaded into it: a load keeps the mode it finds); None when a call we
-    cannot see may have switched the model on some path out."""
-    entry = fn.entry.mode(key)
-    made = set()
-    for setting in mode:
-        if setting in entry:
-            continue
-        load = fn.calls.get(id(setting.origin)) if setting.via == "loaded" else None
-        if load is not None and setting.value is Mode.UNKNOWN:
-            if id(load.node) not in loads:  # what it was before the load, at worst the mode it came with
-                loads.add(id(load.node))
-                unknown = frozenset(s for s in load.state.mode(key) if s.value is Mode.UNKNOWN)
-                if _made_here(fn, key, unknown, loads) is None:
-                    return None
-        elif setting.value is Mode.UNKNOWN:
-            return None
-        else:
-            made.add(setting)
-    return made
-
-
-def _trained_by(fn: FunctionFacts, key: str) -> CallEvent | None:
-    """The forward pass of `key` in `fn` that a later training step trains, if any."""
-    return next(
-        (
-            e
-            for e in fn.call_events()
-            if e.model == key and not only(e.state.grad, Grad.DISABLED) and fn.last_training_step >= e.node.lineno
-        ),
-        None,
-    )
 
 
 def build_facts(
@@ -1096,7 +692,7 @@ def build_facts(
     memo: FactsMemo | None = None,
 ) -> ModuleFacts:
     facts = ModuleFacts(tree, config, path, source, project, module, memo)
-    facts.solve()
+    solve(facts)
     return facts
 
 
@@ -1108,105 +704,6 @@ def release(facts: ModuleFacts) -> None:
     for fn in facts.functions:
         fn.__dict__.clear()
     facts.__dict__.clear()
-
-
-def exports(facts: ModuleFacts) -> dict[str, Export]:
-    """What each module-level function does to its callers, for other files of the project; and what each
-    method of a top-level class does to the `self.` models (`Trainer.fit`), for the classes deriving from it."""
-    found = _method_exports(facts)
-    for name, fn in facts.by_name.items():
-        if not fn.walked:
-            continue
-        summary = fn.summary
-        found[name] = Export(
-            params=tuple(fn.params),
-            grad_exit=portable(summary.grad_exit, fn.entry.grad) if summary.grad_exit is not None else None,
-            mode_exit=tuple(
-                (key, portable_mode(mode, fn.entry.mode(key)))
-                for key, mode in sorted(summary.mode_exit.items())
-                if key.split(".", 1)[0] in fn.params
-            ),
-            trains_unset=summary.trains_unset,
-        )
-    return found
-
-
-def outgoing_calls(
-    facts: ModuleFacts,
-    result_may_train: Callable[[FunctionFacts, ast.Call], bool],
-    functions: list[FunctionFacts] | None = None,
-) -> list[OutgoingCall]:
-    """Calls of imported functions (made in `functions`, by default all), with the grad mode at each and
-    the models they hand over (none when the result may be backpropagated, `result_may_train`: training
-    code gets its model in training mode on purpose): call sites for the files they call."""
-    calls = set()
-    for fn in facts.functions if functions is None else functions:
-        for event in fn.call_events():
-            target = facts.imported_target(event.node)
-            if target is not None and target[0].split(".", 1)[0] not in THIRD_PARTY_ROOTS:
-                grad = tuple(sorted({s.value.value for s in event.state.grad}))
-                models = handed_models(event.node, fn.model_keys.__contains__, event.state.mode)
-                if models and result_may_train(fn, event.node):
-                    models = ()
-                site = f"`{fn.name}` in {facts.path}" if models else ""  # no line: an edit above keeps it
-                calls.add(OutgoingCall(target[0], target[1], grad, models, site))
-    return sorted(calls, key=call_order)
-
-
-def unseen_references(
-    facts: ModuleFacts, functions: list[FunctionFacts] | None = None, statements: Sequence[ast.stmt] | None = None
-) -> list[OutgoingCall]:
-    """Imported project names used in `statements` (by default the module's) other than in the calls the
-    walks of `functions` (by default all) recorded: in code not walked, passed as a value, in a comment.
-    Calls we cannot vouch for, recorded without grad mode or models so that no parameter counts as filled
-    by every caller (`ProjectIndex.trained_by_callers`). Counted in the text: one search, not a walk of the
-    code that was not walked; statement by statement, so that an edit's analysis finds what a whole one does."""
-    # a capitalised name is a class or a constant (a function handed a model is named in lower case): not
-    # searched for, which would cost a tenth of the analysis of a library that imports many classes
-    project = {
-        local: qualified
-        for local, qualified in facts.names.imported.items()
-        if qualified.split(".", 1)[0] not in THIRD_PARTY_ROOTS and not local[:1].isupper()
-    }
-    if not project:
-        return []
-    recorded: dict[str, int] = {}
-    for fn in facts.functions if functions is None else functions:
-        for event in fn.call_events():
-            func = event.node.func
-            head = func.value if isinstance(func, ast.Attribute) else func
-            if isinstance(head, ast.Name) and head.id in project:
-                recorded[head.id] = recorded.get(head.id, 0) + 1
-    starts = line_starts(facts.source)
-    text = "\n".join(
-        facts.source[starts[stmt.lineno - 1] : starts[min(stmt.end_lineno or stmt.lineno, len(starts) - 1)]]
-        for stmt in (facts.tree.body if statements is None else statements)
-        if not isinstance(stmt, (ast.Import, ast.ImportFrom))
-    )
-    used = name_counts(text, project)
-    is_package = facts.path.replace("\\", "/").endswith("/__init__.py")
-    unseen = {
-        local: absolute_import(project[local], facts.module, is_package)
-        for local, count in used.items()
-        if count > recorded.get(local, 0)
-    }
-    return sorted(unseen_uses(unseen), key=call_order)
-
-
-def is_training_step(event: CallEvent) -> bool:
-    """`loss.backward()`, `accelerator.backward(loss)`, `torch.autograd.backward(...)`, or a parameter update."""
-    func = event.node.func
-    if event.qualified == "torch.autograd.backward":
-        return True
-    return (isinstance(func, ast.Attribute) and func.attr in BACKWARD_METHODS) or is_parameter_update(event)
-
-
-def is_parameter_update(event: CallEvent) -> bool:
-    """`optimizer.step()`, `scaler.step(optimizer)`: training, as opposed to backpropagating for an attack."""
-    func = event.node.func
-    if not isinstance(func, ast.Attribute) or func.attr != "step":
-        return False
-    return names_optimizer(dotted(func.value) or "")
 
 
 def _grad_value(qualified: str, call: ast.Call | None) -> Grad:
@@ -1236,14 +733,6 @@ def _substitute(exit_mode: Possible, entry_mode: Possible, current: Possible, ca
     return frozenset(result)
 
 
-def _dependency(call: ast.Call, callee: FunctionFacts | ImportedFunction | None) -> tuple:
-    """What a walk took from a call's callee: which function it is and what `apply_summary` read of it."""
-    if callee is None:
-        return (call, None)
-    identity = callee.node if isinstance(callee, FunctionFacts) else (callee.name, tuple(callee.params))
-    return (call, identity, callee.summary, callee.entry)
-
-
 def _literal_arguments(callee: FunctionFacts | ImportedFunction, call: ast.Call) -> dict[str, list[str]]:
     """Parameter -> the names in the list or tuple literal passed for it."""
     through_receiver = callee.is_method and isinstance(call.func, ast.Attribute)
@@ -1254,11 +743,6 @@ def _literal_arguments(callee: FunctionFacts | ImportedFunction, call: ast.Call)
         if elements is not None:
             found[param] = elements
     return found
-
-
-def _receiver(call: ast.Call) -> str | None:
-    """`self` in `self.validate()`, `trainer` in `trainer.validate()`."""
-    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
 
 
 def _constructed(value: ast.expr) -> ast.expr | None:
@@ -1305,179 +789,7 @@ def _lines_matching(pattern: re.Pattern[str], source: str) -> frozenset[int]:
     return frozenset(bisect.bisect_right(starts, match.start()) for match in pattern.finditer(source))
 
 
-def statements_within(node: ast.AST) -> list[ast.stmt]:
-    """Every statement inside `node`, at any depth, in source order, without walking expressions (cheap)."""
-    found = []
-    stack = _nested_statements(node)[::-1]
-    while stack:
-        stmt = stack.pop()
-        found.append(stmt)
-        nested = _nested_statements(stmt)
-        if nested:
-            stack.extend(reversed(nested))
-    return found
-
-
-def _nested_statements(node: ast.AST) -> list[ast.stmt]:
-    """The statements of `node`'s blocks (its body, `else:`, `finally:`, except handlers, match cases)."""
-    nested: list[ast.stmt] = []
-    for name in _statement_fields(type(node)):
-        for child in getattr(node, name):
-            if isinstance(child, ast.stmt):
-                nested.append(child)
-            else:  # except handlers and match cases hold statements
-                nested.extend(child.body)
-    return nested
-
-
-def _statement_fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    fields = _STATEMENT_FIELDS.get(kind)
-    if fields is None:
-        fields = _STATEMENT_FIELDS[kind] = tuple(name for name in STATEMENT_LISTS if name in kind._fields)
-    return fields
-
-
-_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _relevant_definitions(tree: ast.Module, defs: list[Definition], source: str, config: Config) -> set[int]:
-    """ids of the function definitions worth walking: their text names something a rule looks at,
-    their name says evaluation, they call (by name) a function that is relevant (its effects reach
-    them), or a relevant function names them (a helper it calls, a worker it starts).
-    Works on positions in the source (of the tokens, then of the calls of each relevant name): slicing
-    and searching the text of every definition costs more than walking the relevant ones."""
-    offsets = line_starts(source)
-    spans = {
-        id(d): (
-            offsets[min([d.lineno, *(x.lineno for x in d.decorator_list)]) - 1],
-            offsets[min(d.end_lineno or d.lineno, len(offsets) - 1)],
-        )
-        for d in defs
-    }
-    hits = sorted(relevant_positions(source))
-    relevant = {
-        id(d)
-        for d in defs
-        if config.is_eval_function_name(d.name)
-        or d.name.startswith(INFERENCE_NAME_PREFIXES)
-        or _any_within(hits, spans[id(d)])
-    }
-    if not relevant:
-        return relevant
-    top_level = {id(d) for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    written: set[str] = set()  # the words and `self.` attributes of the relevant definitions
-    attributes: set[str] = set()
-    for start, end in _merged([spans[id(d)] for d in defs if id(d) in relevant]):
-        written.update(IDENTIFIER.findall(source, start, end))
-        attributes.update(SELF_ATTRIBUTE.findall(source, start, end))
-    relevant |= {id(d) for d in defs if d.name in attributes or (id(d) in top_level and d.name in written)}
-    pending = [d.name for d in defs if id(d) in relevant]
-    holders = _holders(defs, spans)
-    followed: set[str] = set()
-    while pending:  # a call of a relevant function makes its caller relevant (its effects reach it)
-        name = pending.pop()
-        if name in followed:
-            continue
-        followed.add(name)
-        for position in call_positions(source, name):
-            for d in holders(position):
-                if id(d) not in relevant:
-                    relevant.add(id(d))
-                    pending.append(d.name)
-    return relevant
-
-
-def _holders(defs: list[Definition], spans: dict[int, tuple[int, int]]) -> Callable[[int], list[Definition]]:
-    """A function from a position in the source to the definitions whose text holds it, innermost first.
-    Each lookup steps back only over the definitions nested in the same outermost one."""
-    ordered = sorted(defs, key=lambda d: spans[id(d)][0])
-    starts = [spans[id(d)][0] for d in ordered]
-    parent: dict[int, Definition | None] = {}
-    open_definitions: list[Definition] = []
-    for d in ordered:
-        while open_definitions and spans[id(open_definitions[-1])][1] <= spans[id(d)][0]:
-            open_definitions.pop()
-        parent[id(d)] = open_definitions[-1] if open_definitions else None
-        open_definitions.append(d)
-
-    def holders(position: int) -> list[Definition]:
-        index = bisect.bisect_right(starts, position) - 1
-        while index >= 0:
-            innermost: Definition | None = ordered[index]
-            if position < spans[id(innermost)][1]:
-                found = []
-                while innermost is not None:
-                    found.append(innermost)
-                    innermost = parent[id(innermost)]
-                return found
-            if parent[id(innermost)] is None:
-                return []  # outermost definitions before this one ended before it began
-            index -= 1
-        return []
-
-    return holders
-
-
-def _any_within(positions: list[int], span: tuple[int, int]) -> bool:
-    return bisect.bisect_left(positions, span[0]) < bisect.bisect_left(positions, span[1])
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, disjoint (nested definitions lie inside their parents)."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _params(node: FunctionNode) -> list[str]:
-    if isinstance(node, ast.Module):
-        return []
-    args = node.args
-    return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-
-
-def _local_definitions(node: FunctionNode) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
-    """Functions and classes defined in this body (at any depth of blocks, not inside other defs).
-    Definitions are statements: only statement lists are searched, never expressions."""
-    stack = list(node.body) if not isinstance(node, ast.Lambda) else []
-    while stack:
-        child = stack.pop()
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield child
-            continue
-        stack.extend(_nested_statements(child))
-
-
-def _own_nodes(node: FunctionNode) -> list[ast.AST]:
-    """Every node of this function's body, not descending into nested defs, classes or lambdas."""
-    return descendants(list(children(node)) if not isinstance(node, ast.Lambda) else [node.body], DEFINITIONS)
-
-
-def _method_exports(facts: ModuleFacts) -> dict[str, Export]:
-    """`Class.method` -> the modes the method leaves its `self.` models in ("trained": training mode its own
-    training left, see `_left_by_siblings`), for a class of another file that inherits it."""
-    top = {id(stmt) for stmt in facts.tree.body if isinstance(stmt, ast.ClassDef)}
-    found = {}
-    for fn in facts.functions:
-        if fn.cls is None or not fn.is_method or not fn.walked or id(fn.cls) not in top:
-            continue
-        modes = []
-        for key, mode in sorted(fn.summary.mode_exit.items()):
-            if key.startswith("self."):
-                values = portable_mode(mode, fn.entry.mode(key))
-                if Mode.TRAIN.value in values and facts.training_of(fn, key) is not None:
-                    values = tuple(sorted({TRAINED if v == Mode.TRAIN.value else v for v in values}))
-                modes.append((key, values))
-        if modes:
-            found[f"{fn.cls.name}.{fn.name}"] = Export(tuple(fn.params), None, tuple(modes), False)
-    return found
-
-
-def _base_name(base: ast.expr) -> str | None:
+def _last_name(base: ast.expr) -> str | None:
     """`Trainer` for `Trainer` and `lib.Trainer`."""
     if isinstance(base, ast.Name):
         return base.id

@@ -10,8 +10,12 @@ an analysis are dropped after it, so the memo holds one analysis' worth.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Hashable
 from typing import Any
+
+from .crossfile import ImportedFunction
+from .functions import FunctionFacts
 
 
 class FactsMemo:
@@ -40,3 +44,11 @@ class FactsMemo:
 
     def finish(self) -> None:
         self._previous, self._current = self._current, {}
+
+
+def walk_dependency(call: ast.Call, callee: FunctionFacts | ImportedFunction | None) -> tuple:
+    """What a walk took from a call's callee: which function it is and what `apply_summary` read of it."""
+    if callee is None:
+        return (call, None)
+    identity = callee.node if isinstance(callee, FunctionFacts) else (callee.name, tuple(callee.params))
+    return (call, identity, callee.summary, callee.entry)

@@ -23,7 +23,8 @@ from .state import Grad, Possible, only
 from .traverse import descendants
 
 if TYPE_CHECKING:
-    from .facts import FunctionFacts, ModuleFacts
+    from .facts import ModuleFacts
+    from .functions import FunctionFacts
 
 Origin = Union[ast.stmt, ast.expr]  # a `with` statement, a decorator or a call
 STATEMENT_LISTS = ("body", "orelse", "finalbody")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from typing import Any
+
+from .events import FunctionNode
 
 SKIPPED_FIELDS = frozenset({"ctx", "type_ignores"})
 # Each node class's docstring is its ASDL signature, `Name(identifier id, expr_context ctx)`
@@ -14,6 +17,8 @@ SKIPPED_FIELDS = frozenset({"ctx", "type_ignores"})
 SCALAR_TYPES = frozenset({"identifier", "string", "constant", "int"})
 FIELD_SIGNATURE = re.compile(r"(\w+)[*?]? (\w+)")
 _NODE_FIELDS: dict[type, tuple[str, ...] | None] = {}
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def node_fields(kind: type) -> tuple[str, ...] | None:
@@ -66,3 +71,55 @@ def descendants(roots: list[ast.AST], skipped: tuple[type, ...]) -> list[ast.AST
             elif value is not None:
                 stack.append(value)
     return found
+
+
+def statements_within(node: ast.AST) -> list[ast.stmt]:
+    """Every statement inside `node`, at any depth, in source order, without walking expressions (cheap)."""
+    found = []
+    stack = nested_statements(node)[::-1]
+    while stack:
+        stmt = stack.pop()
+        found.append(stmt)
+        nested = nested_statements(stmt)
+        if nested:
+            stack.extend(reversed(nested))
+    return found
+
+
+def nested_statements(node: ast.AST) -> list[ast.stmt]:
+    """The statements of `node`'s blocks (its body, `else:`, `finally:`, except handlers, match cases)."""
+    nested: list[ast.stmt] = []
+    for name in _statement_fields(type(node)):
+        for child in getattr(node, name):
+            if isinstance(child, ast.stmt):
+                nested.append(child)
+            else:  # except handlers and match cases hold statements
+                nested.extend(child.body)
+    return nested
+
+
+def _statement_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _STATEMENT_FIELDS.get(kind)
+    if fields is None:
+        fields = _STATEMENT_FIELDS[kind] = tuple(name for name in STATEMENT_LISTS if name in kind._fields)
+    return fields
+
+
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def local_definitions(node: FunctionNode) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """Functions and classes defined in this body (at any depth of blocks, not inside other defs).
+    Definitions are statements: only statement lists are searched, never expressions."""
+    stack = list(node.body) if not isinstance(node, ast.Lambda) else []
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child
+            continue
+        stack.extend(nested_statements(child))
+
+
+def nodes_outside_definitions(node: FunctionNode) -> list[ast.AST]:
+    """Every node of this function's body, not descending into nested defs, classes or lambdas."""
+    return descendants(list(children(node)) if not isinstance(node, ast.Lambda) else [node.body], DEFINITIONS)

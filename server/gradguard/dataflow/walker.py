@@ -32,7 +32,8 @@ from .state import Grad, Mode, Possible, Setting, State, join_all, only
 from .traverse import children, descendants
 
 if TYPE_CHECKING:
-    from .facts import FunctionFacts, ModuleFacts
+    from .facts import ModuleFacts
+    from .functions import FunctionFacts
 
 MAX_LOOP_ROUNDS = 4
 # Calls that read a model but never change its mode: handing a model to them keeps what we know.

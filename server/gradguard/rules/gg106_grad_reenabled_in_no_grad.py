@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.state import first_origin
 from ..report import Report
 from .base import Rule, example

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, first_origin, only
 from ..report import Report

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..report import Report
 from .base import Rule, example
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import ast
 
 from ..dataflow.crossfile import TRAINED
-from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.events import CallEvent, is_training_step
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.state import Mode, Possible, Setting, first_origin, only
 from ..fixdata import ModelAt
 from ..report import Report
@@ -107,7 +108,7 @@ def _after_training(
 ) -> tuple[Setting, FunctionFacts | str] | None:
     """When the model is not in training mode on every path, but on one: another method of the class trained it
     and left it in training mode (`predict()` run after `fit()`, whose loop ends in training mode when no
-    validation set is given; `facts._left_by_siblings`). That setting, and the method that made it (the name of
+    validation set is given; `solver._left_by_siblings`). That setting, and the method that made it (the name of
     one inherited from another file, the setting then made at the base class)."""
     if only(mode, Mode.TRAIN) or fn.cls is None or any(s.value is Mode.UNKNOWN for s in mode):
         return None  # unknown never reports

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import ast
 
-from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update
+from ..dataflow.events import CallEvent, is_parameter_update
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode, Possible, Setting, only
 from ..fixdata import ModelInLoop

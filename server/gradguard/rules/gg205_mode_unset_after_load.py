@@ -3,7 +3,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.events import is_training_step
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Mode
 from ..fixdata import ModelAt

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..dataflow.classindex import consumes_gradients as consumes_gradients_in
-from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.events import CallEvent, is_training_step
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.models import trained_weights_call
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Mode, Setting, first_origin, only

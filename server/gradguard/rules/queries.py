@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.names import dotted
 from ..dataflow.state import Grad, Setting, only
 from ..report import Report

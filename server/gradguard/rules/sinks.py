@@ -17,8 +17,10 @@ import ast
 import sys
 from collections.abc import Iterator, Sequence
 
-from ..dataflow.facts import STATEMENT_LISTS, FunctionFacts, ModuleFacts
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.names import dotted
+from ..dataflow.traverse import STATEMENT_LISTS
 from ..vocabulary import (
     CONTAINER_STORE_METHODS,
     GRADIENT_ATTRS,
