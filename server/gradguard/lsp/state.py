@@ -290,7 +290,12 @@ class GradGuardServer(LanguageServer):
                 self.background_started = True
                 self.start_background_work()
             milliseconds = (loop.time() - started) * 1000
-            self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms")
+            statements = (
+                f" ({result.statements[0]} of {result.statements[1]} top-level statements)"
+                if isinstance(result, Analysed)
+                else ""
+            )
+            self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms{statements}")
             if isinstance(result, Analysed) and result.index_change is not None:
                 self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
             latest = self.snapshot(key)
