@@ -173,3 +173,74 @@ def test_isolated_chunks_moved_by_an_edit_keep_their_results_rendered_at_their_n
     train_line = edited.split("\n").index("def evaluate_19(model, loader):") + 1
     assert last.code == "GG202" and f"(line {train_line + 1})" in last.message
     assert last.data.anchor_line == train_line + 4  # before the loop `for x, y in loader:`
+
+
+def test_a_function_pasted_and_its_undo_analyse_only_the_chunks_they_touch(analysed):
+    """The number of chunks is no part of what isolated chunks' results depend on (issue 15: a paste, its
+    undo and the next edit were whole analyses in the editor)."""
+    memo = DocumentMemo()
+    source = independent_functions(30)
+    pasted = source.replace("def evaluate_12(", EVALUATE.format(n="pasted") + "def evaluate_12(")
+    for text in (source, pasted, source):
+        findings = analyze_module(text, "train.py", memo=memo).findings
+        assert [(f, f.data) for f in findings] == [(f, f.data) for f in analyze_module(text, "train.py").findings]
+    # the analyses with the memo, each followed by a whole one: the import, the pasted function and the one
+    # before it (its last lines changed); then the import and that function again
+    assert analysed[::2] == [31, 3, 2]
+
+
+def analyse_in_workspace(source: str, memo: DocumentMemo, index) -> list:
+    """What the language server's analysis worker does: analyse with the index, then set the module's entry."""
+    from gradguard.lsp.summaries import ModuleSummary
+
+    analysis = analyze_module(source, "/project/train.py", project=index.project, module="train", memo=memo)
+    index.update("train", ModuleSummary(analysis.exports, tuple(analysis.calls), analysis.classes))
+    return analysis.findings
+
+
+def test_the_documents_own_entry_in_the_workspace_index_leaves_its_memo_alone(analysed):
+    """Each analysis sets the document's own entry again; a function added or removed changes it, and so did
+    the first analysis after opening. Its own analysis does not read that entry back, so the next edit still
+    analyses only what it touched."""
+    from gradguard.lsp.summaries import WorkspaceIndex
+
+    index, memo = WorkspaceIndex(), DocumentMemo()
+    source = independent_functions(30)
+    pasted = source.replace("def evaluate_12(", EVALUATE.format(n="pasted") + "def evaluate_12(")
+    typed = source.replace("    total = 0.0\n", "    total = 0.0  # x\n", 1)
+    for text in (source, pasted, source, typed):
+        findings = analyse_in_workspace(text, memo, index)
+        whole = analyze_module(text, "/project/train.py", project=index.project, module="train").findings
+        assert [(f, f.data) for f in findings] == [(f, f.data) for f in whole]
+    assert analysed[::2] == [31, 3, 2, 2]  # as above; then the import and the function typed into
+
+
+def test_an_entry_that_leads_back_to_the_document_makes_its_own_changes_count(analysed):
+    """A package that re-exports one of the document's functions: the document's analysis may follow a name
+    through it into its own entry, so a change of that entry analyses the whole document again."""
+    from gradguard.dataflow.crossfile import ModuleClasses
+    from gradguard.lsp.summaries import ModuleSummary, WorkspaceIndex
+
+    index, memo = WorkspaceIndex(), DocumentMemo()
+    index.update("pkg", ModuleSummary(classes=ModuleClasses(imports=(("evaluate_3", "train.evaluate_3"),))))
+    source = independent_functions(30)
+    pasted = source.replace("def evaluate_12(", EVALUATE.format(n="pasted") + "def evaluate_12(")
+    for text in (source, pasted, source):
+        analyse_in_workspace(text, memo, index)
+    assert analysed == [31, 32, 31]
+
+
+def test_a_document_that_calls_itself_through_an_import_of_itself_counts_its_own_changes(analysed):
+    """`import train` in train.py: its calls of `train.evaluate_3` reach its own entry."""
+    from gradguard.lsp.summaries import WorkspaceIndex
+
+    index, memo = WorkspaceIndex(), DocumentMemo()
+    source = independent_functions(30).replace(PRELUDE, PRELUDE + "import train\n\n\n") + (
+        "def fit(model, loader):\n    model.train()\n    train.evaluate_3(model, loader)\n"
+    )
+    pasted = source.replace("def evaluate_12(", EVALUATE.format(n="pasted") + "def evaluate_12(")
+    for text in (source, source, pasted, source):
+        analyse_in_workspace(text, memo, index)
+    # the second analysis sees the call's target in the index (the first added the module), so its result
+    # differs from the first's; each later change of the module's own entry analyses it all again
+    assert analysed == [33, 33, 34, 33]

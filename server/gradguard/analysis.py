@@ -176,7 +176,8 @@ def _analyze_module(
             classes = _classes_entry(facts.tree, source, facts, path, module) if module else NO_CLASSES
             release(facts)  # a memo keeps its facts for the next analysis; without one they are done with
         else:
-            context = (config, path, module, (project, project.changes) if project is not None else None, hover_places)
+            seen = project.changes_seen_by(module) if project is not None else None
+            context = (config, path, module, seen, hover_places)
             found = memo.analyse(source, parse, context, run)
             whole = ast.Module(body=[s for chunk in memo.reparser.chunks for s in chunk], type_ignores=[])
             classes = _classes_entry(whole, source, None, path, module) if module else NO_CLASSES

@@ -76,6 +76,7 @@ class DocumentMemo:
         self._names: dict[str, ChunkNames] = {}  # by chunk text
         self._results: dict[tuple[ast.stmt, ...], Found] = {}  # isolated chunks, by their statements (the objects)
         self._context: Any = None
+        self.analysed = (0, 0)  # top-level statements the last analysis walked, of all: for the server's trace
 
     def analyse(
         self,
@@ -90,9 +91,11 @@ class DocumentMemo:
         chunks = list(self._chunks())
         names = {chunk.text: self._names.get(chunk.text) or _chunk_names(chunk) for chunk in chunks}
         self._names = names
+        # the imports and texts themselves, not the number of chunks: adding or removing a function (a paste, its
+        # undo) leaves the results of the others as they were
         shared = (
             context,
-            *(names[c.text].imports for c in chunks),
+            *(imports for c in chunks if (imports := names[c.text].imports)),
             *(c.text for c in chunks if not names[c.text].isolable),
         )
         if shared != self._context:
@@ -100,6 +103,7 @@ class DocumentMemo:
         isolated = _isolated(chunks, names)
         reused = {c.statements: self._results[c.statements] for c in isolated if c.statements in self._results}
         analysed = [statement for chunk in chunks if chunk.statements not in reused for statement in chunk.statements]
+        self.analysed = (len(analysed), sum(len(chunk.statements) for chunk in chunks))
         self.facts.start(context)  # walks check their other inputs themselves
         try:
             found, facts = run(ast.Module(body=analysed, type_ignores=[]), self.facts)

@@ -122,6 +122,11 @@ class ProjectIndex:
     _by_suffix: dict[str, str] | None = field(default=None, repr=False, compare=False)
     _answers: dict[tuple, object] = field(default_factory=dict, repr=False, compare=False)
     changes: int = field(default=0, repr=False, compare=False)  # counts `add`s: the index is updated in place
+    changes_by_module: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # An index built again from the same entries continues this one (`lsp/summaries.WorkspaceIndex.rebuild`): its
+    # change counts go on from these, so they are compared only within one lineage.
+    lineage: object = field(default_factory=object, repr=False, compare=False)
+    calls_itself: set[str] = field(default_factory=set, repr=False, compare=False)  # through an import of itself
 
     def add(
         self, module: str, exports: dict[str, Export], calls: list[OutgoingCall], classes: ModuleClasses = NO_CLASSES
@@ -129,6 +134,7 @@ class ProjectIndex:
         """Set a module's exports and classes and add its calls. Calls link only to modules already
         added: add every module's exports first, then the calls (see `checking._second_pass`)."""
         self.changes += 1
+        self.changes_by_module[module] = self.changes_by_module.get(module, 0) + 1
         if module not in self.exports:
             self._by_suffix = None
         self._answers.clear()
@@ -140,10 +146,61 @@ class ProjectIndex:
             self.classes.pop(module, None)
         for call in calls:
             target = self.resolve_module(call.module)
+            if target == module:
+                self.calls_itself.add(module)
             if target is not None:
                 self.incoming.setdefault(target, {}).setdefault(call.function, []).append(call.grad)
                 defined_in, function = self._defined_in(target, call.function)
                 self.handed.setdefault(defined_in, {}).setdefault(function, []).append((call.models, call.site))
+
+    def changes_seen_by(self, module: str) -> tuple:
+        """What of the index's changes an analysis of `module` can see, for the language server's memo
+        (incremental.py): the changes of the other modules' entries; of its own entry, which each of its analyses
+        sets again (a function added or removed changes it), only what its own code looks up there (whether its
+        classes build a graph: `rules/modelclass.records_no_graph`). Every change counts when a name leads
+        back to `module` from another entry (a re-export, a base class) or from its own imports or calls: an
+        analysis of `module` may then follow it into its own entry. (Its definitions name its other definitions:
+        a lookup that started in its entry.)"""
+        key = ("changes seen by", module)
+        if key not in self._answers:
+            own = self.changes_by_module.get(module, 0)
+            if module in self.calls_itself or any(
+                self.resolve_module(name) == module for name in self._modules_named(module)
+            ):
+                own = 0
+            # the module classes it asks about, and they name its other definitions only from their own chunk, or
+            # their chunk is not isolated and is analysed again each time
+            graph_free = tuple(
+                (name, definition.graph_free)
+                for name, definition in self.classes.get(module, NO_CLASSES).definitions
+                if (definition.module or definition.bases) and definition.graph_free is not None
+            )
+            self._answers[key] = (self.lineage, self.changes - own, graph_free)
+        return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
+
+    def _modules_named(self, module: str) -> set[str]:
+        """Every module a name held in the class index may lead to (the modules of its imports and of the
+        project names the definitions hold), but for the names `module`'s own definitions hold."""
+        names: set[str] = set()
+        for holder, entry in self.classes.items():
+            references = [
+                *(reference for _, reference in entry.imports),
+                *entry.uses,
+                *entry.hands_models_to,
+                *(
+                    reference
+                    for _, definition in (entry.definitions if holder != module else ())
+                    for reference in (
+                        *definition.bases,
+                        *definition.parts,
+                        *(definition.graph_free or ()),
+                        *(definition.leaves_mode or ()),
+                        *(name for _, names in definition.static_methods for name in names or ()),
+                    )
+                ),
+            ]
+            names.update(prefix for reference in references for prefix in _module_prefixes(reference))
+        return names
 
     def _defined_in(self, module: str, function: str) -> tuple[str, str]:
         """The module that defines a function a call names through a re-export (`from pkg import eval_net`,
@@ -393,6 +450,12 @@ class ProjectIndex:
         if found and any("*" in self.handed.get(m, {}) for m in self._reachable_as(module, function)):
             return {}  # some calls we cannot see (`evaluation.eval_net` passed as a value, `pkg.eval_net`)
         return found
+
+
+def _module_prefixes(reference: str) -> list[str]:
+    """`pkg.model.Encoder` -> `pkg.model.Encoder`, `pkg.model`, `pkg`: the names of modules it may be in."""
+    parts = reference.split(".")
+    return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
 def handed_models(call: ast.Call, is_model: Callable[[str], bool], modes: Callable[[str], Possible]) -> tuple:

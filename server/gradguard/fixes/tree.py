@@ -30,6 +30,7 @@ class SourceTree:
         taken from it (`_reparsed`) instead of parsed again, which costs seconds on a large file."""
         self.source = source
         reparsed = _reparsed(earlier, source) if earlier is not None else None
+        self.parsed_whole = reparsed is None
         if reparsed is not None:
             self.module, self.__dict__["_statement_starts"] = reparsed  # the cached property, computed
         else:

@@ -29,8 +29,8 @@ from .workers import Analysed, Pool, analyse, finish_index, index_files, outcome
 # 40 ms: longer than the gap between auto-repeated keys (about 30 ms), so a held key still publishes once.
 CHANGE_DEBOUNCE_SECONDS = 0.04
 # After a publish, the fix engine parses the text ahead of quick-fix requests once the text stays unchanged
-# this long. Only the first parse of a document is a whole one (seconds on a large file); later texts
-# re-parse what the edit touched (fixes/tree.py), so a parse during typing costs little.
+# this long. Only the first parse of a document is a whole one (seconds on a large file), and it starts at
+# once; later texts re-parse what the edit touched (fixes/tree.py), so a parse during typing costs little.
 FIX_WARMUP_IDLE_SECONDS = 0.1
 INDEX_BATCH = 20  # files per request while the workspace index is built: analyses of open files get turns
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -61,7 +61,9 @@ class GradGuardServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}  # analysing a program until its newest text is published
         self.publish_after: dict[str, float] = {}  # per program: loop time before which no result is published
         self.follow_ups: dict[str, asyncio.Task] = {}  # after a publish: the fix engine's parse
-        self.warming: asyncio.Task | None = None  # the one follow-up whose text the fix engine may parse
+        self.first_parses: dict[str, asyncio.Task] = {}  # the fix engine's whole parse of a program: edits let it run
+        self.fix_parsed: set[str] = set()  # programs the fix engine parses or has parsed a text of
+        self.warming: asyncio.Task | None = None  # the one parse for the fix engine that may run
         # Per program: how often it was analysed again because other files' summaries changed (in its stamp).
         self.rechecks: dict[str, int] = {}
         self.indexing: asyncio.Task | None = None
@@ -82,12 +84,14 @@ class GradGuardServer(LanguageServer):
             *analyses,
             *self.pending.values(),
             *self.follow_ups.values(),
+            *self.first_parses.values(),
             *([self.indexing] if self.indexing else []),
         ]:
             task.cancel()
         self.analysing.clear()
         self.pending.clear()
         self.follow_ups.clear()
+        self.first_parses.clear()
         self.analysis_pool.stop()
         self.fix_pool.stop()
         self.fix_all_pool.stop()
@@ -170,7 +174,8 @@ class GradGuardServer(LanguageServer):
         _, analysis = self.analysing.pop(key, (None, None))
         if analysis is not None:
             analysis.cancel()
-        for tasks in (self.pending, self.follow_ups):
+        self.fix_parsed.discard(key)
+        for tasks in (self.pending, self.follow_ups, self.first_parses):
             task = tasks.pop(key, None)
             if task is not None:
                 task.cancel()
@@ -285,7 +290,12 @@ class GradGuardServer(LanguageServer):
                 self.background_started = True
                 self.start_background_work()
             milliseconds = (loop.time() - started) * 1000
-            self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms")
+            statements = (
+                f" ({result.statements[0]} of {result.statements[1]} top-level statements)"
+                if isinstance(result, Analysed)
+                else ""
+            )
+            self.trace(f"analysed {key} version {snapshot.versions} in {milliseconds:.0f} ms{statements}")
             if isinstance(result, Analysed) and result.index_change is not None:
                 self.recheck(self.affected_by(result.index_change))  # the index changed, even if this result is dropped
             latest = self.snapshot(key)
@@ -323,6 +333,7 @@ class GradGuardServer(LanguageServer):
                     if self.snapshot(key) is None:
                         return  # closed
                     continue  # the text changed during the analysis: analyse the newest one now
+                self.start_first_parse(key, program)
                 wait = self.publish_after.get(key, 0) - loop.time()
                 if not self.is_current(key, program):
                     # An older text's findings moved to the newest: shown while the newest one is analysed,
@@ -338,7 +349,8 @@ class GradGuardServer(LanguageServer):
             elif key in self.pulled_older:
                 self.pulled_older.discard(key)
                 self.ask_to_pull_again()
-            self.follow_ups[key] = asyncio.ensure_future(self._follow_up(key, program))
+            if program.syntax_error is None and program.findings:
+                self.follow_ups[key] = asyncio.ensure_future(self._follow_up(key, program))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -347,24 +359,46 @@ class GradGuardServer(LanguageServer):
             if self.pending.get(key) is asyncio.current_task():
                 del self.pending[key]
 
+    def start_first_parse(self, key: str, program: Program) -> None:
+        """The fix engine's first parse of a program is a whole one (seconds on a large file), which a quick fix
+        would wait for: it starts with the first result, typed over or not, and finishes while the text changes
+        (a person often types on at once). Later texts re-parse only their edits from it (`_follow_up`)."""
+        if key not in self.fix_parsed and program.syntax_error is None and program.findings:
+            self.fix_parsed.add(key)
+            self.first_parses[key] = asyncio.ensure_future(self._parse_for_fixes(key, program))
+
     async def _follow_up(self, key: str, program: Program) -> None:
         """Cancelled by the next change (`schedule`): the fix engine's parse is for this text only."""
         try:
-            if program.syntax_error is None and program.findings:
-                # Only the program published last: opening many files must not queue a parse for each.
-                if self.warming is not None:
-                    self.warming.cancel()
-                self.warming = asyncio.current_task()
-                await asyncio.sleep(FIX_WARMUP_IDLE_SECONDS)
-                codes = sorted({finding.code for finding in program.findings})
-                await self.fix_pool.run(prepare_fixes, program.source, codes)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            self.log_exception(f"follow-up of {key}")
+            await asyncio.sleep(FIX_WARMUP_IDLE_SECONDS)
+            await self._parse_for_fixes(key, program)
         finally:
             if self.follow_ups.get(key) is asyncio.current_task():
                 del self.follow_ups[key]
+
+    async def _parse_for_fixes(self, key: str, program: Program) -> None:
+        """The fix engine parses the published text, in its own worker, ahead of quick-fix requests."""
+        try:
+            # Only the program published last: opening many files must not queue a parse for each. A program's
+            # first parse is left to finish: its next texts re-parse only their edits from it.
+            if self.warming is not None and self.warming is not self.first_parses.get(key):
+                self.warming.cancel()
+            self.warming = asyncio.current_task()
+            # the program's text now: a later analysis replaces it in `program`
+            source, versions = program.source, program.analysed[1] if program.analysed else ()
+            codes = sorted({finding.code for finding in program.findings})
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            parsed = await self.fix_pool.run(prepare_fixes, source, codes)
+            milliseconds = (loop.time() - started) * 1000
+            self.trace(f"fix engine parsed {key} version {versions}: {parsed}, {milliseconds:.0f} ms")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log_exception(f"parse for fixes of {key}")
+        finally:
+            if self.first_parses.get(key) is asyncio.current_task():
+                del self.first_parses[key]
             if self.warming is asyncio.current_task():
                 self.warming = None
 

@@ -70,6 +70,7 @@ class WorkspaceIndex:
     def __init__(self) -> None:
         self.entries: dict[str, ModuleSummary] = {}
         self.project = ProjectIndex()
+        self.indexed: dict[str, ModuleSummary] = {}  # the entries `project` holds
 
     def update(self, module: str, summary: ModuleSummary | None) -> ModuleSummary | None:
         """Set the module's entry (None: drop it); returns the entry it replaced. An unchanged entry leaves
@@ -83,11 +84,15 @@ class WorkspaceIndex:
             self.entries[module] = summary
         if before is not None and summary is not None and before.calls == summary.calls:
             self.project.add(module, summary.exports, [], summary.classes)  # replaces its exports; the call sites stay
+            self.indexed[module] = summary
         elif before != summary:
             self.rebuild()
         return before
 
     def rebuild(self) -> None:
+        """The index built again from the entries. It counts a change for each module whose entry changed since
+        the last build, and none for the others: an open document's memo keeps its results unless what
+        changed can reach it (`ProjectIndex.changes_seen_by`)."""
         project = ProjectIndex()
         for module, summary in self.entries.items():
             project.add(module, summary.exports, [], summary.classes)
@@ -95,7 +100,15 @@ class WorkspaceIndex:
         for module, summary in self.entries.items():
             calls = [replace(call, module=target) for call in summary.calls if (target := resolve(call.module))]
             project.add(module, summary.exports, calls, summary.classes)
-        self.project = project
+        before = self.project
+        changed = [
+            module for module in {*self.entries, *self.indexed} if self.entries.get(module) != self.indexed.get(module)
+        ]
+        project.lineage, project.changes = before.lineage, before.changes + len(changed)
+        project.changes_by_module = dict(before.changes_by_module)
+        for module in changed:
+            project.changes_by_module[module] = project.changes_by_module.get(module, 0) + 1
+        self.project, self.indexed = project, dict(self.entries)
 
 
 def _module_resolver(modules: dict[str, ModuleSummary]) -> Callable[[str], str | None]:

@@ -49,6 +49,7 @@ class Analysed:
     left_out: tuple[UnparsableCell, ...] = ()  # notebook cells that do not parse, analysed without them
     regions: tuple[GradRegion, ...] = ()  # for the hover
     api_names: tuple[ApiName, ...] = ()
+    statements: tuple[int, int] = (0, 0)  # top-level statements analysed (the others' results reused), of all
 
 
 def analyse(snapshot: Snapshot, config: Config | None) -> Analysed | tuple:
@@ -88,6 +89,7 @@ def analyse(snapshot: Snapshot, config: Config | None) -> Analysed | tuple:
         analysis.left_out,
         tuple(analysis.grad_regions),
         tuple(analysis.api_names),
+        memo.analysed,
     )
 
 
