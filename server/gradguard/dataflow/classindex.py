@@ -34,12 +34,11 @@ from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import,
 from .models import ModelKinds, holds_given_modules, is_module_base, layers_and_parts
 from .names import Names, dotted
 from .tokens import IDENTIFIER, is_identifier_char, name_counts, names_word
-from .traverse import children, descendants, statements_within
+from .traverse import descendants, nodes_outside_definitions, statements_within
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 BUILTIN_NAMES = frozenset(dir(builtins))
 TopLevel = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]  # what the index reads the text of
-NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # No leading \b: a pattern that starts with a literal is searched for 30-100x faster; `_whole_words`
 # checks the start instead.
 SELF_CALL = re.compile(r"self(?:\.(\w+))?\s*\(")  # `self.encoder(`, `self(` (as "")
@@ -543,7 +542,7 @@ def _forward_needs_grad(cls: ast.ClassDef, names: Names, text: Callable[[TopLeve
     forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
     if forward is None or not GRADIENT_WORDS & set(IDENTIFIER.findall(text(forward))):
         return False
-    return any(consumes_gradients(node, names) for node in _own_nodes(forward))
+    return any(consumes_gradients(node, names) for node in nodes_outside_definitions(forward))
 
 
 def _forward_sets_grad(cls: ast.ClassDef, text: Callable[[TopLevel], str]) -> bool:
@@ -582,7 +581,3 @@ def _whole_words(pattern: re.Pattern[str], text: str) -> set[str]:
             found.add(match.group(1) or "")
             match = pattern.search(text, match.end())
     return found
-
-
-def _own_nodes(function: ast.AST) -> list[ast.AST]:
-    return descendants(list(children(function)), NESTED_DEFINITIONS)

@@ -1,5 +1,5 @@
 """Where a source's text names something a rule looks at: the text gate of `analyze` and the
-relevance of each function (`facts._relevant_definitions`). Plain substrings found with `str.find`
+relevance of each function (`relevance.relevant_definitions`). Plain substrings found with `str.find`
 where possible: a regex alternation over every file costs more than the analysis."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from ..vocabulary import EVALUATION_DATA_TOKENS, LOADER_TOKENS
 
 # grad mode and training mode: every rule starts from one of them, in this function or, through the
-# propagation in _relevant_definitions, in one that calls or names it
+# propagation in relevant_definitions, in one that calls or names it
 RELEVANT_TOKENS = (
     "no_grad",
     "inference_mode",

@@ -511,7 +511,7 @@ def _argument_keys(call: ast.Call) -> list[str]:
 
 def result_may_train(facts: ModuleFacts) -> Callable[[FunctionFacts, ast.Call], bool]:
     """Whether something computed from a call's value is backpropagated in the function, or returned
-    (its caller may): what `facts.outgoing_calls` asks before handing a model's mode to another file."""
+    (its caller may): what `export.outgoing_calls` asks before handing a model's mode to another file."""
     return lambda fn, call: _flows_to(fn, call, facts) is not None
 
 
