@@ -80,7 +80,8 @@ def _methods_returning_in_eval_mode(facts: ModuleFacts, report: Report) -> None:
                 RULE,
                 setting.origin,
                 f"`{fn.name}()` returns with `{key}` in eval mode: call `{key}.train()` before returning. "
-                f"`{trainer.name}()` trains `{key}` in the mode it finds it in (training step at {report.line(step.node)}), "
+                f"`{trainer.name}()` trains `{key}` in the mode it finds it in "
+                f"(training step at {report.line(step.node)}), "
                 f"so training after `{fn.name}()` runs in eval mode: Dropout stays off and BatchNorm stops updating "
                 "its statistics",
                 related=[(step.node, f"`{trainer.name}()` trains `{key}` without `{key}.train()`")],
