@@ -4,7 +4,8 @@ import ast
 from collections.abc import Iterator
 
 from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..fixdata import ForwardPasses
 from ..report import Report
 from .base import Rule, example

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from ..dataflow.crossfile import Export, ImportedFunction
-from ..dataflow.events import CallEvent
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.events import CallEvent, is_training_step
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..dataflow.state import Grad, only
 from .intent import evaluation_evidence, flows_to
 
