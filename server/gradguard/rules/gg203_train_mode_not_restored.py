@@ -68,6 +68,8 @@ def _methods_returning_in_eval_mode(facts: ModuleFacts, report: Report) -> None:
                 for e in fn.call_events()
             ):
                 continue  # switching the mode is its job (`freeze()`, a wrapper's own `eval()`)
+            if any(s.via == "loaded" for e in fn.call_events() for s in e.state.mode(key)):
+                continue  # it loads trained weights first: an inference entry point, not a step between fits
             training = _training_from_entry(facts, fn, key)
             if training is None:
                 continue
@@ -126,8 +128,8 @@ def _training_from_entry(
 
 
 def _runs_forward(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: str) -> bool:
-    """The call is a forward pass of `key`, or of a method of the class that runs one with gradients on
-    (`self.compute_loss(x, y)`)."""
+    """The call is a forward pass of `key`, or of a method of the class that runs one with gradients on, in the
+    mode it is called with (`self.compute_loss(x, y)`; not one that calls `self.model.train()` first)."""
     if event.model is not None:
         return _same_model(event.model, key)
     callee = facts.resolve_call(event.node, fn)
@@ -135,7 +137,11 @@ def _runs_forward(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: 
         isinstance(callee, FunctionFacts)
         and callee.cls is fn.cls
         and any(
-            e.model is not None and _same_model(e.model, key) and not grad_disabled(e) for e in callee.call_events()
+            e.model is not None
+            and _same_model(e.model, key)
+            and not grad_disabled(e)
+            and e.state.mode(key) <= callee.entry.mode(key)
+            for e in callee.call_events()
         )
     )
 
@@ -624,6 +630,41 @@ RULE = Rule(
                     self.net.eval()
                     with torch.no_grad():
                         return self.net(x).argmax(-1)
+        """),
+        example("""
+            import torch
+            class GAN:
+                def __init__(self, G, optimizer):
+                    self.G, self.optimizer = G, optimizer
+                def train(self, loader):
+                    for z in loader:
+                        self.optimizer.zero_grad()
+                        self.G(z).mean().backward()
+                        self.optimizer.step()
+                def load_model(self, path):
+                    self.G.load_state_dict(torch.load(path))
+                def evaluate(self, z, path):
+                    self.load_model(path)
+                    self.G.eval()
+                    return self.G(z).detach().cpu()
+        """),
+        example("""
+            import torch
+            class Adapter(torch.nn.Module):
+                def __init__(self, model, optimizer):
+                    super().__init__()
+                    self.model, self.optimizer = model, optimizer
+                def loss(self, x):
+                    self.model.train()
+                    return self.model(x).logsumexp(-1).mean()
+                def adapt(self, x):
+                    self.loss(x).backward()
+                    self.optimizer.step()
+                    self.optimizer.zero_grad()
+                def predict(self, x):
+                    self.model.eval()
+                    with torch.no_grad():
+                        return self.model(x)
         """),
         example("""
             import torch
