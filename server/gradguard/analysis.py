@@ -38,6 +38,7 @@ from .lines import LINE_BREAK
 from .notebook import JoinedCells
 from .report import Rendering, Report
 from .rules import RULES, Rule
+from .rules.handback import with_handed_back_forwards
 from .rules.intent import result_may_train
 
 DEFAULT_CONFIG = Config()
@@ -163,7 +164,7 @@ def _analyze_module(
             rule.check(facts, report)
         found = Found(
             report.reported,
-            exports(facts),
+            with_handed_back_forwards(facts, exports(facts)),
             sorted({*outgoing_calls(facts, result_may_train(facts)), *unseen_references(facts)}, key=call_order),
             grad_off_statements(facts, lines) if hover_places else [],
             api_uses(facts.names, tree) if hover_places else [],

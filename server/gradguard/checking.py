@@ -494,7 +494,7 @@ def _summary_to_json(result: FileResult) -> dict[str, Any]:
     """What the file tells the project index."""
     return {
         "exports": [
-            [name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit], e.trains_unset]]
+            [name, [list(e.params), e.grad_exit, [[k, list(v)] for k, v in e.mode_exit], e.trains_unset, e.forwards]]
             for name, e in result.exports
         ],
         "calls": [
@@ -559,9 +559,10 @@ def result_from_json(entry: dict[str, Any]) -> FileResult:
                     tuple(grad) if grad is not None else None,
                     tuple((k, tuple(v)) for k, v in modes),
                     trains,
+                    tuple(forwards),
                 ),
             )
-            for name, (params, grad, modes, trains) in entry["exports"]
+            for name, (params, grad, modes, trains, forwards) in entry["exports"]
         ),
         calls=tuple(
             OutgoingCall(module, function, tuple(grad), tuple((a, tuple(m)) for a, m in models), site)

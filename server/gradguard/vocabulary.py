@@ -393,6 +393,8 @@ FRAMEWORK_EVAL_HOOKS = frozenset(
         "on_test_batch_end",
     }
 )
+# Methods a framework calls after switching the model to training mode (Lightning's fit loop calls `train()`).
+FRAMEWORK_TRAIN_HOOKS = frozenset({"training_step"})
 # Keyword arguments whose function a framework calls under no_grad with the model in eval mode:
 # `Evaluator(loader, model, eval_func=step)` of pytorch-pfn-extras.
 FRAMEWORK_EVAL_CALLBACKS = frozenset({"eval_func"})

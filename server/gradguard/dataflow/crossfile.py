@@ -43,10 +43,13 @@ class Export:
     grad_exit: tuple[str, ...] | None
     mode_exit: tuple[tuple[str, tuple[str, ...]], ...]
     trains_unset: bool
+    # parameters it runs a forward pass of, in its caller's grad mode, and whose output it returns
+    # (`return model(x).F`): for a caller, the call is that forward pass (rules/handback.py)
+    forwards: tuple[str, ...] = ()
 
     @property
     def trivial(self) -> bool:
-        return self.grad_exit is None and not self.mode_exit and not self.trains_unset
+        return self.grad_exit is None and not self.mode_exit and not self.trains_unset and not self.forwards
 
 
 @dataclass(frozen=True)
@@ -516,6 +519,7 @@ class ImportedFunction:
         self.name = name
         self.is_method = is_method
         self.params = list(export.params)
+        self.forwards = export.forwards
         caller = frozenset({_CALLER})
         keys = [key for key, _ in export.mode_exit]
         self.entry = State(caller, {key: caller for key in keys}, {})

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from ..dataflow.events import CallEvent
 from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..fixdata import ForwardPasses
 from ..report import Report
 from .base import Rule, example
 from .gg110_volatile_has_no_effect import volatile_arguments
+from .handback import handed_back_forward_passes
 from .intent import evaluation_evidence, needs_gradients
 from .modelclass import forward_sets_grad, model_class, records_no_graph
 from .queries import forward_passes, grad_enabled
@@ -17,7 +20,7 @@ ALREADY_NO_GRAD_METHODS = ("generate",)  # Hugging Face `generate` runs under no
 
 def check(facts: ModuleFacts, report: Report) -> None:
     groups: dict[tuple[int, int], list] = {}  # one finding (and one fix) per loop, or per function outside loops
-    for fn, event in forward_passes(facts):
+    for fn, event, helper in _forward_passes(facts):
         # only the thread's default mode: an explicit enable_grad()/set_grad_enabled(True) is intended
         if not grad_enabled(event) or any(s.via != "default" for s in event.state.grad):
             continue
@@ -32,17 +35,17 @@ def check(facts: ModuleFacts, report: Report) -> None:
         ):
             continue
         if evidence.from_outputs:  # the code around it may train (a sample grid in a training loop): alone
-            groups[(id(fn), id(event.node))] = [(fn, event, evidence, None)]
+            groups[(id(fn), id(event.node))] = [(fn, event, evidence, None, helper)]
             continue
         loop = event.loop_val or max(
             (candidate.node for candidate in fn.loops.values() if _holds(candidate.node, event.node)),
             key=lambda node: node.lineno,
             default=None,
         )
-        groups.setdefault((id(fn), id(loop)), []).append((fn, event, evidence, loop))
+        groups.setdefault((id(fn), id(loop)), []).append((fn, event, evidence, loop, helper))
     for group in groups.values():
         group.sort(key=lambda item: (item[1].node.lineno, item[1].node.col_offset))
-        fn, event, evidence, loop = group[0]
+        fn, event, evidence, loop, helper = group[0]
         volatile = volatile_arguments(fn)
         nor_volatile = (
             f", nor does `{ast.unparse(volatile[0])}` at {report.line(volatile[0])}, which PyTorch ignores"
@@ -56,10 +59,11 @@ def check(facts: ModuleFacts, report: Report) -> None:
             if loop is not None
             else ForwardPasses(last_line=report.first_line(group[-1][1].node))
         )
+        runs = f"`{helper}()` runs `{event.model}`" if helper else f"`{event.model}` runs"
         report.add(
             RULE,
             event.node,
-            f"`{event.model}` runs with gradients on in evaluation code: wrap it in `torch.no_grad()`. "
+            f"{runs} with gradients on in evaluation code: wrap it in `torch.no_grad()`. "
             f"It is evaluation code ({evidence.say(report)}) and nothing here needs "
             "gradients: autograd keeps the activations alive, and `model.eval()` does not disable gradient "
             f"tracking{nor_volatile}",
@@ -67,11 +71,22 @@ def check(facts: ModuleFacts, report: Report) -> None:
                 *evidence.related,
                 *(
                     (other.node, f"forward pass of `{other.model}` with gradients enabled too")
-                    for _, other, _, _ in group[1:]
+                    for _, other, _, _, _ in group[1:]
                 ),
             ],
             data=together,
         )
+
+
+def _forward_passes(facts: ModuleFacts) -> Iterator[tuple[FunctionFacts, CallEvent, str | None]]:
+    """Forward passes, and calls of another file's helpers that hand one back (`extract_features(model, x)`),
+    with the helper's name."""
+    for fn, event in forward_passes(facts):
+        yield fn, event, None
+    for fn in facts.functions:
+        if not fn.framework_hook:
+            for event, helper in handed_back_forward_passes(facts, fn):
+                yield fn, event, helper
 
 
 def _forward_decides_grad(facts: ModuleFacts, event: CallEvent) -> bool:

@@ -9,12 +9,17 @@ from ..dataflow.names import dotted
 from ..dataflow.state import Mode, Possible, Setting, only
 from ..fixdata import ModelInLoop
 from ..report import Report
-from ..vocabulary import BACKWARD_METHODS
+from ..vocabulary import BACKWARD_METHODS, FRAMEWORK_TRAIN_HOOKS
 from .base import Rule, example
 from .queries import grad_disabled, mode_switched_by
 
 
 def check(facts: ModuleFacts, report: Report) -> None:
+    _loops_left_in_eval_mode(facts, report)
+    _methods_returning_in_eval_mode(facts, report)
+
+
+def _loops_left_in_eval_mode(facts: ModuleFacts, report: Report) -> None:
     for fn in facts.functions:
         for loop in fn.loops.values():
             reported: set[int] = set()
@@ -39,6 +44,106 @@ def check(facts: ModuleFacts, report: Report) -> None:
                             related=[(event.node, "training step that runs in eval mode")],
                             data=ModelInLoop(key, report.first_line(loop.node.body[0])),
                         )
+
+
+def _methods_returning_in_eval_mode(facts: ModuleFacts, report: Report) -> None:
+    """A public method that switches `self.net` to eval mode for its own forward passes and returns with it
+    still in eval mode, in a class whose public training method trains `self.net` in whatever mode it finds it:
+    training after that method (`model.predict(x)`, then `model.fit(data)`) runs in eval mode."""
+    for fn in facts.functions:
+        if not _public_method(fn):
+            continue
+        reported: set[int] = set()
+        for key, mode in sorted(fn.summary.mode_exit.items(), key=_outermost_first):
+            if key != "self" and not key.startswith("self."):
+                continue
+            entry = fn.entry.mode(key)
+            made = [s for s in mode if s not in entry]
+            if not made or any(s.value is not Mode.EVAL or s.via != "call" for s in made):
+                continue  # it may leave `key` in training mode (restored, or `train(was_training)`)
+            if not any(
+                e.model is not None
+                and _same_model(e.model, key)
+                and any(s.value is Mode.EVAL and s.via == "call" and s not in entry for s in e.state.mode(key))
+                for e in fn.call_events()
+            ):
+                continue  # switching the mode is its job (`freeze()`, a wrapper's own `eval()`)
+            if any(s.via == "loaded" for e in fn.call_events() for s in e.state.mode(key)):
+                continue  # it loads trained weights first: an inference entry point, not a step between fits
+            training = _training_from_entry(facts, fn, key)
+            if training is None:
+                continue
+            trainer, step = training
+            setting = max(made, key=lambda s: (s.origin.lineno, s.origin.col_offset))
+            if id(setting.origin) in reported:
+                continue  # `self.eval()` leaves `self.body` in eval mode too: one finding, on the outermost
+            reported.add(id(setting.origin))
+            report.add(
+                RULE,
+                setting.origin,
+                f"`{fn.name}()` returns with `{key}` in eval mode: call `{key}.train()` before returning. "
+                f"`{trainer.name}()` trains `{key}` in the mode it finds it in "
+                f"(training step at {report.line(step.node)}), "
+                f"so training after `{fn.name}()` runs in eval mode: Dropout stays off and BatchNorm stops updating "
+                "its statistics",
+                related=[(step.node, f"`{trainer.name}()` trains `{key}` without `{key}.train()`")],
+            )
+
+
+def _public_method(fn: FunctionFacts) -> bool:
+    """A method the class's users call (not `_helper`, not `__init__`), and not a hook a framework calls in the
+    mode it sets itself (Lightning runs `training_step` after `model.train()`)."""
+    return fn.is_method and not fn.name.startswith("_") and fn.name not in FRAMEWORK_TRAIN_HOOKS
+
+
+def _training_from_entry(
+    facts: ModuleFacts, evaluation: FunctionFacts, key: str
+) -> tuple[FunctionFacts, CallEvent] | None:
+    """A public method of the same class that runs a forward pass of `key` (itself, or through a method of the
+    class) while `key` is in the mode the method was called with, not known to be training mode, and then takes an
+    optimizer step: the method and its step. Not one that calls `evaluation` itself: the loop check judges that."""
+    for trainer in facts.functions:
+        if trainer is evaluation or trainer.cls is not evaluation.cls or not _public_method(trainer):
+            continue
+        if not trainer.summary.trains_unset:
+            continue
+        events = list(trainer.call_events())
+        if any(facts.resolve_call(e.node, trainer) is evaluation for e in events):
+            continue
+        entry = trainer.entry.mode(key)
+        for event in events:
+            if grad_disabled(event) or event.node.lineno > trainer.last_training_step:
+                continue
+            if not any(s in entry and s.value is not Mode.TRAIN for s in event.state.mode(key)):
+                continue
+            if not _runs_forward(facts, trainer, event, key):
+                continue
+            step = next(
+                (e for e in events if is_parameter_update(e) and e.node.lineno >= event.node.lineno),
+                None,
+            )
+            if step is not None:
+                return trainer, step
+    return None
+
+
+def _runs_forward(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent, key: str) -> bool:
+    """The call is a forward pass of `key`, or of a method of the class that runs one with gradients on, in the
+    mode it is called with (`self.compute_loss(x, y)`; not one that calls `self.model.train()` first)."""
+    if event.model is not None:
+        return _same_model(event.model, key)
+    callee = facts.resolve_call(event.node, fn)
+    return (
+        isinstance(callee, FunctionFacts)
+        and callee.cls is fn.cls
+        and any(
+            e.model is not None
+            and _same_model(e.model, key)
+            and not grad_disabled(e)
+            and e.state.mode(key) <= callee.entry.mode(key)
+            for e in callee.call_events()
+        )
+    )
 
 
 def _outermost_first(entry: tuple[str, Possible]) -> tuple[int, str]:
@@ -94,7 +199,8 @@ RULE = Rule(
     severity="warning",
     summary=(
         "A training loop switches the model to eval mode (directly or through a helper) and later iterations train "
-        "without `model.train()`."
+        "without `model.train()`; or a method returns with the model in eval mode and another method of its class "
+        "trains it without `model.train()`."
     ),
     why="""
         `model.eval()` lasts until something calls `model.train()`: it is not scoped by a function or a
@@ -103,12 +209,16 @@ RULE = Rule(
         later epoch in eval mode: Dropout is off and BatchNorm normalises with frozen running statistics
         and never updates them (measured with torch 2.13.0: an eval-mode BatchNorm forward leaves its
         statistics unchanged). Nothing fails: later epochs train without Dropout and with
-        the BatchNorm statistics of the last evaluation.
+        the BatchNorm statistics of the last evaluation. The same holds across the methods of a class:
+        a `predict()` that switches the network to eval mode and returns without restoring it, next to a
+        `fit()` that trains it without calling `train()`, makes every fit after a prediction train in
+        eval mode.
     """,
     fix_safety=(
         "Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the "
         "loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the "
-        "point."
+        "point. No automatic fix for a method that returns in eval mode: restore the mode "
+        "there (`model.train()` before returning) or set it in the training method."
     ),
     fixes=("insert.train_after_evaluation",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
@@ -366,6 +476,47 @@ RULE = Rule(
                     if step % 1000 == 0:
                         check_accuracy(generator, executor, val_loader)  # expect
         """),
+        example("""
+            import torch
+            class Model:
+                def __init__(self, net, optimizer):
+                    self.net, self.optimizer = net, optimizer
+                def compute_loss(self, x, y):
+                    return torch.nn.functional.mse_loss(self.net(x), y)
+                def fit(self, loader, epochs=1):
+                    for _ in range(epochs):
+                        for x, y in loader:
+                            self.optimizer.zero_grad()
+                            self.compute_loss(x, y).backward()
+                            self.optimizer.step()
+                def predict(self, loader, eval_=True):
+                    if eval_:
+                        self.net.eval()
+                    with torch.no_grad():
+                        preds = [self.net(x) for x in loader]
+                    if eval_:
+                        self.net.eval()  # expect
+                    return preds
+        """),
+        example("""
+            import torch
+            class Regressor(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.2))
+                    self.opt = torch.optim.Adam(self.parameters())
+                def forward(self, x):
+                    return self.body(x)
+                def fit(self, loader):
+                    for x, y in loader:
+                        self.opt.zero_grad()
+                        torch.nn.functional.mse_loss(self(x), y).backward()
+                        self.opt.step()
+                def predict(self, x):
+                    self.eval()  # expect
+                    with torch.no_grad():
+                        return self(x)
+        """),
     ),
     silent=(
         example("""
@@ -382,6 +533,138 @@ RULE = Rule(
                         model(x).sum().backward()
                         opt.step()
                     evaluate(copy.deepcopy(model), val_loader)
+        """),
+        example("""
+            import torch
+            class Model:
+                def __init__(self, net, optimizer):
+                    self.net, self.optimizer = net, optimizer
+                def fit(self, loader):
+                    for x, y in loader:
+                        self.optimizer.zero_grad()
+                        torch.nn.functional.mse_loss(self.net(x), y).backward()
+                        self.optimizer.step()
+                def predict(self, loader):
+                    self.net.eval()
+                    with torch.no_grad():
+                        preds = [self.net(x) for x in loader]
+                    self.net.train()
+                    return preds
+        """),
+        example("""
+            import torch
+            class Model:
+                def __init__(self, net, optimizer):
+                    self.net, self.optimizer = net, optimizer
+                def fit(self, loader):
+                    self.net.train()
+                    for x, y in loader:
+                        self.optimizer.zero_grad()
+                        torch.nn.functional.mse_loss(self.net(x), y).backward()
+                        self.optimizer.step()
+                def predict(self, loader):
+                    was_training = self.net.training
+                    self.net.eval()
+                    with torch.no_grad():
+                        preds = [self.net(x) for x in loader]
+                    self.net.train(was_training)
+                    return preds
+                def score(self, loader):
+                    self.net.eval()
+                    with torch.no_grad():
+                        return [self.net(x).mean().item() for x in loader]
+        """),
+        example("""
+            import torch
+            class Wrapper:
+                def __init__(self, net, optimizer):
+                    self.net, self.optimizer = net, optimizer
+                def train_step(self, x, y):
+                    self.optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(self.net(x), y).backward()
+                    self.optimizer.step()
+                def eval(self):
+                    self.net.eval()
+                def _predict(self, x):
+                    self.net.eval()
+                    with torch.no_grad():
+                        return self.net(x)
+                def predict(self, x):
+                    out = self._predict(x)
+                    self.net.train()
+                    return out
+        """),
+        example("""
+            import torch
+            class Distiller:
+                def __init__(self, student, teacher, optimizer):
+                    self.student, self.teacher, self.optimizer = student, teacher, optimizer
+                def fit(self, loader):
+                    self.teacher.eval()
+                    for x in loader:
+                        with torch.no_grad():
+                            target = self.teacher(x)
+                        self.optimizer.zero_grad()
+                        torch.nn.functional.mse_loss(self.student(x), target).backward()
+                        self.optimizer.step()
+                def teacher_scores(self, loader):
+                    self.teacher.eval()
+                    with torch.no_grad():
+                        return [self.teacher(x).mean().item() for x in loader]
+        """),
+        example("""
+            import torch
+            import lightning as L
+            class Classifier(L.LightningModule):
+                def __init__(self, net):
+                    super().__init__()
+                    self.net = net
+                    self.automatic_optimization = False
+                def training_step(self, batch, batch_idx):
+                    opt = self.optimizers()
+                    x, y = batch
+                    opt.zero_grad()
+                    self.manual_backward(torch.nn.functional.cross_entropy(self.net(x), y))
+                    opt.step()
+                def predict(self, x):
+                    self.net.eval()
+                    with torch.no_grad():
+                        return self.net(x).argmax(-1)
+        """),
+        example("""
+            import torch
+            class GAN:
+                def __init__(self, G, optimizer):
+                    self.G, self.optimizer = G, optimizer
+                def train(self, loader):
+                    for z in loader:
+                        self.optimizer.zero_grad()
+                        self.G(z).mean().backward()
+                        self.optimizer.step()
+                def load_model(self, path):
+                    self.G.load_state_dict(torch.load(path))
+                def evaluate(self, z, path):
+                    self.load_model(path)
+                    self.G.eval()
+                    return self.G(z).detach().cpu()
+        """),
+        example("""
+            import torch
+            class Adapter(torch.nn.Module):
+                def __init__(self, model, optimizer):
+                    super().__init__()
+                    self.model, self.optimizer = model, optimizer
+                def loss(self, x):
+                    self.model.train()
+                    return self.model(x).logsumexp(-1).mean()
+                def adapt(self, x):
+                    self.loss(x).backward()
+                    self.optimizer.step()
+                    self.optimizer.zero_grad()
+                def predict(self, x):
+                    self.model.eval()
+                    with torch.no_grad():
+                        return self.model(x)
         """),
         example("""
             import torch

@@ -242,7 +242,7 @@ class Intent:
             return None
         if (
             fn is not self.facts.body
-            and _flows_to(fn, event.node, self.facts) == "return"
+            and flows_to(fn, event.node, self.facts) == "return"
             and not self.sites.get(id(fn))
         ):
             return None  # returned to callers we cannot see, who may train on it
@@ -283,7 +283,7 @@ class Intent:
             and fn.cls.name in self.facts.module_classes
             and not _grad_disabled(event)
             and not _read_through_sink(fn, event.node, self.facts)
-            and _flows_to(fn, event.node, self.facts) == "return"
+            and flows_to(fn, event.node, self.facts) == "return"
         )
 
     @staticmethod
@@ -462,7 +462,7 @@ class Intent:
         self._result_trains[id(fn)] = False  # recursion guard
         found = False
         for caller, event in self.sites.get(id(fn), []):
-            flow = _flows_to(caller, event.node, self.facts)
+            flow = flows_to(caller, event.node, self.facts)
             if flow == "gradients" or (
                 flow == "return" and depth < MAX_CALLER_DEPTH and self.result_trains(caller, depth + 1)
             ):
@@ -512,10 +512,10 @@ def _argument_keys(call: ast.Call) -> list[str]:
 def result_may_train(facts: ModuleFacts) -> Callable[[FunctionFacts, ast.Call], bool]:
     """Whether something computed from a call's value is backpropagated in the function, or returned
     (its caller may): what `export.outgoing_calls` asks before handing a model's mode to another file."""
-    return lambda fn, call: _flows_to(fn, call, facts) is not None
+    return lambda fn, call: flows_to(fn, call, facts) is not None
 
 
-def _flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | None:
+def flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | None:
     """Where the value of `call` goes in `fn`: "gradients" when something computed from it is
     backpropagated (or differentiated), "return" when it is returned, else None. Followed through
     assignments and containers it is appended to, in source order."""
