@@ -18,6 +18,7 @@ from ..vocabulary import FRAMEWORK_EVAL_CALLBACKS
 from .crossfile import PASSTHROUGH, RELOADED, TRAINED, ImportedFunction
 from .events import CallEvent, is_parameter_update, is_training_step
 from .functions import FunctionFacts, Summary
+from .handover import attribute_modes
 from .memo import FactsMemo, walk_dependency
 from .models import names_training_state
 from .names import dotted
@@ -230,6 +231,9 @@ def _entry_state(facts: ModuleFacts, fn: FunctionFacts, sites: list[tuple[Functi
         or all(p in facts.argument_map(fn, e.node, c) for c, e in sites)
     }
     modes = {p: m for p, m in modes.items() if p in complete or p == "self"}
+    attributes = attribute_modes(fn.params, ((c, e, facts.argument_map(fn, e.node, c)) for c, e in sites))
+    fn.model_keys.update(attributes)  # `context.model` in `validate(context)`
+    modes.update(attributes)
     if from_files is not None:
         modes.update(_trained_by_callers_elsewhere(facts, fn, modes, bool(sites)))
     return State(grad, modes, {})
