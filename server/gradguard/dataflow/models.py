@@ -39,11 +39,16 @@ from .state import Mode
 
 
 def module_classes(
-    tree: ast.Module, names: Names, project_class: Callable[[ast.expr], str | None] | None = None
+    tree: ast.Module,
+    names: Names,
+    project_class: Callable[[ast.expr], str | None] | None = None,
+    plain_project_class: Callable[[ast.expr], bool] | None = None,
 ) -> set[str]:
     """Classes of this module that are `nn.Module`s: by their bases (through other classes here too, and
-    `project_class`: module classes of other files of the project) or their `forward`."""
+    `project_class`: module classes of other files of the project) or their `forward`, unless the class
+    derives from nothing that can be a module (`plain_classes`)."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    plain = plain_classes(classes, plain_project_class)
     found: set[str] = set()
     changed = True
     while changed:
@@ -54,7 +59,28 @@ def module_classes(
                     is_module_base(base, names, found) or (project_class is not None and project_class(base))
                     for base in cls.bases
                 )
-                or _defines_forward(cls)
+                or (_defines_forward(cls) and cls.name not in plain)
+            ):
+                found.add(cls.name)
+                changed = True
+    return found
+
+
+def plain_classes(
+    classes: list[ast.ClassDef], plain_project_class: Callable[[ast.expr], bool] | None = None
+) -> set[str]:
+    """The classes that derive only from `object` and other such classes (of this module, or of another file
+    of the project: `plain_project_class`): never `nn.Module`s, whatever their methods are called (a training
+    wrapper's `forward(split)` runs its network, it is no forward pass of its own)."""
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for cls in classes:
+            if cls.name not in found and all(
+                (isinstance(base, ast.Name) and (base.id == "object" or base.id in found))
+                or (plain_project_class is not None and plain_project_class(base))
+                for base in cls.bases
             ):
                 found.add(cls.name)
                 changed = True
