@@ -26,8 +26,8 @@ from . import __version__
 
 CACHE_DIR = ".gradguard_cache"
 # bump when an entry changes shape (5: graph-free classes; 6: models a call hands over; 7: leaves_mode;
-# 8: static methods; 9: methods' exports)
-FORMAT = "9"
+# 8: static methods; 9: methods' exports; 10: plain classes)
+FORMAT = "10"
 
 
 @lru_cache(maxsize=1)

@@ -522,11 +522,12 @@ def _definition_to_json(definition: Definition) -> list[Any]:
         list(definition.graph_free) if definition.graph_free is not None else None,
         list(definition.leaves_mode) if definition.leaves_mode is not None else None,
         [[name, list(parts) if parts is not None else None] for name, parts in definition.static_methods],
+        definition.plain,
     ]
 
 
 def _definition_from_json(entry: list[Any]) -> Definition:
-    bases, module, methods, needs_grad, sets_grad, layers, parts, graph_free, leaves_mode, static = entry
+    bases, module, methods, needs_grad, sets_grad, layers, parts, graph_free, leaves_mode, static, plain = entry
     return Definition(
         tuple(bases),
         module,
@@ -538,6 +539,7 @@ def _definition_from_json(entry: list[Any]) -> Definition:
         tuple(graph_free) if graph_free is not None else None,
         tuple(leaves_mode) if leaves_mode is not None else None,
         tuple((name, tuple(own) if own is not None else None) for name, own in static),
+        plain,
     )
 
 

@@ -180,6 +180,11 @@ def module_classes_entry(
                         static_methods=()
                         if leaves_mode is not None
                         else _static_methods(node, text, names, top, module, project_name),
+                        plain=all(
+                            (isinstance(base, ast.Name) and base.id == "object")
+                            or _base_name(base, names, top, module, project_name) is not None
+                            for base in node.bases
+                        ),
                     ),
                 )
             )

@@ -91,6 +91,8 @@ class Definition:
     # A class's static methods (`Stage.set_callback(model, cfg)` calls one through the class) whose own code is
     # `leaves_mode` of the method, when the class as a whole may switch a mode.
     static_methods: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+    # A class whose bases are `object` and project classes only: with those, never an `nn.Module` (`is_plain_class`)
+    plain: bool = False
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,21 @@ class ProjectIndex:
     def is_module_class(self, reference: str) -> bool:
         """An `nn.Module` subclass defined in the project: by its own file, or through its bases."""
         return self._through_bases(reference, lambda d: d.module)
+
+    def is_plain_class(self, reference: str) -> bool:
+        """A project class that derives from nothing that can be an `nn.Module`: it and every base it has are
+        project classes that derive only from `object` and each other, none a module by its own file."""
+        pending, seen = [reference], set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            definition = self.definition(current)
+            if definition is None or not definition.plain or definition.module:
+                return False
+            pending.extend(definition.bases)
+        return True
 
     def runs_forward(self, reference: str, method: str) -> bool:
         """`model.method(x)` is a forward pass of an instance of the class (or of a base's method)."""

@@ -87,7 +87,7 @@ class ModuleFacts:
         self.names = Names(self.of_type(ast.Import, ast.ImportFrom))
         self.names.note_aliases(tree.body)
         self._project_classes: dict[str, str | None] = {}
-        self.module_classes = module_classes(tree, self.names, self.project_class)
+        self.module_classes = module_classes(tree, self.names, self.project_class, self.plain_project_class)
         self.kinds = ModelKinds(self.names, self.module_classes, config.model_names, self.project_class)
         self.duck_typing = uses_torch(self.names)  # `x.eval()` makes `x` a model only in torch code
         self.kinds.note_factories(tree)
@@ -126,6 +126,14 @@ class ModuleFacts:
             reference = absolute_import(qualified, self.module, is_package)
             self._project_classes[qualified] = reference if self.project.is_module_class(reference) else None
         return self._project_classes[qualified]
+
+    def plain_project_class(self, expr: ast.expr) -> bool:
+        """`expr` names a class of another file of the project that can be no `nn.Module` (`is_plain_class`)."""
+        qualified = self.names.qualified(expr) if self.project is not None else None
+        if self.project is None or qualified is None or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+            return False
+        is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+        return self.project.is_plain_class(absolute_import(qualified, self.module, is_package))
 
     def leaves_mode(self, call: ast.Call) -> bool:
         """The call is of a class or function of another file of the project that switches no module's

@@ -39,11 +39,16 @@ from .state import Mode
 
 
 def module_classes(
-    tree: ast.Module, names: Names, project_class: Callable[[ast.expr], str | None] | None = None
+    tree: ast.Module,
+    names: Names,
+    project_class: Callable[[ast.expr], str | None] | None = None,
+    plain_project_class: Callable[[ast.expr], bool] | None = None,
 ) -> set[str]:
     """Classes of this module that are `nn.Module`s: by their bases (through other classes here too, and
-    `project_class`: module classes of other files of the project) or their `forward`."""
+    `project_class`: module classes of other files of the project) or their `forward`, unless the class
+    derives from nothing that can be a module (`is_plain`)."""
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    by_name = {cls.name: cls for cls in classes}
     found: set[str] = set()
     changed = True
     while changed:
@@ -54,11 +59,35 @@ def module_classes(
                     is_module_base(base, names, found) or (project_class is not None and project_class(base))
                     for base in cls.bases
                 )
-                or _defines_forward(cls)
+                or (_defines_forward(cls) and not is_plain(cls, by_name, plain_project_class, set()))
             ):
                 found.add(cls.name)
                 changed = True
     return found
+
+
+def is_plain(
+    cls: ast.ClassDef,
+    by_name: dict[str, ast.ClassDef],
+    plain_project_class: Callable[[ast.expr], bool] | None,
+    seen: set[str],
+) -> bool:
+    """The class derives only from `object` and other such classes (of this module, `by_name`, or of another
+    file of the project: `plain_project_class`): never an `nn.Module`, whatever its methods are called (a
+    training wrapper's `forward(split)` runs its network, it is no forward pass of its own). Asked only of a
+    class that defines `forward`: most classes never are."""
+    seen.add(cls.name)
+    return all(
+        (isinstance(base, ast.Name) and base.id == "object")
+        or (
+            isinstance(base, ast.Name)
+            and base.id in by_name
+            and base.id not in seen
+            and is_plain(by_name[base.id], by_name, plain_project_class, seen)
+        )
+        or (plain_project_class is not None and plain_project_class(base))
+        for base in cls.bases
+    )
 
 
 def _defines_forward(cls: ast.ClassDef) -> bool:

@@ -18,6 +18,7 @@ from ..vocabulary import FRAMEWORK_EVAL_CALLBACKS
 from .crossfile import PASSTHROUGH, RELOADED, TRAINED, ImportedFunction
 from .events import CallEvent, is_parameter_update, is_training_step
 from .functions import FunctionFacts, Summary
+from .handover import attribute_modes
 from .memo import FactsMemo, walk_dependency
 from .models import names_training_state
 from .names import dotted
@@ -207,8 +208,8 @@ def _entry_state(facts: ModuleFacts, fn: FunctionFacts, sites: list[tuple[Functi
             modes.update(_left_by_siblings(facts, fn))
         return State(fn.entry_grad_fixed or DEFAULT_GRAD, modes, {})
     grad = fn.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites), from_files or ())
-    for caller, event in sites:
-        mapping = facts.argument_map(fn, event.node, caller)
+    mappings = [facts.argument_map(fn, event.node, caller) for caller, event in sites]
+    for (caller, event), mapping in zip(sites, mappings):
         for param, key in mapping.items():
             if key in caller.model_keys:
                 fn.model_keys.add(param)
@@ -225,11 +226,12 @@ def _entry_state(facts: ModuleFacts, fn: FunctionFacts, sites: list[tuple[Functi
     complete = {
         p
         for p in modes
-        if p.startswith("self.")
-        or p in closure_keys(facts, fn)
-        or all(p in facts.argument_map(fn, e.node, c) for c, e in sites)
+        if p.startswith("self.") or p in closure_keys(facts, fn) or all(p in mapping for mapping in mappings)
     }
     modes = {p: m for p, m in modes.items() if p in complete or p == "self"}
+    attributes = attribute_modes(fn.params, [(c, e, mapping) for (c, e), mapping in zip(sites, mappings)])
+    fn.model_keys.update(attributes)  # `context.model` in `validate(context)`
+    modes.update(attributes)
     if from_files is not None:
         modes.update(_trained_by_callers_elsewhere(facts, fn, modes, bool(sites)))
     return State(grad, modes, {})
