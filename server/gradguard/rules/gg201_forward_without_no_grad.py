@@ -368,6 +368,7 @@ RULE = Rule(
         """),
         example("""
             import torch
+            scores = []
             for epoch in range(10):
                 model.train()
                 for x, y in train_loader:

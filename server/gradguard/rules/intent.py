@@ -35,7 +35,7 @@ from ..vocabulary import (
     WEIGHT_LOADING_METHODS,
 )
 from .modelclass import forward_needs_grad, model_class
-from .reach import may_reach_gradients
+from .reach import evaluation_input, may_reach_gradients
 from .sinks import first_sink
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
@@ -166,6 +166,15 @@ class Intent:
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
+        # `x = next(iter(test_loader))` then `model(x)`, in a training loop or not; a forward pass whose output
+        # is thrown away only refreshes BatchNorm statistics (on purpose in training mode)
+        drawn = None if _result_discarded(fn, event.node, self.facts) else evaluation_input(self.facts, fn, event.node)
+        if drawn is not None:
+            data = dotted(drawn) or ast.unparse(drawn)
+            return Evidence(
+                lambda report: f"a batch drawn from `{data}` at {report.line(drawn)}",
+                ((drawn, "evaluation data read here"),),
+            )
         if not fresh:
             sunk = self._sink_evidence(fn, event)
             if sunk is not None:

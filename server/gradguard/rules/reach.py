@@ -7,10 +7,16 @@ for that backpropagation: may anything computed from this forward pass's output 
 through the function (a name rebound to something else no longer holds it; branches join, loops run to a fixed
 point): assignments, augmented assignments, unpacking, arithmetic, calls (their result carries what they are
 given, and a method may keep its argument in its receiver: `losses.append(loss)`), containers and attributes of
-local objects. Wherever the value escapes beyond what we can follow, it may reach: a return or a yield, a store
-on `self`, a parameter or a global, a method of an object that is not local, a call of something unknown, a
-nested function or lambda that reads it, a consumer we cannot judge (an optimizer step with no backward of
-this function to explain it). Only "provably never" makes the forward pass evaluation code there.
+local objects. Values, not graphs: `.detach()`, `.item()`, `.argmax()` hand on what they read (a pseudo-label
+or a target network's output feeds the loss as a constant, and that forward pass is part of training); only a
+tensor's metadata (`out.shape`), a length and printing do not. Wherever the value escapes beyond what we can
+follow, it may reach: a return or a yield, a store on `self`, a parameter or a global, a method of an object
+that is not local, a callable parameter, a nested function or lambda that reads it, a consumer we cannot judge
+(an optimizer step with no backward of this function to explain it). Only "provably never" makes the forward
+pass evaluation code there.
+
+The same walk answers the converse for evidence of evaluation: may a forward pass run on a batch computed from
+evaluation data (`x = next(iter(test_loader))`, `sample_random_batch(test_dset)`)?
 """
 
 from __future__ import annotations
@@ -22,10 +28,10 @@ from typing import Optional
 from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
 from ..vocabulary import (
     BACKWARD_METHODS,
+    EVALUATION_DATA,
     GRADIENT_ATTRS,
     INFERENCE_SINK_ATTRS,
     INFERENCE_SINK_FUNCTIONS,
-    INFERENCE_SINK_METHODS,
     PLAIN_VALUE_BUILTINS,
     TYPE_TEST_BUILTINS,
 )
@@ -55,8 +61,12 @@ PURE_BUILTINS = (
         "map",
     }
 )
-# Whose values carry no graph: NumPy, logging and plotting take plain values.
+# Libraries whose functions keep nothing they are given (their results still derive from it).
 PLAIN_VALUE_MODULES = ("numpy.", "logging.", "matplotlib.", "math.", "os.", "json.", "time.")
+# What carries no value of a tensor on: its metadata (`out.shape`, `out.size(0)`), a length, a type test, print.
+METADATA_ATTRS = INFERENCE_SINK_ATTRS - {"data"}
+METADATA_METHODS = frozenset({"size", "dim", "numel"})
+NO_VALUE_BUILTINS = TYPE_TEST_BUILTINS | {"print", "len"}
 BACKPROPAGATING_FUNCTIONS = ("torch.autograd.grad", "torch.autograd.backward")
 
 State = Optional[frozenset[str]]  # names that may hold the value; None: no path gets here
@@ -121,6 +131,22 @@ class _Flow:
         self.seen = False
         self.ever: frozenset[str] = frozenset()
 
+    # ---- what the walk looks for: overridden by `_Drawn` ------------------------------------------
+    def source(self, node: ast.expr) -> bool:
+        if node is self.call:
+            self.seen = True
+            return True
+        return False
+
+    def forward_pass(self, call: ast.Call, given: bool) -> None:
+        """A forward pass of `fn` runs, on values that may hold what is followed (`given`)."""
+
+    def escape(self) -> None:
+        raise _MayReach
+
+    def reached(self) -> None:
+        raise _MayReach
+
     # ---- statements -------------------------------------------------------------------------------
     def block(self, statements: list[ast.stmt], state: State) -> State:
         for stmt in statements:
@@ -151,7 +177,7 @@ class _Flow:
             return frozenset(names)
         if isinstance(stmt, ast.Return):
             if stmt.value is not None and self.expr(stmt.value, names):
-                raise _MayReach  # the caller may backpropagate it (`result_trains` asks only our callers)
+                self.escape()  # the caller may backpropagate it (`result_trains` asks only our callers)
             return None
         if isinstance(stmt, ast.Raise):
             if stmt.exc is not None:
@@ -222,7 +248,7 @@ class _Flow:
     def bind(self, target: ast.expr, held: bool, names: set[str], weak: bool = False) -> None:
         if isinstance(target, ast.Name):
             if held and target.id in self.shared:
-                raise _MayReach  # a global: other functions may read it
+                self.escape()  # a global: other functions may read it
             if held:
                 names.add(target.id)
             elif not weak:
@@ -245,8 +271,9 @@ class _Flow:
             root = root.value
         name = self.local(root)
         if name is None:
-            raise _MayReach  # `self.out = ...`, a parameter's or a global's attribute or element
-        names.add(name)
+            self.escape()  # `self.out = ...`, a parameter's or a global's attribute or element
+        else:
+            names.add(name)
 
     def local(self, node: ast.expr) -> str | None:
         """The name of a local variable (not a parameter, `self` or a global), else None."""
@@ -257,9 +284,9 @@ class _Flow:
     # ---- expressions ------------------------------------------------------------------------------
     def expr(self, node: ast.expr, names: set[str]) -> bool:
         """Whether `node`'s value may carry the forward pass's value; calls it makes may widen `names`."""
-        if node is self.call:
-            self.seen = True
-            self.call_effects(self.call, names)
+        if self.source(node):
+            if isinstance(node, ast.Call):
+                self.call_effects(node, names)
             return True
         if isinstance(node, ast.Name):
             return node.id in names
@@ -268,15 +295,15 @@ class _Flow:
         if isinstance(node, ast.Attribute):
             held = self.expr(node.value, names)
             if held and node.attr == "grad":
-                raise _MayReach  # `out.grad`: its gradient is wanted
-            return held and node.attr not in INFERENCE_SINK_ATTRS
+                self.reached()  # `out.grad`: its gradient is wanted
+            return held and node.attr not in METADATA_ATTRS
         if isinstance(node, ast.Call):
             return self.call_effects(node, names)
         if isinstance(node, (ast.Lambda, ast.FunctionDef)):
             return False  # what it reads is checked once, at the end
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             if node.value is not None and self.expr(node.value, names):
-                raise _MayReach
+                self.escape()
             return False
         if isinstance(node, ast.NamedExpr):
             held = self.expr(node.value, names)
@@ -285,11 +312,11 @@ class _Flow:
         if isinstance(node, ast.Subscript):
             self.expr(node.slice, names)  # an index holds no graph
             return self.expr(node.value, names)
-        if isinstance(node, (ast.Compare, ast.JoinedStr)):
+        if isinstance(node, ast.JoinedStr):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.expr(child, names)
-            return False  # booleans and strings carry no graph
+            return False  # a message
         held = False
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -310,20 +337,23 @@ class _Flow:
             receiver = self.expr(func, names)
         given = [self.expr(a, names) for a in call.args] + [self.expr(k.value, names) for k in call.keywords]
         if id(call) in self.backprops and id(call) in self.consumers and (receiver or any(given)):
-            raise _MayReach  # `loss.backward()` on a value computed from the forward pass
+            self.reached()  # `loss.backward()` on a value computed from the forward pass
         if isinstance(func, ast.Attribute) and receiver and func.attr in GRADIENT_ATTRS:
-            raise _MayReach  # `out.retain_grad()`, `out.register_hook(...)`: its gradient is wanted
-        if call is self.call or id(call) in self.forwards:
+            self.reached()  # `out.retain_grad()`, `out.register_hook(...)`: its gradient is wanted
+        if id(call) in self.forwards:
+            self.forward_pass(call, receiver or any(given))
             return receiver or any(given) or call is self.call
-        if isinstance(func, ast.Attribute) and func.attr in INFERENCE_SINK_METHODS:
-            return False  # `.item()`, `.detach()`, `.argmax()`
+        if isinstance(func, ast.Attribute) and func.attr in METADATA_METHODS:
+            return False
         if not any(given):
             return receiver
         qualified = self.facts.names.qualified(func) or ""
-        if qualified in INFERENCE_SINK_FUNCTIONS or qualified.startswith(PLAIN_VALUE_MODULES):
-            return False
+        if qualified in INFERENCE_SINK_FUNCTIONS:
+            return False  # saved or drawn
+        if qualified.startswith(PLAIN_VALUE_MODULES):
+            return True  # `np.mean(scores)`: a reward computed from it may still scale a loss
         if isinstance(func, ast.Name) and func.id in PURE_BUILTINS and func.id not in self.locals:
-            return func.id not in PLAIN_VALUE_BUILTINS | TYPE_TEST_BUILTINS  # `sum(losses)` hands it on
+            return func.id not in NO_VALUE_BUILTINS  # `sum(losses)`, `float(loss)` hand it on
         if qualified.startswith("torch."):
             for keyword in call.keywords:
                 if keyword.arg == "out":
@@ -334,13 +364,54 @@ class _Flow:
             return True
         if isinstance(func, ast.Name) and func.id in self.objects:
             names.add(func.id)  # a callable object (`metric(out, y)`) may keep what it is given
-        elif isinstance(func, ast.Call) or (isinstance(func, ast.Name) and func.id in self.params | self.shared):
-            raise _MayReach  # a callable we know nothing about
+        elif isinstance(func, ast.Name) and func.id in self.params | self.shared:
+            self.escape()  # a callable we know nothing about (one made on the spot, `transform()(x)`, is dropped)
         for argument in [*call.args, *(k.value for k in call.keywords)]:
             name = self.local(argument)
             if name is not None:  # a function may put the value into a container it is given
                 names.add(name)
         return True
+
+
+class _Drawn(_Flow):
+    """The same walk, asking the other way: may the forward pass `call` run on evaluation data (a batch drawn
+    from `test_loader`, `val_set`)? Nothing escapes here: only what reaches the call's arguments matters."""
+
+    def __init__(self, facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> None:
+        super().__init__(facts, fn, call, set())
+        self.last: ast.expr | None = None  # the evaluation data the walk read last
+        self.found: ast.expr | None = None  # what was read last when the call first ran on evaluation data
+
+    def source(self, node: ast.expr) -> bool:
+        named = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if named is None or EVALUATION_DATA.search(named) is None:
+            return False
+        self.last = node
+        return True
+
+    def forward_pass(self, call: ast.Call, given: bool) -> None:
+        if call is self.call and given and self.found is None:
+            self.found = self.last
+
+    def escape(self) -> None:
+        pass
+
+    def reached(self) -> None:
+        pass
+
+
+def evaluation_input(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call) -> ast.expr | None:
+    """The evaluation data (`testdataloader` of `next(enumerate(testdataloader))`) that the arguments of the
+    forward pass `call` may be computed from, on some path through `fn`; None when none."""
+    if isinstance(fn.node, ast.Lambda) or not any(
+        EVALUATION_DATA.search(n.id if isinstance(n, ast.Name) else n.attr) is not None
+        for n in facts.own_nodes(fn)
+        if isinstance(n, (ast.Name, ast.Attribute))
+    ):
+        return None
+    drawn = _Drawn(facts, fn, call)
+    drawn.block(list(fn.node.body), frozenset())
+    return drawn.found
 
 
 def _join(*states: State) -> State:
