@@ -468,6 +468,30 @@ RULE = Rule(
         """),
         example("""
             import torch
+            import torch.nn.functional as F
+            def attack_pgd(model, X, y, steps, restarts):
+                best = torch.zeros_like(X)
+                best_loss = torch.zeros(len(y))
+                for _ in range(restarts):
+                    delta = torch.zeros_like(X, requires_grad=True)
+                    for _ in range(steps):
+                        loss = F.cross_entropy(model(X + delta), y)
+                        loss.backward()
+                        delta.data = (delta + delta.grad.sign()).clamp(-0.03, 0.03)
+                        delta.grad.zero_()
+                    all_loss = F.cross_entropy(model(X + delta), y, reduction="none").detach()
+                    best[all_loss >= best_loss] = delta.detach()[all_loss >= best_loss]
+                    best_loss = torch.max(best_loss, all_loss)
+                return best
+            def evaluate_pgd(loader, model):
+                model.eval()
+                for X, y in loader:
+                    delta = attack_pgd(model, X, y, 10, 2)
+                    with torch.no_grad():
+                        print(model(X + delta).argmax(1))
+        """),
+        example("""
+            import torch
             def train(model, loader, tracker, x_test):
                 for x, y in loader:
                     loss = criterion(model(x), y)

@@ -25,7 +25,7 @@ import ast
 from collections.abc import Collection
 from typing import Optional
 
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_training_step
+from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update, is_training_step
 from ..vocabulary import (
     BACKWARD_METHODS,
     EVALUATION_DATA,
@@ -79,8 +79,8 @@ class _MayReach(Exception):
 def may_reach_gradients(facts: ModuleFacts, fn: FunctionFacts, call: ast.Call, consumers: Collection[ast.AST]) -> bool:
     """Whether a value computed from `call` may reach one of `consumers` (gradient-consuming nodes of `fn`:
     `loss.backward()` calls, `.grad` reads, optimizer steps ...). True whenever we cannot tell."""
-    if isinstance(fn.node, ast.Lambda):
-        return True
+    if isinstance(fn.node, ast.Lambda) or not any(is_parameter_update(e) for e in fn.call_events()):
+        return True  # only a training loop is narrowed: code that differentiates for its own sake (attacks) is not
     judged = _backpropagations(facts, fn)
     if any(id(c) not in judged for c in consumers) and not judged:
         return True  # an optimizer step or a `.grad` read whose backward runs elsewhere
@@ -141,6 +141,10 @@ class _Flow:
     def forward_pass(self, call: ast.Call, given: bool) -> None:
         """A forward pass of `fn` runs, on values that may hold what is followed (`given`)."""
 
+    def element_held(self, iterable_held: bool) -> bool:
+        """Whether a loop's target may hold the value when what it iterates may."""
+        return iterable_held
+
     def escape(self) -> None:
         raise _MayReach
 
@@ -192,7 +196,7 @@ class _Flow:
             entry = frozenset(names)
             return _join(self.block(stmt.body, entry), self.block(stmt.orelse, entry))
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
-            held = self.expr(stmt.iter, names)
+            held = self.element_held(self.expr(stmt.iter, names))
             return self.loop(stmt, frozenset(names), target=(stmt.target, held))
         if isinstance(stmt, ast.While):
             return self.loop(stmt, state, target=None)
@@ -392,6 +396,9 @@ class _Drawn(_Flow):
     def forward_pass(self, call: ast.Call, given: bool) -> None:
         if call is self.call and given and self.found is None:
             self.found = self.last
+
+    def element_held(self, iterable_held: bool) -> bool:
+        return False  # a loop over evaluation data is the loop rule's to judge (`loop_val`), not a batch drawn
 
     def escape(self) -> None:
         pass
