@@ -25,7 +25,9 @@ import ast
 from collections.abc import Collection
 from typing import Optional
 
-from ..dataflow.facts import FunctionFacts, ModuleFacts, is_parameter_update, is_training_step
+from ..dataflow.events import is_parameter_update, is_training_step
+from ..dataflow.facts import ModuleFacts
+from ..dataflow.functions import FunctionFacts
 from ..vocabulary import (
     BACKWARD_METHODS,
     EVALUATION_DATA,
