@@ -357,7 +357,7 @@ OPTIMIZER_RECEIVERS = ("opt", "scaler")  # `opt.step()`, `scaler.step(optimizer)
 # `dev_batches`, `val_images`): a loop over it is an evaluation loop.
 EVALUATION_DATA = re.compile(
     r"(?:^|_)(?:val|valid|validation|test|testing|eval|evaluation|dev)_?"
-    r"(?:loader|dl|dataloader|data_loader|iter|batches|set|ds|dataset|data|gen|images|samples|examples|inputs)s?(?:$|_)"
+    r"(?:loader|dl|dataloader|data_loader|iter|batches|set|ds|dset|dataset|data|gen|images|samples|examples|inputs)s?(?:$|_)"
     r"|(?:^|_)(?:loader|dataloader|dl)_?(?:val|valid|test|eval)(?:$|_)",
     re.IGNORECASE,
 )

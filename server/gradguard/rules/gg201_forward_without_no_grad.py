@@ -118,7 +118,10 @@ RULE = Rule(
         `torch.no_grad()` or `torch.inference_mode()` as well; the reliable gain is memory, speed-ups
         are usually modest. Code that needs gradients (attacks, saliency, Grad-CAM, test-time
         adaptation: anything that calls `backward()`, `torch.autograd.grad` or reads `.grad`) is not
-        reported, nor is a model whose own `forward` turns gradients off (for some inputs at least).
+        reported, nor is a model whose own `forward` turns gradients off (for some inputs at least). A
+        `backward()` that nothing computed from the forward pass can reach (a test batch scored inside a
+        training loop) does not make it training code; where the output goes beyond what the analysis
+        can follow (a return, `self.x = out`, a call it cannot see into), it may.
     """,
     fix_safety="""
         Wraps the statements that hold the forward pass and use its result in `with torch.no_grad():`
@@ -378,6 +381,36 @@ RULE = Rule(
                     images = images.detach().cpu()
                     write_png(images, path)
         """),
+        example("""
+            import torch
+            scores = []
+            for epoch in range(10):
+                model.train()
+                for x, y in train_loader:
+                    loss = criterion(model(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                model.eval()
+                for lr, hr in batches:
+                    sr = model(lr)  # expect
+                    scores.append(psnr(sr, hr).item())
+        """),
+        example("""
+            import torch
+            def train(model, loader, x_test, y_test):
+                for i, (x, y) in enumerate(loader):
+                    out = model(x)
+                    loss = criterion(out, y)
+                    loss.backward()
+                    optimizer.step()
+                    if i % 10 == 0:
+                        model.eval()
+                        out = model(x_test)  # expect
+                        loss = criterion(out, y_test)
+                        print(loss.item())
+                        model.train()
+        """),
     ),
     silent=(
         example("""
@@ -389,6 +422,99 @@ RULE = Rule(
                     for x, _ in loader:
                         logits.append(model(x))
                 return torch.cat(logits)
+        """),
+        example("""
+            import torch
+            G.eval()  # batch norm statistics frozen while fine-tuning
+            for z, real in loader:
+                fake = G(z)
+                d_loss = bce(D(fake.detach()), zeros) + bce(D(real), ones)
+                d_loss.backward()
+                g_loss = bce(D(fake), ones)
+                g_loss.backward()
+                optimizer.step()
+        """),
+        example("""
+            import torch
+            def attack(model, loader, criterion, steps):
+                model.eval()
+                for x, y in loader:
+                    delta = torch.zeros_like(x, requires_grad=True)
+                    for _ in range(steps):
+                        losses = []
+                        for view in augment(x + delta):
+                            loss = criterion(model(view), y)
+                            losses.append(loss)
+                        sum(losses).backward()
+                        delta = (delta + delta.grad.sign()).detach().requires_grad_()
+        """),
+        example("""
+            import torch
+            def transfer(model, content, image, optimizer):
+                model.eval()
+                target = model(content)
+                def closure():
+                    optimizer.zero_grad()
+                    loss = mse(model(image), target)
+                    loss.backward()
+                    return loss
+                for _ in range(300):
+                    optimizer.step(closure)
+        """),
+        example("""
+            import torch
+            def accumulate(model, loader, criterion, optimizer):
+                model.eval()
+                for x, y in loader:
+                    total = 0
+                    for xs, ys in zip(x.split(4), y.split(4)):
+                        total = total + criterion(model(xs), ys)
+                    total.backward()
+                    optimizer.step()
+        """),
+        example("""
+            import torch
+            class Distiller:
+                def step(self, x, y):
+                    self.teacher.eval()
+                    self.soft = self.teacher(x)
+                    loss = self.distillation_loss(y)
+                    loss.backward()
+        """),
+        example("""
+            import torch
+            import torch.nn.functional as F
+            def attack_pgd(model, X, y, steps, restarts):
+                best = torch.zeros_like(X)
+                best_loss = torch.zeros(len(y))
+                for _ in range(restarts):
+                    delta = torch.zeros_like(X, requires_grad=True)
+                    for _ in range(steps):
+                        loss = F.cross_entropy(model(X + delta), y)
+                        loss.backward()
+                        delta.data = (delta + delta.grad.sign()).clamp(-0.03, 0.03)
+                        delta.grad.zero_()
+                    all_loss = F.cross_entropy(model(X + delta), y, reduction="none").detach()
+                    best[all_loss >= best_loss] = delta.detach()[all_loss >= best_loss]
+                    best_loss = torch.max(best_loss, all_loss)
+                return best
+            def evaluate_pgd(loader, model):
+                model.eval()
+                for X, y in loader:
+                    delta = attack_pgd(model, X, y, 10, 2)
+                    with torch.no_grad():
+                        print(model(X + delta).argmax(1))
+        """),
+        example("""
+            import torch
+            def train(model, loader, tracker, x_test):
+                for x, y in loader:
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    model.eval()
+                    tracker.update(model(x_test))
+                    model.train()
         """),
         example("""
             import torch

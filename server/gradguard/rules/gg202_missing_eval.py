@@ -540,6 +540,41 @@ RULE = Rule(
                 def predict(self, x):
                     return self.model(x).argmax(1)  # expect
         """),
+        example("""
+            import torch
+            import torch.nn.functional as F
+            import torchvision
+            classifier = torchvision.models.resnet18(num_classes=10)
+            optimizer = torch.optim.SGD(classifier.parameters(), lr=0.01)
+            for epoch in range(10):
+                for i, (x, y) in enumerate(train_loader):
+                    optimizer.zero_grad()
+                    pred = classifier(x)
+                    loss = F.cross_entropy(pred, y)
+                    loss.backward()
+                    optimizer.step()
+                    if i % 10 == 0:
+                        _, (x, y) = next(enumerate(test_loader))
+                        pred = classifier(x)  # expect
+                        loss = F.cross_entropy(pred, y)
+                        print(loss.item(), (pred.argmax(1) == y).float().mean().item())
+        """),
+        example("""
+            import torch
+            import torchvision
+            def main(steps):
+                net = torchvision.models.resnet18()
+                opt = torch.optim.Adam(net.parameters())
+                for step, (x, y) in enumerate(train_loader):
+                    loss = torch.nn.functional.mse_loss(net(x), y)
+                    loss.backward()
+                    opt.step()
+                    if step % 100 == 0:
+                        with torch.no_grad():
+                            x = sample_batch(test_dset, 16)
+                            out = net(x)  # expect
+                            save_image(blend(x, out), f"step{step}.png")
+        """),
     ),
     silent=(
         example("""
@@ -555,6 +590,29 @@ RULE = Rule(
                     model(x).sum().backward()
                     opt.step()
                 evaluate(model, val_loader)
+        """),
+        example("""
+            import torch
+            import torch.nn.functional as F
+            import torchvision
+            model = torchvision.models.resnet18(num_classes=10)
+            for x, y in train_loader:
+                x_test = next(iter(test_loader))[0]
+                with torch.no_grad():
+                    pseudo = model(x_test).argmax(1)
+                loss = F.cross_entropy(model(x), y) + F.cross_entropy(model(x_test), pseudo)
+                loss.backward()
+                optimizer.step()
+        """),
+        example("""
+            import torch
+            import torchvision
+            model = torchvision.models.resnet18()
+            model.load_state_dict(torch.load("trained.pt"))
+            model.train()
+            with torch.no_grad():
+                for _ in range(100):
+                    model(next(iter(test_loader))[0])  # BatchNorm statistics of the test domain, on purpose
         """),
         example("""
             import torch

@@ -35,6 +35,7 @@ from ..vocabulary import (
     WEIGHT_LOADING_METHODS,
 )
 from .modelclass import forward_needs_grad, model_class
+from .reach import evaluation_input, may_reach_gradients
 from .sinks import first_sink
 
 # Test code (pytest files, `tests/`, `testing/` helpers) checks shapes and values: never evaluation code.
@@ -56,7 +57,8 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
     """Code that may consume this forward pass's graph backpropagates, reads `.grad`, or asks
     autograd for gradients (SPEC "Gradients needed"): code after it in its function, or anywhere
     in a loop around it (the next iteration); or a caller backpropagates through the function's
-    result. Training code that ran *before* an evaluation (a notebook, a script) does not count."""
+    result. Training code that ran *before* an evaluation (a notebook, a script) does not count, nor does
+    a backpropagation that nothing computed from this forward pass can reach (`reach.py`)."""
     line = event.node.lineno
     loops = [loop.node for loop in fn.loops.values() if loop.node.lineno <= line <= (loop.node.end_lineno or line)]
     if event.loop_val is not None:
@@ -66,9 +68,11 @@ def needs_gradients(facts: ModuleFacts, fn: FunctionFacts, event: CallEvent) -> 
     def after(node: ast.AST) -> bool:
         return getattr(node, "lineno", 0) >= start
 
+    consumers = [node for node in facts.own_nodes(fn) if after(node) and consumes_gradients(facts, node)]
+    consumers += [e.node for e in fn.call_events() if after(e.node) and is_training_step(e)]
     return (
-        any(after(node) and consumes_gradients(facts, node) for node in facts.own_nodes(fn))
-        or any(after(e.node) and is_training_step(e) for e in fn.call_events())
+        # a test batch scored inside a training loop: that loop's backward() never sees its output
+        (bool(consumers) and may_reach_gradients(facts, fn, event.node, consumers))
         or intent_of(facts).result_trains(fn)
         or _forward_needs_gradients(facts, event)
     )
@@ -162,6 +166,15 @@ class Intent:
         loaded = self._loaded_evidence(fn, event)
         if loaded is not None:
             return loaded
+        # `x = next(iter(test_loader))` then `model(x)`, in a training loop or not; a forward pass whose output
+        # is thrown away only refreshes BatchNorm statistics (on purpose in training mode)
+        drawn = None if _result_discarded(fn, event.node, self.facts) else evaluation_input(self.facts, fn, event.node)
+        if drawn is not None:
+            data = dotted(drawn) or ast.unparse(drawn)
+            return Evidence(
+                lambda report: f"a batch drawn from `{data}` at {report.line(drawn)}",
+                ((drawn, "evaluation data read here"),),
+            )
         if not fresh:
             sunk = self._sink_evidence(fn, event)
             if sunk is not None:
