@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from gradguard.dataflow.tokens import IDENTIFIER, call_positions, name_counts, names_word
+from gradguard.dataflow.tokens import IDENTIFIER, call_positions, name_counts, names_word, word_set
 
 SOURCE = """\
 def evaluate(model):  # evaluate_1 is not evaluate
@@ -58,3 +58,16 @@ def test_name_counts_as_the_alternation_they_replace(names: list[str]) -> None:
 def test_name_counts_whole_words_not_attributes() -> None:
     # `self.evaluate` is an attribute; `evaluate_1`, `_evaluate`, `évaluate` and `evaluate2` are other words
     assert name_counts(SOURCE, ["evaluate", "model"]) == {"evaluate": 6, "model": 4}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def forward(self, x):\n    return self.drop_out(x) + F.dropout(x, 0.1)  # p=0.1\n",
+        "a\tb\x0bc\x0cd-e.f(g)[h]{i}'j'\"k\"@l$m`n~o!p^q|r\\s;t:u<v>w?x/y#z%1&2*3+4,5=6\n_u_",
+        "naïve = café + 2\n# « quoted » — dash\n",  # not ASCII: the regex itself
+        "",
+    ],
+)
+def test_the_word_set_is_the_set_of_identifier_matches(text: str) -> None:
+    assert word_set(text) == set(IDENTIFIER.findall(text))

@@ -230,7 +230,8 @@ def run_check(args: argparse.Namespace) -> int:
     overrides = {"select": args.select, "ignore": args.ignore}
     projects = Projects(overrides, args.config)
     options = Options(
-        with_fixes=args.format in ("text", "json", "sarif"),
+        with_fixes=args.format in ("json", "sarif"),
+        mark_fixable=args.format == "text",
         apply_fixes=args.fix or args.diff,
         unsafe_fixes=args.unsafe_fixes,
         add_noqa=args.add_noqa,
@@ -379,7 +380,7 @@ def _fixes_summary(headline: str, results: list[FileResult], args: argparse.Name
 def _unsafe_hint(results: list[FileResult], unsafe_fixes: bool) -> str:
     """Said when findings are left because their only fixes are unsafe. Known for the files no safe fix
     changed (a changed file's findings are analysed again, without fixes), so it gives no count."""
-    if unsafe_fixes or not any(fix is not None and fix.applicability == "unsafe" for r in results for fix in r.fixes):
+    if unsafe_fixes or not any(applicability == "unsafe" for r in results for applicability in r.fixable):
         return ""
     return " Some findings have only unsafe fixes: `--unsafe-fixes` applies them too (read the diff first)."
 

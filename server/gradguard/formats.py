@@ -78,11 +78,11 @@ def render_text(results: list[FileResult], style: TextStyle = TextStyle()) -> st
     by_code: Counter[str] = Counter()
     fixable_by_code: Counter[str] = Counter()
     for result in results:
-        fixes = result.fixes or (None,) * len(result.findings)  # none after --fix: what is left has no fix
-        for finding, fix in zip(result.findings, fixes):
-            can_fix = fix is not None and (fix.applicability == "safe" or style.unsafe_fixes)
+        marks = result.fixable or (None,) * len(result.findings)  # none after --fix: what is left has no fix
+        for finding, applicability in zip(result.findings, marks):
+            can_fix = applicability == "safe" or (applicability == "unsafe" and style.unsafe_fixes)
             fixable += can_fix
-            hidden += fix is not None and not can_fix
+            hidden += applicability is not None and not can_fix
             by_code[finding.code] += 1
             fixable_by_code[finding.code] += can_fix
             if style.statistics:
@@ -129,8 +129,8 @@ def fixes_by_file(results: list[FileResult], applied: bool, unsafe_fixes: bool) 
         else:
             codes = Counter(
                 finding.code
-                for finding, fix in zip(result.findings, result.fixes)
-                if fix is not None and (fix.applicability == "safe" or unsafe_fixes)
+                for finding, applicability in zip(result.findings, result.fixable)
+                if applicability == "safe" or (applicability == "unsafe" and unsafe_fixes)
             )
         if codes:
             by_file[result.path] = codes

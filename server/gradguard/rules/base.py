@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..findings import Severity
+from ..findings import Applicability, Severity
 
 if TYPE_CHECKING:
     from ..dataflow.facts import ModuleFacts
@@ -34,6 +34,9 @@ class Rule:
     # The fix builders, preferred first, as `module.function` of `gradguard.fixes` (`fixes.builders` imports
     # them): named, not imported, so an analysis never loads libcst. None: the page says "No automatic fix".
     fixes: tuple[str, ...] = ()
+    # Set when the first builder makes a fix of this applicability for every finding of the rule (adding `()`): the
+    # text output marks such findings fixable without loading libcst. None: whether a fix exists depends on the code.
+    always_fixed: Applicability | None = None
 
     @property
     def url(self) -> str:

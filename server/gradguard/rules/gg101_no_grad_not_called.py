@@ -44,6 +44,7 @@ RULE = Rule(
     """,
     fix_safety="Adds `()`. Safe: the code without them cannot run.",
     fixes=("calls.add_call_parentheses",),
+    always_fixed="safe",
     references=("https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",),
     fires=(
         example("""

@@ -35,6 +35,7 @@ RULE = Rule(
     """,
     fix_safety="Adds `()`. Safe in intent, but it does change what the following code computes: that is the fix.",
     fixes=("calls.add_call_parentheses",),
+    always_fixed="safe",
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",),
     fires=(
         example("""

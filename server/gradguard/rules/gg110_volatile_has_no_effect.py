@@ -55,6 +55,7 @@ RULE = Rule(
         forward passes in evaluation code that need it).
     """,
     fixes=("calls.remove_keyword_argument",),
+    always_fixed="safe",
     references=(
         "https://docs.pytorch.org/docs/stable/autograd.html#variable-deprecated",
         "https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html",
