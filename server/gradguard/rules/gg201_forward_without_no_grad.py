@@ -898,6 +898,18 @@ RULE = Rule(
                     self.model.eval()
                     return sum(self.model(x).sum().item() for x in self.val_loader)
         """),
+        example("""
+            import torch
+            from torch import nn
+            model = nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
+            val_loader = torch.utils.data.DataLoader(torch.randn(8, 4))
+            def fit(net, loader):
+                for batch in loader:
+                    net(batch)
+            fit(model, val_loader)  # hands the model and the loader to `fit`, draws no batch here
+            image = torch.randn(1, 4)
+            print(model(image).argmax())
+        """),
     ),
     check=check,
 )

@@ -140,8 +140,13 @@ class _Flow:
             return True
         return False
 
-    def forward_pass(self, call: ast.Call, given: bool) -> None:
-        """A forward pass of `fn` runs, on values that may hold what is followed (`given`)."""
+    def forward_pass(self, call: ast.Call, receiver: bool, arguments: bool) -> None:
+        """A forward pass of `fn` runs; its model (`receiver`) or its `arguments` may hold what is followed."""
+
+    def spreads(self) -> bool:
+        """Whether a call may put what it is given into its receiver or its other arguments
+        (`losses.append(loss)`, `collect(out, into=batch)`): true for "may reach", where keeping too much is safe."""
+        return True
 
     def element_held(self, iterable_held: bool) -> bool:
         """Whether a loop's target may hold the value when what it iterates may."""
@@ -347,12 +352,14 @@ class _Flow:
         if isinstance(func, ast.Attribute) and receiver and func.attr in GRADIENT_ATTRS:
             self.reached()  # `out.retain_grad()`, `out.register_hook(...)`: its gradient is wanted
         if id(call) in self.forwards:
-            self.forward_pass(call, receiver or any(given))
+            self.forward_pass(call, receiver, any(given))
             return receiver or any(given) or call is self.call
         if isinstance(func, ast.Attribute) and func.attr in METADATA_METHODS:
             return False
         if not any(given):
             return receiver
+        if not self.spreads():
+            return True
         qualified = self.facts.names.qualified(func) or ""
         if qualified in INFERENCE_SINK_FUNCTIONS:
             return False  # saved or drawn
@@ -395,9 +402,12 @@ class _Drawn(_Flow):
         self.last = node
         return True
 
-    def forward_pass(self, call: ast.Call, given: bool) -> None:
-        if call is self.call and given and self.found is None:
+    def forward_pass(self, call: ast.Call, receiver: bool, arguments: bool) -> None:
+        if call is self.call and arguments and self.found is None:
             self.found = self.last
+
+    def spreads(self) -> bool:
+        return False  # evidence must be certain: only what a call returns carries the batch on
 
     def element_held(self, iterable_held: bool) -> bool:
         return False  # a loop over evaluation data is the loop rule's to judge (`loop_val`), not a batch drawn
