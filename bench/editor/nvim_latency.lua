@@ -23,6 +23,14 @@ local function fail(code, msg)
   vim.cmd("cquit " .. code)
 end
 
+-- 0-based line of the first `def` after line `from`: a paste goes between two functions, where a person pastes one.
+local function next_function_start(bufnr, from)
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, from + 1, -1, true)) do
+    if line:sub(1, 4) == "def " then return from + i end
+  end
+  error("no function after line " .. from)
+end
+
 local shown = {} -- {version, at} of each publishDiagnostics, after Neovim's own handler set the diagnostics
 local server_ms = {} -- the server's own analysis times, from its $/logTrace
 local last_diagnostics = {}
@@ -125,7 +133,8 @@ local function main()
     hover_and_quick_fix()
     local lines_before = vim.api.nvim_buf_line_count(bufnr)
     vim.cmd("let &undolevels = &undolevels") -- no key was typed since the last change: close its undo block
-    timed("paste", function() vim.api.nvim_buf_set_lines(bufnr, edit_line + 2, edit_line + 2, true, paste) end)
+    local between = next_function_start(bufnr, edit_line)
+    timed("paste", function() vim.api.nvim_buf_set_lines(bufnr, between, between, true, paste) end)
     hover_and_quick_fix()
     timed("undo", function() vim.cmd("silent undo") end)
     if vim.api.nvim_buf_line_count(bufnr) ~= lines_before then return fail(8, "undo did not remove the paste") end
