@@ -229,8 +229,9 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     inherits_training = any(
         index.inherits_training(base) for _, definition in result.classes.definitions for base in definition.bases
     )
-    # a class here derives from one that calls its own methods without gradients: the overrides here are called so
-    overridden_without_grad = any(
+    # a finding here, and a class here derives from one that calls its own methods without gradients: the overrides
+    # here are called so (only the findings can change: every library model derives from one whose `generate` does)
+    overridden_without_grad = bool(result.findings) and any(
         index.calls_methods_without_grad(base)
         for _, definition in result.classes.definitions
         for base in definition.bases

@@ -439,17 +439,20 @@ class ProjectIndex:
 
     def _class_chain(self, reference: str) -> list[tuple[str, str]]:
         """(module, name) where the project class `reference` and each of its project bases are defined."""
-        found: list[tuple[str, str]] = []
-        pending, seen = [reference], set()
-        while pending:
-            current = pending.pop(0)
-            place = self._defined_at(current, MAX_REEXPORTS)
-            if place is None or current in seen:
-                continue
-            seen.add(current)
-            found.append((place[0], place[1]))
-            pending[:0] = place[2].bases
-        return found
+        key = ("class chain", reference)
+        if key not in self._answers:
+            found: list[tuple[str, str]] = []
+            pending, seen = [reference], set()
+            while pending:
+                current = pending.pop(0)
+                place = self._defined_at(current, MAX_REEXPORTS)
+                if place is None or current in seen:
+                    continue
+                seen.add(current)
+                found.append((place[0], place[1]))
+                pending[:0] = place[2].bases
+            self._answers[key] = found
+        return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
 
     def trained_by_callers(self, module: str, function: str, params: list[str]) -> dict[str, tuple[str, ...]]:
         """Parameter -> the call sites in other files, for each parameter that every call from another file

@@ -459,14 +459,17 @@ class ModuleFacts:
 
     def project_bases(self, cls: ast.ClassDef) -> list[tuple[ast.expr, str]]:
         """(base, its absolute name) for each base of the class that another file of the project may define."""
-        is_package = self.path.replace("\\", "/").endswith("/__init__.py")
-        found = []
-        for base in cls.bases:
-            qualified = self.names.qualified(base)
-            if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
-                continue
-            found.append((base, absolute_import(qualified, self.module, is_package)))
-        return found
+        key = ("project bases", id(cls))
+        if key not in self.answers:
+            is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+            found = []
+            for base in cls.bases:
+                qualified = self.names.qualified(base)
+                if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+                    continue
+                found.append((base, absolute_import(qualified, self.module, is_package)))
+            self.answers[key] = found
+        return self.answers[key]
 
     def defined_by_non_module(self, callee: FunctionFacts | ImportedFunction | None) -> bool:
         """`self.eval()` in a trainer class that defines its own `eval` (its evaluation loop): a call of
