@@ -543,16 +543,21 @@ def _follow(
 ) -> str | None:
     """`_flows_to` from `statements`: those that read a `tainted` name, or hold `call`, carry the value on."""
     returned = False
+    carried = set(tainted)  # the value itself, not `self` that a method call on it "writes": what a helper is given
     for stmt in statements:
-        if not (_names_read(stmt) & tainted or (call is not None and _within(call, stmt))):
+        holds = call is not None and _within(call, stmt)
+        if not (_names_read(stmt) & tainted or holds):
             continue
         if any(consumes_gradients(facts, n) for n in ast.walk(stmt)) or (
-            depth < MAX_CALLER_DEPTH and _handed_to_training_parameter(fn, facts, stmt, tainted, call, depth)
+            depth < MAX_CALLER_DEPTH and _handed_to_training_parameter(fn, facts, stmt, carried, call, depth)
         ):
             return "gradients"
         if isinstance(stmt, ast.Return):
             returned = True
-        tainted |= _names_written(stmt)
+        written = _names_written(stmt)
+        tainted |= written
+        if holds or _names_read(stmt) & carried:
+            carried |= written - {"self"}
     return "return" if returned else None
 
 
