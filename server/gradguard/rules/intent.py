@@ -585,6 +585,10 @@ def _parameter_trains(fn: FunctionFacts, param: str, facts: ModuleFacts, depth: 
     key = ("parameter trains", id(fn), param)
     if key not in facts.answers:
         facts.answers[key] = False  # recursion guard
+        if param in fn.model_keys or any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == param for n in facts.own_nodes(fn)
+        ):
+            return False  # a model or loss function it runs (`train(model, loss_fn)`), not a value it differentiates
         flow = _follow(fn, facts, _simple_statements(fn, facts), {param}, None, depth)
         facts.answers[key] = flow == "gradients"
     return bool(facts.answers[key])
