@@ -233,9 +233,17 @@ def _index_matters(index: ProjectIndex, module: str, result: FileResult) -> bool
     inherits_training = any(
         index.inherits_training(base) for _, definition in result.classes.definitions for base in definition.bases
     )
+    # a finding here, and a class here derives from one that calls its own methods without gradients: the overrides
+    # here are called so (only the findings can change: every library model derives from one whose `generate` does)
+    overridden_without_grad = bool(result.findings) and any(
+        index.calls_methods_without_grad(base)
+        for _, definition in result.classes.definitions
+        for base in definition.bases
+    )
     return (
         calls_summarised
         or called_without_grad
+        or overridden_without_grad
         or _handed_in_training_mode(index, module, result)
         or uses_module_class
         or inherits_training

@@ -534,3 +534,41 @@ def test_no_forward_without_no_grad_for_a_model_of_another_file_whose_forward_tu
         textwrap.dedent(PIX2PIX.replace("torch.no_grad()", 'torch.autocast("cpu")'))
     )
     assert check(tmp_path, ".") == [("pkg/infer.py", 8, "GG201")]
+
+
+BASE_CLASSIFIER = """
+    import torch
+    class Classifier:
+        def predict_proba(self, batches):
+            self.model.eval()
+            {grad}
+                return self._predict_proba(batches)
+        def _predict_proba(self, batches):
+            raise NotImplementedError
+"""
+CNN_CLASSIFIER = """
+    import numpy as np
+    import torch
+    from pkg.base import Classifier
+    class Mixin:
+        pass
+    class CNNClassifier(Mixin, Classifier):
+        def fit(self, batches):
+            self.model = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Dropout())
+        def predict_proba(self, batches):
+            return super().predict_proba(batches)
+        def _predict_proba(self, batches):
+            return np.concatenate([self.model.forward(x).softmax(-1).cpu().numpy() for x in batches])
+"""
+
+
+def test_an_override_called_by_its_base_class_inside_no_grad_in_another_file_runs_without_gradients(tmp_path):
+    # `PytorchClassifier.predict_proba` (base.py) wraps `self._predict_proba(...)` in `no_grad`: the subclass's
+    # `_predict_proba` in another file is only reached there, so its name says nothing against it.
+    layout(tmp_path, base=BASE_CLASSIFIER.replace("{grad}", "with torch.no_grad():"), cnn=CNN_CLASSIFIER)
+    assert check(tmp_path) == []
+
+
+def test_an_override_called_by_its_base_class_with_gradients_on_is_still_evaluation_code(tmp_path):
+    layout(tmp_path, base=BASE_CLASSIFIER.replace("{grad}", "if batches:"), cnn=CNN_CLASSIFIER)
+    assert check(tmp_path) == [("pkg/cnn.py", 13, "GG201")]

@@ -238,3 +238,38 @@ def test_a_call_whose_result_is_used_as_a_model_builds_one():
             return [model(torch.zeros(1, 4)).argmax(1).item() for _ in range(3)]
     """)
     assert [line for code, line in found if code == "GG201"] == [7]
+
+
+GRADIENT_EMBEDDING = """
+    import torch
+    import torch.nn.functional as F
+    class GradientEmbedding:
+        def embed(self, loader):
+            self.model.eval()
+            proba = []
+            for text in loader:
+                best_label, sm = self.get_best_and_softmax(proba, text)
+                self.create_embedding(best_label, sm)
+            return proba
+        def get_best_and_softmax(self, proba, text):
+            output = self.model(text)
+            sm = F.softmax(output, dim=1)
+            with torch.no_grad():
+                best_label = torch.argmax(sm, dim=1)
+            proba.extend(sm.detach().cpu().numpy())
+            return best_label, sm
+        def create_embedding(self, best_label, sm):
+            loss = self.criterion(sm, best_label)
+            for k in range(len(loss)):
+                {use}
+"""
+
+
+def test_a_result_handed_to_a_helper_that_backpropagates_through_it_needs_gradients():
+    # BADGE-style gradient embeddings: the softmax returned by one method is differentiated by another
+    # (`loss[k].backward()`); `no_grad` around the forward pass would break it.
+    assert codes(GRADIENT_EMBEDDING.replace("{use}", "loss[k].backward(retain_graph=True)")) == []
+
+
+def test_a_result_handed_to_a_helper_that_only_reads_it_needs_no_gradients():
+    assert codes(GRADIENT_EMBEDDING.replace("{use}", "print(loss[k].item())")) == [("GG201", 13)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Callable, Final, Literal
 
@@ -151,7 +152,7 @@ class ProjectIndex:
             self.classes.pop(module, None)
         for call in calls:
             target = self.resolve_module(call.module)
-            if target == module:
+            if target == module and "." not in call.function:  # not a method's call of its own (`Cls.method`)
                 self.calls_itself.add(module)
             if target is not None:
                 self.incoming.setdefault(target, {}).setdefault(call.function, []).append(call.grad)
@@ -266,18 +267,11 @@ class ProjectIndex:
         key = ("inherited methods", reference)
         if key not in self._answers:
             found: dict[str, Export] = {}
-            pending, seen = [reference], set()
-            while pending:
-                current = pending.pop(0)
-                place = self._defined_at(current, MAX_REEXPORTS)
-                if place is None or current in seen:
-                    continue
-                seen.add(current)
-                prefix = f"{place[1]}."
-                for name, export in self.exports.get(place[0], {}).items():
+            for module, cls in self._class_chain(reference):
+                prefix = f"{cls}."
+                for name, export in self.exports.get(module, {}).items():
                     if name.startswith(prefix):
                         found.setdefault(name[len(prefix) :], export)
-                pending[:0] = place[2].bases
             self._answers[key] = tuple(found.items())
         return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
 
@@ -441,15 +435,44 @@ class ProjectIndex:
         return found
 
     def incoming_grad(self, module: str, function: str) -> Possible | None:
-        calls = [values for values in self.incoming.get(module, {}).get(function, ()) if values]
-        if not calls:
-            return None  # never called from another file, or only where we cannot see the grad mode
-        # enabled callers are the thread's default mode, as for a function nobody in the project calls
-        return frozenset(
-            Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers")
-            for values in calls
-            for v in values
+        return _grad_at_calls(self.incoming.get(module, {}).get(function, ()))
+
+    def incoming_method_grad(self, reference: str, method: str) -> Possible | None:
+        """The grad modes at the `self.method()` calls that the project class `reference` and its bases make in
+        their own methods, recorded when some of them run without gradients (`export._own_method_calls`): call
+        sites of a subclass's override."""
+        return _grad_at_calls(
+            [
+                grad
+                for module, name in self._class_chain(reference)
+                for grad in self.incoming.get(module, {}).get(f"{name}.{method}", ())
+            ]
         )
+
+    def calls_methods_without_grad(self, reference: str) -> bool:
+        """The project class `reference` or a base calls one of its own methods without gradients somewhere."""
+        return any(
+            key.startswith(f"{name}.")
+            for module, name in self._class_chain(reference)
+            for key in self.incoming.get(module, {})
+        )
+
+    def _class_chain(self, reference: str) -> list[tuple[str, str]]:
+        """(module, name) where the project class `reference` and each of its project bases are defined."""
+        key = ("class chain", reference)
+        if key not in self._answers:
+            found: list[tuple[str, str]] = []
+            pending, seen = [reference], set()
+            while pending:
+                current = pending.pop(0)
+                place = self._defined_at(current, MAX_REEXPORTS)
+                if place is None or current in seen:
+                    continue
+                seen.add(current)
+                found.append((place[0], place[1]))
+                pending[:0] = place[2].bases
+            self._answers[key] = found
+        return self._answers[key]  # type: ignore[return-value]  # one cache for answers of several types, by key
 
     def trained_by_callers(self, module: str, function: str, params: list[str]) -> dict[str, tuple[str, ...]]:
         """Parameter -> the call sites in other files, for each parameter that every call from another file
@@ -470,6 +493,17 @@ class ProjectIndex:
         if found and any("*" in self.handed.get(m, {}) for m in self._reachable_as(module, function)):
             return {}  # some calls we cannot see (`evaluation.eval_net` passed as a value, `pkg.eval_net`)
         return found
+
+
+def _grad_at_calls(sites: Iterable[tuple[str, ...]]) -> Possible | None:
+    """The grad modes at calls from other files, as settings; None when there is none we can see."""
+    calls = [values for values in sites if values]
+    if not calls:
+        return None  # never called from another file, or only where we cannot see the grad mode
+    # enabled callers are the thread's default mode, as for a function nobody in the project calls
+    return frozenset(
+        Setting(Grad(v), None, "default" if v == Grad.ENABLED.value else "callers") for values in calls for v in values
+    )
 
 
 def _module_prefixes(reference: str) -> list[str]:

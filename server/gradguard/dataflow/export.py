@@ -23,7 +23,7 @@ from .crossfile import (
 )
 from .functions import FunctionFacts
 from .solver import training_of
-from .state import Mode
+from .state import Grad, Mode
 from .tokens import name_counts
 
 if TYPE_CHECKING:
@@ -70,7 +70,30 @@ def outgoing_calls(
                     models = ()
                 site = f"`{fn.name}` in {facts.path}" if models else ""  # no line: an edit above keeps it
                 calls.add(OutgoingCall(target[0], target[1], grad, models, site))
+    calls |= _own_method_calls(facts, facts.functions if functions is None else functions)
     return sorted(calls, key=call_order)
+
+
+def _own_method_calls(facts: ModuleFacts, functions: list[FunctionFacts]) -> set[OutgoingCall]:
+    """`self._predict_proba(...)` in a method of a top-level class, inside `no_grad`: a call site, in another file,
+    of the subclass's override (`Cls._predict_proba`, keyed in this module). Only methods called without
+    gradients at some call: every call of those, so that the modes join as at any call site."""
+    top = {id(stmt) for stmt in facts.tree.body if isinstance(stmt, ast.ClassDef)}
+    grads: dict[str, set[tuple[str, ...]]] = {}
+    for fn in functions:
+        if fn.cls is None or not fn.is_method or id(fn.cls) not in top:
+            continue
+        for event in fn.call_events():
+            func = event.node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                grad = tuple(sorted({s.value.value for s in event.state.grad}))
+                grads.setdefault(f"{fn.cls.name}.{func.attr}", set()).add(grad)
+    return {
+        OutgoingCall(facts.module, method, grad)
+        for method, found in grads.items()
+        if any(grad != (Grad.ENABLED.value,) for grad in found)
+        for grad in found
+    }
 
 
 def unseen_references(

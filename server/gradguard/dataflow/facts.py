@@ -458,16 +458,25 @@ class ModuleFacts:
         if key not in self.answers:
             own = self.methods.get(cls.name, {})
             found: dict[str, tuple[ast.expr, str, Export]] = {}
-            is_package = self.path.replace("\\", "/").endswith("/__init__.py")
-            for base in cls.bases:
-                qualified = self.names.qualified(base)
-                if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
-                    continue
-                reference = absolute_import(qualified, self.module, is_package)
+            for base, reference in self.project_bases(cls):
                 for name, export in self.project.inherited_methods(reference):
                     if name not in own:
                         found.setdefault(name, (base, name, export))
             self.answers[key] = list(found.values())
+        return self.answers[key]
+
+    def project_bases(self, cls: ast.ClassDef) -> list[tuple[ast.expr, str]]:
+        """(base, its absolute name) for each base of the class that another file of the project may define."""
+        key = ("project bases", id(cls))
+        if key not in self.answers:
+            is_package = self.path.replace("\\", "/").endswith("/__init__.py")
+            found = []
+            for base in cls.bases:
+                qualified = self.names.qualified(base)
+                if qualified is None or "." not in qualified or qualified.split(".", 1)[0] in THIRD_PARTY_ROOTS:
+                    continue
+                found.append((base, absolute_import(qualified, self.module, is_package)))
+            self.answers[key] = found
         return self.answers[key]
 
     def defined_by_non_module(self, callee: FunctionFacts | ImportedFunction | None) -> bool:

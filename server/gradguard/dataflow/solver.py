@@ -203,11 +203,14 @@ def _entry_state(facts: ModuleFacts, fn: FunctionFacts, sites: list[tuple[Functi
         if facts.project is not None and fn.parent is None and fn.cls is None
         else None
     )
+    from_bases = _called_by_bases(facts, fn) if not fn.escapes else None
     if (not sites and from_files is None) or fn.escapes:
         if not sites and not fn.escapes and fn.is_method and not fn.name.startswith("__"):
             modes.update(_left_by_siblings(facts, fn))
-        return State(fn.entry_grad_fixed or DEFAULT_GRAD, modes, {})
-    grad = fn.entry_grad_fixed or frozenset().union(*(event.state.grad for _, event in sites), from_files or ())
+        return State(fn.entry_grad_fixed or from_bases or DEFAULT_GRAD, modes, {})
+    grad = fn.entry_grad_fixed or frozenset().union(
+        *(event.state.grad for _, event in sites), from_files or (), from_bases or ()
+    )
     mappings = [facts.argument_map(fn, event.node, caller) for caller, event in sites]
     for (caller, event), mapping in zip(sites, mappings):
         for param, key in mapping.items():
@@ -235,6 +238,15 @@ def _entry_state(facts: ModuleFacts, fn: FunctionFacts, sites: list[tuple[Functi
     if from_files is not None:
         modes.update(_trained_by_callers_elsewhere(facts, fn, modes, bool(sites)))
     return State(grad, modes, {})
+
+
+def _called_by_bases(facts: ModuleFacts, fn: FunctionFacts) -> Possible | None:
+    """The grad modes at the `self.<name>()` calls that the class's bases in other files make (`predict_proba`
+    calling `self._predict_proba(...)` inside `no_grad`): call sites of this override (`export._own_method_calls`)."""
+    if facts.project is None or fn.cls is None or not fn.is_method or not fn.cls.bases:
+        return None
+    found = [facts.project.incoming_method_grad(reference, fn.name) for _, reference in facts.project_bases(fn.cls)]
+    return frozenset().union(*(grad for grad in found if grad is not None)) or None
 
 
 def _trained_by_callers_elsewhere(

@@ -530,26 +530,81 @@ def result_may_train(facts: ModuleFacts) -> Callable[[FunctionFacts, ast.Call], 
 
 def flows_to(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> str | None:
     """Where the value of `call` goes in `fn`: "gradients" when something computed from it is
-    backpropagated (or differentiated), "return" when it is returned, else None. Followed through
-    assignments and containers it is appended to, in source order."""
-    statements = sorted(
-        (n for n in facts.own_nodes(fn) if isinstance(n, ast.stmt) and not _compound(n)),
-        key=lambda n: (n.lineno, n.col_offset),
-    )
+    backpropagated (or differentiated), here or by a function of the file it is handed to, "return" when
+    it is returned, else None. Followed through assignments and containers it is appended to, in source order."""
+    statements = _simple_statements(fn, facts)
     holder = next((s for s in statements if _within(call, s)), None)
     if holder is None:
         return None
-    tainted: set[str] = set()
+    return _follow(fn, facts, statements[statements.index(holder) :], set(), call, 0)
+
+
+def _simple_statements(fn: FunctionFacts, facts: ModuleFacts) -> list[ast.stmt]:
+    return sorted(
+        (n for n in facts.own_nodes(fn) if isinstance(n, ast.stmt) and not _compound(n)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+
+
+def _follow(
+    fn: FunctionFacts,
+    facts: ModuleFacts,
+    statements: list[ast.stmt],
+    tainted: set[str],
+    call: ast.Call | None,
+    depth: int,
+) -> str | None:
+    """`_flows_to` from `statements`: those that read a `tainted` name, or hold `call`, carry the value on."""
     returned = False
-    for stmt in statements[statements.index(holder) :]:
-        if stmt is not holder and not (_names_read(stmt) & tainted):
+    carried = set(tainted)  # the value itself, not `self` that a method call on it "writes": what a helper is given
+    for stmt in statements:
+        holds = call is not None and _within(call, stmt)
+        if not (_names_read(stmt) & tainted or holds):
             continue
-        if any(consumes_gradients(facts, n) for n in ast.walk(stmt)):
+        if any(consumes_gradients(facts, n) for n in ast.walk(stmt)) or (
+            depth < MAX_CALLER_DEPTH and _handed_to_training_parameter(fn, facts, stmt, carried, call, depth)
+        ):
             return "gradients"
         if isinstance(stmt, ast.Return):
             returned = True
-        tainted |= _names_written(stmt)
+        written = _names_written(stmt)
+        tainted |= written
+        if holds or _names_read(stmt) & carried:
+            carried |= written - {"self"}
     return "return" if returned else None
+
+
+def _handed_to_training_parameter(
+    fn: FunctionFacts, facts: ModuleFacts, stmt: ast.stmt, tainted: set[str], call: ast.Call | None, depth: int
+) -> bool:
+    """`self.create_embedding(best_label, sm)` where `create_embedding` backpropagates through its `sm`: the
+    value is needed with its graph, as much as if this function called `backward()` on it."""
+    for node in ast.walk(stmt):
+        callee = facts.resolve_call(node, fn) if isinstance(node, ast.Call) and node is not call else None
+        if not isinstance(callee, FunctionFacts) or callee is fn:
+            continue
+        assert isinstance(node, ast.Call)  # resolved: a call
+        params = callee.params[1:] if callee.is_method and isinstance(node.func, ast.Attribute) else callee.params
+        given = [*zip(params, node.args), *((k.arg, k.value) for k in node.keywords if k.arg is not None)]
+        for param, arg in given:
+            carries = bool(_names_read_in(arg) & tainted) or any(n is call for n in ast.walk(arg))
+            if carries and _parameter_trains(callee, param, facts, depth + 1):
+                return True
+    return False
+
+
+def _parameter_trains(fn: FunctionFacts, param: str, facts: ModuleFacts, depth: int) -> bool:
+    """Something computed from parameter `param` of `fn` is backpropagated (once a function and parameter)."""
+    key = ("parameter trains", id(fn), param)
+    if key not in facts.answers:
+        facts.answers[key] = False  # recursion guard
+        if param in fn.model_keys or any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == param for n in facts.own_nodes(fn)
+        ):
+            return False  # a model or loss function it runs (`train(model, loss_fn)`), not a value it differentiates
+        flow = _follow(fn, facts, _simple_statements(fn, facts), {param}, None, depth)
+        facts.answers[key] = flow == "gradients"
+    return bool(facts.answers[key])
 
 
 def _read_through_sink(fn: FunctionFacts, call: ast.Call, facts: ModuleFacts) -> bool:
@@ -593,7 +648,11 @@ def _within(node: ast.expr, stmt: ast.stmt) -> bool:
 
 
 def _names_read(stmt: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return _names_read_in(stmt)
+
+
+def _names_read_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _names_written(stmt: ast.stmt) -> set[str]:
