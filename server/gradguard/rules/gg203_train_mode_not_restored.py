@@ -217,8 +217,8 @@ RULE = Rule(
     fix_safety=(
         "Inserts `model.train()` right after the evaluation call inside the loop (alternative: at the top of the "
         "loop body). Unsafe: later iterations then train with Dropout and BatchNorm in training mode, which is the "
-        "point. No automatic fix for a method that returns in eval mode: restore the mode "
-        "there (`model.train()` before returning) or set it in the training method."
+        "point. A method that returns in eval mode gets no fix: restore the mode there (`model.train()` before "
+        "returning) or set it in the training method."
     ),
     fixes=("insert.train_after_evaluation",),
     references=("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",),
