@@ -109,6 +109,15 @@ def test_form_feed_before_the_first_indentation_stays_out_of_new_blocks(indent: 
     assert fix_all(wrapped, "f.py", Config(), unsafe=True) == wrapped
 
 
+def test_no_block_fix_moves_a_line_whose_indentation_holds_a_form_feed() -> None:
+    """One block deeper, `\\x0c pass` would keep the column of its `if` (the tokenizer restarts it at the form
+    feed): the `with` around the following statements is not offered; the other fixes are (found by the
+    generated-program property)."""
+    before = "import torch\ntorch.no_grad()\nout = model(x)\nif ...:\n\x0c pass\n"
+    found = finding("GG102", before, "torch.no_grad()")
+    assert titles(before, found) == ["Remove `torch.no_grad()` (it has no effect)", "Ignore GG102 on this line"]
+
+
 def test_one_line_def_is_decorated_not_wrapped() -> None:
     """A `with` around the one-line `def` would only cover defining the function, never its forward pass."""
     before = "import torch\ndef evaluate(model, x): model.eval(); return model(x)\n"

@@ -6,6 +6,7 @@ The conversion happens here and nowhere else.
 
 from __future__ import annotations
 
+import ast
 import bisect
 from collections import deque
 from collections.abc import Sequence
@@ -175,6 +176,8 @@ class SourceTree:
         preferred: bool = False,
         isolation: tuple[str, int] | None = None,
     ) -> Fix | None:
+        if "\x0c" in self.source and not _parses(new_module.code):
+            return None  # a form feed in a moved line's indentation resets Python's column count: no fix
         edits = self._changed_statements(new_module)
         if edits is None:
             if self.module.code != self.source:  # libcst drops blank lines before a last one of spaces
@@ -341,3 +344,11 @@ def move_leading_lines(new: cst.BaseStatement, old: cst.BaseStatement) -> tuple[
 
 def code_of(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
